@@ -1,0 +1,279 @@
+/**
+ * Explicit, splittable pseudo-random keys (Threefry-2x32, 20 rounds, as in JAX and Random123).
+ *
+ * A key is a pair of unsigned 32-bit integers. Functions never advance hidden state: the same
+ * key always gives the same numbers, on every runtime. Use {@linkcode split} to derive fresh,
+ * independent keys instead of reusing one.
+ *
+ * Bits are turned into floats without any runtime-dependent maths for `uniform`, `bernoulli` and
+ * `permutation`, so they are bit-identical across engines. `normal` uses the Box-Muller transform
+ * (`Math.log`, `Math.cos`, `Math.sin`), whose last bit can differ between JavaScript engines.
+ *
+ * @module
+ */
+
+import {
+  allocate,
+  checkShape,
+  DEFAULT_DTYPE,
+  type DType,
+  type FloatArray,
+  fromTypedArray,
+  type Shape,
+  sizeOf,
+  type Tensor,
+} from "./tensor.ts";
+
+/** A PRNG key: two unsigned 32-bit words. */
+export type Key = readonly [number, number];
+
+const ROT_A = [13, 15, 26, 6] as const;
+const ROT_B = [17, 29, 16, 24] as const;
+
+/**
+ * The Threefry-2x32 block function: encrypts counter `(c0, c1)` under `key`.
+ * Returns two uint32 words written into `out` at `offset`.
+ */
+export function threefry2x32(key: Key, c0: number, c1: number, out: Uint32Array, offset = 0): void {
+  const k0 = key[0] >>> 0, k1 = key[1] >>> 0;
+  const k2 = (k0 ^ k1 ^ 0x1bd11bda) >>> 0;
+  const ks = [k0, k1, k2];
+  let x0 = (c0 + k0) >>> 0;
+  let x1 = (c1 + k1) >>> 0;
+  for (let block = 0; block < 5; block++) {
+    const rot = block % 2 === 0 ? ROT_A : ROT_B;
+    for (let r = 0; r < 4; r++) {
+      x0 = (x0 + x1) >>> 0;
+      x1 = ((x1 << rot[r]) | (x1 >>> (32 - rot[r]))) >>> 0;
+      x1 = (x1 ^ x0) >>> 0;
+    }
+    x0 = (x0 + ks[(block + 1) % 3]) >>> 0;
+    x1 = (x1 + ks[(block + 2) % 3] + block + 1) >>> 0;
+  }
+  out[offset] = x0;
+  out[offset + 1] = x1;
+}
+
+function checkKey(key: Key, op: string): void {
+  if (
+    !Array.isArray(key) || key.length !== 2 ||
+    !key.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)
+  ) {
+    throw new TypeError(`${op}: a key is a pair of uint32 words, got ${JSON.stringify(key)}`);
+  }
+}
+
+/**
+ * A key from an integer seed (any safe integer; negative seeds are allowed).
+ *
+ * @example
+ * ```ts
+ * import { key } from "./random.ts";
+ * const k = key(42);
+ * if (k[0] !== 0 || k[1] !== 42) throw new Error("unexpected");
+ * ```
+ */
+export function key(seed: number): Key {
+  if (!Number.isSafeInteger(seed)) {
+    throw new TypeError(`key: seed must be a safe integer, got ${seed}`);
+  }
+  const hi = Math.floor(seed / 0x100000000);
+  return Object.freeze([hi >>> 0, seed >>> 0]) as Key;
+}
+
+/**
+ * Derives `n` independent keys from `key` (default 2).
+ *
+ * @example
+ * ```ts
+ * import { key, split } from "./random.ts";
+ * const [a, b] = split(key(0));
+ * if (a[0] === b[0] && a[1] === b[1]) throw new Error("keys must differ");
+ * ```
+ */
+export function split(k: Key, n = 2): Key[] {
+  checkKey(k, "split");
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(`split: n must be a positive integer, got ${n}`);
+  }
+  const out = new Uint32Array(2);
+  const keys: Key[] = [];
+  for (let i = 0; i < n; i++) {
+    threefry2x32(k, 0, i, out);
+    keys.push(Object.freeze([out[0], out[1]]) as Key);
+  }
+  return keys;
+}
+
+/**
+ * Folds an integer (a step, an epoch, a layer index) into a key, giving a new key.
+ *
+ * @example
+ * ```ts
+ * import { foldIn, key } from "./random.ts";
+ * const a = foldIn(key(1), 7), b = foldIn(key(1), 8);
+ * if (a[1] === b[1]) throw new Error("keys must differ");
+ * ```
+ */
+export function foldIn(k: Key, data: number): Key {
+  checkKey(k, "foldIn");
+  if (!Number.isInteger(data) || data < 0 || data > 0xffffffff) {
+    throw new RangeError(`foldIn: data must be a uint32 integer, got ${data}`);
+  }
+  const out = new Uint32Array(2);
+  threefry2x32(k, 1, data, out);
+  return Object.freeze([out[0], out[1]]) as Key;
+}
+
+/** `n` raw uint32 words from a key: Threefry of counters (0x80000000 | i/2 ...). */
+export function randomBits(k: Key, n: number): Uint32Array {
+  checkKey(k, "randomBits");
+  const words = new Uint32Array(n + (n & 1));
+  // The high counter word is 2 so these streams never collide with split (0) or foldIn (1).
+  for (let i = 0; i < words.length; i += 2) threefry2x32(k, 2, i >>> 1, words, i);
+  return n === words.length ? words : words.subarray(0, n);
+}
+
+const TWO_POW_M24 = 1 / 16777216;
+const TWO_POW_M53 = 1 / 9007199254740992;
+
+/** Fills `out` with floats uniform in [0, 1): 24 bits for float32, 53 bits for float64. */
+function unitFloats(k: Key, n: number, dtype: DType): FloatArray {
+  const out = allocate(dtype, n);
+  if (dtype === "float32") {
+    const bits = randomBits(k, n);
+    for (let i = 0; i < n; i++) out[i] = (bits[i] >>> 8) * TWO_POW_M24;
+  } else {
+    const bits = randomBits(k, 2 * n);
+    for (let i = 0; i < n; i++) {
+      out[i] = ((bits[2 * i] >>> 5) * 67108864 + (bits[2 * i + 1] >>> 6)) * TWO_POW_M53;
+    }
+  }
+  return out;
+}
+
+/** Options of {@linkcode uniform}. */
+export interface UniformOptions {
+  /** Lower bound (inclusive), default 0. */
+  min?: number;
+  /** Upper bound (exclusive), default 1. */
+  max?: number;
+  /** Element type, default float32. */
+  dtype?: DType;
+}
+
+/**
+ * Samples uniformly from [min, max).
+ *
+ * @example
+ * ```ts
+ * import { key, uniform } from "./random.ts";
+ * const u = uniform(key(0), [1000], { min: -1, max: 1 });
+ * if (u.data.some((v) => v < -1 || v >= 1)) throw new Error("out of range");
+ * ```
+ */
+export function uniform(k: Key, shape: Shape, options: UniformOptions = {}): Tensor {
+  const { min = 0, max = 1, dtype = DEFAULT_DTYPE } = options;
+  checkShape(shape, "uniform");
+  if (!(Number.isFinite(min) && Number.isFinite(max) && min < max)) {
+    throw new RangeError(`uniform: need finite min < max, got min=${min}, max=${max}`);
+  }
+  const n = sizeOf(shape);
+  const data = unitFloats(k, n, dtype);
+  const scale = max - min;
+  for (let i = 0; i < n; i++) data[i] = min + scale * data[i];
+  // Rounding to float32 can land exactly on max; keep the interval half-open.
+  if (dtype === "float32") {
+    for (let i = 0; i < n; i++) {
+      if (data[i] >= max) data[i] = Math.fround(max - Math.abs(max) * 1e-7);
+    }
+  }
+  return fromTypedArray(data, shape);
+}
+
+/** Options of {@linkcode normal}. */
+export interface NormalOptions {
+  /** Mean, default 0. */
+  mean?: number;
+  /** Standard deviation, default 1. */
+  std?: number;
+  /** Element type, default float32. */
+  dtype?: DType;
+}
+
+/**
+ * Samples from a normal distribution (Box-Muller on float64 uniforms, then cast).
+ *
+ * @example
+ * ```ts
+ * import { key, normal } from "./random.ts";
+ * const z = normal(key(0), [10000]);
+ * const mean = z.data.reduce((a, b) => a + b, 0) / z.data.length;
+ * if (Math.abs(mean) > 0.05) throw new Error("mean too far from 0");
+ * ```
+ */
+export function normal(k: Key, shape: Shape, options: NormalOptions = {}): Tensor {
+  const { mean = 0, std = 1, dtype = DEFAULT_DTYPE } = options;
+  checkShape(shape, "normal");
+  if (!(Number.isFinite(mean) && Number.isFinite(std) && std >= 0)) {
+    throw new RangeError(`normal: need finite mean and std >= 0, got mean=${mean}, std=${std}`);
+  }
+  const n = sizeOf(shape);
+  const pairs = Math.ceil(n / 2);
+  const u = unitFloats(k, 2 * pairs, "float64");
+  const data = allocate(dtype, n);
+  for (let i = 0; i < pairs; i++) {
+    // 1 - u is in (0, 1], so the log is finite.
+    const r = Math.sqrt(-2 * Math.log(1 - u[2 * i]));
+    const theta = 2 * Math.PI * u[2 * i + 1];
+    data[2 * i] = mean + std * r * Math.cos(theta);
+    if (2 * i + 1 < n) data[2 * i + 1] = mean + std * r * Math.sin(theta);
+  }
+  return fromTypedArray(data, shape);
+}
+
+/**
+ * Samples 1 with probability `p` and 0 otherwise.
+ *
+ * @example
+ * ```ts
+ * import { bernoulli, key } from "./random.ts";
+ * const b = bernoulli(key(3), [4], 1);
+ * if (b.data.some((v) => v !== 1)) throw new Error("p = 1 gives ones");
+ * ```
+ */
+export function bernoulli(k: Key, shape: Shape, p: number, dtype: DType = DEFAULT_DTYPE): Tensor {
+  checkShape(shape, "bernoulli");
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`bernoulli: p must be in [0, 1], got ${p}`);
+  const n = sizeOf(shape);
+  const u = unitFloats(k, n, "float64");
+  const data = allocate(dtype, n);
+  for (let i = 0; i < n; i++) data[i] = u[i] < p ? 1 : 0;
+  return fromTypedArray(data, shape);
+}
+
+/**
+ * A uniformly random permutation of `0 .. n-1` (Fisher-Yates driven by the key).
+ *
+ * @example
+ * ```ts
+ * import { key, permutation } from "./random.ts";
+ * const p = permutation(key(0), 5);
+ * if ([...p].sort().join() !== "0,1,2,3,4") throw new Error("not a permutation");
+ * ```
+ */
+export function permutation(k: Key, n: number): Uint32Array {
+  if (!Number.isInteger(n) || n < 0) {
+    throw new RangeError(`permutation: n must be a non-negative integer, got ${n}`);
+  }
+  const perm = new Uint32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  const u = unitFloats(k, n, "float64");
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(u[i] * (i + 1));
+    const t = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+  }
+  return perm;
+}

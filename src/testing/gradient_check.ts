@@ -1,0 +1,241 @@
+/**
+ * The public gradient checker: compares a VJP with central finite differences in float64.
+ *
+ * For a function `f` from a tree of tensors to a tensor, the checker draws a random cotangent
+ * `u` (from a key, so failures reproduce) and compares, for each checked input element `x_i`,
+ *
+ * - the analytic value `vjp(u)_i`, with
+ * - the numeric value `(L(x + h e_i) - L(x - h e_i)) / 2h`, where `L(x) = <u, f(x)>`.
+ *
+ * The error of one element is `|analytic - numeric| / max(|analytic|, |numeric|, floor)`: a
+ * relative error, with an absolute floor so that gradients that are zero up to rounding do not
+ * divide noise by noise. The defaults (`h = 1e-5`, `floor = 1e-3`, tolerance `1e-6`) keep
+ * truncation (O(h²)) and cancellation (O(ε/h)) errors two orders below the tolerance for smooth
+ * functions of moderate scale.
+ *
+ * @module
+ */
+
+import { type Key, key as makeKey, normal, randomBits, split } from "../random.ts";
+import { formatShape, fromTypedArray, isTensor, shapesEqual, type Tensor } from "../tensor.ts";
+import { formatPath, type Tree, treeFlatten, treeLeaves } from "../tree.ts";
+import type { Vjp } from "../vjp.ts";
+import type { ApplyContext, Layer } from "../layers/layer.ts";
+
+/** Options of {@linkcode checkGradients}. */
+export interface GradientCheckOptions {
+  /** Finite-difference step `h`. Default `1e-5`. */
+  step?: number;
+  /** Largest acceptable error (see the module doc). Default `1e-6`. */
+  tolerance?: number;
+  /** Absolute floor of the error's denominator. Default `1e-3`. */
+  floor?: number;
+  /** Key for the random cotangent and for sampling elements. Default `key(0)`. */
+  key?: Key;
+  /** At most this many elements are checked per input leaf (chosen at random). Default 64. */
+  maxPerLeaf?: number;
+}
+
+/** Where the worst disagreement occurred. */
+export interface GradientCheckWorst {
+  /** Path of the input leaf, e.g. `params.0.w` (see `formatPath`). */
+  path: string;
+  /** Flat (row-major) index of the element within that leaf. */
+  index: number;
+  /** The VJP's value. */
+  analytic: number;
+  /** The central-difference value. */
+  numeric: number;
+  /** The error of this element. */
+  error: number;
+}
+
+/** The result of a gradient check. */
+export interface GradientCheckReport {
+  /** True when `maxError <= tolerance` and every value is finite. */
+  ok: boolean;
+  /** The worst error over all checked elements. */
+  maxError: number;
+  /** The element with the worst error (`null` when nothing was checked). */
+  worst: GradientCheckWorst | null;
+  /** How many elements were compared. */
+  checked: number;
+  /** The tolerance the check used. */
+  tolerance: number;
+}
+
+/** A differentiable function of a tree, as the checker sees it. */
+export type Differentiable<X extends Tree> = (x: X) => [Tensor, Vjp<Tensor, X>];
+
+function dot(u: Float64Array, y: Tensor): number {
+  let s = 0;
+  for (let i = 0; i < u.length; i++) s += u[i] * y.data[i];
+  return s;
+}
+
+function requireFloat64(leaves: readonly Tensor[], what: string): void {
+  for (const t of leaves) {
+    if (t.dtype !== "float64") {
+      throw new TypeError(
+        `checkGradients: ${what} must be float64 for finite differences, got a ${t.dtype} ` +
+          `tensor of shape ${formatShape(t.shape)} (convert with astype(t, "float64"))`,
+      );
+    }
+  }
+}
+
+/**
+ * Compares the VJP of `f` at `x` with central finite differences in float64.
+ *
+ * @example
+ * ```ts
+ * import { checkGradients } from "./gradient_check.ts";
+ * import { fromTypedArray, tensor } from "../tensor.ts";
+ * // f(x) = x², f'(x) = 2x.
+ * const square = (x: ReturnType<typeof tensor>) => {
+ *   const y = fromTypedArray(x.data.map((v) => v * v), x.shape);
+ *   return [y, (dy: typeof y) => fromTypedArray(dy.data.map((g, i) => 2 * x.data[i] * g), x.shape)] as const;
+ * };
+ * const report = checkGradients((x) => [...square(x)], tensor([0.5, -1.5, 2], [3], "float64"));
+ * if (!report.ok) throw new Error(`max error ${report.maxError}`);
+ * ```
+ */
+export function checkGradients<X extends Tree>(
+  f: Differentiable<X>,
+  x: X,
+  options: GradientCheckOptions = {},
+): GradientCheckReport {
+  const { step = 1e-5, tolerance = 1e-6, floor = 1e-3, key = makeKey(0), maxPerLeaf = 64 } =
+    options;
+  if (!(step > 0)) throw new RangeError(`checkGradients: step must be positive, got ${step}`);
+  if (!(floor > 0)) throw new RangeError(`checkGradients: floor must be positive, got ${floor}`);
+  const [leaves, unflatten] = treeFlatten(x);
+  requireFloat64(leaves, "inputs");
+  const [y, vjp] = f(x);
+  if (!isTensor(y)) throw new TypeError("checkGradients: f must return [tensor, vjp]");
+  requireFloat64([y], "the output");
+  const [kCot, kPick] = split(key);
+  const u = normal(kCot, y.shape, { dtype: "float64" });
+  const grads = treeFlatten(vjp(u) as Tree)[0];
+  if (grads.length !== leaves.length) {
+    throw new TypeError(
+      `checkGradients: the VJP returned ${grads.length} leaves for ${leaves.length} inputs`,
+    );
+  }
+  const uData = u.data as Float64Array;
+  const paths = treeLeaves(x).map((leaf) => formatPath(leaf.path));
+  let worst: GradientCheckWorst | null = null;
+  let checked = 0;
+  let finite = true;
+  for (let l = 0; l < leaves.length; l++) {
+    const leaf = leaves[l];
+    const grad = grads[l];
+    if (!shapesEqual(grad.shape, leaf.shape)) {
+      throw new TypeError(
+        `checkGradients: the VJP's cotangent for ${paths[l]} has shape ${
+          formatShape(grad.shape)
+        }, expected ${formatShape(leaf.shape)}`,
+      );
+    }
+    for (const index of pickIndices(leaf.data.length, maxPerLeaf, l, kPick)) {
+      const evalAt = (delta: number) => {
+        const data = new Float64Array(leaf.data);
+        data[index] += delta;
+        const moved = leaves.slice();
+        moved[l] = fromTypedArray(data, leaf.shape);
+        return dot(uData, f(unflatten(moved) as X)[0]);
+      };
+      const numeric = (evalAt(step) - evalAt(-step)) / (2 * step);
+      const analytic = grad.data[index];
+      const error = Math.abs(analytic - numeric) /
+        Math.max(Math.abs(analytic), Math.abs(numeric), floor);
+      if (!Number.isFinite(analytic) || !Number.isFinite(numeric)) finite = false;
+      checked++;
+      if (worst === null || !(error <= worst.error)) {
+        worst = { path: paths[l], index, analytic, numeric, error };
+      }
+    }
+  }
+  const maxError = worst === null ? 0 : worst.error;
+  return { ok: finite && maxError <= tolerance, maxError, worst, checked, tolerance };
+}
+
+function pickIndices(n: number, max: number, leaf: number, key: Key): number[] {
+  if (n <= max) return Array.from({ length: n }, (_, i) => i);
+  const bits = randomBits(split(key, leaf + 1)[leaf], max);
+  return Array.from(bits, (b) => b % n);
+}
+
+/**
+ * Like {@linkcode checkGradients}, but throws an `Error` describing the worst element when the
+ * check fails. Convenient inside property tests.
+ *
+ * @example
+ * ```ts
+ * import { assertGradients } from "./gradient_check.ts";
+ * import { fromTypedArray, tensor, type Tensor } from "../tensor.ts";
+ * const triple = (x: Tensor): [Tensor, (dy: Tensor) => Tensor] => [
+ *   fromTypedArray(x.data.map((v) => 3 * v), x.shape),
+ *   (dy) => fromTypedArray(dy.data.map((g) => 3 * g), dy.shape),
+ * ];
+ * assertGradients(triple, tensor([1, 2], [2], "float64"));
+ * ```
+ */
+export function assertGradients<X extends Tree>(
+  f: Differentiable<X>,
+  x: X,
+  options: GradientCheckOptions = {},
+): GradientCheckReport {
+  const report = checkGradients(f, x, options);
+  if (!report.ok) {
+    const w = report.worst;
+    throw new Error(
+      `gradient check failed: max error ${
+        report.maxError.toExponential(3)
+      } > tolerance ${report.tolerance}` +
+        (w === null
+          ? ""
+          : ` at ${w.path}[${w.index}]: analytic ${w.analytic}, numeric ${w.numeric}`),
+    );
+  }
+  return report;
+}
+
+/**
+ * Checks a layer's VJP with respect to both its parameters and its input, at fixed state and
+ * context. Parameters, state and input must be float64.
+ *
+ * @example
+ * ```ts
+ * import { checkLayerGradients } from "./gradient_check.ts";
+ * import type { Layer } from "../layers/layer.ts";
+ * import { fromTypedArray, tensor } from "../tensor.ts";
+ * const square: Layer<null, null> = {
+ *   init: (_k, s) => ({ outShape: s, params: null, state: null }),
+ *   apply: (_p, state, x) => ({
+ *     y: fromTypedArray(x.data.map((v) => v * v), x.shape),
+ *     state,
+ *     vjp: (dy) => ({ params: null, x: fromTypedArray(dy.data.map((g, i) => 2 * x.data[i] * g), x.shape) }),
+ *   }),
+ * };
+ * const r = checkLayerGradients(square, null, null, tensor([[1, -2]], [1, 2], "float64"), { training: true });
+ * if (!r.ok) throw new Error("unexpected");
+ * ```
+ */
+export function checkLayerGradients<P extends Tree, S extends Tree>(
+  layer: Layer<P, S>,
+  params: P,
+  state: S,
+  x: Tensor,
+  ctx: ApplyContext,
+  options: GradientCheckOptions = {},
+): GradientCheckReport {
+  return checkGradients<{ params: P; x: Tensor }>(
+    (input) => {
+      const { y, vjp } = layer.apply(input.params, state, input.x, ctx);
+      return [y, (dy) => vjp(dy)];
+    },
+    { params, x },
+    options,
+  );
+}

@@ -1,0 +1,215 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { batchNorm, type BatchNormParams, type BatchNormState } from "../src/layers/batch_norm.ts";
+import { EVAL, trainContext } from "../src/layers/layer.ts";
+import { key } from "../src/random.ts";
+import { full, type Shape, type Tensor, tensor } from "../src/tensor.ts";
+import { checkLayerGradients, shapeArb, tensorArb } from "../src/testing/mod.ts";
+
+const EPS = 1e-5;
+
+/** Batch shapes [B, ...middle, F] with B >= 2 and at most two middle axes. */
+const batchShapeArb = fc.tuple(
+  fc.integer({ min: 2, max: 5 }),
+  shapeArb({ minRank: 0, maxRank: 2, maxDim: 3 }),
+  fc.integer({ min: 1, max: 4 }),
+).map(([b, middle, f]) => [b, ...middle, f]);
+
+/** Everything a layer call needs, in float64: params, state and a batch. */
+interface Case {
+  params: BatchNormParams;
+  state: BatchNormState;
+  x: Tensor;
+}
+
+const caseArb: fc.Arbitrary<Case> = batchShapeArb.chain((shape) => {
+  const f = [shape[shape.length - 1]];
+  return fc.record({
+    params: fc.record({ gamma: tensorArb(f), beta: tensorArb(f) }),
+    state: fc.record({ mean: tensorArb(f), var: tensorArb(f, { min: 0.1, max: 3 }) }),
+    x: tensorArb(shape),
+  });
+});
+
+/** Per-feature mean and biased variance over all but the last axis, computed naively. */
+function featureStats(x: Tensor): { mean: number[]; variance: number[] } {
+  const f = x.shape[x.shape.length - 1];
+  const n = x.data.length / f;
+  const mean: number[] = [], variance: number[] = [];
+  for (let j = 0; j < f; j++) {
+    let s = 0;
+    for (let r = 0; r < n; r++) s += x.data[r * f + j];
+    const m = s / n;
+    let v = 0;
+    for (let r = 0; r < n; r++) v += (x.data[r * f + j] - m) ** 2;
+    mean.push(m);
+    variance.push(v / n);
+  }
+  return { mean, variance };
+}
+
+function close(actual: number, expected: number, tol: number, what: string) {
+  assert.ok(Math.abs(actual - expected) <= tol, `${what}: ${actual} vs ${expected} (tol ${tol})`);
+}
+
+test("batchNorm() rejects momentum outside [0, 1] and non-positive eps with RangeError", () => {
+  for (const momentum of [-0.1, 1.1, NaN]) {
+    assert.throws(() => batchNorm({ momentum }), { name: "RangeError", message: /momentum/ });
+  }
+  for (const eps of [0, -1, Infinity, NaN]) {
+    assert.throws(() => batchNorm({ eps }), { name: "RangeError", message: /eps/ });
+  }
+});
+
+test("batchNorm() init reports the shape apply returns, minus the batch axis", () => {
+  fc.assert(
+    fc.property(batchShapeArb, fc.boolean(), (shape, training) => {
+      const layer = batchNorm();
+      const { outShape, params, state } = layer.init(key(0), shape.slice(1));
+      const x = full(shape, 1);
+      const { y } = layer.apply(params, state, x, training ? trainContext() : EVAL);
+      assert.deepEqual([...outShape], y.shape.slice(1));
+      assert.equal(y.shape[0], shape[0]);
+    }),
+    { numRuns: 50 },
+  );
+});
+
+test("batchNorm() training VJP matches central differences for gamma, beta and x", () => {
+  // Central differences of the normalisation have a relative truncation error of about
+  // h²/(σ² + eps); keeping each feature's batch variance >= 0.05 holds it near 1e-9, well
+  // under the checker's 1e-6 tolerance.
+  fc.assert(
+    fc.property(caseArb, ({ params, state, x }) => {
+      fc.pre(featureStats(x).variance.every((v) => v >= 0.05));
+      const report = checkLayerGradients(batchNorm(), params, state, x, trainContext());
+      assert.ok(report.ok, `max error ${report.maxError} at ${JSON.stringify(report.worst)}`);
+    }),
+    { numRuns: 40 },
+  );
+});
+
+test("batchNorm() evaluation VJP matches central differences for gamma, beta and x", () => {
+  fc.assert(
+    fc.property(caseArb, ({ params, state, x }) => {
+      const report = checkLayerGradients(batchNorm(), params, state, x, EVAL);
+      assert.ok(report.ok, `max error ${report.maxError} at ${JSON.stringify(report.worst)}`);
+    }),
+    { numRuns: 30 },
+  );
+});
+
+test("batchNorm() never mutates params, state, input or cotangent", () => {
+  fc.assert(
+    fc.property(caseArb, fc.boolean(), ({ params, state, x }, training) => {
+      const snapshot = (t: Tensor) => Array.from(t.data);
+      const before = [params.gamma, params.beta, state.mean, state.var, x].map(snapshot);
+      const { vjp } = batchNorm().apply(params, state, x, training ? trainContext() : EVAL);
+      const dy = full(x.shape, 0.5, "float64");
+      vjp(dy);
+      const after = [params.gamma, params.beta, state.mean, state.var, x].map(snapshot);
+      assert.deepEqual(after, before);
+      assert.ok(dy.data.every((v) => v === 0.5));
+    }),
+    { numRuns: 30 },
+  );
+});
+
+test("batchNorm() training moves running statistics toward batch statistics by momentum", () => {
+  fc.assert(
+    fc.property(caseArb, fc.double({ min: 0, max: 1, noNaN: true }), (c, momentum) => {
+      const { state } = batchNorm({ momentum }).apply(c.params, c.state, c.x, trainContext());
+      const { mean, variance } = featureStats(c.x);
+      for (let j = 0; j < mean.length; j++) {
+        const m = momentum * c.state.mean.data[j] + (1 - momentum) * mean[j];
+        const v = momentum * c.state.var.data[j] + (1 - momentum) * variance[j];
+        close(state.mean.data[j], m, 1e-12, `running mean ${j}`);
+        close(state.var.data[j], v, 1e-12, `running variance ${j}`);
+      }
+    }),
+    { numRuns: 50 },
+  );
+});
+
+test("batchNorm() training output has zero mean and unit variance per feature (up to eps)", () => {
+  // With γ = 1 and β = 0 the output of a feature with batch variance v has mean 0 and
+  // variance exactly v / (v + eps), which is within 1e-3 of 1 once v >= 0.01.
+  fc.assert(
+    fc.property(batchShapeArb.chain((s) => tensorArb(s)), (x) => {
+      const layer = batchNorm();
+      const init = layer.init(key(0), x.shape.slice(1));
+      const { variance: v } = featureStats(x);
+      const f = v.length;
+      const params = { gamma: full([f], 1, "float64"), beta: full([f], 0, "float64") };
+      const { y } = layer.apply(params, init.state, x, trainContext());
+      const { mean, variance } = featureStats(y);
+      for (let j = 0; j < f; j++) {
+        close(mean[j], 0, 1e-9, `mean of feature ${j}`);
+        close(variance[j], v[j] / (v[j] + EPS), 1e-9, `variance of feature ${j}`);
+        if (v[j] >= 0.01) close(variance[j], 1, 1e-3, `variance of feature ${j}`);
+      }
+    }),
+    { numRuns: 50 },
+  );
+});
+
+test("batchNorm() evaluation normalises with the running statistics and keeps the state", () => {
+  fc.assert(
+    fc.property(caseArb, ({ params, state, x }) => {
+      const { y, state: next } = batchNorm().apply(params, state, x, EVAL);
+      assert.equal(next, state);
+      const f = params.gamma.data.length;
+      for (let i = 0; i < x.data.length; i++) {
+        const j = i % f;
+        const expected = params.gamma.data[j] * (x.data[i] - state.mean.data[j]) /
+            Math.sqrt(state.var.data[j] + EPS) + params.beta.data[j];
+        close(y.data[i], expected, 1e-12 * (1 + Math.abs(expected)), `element ${i}`);
+      }
+    }),
+    { numRuns: 50 },
+  );
+});
+
+test("batchNorm() evaluation treats each example independently of the rest of the batch", () => {
+  fc.assert(
+    fc.property(caseArb, ({ params, state, x }) => {
+      const layer = batchNorm();
+      const whole = layer.apply(params, state, x, EVAL).y;
+      const per = x.data.length / x.shape[0];
+      const first = tensor(x.data.slice(0, per), [1, ...x.shape.slice(1)]);
+      const alone = layer.apply(params, state, first, EVAL).y;
+      assert.deepEqual(Array.from(alone.data), Array.from(whole.data.slice(0, per)));
+    }),
+    { numRuns: 30 },
+  );
+});
+
+test("batchNorm() works in float32 with the parameters init returns", () => {
+  const layer = batchNorm();
+  const { params, state } = layer.init(key(0), [2]);
+  const { y, state: next } = layer.apply(params, state, tensor([[1, 4], [3, 8]]), trainContext());
+  assert.equal(y.dtype, "float32");
+  assert.deepEqual(Array.from(y.data).map((v) => Math.round(v * 1e4) / 1e4), [-1, -1, 1, 1]);
+  // Running mean of feature 1: 0.9 · 0 + 0.1 · 6 = 0.6; running variance: 0.9 · 1 + 0.1 · 4.
+  close(next.mean.data[1], 0.6, 1e-6, "running mean");
+  close(next.var.data[1], 1.3, 1e-6, "running variance");
+});
+
+test("batchNorm() rejects inputs whose feature axis disagrees with its parameters", () => {
+  const layer = batchNorm();
+  const { params, state } = layer.init(key(0), [3]);
+  assert.throws(() => layer.apply(params, state, full([2, 4], 1), trainContext()), {
+    name: "TypeError",
+    message: /Cannot batchNorm: gamma has shape \[3\], expected \[4\]/,
+  });
+  assert.throws(() => layer.apply(params, state, full([3], 1), trainContext()), {
+    name: "TypeError",
+    message: /rank >= 2, got shape \[3\]/,
+  });
+  assert.throws(() => layer.apply(params, state, full([2, 3], 1, "float64"), trainContext()), {
+    name: "TypeError",
+    message: /gamma is float32 but the input is float64/,
+  });
+  assert.throws(() => layer.init(key(0), [] as Shape), { name: "TypeError", message: /feature/ });
+});

@@ -22,3 +22,4 @@ export * from "./src/tree.ts";
 export * from "./src/vjp.ts";
 export * from "./src/layers/layer.ts";
 export * from "./src/kernels/mod.ts";
+export * from "./src/optim/mod.ts";

@@ -1,0 +1,73 @@
+/**
+ * RMSprop's scaling: divide by a running root-mean-square of the gradients.
+ *
+ * @module
+ */
+
+import { allocate, fromTypedArray, type Tensor, zerosLike } from "../tensor.ts";
+import { treeMap } from "../tree.ts";
+import { checkDecay, checkNonNegative, flattenAll } from "./_leaves.ts";
+import type { Params, Transform } from "./transform.ts";
+
+/** Options of {@linkcode scaleByRms}. */
+export interface ScaleByRmsOptions {
+  /** Decay ρ of the running mean of squared gradients, in [0, 1). Default 0.9. */
+  decay?: number;
+  /** Added to the root mean square to avoid dividing by zero; positive. Default 1e-8. */
+  eps?: number;
+}
+
+/** State of {@linkcode scaleByRms}: the running mean of squared gradients, like the params. */
+export type RmsState = { readonly nu: Params };
+
+/**
+ * RMSprop (Hinton's lecture 6e): keep a running mean of squared gradients and divide by its
+ * root,
+ *
+ *     ν ← ρ·ν + (1 − ρ)·g²
+ *     u = g / (√ν + ε)
+ *
+ * `ν` starts at zero (as in optax and PyTorch), so the first steps are larger than `η`. With
+ * `scaleByLearningRate(η)`: `w ← w − η·g / (√ν + ε)`. State: `{ nu }`, like the parameters.
+ *
+ * @example
+ * ```ts
+ * import { scaleByRms } from "./scale_by_rms.ts";
+ * import { tensor } from "../tensor.ts";
+ * const link = scaleByRms({ decay: 0.75, eps: 1e-8 });
+ * const [u] = link.update(tensor([2]), link.init(tensor([0])), tensor([0]));
+ * // ν = 0.25·4 = 1, u = 2 / (1 + 1e-8)
+ * if (Math.abs((u as { data: Float32Array }).data[0] - 2) > 1e-6) throw new Error("unexpected");
+ * ```
+ */
+export function scaleByRms(options: ScaleByRmsOptions = {}): Transform<RmsState> {
+  const op = "scaleByRms";
+  const { decay = 0.9, eps = 1e-8 } = options;
+  checkDecay(op, "decay", decay);
+  checkNonNegative(op, "eps", eps, true);
+  const keep = 1 - decay;
+  return {
+    init: (params) => ({ nu: treeMap(zerosLike, params) }),
+    update(grads, state) {
+      const [gs, [ns], unflatten] = flattenAll(`${op} (grads vs state.nu)`, grads, [state.nu]);
+      const updates: Tensor[] = new Array(gs.length);
+      const nus: Tensor[] = new Array(gs.length);
+      for (let l = 0; l < gs.length; l++) {
+        const g = gs[l].data;
+        const nu0 = ns[l].data;
+        const n = g.length;
+        const u = allocate(gs[l].dtype, n);
+        const nu1 = allocate(ns[l].dtype, n);
+        for (let i = 0; i < n; i++) {
+          const gi = g[i];
+          const nu = decay * nu0[i] + keep * gi * gi;
+          nu1[i] = nu;
+          u[i] = gi / (Math.sqrt(nu) + eps);
+        }
+        updates[l] = fromTypedArray(u, gs[l].shape);
+        nus[l] = fromTypedArray(nu1, ns[l].shape);
+      }
+      return [unflatten(updates), { nu: unflatten(nus) }];
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * Momentum: an exponentially decaying sum of past gradients, classical or Nesterov.
+ *
+ * @module
+ */
+
+import { allocate, fromTypedArray, type Tensor, zerosLike } from "../tensor.ts";
+import { treeMap } from "../tree.ts";
+import { checkDecay, flattenAll } from "./_leaves.ts";
+import type { Params, Transform } from "./transform.ts";
+
+/** Options of {@linkcode traceMomentum}. */
+export interface TraceMomentumOptions {
+  /** The momentum coefficient μ, in [0, 1). Default 0.9. */
+  decay?: number;
+  /** Use Nesterov's look-ahead form. Default false. */
+  nesterov?: boolean;
+}
+
+/** State of {@linkcode traceMomentum}: the velocity `v`, shaped like the parameters. */
+export type TraceState = { readonly trace: Params };
+
+/**
+ * Accumulates a velocity, `v ← μ·v + g`, and outputs
+ *
+ * - classical momentum: `u = v` (so with `scaleByLearningRate(η)`: `w ← w − η·v`);
+ * - Nesterov (`nesterov: true`): `u = g + μ·v`, the look-ahead written in terms of the current
+ *   gradient (Sutskever et al. 2013, as optax and PyTorch do): `w ← w − η·(g + μ·v)`.
+ *
+ * `v` starts at zero. State: `{ trace }`, a tree like the parameters (same dtypes).
+ *
+ * @example
+ * ```ts
+ * import { traceMomentum } from "./trace_momentum.ts";
+ * import { tensor } from "../tensor.ts";
+ * const link = traceMomentum({ decay: 0.5 });
+ * const s0 = link.init(tensor([0]));
+ * const [, s1] = link.update(tensor([2]), s0, tensor([0]));
+ * const [u] = link.update(tensor([2]), s1, tensor([0])); // v = 0.5·2 + 2
+ * if ((u as { data: Float32Array }).data[0] !== 3) throw new Error("unexpected");
+ * ```
+ */
+export function traceMomentum(options: TraceMomentumOptions = {}): Transform<TraceState> {
+  const op = "traceMomentum";
+  const { decay = 0.9, nesterov = false } = options;
+  checkDecay(op, "decay", decay);
+  return {
+    init: (params) => ({ trace: treeMap(zerosLike, params) }),
+    update(grads, state) {
+      const [gs, [vs], unflatten] = flattenAll(`${op} (grads vs state.trace)`, grads, [
+        state.trace,
+      ]);
+      const updates: Tensor[] = new Array(gs.length);
+      const traces: Tensor[] = new Array(gs.length);
+      for (let l = 0; l < gs.length; l++) {
+        const g = gs[l].data;
+        const v0 = vs[l].data;
+        const n = g.length;
+        const u = allocate(gs[l].dtype, n);
+        const v1 = allocate(vs[l].dtype, n);
+        if (nesterov) {
+          for (let i = 0; i < n; i++) {
+            const gi = g[i];
+            const v = decay * v0[i] + gi;
+            v1[i] = v;
+            u[i] = gi + decay * v;
+          }
+        } else {
+          for (let i = 0; i < n; i++) {
+            const v = decay * v0[i] + g[i];
+            v1[i] = v;
+            u[i] = v;
+          }
+        }
+        updates[l] = fromTypedArray(u, gs[l].shape);
+        traces[l] = fromTypedArray(v1, vs[l].shape);
+      }
+      return [unflatten(updates), { trace: unflatten(traces) }];
+    },
+  };
+}

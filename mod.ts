@@ -23,3 +23,4 @@ export * from "./src/vjp.ts";
 export * from "./src/layers/layer.ts";
 export * from "./src/kernels/mod.ts";
 export * from "./src/optim/mod.ts";
+export * from "./src/checkpoint.ts";

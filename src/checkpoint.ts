@@ -1,0 +1,35 @@
+/**
+ * Checkpoints in the safetensors format: raw encode/decode of named tensors, and whole training
+ * checkpoints (`{ params, state, optState, ... }`) whose tree structure travels in the file's
+ * metadata, so that loading rebuilds the exact tree. Files written here load in PyTorch with
+ * `safetensors.torch.load_file`, and plain safetensors files load here as flat records.
+ *
+ * @example
+ * ```ts
+ * import { decodeCheckpoint, encodeCheckpoint, tensor } from "../mod.ts";
+ * const checkpoint = { params: [{ w: tensor([[1, 2]]), b: tensor([0]) }, null], step: 7 };
+ * const back = decodeCheckpoint(encodeCheckpoint(checkpoint)) as typeof checkpoint;
+ * if (back.step !== 7 || back.params[0]?.w.data[1] !== 2) throw new Error("unexpected");
+ * ```
+ *
+ * @module
+ */
+
+export {
+  decodeSafetensors,
+  encodeSafetensors,
+  type Safetensors,
+  type SafetensorsDType,
+} from "./checkpoint/safetensors.ts";
+export {
+  type CheckpointTree,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  TREE_METADATA_KEY,
+} from "./checkpoint/checkpoint_tree.ts";
+export {
+  type Checkpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+  type SaveCheckpointOptions,
+} from "./checkpoint/files.ts";

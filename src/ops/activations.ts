@@ -1,0 +1,226 @@
+/**
+ * Elementwise activation functions: `sigmoid`, `tanh`, `relu`, `leakyRelu`, `elu`, `softplus`
+ * and `swish` (GELU lives in `gelu.ts`, softmax in `softmax.ts`).
+ *
+ * Each forward loop is written so that it cannot overflow for finite input: `exp` is only ever
+ * taken of a non-positive number, and where a derivative multiplies a vanishing term by a
+ * growing one (`x · σ'(βx)` in swish) the product is taken as 0 once the vanishing term has
+ * underflowed, instead of forming `Infinity · 0 = NaN`.
+ *
+ * At the kinks of `relu`, `leakyRelu` and `elu` (x = 0) the VJP uses the left branch's slope
+ * (0, α and α), a valid subgradient.
+ *
+ * @module
+ */
+
+import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
+import { assertTensor, checkFinite, cotangent } from "./_checks.ts";
+import type { UnaryVjp } from "./elementwise.ts";
+import { sigmoidOf } from "./_scalar.ts";
+
+/**
+ * The logistic sigmoid σ(x) = 1 / (1 + e^(-x)), in (0, 1) and never NaN for finite input.
+ * σ'(x) = σ(x)(1 - σ(x)).
+ *
+ * @example
+ * ```ts
+ * import { sigmoid } from "./activations.ts";
+ * import { tensor } from "../tensor.ts";
+ * const [y, vjp] = sigmoid(tensor([0, 1000, -1000], [3], "float64"));
+ * if (y.data.join() !== "0.5,1,0") throw new Error("unexpected");
+ * if (vjp(tensor([1, 1, 1], [3], "float64")).data[0] !== 0.25) throw new Error("σ'(0) = 1/4");
+ * ```
+ */
+export function sigmoid(x: Tensor): [Tensor, UnaryVjp] {
+  assertTensor("sigmoid", x);
+  const xd = x.data;
+  const out = allocate(x.dtype, xd.length);
+  for (let i = 0; i < xd.length; i++) out[i] = sigmoidOf(xd[i]);
+  return [fromTypedArray(out, x.shape), (dy) => {
+    const g = cotangent("sigmoid", dy, x.shape);
+    const dx = allocate(x.dtype, g.length);
+    for (let i = 0; i < g.length; i++) {
+      const s = out[i];
+      dx[i] = g[i] * s * (1 - s);
+    }
+    return fromTypedArray(dx, x.shape);
+  }];
+}
+
+/**
+ * The hyperbolic tangent. tanh'(x) = 1 - tanh²(x).
+ *
+ * @example
+ * ```ts
+ * import { tanh } from "./activations.ts";
+ * import { tensor } from "../tensor.ts";
+ * const [y, vjp] = tanh(tensor([0, 1000]));
+ * if (y.data.join() !== "0,1" || vjp(tensor([1, 1])).data.join() !== "1,0") throw new Error("unexpected");
+ * ```
+ */
+export function tanh(x: Tensor): [Tensor, UnaryVjp] {
+  assertTensor("tanh", x);
+  const xd = x.data;
+  const out = allocate(x.dtype, xd.length);
+  for (let i = 0; i < xd.length; i++) out[i] = Math.tanh(xd[i]);
+  return [fromTypedArray(out, x.shape), (dy) => {
+    const g = cotangent("tanh", dy, x.shape);
+    const dx = allocate(x.dtype, g.length);
+    for (let i = 0; i < g.length; i++) {
+      const t = out[i];
+      dx[i] = g[i] * (1 - t * t);
+    }
+    return fromTypedArray(dx, x.shape);
+  }];
+}
+
+/**
+ * The rectifier max(0, x) (NaN stays NaN). relu'(x) = 1 for x > 0, else 0.
+ *
+ * @example
+ * ```ts
+ * import { relu } from "./activations.ts";
+ * import { tensor } from "../tensor.ts";
+ * const [y, vjp] = relu(tensor([-1, 2]));
+ * if (y.data.join() !== "0,2" || vjp(tensor([5, 5])).data.join() !== "0,5") throw new Error("unexpected");
+ * ```
+ */
+export function relu(x: Tensor): [Tensor, UnaryVjp] {
+  assertTensor("relu", x);
+  const xd = x.data;
+  const out = allocate(x.dtype, xd.length);
+  // `v > 0 || v !== v` keeps NaN rather than turning it into 0.
+  for (let i = 0; i < xd.length; i++) {
+    const v = xd[i];
+    out[i] = v > 0 || v !== v ? v : 0;
+  }
+  return [fromTypedArray(out, x.shape), (dy) => {
+    const g = cotangent("relu", dy, x.shape);
+    const dx = allocate(x.dtype, g.length);
+    for (let i = 0; i < g.length; i++) dx[i] = xd[i] > 0 ? g[i] : 0;
+    return fromTypedArray(dx, x.shape);
+  }];
+}
+
+/**
+ * The leaky rectifier: x for x > 0, else α·x; `alpha` (default 0.01) must be finite and
+ * non-negative (RangeError). leakyRelu'(x) = 1 for x > 0, else α.
+ *
+ * @example
+ * ```ts
+ * import { leakyRelu } from "./activations.ts";
+ * import { tensor } from "../tensor.ts";
+ * const [y] = leakyRelu(tensor([-2, 3], [2], "float64"), 0.5);
+ * if (y.data.join() !== "-1,3") throw new Error("unexpected");
+ * ```
+ */
+export function leakyRelu(x: Tensor, alpha = 0.01): [Tensor, UnaryVjp] {
+  checkFinite("leakyRelu", "alpha", alpha, 0);
+  assertTensor("leakyRelu", x);
+  const xd = x.data;
+  const out = allocate(x.dtype, xd.length);
+  for (let i = 0; i < xd.length; i++) {
+    const v = xd[i];
+    out[i] = v > 0 || v !== v ? v : alpha * v;
+  }
+  return [fromTypedArray(out, x.shape), (dy) => {
+    const g = cotangent("leakyRelu", dy, x.shape);
+    const dx = allocate(x.dtype, g.length);
+    for (let i = 0; i < g.length; i++) dx[i] = xd[i] > 0 ? g[i] : alpha * g[i];
+    return fromTypedArray(dx, x.shape);
+  }];
+}
+
+/**
+ * The exponential linear unit: x for x > 0, else α(eˣ - 1); `alpha` (default 1) must be finite
+ * and non-negative (RangeError). elu'(x) = 1 for x > 0, else α·eˣ (= elu(x) + α).
+ *
+ * @example
+ * ```ts
+ * import { elu } from "./activations.ts";
+ * import { tensor } from "../tensor.ts";
+ * const [y] = elu(tensor([2, -1000], [2], "float64"));
+ * if (y.data.join() !== "2,-1") throw new Error("unexpected");
+ * ```
+ */
+export function elu(x: Tensor, alpha = 1): [Tensor, UnaryVjp] {
+  checkFinite("elu", "alpha", alpha, 0);
+  assertTensor("elu", x);
+  const xd = x.data;
+  const out = allocate(x.dtype, xd.length);
+  for (let i = 0; i < xd.length; i++) {
+    const v = xd[i];
+    out[i] = v > 0 ? v : alpha * Math.expm1(v); // expm1 keeps digits near 0
+  }
+  return [fromTypedArray(out, x.shape), (dy) => {
+    const g = cotangent("elu", dy, x.shape);
+    const dx = allocate(x.dtype, g.length);
+    for (let i = 0; i < g.length; i++) {
+      const v = xd[i];
+      dx[i] = v > 0 ? g[i] : g[i] * alpha * Math.exp(v);
+    }
+    return fromTypedArray(dx, x.shape);
+  }];
+}
+
+/**
+ * softplus(x) = log(1 + eˣ), computed as max(x, 0) + log1p(e^(-|x|)) so that it never
+ * overflows: softplus(1000) = 1000, softplus(-1000) = 0. softplus'(x) = σ(x).
+ *
+ * @example
+ * ```ts
+ * import { softplus } from "./activations.ts";
+ * import { tensor } from "../tensor.ts";
+ * const [y, vjp] = softplus(tensor([0, 1000], [2], "float64"));
+ * if (y.data[0] !== Math.LN2 || y.data[1] !== 1000) throw new Error("unexpected");
+ * if (vjp(tensor([1, 1], [2], "float64")).data[0] !== 0.5) throw new Error("σ(0) = 1/2");
+ * ```
+ */
+export function softplus(x: Tensor): [Tensor, UnaryVjp] {
+  assertTensor("softplus", x);
+  const xd = x.data;
+  const out = allocate(x.dtype, xd.length);
+  for (let i = 0; i < xd.length; i++) {
+    const v = xd[i];
+    out[i] = Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
+  }
+  return [fromTypedArray(out, x.shape), (dy) => {
+    const g = cotangent("softplus", dy, x.shape);
+    const dx = allocate(x.dtype, g.length);
+    for (let i = 0; i < g.length; i++) dx[i] = g[i] * sigmoidOf(xd[i]);
+    return fromTypedArray(dx, x.shape);
+  }];
+}
+
+/**
+ * swish(x) = x·σ(βx) (SiLU for β = 1); `beta` (default 1) must be finite (RangeError).
+ * swish'(x) = σ(βx) + βx·σ(βx)(1 - σ(βx)).
+ *
+ * @example
+ * ```ts
+ * import { swish } from "./activations.ts";
+ * import { tensor } from "../tensor.ts";
+ * const [y, vjp] = swish(tensor([0, 1000, -1000], [3], "float64"));
+ * if (y.data[1] !== 1000 || y.data[2] !== 0) throw new Error("unexpected");
+ * if (vjp(tensor([1, 1, 1], [3], "float64")).data.join() !== "0.5,1,0") throw new Error("unexpected");
+ * ```
+ */
+export function swish(x: Tensor, beta = 1): [Tensor, UnaryVjp] {
+  checkFinite("swish", "beta", beta);
+  assertTensor("swish", x);
+  const xd = x.data;
+  const out = allocate(x.dtype, xd.length);
+  for (let i = 0; i < xd.length; i++) out[i] = xd[i] * sigmoidOf(beta * xd[i]);
+  return [fromTypedArray(out, x.shape), (dy) => {
+    const g = cotangent("swish", dy, x.shape);
+    const dx = allocate(x.dtype, g.length);
+    for (let i = 0; i < g.length; i++) {
+      const z = beta * xd[i];
+      const s = sigmoidOf(z);
+      const ds = s * (1 - s);
+      // Once σ'(z) has underflowed, z·σ'(z) is 0 even where z itself overflowed to ±Infinity.
+      dx[i] = g[i] * (s + (ds === 0 ? 0 : z * ds));
+    }
+    return fromTypedArray(dx, x.shape);
+  }];
+}

@@ -1,0 +1,89 @@
+/**
+ * The Gaussian error linear unit, exact (`gelu`, through `erfc`) and in its tanh approximation
+ * (`geluTanh`). Two functions rather than a string option: the choice is made where the model
+ * is written and checked by the type system.
+ *
+ * @module
+ */
+
+import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
+import { assertTensor, cotangent } from "./_checks.ts";
+import { sigmoidOf } from "./_scalar.ts";
+import type { UnaryVjp } from "./elementwise.ts";
+import { erfc } from "./erf.ts";
+
+const SQRT1_2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 0.3989422804014327; // 1/√(2π)
+const SQRT_2_OVER_PI = 0.7978845608028654; // √(2/π)
+const GELU_C = 0.044715;
+
+/**
+ * The exact GELU: gelu(x) = x·Φ(x), with Φ(x) = ½·erfc(-x/√2) the standard normal CDF (erfc
+ * rather than 1 + erf keeps Φ precise in the left tail). gelu'(x) = Φ(x) + x·φ(x), with
+ * φ(x) = e^(-x²/2)/√(2π).
+ *
+ * @example
+ * ```ts
+ * import { gelu } from "./gelu.ts";
+ * import { tensor } from "../tensor.ts";
+ * const [y, vjp] = gelu(tensor([0, 1000, -1000], [3], "float64"));
+ * if (y.data[0] !== 0 || y.data[1] !== 1000 || y.data[2] !== 0) throw new Error("unexpected");
+ * if (vjp(tensor([1, 0, 0], [3], "float64")).data[0] !== 0.5) throw new Error("gelu'(0) = 1/2");
+ * ```
+ */
+export function gelu(x: Tensor): [Tensor, UnaryVjp] {
+  assertTensor("gelu", x);
+  const xd = x.data;
+  const out = allocate(x.dtype, xd.length);
+  for (let i = 0; i < xd.length; i++) {
+    const v = xd[i];
+    out[i] = 0.5 * v * erfc(-v * SQRT1_2);
+  }
+  return [fromTypedArray(out, x.shape), (dy) => {
+    const g = cotangent("gelu", dy, x.shape);
+    const dx = allocate(x.dtype, g.length);
+    for (let i = 0; i < g.length; i++) {
+      const v = xd[i];
+      // φ(v) underflows to 0 well before v² overflows, so v·φ(v) is never Infinity·0.
+      dx[i] = g[i] * (0.5 * erfc(-v * SQRT1_2) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
+    }
+    return fromTypedArray(dx, x.shape);
+  }];
+}
+
+/**
+ * The tanh approximation of GELU: ½x(1 + tanh(u)), u = √(2/π)(x + 0.044715x³), computed as
+ * x·σ(2u) (since 1 + tanh(u) = 2σ(2u)), which neither cancels for negative x nor overflows.
+ * geluTanh'(x) = σ(2u) + x·2σ(2u)(1 - σ(2u))·u', with u' = √(2/π)(1 + 3·0.044715x²).
+ *
+ * @example
+ * ```ts
+ * import { geluTanh } from "./gelu.ts";
+ * import { tensor } from "../tensor.ts";
+ * const [y] = geluTanh(tensor([1000, -1000, 1], [3], "float64"));
+ * if (y.data[0] !== 1000 || y.data[1] !== 0) throw new Error("unexpected");
+ * if (Math.abs(y.data[2] - 0.8411919906082768) > 1e-15) throw new Error("unexpected");
+ * ```
+ */
+export function geluTanh(x: Tensor): [Tensor, UnaryVjp] {
+  assertTensor("geluTanh", x);
+  const xd = x.data;
+  const out = allocate(x.dtype, xd.length);
+  for (let i = 0; i < xd.length; i++) {
+    const v = xd[i];
+    out[i] = v * sigmoidOf(2 * SQRT_2_OVER_PI * (v + GELU_C * v * v * v));
+  }
+  return [fromTypedArray(out, x.shape), (dy) => {
+    const g = cotangent("geluTanh", dy, x.shape);
+    const dx = allocate(x.dtype, g.length);
+    for (let i = 0; i < g.length; i++) {
+      const v = xd[i];
+      const s = sigmoidOf(2 * SQRT_2_OVER_PI * (v + GELU_C * v * v * v));
+      const ds = s * (1 - s);
+      // Once σ' has underflowed the second term is 0, even where v·u' overflowed.
+      const tail = ds === 0 ? 0 : v * 2 * ds * SQRT_2_OVER_PI * (1 + 3 * GELU_C * v * v);
+      dx[i] = g[i] * (s + tail);
+    }
+    return fromTypedArray(dx, x.shape);
+  }];
+}

@@ -1,0 +1,171 @@
+/**
+ * `softmax` and `logSoftmax` along one axis, shifted by the maximum so that no `exp` overflows:
+ * inputs of ±1000 give exact 0/1 probabilities and finite log-probabilities.
+ *
+ * Both walk the tensor as `[outer, n, inner]`, with `n` the softmax axis; the innermost loop
+ * runs over `inner` contiguously with one running maximum and sum per column, so softmax over
+ * a leading axis is as cache-friendly as over the last.
+ *
+ * @module
+ */
+
+import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
+import { assertTensor, cotangent, normalizeAxis } from "./_checks.ts";
+import { asDType } from "./_strided.ts";
+import type { UnaryVjp } from "./elementwise.ts";
+
+interface Layout {
+  outer: number;
+  n: number;
+  inner: number;
+}
+
+function layout(op: string, x: Tensor, axis: number): Layout {
+  assertTensor(op, x);
+  const ax = normalizeAxis(op, axis, x.shape);
+  let outer = 1;
+  let inner = 1;
+  for (let d = 0; d < ax; d++) outer *= x.shape[d];
+  for (let d = ax + 1; d < x.shape.length; d++) inner *= x.shape[d];
+  return { outer, n: x.shape[ax], inner };
+}
+
+/**
+ * Writes `x - max` (or `exp(x - max)` when `storeExp`) into `out`, and the sums of
+ * `exp(x - max)` along the axis into `sums` (`[outer, inner]`).
+ */
+function shiftedExpSums(
+  x: ArrayLike<number>,
+  l: Layout,
+  storeExp: boolean,
+  out: Float64Array,
+  sums: Float64Array,
+): void {
+  const { outer, n, inner } = l;
+  const mx = new Float64Array(inner);
+  for (let o = 0; o < outer; o++) {
+    const base = o * n * inner;
+    mx.fill(-Infinity);
+    for (let j = 0; j < n; j++) {
+      const row = base + j * inner;
+      for (let i = 0; i < inner; i++) {
+        const v = x[row + i];
+        // `!(v <= m)` lets a NaN in, so it propagates instead of being skipped.
+        if (!(v <= mx[i])) mx[i] = v;
+      }
+    }
+    const s = o * inner;
+    for (let j = 0; j < n; j++) {
+      const row = base + j * inner;
+      if (storeExp) {
+        for (let i = 0; i < inner; i++) {
+          const e = Math.exp(x[row + i] - mx[i]);
+          out[row + i] = e;
+          sums[s + i] += e;
+        }
+      } else {
+        for (let i = 0; i < inner; i++) {
+          const z = x[row + i] - mx[i];
+          out[row + i] = z;
+          sums[s + i] += Math.exp(z);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * softmax(x)ᵢ = e^(xᵢ) / Σⱼ e^(xⱼ) along `axis` (default -1; RangeError when out of range).
+ * With y = softmax(x), the pullback is dx = y ⊙ (dy - Σ dy ⊙ y) along the axis.
+ *
+ * @example
+ * ```ts
+ * import { softmax } from "./softmax.ts";
+ * import { tensor } from "../tensor.ts";
+ * const [y] = softmax(tensor([[0, 0], [1000, -1000]], [2, 2], "float64"));
+ * if (y.data.join() !== "0.5,0.5,1,0") throw new Error("unexpected");
+ * ```
+ */
+export function softmax(x: Tensor, axis = -1): [Tensor, UnaryVjp] {
+  const l = layout("softmax", x, axis);
+  const { outer, n, inner } = l;
+  const e = new Float64Array(x.data.length);
+  const sums = new Float64Array(outer * inner);
+  shiftedExpSums(x.data, l, true, e, sums);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < n; j++) {
+      const row = (o * n + j) * inner;
+      for (let i = 0; i < inner; i++) e[row + i] /= sums[o * inner + i];
+    }
+  }
+  const out = asDType(e, x.dtype);
+  return [fromTypedArray(out, x.shape), (dy) => {
+    const g = cotangent("softmax", dy, x.shape);
+    const dot = new Float64Array(inner);
+    const dx = allocate(x.dtype, g.length);
+    for (let o = 0; o < outer; o++) {
+      const base = o * n * inner;
+      dot.fill(0);
+      for (let j = 0; j < n; j++) {
+        for (let i = 0; i < inner; i++) {
+          dot[i] += g[base + j * inner + i] * out[base + j * inner + i];
+        }
+      }
+      for (let j = 0; j < n; j++) {
+        for (let i = 0; i < inner; i++) {
+          const k = base + j * inner + i;
+          dx[k] = out[k] * (g[k] - dot[i]);
+        }
+      }
+    }
+    return fromTypedArray(dx, x.shape);
+  }];
+}
+
+/**
+ * logSoftmax(x)ᵢ = xᵢ - log Σⱼ e^(xⱼ) along `axis` (default -1), computed as
+ * (xᵢ - m) - log Σⱼ e^(xⱼ - m) with m the maximum, so it is finite for every finite input.
+ * The pullback is dx = dy - softmax(x) · Σ dy along the axis.
+ *
+ * @example
+ * ```ts
+ * import { logSoftmax } from "./softmax.ts";
+ * import { tensor } from "../tensor.ts";
+ * const [y] = logSoftmax(tensor([1000, -1000], [2], "float64"));
+ * if (y.data[0] !== 0 || y.data[1] !== -2000) throw new Error("unexpected");
+ * ```
+ */
+export function logSoftmax(x: Tensor, axis = -1): [Tensor, UnaryVjp] {
+  const l = layout("logSoftmax", x, axis);
+  const { outer, n, inner } = l;
+  const z = new Float64Array(x.data.length);
+  const sums = new Float64Array(outer * inner);
+  shiftedExpSums(x.data, l, false, z, sums);
+  for (let k = 0; k < sums.length; k++) sums[k] = Math.log(sums[k]);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < n; j++) {
+      const row = (o * n + j) * inner;
+      for (let i = 0; i < inner; i++) z[row + i] -= sums[o * inner + i];
+    }
+  }
+  const out = asDType(z, x.dtype);
+  return [fromTypedArray(out, x.shape), (dy) => {
+    const g = cotangent("logSoftmax", dy, x.shape);
+    const total = new Float64Array(inner);
+    const dx = allocate(x.dtype, g.length);
+    for (let o = 0; o < outer; o++) {
+      const base = o * n * inner;
+      total.fill(0);
+      for (let j = 0; j < n; j++) {
+        for (let i = 0; i < inner; i++) total[i] += g[base + j * inner + i];
+      }
+      for (let j = 0; j < n; j++) {
+        for (let i = 0; i < inner; i++) {
+          const k = base + j * inner + i;
+          dx[k] = g[k] - Math.exp(out[k]) * total[i];
+        }
+      }
+    }
+    return fromTypedArray(dx, x.shape);
+  }];
+}

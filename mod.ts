@@ -24,3 +24,4 @@ export * from "./src/layers/layer.ts";
 export * from "./src/kernels/mod.ts";
 export * from "./src/optim/mod.ts";
 export * from "./src/checkpoint.ts";
+export * from "./src/train/mod.ts";

@@ -1,0 +1,85 @@
+/**
+ * The training state: the one value that loops back from each step to the next.
+ *
+ * @module
+ */
+
+import type { Layer } from "../layers/layer.ts";
+import type { Transform } from "../optim/transform.ts";
+import { foldIn, type Key, split } from "../random.ts";
+import type { Shape } from "../tensor.ts";
+import type { Tree } from "../tree.ts";
+
+/**
+ * Everything a training step reads and writes. Immutable: a step returns a new state.
+ * `optState` is the optimiser's own state, opaque to the loop (a tree of tensors for every
+ * transform gradstream ships, so it can be checkpointed with the parameters).
+ */
+export interface TrainState<P extends Tree = Tree, S extends Tree = Tree> {
+  /** Model parameters. */
+  readonly params: P;
+  /** Model state (batch-norm running statistics; `null` for stateless models). */
+  readonly modelState: S;
+  /** Optimiser state. */
+  readonly optState: unknown;
+  /** Optimiser steps taken so far. */
+  readonly step: number;
+  /** The epoch of the last batch trained on (0 before the first step). */
+  readonly epoch: number;
+  /** The run's key; step `t` draws its randomness from {@linkcode stepKey}`(key, t)`. */
+  readonly key: Key;
+}
+
+/**
+ * A fresh training state: splits `key` into an initialisation key (for `model.init`) and the
+ * run key that dropout and other training-time randomness derive from.
+ *
+ * @example
+ * ```ts
+ * import { initTrain } from "./state.ts";
+ * import type { Layer } from "../layers/layer.ts";
+ * import type { Transform } from "../optim/transform.ts";
+ * import { key } from "../random.ts";
+ * import { zeros } from "../tensor.ts";
+ * const bias: Layer<{ b: ReturnType<typeof zeros> }, null> = {
+ *   init: (_k, inShape) => ({ outShape: inShape, params: { b: zeros(inShape) }, state: null }),
+ *   apply: () => { throw new Error("not needed here"); },
+ * };
+ * const noop: Transform<null> = { init: () => null, update: (g, s) => [g, s] };
+ * const s = initTrain(bias, noop, key(0), [3]);
+ * if (s.step !== 0 || s.params.b.shape[0] !== 3) throw new Error("unexpected");
+ * ```
+ */
+export function initTrain<P extends Tree, S extends Tree>(
+  model: Layer<P, S>,
+  optimizer: Transform<unknown>,
+  key: Key,
+  inShape: Shape,
+): TrainState<P, S> {
+  const [initKey, runKey] = split(key);
+  const { params, state } = model.init(initKey, inShape);
+  return Object.freeze({
+    params,
+    modelState: state,
+    optState: optimizer.init(params),
+    step: 0,
+    epoch: 0,
+    key: runKey,
+  });
+}
+
+/**
+ * The key for step `step` of a run: `foldIn(key, step)` (steps past 2^32 fold in both halves).
+ * `forward` hands it to `model.apply`, so dropout masks are a function of seed and step.
+ *
+ * @example
+ * ```ts
+ * import { stepKey } from "./state.ts";
+ * import { foldIn, key } from "../random.ts";
+ * if (stepKey(key(1), 5).join() !== foldIn(key(1), 5).join()) throw new Error("unexpected");
+ * ```
+ */
+export function stepKey(key: Key, step: number): Key {
+  if (step <= 0xffffffff) return foldIn(key, step);
+  return foldIn(foldIn(key, step % 0x100000000), Math.floor(step / 0x100000000));
+}

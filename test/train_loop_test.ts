@@ -1,0 +1,295 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  concatMap,
+  filter,
+  firstValueFrom,
+  lastValueFrom,
+  map,
+  take,
+  takeWhile,
+  tap,
+  timer,
+  toArray,
+} from "rxjs";
+import {
+  backward,
+  type Batch,
+  batches,
+  fit,
+  forward,
+  fromTypedArray,
+  globalNorm,
+  initTrain,
+  key,
+  mapGrads,
+  NonFiniteLossError,
+  regularize,
+  sgd,
+  step,
+  type Tensor,
+  tensor,
+  train,
+  type Tree,
+  treeMap,
+} from "../mod.ts";
+import { indexData, linear, lineData, mse } from "./_train_fixtures.ts";
+
+const model = linear(1);
+const data = lineData(64);
+
+function fullLoss(params: Tree): number {
+  const { y } = model.apply(params as never, null, data.x, { training: false });
+  return mse(y, data.y)[0];
+}
+
+test("fit: the loss on a linear regression falls by 100x within five epochs", async () => {
+  const optimizer = sgd(0.1);
+  const initial = initTrain(model, optimizer, key(0), [2]);
+  const last = await lastValueFrom(
+    fit(
+      initial,
+      batches(data, { batchSize: 8, shuffle: key(1), epochs: 5 }),
+      train({ model, loss: mse, optimizer }),
+    ),
+  );
+  assert.equal(last.state.step, 40);
+  assert.equal(last.state.epoch, 4);
+  assert.ok(fullLoss(last.state.params) < fullLoss(initial.params) / 100);
+});
+
+test("fit: the same seed gives bitwise-identical parameters", async () => {
+  const run = async () => {
+    const optimizer = sgd(0.05);
+    const s = initTrain(model, optimizer, key(7), [2]);
+    const last = await lastValueFrom(
+      fit(
+        s,
+        batches(data, { batchSize: 5, shuffle: key(8), epochs: 3 }),
+        train({ model, loss: mse, optimizer }),
+      ),
+    );
+    return last.state.params as unknown as { w: Tensor; b: Tensor };
+  };
+  const a = await run(), b = await run();
+  assert.deepEqual([...new Uint8Array(a.w.data.buffer)], [...new Uint8Array(b.w.data.buffer)]);
+  assert.deepEqual([...new Uint8Array(a.b.data.buffer)], [...new Uint8Array(b.b.data.buffer)]);
+});
+
+test("fit: gradient clipping inserted between backward and step bounds every update", async () => {
+  const lr = 0.5, maxNorm = 0.01;
+  const optimizer = sgd(lr);
+  const initial = initTrain(model, optimizer, key(0), [2]);
+  const norms: number[] = [];
+  const steps = await lastValueFrom(
+    fit(
+      initial,
+      batches(data, { batchSize: 16, epochs: 1 }),
+      forward(model),
+      backward(mse),
+      tap((ctx) => norms.push(globalNorm(ctx.grads!))),
+      mapGrads((g) => {
+        const n = globalNorm(g);
+        const s = n > maxNorm ? maxNorm / n : 1;
+        return treeMap((t) => fromTypedArray(t.data.map((v) => v * s), t.shape), g);
+      }),
+      step(optimizer),
+    ).pipe(toArray()),
+  );
+  assert.equal(norms.length, 4);
+  assert.ok(norms.every((n) => n > maxNorm), "the raw gradients are larger than the clip");
+  let prev = initial.params as unknown as { w: Tensor; b: Tensor };
+  for (const ctx of steps) {
+    const p = ctx.state.params as unknown as { w: Tensor; b: Tensor };
+    const delta = treeMap(
+      (a, b) => fromTypedArray(a.data.map((v, i) => v - b.data[i]), a.shape),
+      p,
+      prev,
+    );
+    assert.ok(
+      Math.abs(globalNorm(delta) - lr * maxNorm) < 1e-6,
+      `update norm ${globalNorm(delta)}`,
+    );
+    prev = p;
+  }
+});
+
+test("fit: a tap between stages sees each step's loss before the update", async () => {
+  const optimizer = sgd(0.1);
+  const initial = initTrain(model, optimizer, key(0), [2]);
+  const seen: { step: number; loss: number }[] = [];
+  const out = await lastValueFrom(
+    fit(
+      initial,
+      batches(data, { batchSize: 64, epochs: 3 }),
+      forward(model),
+      backward(mse),
+      tap((ctx) => seen.push({ step: ctx.state.step, loss: ctx.loss! })),
+      step(optimizer),
+    ).pipe(toArray()),
+  );
+  assert.deepEqual(seen.map((s) => s.step), [0, 1, 2]);
+  // Full batch: the logged loss is the loss of the parameters the step started from.
+  assert.equal(seen[0].loss, fullLoss(initial.params));
+  assert.equal(seen[2].loss, fullLoss(out[1].state.params));
+});
+
+test("fit: takeWhile stops after N steps and the source is not pulled again", async () => {
+  let pulled = 0, closed = false;
+  const source = {
+    *[Symbol.iterator]() {
+      try {
+        for (const b of batches(data, { batchSize: 4 })) {
+          pulled++;
+          yield b;
+        }
+      } finally {
+        closed = true;
+      }
+    },
+  };
+  const optimizer = sgd(0.1);
+  const steps = await lastValueFrom(
+    fit(initTrain(model, optimizer, key(0), [2]), source, train({ model, loss: mse, optimizer }))
+      .pipe(
+        takeWhile((ctx) => ctx.state.step < 5),
+        toArray(),
+      ),
+  );
+  assert.equal(steps.length, 4);
+  assert.equal(pulled, 5, "the fifth step was computed to find out, none after it");
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(pulled, 5);
+  assert.ok(closed, "unsubscribing closes the source");
+});
+
+test("fit: take(n) stops pulling, even from an iterator that cannot be closed", async () => {
+  let pulled = 0;
+  const inner = batches(data, { batchSize: 4 })[Symbol.iterator]();
+  // No `return` method: only the loop itself can refuse to pull after unsubscribing.
+  const source = {
+    [Symbol.iterator]: () => ({
+      next: () => {
+        pulled++;
+        return inner.next();
+      },
+    }),
+  };
+  const optimizer = sgd(0.1);
+  await lastValueFrom(
+    fit(initTrain(model, optimizer, key(0), [2]), source, train({ model, loss: mse, optimizer }))
+      .pipe(take(3)),
+  );
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(pulled, 3);
+});
+
+test("fit: a fast async source never runs more than one batch ahead of training", async () => {
+  let produced = 0, consumed = 0, maxAhead = 0;
+  async function* reader(): AsyncGenerator<Batch> {
+    for (const b of batches(data, { batchSize: 4, epochs: 2 })) {
+      produced++;
+      maxAhead = Math.max(maxAhead, produced - consumed);
+      yield b;
+    }
+  }
+  const optimizer = sgd(0.1);
+  const out = await lastValueFrom(
+    fit(
+      initTrain(model, optimizer, key(0), [2]),
+      reader(),
+      forward(model),
+      backward(mse),
+      step(optimizer),
+      // A slow asynchronous stage: the step is only done after a timer.
+      concatMap((ctx) => timer(1).pipe(map(() => ctx))),
+      tap(() => consumed++),
+    ).pipe(toArray()),
+  );
+  assert.equal(out.length, 32);
+  assert.equal(consumed, 32);
+  assert.ok(maxAhead <= 1, `produced ${maxAhead} ahead`);
+});
+
+test("fit: a NaN loss stops the run with NonFiniteLossError naming step, epoch and batch", async () => {
+  const optimizer = sgd(0.1);
+  const poisoned = {
+    *[Symbol.iterator]() {
+      let n = 0;
+      for (const b of batches(data, { batchSize: 16, epochs: 3 })) {
+        yield n++ === 6 ? { ...b, y: fromTypedArray(b.y.data.map(() => NaN), b.y.shape) } : b;
+      }
+    },
+  };
+  await assert.rejects(
+    lastValueFrom(
+      fit(
+        initTrain(model, optimizer, key(0), [2]),
+        poisoned,
+        train({ model, loss: mse, optimizer }),
+      ),
+    ),
+    (e: unknown) => {
+      assert.ok(e instanceof NonFiniteLossError);
+      assert.equal(e.name, "NonFiniteLossError");
+      assert.match(e.message, /Non-finite loss NaN at step 6 \(epoch 1, batch 2\)/);
+      assert.deepEqual([e.step, e.epoch, e.batch], [6, 1, 2]);
+      return true;
+    },
+  );
+});
+
+test("fit: a batch filtered out between stages leaves the state unchanged", async () => {
+  const optimizer = sgd(0.1);
+  const initial = initTrain(model, optimizer, key(0), [2]);
+  const out = await lastValueFrom(
+    fit(
+      initial,
+      batches(indexData(6), { batchSize: 2, epochs: 1 }),
+      filter((ctx) => ctx.batch.index !== 1),
+      map((ctx) => ({ ...ctx, state: { ...ctx.state, step: ctx.state.step + 1 } })),
+    ).pipe(toArray()),
+  );
+  assert.deepEqual(out.map((c) => [c.batch.index, c.state.step]), [[0, 1], [2, 2]]);
+});
+
+test("stages: backward before forward is a TypeError naming the missing stage", async () => {
+  const optimizer = sgd(0.1);
+  await assert.rejects(
+    firstValueFrom(
+      fit(initTrain(model, optimizer, key(0), [2]), batches(data, { batchSize: 4 }), backward(mse)),
+    ),
+    { name: "TypeError", message: /backward: .*put forward\(model\) before backward/ },
+  );
+});
+
+test("regularize: adds the penalty value and its gradient", async () => {
+  const optimizer = sgd(0.1);
+  const initial = initTrain(model, optimizer, key(0), [2]);
+  const lambda = 0.5;
+  // 0.5·λ·Σw² over w only, written out by hand.
+  const penalty = (p: Tree): [number, Tree] => {
+    const { w } = p as unknown as { w: Tensor };
+    const value = 0.5 * lambda * [...w.data].reduce((s, v) => s + v * v, 0);
+    return [value, { w: fromTypedArray(w.data.map((v) => lambda * v), w.shape), b: tensor([0]) }];
+  };
+  const [plain, reg] = await Promise.all([
+    firstValueFrom(fit(initial, batches(data, { batchSize: 64 }), forward(model), backward(mse))),
+    firstValueFrom(
+      fit(
+        initial,
+        batches(data, { batchSize: 64 }),
+        forward(model),
+        backward(mse),
+        regularize(penalty),
+      ),
+    ),
+  ]);
+  const w = (initial.params as unknown as { w: Tensor }).w;
+  const gPlain = (plain.grads as unknown as { w: Tensor }).w,
+    gReg = (reg.grads as unknown as { w: Tensor }).w;
+  assert.ok(Math.abs(reg.penalty! - 0.25 * (w.data[0] ** 2 + w.data[1] ** 2)) < 1e-7);
+  for (let i = 0; i < 2; i++) {
+    assert.ok(Math.abs(gReg.data[i] - gPlain.data[i] - lambda * w.data[i]) < 1e-6);
+  }
+});

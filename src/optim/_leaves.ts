@@ -7,6 +7,7 @@
 
 import { allocate, formatShape, fromTypedArray, isTensor, type Tensor } from "../tensor.ts";
 import { assertSameStructure, type Tree, treeFlatten } from "../tree.ts";
+import type { Transform } from "./transform.ts";
 
 /**
  * The leaves of `tree` and a function rebuilding trees of its structure; `others` are checked
@@ -68,16 +69,71 @@ export function checkDecay(op: string, name: string, value: number): void {
   }
 }
 
-/** `factor · g` for every leaf, in fresh arrays of each leaf's dtype. */
-export function scaleTree(grads: Tree, factor: number): Tree {
+/**
+ * `(factor · g) · post` for every leaf, in fresh arrays of each leaf's dtype (the order of the
+ * products is that of scaling by `factor`, then by `post`, so a fused pair rounds as two links).
+ */
+export function scaleTree(grads: Tree, factor: number, post = 1): Tree {
   const [leaves, unflatten] = treeFlatten(grads);
   const out: Tensor[] = new Array(leaves.length);
   for (let l = 0; l < leaves.length; l++) {
     const g = leaves[l].data;
     const n = g.length;
     const o = allocate(leaves[l].dtype, n);
-    for (let i = 0; i < n; i++) o[i] = factor * g[i];
+    for (let i = 0; i < n; i++) o[i] = factor * g[i] * post;
     out[l] = fromTypedArray(o, leaves[l].shape);
   }
   return unflatten(out);
+}
+
+/**
+ * Fusion protocol between `chain` and its links (internal). A link carrying `SCALED` can
+ * multiply its output by a factor inside its own loop; a link carrying `FACTOR` only multiplies
+ * by a factor that depends on its state. `chain` fuses such a pair into one pass, saving an
+ * allocation and a sweep over the updates per step: `update(g) = updateScaled(g, 1)`, so the
+ * result is the same as applying the links one after the other.
+ */
+export const SCALED: unique symbol = Symbol("gradstream.optim.scaled");
+/** See {@linkcode SCALED}. */
+export const FACTOR: unique symbol = Symbol("gradstream.optim.factor");
+
+/** A link's update with its output multiplied by `factor`. */
+export type ScaledUpdate<S> = (grads: Tree, state: S, params: Tree, factor: number) => [Tree, S];
+/** The factor a pure scaling link applies at this state, and its next state. */
+export type ScaleFactor<S> = (state: S) => [factor: number, next: S];
+
+/** The fusion hooks a link may carry. */
+export interface Fusable<S> {
+  [SCALED]?: ScaledUpdate<S>;
+  [FACTOR]?: ScaleFactor<S>;
+}
+
+/** A link whose output can be scaled in its own loop: `update` is `updateScaled(…, 1)`. */
+export function scalableLink<S>(
+  init: (params: Tree) => S,
+  updateScaled: ScaledUpdate<S>,
+): Transform<S> {
+  const link: Transform<S> & Fusable<S> = {
+    init,
+    update: (grads, state, params) => updateScaled(grads, state, params, 1),
+    [SCALED]: updateScaled,
+  };
+  return link;
+}
+
+/** A link that multiplies by `factor(state)[0]` and nothing else (it can also be fused first). */
+export function factorLink<S>(init: (params: Tree) => S, factor: ScaleFactor<S>): Transform<S> {
+  const link: Transform<S> & Fusable<S> = {
+    init,
+    update(grads, state) {
+      const [f, next] = factor(state);
+      return [scaleTree(grads, f), next];
+    },
+    [SCALED](grads, state, _params, post) {
+      const [f, next] = factor(state);
+      return [scaleTree(grads, f, post), next];
+    },
+    [FACTOR]: factor,
+  };
+  return link;
 }

@@ -6,7 +6,7 @@
 
 import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
 import { type Tree, treeFlatten } from "../tree.ts";
-import { checkNonNegative, scaleTree } from "./_leaves.ts";
+import { checkNonNegative, scalableLink, scaleTree } from "./_leaves.ts";
 import type { Transform } from "./transform.ts";
 
 /**
@@ -45,16 +45,13 @@ export function globalNorm(tree: Tree): number {
 export function clipByGlobalNorm(maxNorm: number): Transform<null> {
   const op = "clipByGlobalNorm";
   checkNonNegative(op, "maxNorm", maxNorm, true);
-  return {
-    init: () => null,
-    update(grads) {
-      const norm = globalNorm(grads);
-      if (!Number.isFinite(norm)) {
-        throw new RangeError(`${op}: the gradient norm is ${norm}; gradients must be finite`);
-      }
-      return [scaleTree(grads, norm > maxNorm ? maxNorm / norm : 1), null];
-    },
-  };
+  return scalableLink(() => null, (grads, _state, _params, post) => {
+    const norm = globalNorm(grads);
+    if (!Number.isFinite(norm)) {
+      throw new RangeError(`${op}: the gradient norm is ${norm}; gradients must be finite`);
+    }
+    return [scaleTree(grads, norm > maxNorm ? maxNorm / norm : 1, post), null];
+  });
 }
 
 /**
@@ -72,22 +69,19 @@ export function clipByGlobalNorm(maxNorm: number): Transform<null> {
 export function clipByValue(limit: number): Transform<null> {
   const op = "clipByValue";
   checkNonNegative(op, "limit", limit, true);
-  return {
-    init: () => null,
-    update(grads) {
-      const [leaves, unflatten] = treeFlatten(grads);
-      const out: Tensor[] = new Array(leaves.length);
-      for (let l = 0; l < leaves.length; l++) {
-        const g = leaves[l].data;
-        const n = g.length;
-        const u = allocate(leaves[l].dtype, n);
-        for (let i = 0; i < n; i++) {
-          const v = g[i];
-          u[i] = v > limit ? limit : v < -limit ? -limit : v;
-        }
-        out[l] = fromTypedArray(u, leaves[l].shape);
+  return scalableLink(() => null, (grads, _state, _params, post) => {
+    const [leaves, unflatten] = treeFlatten(grads);
+    const out: Tensor[] = new Array(leaves.length);
+    for (let l = 0; l < leaves.length; l++) {
+      const g = leaves[l].data;
+      const n = g.length;
+      const u = allocate(leaves[l].dtype, n);
+      for (let i = 0; i < n; i++) {
+        const v = g[i];
+        u[i] = (v > limit ? limit : v < -limit ? -limit : v) * post;
       }
-      return [unflatten(out), null];
-    },
-  };
+      out[l] = fromTypedArray(u, leaves[l].shape);
+    }
+    return [unflatten(out), null];
+  });
 }

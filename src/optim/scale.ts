@@ -4,7 +4,7 @@
  * @module
  */
 
-import { checkNonNegative, countTensor, readCount, scaleTree } from "./_leaves.ts";
+import { checkNonNegative, countTensor, factorLink, readCount } from "./_leaves.ts";
 import type { CountState, Schedule, Transform } from "./transform.ts";
 
 /**
@@ -22,10 +22,7 @@ export function scale(c: number): Transform<null> {
   if (typeof c !== "number" || !Number.isFinite(c)) {
     throw new RangeError(`scale: the factor must be a finite number, got ${c}`);
   }
-  return {
-    init: () => null,
-    update: (grads) => [scaleTree(grads, c), null],
-  };
+  return factorLink(() => null, () => [c, null]);
 }
 
 /**
@@ -55,18 +52,15 @@ export function scaleByLearningRate(lr: number | Schedule): Transform<CountState
   else if (typeof lr !== "function") {
     throw new TypeError(`${op}: lr must be a number or a schedule, got ${typeof lr}`);
   }
-  return {
-    init: () => ({ count: countTensor(0) }),
-    update(grads, state) {
-      const step = readCount(op, state);
-      const rate = typeof lr === "number" ? lr : lr(step);
-      if (typeof rate !== "number" || !Number.isFinite(rate) || rate < 0) {
-        throw new RangeError(
-          `${op}: the schedule returned ${rate} at step ${step}; ` +
-            `learning rates are finite and non-negative`,
-        );
-      }
-      return [scaleTree(grads, -rate), { count: countTensor(step + 1) }];
-    },
-  };
+  return factorLink<CountState>(() => ({ count: countTensor(0) }), (state) => {
+    const step = readCount(op, state);
+    const rate = typeof lr === "number" ? lr : lr(step);
+    if (typeof rate !== "number" || !Number.isFinite(rate) || rate < 0) {
+      throw new RangeError(
+        `${op}: the schedule returned ${rate} at step ${step}; ` +
+          `learning rates are finite and non-negative`,
+      );
+    }
+    return [-rate, { count: countTensor(step + 1) }];
+  });
 }

@@ -6,7 +6,14 @@
 
 import { allocate, fromTypedArray, type Tensor, zerosLike } from "../tensor.ts";
 import { treeMap } from "../tree.ts";
-import { checkDecay, checkNonNegative, countTensor, flattenAll, readCount } from "./_leaves.ts";
+import {
+  checkDecay,
+  checkNonNegative,
+  countTensor,
+  flattenAll,
+  readCount,
+  scalableLink,
+} from "./_leaves.ts";
 import type { Params, Transform } from "./transform.ts";
 
 /** Options of {@linkcode scaleByAdam} (and `adam`, `adamw`). */
@@ -54,49 +61,44 @@ export function scaleByAdam(options: AdamOptions = {}): Transform<AdamState> {
   checkNonNegative(op, "eps", eps, true);
   const k1 = 1 - b1;
   const k2 = 1 - b2;
-  return {
-    init: (params) => ({
-      count: countTensor(0),
-      mu: treeMap(zerosLike, params),
-      nu: treeMap(zerosLike, params),
-    }),
-    update(grads, state) {
-      const t = readCount(op, state) + 1;
-      const [gs, [ms, vs], unflatten] = flattenAll(`${op} (grads vs state.mu, state.nu)`, grads, [
-        state.mu,
-        state.nu,
-      ]);
-      // m̂/(√v̂ + ε) with m̂ = m·c1 and v̂ = v·c2.
-      const c1 = 1 / (1 - Math.pow(b1, t));
-      const c2 = 1 / (1 - Math.pow(b2, t));
-      const updates: Tensor[] = new Array(gs.length);
-      const mus: Tensor[] = new Array(gs.length);
-      const nus: Tensor[] = new Array(gs.length);
-      for (let l = 0; l < gs.length; l++) {
-        const g = gs[l].data;
-        const m0 = ms[l].data;
-        const v0 = vs[l].data;
-        const n = g.length;
-        const u = allocate(gs[l].dtype, n);
-        const m1 = allocate(ms[l].dtype, n);
-        const v1 = allocate(vs[l].dtype, n);
-        for (let i = 0; i < n; i++) {
-          const gi = g[i];
-          const m = b1 * m0[i] + k1 * gi;
-          const v = b2 * v0[i] + k2 * gi * gi;
-          m1[i] = m;
-          v1[i] = v;
-          u[i] = (m * c1) / (Math.sqrt(v * c2) + eps);
-        }
-        updates[l] = fromTypedArray(u, gs[l].shape);
-        mus[l] = fromTypedArray(m1, ms[l].shape);
-        nus[l] = fromTypedArray(v1, vs[l].shape);
+  const init = (params: Params): AdamState => ({
+    count: countTensor(0),
+    mu: treeMap(zerosLike, params),
+    nu: treeMap(zerosLike, params),
+  });
+  return scalableLink(init, (grads, state, _params, post) => {
+    const t = readCount(op, state) + 1;
+    const [gs, [ms, vs], unflatten] = flattenAll(`${op} (grads vs state.mu, state.nu)`, grads, [
+      state.mu,
+      state.nu,
+    ]);
+    // m̂/(√v̂ + ε) with m̂ = m·c1 and v̂ = v·c2.
+    const c1 = 1 / (1 - Math.pow(b1, t));
+    const c2 = 1 / (1 - Math.pow(b2, t));
+    const updates: Tensor[] = new Array(gs.length);
+    const mus: Tensor[] = new Array(gs.length);
+    const nus: Tensor[] = new Array(gs.length);
+    for (let l = 0; l < gs.length; l++) {
+      const g = gs[l].data;
+      const m0 = ms[l].data;
+      const v0 = vs[l].data;
+      const n = g.length;
+      const u = allocate(gs[l].dtype, n);
+      const m1 = allocate(ms[l].dtype, n);
+      const v1 = allocate(vs[l].dtype, n);
+      for (let i = 0; i < n; i++) {
+        const gi = g[i];
+        const m = b1 * m0[i] + k1 * gi;
+        const v = b2 * v0[i] + k2 * gi * gi;
+        m1[i] = m;
+        v1[i] = v;
+        u[i] = (m * c1) / (Math.sqrt(v * c2) + eps) * post;
       }
-      return [unflatten(updates), {
-        count: countTensor(t),
-        mu: unflatten(mus),
-        nu: unflatten(nus),
-      }];
-    },
-  };
+      updates[l] = fromTypedArray(u, gs[l].shape);
+      mus[l] = fromTypedArray(m1, ms[l].shape);
+      nus[l] = fromTypedArray(v1, vs[l].shape);
+    }
+    const next: AdamState = { count: countTensor(t), mu: unflatten(mus), nu: unflatten(nus) };
+    return [unflatten(updates), next];
+  });
 }

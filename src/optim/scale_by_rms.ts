@@ -6,7 +6,7 @@
 
 import { allocate, fromTypedArray, type Tensor, zerosLike } from "../tensor.ts";
 import { treeMap } from "../tree.ts";
-import { checkDecay, checkNonNegative, flattenAll } from "./_leaves.ts";
+import { checkDecay, checkNonNegative, flattenAll, scalableLink } from "./_leaves.ts";
 import type { Params, Transform } from "./transform.ts";
 
 /** Options of {@linkcode scaleByRms}. */
@@ -46,9 +46,9 @@ export function scaleByRms(options: ScaleByRmsOptions = {}): Transform<RmsState>
   checkDecay(op, "decay", decay);
   checkNonNegative(op, "eps", eps, true);
   const keep = 1 - decay;
-  return {
-    init: (params) => ({ nu: treeMap(zerosLike, params) }),
-    update(grads, state) {
+  return scalableLink(
+    (params) => ({ nu: treeMap(zerosLike, params) }),
+    (grads, state, _p, post) => {
       const [gs, [ns], unflatten] = flattenAll(`${op} (grads vs state.nu)`, grads, [state.nu]);
       const updates: Tensor[] = new Array(gs.length);
       const nus: Tensor[] = new Array(gs.length);
@@ -62,12 +62,12 @@ export function scaleByRms(options: ScaleByRmsOptions = {}): Transform<RmsState>
           const gi = g[i];
           const nu = decay * nu0[i] + keep * gi * gi;
           nu1[i] = nu;
-          u[i] = gi / (Math.sqrt(nu) + eps);
+          u[i] = gi / (Math.sqrt(nu) + eps) * post;
         }
         updates[l] = fromTypedArray(u, gs[l].shape);
         nus[l] = fromTypedArray(nu1, ns[l].shape);
       }
       return [unflatten(updates), { nu: unflatten(nus) }];
     },
-  };
+  );
 }

@@ -6,7 +6,7 @@
 
 import { allocate, fromTypedArray, type Tensor, zerosLike } from "../tensor.ts";
 import { treeMap } from "../tree.ts";
-import { checkDecay, flattenAll } from "./_leaves.ts";
+import { checkDecay, flattenAll, scalableLink } from "./_leaves.ts";
 import type { Params, Transform } from "./transform.ts";
 
 /** Options of {@linkcode traceMomentum}. */
@@ -44,9 +44,9 @@ export function traceMomentum(options: TraceMomentumOptions = {}): Transform<Tra
   const op = "traceMomentum";
   const { decay = 0.9, nesterov = false } = options;
   checkDecay(op, "decay", decay);
-  return {
-    init: (params) => ({ trace: treeMap(zerosLike, params) }),
-    update(grads, state) {
+  return scalableLink(
+    (params) => ({ trace: treeMap(zerosLike, params) }),
+    (grads, state, _p, post) => {
       const [gs, [vs], unflatten] = flattenAll(`${op} (grads vs state.trace)`, grads, [
         state.trace,
       ]);
@@ -63,13 +63,13 @@ export function traceMomentum(options: TraceMomentumOptions = {}): Transform<Tra
             const gi = g[i];
             const v = decay * v0[i] + gi;
             v1[i] = v;
-            u[i] = gi + decay * v;
+            u[i] = (gi + decay * v) * post;
           }
         } else {
           for (let i = 0; i < n; i++) {
             const v = decay * v0[i] + g[i];
             v1[i] = v;
-            u[i] = v;
+            u[i] = v * post;
           }
         }
         updates[l] = fromTypedArray(u, gs[l].shape);
@@ -77,5 +77,5 @@ export function traceMomentum(options: TraceMomentumOptions = {}): Transform<Tra
       }
       return [unflatten(updates), { trace: unflatten(traces) }];
     },
-  };
+  );
 }

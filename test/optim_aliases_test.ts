@@ -1,0 +1,178 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  adam,
+  adamw,
+  applyUpdates,
+  cosineDecay,
+  excludeBiases,
+  gradientDescent,
+  momentum,
+  nesterov,
+  rmsprop,
+  sgd,
+  type Transform,
+} from "../src/optim/mod.ts";
+import { type Tensor, tensor } from "../src/tensor.ts";
+import type { Tree } from "../src/tree.ts";
+
+const t64 = (xs: number[]) => tensor(xs, [xs.length], "float64");
+const EPS = 1e-8;
+// Fixed gradients for three steps, independent of w, so the arithmetic stays by hand.
+const G = [[1, -2], [0.5, 1], [-1, 0]];
+const W0 = [1, -2];
+
+/** The parameters after each step of `opt`, fed the gradients `G` in turn. */
+function trajectory(opt: Transform<Tree>, steps: number): number[][] {
+  let w = t64(W0);
+  let state = opt.init(w);
+  const out: number[][] = [];
+  for (let i = 0; i < steps; i++) {
+    const [u, next] = opt.update(t64(G[i]), state, w);
+    w = applyUpdates(w, u);
+    state = next;
+    out.push([...w.data]);
+  }
+  return out;
+}
+function close(actual: number[][], expected: number[][], tol = 1e-12) {
+  assert.equal(actual.length, expected.length);
+  actual.forEach((row, s) =>
+    row.forEach((v, i) =>
+      assert.ok(
+        Math.abs(v - expected[s][i]) <= tol,
+        `step ${s + 1}[${i}]: ${v} vs ${expected[s][i]}`,
+      )
+    )
+  );
+}
+
+test("sgd: w ← w − ηg for three steps", () => {
+  // η = 0.1: (1, −2) − 0.1(1, −2) = (0.9, −1.8); − 0.1(0.5, 1) = (0.85, −1.9); − 0.1(−1, 0) = (0.95, −1.9).
+  close(trajectory(sgd(0.1), 3), [[0.9, -1.8], [0.85, -1.9], [0.95, -1.9]]);
+});
+
+test("gradientDescent is sgd", () => {
+  close(trajectory(gradientDescent(0.1), 3), trajectory(sgd(0.1), 3), 0);
+});
+
+test("momentum: v ← μv + g; w ← w − ηv for three steps", () => {
+  // η = 0.1, μ = 0.9.
+  // v1 = (1, −2);                          w1 = (1 − 0.1, −2 + 0.2) = (0.9, −1.8)
+  // v2 = 0.9(1, −2) + (0.5, 1) = (1.4, −0.8);  w2 = (0.9 − 0.14, −1.8 + 0.08) = (0.76, −1.72)
+  // v3 = 0.9(1.4, −0.8) + (−1, 0) = (0.26, −0.72); w3 = (0.76 − 0.026, −1.72 + 0.072) = (0.734, −1.648)
+  close(trajectory(momentum(0.1, { decay: 0.9 }), 3), [[0.9, -1.8], [0.76, -1.72], [
+    0.734,
+    -1.648,
+  ]]);
+});
+
+test("nesterov: v ← μv + g; w ← w − η(g + μv) for two steps", () => {
+  // η = 0.1, μ = 0.9.
+  // v1 = (1, −2); u1 = (1, −2) + 0.9(1, −2) = (1.9, −3.8); w1 = (0.81, −1.62)
+  // v2 = (1.4, −0.8); u2 = (0.5, 1) + 0.9(1.4, −0.8) = (1.76, 0.28); w2 = (0.634, −1.648)
+  close(trajectory(nesterov(0.1, { decay: 0.9 }), 2), [[0.81, -1.62], [0.634, -1.648]]);
+});
+
+test("rmsprop: ν ← ρν + (1 − ρ)g²; w ← w − ηg/(√ν + ε) for two steps", () => {
+  // η = 0.1, ρ = 0.9.
+  // ν1 = 0.1(1, 4) = (0.1, 0.4);                     w1 = w0 − 0.1·(1/√0.1, −2/√0.4)
+  // ν2 = 0.9(0.1, 0.4) + 0.1(0.25, 1) = (0.115, 0.46); w2 = w1 − 0.1·(0.5/√0.115, 1/√0.46)
+  const w1 = [1 - 0.1 * (1 / (Math.sqrt(0.1) + EPS)), -2 - 0.1 * (-2 / (Math.sqrt(0.4) + EPS))];
+  const w2 = [
+    w1[0] - 0.1 * (0.5 / (Math.sqrt(0.115) + EPS)),
+    w1[1] - 0.1 * (1 / (Math.sqrt(0.46) + EPS)),
+  ];
+  close(trajectory(rmsprop(0.1, { decay: 0.9, eps: EPS }), 2), [w1, w2]);
+});
+
+test("adam: bias-corrected moments for two steps", () => {
+  // η = 0.1, β₁ = 0.9, β₂ = 0.999.
+  // Step 1: m = 0.1g, v = 0.001g², m̂ = g, v̂ = g²: w1 = w0 − 0.1·g/(|g| + ε) ≈ (0.9, −1.9).
+  const w1 = [1 - 0.1 * (1 / (1 + EPS)), -2 - 0.1 * (-2 / (2 + EPS))];
+  // Step 2: m = 0.9(0.1, −0.2) + 0.1(0.5, 1) = (0.14, −0.08);
+  //         v = 0.999(0.001, 0.004) + 0.001(0.25, 1) = (0.001249, 0.004996);
+  //         m̂ = m / (1 − 0.9²) = m / 0.19;  v̂ = v / (1 − 0.999²) = v / 0.001999.
+  const m = [0.14, -0.08];
+  const v = [0.001249, 0.004996];
+  const w2 = w1.map((w, i) => w - 0.1 * (m[i] / 0.19) / (Math.sqrt(v[i] / 0.001999) + EPS));
+  close(trajectory(adam(0.1), 2), [w1, w2], 1e-10);
+});
+
+test("adamw: w ← w − η(m̂/(√v̂ + ε) + λw) on masked weights, plain Adam on biases", () => {
+  // η = 0.1, λ = 0.5, w is a 1×2 matrix (decayed), b a bias (not decayed).
+  // Step 1, g_w = (1, −2), g_b = 0.5: Adam's u = g/(|g| + ε).
+  //   w1 = w0 − 0.1·(u + 0.5·w0) = (1 − 0.1(1 + 0.5), −2 − 0.1(−1 − 1)) ≈ (0.85, −1.8)
+  //   b1 = 3 − 0.1·0.5/(0.5 + ε) ≈ 2.9
+  // Step 2, g_w = (0.5, 1), g_b = 0.5: Adam's u as in the adam test, plus 0.5·w1.
+  const opt = adamw(0.1, { weightDecay: 0.5, mask: excludeBiases });
+  let params: Tree = { w: tensor([W0], [1, 2], "float64"), b: t64([3]) };
+  let state = opt.init(params);
+  const seen: number[][] = [];
+  for (const g of [G[0], G[1]]) {
+    const grads = { w: tensor([g], [1, 2], "float64"), b: t64([0.5]) };
+    const [u, next] = opt.update(grads, state, params);
+    params = applyUpdates(params, u);
+    state = next;
+    const p = params as { w: Tensor; b: Tensor };
+    seen.push([...p.w.data, ...p.b.data]);
+  }
+  const uw1 = [1 / (1 + EPS), -2 / (2 + EPS)];
+  const w1 = W0.map((w, i) => w - 0.1 * (uw1[i] + 0.5 * w));
+  const b1 = 3 - 0.1 * (0.5 / (0.5 + EPS));
+  const m = [0.14, -0.08];
+  const v = [0.001249, 0.004996];
+  const uw2 = m.map((mi, i) => (mi / 0.19) / (Math.sqrt(v[i] / 0.001999) + EPS));
+  const w2 = w1.map((w, i) => w - 0.1 * (uw2[i] + 0.5 * w));
+  // b: m = 0.05 then 0.095, v = 0.00025 then 0.00049975: m̂ = 0.5, v̂ = 0.25, u = 0.5/(0.5 + ε).
+  const b2 = b1 - 0.1 * (0.5 / (0.5 + EPS));
+  close(seen, [[...w1, b1], [...w2, b2]], 1e-10);
+});
+
+// f(w) = ½ Σ aᵢ(wᵢ − cᵢ)², ill-conditioned (a = 1, 10), minimum 0 at c.
+const A = [1, 10];
+const C = [3, -2];
+const quadratic = (w: Tensor) => 0.5 * A.reduce((s, a, i) => s + a * (w.data[i] - C[i]) ** 2, 0);
+const gradient = (w: Tensor) => tensor(A.map((a, i) => a * (w.data[i] - C[i])));
+
+function minimise(opt: Transform<Tree>, steps: number): number {
+  let w = tensor([0, 0]);
+  let state = opt.init(w);
+  for (let i = 0; i < steps; i++) {
+    const [u, next] = opt.update(gradient(w), state, w);
+    w = applyUpdates(w, u);
+    state = next;
+  }
+  assert.equal(w.dtype, "float32");
+  return quadratic(w);
+}
+
+const cases: [string, Transform<Tree>, number][] = [
+  ["sgd(0.15)", sgd(0.15), 100],
+  ["momentum(0.05)", momentum(0.05), 200],
+  ["nesterov(0.05)", nesterov(0.05), 200],
+  ["rmsprop(0.01)", rmsprop(0.01), 500],
+  ["rmsprop(cosineDecay)", rmsprop(cosineDecay({ init: 0.1, decaySteps: 300 })), 300],
+  ["adam(0.1)", adam(0.1), 300],
+  ["adamw(0.1, 1e-3)", adamw(0.1, { weightDecay: 1e-3 }), 300],
+];
+for (const [name, opt, steps] of cases) {
+  test(`${name} brings a convex quadratic from 24.5 below 1e-4 in ${steps} steps`, () => {
+    assert.equal(quadratic(tensor([0, 0])), 24.5);
+    const loss = minimise(opt, steps);
+    assert.ok(loss < 1e-4, `loss ${loss}`);
+  });
+}
+
+test("aliases reject out-of-range options with RangeErrors naming the link and value", () => {
+  const cases: [() => unknown, RegExp][] = [
+    [() => sgd(-0.1), /scaleByLearningRate: the learning rate must be .* got -0.1/],
+    [() => sgd(Infinity), /scaleByLearningRate: the learning rate .* got Infinity/],
+    [() => momentum(0.1, { decay: 1.2 }), /traceMomentum: decay must be in \[0, 1\), got 1.2/],
+    [() => nesterov(0.1, { decay: -1 }), /traceMomentum: decay must be in \[0, 1\), got -1/],
+    [() => rmsprop(0.1, { eps: -1 }), /scaleByRms: eps must be .* got -1/],
+    [() => adam(0.1, { b2: 1 }), /scaleByAdam: b2 must be in \[0, 1\), got 1/],
+    [() => adamw(0.1, { weightDecay: NaN }), /addDecayedWeights: rate .* got NaN/],
+  ];
+  for (const [make, message] of cases) assert.throws(make, { name: "RangeError", message });
+});

@@ -1,0 +1,297 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  binaryCrossEntropyWithLogits,
+  huber,
+  type Loss,
+  meanAbsoluteError,
+  meanSquaredError,
+  softmaxCrossEntropy,
+  softmaxCrossEntropyOneHot,
+} from "../src/losses.ts";
+import { fromTypedArray, scalar, type Tensor, tensor } from "../src/tensor.ts";
+import { assertGradients, shapeArb, tensorArb } from "../src/testing/mod.ts";
+
+/** The loss as a differentiable function of the prediction: a scalar and its pullback. */
+function asDifferentiable(loss: Loss, target: Tensor) {
+  return (p: Tensor): [Tensor, (dy: Tensor) => Tensor] => {
+    const [value, grad] = loss(p, target);
+    return [
+      scalar(value, "float64"),
+      (dy) => fromTypedArray(grad.data.map((g) => g * dy.data[0]), grad.shape),
+    ];
+  };
+}
+
+const batchShapeArb = shapeArb({ minRank: 1, maxRank: 3 });
+/** A target and a prediction of the same (drawn) shape. */
+const pairArb = batchShapeArb.chain((s) => fc.tuple(tensorArb(s), tensorArb(s)));
+/** A target t and a prediction t + d, with d kept `margin` away from each point in `avoid`. */
+function offsetPairArb(avoid: number[]) {
+  return batchShapeArb.chain((s) =>
+    fc.tuple(tensorArb(s), tensorArb(s, { avoid, margin: 0.01 })).map(([t, d]) =>
+      [fromTypedArray(t.data.map((v, i) => v + d.data[i]), s), t] as const
+    )
+  );
+}
+const logitsShapeArb = fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 6 }));
+/** Logits [B, C] and integer labels [B] in [0, C). */
+const labelledArb = logitsShapeArb.chain(([b, c]) =>
+  fc.tuple(
+    tensorArb([b, c], { min: -5, max: 5 }),
+    fc.array(fc.integer({ min: 0, max: c - 1 }), { minLength: b, maxLength: b })
+      .map((ls) => tensor(ls, [b], "float64")),
+  )
+);
+function oneHot(labels: Tensor, c: number): Tensor {
+  const out = new Float64Array(labels.data.length * c);
+  labels.data.forEach((l, i) => (out[i * c + l] = 1));
+  return fromTypedArray(out, [labels.data.length, c]);
+}
+
+const GRADIENT_CASES: [string, fc.Arbitrary<readonly [Tensor, Tensor, Loss]>][] = [
+  ["meanSquaredError", pairArb.map(([p, t]) => [p, t, meanSquaredError] as const)],
+  // |p − t| is kept 0.01 from the kink at 0 so differences never straddle it.
+  ["meanAbsoluteError", offsetPairArb([0]).map(([p, t]) => [p, t, meanAbsoluteError] as const)],
+  ["huber", offsetPairArb([-0.7, 0.7]).map(([p, t]) => [p, t, huber(0.7)] as const)],
+  [
+    "binaryCrossEntropyWithLogits",
+    batchShapeArb.chain((s) => fc.tuple(tensorArb(s), tensorArb(s, { min: 0, max: 1 })))
+      .map(([z, t]) => [z, t, binaryCrossEntropyWithLogits] as const),
+  ],
+  ["softmaxCrossEntropy", labelledArb.map(([z, l]) => [z, l, softmaxCrossEntropy] as const)],
+  [
+    "softmaxCrossEntropyOneHot",
+    logitsShapeArb.chain(([b, c]) =>
+      fc.tuple(tensorArb([b, c], { min: -5, max: 5 }), tensorArb([b, c], { min: 0, max: 1 }))
+    ).map(([z, t]) => [z, t, softmaxCrossEntropyOneHot] as const),
+  ],
+];
+
+for (const [name, arb] of GRADIENT_CASES) {
+  test(`${name}() gradient matches central differences`, () => {
+    fc.assert(
+      fc.property(arb, ([p, t, loss]) => {
+        assertGradients(asDifferentiable(loss, t), p);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  test(`${name}() never mutates its inputs`, () => {
+    fc.assert(
+      fc.property(arb, ([p, t, loss]) => {
+        const before = [[...p.data], [...t.data]];
+        const [, grad] = loss(p, t);
+        assert.deepEqual([[...p.data], [...t.data]], before);
+        assert.notEqual(grad.data, p.data);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  test(`${name}() returns a gradient of the prediction's shape and dtype`, () => {
+    fc.assert(
+      fc.property(arb, ([p, t, loss]) => {
+        const p32 = fromTypedArray(Float32Array.from(p.data), p.shape);
+        const [value, grad] = loss(p32, t);
+        assert.ok(Number.isFinite(value));
+        assert.equal(grad.dtype, "float32");
+        assert.deepEqual(grad.shape, p.shape);
+      }),
+      { numRuns: 20 },
+    );
+  });
+}
+
+test("meanSquaredError() averages squared errors over every element (by hand)", () => {
+  // Errors 1, 2, 3, 4: (1 + 4 + 9 + 16)/4 = 7.5; gradient 2r/4 = r/2.
+  const [loss, grad] = meanSquaredError(tensor([[1, 2], [3, 4]]), tensor([[0, 0], [0, 0]]));
+  assert.equal(loss, 7.5);
+  assert.deepEqual([...grad.data], [0.5, 1, 1.5, 2]);
+});
+
+test("meanAbsoluteError() averages absolute errors over every element (by hand)", () => {
+  // Errors −2, 0, 4: (2 + 0 + 4)/3 = 2; gradient sign(r)/3, 0 at r = 0.
+  const [loss, grad] = meanAbsoluteError(tensor([-1, 5, 6], [3], "float64"), tensor([1, 5, 2]));
+  assert.equal(loss, 2);
+  assert.deepEqual([...grad.data], [-1 / 3, 0, 1 / 3]);
+});
+
+test("huber(δ) is half the squared error inside δ and δ·|r| − δ²/2 outside", () => {
+  fc.assert(
+    fc.property(
+      fc.double({ min: 0.1, max: 3, noNaN: true }),
+      tensorArb([4], { min: 0.01, max: 0.99 }),
+      fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+      (delta, u, negative) => {
+        const zero = tensor([0, 0, 0, 0], [4], "float64");
+        // Inside: |r| = u·δ < δ.
+        const inside = fromTypedArray(u.data.map((v, i) => (negative[i] ? -1 : 1) * v * delta), [
+          4,
+        ]);
+        const [h1] = huber(delta)(inside, zero);
+        const [mse] = meanSquaredError(inside, zero);
+        assert.ok(Math.abs(h1 - mse / 2) <= 1e-12 * (1 + mse));
+        // Outside: |r| = δ(1 + u) > δ.
+        const outside = fromTypedArray(inside.data.map((v) => v + Math.sign(v) * delta), [4]);
+        const [h2] = huber(delta)(outside, zero);
+        const [mae] = meanAbsoluteError(outside, zero);
+        assert.ok(Math.abs(h2 - (delta * mae - delta * delta / 2)) <= 1e-12 * (1 + h2));
+      },
+    ),
+    { numRuns: 50 },
+  );
+});
+
+test("binaryCrossEntropyWithLogits() equals −t·log σ(z) − (1−t)·log(1−σ(z)) for moderate z", () => {
+  fc.assert(
+    fc.property(
+      fc.tuple(tensorArb([6], { min: -10, max: 10 }), tensorArb([6], { min: 0, max: 1 })),
+      ([z, t]) => {
+        let naive = 0;
+        for (let i = 0; i < 6; i++) {
+          const s = 1 / (1 + Math.exp(-z.data[i]));
+          naive -= t.data[i] * Math.log(s) + (1 - t.data[i]) * Math.log(1 - s);
+        }
+        const [loss] = binaryCrossEntropyWithLogits(z, t);
+        assert.ok(Math.abs(loss - naive / 6) <= 1e-9 * (1 + loss), `${loss} vs ${naive / 6}`);
+      },
+    ),
+    { numRuns: 50 },
+  );
+});
+
+test("binaryCrossEntropyWithLogits() stays finite and exact at logits of ±1000", () => {
+  // z = 1000, t = 0: ℓ = 1000 + log(1 + e⁻¹⁰⁰⁰) = 1000; z = −1000, t = 0: ℓ = log(1 + e⁻¹⁰⁰⁰) = 0.
+  const [loss, grad] = binaryCrossEntropyWithLogits(
+    tensor([1000, -1000], [2], "float64"),
+    tensor([0, 0]),
+  );
+  assert.equal(loss, 500);
+  assert.deepEqual([...grad.data], [0.5, 0]);
+});
+
+test("softmaxCrossEntropy() equals softmaxCrossEntropyOneHot() on one-hot labels", () => {
+  fc.assert(
+    fc.property(labelledArb, ([z, labels]) => {
+      const [a, ga] = softmaxCrossEntropy(z, labels);
+      const [b, gb] = softmaxCrossEntropyOneHot(z, oneHot(labels, z.shape[1]));
+      assert.ok(Math.abs(a - b) <= 1e-12 * (1 + Math.abs(a)));
+      for (let i = 0; i < ga.data.length; i++) {
+        assert.ok(Math.abs(ga.data[i] - gb.data[i]) <= 1e-15);
+      }
+    }),
+    { numRuns: 50 },
+  );
+});
+
+test("softmaxCrossEntropy() is unchanged by adding a constant to a row of logits", () => {
+  fc.assert(
+    fc.property(labelledArb, fc.double({ min: -500, max: 500, noNaN: true }), ([z, l], shift) => {
+      const shifted = fromTypedArray(z.data.map((v) => v + shift), z.shape);
+      const [a] = softmaxCrossEntropy(z, l);
+      const [b] = softmaxCrossEntropy(shifted, l);
+      assert.ok(Math.abs(a - b) <= 1e-9 * (1 + Math.abs(shift)), `${a} vs ${b}`);
+    }),
+    { numRuns: 50 },
+  );
+});
+
+test("softmaxCrossEntropy() gradient is (softmax − onehot)/B, so each row sums to zero", () => {
+  fc.assert(
+    fc.property(labelledArb, ([z, l]) => {
+      const [b, c] = z.shape;
+      const [, grad] = softmaxCrossEntropy(z, l);
+      for (let i = 0; i < b; i++) {
+        let s = 0;
+        for (let j = 0; j < c; j++) s += grad.data[i * c + j];
+        assert.ok(Math.abs(s) <= 1e-14 * c, `row ${i} sums to ${s}`);
+        // Only the label's entry is negative: softmax − 1 < 0.
+        assert.ok(grad.data[i * c + l.data[i]] <= 0);
+      }
+    }),
+    { numRuns: 50 },
+  );
+});
+
+test("softmaxCrossEntropy() of C equal logits is log C (by hand)", () => {
+  // softmax = 1/C everywhere, so ℓ = −log(1/C) = log C for every row.
+  const [loss] = softmaxCrossEntropy(tensor([[3, 3, 3, 3, 3], [0, 0, 0, 0, 0]]), tensor([4, 0]));
+  assert.ok(Math.abs(loss - Math.log(5)) < 1e-6);
+});
+
+test("softmax cross-entropies stay finite at logits of ±1000", () => {
+  // Row [1000, −1000, 0] with label 1: logsumexp = 1000 (the rest underflow), ℓ = 2000.
+  // Row [−1000, −1000, 1000] with label 2: ℓ = 1000 − 1000 = 0.
+  const z = tensor([[1000, -1000, 0], [-1000, -1000, 1000]]);
+  const [loss, grad] = softmaxCrossEntropy(z, tensor([1, 2]));
+  assert.equal(loss, 1000);
+  assert.ok(grad.data.every(Number.isFinite));
+  const [loss2] = softmaxCrossEntropyOneHot(z, tensor([[0, 1, 0], [0, 0, 1]]));
+  assert.equal(loss2, 1000);
+});
+
+test("softmaxCrossEntropy() rejects non-integer and out-of-range labels, naming the row", () => {
+  const z = tensor([[0, 1, 2], [2, 1, 0]]);
+  for (
+    const [labels, bad] of [[[0, 3], "3"], [[-1, 0], "-1"], [[0, 1.5], "1.5"], [
+      [NaN, 0],
+      "NaN",
+    ]] as const
+  ) {
+    const row = labels.findIndex((v) => String(v) === bad);
+    assert.throws(() => softmaxCrossEntropy(z, tensor([...labels])), {
+      name: "RangeError",
+      message: new RegExp(
+        `batch row ${row} is ${bad}; labels must be integer class indices in \\[0, 3\\)`,
+      ),
+    });
+  }
+});
+
+test("softmax cross-entropies reject mismatched shapes with TypeError", () => {
+  const z = tensor([[0, 1, 2], [2, 1, 0]]);
+  assert.throws(() => softmaxCrossEntropy(z, tensor([0, 1, 2])), {
+    name: "TypeError",
+    message: /labels must have shape \[2\].*got \[3\]/,
+  });
+  assert.throws(() => softmaxCrossEntropy(z, tensor([[0], [1]])), { name: "TypeError" });
+  assert.throws(() => softmaxCrossEntropy(tensor([0, 1, 2]), tensor([0])), {
+    name: "TypeError",
+    message: /logits of shape \[batch, classes\]/,
+  });
+  assert.throws(() => softmaxCrossEntropyOneHot(z, tensor([[0, 1], [1, 0]])), {
+    name: "TypeError",
+    message: /prediction shape \[2,3\] differs from target shape \[2,2\]/,
+  });
+});
+
+test("elementwise losses reject mismatched or empty shapes with TypeError", () => {
+  for (const loss of [meanSquaredError, meanAbsoluteError, huber(), binaryCrossEntropyWithLogits]) {
+    assert.throws(() => loss(tensor([[1, 2]]), tensor([1, 2])), {
+      name: "TypeError",
+      message: /prediction shape \[1,2\] differs from target shape \[2\]/,
+    });
+    assert.throws(() => loss(tensor([], [0]), tensor([], [0])), {
+      name: "TypeError",
+      message: /no elements/,
+    });
+  }
+});
+
+test("binaryCrossEntropyWithLogits() rejects targets outside [0, 1] with RangeError", () => {
+  for (const bad of [-0.1, 1.5, NaN]) {
+    assert.throws(() => binaryCrossEntropyWithLogits(tensor([0, 0]), tensor([0, bad])), {
+      name: "RangeError",
+      message: /flat index 1/,
+    });
+  }
+});
+
+test("huber() rejects a non-positive or non-finite delta with RangeError", () => {
+  for (const delta of [0, -1, NaN, Infinity]) {
+    assert.throws(() => huber(delta), { name: "RangeError", message: /huber: delta/ });
+  }
+});

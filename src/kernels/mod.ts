@@ -6,4 +6,17 @@
 
 export type { BackendName, Kernels } from "./kernels.ts";
 export { referenceGemm, referenceKernels } from "./reference.ts";
-export { kernels, useBackend } from "./select.ts";
+export { tsGemm, tsKernels } from "./ts_gemm.ts";
+export { type BlasOptions, defaultBlasPaths, loadBlasKernels } from "./blas.ts";
+export { loadWasmKernels, type WasmKernelOptions } from "./wasm_kernels.ts";
+export { checkGemmArgs } from "./check_gemm.ts";
+export {
+  BACKEND_ORDER,
+  type BackendChoice,
+  backendInfo,
+  type BackendProbe,
+  chooseBackend,
+  kernels,
+  probeBackend,
+  useBackend,
+} from "./select.ts";

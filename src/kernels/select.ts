@@ -1,26 +1,188 @@
 /**
  * Backend selection: the process-wide kernels every op calls.
  *
- * Until the faster backends land this always returns the reference kernels; `useBackend`
- * lets tests and benchmarks pin one.
+ * On first use gradstream tries BLAS (OpenBLAS through FFI), then WebAssembly SIMD, then
+ * plain TypeScript, and keeps the first that loads. The environment variable
+ * `GRADSTREAM_BACKEND` (`blas`, `wasm`, `ts` or `auto`) puts one backend first, and
+ * {@linkcode useBackend} pins one from code. A backend that cannot load (library missing,
+ * `--allow-ffi` not granted, no WebAssembly) is skipped with a one-line notice on stderr,
+ * never an exception.
  *
  * @module
  */
 
 import type { BackendName, Kernels } from "./kernels.ts";
-import { referenceKernels } from "./reference.ts";
+import { loadBlasKernels } from "./blas.ts";
+import { readEnv } from "./env.ts";
+import { tsKernels } from "./ts_gemm.ts";
+import { loadWasmKernels } from "./wasm_kernels.ts";
+
+/** The backends in the order automatic selection tries them. */
+export const BACKEND_ORDER: readonly BackendName[] = Object.freeze(["blas", "wasm", "ts"]);
+
+/** Whether a backend can run here: its kernels, or the reason it cannot. */
+export type BackendProbe =
+  | { readonly ok: true; readonly kernels: Kernels }
+  | { readonly ok: false; readonly reason: string };
+
+/** The outcome of {@linkcode chooseBackend}: kernels, and the notice to print, if any. */
+export interface BackendChoice {
+  /** The kernels chosen. */
+  readonly kernels: Kernels;
+  /** One line explaining a fallback or an unknown request; absent when all went as asked. */
+  readonly notice?: string;
+}
+
+const LOADERS: Readonly<Record<BackendName, () => Kernels>> = {
+  blas: () => loadBlasKernels(),
+  wasm: () => loadWasmKernels(),
+  ts: () => tsKernels,
+};
+
+const probes = new Map<BackendName, BackendProbe>();
+
+function isBackendName(name: string): name is BackendName {
+  return (BACKEND_ORDER as readonly string[]).includes(name);
+}
+
+/**
+ * Loads a backend (once per process) and says whether it can run here. Never throws for a
+ * backend that is merely unavailable.
+ *
+ * @example
+ * ```ts
+ * import { probeBackend } from "./select.ts";
+ * const ts = probeBackend("ts");
+ * if (!ts.ok) throw new Error("the ts backend is always available");
+ * const blas = probeBackend("blas");
+ * console.log(blas.ok ? blas.kernels.description : `no blas: ${blas.reason}`);
+ * ```
+ */
+export function probeBackend(name: BackendName): BackendProbe {
+  if (!isBackendName(name)) {
+    throw new RangeError(`probeBackend: unknown backend "${name}" (expected blas, wasm or ts)`);
+  }
+  let probe = probes.get(name);
+  if (probe === undefined) {
+    try {
+      probe = { ok: true, kernels: LOADERS[name]() };
+    } catch (e) {
+      probe = { ok: false, reason: e instanceof Error ? e.message : String(e) };
+    }
+    probes.set(name, probe);
+  }
+  return probe;
+}
+
+/**
+ * Picks the backend for a request (`GRADSTREAM_BACKEND`'s value; `undefined`, `""` or `auto`
+ * for automatic): the requested backend first, then the rest in {@linkcode BACKEND_ORDER}.
+ * Pure apart from `probe`, which tests replace to simulate missing backends.
+ *
+ * @example
+ * ```ts
+ * import { chooseBackend, probeBackend } from "./select.ts";
+ * const noBlas = (name: "blas" | "wasm" | "ts") =>
+ *   name === "blas" ? { ok: false as const, reason: "library not found" } : probeBackend(name);
+ * const choice = chooseBackend("blas", noBlas);
+ * if (choice.kernels.name === "blas") throw new Error("blas was unavailable");
+ * if (!choice.notice?.includes("library not found")) throw new Error("notice says why");
+ * ```
+ */
+export function chooseBackend(
+  requested: string | undefined,
+  probe: (name: BackendName) => BackendProbe = probeBackend,
+): BackendChoice {
+  const notes: string[] = [];
+  let order: readonly BackendName[] = BACKEND_ORDER;
+  const wanted = requested?.trim().toLowerCase() ?? "";
+  if (wanted !== "" && wanted !== "auto") {
+    if (isBackendName(wanted)) {
+      order = [wanted, ...BACKEND_ORDER.filter((name) => name !== wanted)];
+    } else {
+      notes.push(`unknown GRADSTREAM_BACKEND "${requested}" (expected blas, wasm, ts or auto)`);
+    }
+  }
+  for (const name of order) {
+    const p = probe(name);
+    if (p.ok) {
+      const notice = notes.length > 0
+        ? `gradstream: ${notes.join("; ")}; using ${p.kernels.description}`
+        : undefined;
+      return notice === undefined ? { kernels: p.kernels } : { kernels: p.kernels, notice };
+    }
+    notes.push(`${name} unavailable (${p.reason})`);
+  }
+  // Only a substituted probe can refuse "ts"; the TypeScript kernels need nothing.
+  return { kernels: tsKernels, notice: `gradstream: ${notes.join("; ")}; using ts` };
+}
 
 let current: Kernels | undefined;
 
-/** The kernels in use, chosen on first call. */
-export function kernels(): Kernels {
-  if (current === undefined) current = referenceKernels;
-  return current;
+function select(requested: string | undefined): Kernels {
+  const choice = chooseBackend(requested);
+  if (choice.notice !== undefined) console.error(choice.notice);
+  return choice.kernels;
 }
 
-/** Pins the backend for the rest of the process. */
-export function useBackend(name: BackendName): Kernels {
-  if (name !== "ts") throw new RangeError(`useBackend: backend "${name}" is not available`);
-  current = referenceKernels;
-  return current;
+/**
+ * The kernels in use, chosen on first call (see the module doc for how).
+ *
+ * @example
+ * ```ts
+ * import { kernels } from "./select.ts";
+ * const out = new Float32Array(4);
+ * // [1 2]ᵀ · [3 4] is the outer product.
+ * kernels().gemm(false, false, 2, 2, 1, new Float32Array([1, 2]), new Float32Array([3, 4]), out);
+ * if (out.join() !== "3,4,6,8") throw new Error("unexpected");
+ * ```
+ */
+export function kernels(): Kernels {
+  return current ??= select(readEnv("GRADSTREAM_BACKEND"));
+}
+
+/**
+ * Pins the kernels for the rest of the process: a backend by name (throws an `Error` saying
+ * why if it cannot run here), `"auto"` to choose again as on first use, or any
+ * {@linkcode Kernels} object (a custom or differently configured backend).
+ *
+ * @example
+ * ```ts
+ * import { kernels, useBackend } from "./select.ts";
+ * const before = kernels();
+ * useBackend("ts");
+ * if (kernels().name !== "ts") throw new Error("not pinned");
+ * useBackend(before);
+ * ```
+ */
+export function useBackend(backend: BackendName | "auto" | Kernels): Kernels {
+  if (typeof backend === "object" && backend !== null) {
+    if (typeof backend.gemm !== "function") {
+      throw new TypeError("useBackend: a Kernels object needs a gemm function");
+    }
+    return current = backend;
+  }
+  if (backend === "auto") return current = select(undefined);
+  if (!isBackendName(backend)) {
+    throw new RangeError(
+      `useBackend: unknown backend "${backend}" (expected blas, wasm, ts or auto)`,
+    );
+  }
+  const p = probeBackend(backend);
+  if (!p.ok) throw new Error(`useBackend: backend "${backend}" is not available: ${p.reason}`);
+  return current = p.kernels;
+}
+
+/**
+ * One line describing the kernels in use, for progress headers, e.g.
+ * `blas (OpenBLAS 0.3.21 Haswell, 2 threads, /usr/lib/…/libopenblas.so.0)`.
+ *
+ * @example
+ * ```ts
+ * import { backendInfo } from "./select.ts";
+ * if (!/^(blas|wasm|ts) \(/.test(backendInfo())) throw new Error("unexpected");
+ * ```
+ */
+export function backendInfo(): string {
+  return kernels().description;
 }

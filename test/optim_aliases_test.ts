@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import {
   adam,
   adamw,
@@ -14,7 +15,8 @@ import {
   type Transform,
 } from "../src/optim/mod.ts";
 import { type Tensor, tensor } from "../src/tensor.ts";
-import type { Tree } from "../src/tree.ts";
+import { type Tree, treeLeaves } from "../src/tree.ts";
+import { tensorArb } from "../src/testing/mod.ts";
 
 const t64 = (xs: number[]) => tensor(xs, [xs.length], "float64");
 const EPS = 1e-8;
@@ -163,6 +165,39 @@ for (const [name, opt, steps] of cases) {
     assert.ok(loss < 1e-4, `loss ${loss}`);
   });
 }
+
+test("no alias mutates its gradients, state or params, nor returns their arrays", () => {
+  const treeArb = fc.record({
+    w: tensorArb([3, 2], { dtype: "float32" }),
+    b: tensorArb([2], { dtype: "float32" }),
+  });
+  const snapshot = (...trees: unknown[]) =>
+    trees.map((t) => treeLeaves(t as Tree).map((l) => [...l.value.data]));
+  const makers: (() => Transform<Tree>)[] = [
+    () => sgd(0.1),
+    () => momentum(0.1),
+    () => nesterov(0.1),
+    () => rmsprop(0.1),
+    () => adam(0.1),
+    () => adamw(0.1, { mask: excludeBiases }),
+  ];
+  fc.assert(
+    fc.property(treeArb, treeArb, treeArb, (p, g1, g2) => {
+      for (const make of makers) {
+        const opt = make();
+        const s0 = opt.init(p);
+        const [u1, s1] = opt.update(g1, s0, p);
+        const before = snapshot(p, g1, g2, s0, u1, s1);
+        opt.update(g2, s1, p);
+        assert.deepEqual(snapshot(p, g1, g2, s0, u1, s1), before);
+        const inputs = new Set(treeLeaves([p, g2, s1] as Tree).map((l) => l.value.data));
+        const [u2, s2] = opt.update(g2, s1, p);
+        for (const l of treeLeaves([u2, s2] as Tree)) assert.ok(!inputs.has(l.value.data));
+      }
+    }),
+    { numRuns: 10 },
+  );
+});
 
 test("aliases reject out-of-range options with RangeErrors naming the link and value", () => {
   const cases: [() => unknown, RegExp][] = [

@@ -111,7 +111,7 @@ export function chooseBackend(
         : undefined;
       return notice === undefined ? { kernels: p.kernels } : { kernels: p.kernels, notice };
     }
-    notes.push(`${name} unavailable (${p.reason})`);
+    notes.push(`${name} unavailable: ${p.reason}`);
   }
   // Only a substituted probe can refuse "ts"; the TypeScript kernels need nothing.
   return { kernels: tsKernels, notice: `gradstream: ${notes.join("; ")}; using ts` };

@@ -1,0 +1,143 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { BackendName, Kernels } from "../src/kernels/kernels.ts";
+import {
+  BACKEND_ORDER,
+  type BackendProbe,
+  chooseBackend,
+  kernels,
+  probeBackend,
+  useBackend,
+} from "../src/kernels/select.ts";
+
+const fake = (name: BackendName): Kernels => ({
+  name,
+  description: `${name} (fake)`,
+  gemm: () => {},
+});
+/** A probe where the named backends are missing, each with its own reason. */
+const without = (...missing: BackendName[]) => (name: BackendName): BackendProbe =>
+  missing.includes(name)
+    ? { ok: false, reason: `no ${name} in this test` }
+    : { ok: true, kernels: fake(name) };
+
+test("automatic selection tries blas, then wasm, then ts", () => {
+  assert.deepEqual(BACKEND_ORDER, ["blas", "wasm", "ts"]);
+  assert.equal(chooseBackend(undefined, without()).kernels.name, "blas");
+  assert.equal(chooseBackend(undefined, without("blas")).kernels.name, "wasm");
+  assert.equal(chooseBackend("auto", without("blas", "wasm")).kernels.name, "ts");
+});
+
+test("selection with every backend available prints no notice", () => {
+  assert.equal(chooseBackend(undefined, without()).notice, undefined);
+  assert.equal(chooseBackend("wasm", without()).notice, undefined);
+});
+
+test("a fallback comes with a one-line notice naming the missing backend and why", () => {
+  const { notice } = chooseBackend(undefined, without("blas", "wasm"));
+  assert.ok(notice !== undefined);
+  assert.ok(!notice.includes("\n"), notice);
+  assert.match(notice, /blas unavailable: no blas in this test;/);
+  assert.match(notice, /wasm unavailable: no wasm in this test;/);
+  assert.match(notice, /using ts \(fake\)$/);
+});
+
+test("a requested backend comes first, case and spaces aside", () => {
+  assert.equal(chooseBackend("ts", without()).kernels.name, "ts");
+  assert.equal(chooseBackend(" WASM ", without()).kernels.name, "wasm");
+});
+
+test("a requested backend that is missing falls back in automatic order with a notice", () => {
+  const choice = chooseBackend("blas", without("blas"));
+  assert.equal(choice.kernels.name, "wasm");
+  assert.match(choice.notice ?? "", /blas unavailable/);
+});
+
+test("an unknown request is reported and selection goes on automatically", () => {
+  const choice = chooseBackend("gpu", without());
+  assert.equal(choice.kernels.name, "blas");
+  assert.match(choice.notice ?? "", /unknown GRADSTREAM_BACKEND "gpu"/);
+});
+
+test("probeBackend never throws for the known backends and the ts backend always loads", () => {
+  for (const name of BACKEND_ORDER) {
+    const p = probeBackend(name);
+    assert.ok(p.ok ? p.kernels.name === name : p.reason.length > 0);
+  }
+  assert.equal(probeBackend("ts").ok, true);
+});
+
+test("useBackend pins a backend, accepts a Kernels object and rejects unknown names", () => {
+  const before = kernels();
+  try {
+    assert.equal(useBackend("ts").name, "ts");
+    assert.equal(kernels().name, "ts");
+    const custom = fake("wasm");
+    useBackend(custom);
+    assert.equal(kernels(), custom);
+    assert.throws(() => useBackend("gpu" as BackendName), {
+      name: "RangeError",
+      message: /unknown backend "gpu"/,
+    });
+  } finally {
+    useBackend(before);
+  }
+  assert.equal(kernels(), before);
+});
+
+// The environment and permissions are read once per process, so these run a child process.
+const fixture = fileURLToPath(new URL("./kernels_select_fixture.ts", import.meta.url));
+const isDeno = typeof Deno !== "undefined";
+
+function runFixture(env: Record<string, string>, denoFlags = ["--allow-env", "--allow-ffi"]) {
+  const args = isDeno ? ["run", "--no-lock", ...denoFlags, fixture] : [fixture];
+  const r = spawnSync(process.execPath, args, {
+    env: { ...process.env, ...env, NO_COLOR: "1" },
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return { status: r.status, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
+}
+
+test("GRADSTREAM_BACKEND=ts selects the ts backend without a notice", () => {
+  const r = runFixture({ GRADSTREAM_BACKEND: "ts" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^ts \(.*\) => 11$/);
+  assert.equal(r.stderr, "");
+});
+
+test("GRADSTREAM_BACKEND=wasm selects the wasm backend", () => {
+  const r = runFixture({ GRADSTREAM_BACKEND: "wasm" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^wasm \(.*\) => 11$/);
+});
+
+test("a missing BLAS library falls back to wasm with exactly one line on stderr", () => {
+  const r = runFixture({ GRADSTREAM_BACKEND: "", GRADSTREAM_BLAS_LIB: "/nonexistent/libcblas.so" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^wasm \(.*\) => 11$/);
+  assert.equal(r.stderr.split("\n").length, 1, r.stderr);
+  assert.match(r.stderr, /blas unavailable: .*\/nonexistent\/libcblas\.so/);
+});
+
+const denoOnly = isDeno ? false : "permissions are a Deno feature; Bun grants FFI and env";
+
+test("without --allow-ffi Deno falls back to wasm with a one-line notice", {
+  skip: denoOnly,
+}, () => {
+  const r = runFixture({ GRADSTREAM_BACKEND: "" }, ["--allow-env"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^wasm \(.*\) => 11$/);
+  assert.equal(r.stderr.split("\n").length, 1, r.stderr);
+  assert.match(r.stderr, /--allow-ffi/);
+});
+
+test("without --allow-env the environment is ignored silently", { skip: denoOnly }, () => {
+  const r = runFixture({ GRADSTREAM_BACKEND: "ts" }, ["--allow-ffi"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stdout, /^ts /);
+  assert.match(r.stdout, / => 11$/);
+  assert.doesNotMatch(r.stderr, /GRADSTREAM_BACKEND|NotCapable|PermissionDenied/);
+});

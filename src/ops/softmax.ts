@@ -14,6 +14,9 @@ import { assertTensor, cotangent, normalizeAxis } from "./_checks.ts";
 import { asDType } from "./_strided.ts";
 import type { UnaryVjp } from "./elementwise.ts";
 
+/** The largest finite float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 interface Layout {
   outer: number;
   n: number;
@@ -124,7 +127,9 @@ export function softmax(x: Tensor, axis = -1): [Tensor, UnaryVjp] {
 
 /**
  * logSoftmax(x)ᵢ = xᵢ - log Σⱼ e^(xⱼ) along `axis` (default -1), computed as
- * (xᵢ - m) - log Σⱼ e^(xⱼ - m) with m the maximum, so it is finite for every finite input.
+ * (xᵢ - m) - log Σⱼ e^(xⱼ - m) with m the maximum, so it is finite for every finite input
+ * (where the exact value lies below the dtype's most negative finite number, which takes a
+ * spread of inputs wider than the dtype's range, it saturates there).
  * The pullback is dx = dy - softmax(x) · Σ dy along the axis.
  *
  * @example
@@ -142,10 +147,16 @@ export function logSoftmax(x: Tensor, axis = -1): [Tensor, UnaryVjp] {
   const sums = new Float64Array(outer * inner);
   shiftedExpSums(x.data, l, false, z, sums);
   for (let k = 0; k < sums.length; k++) sums[k] = Math.log(sums[k]);
+  // Only when the input's spread exceeds the dtype's range is the exact value below the most
+  // negative finite number; it saturates there instead of becoming -Infinity.
+  const lowest = x.dtype === "float32" ? -FLOAT32_MAX : -Number.MAX_VALUE;
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < n; j++) {
       const row = (o * n + j) * inner;
-      for (let i = 0; i < inner; i++) z[row + i] -= sums[o * inner + i];
+      for (let i = 0; i < inner; i++) {
+        const v = z[row + i] - sums[o * inner + i];
+        z[row + i] = v < lowest ? lowest : v;
+      }
     }
   }
   const out = asDType(z, x.dtype);

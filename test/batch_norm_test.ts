@@ -78,12 +78,15 @@ test("batchNorm() init reports the shape apply returns, minus the batch axis", (
 
 test("batchNorm() training VJP matches central differences for gamma, beta and x", () => {
   // Central differences of the normalisation have a relative truncation error of about
-  // h²/(σ² + eps); keeping each feature's batch variance >= 0.05 holds it near 1e-9, well
-  // under the checker's 1e-6 tolerance.
+  // h²/(σ² + eps); keeping each feature's batch variance >= 0.05 holds it near 1e-9. Their
+  // rounding error is about ε·Σ|u·y|/h, up to ~1e-9 absolute for these batches of up to 180
+  // outputs: over the default floor of 1e-3 that would graze the 1e-6 tolerance, so the floor
+  // is 1e-2 (gradients below it are held to 1e-8 absolute, still far below any formula slip).
   fc.assert(
     fc.property(caseArb, ({ params, state, x }) => {
       fc.pre(featureStats(x).variance.every((v) => v >= 0.05));
-      const report = checkLayerGradients(batchNorm(), params, state, x, trainContext());
+      const options = { floor: 1e-2 };
+      const report = checkLayerGradients(batchNorm(), params, state, x, trainContext(), options);
       assert.ok(report.ok, `max error ${report.maxError} at ${JSON.stringify(report.worst)}`);
     }),
     { numRuns: 40 },
@@ -91,9 +94,12 @@ test("batchNorm() training VJP matches central differences for gamma, beta and x
 });
 
 test("batchNorm() evaluation VJP matches central differences for gamma, beta and x", () => {
+  // With running statistics fixed the output is affine in each single coordinate the checker
+  // moves, so central differences have no truncation error and a larger step (1e-3) only
+  // shrinks their rounding error.
   fc.assert(
     fc.property(caseArb, ({ params, state, x }) => {
-      const report = checkLayerGradients(batchNorm(), params, state, x, EVAL);
+      const report = checkLayerGradients(batchNorm(), params, state, x, EVAL, { step: 1e-3 });
       assert.ok(report.ok, `max error ${report.maxError} at ${JSON.stringify(report.worst)}`);
     }),
     { numRuns: 30 },

@@ -78,9 +78,10 @@ test("a fused pair in float32 agrees with the links by hand to float32 rounding"
       const [us] = s.update(ua, null, p);
       const got = data(u).flat();
       const want = data(us).flat();
+      // One float32 rounding apart; the absolute floor covers subnormal results.
       for (let i = 0; i < got.length; i++) {
         assert.ok(
-          Math.abs(got[i] - want[i]) <= 2 ** -22 * Math.abs(want[i]),
+          Math.abs(got[i] - want[i]) <= 2 ** -22 * Math.abs(want[i]) + 2 ** -126,
           `${got[i]} ${want[i]}`,
         );
       }

@@ -26,3 +26,6 @@ export * from "./src/optim/mod.ts";
 export * from "./src/checkpoint.ts";
 export * from "./src/train/mod.ts";
 export * from "./src/data/mod.ts";
+export * from "./src/init.ts";
+export * from "./src/losses.ts";
+export * from "./src/layers/mod.ts";

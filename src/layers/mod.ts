@@ -3,16 +3,17 @@
  *
  * @example
  * ```ts
- * import { batchNorm, dropout } from "./mod.ts";
+ * import { batchNorm, dense, dropout, serial } from "./mod.ts";
  * import { key } from "../random.ts";
- * const { outShape } = dropout(0.5).init(key(0), [3]);
- * if (outShape[0] !== 3 || batchNorm().init(key(1), [3]).outShape[0] !== 3) {
- *   throw new Error("unexpected");
- * }
+ * const { outShape } = serial(dense(8), batchNorm(), dropout(0.5), dense(3)).init(key(0), [4]);
+ * if (outShape[0] !== 3) throw new Error("unexpected");
  * ```
  *
  * @module
  */
 
+export * from "./dense.ts";
+export * from "./serial.ts";
+export * from "./parallel.ts";
 export * from "./dropout.ts";
 export * from "./batch_norm.ts";

@@ -1,0 +1,42 @@
+/**
+ * Helpers shared by the combinators (`serial`, `parallel`). Private to `src/layers/` (not
+ * re-exported).
+ *
+ * @module
+ */
+
+import { split } from "../random.ts";
+import type { ApplyContext } from "./layer.ts";
+
+/**
+ * Runs `fn`, prefixing the message of a `TypeError` or `RangeError` it throws with which
+ * layer of a combinator raised it, so a shape error deep in a model says where it happened.
+ */
+export function atLayer<T>(op: string, index: number, count: number, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof TypeError || e instanceof RangeError) {
+      const Ctor = e instanceof TypeError ? TypeError : RangeError;
+      throw new Ctor(`${op} layer ${index} (of ${count}): ${e.message}`, { cause: e });
+    }
+    throw e;
+  }
+}
+
+/** Checks that `value` is an array of one entry per layer. */
+export function checkPerLayer(op: string, what: string, value: unknown, count: number): void {
+  if (!Array.isArray(value) || value.length !== count) {
+    throw new TypeError(
+      `Cannot ${op}: ${what} must be an array with one entry per layer (${count}), got ${
+        Array.isArray(value) ? `an array of ${value.length}` : String(value)
+      }`,
+    );
+  }
+}
+
+/** One context per layer: distinct keys split from `ctx.key` when it has one. */
+export function splitContext(ctx: ApplyContext, count: number): ApplyContext[] {
+  if (ctx.key === undefined) return new Array<ApplyContext>(count).fill(ctx);
+  return split(ctx.key, count).map((key) => ({ ...ctx, key }));
+}

@@ -1,0 +1,115 @@
+/**
+ * `serial`: layers composed one after another, itself a layer.
+ *
+ * @module
+ */
+
+import { split } from "../random.ts";
+import type { Tensor } from "../tensor.ts";
+import type { Tree } from "../tree.ts";
+import type { Vjp } from "../vjp.ts";
+import type { Layer, LayerGrads } from "./layer.ts";
+import { atLayer, checkPerLayer, splitContext } from "./_combinator.ts";
+
+/** The parameter type of a layer. */
+export type LayerParams<L> = L extends Layer<infer P, infer _S> ? P : never;
+
+/** The state type of a layer. */
+export type LayerState<L> = L extends Layer<infer _P, infer S> ? S : never;
+
+/** Parameters of a tuple of layers: one entry per layer, in order. */
+export type EachLayerParams<L extends readonly Layer[]> = {
+  readonly [K in keyof L]: LayerParams<L[K]>;
+};
+
+/** State of a tuple of layers: one entry per layer, in order. */
+export type EachLayerState<L extends readonly Layer[]> = {
+  readonly [K in keyof L]: LayerState<L[K]>;
+};
+
+/**
+ * Layers applied one after another: `serial(a, b, c)` computes `c(b(a(x)))`. It is itself a
+ * layer, so models nest. `init` splits the key into one per layer and threads the example
+ * shape through; parameters and state are arrays with one entry per layer (so
+ * `params[0].w` is the first layer's weight). `apply` gives each layer its own key split from
+ * `ctx.key` when there is one (two dropout layers draw different masks), and the VJP runs the
+ * layers' VJPs in reverse. In evaluation, when no layer changes its state, the state is
+ * returned as given. A `TypeError` or `RangeError` from a layer is rethrown naming its index.
+ *
+ * @example
+ * ```ts
+ * import { serial } from "./serial.ts";
+ * import { dense } from "./dense.ts";
+ * import { EVAL } from "./layer.ts";
+ * import { key } from "../random.ts";
+ * import { tensor } from "../tensor.ts";
+ * const model = serial(dense(4), dense(2));
+ * const { outShape, params, state } = model.init(key(0), [3]);
+ * if (outShape[0] !== 2 || params[1].w.shape.join() !== "4,2") throw new Error("unexpected");
+ * const { y, vjp } = model.apply(params, state, tensor([[1, 2, 3]]), EVAL);
+ * const grads = vjp(tensor([[1, 1]]));
+ * if (y.shape.join() !== "1,2" || grads.params[0].w.shape.join() !== "3,4") throw new Error("unexpected");
+ * ```
+ */
+export function serial<const L extends readonly Layer[]>(
+  ...layers: L
+): Layer<EachLayerParams<L> & Tree, EachLayerState<L> & Tree> {
+  const n = layers.length;
+  if (n === 0) throw new RangeError("serial: needs at least one layer, got none");
+  layers.forEach((layer, i) => {
+    if (typeof layer?.init !== "function" || typeof layer?.apply !== "function") {
+      throw new TypeError(`serial: argument ${i} is not a layer (an { init, apply } pair)`);
+    }
+  });
+  const composed: Layer<readonly Tree[], readonly Tree[]> = {
+    init: (key, inShape) => {
+      const keys = split(key, n);
+      const params: Tree[] = [], state: Tree[] = [];
+      let shape = inShape;
+      for (let i = 0; i < n; i++) {
+        const r = atLayer("serial", i, n, () => layers[i].init(keys[i], shape));
+        params.push(r.params);
+        state.push(r.state);
+        shape = r.outShape;
+      }
+      return { outShape: shape, params, state };
+    },
+    apply: (params, state, x, ctx) => {
+      checkPerLayer("serial", "params", params, n);
+      checkPerLayer("serial", "state", state, n);
+      const contexts = splitContext(ctx, n);
+      const vjps: Vjp<Tensor, LayerGrads<Tree>>[] = [];
+      const next: Tree[] = [];
+      let changed = false;
+      let h = x;
+      for (let i = 0; i < n; i++) {
+        const r = atLayer(
+          "serial",
+          i,
+          n,
+          () => layers[i].apply(params[i], state[i], h, contexts[i]),
+        );
+        vjps.push(r.vjp);
+        next.push(r.state);
+        if (r.state !== state[i]) changed = true;
+        h = r.y;
+      }
+      return {
+        y: h,
+        state: changed ? next : state,
+        vjp: (dy) => {
+          const grads: Tree[] = new Array(n);
+          let g = dy;
+          for (let i = n - 1; i >= 0; i--) {
+            const r = atLayer("serial VJP", i, n, () => vjps[i](g));
+            grads[i] = r.params;
+            g = r.x;
+          }
+          return { params: grads, x: g };
+        },
+      };
+    },
+  };
+  // The array-typed layer is the tuple-typed one: entry i holds layer i's params and state.
+  return composed as unknown as Layer<EachLayerParams<L> & Tree, EachLayerState<L> & Tree>;
+}

@@ -1,0 +1,57 @@
+/**
+ * `deno bench -A bench/kernels_bench.ts`: each gemm backend at the square sizes and the MLP's
+ * forward and backward shapes, grouped by shape with BLAS as the baseline. For GFLOP/s in
+ * one table, run `bench/gemm_gflops.ts`.
+ *
+ * @module
+ */
+
+import type { Kernels } from "../src/kernels/kernels.ts";
+import { probeBackend } from "../src/kernels/select.ts";
+import { loadWasmKernels } from "../src/kernels/wasm_kernels.ts";
+import { referenceKernels } from "../src/kernels/reference.ts";
+import { filled, GEMM_SHAPES } from "./gemm_gflops.ts";
+
+const available = (name: "blas" | "wasm" | "ts"): Kernels | undefined => {
+  const p = probeBackend(name);
+  return p.ok ? p.kernels : undefined;
+};
+const plain = (() => {
+  try {
+    return loadWasmKernels({ relaxed: false });
+  } catch {
+    return undefined;
+  }
+})();
+
+const backends: [string, Kernels | undefined][] = [
+  ["blas", available("blas")],
+  ["wasm", available("wasm")],
+  ["wasm plain", plain],
+  ["ts", available("ts")],
+  ["reference", referenceKernels],
+];
+
+for (const f64 of [false, true]) {
+  const T = f64 ? Float64Array : Float32Array;
+  for (const s of GEMM_SHAPES) {
+    // float64 only at the MLP's first-layer shape: the gradient checker's dtype, not a model's.
+    if (f64 && s.label !== GEMM_SHAPES[3].label) continue;
+    const a = filled(T, s.m * s.k), b = filled(T, s.k * s.n), out = new T(s.m * s.n);
+    const flops = 2 * s.m * s.n * s.k;
+    const group = `${s.label} ${f64 ? "f64" : "f32"}`;
+    for (const [label, kern] of backends) {
+      const slow = label === "ts" || label === "reference";
+      Deno.bench({
+        name: `${label} ${group}`,
+        group,
+        baseline: label === "blas",
+        // The scalar kernels take a second or more at 1024³; a few samples are enough.
+        ignore: kern === undefined || (label === "reference" && flops > 2 ** 28),
+        n: slow && flops > 2 ** 26 ? 5 : undefined,
+        warmup: slow && flops > 2 ** 26 ? 1 : undefined,
+        fn: () => kern!.gemm(s.transA, s.transB, s.m, s.n, s.k, a, b, out),
+      });
+    }
+  }
+}

@@ -29,3 +29,4 @@ export * from "./src/data/mod.ts";
 export * from "./src/init.ts";
 export * from "./src/losses.ts";
 export * from "./src/layers/mod.ts";
+export * from "./src/ops/mod.ts";

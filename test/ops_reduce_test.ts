@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { max, mean, type ReduceOptions, sum } from "../src/ops/mod.ts";
 import { type Tensor, tensor, toNested } from "../src/tensor.ts";
-import { assertGradients, shapeArb, tensorArb } from "../src/testing/mod.ts";
+import { assertGradients, shapeArb } from "../src/testing/mod.ts";
 import type { Vjp } from "../src/vjp.ts";
 import { axisArb, distinctTensorArb, snapshot } from "./_arbitraries.ts";
 

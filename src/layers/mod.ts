@@ -17,3 +17,4 @@ export * from "./serial.ts";
 export * from "./parallel.ts";
 export * from "./dropout.ts";
 export * from "./batch_norm.ts";
+export * from "./activations.ts";

@@ -1,6 +1,7 @@
 /**
- * Argument checks shared by the ops: tensors, cotangents, axes and scalar options. Private to
- * `src/ops/` (not re-exported), so its helpers can change with the ops that use them.
+ * Argument checks shared by the ops: tensors, cotangents, axes and scalar options. Internal to
+ * gradstream (used by `src/ops/` and the activation layers, never re-exported), so its helpers
+ * can change with the code that uses them.
  *
  * @module
  */

@@ -60,3 +60,7 @@ export * from "./context.ts";
 export * from "./errors.ts";
 export * from "./stages.ts";
 export * from "./fit.ts";
+export * from "./metrics.ts";
+export * from "./evaluate.ts";
+export * from "./epochs.ts";
+export * from "./progress.ts";

@@ -1,0 +1,191 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { zerosInit } from "../src/init.ts";
+import { dense } from "../src/layers/dense.ts";
+import { parallel, residual } from "../src/layers/parallel.ts";
+import { serial } from "../src/layers/serial.ts";
+import { type ApplyContext, EVAL, type Layer, trainContext } from "../src/layers/layer.ts";
+import { key } from "../src/random.ts";
+import { fromTypedArray, type Tensor, tensor } from "../src/tensor.ts";
+import { type Tree, treeLeaves } from "../src/tree.ts";
+import { checkLayerGradients, tensorArb } from "../src/testing/mod.ts";
+import { callCounter, contextRecorder, localTanh } from "./_layer_fixtures.ts";
+
+const dimArb = fc.integer({ min: 1, max: 4 });
+const seedArb = fc.integer({ min: 0, max: 2 ** 31 });
+const f64 = { dtype: "float64" as const };
+
+/** Two float64 branches of different widths over the same input, and a batch. */
+const parallelArb = fc.record({ batch: dimArb, inDim: dimArb, u: dimArb, v: dimArb, seed: seedArb })
+  .chain(({ batch, inDim, u, v, seed }) =>
+    tensorArb([batch, inDim]).map((x) => {
+      const model = parallel(dense(u, f64), serial(dense(v, f64), localTanh()));
+      return { model, ...model.init(key(seed), [inDim]), x, u, v };
+    })
+  );
+
+/** A float64 residual block around dense + tanh (width kept), and a batch. */
+const residualArb = fc.record({ batch: dimArb, width: dimArb, seed: seedArb })
+  .chain(({ batch, width, seed }) =>
+    tensorArb([batch, width]).map((x) => {
+      const model = residual(serial(dense(width, f64), localTanh()));
+      return { model, ...model.init(key(seed), [width]), x };
+    })
+  );
+
+function snapshot(x: Tensor, params: Tree): number[][] {
+  return [[...x.data], ...treeLeaves(params).map((l) => [...l.value.data])];
+}
+
+test("parallel() VJP matches central differences for every branch's params and the input", () => {
+  fc.assert(
+    fc.property(parallelArb, ({ model, params, state, x }) => {
+      const report = checkLayerGradients(model, params, state, x, EVAL);
+      assert.ok(report.ok, `max error ${report.maxError} at ${report.worst?.path}`);
+    }),
+    { numRuns: 50 },
+  );
+});
+
+test("parallel() returns the shape init reports, after the batch axis", () => {
+  fc.assert(
+    fc.property(parallelArb, ({ model, params, state, outShape, x, u, v }) => {
+      assert.deepEqual(outShape, [u + v]);
+      assert.deepEqual(model.apply(params, state, x, EVAL).y.shape, [x.shape[0], ...outShape]);
+    }),
+    { numRuns: 30 },
+  );
+});
+
+test("parallel() concatenates its branches' outputs row by row on the last axis", () => {
+  fc.assert(
+    fc.property(parallelArb, ({ model, params, state, x, u, v }) => {
+      const y = model.apply(params, state, x, EVAL).y;
+      const a = dense(u).apply(params[0], null, x, EVAL).y;
+      const b = serial(dense(v), localTanh()).apply(params[1], [null, null], x, EVAL).y;
+      for (let r = 0; r < x.shape[0]; r++) {
+        const row = [...y.data.subarray(r * (u + v), (r + 1) * (u + v))];
+        const expected = [
+          ...a.data.subarray(r * u, (r + 1) * u),
+          ...b.data.subarray(r * v, (r + 1) * v),
+        ];
+        assert.deepEqual(row, expected);
+      }
+    }),
+    { numRuns: 30 },
+  );
+});
+
+test("parallel() never mutates its input, parameters or cotangent", () => {
+  fc.assert(
+    fc.property(parallelArb, ({ model, params, state, x }) => {
+      const before = snapshot(x, params);
+      const { y, vjp } = model.apply(params, state, x, EVAL);
+      const dy = fromTypedArray(new Float64Array(y.data.length).fill(2), y.shape);
+      const grads = vjp(dy);
+      assert.deepEqual(snapshot(x, params), before);
+      assert.ok(dy.data.every((v) => v === 2) && grads.x.data !== x.data);
+    }),
+    { numRuns: 20 },
+  );
+});
+
+test("parallel() splits keys per branch and threads each branch's state", () => {
+  const log: ApplyContext[] = [];
+  const model = parallel(contextRecorder(log), callCounter(), contextRecorder(log));
+  const { params, state } = model.init(key(0), [2]);
+  const x = tensor([[1, 2]]);
+  const { y, state: next } = model.apply(params, state, x, trainContext(key(5)));
+  assert.deepEqual([...y.data], [1, 2, 1, 2, 1, 2]);
+  assert.notEqual(log[0].key!.join(), log[1].key!.join());
+  assert.equal((next[1] as Tensor).data[0], 1);
+  assert.equal(model.apply(params, next, x, EVAL).state, next);
+});
+
+test("parallel() rejects branches whose outputs differ before the last axis", () => {
+  const fixed = (outShape: number[]): Layer<null, null> => ({
+    init: () => ({ outShape, params: null, state: null }),
+    apply: () => {
+      throw new Error("not used");
+    },
+  });
+  assert.throws(() => parallel(fixed([2, 3]), fixed([3, 3])).init(key(0), [1]), {
+    name: "TypeError",
+    message: /branch outputs must agree on every axis but the last.*\[2,3\], \[3,3\] \(branch 1/,
+  });
+  assert.throws(() => parallel(fixed([2]), fixed([2, 2])).init(key(0), [1]), { name: "TypeError" });
+  assert.throws(() => parallel(fixed([])).init(key(0), [1]), { name: "TypeError" });
+});
+
+test("parallel() rejects no branches with RangeError and a wrong cotangent with TypeError", () => {
+  assert.throws(() => parallel(), { name: "RangeError", message: /parallel: needs at least one/ });
+  const model = parallel(dense(2), dense(1));
+  const { params, state } = model.init(key(0), [2]);
+  const { vjp } = model.apply(params, state, tensor([[1, 2]]), EVAL);
+  assert.throws(() => vjp(tensor([[1, 2]])), {
+    name: "TypeError",
+    message: /parallel VJP: cotangent shape \[1,2\] differs from output shape \[1,3\]/,
+  });
+});
+
+test("residual() VJP matches central differences for the inner params and the input", () => {
+  fc.assert(
+    fc.property(residualArb, ({ model, params, state, x }) => {
+      const report = checkLayerGradients(model, params, state, x, EVAL);
+      assert.ok(report.ok, `max error ${report.maxError} at ${report.worst?.path}`);
+    }),
+    { numRuns: 50 },
+  );
+});
+
+test("residual(f) computes x + f(x) with the shape init reports", () => {
+  fc.assert(
+    fc.property(residualArb, ({ model, params, state, outShape, x }) => {
+      const y = model.apply(params, state, x, EVAL).y;
+      const inner = serial(dense(x.shape[1]), localTanh()).apply(params, state, x, EVAL).y;
+      assert.deepEqual(y.shape, [x.shape[0], ...outShape]);
+      for (let i = 0; i < y.data.length; i++) {
+        assert.equal(y.data[i], x.data[i] + inner.data[i]);
+      }
+    }),
+    { numRuns: 30 },
+  );
+});
+
+test("residual() never mutates its input, parameters or cotangent", () => {
+  fc.assert(
+    fc.property(residualArb, ({ model, params, state, x }) => {
+      const before = snapshot(x, params);
+      const { y, vjp } = model.apply(params, state, x, EVAL);
+      const dy = fromTypedArray(new Float64Array(y.data.length).fill(3), y.shape);
+      const grads = vjp(dy);
+      assert.deepEqual(snapshot(x, params), before);
+      assert.ok(dy.data.every((v) => v === 3));
+      assert.ok(y.data !== x.data && grads.x.data !== x.data && grads.x.data !== dy.data);
+    }),
+    { numRuns: 20 },
+  );
+});
+
+test("residual() around a zero layer is the identity, forward and backward", () => {
+  const block = residual(dense(3, { init: zerosInit }));
+  const { params, state } = block.init(key(0), [3]);
+  const x = tensor([[1, -2, 3]]);
+  const { y, vjp } = block.apply(params, state, x, EVAL);
+  assert.deepEqual([...y.data], [1, -2, 3]);
+  // dx = dy + dy·Wᵀ = dy when W = 0.
+  assert.deepEqual([...vjp(tensor([[4, 5, 6]])).x.data], [4, 5, 6]);
+});
+
+test("residual() rejects an inner layer that changes the shape, with TypeError", () => {
+  assert.throws(() => residual(dense(3)).init(key(0), [2]), {
+    name: "TypeError",
+    message: /residual: y = x \+ f\(x\) needs f to keep the shape, but it maps \[2\] to \[3\]/,
+  });
+  const { params } = dense(3).init(key(0), [2]);
+  assert.throws(() => residual(dense(3)).apply(params, null, tensor([[1, 2]]), EVAL), {
+    name: "TypeError",
+    message: /maps \[1,2\] to \[1,3\]/,
+  });
+});

@@ -10,10 +10,11 @@ import {
   fromTypedArray,
   key,
   type Layer,
+  meanSquaredError,
   normal,
+  softmaxCrossEntropy,
   tensor,
 } from "../mod.ts";
-import { meanSquaredError, softmaxCrossEntropy } from "../src/losses.ts";
 
 /** A model whose logits are its input. */
 const identity: Layer<null, null> = {

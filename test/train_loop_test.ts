@@ -13,29 +13,44 @@ import {
   toArray,
 } from "rxjs";
 import {
+  accuracy,
+  adam,
   backward,
   type Batch,
   batches,
+  dense,
+  dropout,
+  evaluate,
   fit,
   forward,
   fromTypedArray,
   globalNorm,
   initTrain,
+  type Key,
   key,
+  type Layer,
   mapGrads,
+  meanSquaredError,
   NonFiniteLossError,
   regularize,
+  reluLayer,
+  serial,
   sgd,
+  softmaxCrossEntropy,
   step,
+  stepKey,
   type Tensor,
   tensor,
   train,
   type Tree,
+  treeLeaves,
   treeMap,
+  twoMoons,
 } from "../mod.ts";
-import { indexData, linear, lineData, mse } from "./_train_fixtures.ts";
+import { indexData, lineData } from "./_train_fixtures.ts";
 
-const model = linear(1);
+const model = dense(1);
+const mse = meanSquaredError;
 const data = lineData(64);
 
 function fullLoss(params: Tree): number {
@@ -58,22 +73,70 @@ test("fit: the loss on a linear regression falls by 100x within five epochs", as
   assert.ok(fullLoss(last.state.params) < fullLoss(initial.params) / 100);
 });
 
-test("fit: the same seed gives bitwise-identical parameters", async () => {
-  const run = async () => {
-    const optimizer = sgd(0.05);
-    const s = initTrain(model, optimizer, key(7), [2]);
+test("fit: the same seed gives bitwise-identical parameters, dropout included", async () => {
+  const net = serial(dense(8), reluLayer(), dropout(0.5), dense(1));
+  const run = async (seed: number) => {
+    const optimizer = adam(0.01);
+    const s = initTrain(net, optimizer, key(seed), [2]);
     const last = await lastValueFrom(
       fit(
         s,
-        batches(data, { batchSize: 5, shuffle: key(8), epochs: 3 }),
-        train({ model, loss: mse, optimizer }),
+        batches(data, { batchSize: 5, shuffle: key(seed + 1), epochs: 3 }),
+        train({ model: net, loss: mse, optimizer }),
       ),
     );
-    return last.state.params as unknown as { w: Tensor; b: Tensor };
+    return treeLeaves(last.state.params).map((l) => [...new Uint8Array(l.value.data.buffer)]);
   };
-  const a = await run(), b = await run();
-  assert.deepEqual([...new Uint8Array(a.w.data.buffer)], [...new Uint8Array(b.w.data.buffer)]);
-  assert.deepEqual([...new Uint8Array(a.b.data.buffer)], [...new Uint8Array(b.b.data.buffer)]);
+  const [a, b, c] = [await run(7), await run(7), await run(8)];
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+});
+
+test("forward: step t runs the model in training mode with stepKey(state.key, t)", async () => {
+  const keys: (Key | undefined)[] = [];
+  const spy: Layer<null, null> = {
+    init: (_k, s) => ({ outShape: s, params: null, state: null }),
+    apply: (_p, state, x, ctx) => {
+      assert.equal(ctx.training, true);
+      keys.push(ctx.key);
+      return { y: x, state, vjp: (dy) => ({ params: null, x: dy }) };
+    },
+  };
+  const optimizer = sgd(0.1);
+  const initial = initTrain(spy, optimizer, key(3), [1]);
+  const { x } = indexData(6);
+  await lastValueFrom(
+    fit(
+      initial,
+      batches({ x, y: x }, { batchSize: 2, epochs: 1 }),
+      train({ model: spy, loss: mse, optimizer }),
+    ),
+  );
+  assert.deepEqual(keys, [0, 1, 2].map((t) => stepKey(initial.key, t)));
+});
+
+test("fit: a small classifier on two moons reaches 85% validation accuracy", async () => {
+  const net = serial(dense(16), reluLayer(), dense(2));
+  const optimizer = adam(0.02);
+  const trainSet = twoMoons(key(10), 256), valSet = twoMoons(key(11), 128);
+  const initial = initTrain(net, optimizer, key(0), [2]);
+  const before = evaluate(net, initial, valSet, {
+    loss: softmaxCrossEntropy,
+    metrics: { accuracy },
+  });
+  const last = await lastValueFrom(
+    fit(
+      initial,
+      batches(trainSet, { batchSize: 32, shuffle: key(1), epochs: 15 }),
+      train({ model: net, loss: softmaxCrossEntropy, optimizer }),
+    ),
+  );
+  const after = evaluate(net, last.state, valSet, {
+    loss: softmaxCrossEntropy,
+    metrics: { accuracy },
+  });
+  assert.ok(after.loss < before.loss / 2, `loss ${before.loss} -> ${after.loss}`);
+  assert.ok(after.accuracy >= 0.85, `accuracy ${after.accuracy}`);
 });
 
 test("fit: gradient clipping inserted between backward and step bounds every update", async () => {

@@ -5,19 +5,21 @@ import {
   accuracy,
   type Batch,
   batches,
+  dense,
   epochSummaries,
   evaluate,
   fit,
   formatSummary,
   initTrain,
   key,
+  meanSquaredError,
   progress,
   sgd,
   type StepCtx,
   tensor,
   train,
 } from "../mod.ts";
-import { linear, lineData, mse } from "./_train_fixtures.ts";
+import { lineData } from "./_train_fixtures.ts";
 
 const state = { params: null, modelState: null, optState: null, step: 0, epoch: 0, key: key(0) };
 
@@ -209,7 +211,7 @@ test("formatSummary: one line with train and validation values, epochs from 1", 
 });
 
 test("fit + epochSummaries: validation loss falls epoch after epoch on a learnable problem", async () => {
-  const model = linear(1), optimizer = sgd(0.05);
+  const model = dense(1), optimizer = sgd(0.05), mse = meanSquaredError;
   const data = lineData(48), val = lineData(20);
   const history = await lastValueFrom(
     fit(

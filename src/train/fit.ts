@@ -47,41 +47,24 @@ interface Outcome<P extends Tree, S extends Tree> {
  *
  * @example
  * ```ts
- * import { fit } from "./fit.ts";
- * import { forward, backward, step } from "./stages.ts";
- * import { batches } from "./batches.ts";
- * import { initTrain } from "./state.ts";
- * import type { Layer } from "../layers/layer.ts";
- * import type { Transform } from "../optim/transform.ts";
- * import { key } from "../random.ts";
- * import { fromTypedArray, tensor, type Tensor } from "../tensor.ts";
- * import { treeMap } from "../tree.ts";
- * import { lastValueFrom } from "rxjs";
- * // y = w * x with one weight, squared error, plain gradient descent.
- * const scaleLayer: Layer<{ w: Tensor }, null> = {
- *   init: () => ({ outShape: [1], params: { w: tensor([0]) }, state: null }),
- *   apply: ({ w }, state, x) => ({
- *     y: fromTypedArray(x.data.map((v) => v * w.data[0]), x.shape),
- *     state,
- *     vjp: (dy) => ({
- *       params: { w: tensor([Array.from(dy.data).reduce((s, g, i) => s + g * x.data[i], 0)]) },
- *       x: fromTypedArray(dy.data.map((g) => g * w.data[0]), dy.shape),
- *     }),
- *   }),
- * };
- * const mse = (p: Tensor, t: Tensor): [number, Tensor] => {
- *   const d = Array.from(p.data, (v, i) => v - t.data[i]);
- *   return [d.reduce((s, v) => s + v * v, 0) / d.length, tensor(d.map((v) => (2 * v) / d.length), p.shape)];
- * };
- * const sgd: Transform<null> = {
- *   init: () => null,
- *   update: (g, s) => [treeMap((t) => fromTypedArray(t.data.map((v) => -0.1 * v), t.shape), g), s],
- * };
- * const data = { x: tensor([[1], [2], [3]]), y: tensor([[3], [6], [9]]) };
+ * import { backward, batches, dense, fit, forward, initTrain, key, mapGrads, meanSquaredError, sgd, step, tensor } from "../../mod.ts";
+ * import { lastValueFrom, tap } from "rxjs";
+ * // Learn y = 3x with one dense unit, logging every loss on the way.
+ * const model = dense(1), optimizer = sgd(0.1);
+ * const data = { x: tensor([[1], [2], [3], [-1]]), y: tensor([[3], [6], [9], [-3]]) };
+ * const losses: number[] = [];
  * const last = await lastValueFrom(
- *   fit(initTrain(scaleLayer, sgd, key(0), [1]), batches(data, { batchSize: 3, epochs: 50 }),
- *     forward(scaleLayer), backward(mse), step(sgd)),
+ *   fit(
+ *     initTrain(model, optimizer, key(0), [1]),
+ *     batches(data, { batchSize: 2, shuffle: key(1), epochs: 100 }),
+ *     forward(model),
+ *     backward(meanSquaredError),
+ *     tap((ctx) => losses.push(ctx.loss!)),
+ *     mapGrads((g) => g), // clip, mask or add noise here
+ *     step(optimizer),
+ *   ),
  * );
+ * if (last.state.step !== 200 || !(losses[199] < 1e-6)) throw new Error("did not learn y = 3x");
  * if (Math.abs(last.state.params.w.data[0] - 3) > 1e-3) throw new Error("did not learn w = 3");
  * ```
  */

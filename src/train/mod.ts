@@ -15,38 +15,28 @@
  *
  * @example
  * ```ts
- * import { backward, batches, fit, forward, initTrain, step } from "./mod.ts";
- * import { sgd } from "../optim/mod.ts";
- * import type { Layer } from "../layers/layer.ts";
- * import { key } from "../random.ts";
- * import { fromTypedArray, tensor, type Tensor } from "../tensor.ts";
- * import { lastValueFrom, map, takeWhile } from "rxjs";
- * // A one-weight model y = w·x, trained towards w = 2 until the loss is small.
- * const model: Layer<{ w: Tensor }, null> = {
- *   init: () => ({ outShape: [1], params: { w: tensor([0]) }, state: null }),
- *   apply: ({ w }, state, x) => ({
- *     y: fromTypedArray(x.data.map((v) => v * w.data[0]), x.shape),
- *     state,
- *     vjp: (dy) => ({
- *       params: { w: tensor([Array.from(dy.data).reduce((s, g, i) => s + g * x.data[i], 0)]) },
- *       x: fromTypedArray(dy.data.map((g) => g * w.data[0]), dy.shape),
+ * import {
+ *   accuracy, adam, batches, dense, epochSummaries, evaluate, fit, formatSummary, initTrain, key,
+ *   reluLayer, serial, softmaxCrossEntropy, train, twoMoons,
+ * } from "../../mod.ts";
+ * import { lastValueFrom, tap, toArray } from "rxjs";
+ * const model = serial(dense(16), reluLayer(), dense(2));
+ * const optimizer = adam(0.02);
+ * const trainSet = twoMoons(key(1), 256), valSet = twoMoons(key(2), 128);
+ * const history = await lastValueFrom(
+ *   fit(
+ *     initTrain(model, optimizer, key(0), [2]),
+ *     batches(trainSet, { batchSize: 32, shuffle: key(3), epochs: 10 }),
+ *     train({ model, loss: softmaxCrossEntropy, optimizer }),
+ *   ).pipe(
+ *     epochSummaries({
+ *       validate: (s) => evaluate(model, s, valSet, { loss: softmaxCrossEntropy, metrics: { accuracy } }),
  *     }),
- *   }),
- * };
- * const mse = (p: Tensor, t: Tensor): [number, Tensor] => {
- *   const d = Array.from(p.data, (v, i) => v - t.data[i]);
- *   return [d.reduce((s, v) => s + v * v, 0) / d.length, tensor(d.map((v) => (2 * v) / d.length), p.shape)];
- * };
- * const optimizer = sgd(0.1);
- * const data = { x: tensor([[1], [2], [-1], [0.5]]), y: tensor([[2], [4], [-2], [1]]) };
- * const losses = await lastValueFrom(
- *   fit(initTrain(model, optimizer, key(0), [1]), batches(data, { batchSize: 2, shuffle: key(1) }),
- *     forward(model), backward(mse), step(optimizer)).pipe(
- *     takeWhile((ctx) => ctx.loss! > 1e-6),
- *     map((ctx) => ctx.state.step),
+ *     tap((summary) => console.log(formatSummary(summary))),
+ *     toArray(),
  *   ),
  * );
- * if (losses > 1000) throw new Error("training did not converge");
+ * if (!(history[9].valAccuracy! > 0.8)) throw new Error("did not learn the moons");
  * ```
  *
  * @module
@@ -60,6 +50,7 @@ export * from "./context.ts";
 export * from "./errors.ts";
 export * from "./stages.ts";
 export * from "./fit.ts";
+export * from "./stream_batches.ts";
 export * from "./metrics.ts";
 export * from "./evaluate.ts";
 export * from "./epochs.ts";

@@ -36,7 +36,7 @@ export class NonFiniteLossError extends Error {
   /** The batch index within the epoch (0-based). */
   readonly batch: number;
 
-  /** `what` names the quantity: `"loss"`, or `"loss + penalty"` after `regularize`. */
+  /** `what` names the quantity: `"loss"` (from `backward`) or `"penalty"` (from `regularize`). */
   constructor(what: string, value: number, site: LossSite) {
     super(
       `Non-finite ${what} ${value} at step ${site.step} (epoch ${site.epoch}, batch ${site.batch}); ` +

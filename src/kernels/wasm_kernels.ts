@@ -5,8 +5,8 @@
  * synchronously, from bytes embedded in the code, so no file is read. Each call copies the
  * operands into the module's memory, runs the kernel there and copies the product out; the
  * memory grows to the largest call seen and stays at that size. Both dtypes run in SIMD
- * (f32x4 and f64x2). A call whose operands would not fit 2 GiB of wasm memory falls back to
- * the plain TypeScript kernel.
+ * (f32x4 and f64x2). A call whose operands would not fit 2 GiB of wasm memory, or for which
+ * the engine refuses to grow the memory, falls back to the plain TypeScript kernel.
  *
  * @module
  */
@@ -88,14 +88,22 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Kernels {
   let heap32 = new Float32Array(memory.buffer);
   let heap64 = new Float64Array(memory.buffer);
 
-  function reserve(bytes: number): void {
+  /** Grows the memory to at least `bytes`; false when the engine refuses the memory. */
+  function reserve(bytes: number): boolean {
     const have = memory.buffer.byteLength;
-    if (have < bytes) memory.grow(Math.ceil((bytes - have) / PAGE));
+    if (have < bytes) {
+      try {
+        memory.grow(Math.ceil((bytes - have) / PAGE));
+      } catch {
+        return false;
+      }
+    }
     if (heap32.buffer !== memory.buffer) {
       // Growing detaches the old buffer; views must be made afresh.
       heap32 = new Float32Array(memory.buffer);
       heap64 = new Float64Array(memory.buffer);
     }
+    return true;
   }
 
   function gemm(
@@ -122,11 +130,10 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Kernels {
     const offB = align16(offA + la * size);
     const offC = align16(offB + lb * size);
     const work = align16(offC + mn * size);
-    if (work + GEMM_WASM_WORK_BYTES > MAX_BYTES) {
+    if (work + GEMM_WASM_WORK_BYTES > MAX_BYTES || !reserve(work + GEMM_WASM_WORK_BYTES)) {
       tsGemm(transA, transB, m, n, k, a, b, out);
       return;
     }
-    reserve(work + GEMM_WASM_WORK_BYTES);
     const heap = f64 ? heap64 : heap32;
     const shift = f64 ? 3 : 2;
     heap.set(a.length === la ? a : a.subarray(0, la), offA >> shift);

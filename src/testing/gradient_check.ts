@@ -67,12 +67,6 @@ export interface GradientCheckReport {
 /** A differentiable function of a tree, as the checker sees it. */
 export type Differentiable<X extends Tree> = (x: X) => [Tensor, Vjp<Tensor, X>];
 
-function dot(u: Float64Array, y: Tensor): number {
-  let s = 0;
-  for (let i = 0; i < u.length; i++) s += u[i] * y.data[i];
-  return s;
-}
-
 function requireFloat64(leaves: readonly Tensor[], what: string): void {
   for (const t of leaves) {
     if (t.dtype !== "float64") {
@@ -143,9 +137,14 @@ export function checkGradients<X extends Tree>(
         data[index] += delta;
         const moved = leaves.slice();
         moved[l] = fromTypedArray(data, leaf.shape);
-        return dot(uData, f(unflatten(moved) as X)[0]);
+        return f(unflatten(moved) as X)[0].data;
       };
-      const numeric = (evalAt(step) - evalAt(-step)) / (2 * step);
+      // Difference the outputs before weighting them: outputs the perturbation does not reach
+      // cancel exactly, so one large unrelated output cannot swamp a small gradient.
+      const plus = evalAt(step), minus = evalAt(-step);
+      let numeric = 0;
+      for (let j = 0; j < uData.length; j++) numeric += uData[j] * (plus[j] - minus[j]);
+      numeric /= 2 * step;
       const analytic = grad.data[index];
       const error = Math.abs(analytic - numeric) /
         Math.max(Math.abs(analytic), Math.abs(numeric), floor);

@@ -44,7 +44,10 @@ export interface RunResult {
   readonly detail: string;
   readonly steps: number;
   readonly seconds: number;
+  /** Timed samples over timed seconds. */
   readonly samplesPerSecond: number;
+  /** Batch size over the median step time: steadier when other processes share the CPU. */
+  readonly medianSamplesPerSecond: number;
   /** Peak resident set size of the whole subprocess, bytes. */
   readonly peakRssBytes: number;
   /** Mean loss of the first and last timed step: training must be moving. */
@@ -113,6 +116,38 @@ export function syntheticData(n: number, why: string): BenchData {
   for (let i = 0; i < x.length; i++) x[i] = next();
   for (let i = 0; i < n; i++) labels[i] = Math.floor(next() * 10);
   return { n, x, labels, source: `synthetic random data, ${n} examples (${why})` };
+}
+
+/**
+ * Times the steps after warm-up: `start()` when the last warm-up step ends, `lap()` when each
+ * timed step ends.
+ */
+export class StepClock {
+  #start = NaN;
+  #last = NaN;
+  readonly #laps: number[] = [];
+  start(): void {
+    this.#start = this.#last = performance.now();
+  }
+  lap(): void {
+    const now = performance.now();
+    this.#laps.push(now - this.#last);
+    this.#last = now;
+  }
+  /** Steps, seconds, mean and median-step throughput. */
+  summary(): Pick<RunResult, "steps" | "seconds" | "samplesPerSecond" | "medianSamplesPerSecond"> {
+    const steps = this.#laps.length;
+    const seconds = (this.#last - this.#start) / 1000;
+    const sorted = [...this.#laps].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    return {
+      steps,
+      seconds,
+      samplesPerSecond: (steps * BATCH_SIZE) / seconds,
+      medianSamplesPerSecond: BATCH_SIZE / (median / 1000),
+    };
+  }
 }
 
 /**

@@ -30,6 +30,7 @@ import {
   PeakRss,
   type RunOptions,
   type RunResult,
+  StepClock,
 } from "./_common.ts";
 
 /** The benchmark's model: dense layers with Glorot-uniform weights and zero biases, ReLU between. */
@@ -65,7 +66,7 @@ export async function runGradstream(
   const stages: StageTimes = { forward: 0, backward: 0, step: 0 };
   let timing = false;
   let mark = 0;
-  const clock = <T>(charge?: keyof StageTimes): MonoTypeOperatorFunction<T> =>
+  const stageClock = <T>(charge?: keyof StageTimes): MonoTypeOperatorFunction<T> =>
     tap<T>(() => {
       const now = performance.now();
       if (timing && charge !== undefined) stages[charge] += (now - mark) / 1000;
@@ -73,18 +74,19 @@ export async function runGradstream(
     });
 
   const total = options.warmup + options.steps;
-  let t0 = 0, t1 = 0, firstLoss = NaN, lastLoss = NaN;
+  const clock = new StepClock();
+  let firstLoss = NaN, lastLoss = NaN;
   await lastValueFrom(
     fit(
       initTrain(model, optimizer, key(0), [features]),
       source,
-      clock(),
+      stageClock(),
       forward(model),
-      clock("forward"),
+      stageClock("forward"),
       backward(softmaxCrossEntropy),
-      clock("backward"),
+      stageClock("backward"),
       step(optimizer),
-      clock("step"),
+      stageClock("step"),
     ).pipe(
       take(total),
       tap((ctx) => {
@@ -92,23 +94,18 @@ export async function runGradstream(
         const n = ctx.state.step;
         if (n === options.warmup) { // the last warm-up step: the clock starts now
           timing = true;
-          t0 = performance.now();
-        }
+          clock.start();
+        } else if (timing) clock.lap();
         if (n === options.warmup + 1) firstLoss = ctx.loss!;
-        if (n === total) {
-          t1 = performance.now();
-          lastLoss = ctx.loss!;
-        }
+        if (n === total) lastLoss = ctx.loss!;
       }),
     ),
   );
-  const seconds = (t1 - t0) / 1000;
+  const summary = clock.summary();
   return {
     config: `gradstream-${backend}`,
     detail: backendInfo(),
-    steps: options.steps,
-    seconds,
-    samplesPerSecond: (options.steps * BATCH_SIZE) / seconds,
+    ...summary,
     peakRssBytes: peak.bytes(),
     firstLoss,
     lastLoss,

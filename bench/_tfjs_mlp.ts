@@ -17,6 +17,7 @@ import {
   PeakRss,
   type RunOptions,
   type RunResult,
+  StepClock,
 } from "./_common.ts";
 
 /** The TensorFlow.js backends compared. */
@@ -112,11 +113,15 @@ export async function runTfjs(
 
   for (let i = 0; i < options.warmup; i++) trainStep();
   const tensorsBefore = tf.memory().numTensors;
-  const t0 = performance.now();
+  const clock = new StepClock();
+  clock.start();
   const firstLoss = trainStep();
+  clock.lap();
   let lastLoss = firstLoss;
-  for (let i = 1; i < options.steps; i++) lastLoss = trainStep();
-  const seconds = (performance.now() - t0) / 1000;
+  for (let i = 1; i < options.steps; i++) {
+    lastLoss = trainStep();
+    clock.lap();
+  }
   if (tf.memory().numTensors !== tensorsBefore) {
     throw new Error(
       `tfjs ${backend}: tensors leaked (${tensorsBefore} -> ${tf.memory().numTensors})`,
@@ -125,9 +130,7 @@ export async function runTfjs(
   return {
     config: `tfjs-${backend}`,
     detail,
-    steps: options.steps,
-    seconds,
-    samplesPerSecond: (options.steps * BATCH_SIZE) / seconds,
+    ...clock.summary(),
     peakRssBytes: peak.bytes(),
     firstLoss,
     lastLoss,

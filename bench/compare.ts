@@ -154,23 +154,25 @@ function printTable(results: readonly RunResult[]): void {
     "backend",
     "steps",
     "samples/s",
+    "(median step)",
     "peak RSS",
     `vs ${BASELINE}`,
-    "loss",
+    "loss first -> last",
   ];
   const rows = results.map((r) =>
-    r.error !== undefined ? [r.config, `unavailable: ${r.error}`, "", "", "", "", ""] : [
+    r.error !== undefined ? [r.config, `unavailable: ${r.error}`, "", "", "", "", "", ""] : [
       r.config,
       r.detail.replace(/, \/[^,)]*/g, ""), // library paths make the column too wide
       String(r.steps),
       fmtInt(r.samplesPerSecond),
+      fmtInt(r.medianSamplesPerSecond),
       `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
       base === undefined ? "-" : `${(r.samplesPerSecond / base.samplesPerSecond).toFixed(2)}x`,
       `${r.firstLoss.toFixed(3)} -> ${r.lastLoss.toFixed(3)}`,
     ]
   );
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const right = new Set([2, 3, 4, 5]);
+  const right = new Set([2, 3, 4, 5, 6]);
   const line = (cells: readonly string[]) =>
     cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ")
       .trimEnd();

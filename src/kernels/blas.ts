@@ -4,9 +4,10 @@
  *
  * The library is looked up in the usual install locations (Debian/Ubuntu's
  * `libopenblas0-pthread`, Fedora, Homebrew, then the loader's own search path), or at the
- * path in `GRADSTREAM_BLAS_LIB`. OpenMP builds of OpenBLAS are skipped: they crash when
- * driven from a JavaScript runtime's threads, while the pthread build works. On macOS the
- * Accelerate framework's CBLAS is the last resort.
+ * path in `GRADSTREAM_BLAS_LIB`. OpenMP builds of OpenBLAS are skipped: one crashed under
+ * Deno's FFI in an earlier trial, and where they ran they were several times slower on two
+ * threads at the MLP's sizes than the pthread build. On macOS the Accelerate framework's
+ * CBLAS is the last resort.
  *
  * @module
  */
@@ -21,8 +22,10 @@ export interface BlasOptions {
   /** Library paths to try, in order (default: the usual locations for this platform). */
   readonly paths?: readonly string[];
   /**
-   * Threads for OpenBLAS (`openblas_set_num_threads`). Default: OpenBLAS's own choice, which
-   * is every core unless `OPENBLAS_NUM_THREADS` says otherwise.
+   * Threads for OpenBLAS (`openblas_set_num_threads`, a process-wide setting). Default:
+   * OpenBLAS's own choice, which is every core unless `OPENBLAS_NUM_THREADS` says otherwise.
+   * Measured here, two threads beat one from the MLP's 128×784·784×256 up and tie at 128³
+   * and below, where OpenBLAS itself stays on one thread; so the default needs no tuning.
    */
   readonly threads?: number;
 }
@@ -54,6 +57,8 @@ interface Binding {
   readonly parallel?: number;
   readonly getThreads?: () => number;
   readonly setThreads?: (n: number) => void;
+  /** Unloads the library (Deno), for a library found unusable after opening. */
+  readonly close?: () => void;
 }
 
 const ROW_MAJOR = 101;
@@ -137,6 +142,7 @@ function openDeno(path: string): Binding {
     parallel: s.openblas_get_parallel?.(),
     getThreads: s.openblas_get_num_threads ?? undefined,
     setThreads: s.openblas_set_num_threads ?? undefined,
+    close: () => lib.close(),
   };
 }
 
@@ -257,7 +263,8 @@ export function loadBlasKernels(options: BlasOptions = {}): Kernels {
       continue;
     }
     if (binding.parallel === 2) {
-      failures.push(`${path} (OpenMP build, unsafe under FFI)`);
+      binding.close?.();
+      failures.push(`${path} (an OpenMP build; use the pthread one)`);
       continue;
     }
     if (options.threads !== undefined) binding.setThreads?.(options.threads);

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { BackendName, Kernels } from "../src/kernels/kernels.ts";
 import {
@@ -140,4 +141,17 @@ test("without --allow-env the environment is ignored silently", { skip: denoOnly
   assert.doesNotMatch(r.stdout, /^ts /);
   assert.match(r.stdout, / => 11$/);
   assert.doesNotMatch(r.stderr, /GRADSTREAM_BACKEND|NotCapable|PermissionDenied/);
+});
+
+const openmp = ["x86_64", "aarch64"]
+  .map((arch) => `/usr/lib/${arch}-linux-gnu/openblas-openmp/libopenblas.so.0`)
+  .find((path) => existsSync(path));
+
+test("an OpenMP build of OpenBLAS is skipped with a notice saying so", {
+  skip: openmp === undefined ? "no OpenMP build of OpenBLAS installed here" : false,
+}, () => {
+  const r = runFixture({ GRADSTREAM_BACKEND: "", GRADSTREAM_BLAS_LIB: openmp! });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^wasm \(.*\) => 11$/);
+  assert.match(r.stderr, /an OpenMP build; use the pthread one/);
 });

@@ -61,7 +61,7 @@ function checkSameShape(op: string, prediction: Tensor, target: Tensor): number 
  * if (loss !== 2.5 || grad.data[1] !== 2) throw new Error("unexpected");
  * ```
  */
-export const meanSquaredError: Loss = (prediction, target) => {
+export const meanSquaredError: Loss = (prediction, target): [number, Tensor] => {
   const n = checkSameShape("meanSquaredError", prediction, target);
   const p = prediction.data, t = target.data;
   const grad = allocate(prediction.dtype, n);
@@ -86,7 +86,7 @@ export const meanSquaredError: Loss = (prediction, target) => {
  * if (loss !== 2.5 || grad.data[0] !== 0.5 || grad.data[1] !== -0.5) throw new Error("unexpected");
  * ```
  */
-export const meanAbsoluteError: Loss = (prediction, target) => {
+export const meanAbsoluteError: Loss = (prediction, target): [number, Tensor] => {
   const n = checkSameShape("meanAbsoluteError", prediction, target);
   const p = prediction.data, t = target.data;
   const grad = allocate(prediction.dtype, n);
@@ -157,7 +157,7 @@ export function huber(delta = 1): Loss {
  * if (Math.abs(loss - Math.LN2) > 1e-12 || grad.data[0] !== -0.5) throw new Error("unexpected");
  * ```
  */
-export const binaryCrossEntropyWithLogits: Loss = (prediction, target) => {
+export const binaryCrossEntropyWithLogits: Loss = (prediction, target): [number, Tensor] => {
   const op = "binaryCrossEntropyWithLogits";
   const n = checkSameShape(op, prediction, target);
   const z = prediction.data, t = target.data;
@@ -226,7 +226,7 @@ function softmaxRow(z: Tensor["data"], out: Tensor["data"], offset: number, c: n
  * if (Math.abs(loss - Math.log(4)) > 1e-12 || grad.data[2] !== -0.75) throw new Error("unexpected");
  * ```
  */
-export const softmaxCrossEntropy: Loss = (prediction, target) => {
+export const softmaxCrossEntropy: Loss = (prediction, target): [number, Tensor] => {
   const op = "softmaxCrossEntropy";
   checkTensors(op, prediction, target);
   const [b, c] = checkLogits(op, prediction);
@@ -272,7 +272,7 @@ export const softmaxCrossEntropy: Loss = (prediction, target) => {
  * if (loss !== 2000) throw new Error("unexpected");
  * ```
  */
-export const softmaxCrossEntropyOneHot: Loss = (prediction, target) => {
+export const softmaxCrossEntropyOneHot: Loss = (prediction, target): [number, Tensor] => {
   const op = "softmaxCrossEntropyOneHot";
   checkSameShape(op, prediction, target);
   const [b, c] = checkLogits(op, prediction);

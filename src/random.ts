@@ -208,7 +208,8 @@ export interface NormalOptions {
  * ```ts
  * import { key, normal } from "./random.ts";
  * const z = normal(key(0), [10000]);
- * const mean = z.data.reduce((a, b) => a + b, 0) / z.data.length;
+ * let mean = 0;
+ * for (const v of z.data) mean += v / z.data.length;
  * if (Math.abs(mean) > 0.05) throw new Error("mean too far from 0");
  * ```
  */

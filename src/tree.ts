@@ -180,10 +180,11 @@ export function treeLeaves(tree: Tree): TreeLeaf[] {
  * @example
  * ```ts
  * import { treeFlatten } from "./tree.ts";
- * import { ones, zeros } from "./tensor.ts";
+ * import { ones, type Tensor, zeros } from "./tensor.ts";
  * const [leaves, unflatten] = treeFlatten({ a: zeros([2]), b: [zeros([3])] });
  * const rebuilt = unflatten(leaves.map((l) => ones(l.shape)));
- * if ((rebuilt as { b: { data: Float32Array }[] }).b[0].data[2] !== 1) throw new Error("unexpected");
+ * const b = (rebuilt as { b: Tensor[] }).b;
+ * if (b[0].data[2] !== 1) throw new Error("unexpected");
  * ```
  */
 export function treeFlatten(tree: Tree): [Tensor[], (leaves: readonly Tensor[]) => Tree] {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import fc from "fast-check";
+import fc, { type Arbitrary } from "fast-check";
 import { type DType, fromTypedArray, type Shape, sizeOf, type Tensor } from "../tensor.ts";
 
 /** Options of {@linkcode shapeArb}. */
@@ -30,7 +30,7 @@ export interface ShapeArbOptions {
  * fc.assert(fc.property(shapeArb({ minRank: 1, maxRank: 2 }), (s) => s.length >= 1 && s.length <= 2));
  * ```
  */
-export function shapeArb(options: ShapeArbOptions = {}): fc.Arbitrary<number[]> {
+export function shapeArb(options: ShapeArbOptions = {}): Arbitrary<number[]> {
   const { minRank = 0, maxRank = 3, minDim = 1, maxDim = 5 } = options;
   return fc.array(fc.integer({ min: minDim, max: maxDim }), {
     minLength: minRank,
@@ -66,7 +66,7 @@ export interface TensorArbOptions {
  * fc.assert(fc.property(tensorArb([2, 3], { avoid: [0] }), (t) => t.data.every((v) => Math.abs(v) >= 0.01)));
  * ```
  */
-export function tensorArb(shape: Shape, options: TensorArbOptions = {}): fc.Arbitrary<Tensor> {
+export function tensorArb(shape: Shape, options: TensorArbOptions = {}): Arbitrary<Tensor> {
   const { dtype = "float64", min = -3, max = 3, avoid = [], margin = 0.01 } = options;
   const n = sizeOf(shape);
   const value = fc.double({ min, max, noNaN: true, noDefaultInfinity: true }).map((v) => {
@@ -95,6 +95,6 @@ export function tensorArb(shape: Shape, options: TensorArbOptions = {}): fc.Arbi
  */
 export function shapedTensorArb(
   options: ShapeArbOptions & TensorArbOptions = {},
-): fc.Arbitrary<Tensor> {
+): Arbitrary<Tensor> {
   return shapeArb(options).chain((shape) => tensorArb(shape, options));
 }

@@ -54,7 +54,7 @@ export function argmaxRows(t: Tensor): Uint32Array {
  * if (accuracy(logits, tensor([0, 1, 1, 0])) !== 0.75) throw new Error("unexpected");
  * ```
  */
-export const accuracy: Metric = (prediction, target) => {
+export const accuracy: Metric = (prediction, target): number => {
   const { shape } = prediction;
   if (shape.length !== 2 || shape[1] < 2) {
     throw new TypeError(

@@ -72,15 +72,65 @@ export function checkDecay(op: string, name: string, value: number): void {
 /**
  * `(factor · g) · post` for every leaf, in fresh arrays of each leaf's dtype (the order of the
  * products is that of scaling by `factor`, then by `post`, so a fused pair rounds as two links).
+ * Given `onto`, `onto + (factor · g) · post` in `onto`'s dtypes instead (see `ScaledUpdate`).
  */
-export function scaleTree(grads: Tree, factor: number, post = 1): Tree {
-  const [leaves, unflatten] = treeFlatten(grads);
+export function scaleTree(
+  op: string,
+  grads: Tree,
+  factor: number,
+  post = 1,
+  onto?: Tree,
+): Tree {
+  const [leaves, ps, unflatten] = flattenOnto(op, grads, [], onto);
   const out: Tensor[] = new Array(leaves.length);
   for (let l = 0; l < leaves.length; l++) {
     const g = leaves[l].data;
     const n = g.length;
+    if (ps === undefined) {
+      const o = allocate(leaves[l].dtype, n);
+      for (let i = 0; i < n; i++) o[i] = factor * g[i] * post;
+      out[l] = fromTypedArray(o, leaves[l].shape);
+    } else {
+      const p = ps[l].data;
+      const o = allocate(ps[l].dtype, n);
+      for (let i = 0; i < n; i++) o[i] = p[i] + factor * g[i] * post;
+      out[l] = fromTypedArray(o, ps[l].shape);
+    }
+  }
+  return unflatten(out);
+}
+
+/**
+ * {@linkcode flattenAll} for a link that may be asked to add its output `onto` the params:
+ * the leaves of `grads`, of `onto` (`undefined` when not given; checked against `grads` under
+ * the name `link`), the rebuilding function, and the leaves of each of `others`.
+ */
+export function flattenOnto(
+  op: string,
+  grads: Tree,
+  others: readonly Tree[],
+  onto: Tree | undefined,
+  link = op,
+): [Tensor[], Tensor[] | undefined, (leaves: readonly Tensor[]) => Tree, Tensor[][]] {
+  const [gs, rest, unflatten] = flattenAll(op, grads, others);
+  if (onto === undefined) return [gs, undefined, unflatten, rest];
+  const [, [ps]] = flattenAll(`${link} (grads vs params)`, grads, [onto]);
+  return [gs, ps, unflatten, rest];
+}
+
+/**
+ * `base + deltas` leaf by leaf in `base`'s dtypes, in fresh arrays (`applyUpdates`, and the
+ * `onto` of links that compute their output before adding it).
+ */
+export function addTrees(op: string, base: Tree, deltas: Tree): Tree {
+  const [leaves, [ds], unflatten] = flattenAll(op, base, [deltas]);
+  const out: Tensor[] = new Array(leaves.length);
+  for (let l = 0; l < leaves.length; l++) {
+    const p = leaves[l].data;
+    const u = ds[l].data;
+    const n = p.length;
     const o = allocate(leaves[l].dtype, n);
-    for (let i = 0; i < n; i++) o[i] = factor * g[i] * post;
+    for (let i = 0; i < n; i++) o[i] = p[i] + u[i];
     out[l] = fromTypedArray(o, leaves[l].shape);
   }
   return unflatten(out);
@@ -88,24 +138,45 @@ export function scaleTree(grads: Tree, factor: number, post = 1): Tree {
 
 /**
  * Fusion protocol between `chain` and its links (internal). A link carrying `SCALED` can
- * multiply its output by a factor inside its own loop; a link carrying `FACTOR` only multiplies
- * by a factor that depends on its state. `chain` fuses such a pair into one pass, saving an
- * allocation and a sweep over the updates per step: `update(g) = updateScaled(g, 1)`, so the
- * result is the same as applying the links one after the other.
+ * multiply its output by a factor inside its own loop, and add it to the parameters there
+ * too; a link carrying `FACTOR` only multiplies by a factor that depends on its state. `chain`
+ * fuses such a pair into one pass, saving an allocation and a sweep over the updates per step:
+ * `update(g) = updateScaled(g, 1)`, so the result is the same as applying the links one after
+ * the other. `updateAndApply` passes the params as `onto` to the last pass, which saves
+ * another allocation and sweep.
  */
 export const SCALED: unique symbol = Symbol("gradstream.optim.scaled");
 /** See {@linkcode SCALED}. */
 export const FACTOR: unique symbol = Symbol("gradstream.optim.factor");
+/**
+ * Carried by a transform that can return new parameters instead of updates (`chain`, and
+ * every link with `SCALED`): `[params + updates, state]` with no updates tree in between.
+ */
+export const APPLY: unique symbol = Symbol("gradstream.optim.apply");
 
-/** A link's update with its output multiplied by `factor`. */
-export type ScaledUpdate<S> = (grads: Tree, state: S, params: Tree, factor: number) => [Tree, S];
+/**
+ * A link's update with its output multiplied by `factor`. Given `onto` (a tree of the grads'
+ * structure: the params), it returns `onto + factor·u` instead, leaf by leaf in `onto`'s
+ * dtypes: the update already applied. Computed in double and rounded once, that equals adding
+ * the update, except that a float32 update is not rounded to float32 before it is added.
+ */
+export type ScaledUpdate<S> = (
+  grads: Tree,
+  state: S,
+  params: Tree,
+  factor: number,
+  onto?: Tree,
+) => [Tree, S];
 /** The factor a pure scaling link applies at this state, and its next state. */
 export type ScaleFactor<S> = (state: S) => [factor: number, next: S];
+/** Updates and applies at once: `[params + updates, next state]`. */
+export type ApplyUpdate<S> = (grads: Tree, state: S, params: Tree) => [Tree, S];
 
 /** The fusion hooks a link may carry. */
 export interface Fusable<S> {
   [SCALED]?: ScaledUpdate<S>;
   [FACTOR]?: ScaleFactor<S>;
+  [APPLY]?: ApplyUpdate<S>;
 }
 
 /** A link whose output can be scaled in its own loop: `update` is `updateScaled(…, 1)`. */
@@ -117,23 +188,27 @@ export function scalableLink<S>(
     init,
     update: (grads, state, params) => updateScaled(grads, state, params, 1),
     [SCALED]: updateScaled,
+    [APPLY]: (grads, state, params) => updateScaled(grads, state, params, 1, params),
   };
   return link;
 }
 
 /** A link that multiplies by `factor(state)[0]` and nothing else (it can also be fused first). */
-export function factorLink<S>(init: (params: Tree) => S, factor: ScaleFactor<S>): Transform<S> {
+export function factorLink<S>(
+  op: string,
+  init: (params: Tree) => S,
+  factor: ScaleFactor<S>,
+): Transform<S> {
+  const updateScaled: ScaledUpdate<S> = (grads, state, _params, post, onto) => {
+    const [f, next] = factor(state);
+    return [scaleTree(op, grads, f, post, onto), next];
+  };
   const link: Transform<S> & Fusable<S> = {
     init,
-    update(grads, state) {
-      const [f, next] = factor(state);
-      return [scaleTree(grads, f), next];
-    },
-    [SCALED](grads, state, _params, post) {
-      const [f, next] = factor(state);
-      return [scaleTree(grads, f, post), next];
-    },
+    update: (grads, state, params) => updateScaled(grads, state, params, 1),
+    [SCALED]: updateScaled,
     [FACTOR]: factor,
+    [APPLY]: (grads, state, params) => updateScaled(grads, state, params, 1, params),
   };
   return link;
 }

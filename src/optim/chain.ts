@@ -4,9 +4,8 @@
  * @module
  */
 
-import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
 import { describeTree, type Tree } from "../tree.ts";
-import { FACTOR, flattenAll, type Fusable, SCALED } from "./_leaves.ts";
+import { addTrees, APPLY, FACTOR, type Fusable, SCALED } from "./_leaves.ts";
 import type { Params, Transform } from "./transform.ts";
 
 /** The state type of a transform. */
@@ -24,7 +23,8 @@ export type ChainState<T extends readonly Transform<Tree>[]> = {
  *
  * For speed, a built-in link followed by `scale` or `scaleByLearningRate` runs as one loop per
  * leaf (the factor is multiplied in as the last operation, so the result is what the two links
- * give one after the other, up to the rounding of the intermediate to float32).
+ * give one after the other, up to the rounding of the intermediate to float32), and
+ * {@linkcode updateAndApply} has the last pass write the new parameters directly.
  *
  * @example
  * ```ts
@@ -41,36 +41,85 @@ export type ChainState<T extends readonly Transform<Tree>[]> = {
 export function chain<T extends readonly Transform<Tree>[]>(
   ...links: T
 ): Transform<ChainState<T>> {
-  return {
+  const last = links.length - 1;
+  // One pass over the links; with `onto` (the params), the last pass adds its output to them.
+  function run(grads: Params, state: ChainState<T>, params: Params, onto: boolean) {
+    const states = state as readonly Tree[];
+    if (!Array.isArray(states) || states.length !== links.length) {
+      throw new TypeError(
+        `chain: expected a state array of ${links.length} link states, got ${
+          describeTree(states as Tree)
+        }`,
+      );
+    }
+    const next: Tree[] = new Array(links.length);
+    let updates = grads;
+    let pending = onto; // the updates are still to be added to the params
+    for (let i = 0; i < links.length; i++) {
+      // A link that scales its own output, then a pure scaling (the learning rate): one pass.
+      const scaled = (links[i] as Fusable<Tree>)[SCALED];
+      const factor = (links[i + 1] as Fusable<Tree> | undefined)?.[FACTOR];
+      if (scaled !== undefined && factor !== undefined) {
+        const [f, after] = factor(states[i + 1]);
+        const add = pending && i + 1 === last;
+        [updates, next[i]] = scaled(updates, states[i], params, f, add ? params : undefined);
+        next[++i] = after;
+        if (add) pending = false;
+      } else if (pending && i === last && scaled !== undefined) {
+        [updates, next[i]] = scaled(updates, states[i], params, 1, params);
+        pending = false;
+      } else {
+        [updates, next[i]] = links[i].update(updates, states[i], params);
+      }
+    }
+    if (pending) updates = addTrees("applyUpdates", params, updates);
+    return [updates, next as ChainState<T>] as [Params, ChainState<T>];
+  }
+  const chained: Transform<ChainState<T>> & Fusable<ChainState<T>> = {
     init(params: Params): ChainState<T> {
       return links.map((link) => link.init(params)) as ChainState<T>;
     },
-    update(grads: Params, state: ChainState<T>, params: Params): [Params, ChainState<T>] {
-      const states = state as readonly Tree[];
-      if (!Array.isArray(states) || states.length !== links.length) {
-        throw new TypeError(
-          `chain: expected a state array of ${links.length} link states, got ${
-            describeTree(states as Tree)
-          }`,
-        );
-      }
-      const next: Tree[] = new Array(links.length);
-      let updates = grads;
-      for (let i = 0; i < links.length; i++) {
-        // A link that scales its own output, then a pure scaling (the learning rate): one pass.
-        const scaled = (links[i] as Fusable<Tree>)[SCALED];
-        const factor = (links[i + 1] as Fusable<Tree> | undefined)?.[FACTOR];
-        if (scaled !== undefined && factor !== undefined) {
-          const [f, after] = factor(states[i + 1]);
-          [updates, next[i]] = scaled(updates, states[i], params, f);
-          next[++i] = after;
-        } else {
-          [updates, next[i]] = links[i].update(updates, states[i], params);
-        }
-      }
-      return [updates, next as ChainState<T>];
-    },
+    update: (grads, state, params) => run(grads, state, params, false),
+    [APPLY]: (grads, state, params) => run(grads, state, params, true),
   };
+  return chained;
+}
+
+/**
+ * Runs an optimiser and adds its updates to the parameters: `[params + updates, state]`, the
+ * same as `optimizer.update` followed by {@linkcode applyUpdates} (as `step` in
+ * `src/train/stages.ts` does). For chains of gradstream's links (every alias: `adam`, `sgd`,
+ * ...) the last pass over each leaf writes the new parameters directly, so no updates tree
+ * is allocated and swept: one loop per leaf reads the gradient, the moments and the
+ * parameter, and writes new moments and a new parameter. Any other transform takes the
+ * general path. The inputs are untouched either way, and the result is a new tree.
+ *
+ * The fused result is computed in double and rounded once to the parameter's dtype: it equals
+ * the general path bitwise in float64, and in float32 it differs at most by the rounding of
+ * the update to float32 before it is added.
+ *
+ * @example
+ * ```ts
+ * import { adam, applyUpdates, updateAndApply } from "./mod.ts";
+ * import { tensor } from "../tensor.ts";
+ * const opt = adam(0.1);
+ * const w = tensor([1, 2], [2], "float64"), g = tensor([3, -4], [2], "float64");
+ * const [next, state] = updateAndApply(opt, g, opt.init(w), w);
+ * const [updates] = opt.update(g, opt.init(w), w);
+ * if (next.data.join() !== applyUpdates(w, updates).data.join()) throw new Error("differs");
+ * if (state[1].count.data[0] !== 1) throw new Error("unexpected");
+ * ```
+ */
+export function updateAndApply<P extends Params, S>(
+  optimizer: Transform<S>,
+  grads: Params,
+  state: S,
+  params: P,
+): [P, S] {
+  const fused = (optimizer as Fusable<S>)[APPLY];
+  if (fused !== undefined) return fused(grads, state, params) as [P, S];
+  const [updates, next] = optimizer.update(grads, state, params);
+  return [applyUpdates(params, updates), next];
 }
 
 /**
@@ -89,15 +138,5 @@ export function chain<T extends readonly Transform<Tree>[]>(
  * ```
  */
 export function applyUpdates<P extends Params>(params: P, updates: Params): P {
-  const [leaves, [deltas], unflatten] = flattenAll("applyUpdates", params, [updates]);
-  const out: Tensor[] = new Array(leaves.length);
-  for (let l = 0; l < leaves.length; l++) {
-    const p = leaves[l].data;
-    const u = deltas[l].data;
-    const n = p.length;
-    const o = allocate(leaves[l].dtype, n);
-    for (let i = 0; i < n; i++) o[i] = p[i] + u[i];
-    out[l] = fromTypedArray(o, leaves[l].shape);
-  }
-  return unflatten(out) as P;
+  return addTrees("applyUpdates", params, updates) as P;
 }

@@ -6,7 +6,7 @@
 
 import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
 import { type Tree, treeFlatten } from "../tree.ts";
-import { checkNonNegative, scalableLink, scaleTree } from "./_leaves.ts";
+import { addTrees, checkNonNegative, scalableLink, scaleTree } from "./_leaves.ts";
 import type { Transform } from "./transform.ts";
 
 /**
@@ -45,12 +45,12 @@ export function globalNorm(tree: Tree): number {
 export function clipByGlobalNorm(maxNorm: number): Transform<null> {
   const op = "clipByGlobalNorm";
   checkNonNegative(op, "maxNorm", maxNorm, true);
-  return scalableLink(() => null, (grads, _state, _params, post) => {
+  return scalableLink(() => null, (grads, _state, _params, post, onto) => {
     const norm = globalNorm(grads);
     if (!Number.isFinite(norm)) {
       throw new RangeError(`${op}: the gradient norm is ${norm}; gradients must be finite`);
     }
-    return [scaleTree(grads, norm > maxNorm ? maxNorm / norm : 1, post), null];
+    return [scaleTree(op, grads, norm > maxNorm ? maxNorm / norm : 1, post, onto), null];
   });
 }
 
@@ -69,7 +69,7 @@ export function clipByGlobalNorm(maxNorm: number): Transform<null> {
 export function clipByValue(limit: number): Transform<null> {
   const op = "clipByValue";
   checkNonNegative(op, "limit", limit, true);
-  return scalableLink(() => null, (grads, _state, _params, post) => {
+  return scalableLink(() => null, (grads, _state, _params, post, onto) => {
     const [leaves, unflatten] = treeFlatten(grads);
     const out: Tensor[] = new Array(leaves.length);
     for (let l = 0; l < leaves.length; l++) {
@@ -82,6 +82,11 @@ export function clipByValue(limit: number): Transform<null> {
       }
       out[l] = fromTypedArray(u, leaves[l].shape);
     }
-    return [unflatten(out), null];
+    // Clipping is rarely the last link, so applying is a second pass rather than a second loop.
+    const updates = unflatten(out);
+    return [
+      onto === undefined ? updates : addTrees(`${op} (params vs grads)`, onto, updates),
+      null,
+    ];
   });
 }

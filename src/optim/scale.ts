@@ -22,7 +22,7 @@ export function scale(c: number): Transform<null> {
   if (typeof c !== "number" || !Number.isFinite(c)) {
     throw new RangeError(`scale: the factor must be a finite number, got ${c}`);
   }
-  return factorLink(() => null, () => [c, null]);
+  return factorLink("scale", () => null, () => [c, null]);
 }
 
 /**
@@ -52,7 +52,7 @@ export function scaleByLearningRate(lr: number | Schedule): Transform<CountState
   else if (typeof lr !== "function") {
     throw new TypeError(`${op}: lr must be a number or a schedule, got ${typeof lr}`);
   }
-  return factorLink<CountState>(() => ({ count: countTensor(0) }), (state) => {
+  return factorLink<CountState>(op, () => ({ count: countTensor(0) }), (state) => {
     const step = readCount(op, state);
     const rate = typeof lr === "number" ? lr : lr(step);
     if (typeof rate !== "number" || !Number.isFinite(rate) || rate < 0) {

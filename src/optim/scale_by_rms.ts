@@ -6,7 +6,7 @@
 
 import { allocate, fromTypedArray, type Tensor, zerosLike } from "../tensor.ts";
 import { treeMap } from "../tree.ts";
-import { checkDecay, checkNonNegative, flattenAll, scalableLink } from "./_leaves.ts";
+import { checkDecay, checkNonNegative, flattenOnto, scalableLink } from "./_leaves.ts";
 import type { Params, Transform } from "./transform.ts";
 
 /** Options of {@linkcode scaleByRms}. */
@@ -48,21 +48,38 @@ export function scaleByRms(options: ScaleByRmsOptions = {}): Transform<RmsState>
   const keep = 1 - decay;
   return scalableLink(
     (params) => ({ nu: treeMap(zerosLike, params) }),
-    (grads, state, _p, post) => {
-      const [gs, [ns], unflatten] = flattenAll(`${op} (grads vs state.nu)`, grads, [state.nu]);
+    (grads, state, _p, post, onto) => {
+      const [gs, ps, unflatten, [ns]] = flattenOnto(
+        `${op} (grads vs state.nu)`,
+        grads,
+        [state.nu],
+        onto,
+        op,
+      );
       const updates: Tensor[] = new Array(gs.length);
       const nus: Tensor[] = new Array(gs.length);
       for (let l = 0; l < gs.length; l++) {
         const g = gs[l].data;
         const nu0 = ns[l].data;
         const n = g.length;
-        const u = allocate(gs[l].dtype, n);
         const nu1 = allocate(ns[l].dtype, n);
-        for (let i = 0; i < n; i++) {
-          const gi = g[i];
-          const nu = decay * nu0[i] + keep * gi * gi;
-          nu1[i] = nu;
-          u[i] = gi / (Math.sqrt(nu) + eps) * post;
+        // Without `onto` nothing is added (adding 0 would turn −0 into +0).
+        const u = allocate(ps === undefined ? gs[l].dtype : ps[l].dtype, n);
+        if (ps === undefined) {
+          for (let i = 0; i < n; i++) {
+            const gi = g[i];
+            const nu = decay * nu0[i] + keep * gi * gi;
+            nu1[i] = nu;
+            u[i] = gi / (Math.sqrt(nu) + eps) * post;
+          }
+        } else {
+          const p = ps[l].data;
+          for (let i = 0; i < n; i++) {
+            const gi = g[i];
+            const nu = decay * nu0[i] + keep * gi * gi;
+            nu1[i] = nu;
+            u[i] = p[i] + gi / (Math.sqrt(nu) + eps) * post;
+          }
         }
         updates[l] = fromTypedArray(u, gs[l].shape);
         nus[l] = fromTypedArray(nu1, ns[l].shape);

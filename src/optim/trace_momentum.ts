@@ -6,7 +6,7 @@
 
 import { allocate, fromTypedArray, type Tensor, zerosLike } from "../tensor.ts";
 import { treeMap } from "../tree.ts";
-import { checkDecay, flattenAll, scalableLink } from "./_leaves.ts";
+import { checkDecay, flattenOnto, scalableLink } from "./_leaves.ts";
 import type { Params, Transform } from "./transform.ts";
 
 /** Options of {@linkcode traceMomentum}. */
@@ -46,30 +46,50 @@ export function traceMomentum(options: TraceMomentumOptions = {}): Transform<Tra
   checkDecay(op, "decay", decay);
   return scalableLink(
     (params) => ({ trace: treeMap(zerosLike, params) }),
-    (grads, state, _p, post) => {
-      const [gs, [vs], unflatten] = flattenAll(`${op} (grads vs state.trace)`, grads, [
-        state.trace,
-      ]);
+    (grads, state, _p, post, onto) => {
+      const [gs, ps, unflatten, [vs]] = flattenOnto(
+        `${op} (grads vs state.trace)`,
+        grads,
+        [state.trace],
+        onto,
+        op,
+      );
       const updates: Tensor[] = new Array(gs.length);
       const traces: Tensor[] = new Array(gs.length);
       for (let l = 0; l < gs.length; l++) {
         const g = gs[l].data;
         const v0 = vs[l].data;
         const n = g.length;
-        const u = allocate(gs[l].dtype, n);
         const v1 = allocate(vs[l].dtype, n);
-        if (nesterov) {
+        // Without `onto` nothing is added (adding 0 would turn −0 into +0).
+        const u = allocate(ps === undefined ? gs[l].dtype : ps[l].dtype, n);
+        if (ps === undefined && nesterov) {
           for (let i = 0; i < n; i++) {
             const gi = g[i];
             const v = decay * v0[i] + gi;
             v1[i] = v;
             u[i] = (gi + decay * v) * post;
           }
-        } else {
+        } else if (ps === undefined) {
           for (let i = 0; i < n; i++) {
             const v = decay * v0[i] + g[i];
             v1[i] = v;
             u[i] = v * post;
+          }
+        } else if (nesterov) {
+          const p = ps[l].data;
+          for (let i = 0; i < n; i++) {
+            const gi = g[i];
+            const v = decay * v0[i] + gi;
+            v1[i] = v;
+            u[i] = p[i] + (gi + decay * v) * post;
+          }
+        } else {
+          const p = ps[l].data;
+          for (let i = 0; i < n; i++) {
+            const v = decay * v0[i] + g[i];
+            v1[i] = v;
+            u[i] = p[i] + v * post;
           }
         }
         updates[l] = fromTypedArray(u, gs[l].shape);

@@ -6,7 +6,7 @@
 
 import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
 import { treeLeaves } from "../tree.ts";
-import { checkNonNegative, flattenAll, scalableLink } from "./_leaves.ts";
+import { checkNonNegative, flattenOnto, scalableLink } from "./_leaves.ts";
 import type { Mask, Transform } from "./transform.ts";
 
 /**
@@ -34,24 +34,36 @@ export function addDecayedWeights(rate: number, mask?: Mask): Transform<null> {
   if (mask !== undefined && typeof mask !== "function") {
     throw new TypeError(`${op}: mask must be a function (path, leaf) => boolean`);
   }
-  return scalableLink(() => null, (grads, _state, params, post) => {
+  return scalableLink(() => null, (grads, _state, params, post, onto) => {
     if (params === undefined) {
       throw new TypeError(`${op}: update needs the params (update(grads, state, params))`);
     }
-    const [gs, [ws], unflatten] = flattenAll(`${op} (grads vs params)`, grads, [params]);
+    const [gs, ps, unflatten, [ws]] = flattenOnto(
+      `${op} (grads vs params)`,
+      grads,
+      [params],
+      onto,
+      op,
+    );
     const paths = mask === undefined ? null : treeLeaves(params).map((leaf) => leaf.path);
     const out: Tensor[] = new Array(gs.length);
     for (let l = 0; l < gs.length; l++) {
       const g = gs[l].data;
       const w = ws[l].data;
       const n = g.length;
-      const u = allocate(gs[l].dtype, n);
-      if (paths === null || mask!(paths[l], ws[l])) {
-        for (let i = 0; i < n; i++) u[i] = (g[i] + rate * w[i]) * post;
+      const decay = paths === null || mask!(paths[l], ws[l]);
+      if (ps === undefined) {
+        const u = allocate(gs[l].dtype, n);
+        if (decay) { for (let i = 0; i < n; i++) u[i] = (g[i] + rate * w[i]) * post; }
+        else for (let i = 0; i < n; i++) u[i] = g[i] * post;
+        out[l] = fromTypedArray(u, gs[l].shape);
       } else {
-        for (let i = 0; i < n; i++) u[i] = g[i] * post;
+        const p = ps[l].data;
+        const o = allocate(ps[l].dtype, n);
+        if (decay) { for (let i = 0; i < n; i++) o[i] = p[i] + (g[i] + rate * w[i]) * post; }
+        else for (let i = 0; i < n; i++) o[i] = p[i] + g[i] * post;
+        out[l] = fromTypedArray(o, ps[l].shape);
       }
-      out[l] = fromTypedArray(u, gs[l].shape);
     }
     return [unflatten(out), null];
   });

@@ -1,0 +1,177 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  adam,
+  adamw,
+  applyUpdates,
+  chain,
+  clipByGlobalNorm,
+  clipByValue,
+  excludeBiases,
+  momentum,
+  nesterov,
+  rmsprop,
+  scale,
+  scaleByAdam,
+  scaleByLearningRate,
+  sgd,
+  traceMomentum,
+  type Transform,
+  updateAndApply,
+} from "../src/optim/mod.ts";
+import { type Tensor, tensor } from "../src/tensor.ts";
+import { type Tree, treeLeaves, treeMap } from "../src/tree.ts";
+import { tensorArb } from "../src/testing/mod.ts";
+
+type P = { w: Tensor; b: Tensor };
+const paramsArb = (dtype: "float32" | "float64") =>
+  fc.record({ w: tensorArb([2, 3], { dtype }), b: tensorArb([3], { dtype }) });
+
+function data(tree: unknown): number[][] {
+  return treeLeaves(tree as Tree).map((l) => [...l.value.data]);
+}
+
+/** A link with none of gradstream's fusion hooks: it halves the gradients. */
+const halve: Transform<null> = {
+  init: () => null,
+  update: (g) => [treeMap((t) => tensor(t.data.map((v) => v / 2), t.shape, t.dtype), g), null],
+};
+
+/**
+ * Optimisers covering each way the fused path can end: a fused pair (link + learning rate),
+ * a lone factor link, a lone scalable link, a clipping link last, a pair followed by more
+ * links, and transforms without hooks (a user's link, alone or last in a chain).
+ */
+const MAKERS: [string, () => Transform<Tree>][] = [
+  ["sgd", () => sgd(0.1)],
+  ["momentum", () => momentum(0.1)],
+  ["nesterov", () => nesterov(0.1)],
+  ["rmsprop", () => rmsprop(0.1)],
+  ["adam with a schedule", () => adam((step) => 0.1 / (step + 1))],
+  ["adamw with a mask", () => adamw(0.1, { weightDecay: 0.3, mask: excludeBiases })],
+  [
+    "clipByGlobalNorm, scaleByAdam, scaleByLearningRate",
+    () => chain(clipByGlobalNorm(1), scaleByAdam(), scaleByLearningRate(0.1)),
+  ],
+  ["scaleByAdam, clipByValue", () => chain(scaleByAdam(), clipByValue(0.5))],
+  [
+    "traceMomentum, scale, clipByGlobalNorm",
+    () => chain(traceMomentum(), scale(-0.1), clipByGlobalNorm(1)),
+  ],
+  ["bare scaleByAdam", () => scaleByAdam() as Transform<Tree>],
+  ["bare scale", () => scale(-0.5)],
+  ["a user's link", () => halve],
+  ["scaleByAdam, a user's link", () => chain(scaleByAdam(), halve)],
+];
+
+/**
+ * Three steps, each taken both ways from the same params and state (those of the general
+ * path): [fused params, general params, updates, fused state, general state] per step.
+ */
+function bothWays(opt: Transform<Tree>, p: P, grads: P[]) {
+  let [params, state] = [p as Tree, opt.init(p)];
+  const steps: [Tree, Tree, Tree, Tree, Tree][] = [];
+  for (const g of grads) {
+    const [fused, fusedState] = updateAndApply(opt, g, state, params);
+    const [u, s] = opt.update(g, state, params);
+    [params, state] = [applyUpdates(params, u), s];
+    steps.push([fused, params, u, fusedState, state]);
+  }
+  return steps;
+}
+
+test("updateAndApply equals update then applyUpdates bitwise in float64, states included", () => {
+  fc.assert(
+    fc.property(
+      paramsArb("float64"),
+      fc.array(paramsArb("float64"), { minLength: 3, maxLength: 3 }),
+      (
+        p,
+        grads,
+      ) => {
+        for (const [name, make] of MAKERS) {
+          for (const [fused, general, , sf, sg] of bothWays(make(), p, grads)) {
+            assert.deepEqual(data(fused), data(general), name);
+            assert.deepEqual(data(sf), data(sg), name);
+          }
+        }
+      },
+    ),
+    { numRuns: 20 },
+  );
+});
+
+test("updateAndApply in float32 is within one rounding of the update of update then applyUpdates", () => {
+  fc.assert(
+    fc.property(
+      paramsArb("float32"),
+      fc.array(paramsArb("float32"), { minLength: 3, maxLength: 3 }),
+      (
+        p,
+        grads,
+      ) => {
+        for (const [name, make] of MAKERS) {
+          for (const [fused, general, updates, sf, sg] of bothWays(make(), p, grads)) {
+            // Same inputs give the same moments; only the float32 rounding of the update before
+            // it is added can differ (plus each result's own rounding).
+            assert.deepEqual(data(sf), data(sg), name);
+            const got = data(fused).flat(), want = data(general).flat();
+            const u = data(updates).flat();
+            for (let i = 0; i < got.length; i++) {
+              const tol = 2 ** -23 * (Math.abs(got[i]) + Math.abs(want[i]) + Math.abs(u[i])) +
+                2 ** -148;
+              assert.ok(Math.abs(got[i] - want[i]) <= tol, `${name}: ${got[i]} vs ${want[i]}`);
+            }
+            for (const leaf of treeLeaves(fused)) assert.equal(leaf.value.dtype, "float32");
+          }
+        }
+      },
+    ),
+    { numRuns: 20 },
+  );
+});
+
+test("updateAndApply never mutates its inputs nor returns their arrays", () => {
+  fc.assert(
+    fc.property(paramsArb("float32"), paramsArb("float32"), paramsArb("float32"), (p, g1, g2) => {
+      for (const [name, make] of MAKERS) {
+        const opt = make();
+        const [p1, s1] = updateAndApply(opt, g1, opt.init(p), p);
+        const before = [data(p), data(p1), data(g2), data(s1)];
+        const [p2, s2] = updateAndApply(opt, g2, s1, p1);
+        assert.deepEqual([data(p), data(p1), data(g2), data(s1)], before, name);
+        const inputs = new Set(treeLeaves([p1, g2, s1] as Tree).map((l) => l.value.data));
+        for (const leaf of treeLeaves([p2, s2] as Tree)) {
+          assert.ok(!inputs.has(leaf.value.data), `${name} returned an input's array`);
+        }
+      }
+    }),
+    { numRuns: 10 },
+  );
+});
+
+test("updateAndApply rejects params whose structure differs from the grads with a TypeError", () => {
+  const p = { w: tensor([1, 2]) };
+  for (const [name, make] of MAKERS) {
+    const opt = make();
+    const state = opt.init(p);
+    assert.throws(
+      () => updateAndApply(opt, { w: tensor([1, 2]) }, state, { w: tensor([1, 2, 3]) }),
+      { name: "TypeError", message: /shapes differ|structures differ/ },
+      name,
+    );
+  }
+});
+
+test("a fused step by hand: sgd moves w by −η·g with no updates tree", () => {
+  const w = tensor([1, -2], [2], "float64");
+  const [next, state] = updateAndApply(
+    sgd(0.5),
+    tensor([4, 2], [2], "float64"),
+    sgd(0.5).init(w),
+    w,
+  );
+  assert.deepEqual([...(next as Tensor).data], [1 - 0.5 * 4, -2 - 0.5 * 2]);
+  assert.equal(state[0].count.data[0], 1);
+});

@@ -10,7 +10,7 @@
 import { map, type Observable, type OperatorFunction, pipe } from "rxjs";
 import { type Layer, trainContext } from "../layers/layer.ts";
 import type { Loss } from "../losses.ts";
-import { applyUpdates } from "../optim/chain.ts";
+import { applyUpdates, updateAndApply } from "../optim/chain.ts";
 import type { Penalty, Transform } from "../optim/transform.ts";
 import { assertSameStructure, type Tree } from "../tree.ts";
 import type { StepCtx } from "./context.ts";
@@ -145,9 +145,10 @@ export function regularize(penalty: Penalty): Stage {
 
 /**
  * Applies the optimiser: `[updates, optState] = optimizer.update(grads, optState, params)`,
- * `params + updates`, the model state from `forward`, `step + 1`, and the batch's epoch. The
- * optimiser must be the one the state was created with (`initTrain`). Drops the spent `vjp`
- * (and the activations it holds).
+ * `params + updates` (one pass per leaf for gradstream's optimisers: see `updateAndApply`),
+ * the model state from `forward`, `step + 1`, and the batch's epoch. The optimiser must be the
+ * one the state was created with (`initTrain`). Drops the spent `vjp` (and the activations it
+ * holds).
  *
  * @example
  * ```ts
@@ -174,9 +175,9 @@ export function step(optimizer: Transform<unknown>): Stage {
   return stage((ctx) => {
     if (ctx.grads === undefined) throw missing("step", "grads", "backward(loss)");
     const { state } = ctx;
-    const [updates, optState] = optimizer.update(ctx.grads, state.optState, state.params);
+    const [params, optState] = updateAndApply(optimizer, ctx.grads, state.optState, state.params);
     const next: TrainState = Object.freeze({
-      params: applyUpdates(state.params, updates),
+      params,
       modelState: ctx.modelState === undefined ? state.modelState : ctx.modelState,
       optState,
       step: state.step + 1,

@@ -5,7 +5,7 @@ import { dense, type DenseParams } from "../src/layers/dense.ts";
 import { EVAL } from "../src/layers/layer.ts";
 import { constantInit, type Initializer, type InitOptions } from "../src/init.ts";
 import { key } from "../src/random.ts";
-import { astype, tensor } from "../src/tensor.ts";
+import { astype, isTensor, tensor } from "../src/tensor.ts";
 import { checkLayerGradients, tensorArb } from "../src/testing/mod.ts";
 
 const dimArb = fc.integer({ min: 1, max: 5 });
@@ -78,6 +78,33 @@ test("dense() computes x·W + b and its VJP (by hand)", () => {
   assert.deepEqual([...g.params.w.data], [1, 0, 2, 2, 0, 4]);
   assert.deepEqual([...g.params.b!.data], [1, 0, 2]);
   assert.deepEqual([...g.x.data], [7, 16]);
+});
+
+test("dense() VJP's input cotangent is dy·Wᵀ, a frozen tensor whose data never changes once read", () => {
+  fc.assert(
+    fc.property(caseArb, ({ layer, params, x, units }) => {
+      const [batch, inDim] = x.shape;
+      const dy = tensor(new Float64Array(batch * units).map((_, i) => (i % 5) - 2), [batch, units]);
+      const { x: dx, params: grads } = layer.apply(params, null, x, EVAL).vjp(dy);
+      // The parameter gradients are there whether or not dx is ever read.
+      assert.deepEqual(grads.w.shape, [inDim, units]);
+      assert.ok(isTensor(dx) && Object.isFrozen(dx) && Object.isFrozen(dx.shape));
+      assert.deepEqual([dx.dtype, dx.shape], ["float64", [batch, inDim]]);
+      const first = dx.data;
+      assert.equal(dx.data, first);
+      for (let i = 0; i < batch; i++) {
+        for (let k = 0; k < inDim; k++) {
+          let s = 0;
+          for (let j = 0; j < units; j++) {
+            s += dy.data[i * units + j] * params.w.data[k * units + j];
+          }
+          assert.ok(Math.abs(first[i * inDim + k] - s) <= 1e-12 * (1 + Math.abs(s)));
+        }
+      }
+      assert.ok(first !== dy.data && first !== params.w.data && first !== x.data);
+    }),
+    { numRuns: 30 },
+  );
 });
 
 test("dense() sums the bias gradient over the batch", () => {

@@ -1,6 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { concat, from, lastValueFrom, take, throwError, toArray } from "rxjs";
+import {
+  concat,
+  from,
+  lastValueFrom,
+  map,
+  type Observable,
+  take,
+  tap,
+  throwError,
+  toArray,
+} from "rxjs";
 import {
   accuracy,
   type Batch,
@@ -44,47 +54,58 @@ function ctx(
   return { state: { ...state, step: 1 + index + 10 * epoch }, batch, loss, y: tensor(rows) };
 }
 
-/** A clock that advances by `stepMs` on every reading. */
-function clock(stepMs: number) {
-  let t = 0;
-  return () => (t += stepMs);
+/**
+ * A fake clock that moves only when told: `steps` emits contexts as if each took `ms` to
+ * compute, and validation or other work downstream calls `advance`.
+ */
+class FakeClock {
+  t = 0;
+  readonly now = (): number => this.t;
+  advance(ms: number): void {
+    this.t += ms;
+  }
+  steps(contexts: StepCtx[], ms: number): Observable<StepCtx> {
+    return from(contexts).pipe(map((c) => (this.advance(ms), c)));
+  }
 }
 
 test("progress: plain output is one line per epoch with loss, metrics, samples/s and time", async () => {
   let out = "";
+  const clock = new FakeClock();
   const steps = [ctx(0, 0, 10, 1.0, 10, 2), ctx(0, 1, 30, 0.2, 15, 2), ctx(1, 0, 40, 0.1, 40, 2)];
   const seen = await lastValueFrom(
-    from(steps).pipe(
+    clock.steps(steps, 250).pipe(
       progress({
         write: (s) => (out += s),
         tty: false,
         backend: "ts (reference)",
         metrics: { accuracy },
-        now: clock(500),
+        now: clock.now,
       }),
       toArray(),
     ),
   );
   assert.equal(seen.length, 3, "progress passes every step through");
-  // Epoch 1: loss (10·1.0 + 30·0.2) / 40 = 0.4, accuracy 25/40; clock 500 → 1000: 0.5 s.
-  // Epoch 2 (stopped after one of two batches): loss 0.1, accuracy 1; 1000 → 1500.
+  // Epoch 1: loss (10·1.0 + 30·0.2) / 40 = 0.4, accuracy 25/40; two steps of 0.25 s.
+  // Epoch 2 (stopped after one of two batches): loss 0.1, accuracy 1; 40 samples in 0.25 s.
   assert.equal(
     out,
     "backend: ts (reference)\n" +
       "epoch 1 2/2 loss 0.4000 accuracy 0.6250 80 samples/s 0.50s\n" +
-      "epoch 2 1/2 loss 0.1000 accuracy 1.0000 80 samples/s 0.50s\n",
+      "epoch 2 1/2 loss 0.1000 accuracy 1.0000 160 samples/s 0.25s\n",
   );
 });
 
 test("progress: on a terminal it redraws a bar and ends each epoch with a newline", async () => {
   const writes: string[] = [];
+  const clock = new FakeClock();
   const steps = [0, 1, 2, 3].map((i) => ctx(0, i, 5, 0.5, 5, 4));
   await lastValueFrom(
-    from(steps).pipe(
-      progress({ write: (s) => writes.push(s), tty: true, width: 4, now: clock(200) }),
+    clock.steps(steps, 200).pipe(
+      progress({ write: (s) => writes.push(s), tty: true, width: 4, now: clock.now }),
     ),
   );
-  // Clock 200 at subscribe, then 400, 600, 800 at the redraws and 1000 at the end: 25 samples/s.
+  // 5 samples every 0.2 s: 25 samples/s throughout, 0.8 s for the epoch.
   const clear = "\r\x1b[2K";
   assert.deepEqual(writes, [
     `${clear}epoch 1 [#---] 1/4 loss 0.5000 25 samples/s`,
@@ -96,27 +117,29 @@ test("progress: on a terminal it redraws a bar and ends each epoch with a newlin
 
 test("progress: the live bar is redrawn at most once per refreshMs", async () => {
   const writes: string[] = [];
+  const clock = new FakeClock();
   const steps = [0, 1, 2, 3, 4].map((i) => ctx(0, i, 5, 0.5, 5, 5));
   await lastValueFrom(
-    from(steps).pipe(
-      progress({ write: (s) => writes.push(s), tty: true, refreshMs: 250, now: clock(100) }),
+    clock.steps(steps, 100).pipe(
+      progress({ write: (s) => writes.push(s), tty: true, refreshMs: 250, now: clock.now }),
     ),
   );
-  // Readings 200, 300, 400, 500 for steps 1–4: drawn at 200 and 500 (≥ 250 ms apart).
+  // Steps 1–4 arrive at 100, 200, 300, 400 ms: drawn at 100 and 400 (≥ 250 ms apart).
   assert.deepEqual(writes.map((w) => w.match(/\d\/5/)?.[0]), ["1/5", "4/5", "5/5"]);
 });
 
 test("progress: a source without batchCount shows step counts and ends epochs on change", async () => {
   let out = "";
+  const clock = new FakeClock();
   await lastValueFrom(
-    from([ctx(0, 0, 4, 2, 0), ctx(0, 1, 4, 4, 0), ctx(1, 0, 4, 1, 0)]).pipe(
-      progress({ write: (s) => (out += s), tty: false, now: clock(1000) }),
+    clock.steps([ctx(0, 0, 4, 2, 0), ctx(0, 1, 4, 4, 0), ctx(1, 0, 4, 1, 0)], 1000).pipe(
+      progress({ write: (s) => (out += s), tty: false, now: clock.now }),
     ),
   );
   assert.equal(
     out,
-    // Clock: 1000 at subscribe, 2000 when epoch 2 begins, 3000 at completion.
-    "epoch 1 2 steps loss 3.0000 8 samples/s 1.00s\n" +
+    // One second a step; epoch 1 ends when epoch 2's first step arrives, which is not its.
+    "epoch 1 2 steps loss 3.0000 4 samples/s 2.00s\n" +
       "epoch 2 1 step loss 1.0000 4 samples/s 1.00s\n",
   );
 });
@@ -125,7 +148,7 @@ test("progress: unsubscribing mid-epoch reports the partial epoch", async () => 
   let out = "";
   await lastValueFrom(
     from([0, 1, 2].map((i) => ctx(0, i, 2, 1, 0, 10))).pipe(
-      progress({ write: (s) => (out += s), tty: false, now: clock(1000) }),
+      progress({ write: (s) => (out += s), tty: false }),
       take(2),
     ),
   );
@@ -137,7 +160,7 @@ test("progress: an error ends the bar's line before it is reported", async () =>
   const failing = concat(from([ctx(0, 0, 1, 1, 0, 3)]), throwError(() => new Error("boom")));
   await assert.rejects(
     lastValueFrom(
-      failing.pipe(progress({ write: (s) => (out += s), tty: true, now: clock(1000) })),
+      failing.pipe(progress({ write: (s) => (out += s), tty: true })),
     ),
     /boom/,
   );
@@ -146,20 +169,23 @@ test("progress: an error ends the bar's line before it is reported", async () =>
 
 test("epochSummaries: batch-weighted train loss, timing and validation at each epoch's end", async () => {
   const validated: number[] = [];
+  const clock = new FakeClock();
+  const steps = [
+    ctx(0, 0, 10, 1.0, 10, 2),
+    ctx(0, 1, 30, 0.2, 15, 2),
+    ctx(1, 0, 8, 0.5, 0, 2),
+    ctx(1, 1, 8, 0.3, 8, 2),
+  ];
   const history = await lastValueFrom(
-    from([
-      ctx(0, 0, 10, 1.0, 10, 2),
-      ctx(0, 1, 30, 0.2, 15, 2),
-      ctx(1, 0, 8, 0.5, 0, 2),
-      ctx(1, 1, 8, 0.3, 8, 2),
-    ]).pipe(
+    clock.steps(steps, 250).pipe(
       epochSummaries({
         metrics: { accuracy },
         validate: (s) => {
           validated.push(s.step);
+          clock.advance(10_000);
           return { loss: s.step / 100, accuracy: 0.5 };
         },
-        now: clock(250),
+        now: clock.now,
       }),
       toArray(),
     ),
@@ -172,10 +198,9 @@ test("epochSummaries: batch-weighted train loss, timing and validation at each e
   assert.equal(history[0].train.accuracy, 25 / 40);
   assert.equal(history[0].valLoss, 0.02);
   assert.equal(history[1].valAccuracy, 0.5);
-  // Clock readings: 250 at subscribe, 500 at epoch 0's end, 750 after its validation,
-  // 1000 at epoch 1's end.
-  assert.deepEqual(history.map((h) => h.seconds), [0.25, 0.25]);
-  assert.deepEqual(history.map((h) => h.samplesPerSec), [160, 64]);
+  // Two steps of 0.25 s an epoch; the 10 s validations are not counted.
+  assert.deepEqual(history.map((h) => h.seconds), [0.5, 0.5]);
+  assert.deepEqual(history.map((h) => h.samplesPerSec), [80, 32]);
   assert.equal(history[1].state.step, 12);
 });
 
@@ -226,4 +251,127 @@ test("fit + epochSummaries: validation loss falls epoch after epoch on a learnab
   assert.deepEqual(history.map((h) => h.steps), [6, 6, 6, 6]);
   assert.deepEqual(history.map((h) => h.state.step), [6, 12, 18, 24]);
   for (let e = 1; e < 4; e++) assert.ok(history[e].valLoss! < history[e - 1].valLoss!);
+});
+
+test("progress: time and samples/s exclude validation run downstream by epochSummaries", async () => {
+  let out = "";
+  const clock = new FakeClock();
+  const steps = [ctx(0, 0, 10, 1, 0, 2), ctx(0, 1, 10, 1, 0, 2), ctx(1, 0, 10, 1, 0, 2)];
+  const history = await lastValueFrom(
+    clock.steps([...steps, ctx(1, 1, 10, 1, 0, 2)], 100).pipe(
+      progress({ write: (s) => (out += s), tty: false, now: clock.now }),
+      epochSummaries({ validate: () => (clock.advance(5000), { loss: 0 }), now: clock.now }),
+      toArray(),
+    ),
+  );
+  // Each epoch: two 0.1 s steps of 10 samples. Epoch 2 began after a 5 s validation, which
+  // would read 20 samples in 5.2 s (4 samples/s) if it were counted.
+  assert.equal(
+    out,
+    "epoch 1 2/2 loss 1.0000 100 samples/s 0.20s\n" +
+      "epoch 2 2/2 loss 1.0000 100 samples/s 0.20s\n",
+  );
+  assert.deepEqual(history.map((h) => h.seconds), [0.2, 0.2]);
+});
+
+test("epochSummaries: work downstream of the summaries is not counted in the next epoch", async () => {
+  const clock = new FakeClock();
+  const steps = [0, 1].flatMap((e) => [0, 1].map((i) => ctx(e, i, 4, 1, 0, 2)));
+  const history = await lastValueFrom(
+    clock.steps(steps, 50).pipe(
+      epochSummaries({ now: clock.now }),
+      tap(() => clock.advance(3000)), // e.g. writing a checkpoint
+      toArray(),
+    ),
+  );
+  assert.deepEqual(history.map((h) => h.seconds), [0.1, 0.1]);
+});
+
+test("epochSummaries: without batchCount, validation counts in neither epoch", async () => {
+  const clock = new FakeClock();
+  // Epoch 0 ends only when epoch 1's first step has arrived; validation runs after that.
+  const steps = [ctx(0, 0, 2, 1, 0), ctx(0, 1, 2, 1, 0), ctx(1, 0, 2, 1, 0), ctx(1, 1, 2, 1, 0)];
+  const history = await lastValueFrom(
+    clock.steps(steps, 100).pipe(
+      epochSummaries({ validate: () => (clock.advance(7000), { loss: 0 }), now: clock.now }),
+      toArray(),
+    ),
+  );
+  assert.deepEqual(history.map((h) => [h.steps, h.seconds]), [[2, 0.2], [2, 0.2]]);
+});
+
+test("epochSummaries({ progress }): one line per epoch with training and validation figures", async () => {
+  let out = "";
+  const clock = new FakeClock();
+  const steps = [0, 1].flatMap((e) => [0, 1].map((i) => ctx(e, i, 10, 0.5, 5 * (e + 1), 2)));
+  const history = await lastValueFrom(
+    clock.steps(steps, 125).pipe(
+      epochSummaries({
+        metrics: { accuracy },
+        validate: (s) => (clock.advance(1000), { loss: s.step / 100, accuracy: 0.75 }),
+        progress: { write: (s) => (out += s), tty: false, backend: "ts (test)", epochs: 2 },
+        now: clock.now,
+      }),
+      toArray(),
+    ),
+  );
+  // 20 samples in 0.25 s an epoch; validation loss is the step after the epoch / 100.
+  assert.equal(
+    out,
+    "backend: ts (test)\n" +
+      "epoch 1/2 2/2 loss 0.5000 accuracy 0.5000 val loss 0.0200 val accuracy 0.7500 " +
+      "80 samples/s 0.25s\n" +
+      "epoch 2/2 2/2 loss 0.5000 accuracy 1.0000 val loss 0.1200 val accuracy 0.7500 " +
+      "80 samples/s 0.25s\n",
+  );
+  assert.deepEqual(history.map((h) => [h.samplesPerSec, h.seconds]), [[80, 0.25], [80, 0.25]]);
+});
+
+test("epochSummaries({ progress }) on a terminal ends each epoch's bar with its one line", async () => {
+  const writes: string[] = [];
+  const clock = new FakeClock();
+  const steps = [0, 1].flatMap((e) => [0, 1, 2].map((i) => ctx(e, i, 4, 1, 0, 3)));
+  await lastValueFrom(
+    clock.steps(steps, 200).pipe(
+      epochSummaries({
+        validate: () => ({ loss: 0.25 }),
+        progress: { write: (s) => writes.push(s), tty: true, width: 3 },
+        now: clock.now,
+      }),
+    ),
+  );
+  const text = writes.join("");
+  const lines = text.split("\n").filter((l) => l !== "");
+  assert.equal(lines.length, 2, JSON.stringify(text));
+  // What is left on screen of each line: the text after its last carriage-return clear.
+  const shown = lines.map((l) => l.slice(l.lastIndexOf("\r\x1b[2K") + 5));
+  assert.deepEqual(shown, [
+    "epoch 1 [###] 3/3 loss 1.0000 val loss 0.2500 20 samples/s 0.60s",
+    "epoch 2 [###] 3/3 loss 1.0000 val loss 0.2500 20 samples/s 0.60s",
+  ]);
+  assert.ok(writes.some((w) => w.includes("[#--] 1/3")), "the bar was drawn mid-epoch");
+});
+
+test("epochSummaries: an error thrown by validate ends the stream with that error", async () => {
+  await assert.rejects(
+    lastValueFrom(
+      from([ctx(0, 0, 1, 1, 0, 1)]).pipe(
+        epochSummaries({
+          validate: () => {
+            throw new TypeError("validation failed");
+          },
+        }),
+      ),
+    ),
+    { name: "TypeError", message: "validation failed" },
+  );
+});
+
+test("progress and epochSummaries reject out-of-range display options with a RangeError", () => {
+  assert.throws(() => progress({ width: 0 }), { name: "RangeError", message: /width.*0/ });
+  assert.throws(() => progress({ epochs: 1.5 }), { name: "RangeError", message: /epochs.*1\.5/ });
+  assert.throws(() => epochSummaries({ progress: { refreshMs: -1 } }), {
+    name: "RangeError",
+    message: /epochSummaries: refreshMs/,
+  });
 });

@@ -4,13 +4,17 @@
  * @module
  */
 
-import { concat, concatMap, defer, type OperatorFunction } from "rxjs";
+import { Observable, type OperatorFunction } from "rxjs";
 import type { Tree } from "../tree.ts";
-import { defaultNow, endsEpoch, EpochMeter } from "./_epoch_meter.ts";
+import { checkDisplayOptions, EpochDisplay, formatValue } from "./_epoch_display.ts";
+import { defaultNow, watchEpochs } from "./_epoch_meter.ts";
 import type { StepCtx } from "./context.ts";
 import type { Evaluation } from "./evaluate.ts";
 import type { Metric } from "./metrics.ts";
+import type { ProgressDisplayOptions } from "./progress.ts";
 import type { TrainState } from "./state.ts";
+
+export { formatValue } from "./_epoch_display.ts";
 
 /** What happened in one epoch. */
 export interface EpochSummary<P extends Tree = Tree, S extends Tree = Tree> {
@@ -32,7 +36,11 @@ export interface EpochSummary<P extends Tree = Tree, S extends Tree = Tree> {
   readonly valAccuracy?: number;
   /** Training throughput: `samples / seconds`. */
   readonly samplesPerSec: number;
-  /** Wall-clock seconds the epoch's training took (validation excluded). */
+  /**
+   * Seconds the epoch's training took: each step is charged from the moment the previous one
+   * had been handled downstream to its own arrival, so validation, and whatever runs
+   * downstream of the summaries, is excluded.
+   */
   readonly seconds: number;
   /** The training state at the end of the epoch (for checkpoints or early stopping). */
   readonly state: TrainState<P, S>;
@@ -46,13 +54,30 @@ export interface EpochSummaryOptions<P extends Tree, S extends Tree> {
   metrics?: Readonly<Record<string, Metric>>;
   /** Clock in milliseconds (default `performance.now`); tests inject a fake one. */
   now?: () => number;
+  /**
+   * Show progress as `progress` does (a live bar on a terminal), ending each epoch with one
+   * line that includes the validation results: `epoch 3/20 157/157 loss 0.1380 accuracy
+   * 0.9586 val loss 0.1402 val accuracy 0.9575 5768 samples/s 3.47s`. `true` for the
+   * defaults; the line's figures are the summary's.
+   */
+  progress?: boolean | ProgressDisplayOptions;
 }
 
 /**
  * Turns the stream of steps from `fit` into one {@linkcode EpochSummary} per epoch. An epoch
  * ends after its last batch (when the source reports `batchCount`), when a batch of a later
  * epoch arrives, or when the run completes (a partial last epoch is summarised too).
- * Validation runs synchronously between steps, so training waits for it.
+ * Validation runs synchronously between steps, so training waits for it; it is not counted
+ * in the epoch's `seconds`.
+ *
+ * With the `progress` option it also shows the run, as the `progress` operator does, but
+ * writes each epoch's line after validation, so training and validation figures share one
+ * line per epoch (use it instead of `progress`, not with it):
+ *
+ * ```text
+ * backend: blas (OpenBLAS 0.3.21 Haswell, 2 threads, ...)
+ * epoch 1/20 157/157 loss 0.9242 accuracy 0.7202 val loss 0.3345 val accuracy 0.9010 6026 samples/s 3.32s
+ * ```
  *
  * @example
  * ```ts
@@ -73,54 +98,60 @@ export interface EpochSummaryOptions<P extends Tree, S extends Tree> {
  *   throw new Error("unexpected");
  * }
  * ```
+ *
+ * @example One line per epoch, validation included
+ * ```ts
+ * import { epochSummaries } from "./epochs.ts";
+ * import { from, lastValueFrom } from "rxjs";
+ * import { key } from "../random.ts";
+ * import { tensor } from "../tensor.ts";
+ * const state = { params: null, modelState: null, optState: null, step: 0, epoch: 0, key: key(0) };
+ * const ctx = (index: number) => ({
+ *   state, loss: 0.5, batch: { x: tensor([[0]]), y: tensor([0]), epoch: 0, index, size: 10, batchCount: 2 },
+ * });
+ * let out = "", t = 0;
+ * await lastValueFrom(from([ctx(0), ctx(1)]).pipe(epochSummaries({
+ *   validate: () => ({ loss: 0.25 }),
+ *   progress: { epochs: 5, tty: false, write: (s) => (out += s) },
+ *   now: () => (t += 250), // each step is charged 250 ms
+ * })));
+ * if (out !== "epoch 1/5 2/2 loss 0.5000 val loss 0.2500 40 samples/s 0.50s\n") throw new Error(out);
+ * ```
  */
 export function epochSummaries<P extends Tree, S extends Tree>(
   options: EpochSummaryOptions<P, S> = {},
 ): OperatorFunction<StepCtx<P, S>, EpochSummary<P, S>> {
-  const { validate, metrics = {}, now = defaultNow } = options;
+  const { validate, metrics = {}, now = defaultNow, progress = false } = options;
+  const show = progress === false ? undefined : progress === true ? {} : progress;
+  if (show !== undefined) checkDisplayOptions("epochSummaries", show);
   return (source) =>
-    defer(() => {
-      let start = now();
-      let meter: EpochMeter | undefined;
-      let last: TrainState<P, S> | undefined;
-      const close = (): EpochSummary<P, S>[] => {
-        if (meter === undefined || last === undefined) return [];
-        const m = meter;
-        meter = undefined;
-        const seconds = (now() - start) / 1000;
-        const val = validate?.(last);
-        const summary: EpochSummary<P, S> = {
-          epoch: m.epoch,
-          steps: m.steps,
-          samples: m.samples,
-          trainLoss: m.loss,
-          train: { loss: m.loss, ...m.metrics() },
-          ...(val === undefined ? {} : { val, valLoss: val.loss, valAccuracy: val.accuracy }),
-          samplesPerSec: m.samples / seconds,
-          seconds,
-          state: last,
-        };
-        start = now();
-        return [summary];
-      };
-      const onStep = (ctx: StepCtx<P, S>): EpochSummary<P, S>[] => {
-        const out = meter !== undefined && ctx.batch.epoch !== meter.epoch ? close() : [];
-        meter ??= new EpochMeter(ctx.batch.epoch, start, metrics);
-        meter.add(ctx as StepCtx);
-        last = ctx.state;
-        return endsEpoch(ctx as StepCtx) ? [...out, ...close()] : out;
-      };
-      // The pending epoch is closed when the steps complete (not when they fail).
-      return concat(source.pipe(concatMap(onStep)), defer(close));
+    new Observable<EpochSummary<P, S>>((subscriber) => {
+      const display = show === undefined ? undefined : new EpochDisplay(show);
+      display?.begin();
+      return watchEpochs(source, subscriber, { metrics, now }, {
+        step: (m, t) => display?.update(m, t),
+        end: (m, state) => {
+          const val = validate?.(state);
+          display?.end(m, val);
+          const seconds = m.ms / 1000;
+          subscriber.next({
+            epoch: m.epoch,
+            steps: m.steps,
+            samples: m.samples,
+            trainLoss: m.loss,
+            train: { loss: m.loss, ...m.metrics() },
+            ...(val === undefined ? {} : { val, valLoss: val.loss, valAccuracy: val.accuracy }),
+            samplesPerSec: m.samples / seconds,
+            seconds,
+            state,
+          });
+        },
+        // An epoch cut short from downstream is not summarised (nothing could receive it),
+        // but its line is finished.
+        stopped: (m) => display?.end(m),
+        failed: () => display?.abort(),
+      });
     });
-}
-
-/** Formats a number for logs: four decimals in the usual range, exponent notation outside. */
-export function formatValue(v: number): string {
-  if (Number.isNaN(v)) return "nan";
-  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
-  const a = Math.abs(v);
-  return a === 0 || (a >= 1e-3 && a < 1e5) ? v.toFixed(4) : v.toExponential(3);
 }
 
 /**

@@ -5,63 +5,40 @@
  * @module
  */
 
-import { defer, type MonoTypeOperatorFunction, tap } from "rxjs";
+import { type MonoTypeOperatorFunction, Observable } from "rxjs";
 import type { Tree } from "../tree.ts";
-import { defaultNow, endsEpoch, EpochMeter } from "./_epoch_meter.ts";
+import { checkDisplayOptions, EpochDisplay } from "./_epoch_display.ts";
+import { defaultNow, watchEpochs } from "./_epoch_meter.ts";
 import type { StepCtx } from "./context.ts";
-import { formatValue } from "./epochs.ts";
 import type { Metric } from "./metrics.ts";
 
-/** Options of {@linkcode progress}. */
-export interface ProgressOptions {
+export { stdoutIsTerminal } from "./_epoch_display.ts";
+
+/**
+ * How progress is shown; shared by {@linkcode progress} and the `progress` option of
+ * `epochSummaries`.
+ */
+export interface ProgressDisplayOptions {
   /** Where text goes (default: standard output). */
   write?: (text: string) => void;
   /** Draw a live bar (default: whether standard output is a terminal). */
   tty?: boolean;
   /** A description of the compute backend for the header, e.g. `kernels().description`. */
   backend?: string;
-  /** Metrics averaged over the training batches, e.g. `{ accuracy }`. */
-  metrics?: Readonly<Record<string, Metric>>;
-  /** Clock in milliseconds (default `performance.now`). */
-  now?: () => number;
+  /** The number of epochs in the run, shown as `epoch 3/20`. */
+  epochs?: number;
   /** Minimum milliseconds between redraws of the live bar (default 100). */
   refreshMs?: number;
   /** Width of the bar in characters (default 24). */
   width?: number;
 }
 
-interface Runtime {
-  Deno?: { stdout: { isTerminal(): boolean; writeSync(b: Uint8Array): number } };
-  process?: { stdout?: { isTTY?: boolean; write(s: string): boolean } };
-}
-
-/**
- * Whether standard output is a terminal: `Deno.stdout.isTerminal()` on Deno,
- * `process.stdout.isTTY` on Bun and Node.
- *
- * @example
- * ```ts
- * import { stdoutIsTerminal } from "./progress.ts";
- * if (typeof stdoutIsTerminal() !== "boolean") throw new Error("unexpected");
- * ```
- */
-export function stdoutIsTerminal(): boolean {
-  const rt = globalThis as Runtime;
-  if (rt.Deno !== undefined) return rt.Deno.stdout.isTerminal();
-  return rt.process?.stdout?.isTTY === true;
-}
-
-const encoder = new TextEncoder();
-
-function writeStdout(text: string): void {
-  const rt = globalThis as Runtime;
-  if (rt.Deno !== undefined) {
-    const bytes = encoder.encode(text);
-    let off = 0;
-    while (off < bytes.length) off += rt.Deno.stdout.writeSync(bytes.subarray(off));
-  } else {
-    rt.process?.stdout?.write(text);
-  }
+/** Options of {@linkcode progress}. */
+export interface ProgressOptions extends ProgressDisplayOptions {
+  /** Metrics averaged over the training batches, e.g. `{ accuracy }`. */
+  metrics?: Readonly<Record<string, Metric>>;
+  /** Clock in milliseconds (default `performance.now`). */
+  now?: () => number;
 }
 
 /**
@@ -77,6 +54,16 @@ function writeStdout(text: string): void {
  * Epochs are shown from 1. A run that stops mid-epoch (completes or is unsubscribed) gets
  * its partial line; an error ends the bar's line first so the message is not drawn over.
  *
+ * The time and samples/s are training only: each step is charged from the moment the
+ * previous step had been handled downstream to its own arrival, so whatever runs downstream
+ * between steps (validation, checkpoints, logging) is not counted.
+ *
+ * To show validation results too, use `epochSummaries({ validate, progress: {...} })` instead
+ * of this operator: it draws the same bar and ends each epoch with one line that includes
+ * the validation loss and metrics (`... accuracy 0.9105 val loss 0.2010 val accuracy 0.9420
+ * 23410 samples/s 2.56s`), where `progress` followed by `epochSummaries` would print the
+ * epoch before validation ran.
+ *
  * @example
  * ```ts
  * import { progress } from "./progress.ts";
@@ -87,86 +74,28 @@ function writeStdout(text: string): void {
  * const steps = [0, 1].map((index) => ({
  *   state, loss: 0.5, batch: { x: tensor([[0]]), y: tensor([0]), epoch: 0, index, size: 10, batchCount: 2 },
  * }));
+ * // A clock that reads 250 ms later each time: each step is charged 250 ms.
  * let out = "", t = 0;
  * await lastValueFrom(from(steps).pipe(progress({ write: (s) => (out += s), tty: false, now: () => (t += 250) })));
- * if (out !== "epoch 1 2/2 loss 0.5000 80 samples/s 0.25s\n") throw new Error(out);
+ * if (out !== "epoch 1 2/2 loss 0.5000 40 samples/s 0.50s\n") throw new Error(out);
  * ```
  */
 export function progress<P extends Tree, S extends Tree>(
   options: ProgressOptions = {},
 ): MonoTypeOperatorFunction<StepCtx<P, S>> {
-  const {
-    write = writeStdout,
-    tty = stdoutIsTerminal(),
-    backend,
-    metrics = {},
-    now = defaultNow,
-    refreshMs = 100,
-    width = 24,
-  } = options;
-  if (!Number.isInteger(width) || width < 1) {
-    throw new RangeError(`progress: width must be a positive integer, got ${width}`);
-  }
+  checkDisplayOptions("progress", options);
+  const { metrics = {}, now = defaultNow } = options;
   return (source) =>
-    defer(() => {
-      if (backend !== undefined) write(`backend: ${backend}\n`);
-      let start = now();
-      let meter: EpochMeter | undefined;
-      let lastDraw = -Infinity;
-      let drawn = false; // a bar is on screen without its newline
-
-      const line = (m: EpochMeter, t: number, done: boolean): string => {
-        const parts = [`epoch ${m.epoch + 1}`];
-        const total = m.batchCount;
-        if (tty && total !== undefined) {
-          const filled = Math.min(width, Math.round((width * m.steps) / total));
-          parts.push(`[${"#".repeat(filled)}${"-".repeat(width - filled)}]`);
-        }
-        parts.push(
-          total === undefined
-            ? `${m.steps} step${m.steps === 1 ? "" : "s"}`
-            : `${m.steps}/${total}`,
-        );
-        parts.push(`loss ${formatValue(m.loss)}`);
-        for (const [k, v] of Object.entries(m.metrics())) parts.push(`${k} ${formatValue(v)}`);
-        const seconds = (t - m.start) / 1000;
-        parts.push(`${seconds > 0 ? Math.round(m.samples / seconds) : 0} samples/s`);
-        if (done) parts.push(`${seconds.toFixed(2)}s`);
-        return parts.join(" ");
-      };
-      const finish = () => {
-        if (meter === undefined) return;
-        const t = now();
-        write(tty ? `\r\x1b[2K${line(meter, t, true)}\n` : `${line(meter, t, true)}\n`);
-        drawn = false;
-        meter = undefined;
-        start = t;
-      };
-      const onStep = (ctx: StepCtx) => {
-        if (meter !== undefined && ctx.batch.epoch !== meter.epoch) finish();
-        meter ??= new EpochMeter(ctx.batch.epoch, start, metrics);
-        meter.add(ctx);
-        if (endsEpoch(ctx)) {
-          finish();
-        } else if (tty) {
-          const t = now();
-          if (t - lastDraw >= refreshMs) {
-            write(`\r\x1b[2K${line(meter, t, false)}`);
-            lastDraw = t;
-            drawn = true;
-          }
-        }
-      };
-      return source.pipe(tap({
-        next: (ctx) => onStep(ctx as StepCtx),
-        error: () => {
-          if (drawn) write("\n");
-          drawn = false;
-          meter = undefined;
-        },
-        complete: finish,
+    new Observable<StepCtx<P, S>>((subscriber) => {
+      const display = new EpochDisplay(options);
+      display.begin();
+      return watchEpochs(source, subscriber, { metrics, now }, {
+        step: (m, t) => display.update(m, t),
+        end: (m) => display.end(m),
+        pass: (ctx) => subscriber.next(ctx),
         // Stopped from downstream (take, takeWhile): report the partial epoch.
-        unsubscribe: finish,
-      }));
+        stopped: (m) => display.end(m),
+        failed: () => display.abort(),
+      });
     });
 }

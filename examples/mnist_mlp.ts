@@ -19,7 +19,7 @@
  */
 
 import process from "node:process";
-import { lastValueFrom, tap, toArray } from "rxjs";
+import { lastValueFrom, toArray } from "rxjs";
 import {
   accuracy,
   adam,
@@ -31,7 +31,6 @@ import {
   evaluate,
   excludeBiases,
   fit,
-  formatValue,
   forward,
   initTrain,
   kernels,
@@ -68,7 +67,6 @@ const mnist = await loadMnist();
 const train = quick ? sliceDataset(mnist.train, 0, 10000) : mnist.train;
 const test = mnist.test;
 console.log(`MNIST: ${train.x.shape[0]} training and ${test.x.shape[0]} test images`);
-console.log(`backend: ${kernels().description}`);
 
 // --- Model: a plain MLP; dropout acts only in training (ctx.training), not in evaluate. -------
 const model = serial(
@@ -111,17 +109,15 @@ const history = await lastValueFrom(
     regularize(l2(1e-5, excludeBiases)),
     step(optimizer),
   ).pipe(
-    // One summary per epoch. The test set is only watched, never used to choose anything (the
+    // One summary per epoch, shown as a live bar that ends in one line per epoch (--quick):
+    //   epoch 2/2 79/79 loss 0.2674 accuracy 0.9223 val loss 0.2501 val accuracy 0.9264 ...
+    // "val" is the test set here: it is only watched, never used to choose anything (the
     // schedule and the number of epochs are fixed), so it stays a fair final measurement.
-    epochSummaries({ validate: measure, metrics: { accuracy } }),
-    tap((s) =>
-      console.log(
-        `epoch ${s.epoch + 1}/${epochs}: loss ${formatValue(s.trainLoss)}, ` +
-          `train accuracy ${percent(s.train.accuracy)}, test loss ${formatValue(s.valLoss!)}, ` +
-          `test accuracy ${percent(s.valAccuracy!)}, ${s.seconds.toFixed(2)}s, ` +
-          `${Math.round(s.samplesPerSec)} samples/s`,
-      )
-    ),
+    epochSummaries({
+      validate: measure,
+      metrics: { accuracy },
+      progress: { epochs, backend: kernels().description },
+    }),
     toArray(),
   ),
 );

@@ -8,8 +8,9 @@
  * ```
  *
  * Each cell is the best of several timed rounds of about 0.2 s (at least 2 calls), after one
- * warm-up call; `2·m·n·k` flops per call. `blas 1t` pins OpenBLAS to one thread for its
- * column and restores the default after.
+ * warm-up call; `2·m·n·k` flops per call. `blas` runs with the backend's default thread count
+ * (one fewer than the cores, see `src/kernels/blas_threads.ts`); `blas Nt` pins OpenBLAS to
+ * all N cores for its column and restores the default after.
  *
  * @module
  */
@@ -91,15 +92,17 @@ if (import.meta.main) {
     : (globalThis as unknown as { process: { argv: string[] } }).process.argv.slice(2);
   const f64 = args.includes("--f64");
   const blas = tryLoad(() => loadBlasKernels());
-  const columns: [string, Kernels | undefined, (() => void)?][] = [
-    ["blas", blas],
-    ["blas 1t", blas && tryLoad(() => loadBlasKernels({ threads: 1 })), () => {
-      tryLoad(() => loadBlasKernels({ threads: navigator.hardwareConcurrency }));
+  const cores = navigator.hardwareConcurrency;
+  // Each column's kernels are loaded when its turn comes: the thread count is process-wide.
+  const columns: [string, () => Kernels | undefined, (() => void)?][] = [
+    ["blas", () => blas],
+    [`blas ${cores}t`, () => blas && tryLoad(() => loadBlasKernels({ threads: cores })), () => {
+      tryLoad(() => loadBlasKernels());
     }],
-    ["wasm relaxed", tryLoad(() => loadWasmKernels({ relaxed: true }))],
-    ["wasm plain", tryLoad(() => loadWasmKernels({ relaxed: false }))],
-    ["ts", tsKernels],
-    ["reference", referenceKernels],
+    ["wasm relaxed", () => tryLoad(() => loadWasmKernels({ relaxed: true }))],
+    ["wasm plain", () => tryLoad(() => loadWasmKernels({ relaxed: false }))],
+    ["ts", () => tsKernels],
+    ["reference", () => referenceKernels],
   ];
   const runtime = typeof Deno !== "undefined" ? `Deno ${Deno.version.deno}` : "Bun";
   console.log(`gemm GFLOP/s, ${f64 ? "float64" : "float32"}, ${runtime}`);
@@ -108,7 +111,8 @@ if (import.meta.main) {
   console.log(["shape".padEnd(width), ...columns.map(([c]) => c.padStart(12))].join(" "));
   const rows = GEMM_SHAPES.map((s) => [s.label.padEnd(width)]);
   // Column by column, so that pinning OpenBLAS's threads affects only its own column.
-  for (const [, kern, restore] of columns) {
+  for (const [, load, restore] of columns) {
+    const kern = load();
     GEMM_SHAPES.forEach((s, i) => {
       const slow = kern === referenceKernels && s.m * s.n * s.k > 2 ** 28;
       const cell = kern === undefined ? "n/a" : slow ? "-" : gflops(kern, s, f64).toFixed(1);

@@ -14,6 +14,7 @@
 
 import type { FloatArray } from "../tensor.ts";
 import type { Kernels } from "./kernels.ts";
+import { defaultBlasThreads } from "./blas_threads.ts";
 import { checkGemmArgs } from "./check_gemm.ts";
 import { readEnv } from "./env.ts";
 
@@ -22,10 +23,10 @@ export interface BlasOptions {
   /** Library paths to try, in order (default: the usual locations for this platform). */
   readonly paths?: readonly string[];
   /**
-   * Threads for OpenBLAS (`openblas_set_num_threads`, a process-wide setting). Default:
-   * OpenBLAS's own choice, which is every core unless `OPENBLAS_NUM_THREADS` says otherwise.
-   * Measured here, two threads beat one from the MLP's 128×784·784×256 up and tie at 128³
-   * and below, where OpenBLAS itself stays on one thread; so the default needs no tuning.
+   * Threads for OpenBLAS (`openblas_set_num_threads`, a process-wide setting). Default: one
+   * fewer than the machine has cores, at least one, unless `OPENBLAS_NUM_THREADS`,
+   * `GOTO_NUM_THREADS` or `OMP_NUM_THREADS` is set (then OpenBLAS's own reading of it). Why,
+   * with measurements: `blas_threads.ts`.
    */
   readonly threads?: number;
 }
@@ -267,7 +268,8 @@ export function loadBlasKernels(options: BlasOptions = {}): Kernels {
       failures.push(`${path} (an OpenMP build; use the pthread one)`);
       continue;
     }
-    if (options.threads !== undefined) binding.setThreads?.(options.threads);
+    const threads = options.threads ?? defaultBlasThreads();
+    if (threads !== undefined) binding.setThreads?.(threads);
     return makeKernels(binding, describe(binding, path));
   }
   if (denied === paths.length) throw new Error("FFI permission not granted (run with --allow-ffi)");

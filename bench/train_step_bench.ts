@@ -11,7 +11,7 @@
 import { backendInfo } from "../src/kernels/select.ts";
 import { softmaxCrossEntropy } from "../src/losses.ts";
 import { adam } from "../src/optim/aliases.ts";
-import { applyUpdates } from "../src/optim/chain.ts";
+import { applyUpdates, updateAndApply } from "../src/optim/chain.ts";
 import { EVAL, trainContext } from "../src/layers/layer.ts";
 import { key, split, uniform } from "../src/random.ts";
 import { fromTypedArray } from "../src/tensor.ts";
@@ -38,15 +38,14 @@ const grads = out.vjp(softmaxCrossEntropy(out.y, y)[1]).params;
 const group = `MLP 784-256-128-10 batch ${BATCH_SIZE}, ${backendInfo()}`;
 
 Deno.bench({
-  name: "train step (forward, loss, VJP, Adam, apply)",
+  name: "train step (forward, loss, VJP, updateAndApply(adam)), as step() runs it",
   group,
   baseline: true,
   fn: () => {
     const fwd = model.apply(params, state, x, ctx);
     const [, dy] = softmaxCrossEntropy(fwd.y, y);
     const g = fwd.vjp(dy).params;
-    const [updates] = optimizer.update(g, optState, params);
-    applyUpdates(params, updates);
+    updateAndApply(optimizer, g, optState, params);
   },
 });
 
@@ -68,10 +67,18 @@ Deno.bench({
 });
 
 Deno.bench({
-  name: "Adam update + apply",
+  name: "Adam update, then applyUpdates (the general path)",
   group,
   fn: () => {
     const [updates] = optimizer.update(grads, optState, params);
     applyUpdates(params, updates);
+  },
+});
+
+Deno.bench({
+  name: "Adam updateAndApply (one pass per leaf writes params and moments)",
+  group,
+  fn: () => {
+    updateAndApply(optimizer, grads, optState, params);
   },
 });

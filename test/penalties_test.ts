@@ -1,7 +1,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { excludeBiases, l1, l2, type Penalty, sumPenalties } from "../src/optim/mod.ts";
+import { lastValueFrom, of } from "rxjs";
+import {
+  applyUpdates,
+  excludeBiases,
+  l1,
+  l2,
+  type Penalty,
+  sumPenalties,
+} from "../src/optim/mod.ts";
+import { key } from "../src/random.ts";
+import { regularize } from "../src/train/stages.ts";
 import { fromTypedArray, scalar, type Tensor, tensor } from "../src/tensor.ts";
 import { type Tree, treeLeaves, treeMap } from "../src/tree.ts";
 import { assertGradients, tensorArb } from "../src/testing/mod.ts";
@@ -109,4 +119,96 @@ test("penalties never mutate the params", () => {
 test("a negative or non-finite lambda is a RangeError naming the penalty and value", () => {
   assert.throws(() => l2(-1), { name: "RangeError", message: /l2: lambda .* got -1/ });
   assert.throws(() => l1(NaN), { name: "RangeError", message: /l1: lambda .* got NaN/ });
+});
+
+// The fused form `addTo(params, grads)` that `regularize` uses must give exactly what the
+// penalty followed by `applyUpdates` gives: same value, same elements, either dtype.
+const fusable: [string, Penalty][] = [
+  ["l2(0.3)", l2(0.3)],
+  ["l1(0.7)", l1(0.7)],
+  ["l2(0.3, excludeBiases)", l2(0.3, excludeBiases)],
+  ["l1(0.7, excludeBiases)", l1(0.7, excludeBiases)],
+];
+for (const dtype of ["float32", "float64"] as const) {
+  const arb = fc.record({
+    params: fc.record({ w: tensorArb([2, 3], { dtype }), b: tensorArb([3], { dtype }) }),
+    grads: fc.record({ w: tensorArb([2, 3], { dtype }), b: tensorArb([3], { dtype }) }),
+  });
+  for (const [name, penalty] of fusable) {
+    test(`${name}.addTo equals the penalty added by applyUpdates, element for element (${dtype})`, () => {
+      assert.equal(typeof penalty.addTo, "function");
+      fc.assert(
+        fc.property(arb, ({ params, grads }) => {
+          const [value, fused] = penalty.addTo!(params, grads);
+          const [expectedValue, pg] = penalty(params);
+          const expected = applyUpdates(grads, pg) as P;
+          assert.equal(value, expectedValue);
+          for (const k of ["w", "b"] as const) {
+            const got = (fused as P)[k];
+            assert.equal(got.dtype, dtype);
+            assert.deepEqual(got.shape, params[k].shape);
+            // === rather than deepEqual: 0 and -0 are the same gradient.
+            got.data.forEach((v, i) => assert.ok(v === expected[k].data[i], `${k}[${i}]`));
+          }
+        }),
+        { numRuns: 30 },
+      );
+    });
+  }
+}
+
+test("addTo passes a leaf the mask leaves out through as the same tensor", () => {
+  const params = { w: tensor([[1, -2]]), b: tensor([3]) };
+  const grads = { w: tensor([[0.5, 0.5]]), b: tensor([0.25]) };
+  const [, out] = l2(0.1, excludeBiases).addTo!(params, grads);
+  assert.equal((out as typeof grads).b, grads.b);
+  assert.notEqual((out as typeof grads).w, grads.w);
+  assert.deepEqual([...grads.w.data], [0.5, 0.5]); // the loss gradient is not written into
+});
+
+test("addTo names the penalty when params and grads differ in structure, shape or dtype", () => {
+  const params = { w: tensor([1, 2]) };
+  assert.throws(() => l2(0.1).addTo!(params, { v: tensor([1, 2]) }), {
+    name: "TypeError",
+    message: /l2 \(params vs grads\)/,
+  });
+  assert.throws(() => l1(0.1).addTo!(params, { w: tensor([1, 2, 3]) }), {
+    name: "TypeError",
+    message: /l1 \(params vs grads\)/,
+  });
+  assert.throws(() => l2(0.1).addTo!(params, { w: tensor([1, 2], [2], "float64") }), {
+    name: "TypeError",
+    message: /l2: a gradient is float64 but its parameter is float32/,
+  });
+});
+
+test("regularize uses a penalty's addTo when it has one, and the plain call otherwise", async () => {
+  const state = {
+    params: { w: tensor([2, -4]) },
+    modelState: null,
+    optState: null,
+    step: 0,
+    epoch: 0,
+    key: key(0),
+  };
+  const ctx = {
+    state,
+    batch: { x: tensor([0]), y: tensor([0]), epoch: 0, index: 0, size: 1 },
+    grads: { w: tensor([1, 1]) },
+  };
+  let fusedCalls = 0;
+  const base = l2(0.5);
+  const counted: Penalty = Object.assign((p: Tree) => base(p), {
+    addTo: (p: Tree, g: Tree) => {
+      fusedCalls++;
+      return base.addTo!(p, g);
+    },
+  });
+  const plain: Penalty = (p) => base(p); // a user's penalty: no addTo
+  for (const penalty of [counted, plain]) {
+    const out = await lastValueFrom(of(ctx).pipe(regularize(penalty)));
+    assert.equal(out.penalty, 0.5 * 0.5 * 20);
+    assert.deepEqual([...(out.grads as typeof ctx.grads).w.data], [2, -1]);
+  }
+  assert.equal(fusedCalls, 1);
 });

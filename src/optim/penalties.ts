@@ -11,25 +11,63 @@ import { treeLeaves } from "../tree.ts";
 import { checkNonNegative, flattenAll } from "./_leaves.ts";
 import type { Mask, Params, Penalty } from "./transform.ts";
 
-type LeafPenalty = (w: Tensor["data"], grad: Tensor["data"]) => number;
+/**
+ * One leaf of a penalty: adds the penalty gradient at `w` to `out` (zeros, or a copy of the
+ * loss gradient) and returns the penalty's value there. The gradient is rounded to the leaf's
+ * dtype before it is added (`round`), so the fused `addTo` path matches penalty-then-add
+ * exactly.
+ */
+type LeafPenalty = (
+  w: Tensor["data"],
+  g: Tensor["data"] | undefined,
+  out: Tensor["data"],
+  round: (v: number) => number,
+) => number;
+
+const identity = (v: number) => v;
 
 function penalty(op: string, lambda: number, mask: Mask | undefined, leaf: LeafPenalty): Penalty {
   checkNonNegative(op, "lambda", lambda);
   if (mask !== undefined && typeof mask !== "function") {
     throw new TypeError(`${op}: mask must be a function (path, leaf) => boolean`);
   }
-  return (params) => {
+  const round = (t: Tensor) => (t.dtype === "float32" ? Math.fround : identity);
+  const fn = (params: Params): [number, Params] => {
     const [ws, , unflatten] = flattenAll(op, params, []);
     const paths = mask === undefined ? null : treeLeaves(params).map((l) => l.path);
     const grads: Tensor[] = new Array(ws.length);
     let value = 0;
     for (let l = 0; l < ws.length; l++) {
       const grad = allocate(ws[l].dtype, ws[l].data.length);
-      if (paths === null || mask!(paths[l], ws[l])) value += leaf(ws[l].data, grad);
+      if (paths === null || mask!(paths[l], ws[l])) {
+        value += leaf(ws[l].data, undefined, grad, round(ws[l]));
+      }
       grads[l] = fromTypedArray(grad, ws[l].shape);
     }
     return [value, unflatten(grads)];
   };
+  const addTo = (params: Params, lossGrads: Params): [number, Params] => {
+    const [ws, [gs], unflatten] = flattenAll(`${op} (params vs grads)`, params, [lossGrads]);
+    const paths = mask === undefined ? null : treeLeaves(params).map((l) => l.path);
+    const out: Tensor[] = new Array(ws.length);
+    let value = 0;
+    for (let l = 0; l < ws.length; l++) {
+      if (paths !== null && !mask!(paths[l], ws[l])) {
+        out[l] = gs[l]; // not penalised: the loss gradient as it is (tensors are immutable)
+        continue;
+      }
+      if (gs[l].dtype !== ws[l].dtype) {
+        throw new TypeError(
+          `${op}: a gradient is ${gs[l].dtype} but its parameter is ${ws[l].dtype}`,
+        );
+      }
+      const sum = allocate(ws[l].dtype, ws[l].data.length);
+      value += leaf(ws[l].data, gs[l].data, sum, round(ws[l]));
+      out[l] = fromTypedArray(sum, ws[l].shape);
+    }
+    return [value, unflatten(out)];
+  };
+  return Object.assign(fn, { addTo });
 }
 
 /**
@@ -47,12 +85,20 @@ function penalty(op: string, lambda: number, mask: Mask | undefined, leaf: LeafP
  * ```
  */
 export function l2(lambda: number, mask?: Mask): Penalty {
-  return penalty("l2", lambda, mask, (w, grad) => {
+  return penalty("l2", lambda, mask, (w, g, out, round) => {
     let sum = 0;
-    for (let i = 0; i < w.length; i++) {
-      const wi = w[i];
-      sum += wi * wi;
-      grad[i] = lambda * wi;
+    if (g === undefined) {
+      for (let i = 0; i < w.length; i++) {
+        const wi = w[i];
+        sum += wi * wi;
+        out[i] = lambda * wi;
+      }
+    } else {
+      for (let i = 0; i < w.length; i++) {
+        const wi = w[i];
+        sum += wi * wi;
+        out[i] = g[i] + round(lambda * wi);
+      }
     }
     return 0.5 * lambda * sum;
   });
@@ -72,17 +118,19 @@ export function l2(lambda: number, mask?: Mask): Penalty {
  * ```
  */
 export function l1(lambda: number, mask?: Mask): Penalty {
-  return penalty("l1", lambda, mask, (w, grad) => {
+  return penalty("l1", lambda, mask, (w, g, out, round) => {
+    const step = round(lambda);
     let sum = 0;
     for (let i = 0; i < w.length; i++) {
       const wi = w[i];
+      const gi = g === undefined ? 0 : g[i];
       if (wi > 0) {
         sum += wi;
-        grad[i] = lambda;
+        out[i] = gi + step;
       } else if (wi < 0) {
         sum -= wi;
-        grad[i] = -lambda;
-      }
+        out[i] = gi - step;
+      } else out[i] = gi;
     }
     return lambda * sum;
   });

@@ -41,8 +41,20 @@ export interface Transform<S = unknown> {
   update(grads: Params, state: S, params: Params): [updates: Params, state: S];
 }
 
-/** A penalty on the parameters (L1, L2): its value and its gradient tree. */
-export type Penalty = (params: Params) => [value: number, grads: Params];
+/**
+ * A penalty on the parameters (L1, L2): called on the params, its value and its gradient tree.
+ * Any function of that type is a penalty.
+ *
+ * `addTo` is an optional fused form for the training step: `addTo(params, grads)` returns the
+ * value and `grads + ∇penalty` in one pass over the parameters, allocating one array per
+ * penalised leaf instead of two (leaves the penalty skips come back as the same tensors). Its
+ * result must equal `[value, applyUpdates(grads, g)]` for `[value, g] = penalty(params)`,
+ * element for element; `regularize` uses it when present.
+ */
+export interface Penalty {
+  (params: Params): [value: number, grads: Params];
+  addTo?(params: Params, grads: Params): [value: number, grads: Params];
+}
 
 /**
  * Selects the leaves a transform or penalty applies to. A tree of booleans would not be a

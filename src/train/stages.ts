@@ -133,13 +133,21 @@ export function backward(loss: Loss): Stage {
 export function regularize(penalty: Penalty): Stage {
   return stage((ctx) => {
     if (ctx.grads === undefined) throw missing("regularize", "grads", "backward(loss)");
-    const [value, grads] = penalty(ctx.state.params);
+    const { params } = ctx.state;
+    let value: number, grads: Tree;
+    if (penalty.addTo !== undefined) {
+      // The fused form: one pass and one array per leaf instead of penalty, then sum.
+      [value, grads] = penalty.addTo(params, ctx.grads);
+    } else {
+      const [v, g] = penalty(params);
+      assertSameStructure("regularize", ctx.grads, g);
+      [value, grads] = [v, applyUpdates(ctx.grads, g)];
+    }
     const total = (ctx.penalty ?? 0) + value;
     if (!Number.isFinite(total)) {
       throw new NonFiniteLossError("penalty", total, site(ctx));
     }
-    assertSameStructure("regularize", ctx.grads, grads);
-    return { ...ctx, penalty: total, grads: applyUpdates(ctx.grads, grads) };
+    return { ...ctx, penalty: total, grads };
   });
 }
 

@@ -27,31 +27,96 @@ import {
 /** A PRNG key: two unsigned 32-bit words. */
 export type Key = readonly [number, number];
 
-const ROT_A = [13, 15, 26, 6] as const;
-const ROT_B = [17, 29, 16, 24] as const;
+/**
+ * Threefry-2x32 with 20 rounds (Random123's rotation constants 13 15 26 6 / 17 29 16 24) on
+ * `pairs` consecutive counters `(c0, c1), (c0, c1 + 1), ...` under the key `(key0, key1)`,
+ * writing two words per counter into `out` from `offset`.
+ *
+ * The rounds are written out, in int32 arithmetic (`| 0` wraps like uint32 addition; the
+ * stores into the Uint32Array reinterpret the bits): with loops over rotation tables and a key
+ * schedule array, generation was 3-4x slower, and dropout draws a word per activation every
+ * step. The known-answer tests in `test/random_test.ts` pin the output.
+ */
+function threefryBlocks(
+  key0: number,
+  key1: number,
+  c0: number,
+  c1: number,
+  out: Uint32Array,
+  offset: number,
+  pairs: number,
+): void {
+  const k0 = key0 | 0, k1 = key1 | 0;
+  const k2 = k0 ^ k1 ^ 0x1bd11bda;
+  for (let p = 0, o = offset; p < pairs; p++, o += 2) {
+    let x0 = (c0 + k0) | 0;
+    let x1 = (c1 + p + k1) | 0;
+    // rounds 1-4, then key injection 1
+    x0 = (x0 + x1) | 0;
+    x1 = ((x1 << 13) | (x1 >>> 19)) ^ x0;
+    x0 = (x0 + x1) | 0;
+    x1 = ((x1 << 15) | (x1 >>> 17)) ^ x0;
+    x0 = (x0 + x1) | 0;
+    x1 = ((x1 << 26) | (x1 >>> 6)) ^ x0;
+    x0 = (x0 + x1) | 0;
+    x1 = ((x1 << 6) | (x1 >>> 26)) ^ x0;
+    x0 = (x0 + k1) | 0;
+    x1 = (x1 + k2 + 1) | 0;
+    // rounds 5-8, then key injection 2
+    x0 = (x0 + x1) | 0;
+    x1 = ((x1 << 17) | (x1 >>> 15)) ^ x0;
+    x0 = (x0 + x1) | 0;
+    x1 = ((x1 << 29) | (x1 >>> 3)) ^ x0;
+    x0 = (x0 + x1) | 0;
+    x1 = ((x1 << 16) | (x1 >>> 16)) ^ x0;
+    x0 = (x0 + x1) | 0;
+    x1 = ((x1 << 24) | (x1 >>> 8)) ^ x0;
+    x0 = (x0 + k2) | 0;
+    x1 = (x1 + k0 + 2) | 0;
+    // rounds 9-12, then key injection 3
+    x0 = (x0 + x1) | 0;
+    x1 = ((x1 << 13) | (x1 >>> 19)) ^ x0;
+    x0 = (x0 + x1) | 0;
+    x1 = ((x1 << 15) | (x1 >>> 17)) ^ x0;
+    x0 = (x0 + x1) | 0;
+    x1 = ((x1 << 26) | (x1 >>> 6)) ^ x0;
+    x0 = (x0 + x1) | 0;
+    x1 = ((x1 << 6) | (x1 >>> 26)) ^ x0;
+    x0 = (x0 + k0) | 0;
+    x1 = (x1 + k1 + 3) | 0;
+    // rounds 13-16, then key injection 4
+    x0 = (x0 + x1) | 0;
+    x1 = ((x1 << 17) | (x1 >>> 15)) ^ x0;
+    x0 = (x0 + x1) | 0;
+    x1 = ((x1 << 29) | (x1 >>> 3)) ^ x0;
+    x0 = (x0 + x1) | 0;
+    x1 = ((x1 << 16) | (x1 >>> 16)) ^ x0;
+    x0 = (x0 + x1) | 0;
+    x1 = ((x1 << 24) | (x1 >>> 8)) ^ x0;
+    x0 = (x0 + k1) | 0;
+    x1 = (x1 + k2 + 4) | 0;
+    // rounds 17-20, then key injection 5
+    x0 = (x0 + x1) | 0;
+    x1 = ((x1 << 13) | (x1 >>> 19)) ^ x0;
+    x0 = (x0 + x1) | 0;
+    x1 = ((x1 << 15) | (x1 >>> 17)) ^ x0;
+    x0 = (x0 + x1) | 0;
+    x1 = ((x1 << 26) | (x1 >>> 6)) ^ x0;
+    x0 = (x0 + x1) | 0;
+    x1 = ((x1 << 6) | (x1 >>> 26)) ^ x0;
+    x0 = (x0 + k2) | 0;
+    x1 = (x1 + k0 + 5) | 0;
+    out[o] = x0;
+    out[o + 1] = x1;
+  }
+}
 
 /**
  * The Threefry-2x32 block function: encrypts counter `(c0, c1)` under `key`.
  * Returns two uint32 words written into `out` at `offset`.
  */
 export function threefry2x32(key: Key, c0: number, c1: number, out: Uint32Array, offset = 0): void {
-  const k0 = key[0] >>> 0, k1 = key[1] >>> 0;
-  const k2 = (k0 ^ k1 ^ 0x1bd11bda) >>> 0;
-  const ks = [k0, k1, k2];
-  let x0 = (c0 + k0) >>> 0;
-  let x1 = (c1 + k1) >>> 0;
-  for (let block = 0; block < 5; block++) {
-    const rot = block % 2 === 0 ? ROT_A : ROT_B;
-    for (let r = 0; r < 4; r++) {
-      x0 = (x0 + x1) >>> 0;
-      x1 = ((x1 << rot[r]) | (x1 >>> (32 - rot[r]))) >>> 0;
-      x1 = (x1 ^ x0) >>> 0;
-    }
-    x0 = (x0 + ks[(block + 1) % 3]) >>> 0;
-    x1 = (x1 + ks[(block + 2) % 3] + block + 1) >>> 0;
-  }
-  out[offset] = x0;
-  out[offset + 1] = x1;
+  threefryBlocks(key[0], key[1], c0, c1, out, offset, 1);
 }
 
 function checkKey(key: Key, op: string): void {
@@ -130,7 +195,7 @@ export function randomBits(k: Key, n: number): Uint32Array {
   checkKey(k, "randomBits");
   const words = new Uint32Array(n + (n & 1));
   // The high counter word is 2 so these streams never collide with split (0) or foldIn (1).
-  for (let i = 0; i < words.length; i += 2) threefry2x32(k, 2, i >>> 1, words, i);
+  threefryBlocks(k[0], k[1], 2, 0, words, 0, words.length >>> 1);
   return n === words.length ? words : words.subarray(0, n);
 }
 

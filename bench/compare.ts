@@ -5,7 +5,7 @@
  *
  * ```sh
  * deno run -A bench/compare.ts            # or: bun bench/compare.ts
- * deno run -A bench/compare.ts --steps 400 --only gradstream-blas,tfjs-wasm
+ * deno run -A bench/compare.ts --steps 400 --only gradstream-blas,tfjs-wasm --runtimes deno,bun
  * ```
  *
  * Each configuration runs in its own subprocess (this script, started again with `--child`),
@@ -13,10 +13,23 @@
  * driver loads the data once (real MNIST when `src/data` can load it, otherwise synthetic data
  * of the same shape) and hands it over as a raw file. Warm-up steps are not timed.
  *
- * Options: `--steps N` timed steps (default 200), `--warmup N` (default 10, at least 1), `--slow-steps N`
- * timed steps for the slow tfjs-cpu configuration (default 30; samples/s is what is compared),
- * `--examples N` examples kept in memory (default 8192, cycled), `--synthetic` to skip MNIST,
- * `--only a,b` to run some configurations.
+ * Every configuration runs under each runtime in `--runtimes`, so Deno and Bun are compared
+ * in one table from one script:
+ * - `deno`: `deno run -A`;
+ * - `bun`: `bun`, as installed;
+ * - `bun-tuned`: `bun` with `MIMALLOC_PURGE_DELAY=1000`. Bun allocates typed arrays with
+ *   mimalloc, which by default hands freed memory back to the system 100 ms after it is freed;
+ *   a training step frees ~5 MB a step in bursts (after each collection), so most of it is
+ *   handed back and faulted in again, page by page, a few steps later. A 1 s delay keeps it
+ *   (measured here: 18k -> 31k samples/s with the same code). `README.md` recommends it.
+ * A runtime that is not installed (on `PATH`) is reported as unavailable.
+ *
+ * Options: `--steps N` timed steps (default 600), `--warmup N` (default 100, at least 1: the
+ * first steps include JIT compilation and the allocator's and collector's growth, which a real
+ * run of thousands of steps pays once), `--slow-steps N` timed steps for the slow tfjs-cpu
+ * configuration (default 30; samples/s is what is compared), `--examples N` examples kept in
+ * memory (default 8192, cycled), `--synthetic` to skip MNIST, `--only a,b` to run some
+ * configurations, `--runtimes a,b` (default `deno,bun,bun-tuned`).
  *
  * @module
  */
@@ -54,6 +67,20 @@ type Config = typeof CONFIGS[number];
 const BASELINE: Config = "tfjs-wasm";
 /** Configurations timed over `--slow-steps`: seconds per step, not minutes per run. */
 const SLOW: ReadonlySet<Config> = new Set<Config>(["tfjs-cpu"]);
+
+/** How a child can be started: a runtime with its own command line and environment. */
+interface Runtime {
+  readonly name: string;
+  /** The executable (`deno` or `bun`). */
+  readonly exe: "deno" | "bun";
+  /** Extra environment for the child. */
+  readonly env: Readonly<Record<string, string>>;
+}
+const RUNTIMES: readonly Runtime[] = [
+  { name: "deno", exe: "deno", env: {} },
+  { name: "bun", exe: "bun", env: {} },
+  { name: "bun-tuned", exe: "bun", env: { MIMALLOC_PURGE_DELAY: "1000" } },
+];
 
 const SCRIPT = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -94,7 +121,7 @@ async function runChild(config: Config, data: BenchData, options: RunOptions): P
 
 async function child(args: Map<string, string>): Promise<void> {
   const config = args.get("child") as Config;
-  const options = { warmup: intArg(args, "warmup", 10, 1), steps: intArg(args, "steps", 200, 1) };
+  const options = { warmup: intArg(args, "warmup", 100, 1), steps: intArg(args, "steps", 600, 1) };
   try {
     report(await runChild(config, readBenchData(args.get("data")!), options));
   } catch (e) {
@@ -123,14 +150,27 @@ async function loadData(examples: number, synthetic: boolean): Promise<BenchData
   }
 }
 
-function spawnChild(config: Config, dataPath: string, options: RunOptions): RunResult {
-  const rt = runtimeInfo();
+/** The command that starts `exe`: this process's own executable when it is that runtime. */
+function executable(exe: Runtime["exe"]): string | undefined {
+  if (runtimeInfo().name === exe) return process.execPath;
+  const probe = spawnSync(exe, ["--version"], { encoding: "utf8" });
+  return probe.status === 0 ? exe : undefined;
+}
+
+/** A result row: which runtime ran which configuration. */
+type Row = RunResult & { readonly runtime: string };
+
+function spawnChild(rt: Runtime, config: Config, dataPath: string, options: RunOptions): Row {
+  const exe = executable(rt.exe);
+  if (exe === undefined) {
+    return { config, runtime: rt.name, error: `${rt.exe} is not on PATH` } as Row;
+  }
   const self = [SCRIPT, "--child", config, "--data", dataPath];
   const more = ["--steps", String(options.steps), "--warmup", String(options.warmup)];
-  const argv = rt.name === "deno" ? ["run", "-A", ...self, ...more] : [...self, ...more];
-  const env = { ...process.env };
+  const argv = rt.exe === "deno" ? ["run", "-A", ...self, ...more] : [...self, ...more];
+  const env: Record<string, string | undefined> = { ...process.env, ...rt.env };
   if (config.startsWith("gradstream-")) env.GRADSTREAM_BACKEND = config.slice("gradstream-".length);
-  const out = spawnSync(process.execPath, argv, {
+  const out = spawnSync(exe, argv, {
     cwd: ROOT,
     env,
     encoding: "utf8",
@@ -138,18 +178,30 @@ function spawnChild(config: Config, dataPath: string, options: RunOptions): RunR
     timeout: 600_000,
   });
   const line = (out.stdout ?? "").split("\n").find((l) => l.startsWith(RESULT_MARK));
-  if (line !== undefined) return JSON.parse(line.slice(RESULT_MARK.length)) as RunResult;
+  if (line !== undefined) {
+    return { ...JSON.parse(line.slice(RESULT_MARK.length)) as RunResult, runtime: rt.name };
+  }
   const tail = `${out.stderr ?? ""}${out.error?.message ?? ""}`.trim().split("\n").slice(-3);
-  return { config, error: `exit ${out.status}: ${tail.join(" | ")}` } as RunResult;
+  return { config, runtime: rt.name, error: `exit ${out.status}: ${tail.join(" | ")}` } as Row;
+}
+
+/** `deno 2.9.6`, `bun 1.4.5`: what each runtime's `--version` says (first line). */
+function versionOf(rt: Runtime): string {
+  const exe = executable(rt.exe);
+  if (exe === undefined) return `${rt.exe} (not installed)`;
+  const out = spawnSync(exe, ["--version"], { encoding: "utf8" });
+  return `${rt.exe} ${(out.stdout ?? "").trim().split("\n")[0].replace(/^(deno|bun)\s*/, "")}`;
 }
 
 function fmtInt(v: number): string {
   return Math.round(v).toLocaleString("en-US");
 }
 
-function printTable(results: readonly RunResult[]): void {
-  const base = results.find((r) => r.config === BASELINE && r.error === undefined);
+function printTable(results: readonly Row[]): void {
+  const baseOf = (runtime: string) =>
+    results.find((r) => r.runtime === runtime && r.config === BASELINE && r.error === undefined);
   const head = [
+    "runtime",
     "configuration",
     "backend",
     "steps",
@@ -159,8 +211,13 @@ function printTable(results: readonly RunResult[]): void {
     `vs ${BASELINE}`,
     "loss first -> last",
   ];
-  const rows = results.map((r) =>
-    r.error !== undefined ? [r.config, `unavailable: ${r.error}`, "", "", "", "", "", ""] : [
+  const rows = results.map((r) => {
+    if (r.error !== undefined) {
+      return [r.runtime, r.config, `unavailable: ${r.error}`, "", "", "", "", "", ""];
+    }
+    const base = baseOf(r.runtime);
+    return [
+      r.runtime,
       r.config,
       r.detail.replace(/, \/[^,)]*/g, ""), // library paths make the column too wide
       String(r.steps),
@@ -169,31 +226,45 @@ function printTable(results: readonly RunResult[]): void {
       `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
       base === undefined ? "-" : `${(r.samplesPerSecond / base.samplesPerSecond).toFixed(2)}x`,
       `${r.firstLoss.toFixed(3)} -> ${r.lastLoss.toFixed(3)}`,
-    ]
-  );
+    ];
+  });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const right = new Set([2, 3, 4, 5, 6]);
+  const right = new Set([3, 4, 5, 6, 7]);
   const line = (cells: readonly string[]) =>
     cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ")
       .trimEnd();
   console.log(line(head));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const r of rows) console.log(line(r));
+  console.log();
   for (const r of results) {
     if (r.stages === undefined || r.error !== undefined) continue;
     const { forward, backward, step } = r.stages;
     const pct = (s: number) => `${((100 * s) / r.seconds).toFixed(0)}%`;
     console.log(
-      `${r.config} step time: forward ${pct(forward)}, backward (loss + VJP) ${pct(backward)}, ` +
-        `optimiser ${pct(step)}, batching and loop ${pct(r.seconds - forward - backward - step)}`,
+      `${r.runtime} ${r.config} step time: forward ${pct(forward)}, backward (loss + VJP) ` +
+        `${pct(backward)}, optimiser ${pct(step)}, batching and loop ` +
+        `${pct(r.seconds - forward - backward - step)}`,
     );
+  }
+  // Each runtime against Deno, configuration by configuration (mean samples/s).
+  const deno = (config: string) =>
+    results.find((r) => r.runtime === "deno" && r.config === config && r.error === undefined);
+  for (const runtime of new Set(results.map((r) => r.runtime))) {
+    if (runtime === "deno") continue;
+    const ratios = results
+      .filter((r) => r.runtime === runtime && r.error === undefined && deno(r.config))
+      .map((r) =>
+        `${r.config} ${(r.samplesPerSecond / deno(r.config)!.samplesPerSecond).toFixed(2)}`
+      );
+    if (ratios.length > 0) console.log(`${runtime} / deno (samples/s): ${ratios.join(", ")}`);
   }
 }
 
 async function driver(args: Map<string, string>): Promise<void> {
-  const steps = intArg(args, "steps", 200, 1);
+  const steps = intArg(args, "steps", 600, 1);
   const slowSteps = intArg(args, "slow-steps", 30, 1);
-  const warmup = intArg(args, "warmup", 10, 1);
+  const warmup = intArg(args, "warmup", 100, 1);
   const examples = intArg(args, "examples", 8192, BATCH_SIZE);
   const only = args.get("only")?.split(",").filter((s) => s !== "");
   for (const c of only ?? []) {
@@ -202,6 +273,17 @@ async function driver(args: Map<string, string>): Promise<void> {
     }
   }
   const configs = CONFIGS.filter((c) => only === undefined || only.includes(c));
+  const runtimeNames = args.get("runtimes")?.split(",").filter((s) => s !== "");
+  for (const r of runtimeNames ?? []) {
+    if (!RUNTIMES.some((rt) => rt.name === r)) {
+      throw new RangeError(
+        `compare: unknown runtime ${r}; one of ${RUNTIMES.map((rt) => rt.name).join(", ")}`,
+      );
+    }
+  }
+  const runtimes = RUNTIMES.filter((rt) =>
+    runtimeNames === undefined || runtimeNames.includes(rt.name)
+  );
 
   const cpu = cpus();
   const data = await loadData(examples, args.has("synthetic"));
@@ -209,7 +291,15 @@ async function driver(args: Map<string, string>): Promise<void> {
     `MLP ${LAYER_SIZES.join("-")} (ReLU, softmax cross-entropy), batch ${BATCH_SIZE}, ` +
       `Adam lr ${LEARNING_RATE}, float32`,
   );
-  console.log(`runtime: ${runtimeInfo().line}; TensorFlow.js 4.22.0 (tfjs-core)`);
+  console.log(
+    `runtimes: ${
+      runtimes.map((rt) =>
+        `${rt.name} = ${versionOf(rt)}` +
+        Object.entries(rt.env).map(([k, v]) => ` with ${k}=${v}`).join("")
+      ).join("; ")
+    }; TensorFlow.js 4.22.0 (tfjs-core)`,
+  );
+  console.log(`driver: ${runtimeInfo().line}`);
   console.log(`machine: ${cpu.length} x ${cpu[0]?.model.trim() ?? "unknown CPU"}`);
   console.log(`data: ${data.source}`);
   console.log(
@@ -223,19 +313,23 @@ async function driver(args: Map<string, string>): Promise<void> {
 
   const dir = mkdtempSync(join(tmpdir(), "gradstream-bench-"));
   const dataPath = join(dir, "data.bin");
-  const results: RunResult[] = [];
+  const results: Row[] = [];
   try {
     writeBenchData(dataPath, data);
-    for (const config of configs) {
-      const n = SLOW.has(config) ? slowSteps : steps;
-      const w = SLOW.has(config) ? Math.min(warmup, 3) : warmup;
-      const t0 = performance.now();
-      const r = spawnChild(config, dataPath, { steps: n, warmup: w });
-      const took = ((performance.now() - t0) / 1000).toFixed(1);
-      console.error(
-        `  ${config}: ${r.error ?? `${fmtInt(r.samplesPerSecond)} samples/s`} (${took} s)`,
-      );
-      results.push(r);
+    for (const rt of runtimes) {
+      for (const config of configs) {
+        const n = SLOW.has(config) ? slowSteps : steps;
+        const w = SLOW.has(config) ? Math.min(warmup, 3) : warmup;
+        const t0 = performance.now();
+        const r = spawnChild(rt, config, dataPath, { steps: n, warmup: w });
+        const took = ((performance.now() - t0) / 1000).toFixed(1);
+        console.error(
+          `  ${rt.name} ${config}: ${
+            r.error ?? `${fmtInt(r.samplesPerSecond)} samples/s`
+          } (${took} s)`,
+        );
+        results.push(r);
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

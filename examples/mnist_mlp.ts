@@ -19,7 +19,7 @@
  */
 
 import process from "node:process";
-import { lastValueFrom, toArray } from "rxjs";
+import { lastValueFrom, reduce } from "rxjs";
 import {
   accuracy,
   adam,
@@ -28,6 +28,7 @@ import {
   dense,
   dropout,
   epochSummaries,
+  type EpochSummary,
   evaluate,
   excludeBiases,
   fit,
@@ -98,6 +99,8 @@ const initial = initTrain(model, optimizer, initKey, [784]);
 const measure = (state: typeof initial) =>
   evaluate(model, state, test, { loss: softmaxCrossEntropy, metrics: { accuracy } });
 
+type Summary = EpochSummary<typeof initial.params, typeof initial.modelState>;
+
 const percent = (v: number) => `${(100 * v).toFixed(2)}%`;
 const started = performance.now();
 const history = await lastValueFrom(
@@ -118,16 +121,27 @@ const history = await lastValueFrom(
       metrics: { accuracy },
       progress: { epochs, backend: kernels().description },
     }),
-    toArray(),
+    // Totals and the last summary only: a summary holds its epoch's parameters and optimiser
+    // state, and keeping all of them would grow memory with every epoch of a long run.
+    reduce(
+      (run, s) => ({
+        last: s,
+        epochs: run.epochs + 1,
+        seconds: run.seconds + s.seconds,
+        samples: run.samples + s.samples,
+      }),
+      { last: undefined as Summary | undefined, epochs: 0, seconds: 0, samples: 0 },
+    ),
   ),
 );
 const totalSeconds = (performance.now() - started) / 1000;
 
 // --- The result. -------------------------------------------------------------------------------
-const final = measure(history[history.length - 1].state);
-const trainSeconds = history.reduce((s, h) => s + h.seconds, 0);
-const seconds = trainSeconds / history.length;
-const samplesPerSec = history.reduce((s, h) => s + h.samples, 0) / trainSeconds;
+if (history.last === undefined) throw new Error("mnist_mlp: the run ended before its first epoch");
+const final = measure(history.last.state);
+const trainSeconds = history.seconds;
+const seconds = trainSeconds / history.epochs;
+const samplesPerSec = history.samples / trainSeconds;
 console.log(
   `\n${epochs} epochs in ${totalSeconds.toFixed(1)}s: ${seconds.toFixed(2)}s per epoch, ` +
     `${Math.round(samplesPerSec)} samples/s (training only) on ${kernels().description}`,

@@ -29,7 +29,12 @@
  * run of thousands of steps pays once), `--slow-steps N` timed steps for the slow tfjs-cpu
  * configuration (default 30; samples/s is what is compared), `--examples N` examples kept in
  * memory (default 8192, cycled), `--synthetic` to skip MNIST, `--only a,b` to run some
- * configurations, `--runtimes a,b` (default `deno,bun,bun-tuned`).
+ * configurations, `--runtimes a,b` (default `deno,bun,bun-tuned`), `--rounds N` (default 3).
+ *
+ * Each cell runs `--rounds` times, the rounds interleaved (round 1 of every cell, then round
+ * 2, ...); the table shows the round with the median samples/s and the range over the rounds.
+ * On a shared machine one run can lose a third of its speed to a neighbour; the median of
+ * interleaved rounds is what stays put from one invocation to the next.
  *
  * @module
  */
@@ -158,7 +163,27 @@ function executable(exe: Runtime["exe"]): string | undefined {
 }
 
 /** A result row: which runtime ran which configuration. */
-type Row = RunResult & { readonly runtime: string };
+type Row = RunResult & {
+  readonly runtime: string;
+  /** Over the rounds: the slowest and fastest mean samples/s (the row shows the median round). */
+  readonly range?: readonly [number, number];
+};
+
+/**
+ * The round with the median samples/s (the upper one of an even count), with the range over
+ * all rounds and the largest peak RSS; a failed round makes the whole row a failure.
+ */
+function medianRun(rows: readonly Row[]): Row {
+  const failed = rows.find((r) => r.error !== undefined);
+  if (failed !== undefined) return failed;
+  const sorted = [...rows].sort((a, b) => a.samplesPerSecond - b.samplesPerSecond);
+  const mid = sorted[sorted.length >> 1];
+  return {
+    ...mid,
+    range: [sorted[0].samplesPerSecond, sorted[sorted.length - 1].samplesPerSecond],
+    peakRssBytes: Math.max(...rows.map((r) => r.peakRssBytes)),
+  };
+}
 
 function spawnChild(rt: Runtime, config: Config, dataPath: string, options: RunOptions): Row {
   const exe = executable(rt.exe);
@@ -206,6 +231,7 @@ function printTable(results: readonly Row[]): void {
     "backend",
     "steps",
     "samples/s",
+    "(rounds: min-max)",
     "(median step)",
     "peak RSS",
     `vs ${BASELINE}`,
@@ -213,7 +239,7 @@ function printTable(results: readonly Row[]): void {
   ];
   const rows = results.map((r) => {
     if (r.error !== undefined) {
-      return [r.runtime, r.config, `unavailable: ${r.error}`, "", "", "", "", "", ""];
+      return [r.runtime, r.config, `unavailable: ${r.error}`, "", "", "", "", "", "", ""];
     }
     const base = baseOf(r.runtime);
     return [
@@ -222,6 +248,7 @@ function printTable(results: readonly Row[]): void {
       r.detail.replace(/, \/[^,)]*/g, ""), // library paths make the column too wide
       String(r.steps),
       fmtInt(r.samplesPerSecond),
+      r.range === undefined ? "" : `${fmtInt(r.range[0])}-${fmtInt(r.range[1])}`,
       fmtInt(r.medianSamplesPerSecond),
       `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
       base === undefined ? "-" : `${(r.samplesPerSecond / base.samplesPerSecond).toFixed(2)}x`,
@@ -229,7 +256,7 @@ function printTable(results: readonly Row[]): void {
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const right = new Set([3, 4, 5, 6, 7]);
+  const right = new Set([3, 4, 5, 6, 7, 8]);
   const line = (cells: readonly string[]) =>
     cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ")
       .trimEnd();
@@ -265,6 +292,7 @@ async function driver(args: Map<string, string>): Promise<void> {
   const steps = intArg(args, "steps", 600, 1);
   const slowSteps = intArg(args, "slow-steps", 30, 1);
   const warmup = intArg(args, "warmup", 100, 1);
+  const rounds = intArg(args, "rounds", 3, 1);
   const examples = intArg(args, "examples", 8192, BATCH_SIZE);
   const only = args.get("only")?.split(",").filter((s) => s !== "");
   for (const c of only ?? []) {
@@ -305,35 +333,40 @@ async function driver(args: Map<string, string>): Promise<void> {
   console.log(
     `timing: ${steps} steps after ${warmup} warm-up steps` +
       (configs.some((c) => SLOW.has(c)) ? ` (${[...SLOW].join(", ")}: ${slowSteps} steps)` : "") +
-      `; each configuration in its own subprocess; peak RSS includes the ${
-        (data.x.byteLength / 2 ** 20).toFixed(1)
-      } MiB dataset`,
+      `, ${rounds} interleaved rounds (median shown); each configuration in its own ` +
+      `subprocess; peak RSS includes the ${(data.x.byteLength / 2 ** 20).toFixed(1)} MiB dataset`,
   );
   console.log();
 
   const dir = mkdtempSync(join(tmpdir(), "gradstream-bench-"));
   const dataPath = join(dir, "data.bin");
-  const results: Row[] = [];
+  // Rounds interleave the runtimes and configurations, so a burst of load from a neighbour on
+  // a shared machine lands on one round of several cells instead of on every round of one.
+  const runs = new Map<string, Row[]>();
+  const cell = (rt: Runtime, config: Config) => `${rt.name}|${config}`;
   try {
     writeBenchData(dataPath, data);
-    for (const rt of runtimes) {
+    for (let round = 1; round <= rounds; round++) {
       for (const config of configs) {
-        const n = SLOW.has(config) ? slowSteps : steps;
-        const w = SLOW.has(config) ? Math.min(warmup, 3) : warmup;
-        const t0 = performance.now();
-        const r = spawnChild(rt, config, dataPath, { steps: n, warmup: w });
-        const took = ((performance.now() - t0) / 1000).toFixed(1);
-        console.error(
-          `  ${rt.name} ${config}: ${
-            r.error ?? `${fmtInt(r.samplesPerSecond)} samples/s`
-          } (${took} s)`,
-        );
-        results.push(r);
+        for (const rt of runtimes) {
+          const n = SLOW.has(config) ? slowSteps : steps;
+          const w = SLOW.has(config) ? Math.min(warmup, 3) : warmup;
+          const t0 = performance.now();
+          const r = spawnChild(rt, config, dataPath, { steps: n, warmup: w });
+          const took = ((performance.now() - t0) / 1000).toFixed(1);
+          console.error(
+            `  round ${round}/${rounds} ${rt.name} ${config}: ${
+              r.error ?? `${fmtInt(r.samplesPerSecond)} samples/s`
+            } (${took} s)`,
+          );
+          runs.set(cell(rt, config), [...(runs.get(cell(rt, config)) ?? []), r]);
+        }
       }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  const results = runtimes.flatMap((rt) => configs.map((c) => medianRun(runs.get(cell(rt, c))!)));
   console.log();
   printTable(results);
 }

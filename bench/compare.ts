@@ -29,12 +29,17 @@
  * run of thousands of steps pays once), `--slow-steps N` timed steps for the slow tfjs-cpu
  * configuration (default 30; samples/s is what is compared), `--examples N` examples kept in
  * memory (default 8192, cycled), `--synthetic` to skip MNIST, `--only a,b` to run some
- * configurations, `--runtimes a,b` (default `deno,bun,bun-tuned`), `--rounds N` (default 3).
+ * configurations, `--runtimes a,b` (default `deno,bun,bun-tuned`), `--rounds N` (default 3),
+ * `--cpus LIST` to pin every run to those CPUs with `taskset` (Linux).
  *
  * Each cell runs `--rounds` times, the rounds interleaved (round 1 of every cell, then round
  * 2, ...); the table shows the round with the median samples/s and the range over the rounds.
  * On a shared machine one run can lose a third of its speed to a neighbour; the median of
- * interleaved rounds is what stays put from one invocation to the next.
+ * interleaved rounds is what stays put from one invocation to the next. On the 2-vCPU machine
+ * this was written on, one vCPU ran the same wasm gemm at 30 GFLOP/s and the other at 46 (the
+ * host's load, not the code): a process lands on either, so unpinned runs are bimodal.
+ * `--cpus 1` compares every configuration and runtime on the same CPU (helper threads, such
+ * as V8's concurrent collector, then share it too).
  *
  * @module
  */
@@ -185,17 +190,25 @@ function medianRun(rows: readonly Row[]): Row {
   };
 }
 
-function spawnChild(rt: Runtime, config: Config, dataPath: string, options: RunOptions): Row {
+function spawnChild(
+  rt: Runtime,
+  config: Config,
+  dataPath: string,
+  options: RunOptions,
+  cpus: string | undefined,
+): Row {
   const exe = executable(rt.exe);
   if (exe === undefined) {
     return { config, runtime: rt.name, error: `${rt.exe} is not on PATH` } as Row;
   }
   const self = [SCRIPT, "--child", config, "--data", dataPath];
   const more = ["--steps", String(options.steps), "--warmup", String(options.warmup)];
-  const argv = rt.exe === "deno" ? ["run", "-A", ...self, ...more] : [...self, ...more];
+  const run = rt.exe === "deno" ? [exe, "run", "-A", ...self, ...more] : [exe, ...self, ...more];
+  // `taskset -c LIST cmd...` pins the child (and every thread it starts) to those CPUs.
+  const [command, ...argv] = cpus === undefined ? run : ["taskset", "-c", cpus, ...run];
   const env: Record<string, string | undefined> = { ...process.env, ...rt.env };
   if (config.startsWith("gradstream-")) env.GRADSTREAM_BACKEND = config.slice("gradstream-".length);
-  const out = spawnSync(exe, argv, {
+  const out = spawnSync(command, argv, {
     cwd: ROOT,
     env,
     encoding: "utf8",
@@ -293,6 +306,15 @@ async function driver(args: Map<string, string>): Promise<void> {
   const slowSteps = intArg(args, "slow-steps", 30, 1);
   const warmup = intArg(args, "warmup", 100, 1);
   const rounds = intArg(args, "rounds", 3, 1);
+  const pin = args.get("cpus");
+  if (pin !== undefined) {
+    if (!/^\d+([-,]\d+)*$/.test(pin)) {
+      throw new RangeError(`compare: --cpus takes a CPU list such as 1 or 0-1, got ${pin}`);
+    }
+    if (spawnSync("taskset", ["-c", pin, "true"]).status !== 0) {
+      throw new Error(`compare: --cpus needs taskset (util-linux) and CPUs ${pin} to exist`);
+    }
+  }
   const examples = intArg(args, "examples", 8192, BATCH_SIZE);
   const only = args.get("only")?.split(",").filter((s) => s !== "");
   for (const c of only ?? []) {
@@ -333,7 +355,9 @@ async function driver(args: Map<string, string>): Promise<void> {
   console.log(
     `timing: ${steps} steps after ${warmup} warm-up steps` +
       (configs.some((c) => SLOW.has(c)) ? ` (${[...SLOW].join(", ")}: ${slowSteps} steps)` : "") +
-      `, ${rounds} interleaved rounds (median shown); each configuration in its own ` +
+      `, ${rounds} interleaved rounds (median shown)` +
+      (pin === undefined ? "" : `; every run pinned to CPU ${pin}`) +
+      `; each configuration in its own ` +
       `subprocess; peak RSS includes the ${(data.x.byteLength / 2 ** 20).toFixed(1)} MiB dataset`,
   );
   console.log();
@@ -352,7 +376,7 @@ async function driver(args: Map<string, string>): Promise<void> {
           const n = SLOW.has(config) ? slowSteps : steps;
           const w = SLOW.has(config) ? Math.min(warmup, 3) : warmup;
           const t0 = performance.now();
-          const r = spawnChild(rt, config, dataPath, { steps: n, warmup: w });
+          const r = spawnChild(rt, config, dataPath, { steps: n, warmup: w }, pin);
           const took = ((performance.now() - t0) / 1000).toFixed(1);
           console.error(
             `  round ${round}/${rounds} ${rt.name} ${config}: ${

@@ -76,6 +76,35 @@ test("batchNorm() init reports the shape apply returns, minus the batch axis", (
   );
 });
 
+test("batchNorm({ dtype }) creates parameters and statistics of that dtype and trains on it", () => {
+  for (const dtype of ["float32", "float64"] as const) {
+    const layer = batchNorm({ dtype });
+    const { params, state } = layer.init(key(0), [3]);
+    for (const t of [params.gamma, params.beta, state.mean, state.var]) {
+      assert.equal(t.dtype, dtype);
+    }
+    const x = tensor([[1, 2, 3], [3, 6, 9]], [2, 3], dtype);
+    const { y, state: next, vjp } = layer.apply(params, state, x, trainContext());
+    assert.equal(y.dtype, dtype);
+    assert.equal(next.mean.dtype, dtype);
+    assert.equal(vjp(y).params.gamma.dtype, dtype);
+    // A float32 layer refuses float64 inputs, naming the parameter.
+    if (dtype === "float32") {
+      assert.throws(
+        () => layer.apply(params, state, tensor([[1, 2, 3]], [1, 3], "float64"), EVAL),
+        {
+          name: "TypeError",
+          message: /batchNorm: gamma is float32 but the input is float64/,
+        },
+      );
+    }
+  }
+  assert.throws(() => batchNorm({ dtype: "int8" as "float32" }), {
+    name: "RangeError",
+    message: /batchNorm: dtype must be "float32" or "float64", got int8/,
+  });
+});
+
 test("batchNorm() training VJP matches central differences for gamma, beta and x", () => {
   // Central differences of the normalisation have a relative truncation error of about
   // h²/(σ² + eps); keeping each feature's batch variance >= 0.05 holds it near 1e-9. Their

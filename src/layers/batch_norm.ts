@@ -7,6 +7,7 @@
 import {
   allocate,
   assertSameShape,
+  DEFAULT_DTYPE,
   type DType,
   formatShape,
   fromTypedArray,
@@ -26,6 +27,11 @@ export interface BatchNormOptions {
   momentum?: number;
   /** Added to the variance before the square root, `> 0`; default `1e-5`. */
   eps?: number;
+  /**
+   * Element type of the parameters and running statistics `init` creates; default float32.
+   * Inputs must have the same dtype (float64 is what gradient checks use).
+   */
+  dtype?: DType;
 }
 
 /** Learned scale and shift, one per feature. */
@@ -83,12 +89,15 @@ function checkFeatures(op: string, t: Tensor, what: string, features: number, dt
 export function batchNorm(
   options: BatchNormOptions = {},
 ): Layer<BatchNormParams, BatchNormState> {
-  const { momentum = 0.9, eps = 1e-5 } = options;
+  const { momentum = 0.9, eps = 1e-5, dtype = DEFAULT_DTYPE } = options;
   if (!(momentum >= 0 && momentum <= 1)) {
     throw new RangeError(`batchNorm: momentum must be in [0, 1], got ${momentum}`);
   }
   if (!(eps > 0 && Number.isFinite(eps))) {
     throw new RangeError(`batchNorm: eps must be a positive finite number, got ${eps}`);
+  }
+  if (dtype !== "float32" && dtype !== "float64") {
+    throw new RangeError(`batchNorm: dtype must be "float32" or "float64", got ${String(dtype)}`);
   }
   return {
     init: (_key, inShape) => {
@@ -102,8 +111,8 @@ export function batchNorm(
       const f = inShape[inShape.length - 1];
       return {
         outShape: [...inShape],
-        params: { gamma: ones([f]), beta: zeros([f]) },
-        state: { mean: zeros([f]), var: ones([f]) },
+        params: { gamma: ones([f], dtype), beta: zeros([f], dtype) },
+        state: { mean: zeros([f], dtype), var: ones([f], dtype) },
       };
     },
     apply: (params, state, x, ctx) => {

@@ -13,8 +13,22 @@ import type { FloatArray } from "../tensor.ts";
 export type BackendName = "blas" | "wasm" | "ts";
 
 /**
+ * The scalars of one Adam step (see {@linkcode Kernels.adam}): decay rates `b1`, `b2`, the
+ * bias corrections `c1 = 1/(1 - b1^t)`, `c2 = 1/(1 - b2^t)`, `eps`, and `post`, the factor
+ * applied last (the learning rate and sign when fused with it, else 1).
+ */
+export interface AdamScalars {
+  readonly b1: number;
+  readonly b2: number;
+  readonly c1: number;
+  readonly c2: number;
+  readonly eps: number;
+  readonly post: number;
+}
+
+/**
  * A kernel backend. Arrays are row-major; `a`, `b` and `out` share one element type.
- * Kernels write only into `out`, which the caller has freshly allocated.
+ * Kernels write only into their output arrays, which the caller has freshly allocated.
  */
 export interface Kernels {
   /** Which backend this is. */
@@ -35,5 +49,23 @@ export interface Kernels {
     a: FloatArray,
     b: FloatArray,
     out: FloatArray,
+  ): void;
+  /**
+   * One Adam step over a leaf, element by element (optional: without it the TypeScript loop
+   * of `adam_ts.ts` runs): `m1 = b1·m0 + (1 - b1)·g`, `v1 = b2·v0 + (1 - b2)·g²` and
+   * `out = [p +] (m1·c1) / (√(v1·c2) + eps) · post`, `p` added when given. Every array has
+   * `g`'s length; `m1`, `v1` and `out` are overwritten. A backend may compute float32 leaves
+   * in float32 arithmetic (the TypeScript loop rounds only when it stores), so results can
+   * differ from it by a few units in the last place; float64 leaves must match it exactly.
+   */
+  adam?(
+    g: FloatArray,
+    m0: FloatArray,
+    v0: FloatArray,
+    p: FloatArray | undefined,
+    m1: FloatArray,
+    v1: FloatArray,
+    out: FloatArray,
+    s: AdamScalars,
   ): void;
 }

@@ -34,12 +34,26 @@ export interface BackendChoice {
 }
 
 const LOADERS: Readonly<Record<BackendName, () => Kernels>> = {
-  blas: () => loadBlasKernels(),
+  blas: () => withWasmAdam(loadBlasKernels()),
   wasm: () => loadWasmKernels(),
   ts: () => tsKernels,
 };
 
 const probes = new Map<BackendName, BackendProbe>();
+
+/**
+ * OpenBLAS has no Adam step, and the JavaScript loop is a third of a training step; the blas
+ * backend borrows the WebAssembly kernel where that module loads (its description says so).
+ */
+function withWasmAdam(blas: Kernels): Kernels {
+  const wasm = probeBackend("wasm");
+  if (!wasm.ok || wasm.kernels.adam === undefined) return blas;
+  return Object.freeze({
+    ...blas,
+    description: `${blas.description}; Adam: wasm SIMD`,
+    adam: wasm.kernels.adam,
+  });
+}
 
 function isBackendName(name: string): name is BackendName {
   return (BACKEND_ORDER as readonly string[]).includes(name);

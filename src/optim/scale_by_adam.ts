@@ -4,7 +4,9 @@
  * @module
  */
 
-import { allocate, type FloatArray, fromTypedArray, type Tensor, zerosLike } from "../tensor.ts";
+import { adamTs } from "../kernels/adam_ts.ts";
+import { kernels } from "../kernels/select.ts";
+import { allocate, fromTypedArray, type Tensor, zerosLike } from "../tensor.ts";
 import { treeMap } from "../tree.ts";
 import {
   checkDecay,
@@ -76,6 +78,10 @@ export function scaleByAdam(options: AdamOptions = {}): Transform<AdamState> {
     // m̂/(√v̂ + ε) with m̂ = m·c1 and v̂ = v·c2.
     const c1 = 1 / (1 - Math.pow(b1, t));
     const c2 = 1 / (1 - Math.pow(b2, t));
+    const scalars = { b1, b2, c1, c2, eps, post };
+    // The backend's kernel where it has one (WebAssembly SIMD: a few times faster than the
+    // JavaScript loop, whose square root and division per element dominate the optimiser).
+    const k = kernels();
     const updates: Tensor[] = new Array(gs.length);
     const mus: Tensor[] = new Array(gs.length);
     const nus: Tensor[] = new Array(gs.length);
@@ -87,8 +93,9 @@ export function scaleByAdam(options: AdamOptions = {}): Transform<AdamState> {
       const m1 = allocate(ms[l].dtype, n);
       const v1 = allocate(vs[l].dtype, n);
       const u = allocate(ps === undefined ? gs[l].dtype : ps[l].dtype, n);
-      if (ps === undefined) adamLeaf(g, m0, v0, m1, v1, u, b1, b2, c1, c2, eps, post);
-      else adamLeafOnto(g, m0, v0, m1, v1, ps[l].data, u, b1, b2, c1, c2, eps, post);
+      const p = ps === undefined ? undefined : ps[l].data;
+      if (k.adam !== undefined) k.adam(g, m0, v0, p, m1, v1, u, scalars);
+      else adamTs(g, m0, v0, p, m1, v1, u, scalars);
       updates[l] = fromTypedArray(u, gs[l].shape);
       mus[l] = fromTypedArray(m1, ms[l].shape);
       nus[l] = fromTypedArray(v1, vs[l].shape);
@@ -96,63 +103,4 @@ export function scaleByAdam(options: AdamOptions = {}): Transform<AdamState> {
     const next: AdamState = { count: countTensor(t), mu: unflatten(mus), nu: unflatten(nus) };
     return [unflatten(updates), next];
   });
-}
-
-// The loops live in small functions of their own: an engine optimises such a function after a
-// few calls and keeps it optimised, where a loop inside the tree-walking code above would be
-// entered through on-stack replacement and fall back to the interpreter more than once in the
-// first few dozen steps (measured under V8). Two functions rather than a test per element;
-// without `onto` nothing is added (adding 0 would turn −0 into +0).
-
-/** `m1`, `v1` ← the new moments; `u` ← m̂/(√v̂ + ε) · post, for one leaf. */
-function adamLeaf(
-  g: FloatArray,
-  m0: FloatArray,
-  v0: FloatArray,
-  m1: FloatArray,
-  v1: FloatArray,
-  u: FloatArray,
-  b1: number,
-  b2: number,
-  c1: number,
-  c2: number,
-  eps: number,
-  post: number,
-): void {
-  const k1 = 1 - b1, k2 = 1 - b2;
-  for (let i = 0; i < g.length; i++) {
-    const gi = g[i];
-    const m = b1 * m0[i] + k1 * gi;
-    const v = b2 * v0[i] + k2 * gi * gi;
-    m1[i] = m;
-    v1[i] = v;
-    u[i] = (m * c1) / (Math.sqrt(v * c2) + eps) * post;
-  }
-}
-
-/** As {@linkcode adamLeaf}, with `out` ← p + m̂/(√v̂ + ε) · post: the update applied. */
-function adamLeafOnto(
-  g: FloatArray,
-  m0: FloatArray,
-  v0: FloatArray,
-  m1: FloatArray,
-  v1: FloatArray,
-  p: FloatArray,
-  out: FloatArray,
-  b1: number,
-  b2: number,
-  c1: number,
-  c2: number,
-  eps: number,
-  post: number,
-): void {
-  const k1 = 1 - b1, k2 = 1 - b2;
-  for (let i = 0; i < g.length; i++) {
-    const gi = g[i];
-    const m = b1 * m0[i] + k1 * gi;
-    const v = b2 * v0[i] + k2 * gi * gi;
-    m1[i] = m;
-    v1[i] = v;
-    out[i] = p[i] + (m * c1) / (Math.sqrt(v * c2) + eps) * post;
-  }
 }

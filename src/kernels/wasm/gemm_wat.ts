@@ -18,8 +18,13 @@
  * {@linkcode WASM_WORK_BYTES} free bytes for the packed panels; bytes `[0, 1024)` are the
  * module's own scratch tile, so callers place their data from {@linkcode WASM_HEAP_BASE} on.
  *
+ * The same module carries the Adam step (`adam_wat.ts`), so one instance and one memory serve
+ * both kernels.
+ *
  * @module
  */
+
+import { adamWat } from "./adam_wat.ts";
 
 /** Depth of one packed block (the `k` extent kept in L1/L2). */
 const KC = 256;
@@ -312,7 +317,8 @@ function driver(t: ElementType, g: Tile): string {
 }
 
 /**
- * The WAT text of the gemm module: exports `memory`, `gemm_f32` and `gemm_f64`.
+ * The WAT text of the kernels module: exports `memory`, `gemm_f32`, `gemm_f64` and the Adam
+ * functions of `adam_wat.ts`.
  *
  * @example
  * ```ts
@@ -341,6 +347,7 @@ export function gemmWat(options: GemmWatOptions = {}): string {
 (module
   (memory (export "memory") 1)
 ${parts.join("\n")}
+${adamWat()}
 )
 `;
 }

@@ -1,5 +1,6 @@
 /**
- * Assembles the WebAssembly gemm from its source (`src/kernels/wasm/gemm_wat.ts`) and writes
+ * Assembles the WebAssembly kernels (the gemm and the Adam step) from their source
+ * (`src/kernels/wasm/gemm_wat.ts`, which includes `adam_wat.ts`) and writes
  * the bytes, base64-encoded, into `src/kernels/wasm/gemm_wasm.ts`, so that loading the
  * backend reads no file at run time.
  *

@@ -5,29 +5,15 @@ import type { FloatArray } from "../src/tensor.ts";
 import type { AdamScalars, Kernels } from "../src/kernels/kernels.ts";
 import { adamTs } from "../src/kernels/adam_ts.ts";
 import { loadWasmKernels } from "../src/kernels/wasm_kernels.ts";
-import { probeBackend } from "../src/kernels/select.ts";
+import { load, probed, skipReason } from "./_backends.ts";
 
 // Every backend's Adam step against the TypeScript loop (`adamTs`), which defines the results.
 
-function load(make: () => Kernels): Kernels | string {
-  try {
-    return make();
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
-const probed = (name: "blas" | "wasm") => () => {
-  const p = probeBackend(name);
-  if (!p.ok) throw new Error(p.reason);
-  return p.kernels;
-};
 const BACKENDS: [string, Kernels | string][] = [
   ["blas", load(probed("blas"))],
   ["wasm", load(probed("wasm"))],
   ["wasm (plain SIMD)", load(() => loadWasmKernels({ relaxed: false }))],
 ];
-const skipReason = (label: string, k: Kernels | string) =>
-  typeof k === "string" ? `${label} backend not available here: ${k}` : false;
 
 /** Deterministic values in [lo, hi) from a drawn seed. */
 function fill(data: FloatArray, seed: number, lo: number, hi: number): FloatArray {

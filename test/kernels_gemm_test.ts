@@ -6,21 +6,9 @@ import type { Kernels } from "../src/kernels/kernels.ts";
 import { referenceGemm } from "../src/kernels/reference.ts";
 import { tsGemm } from "../src/kernels/ts_gemm.ts";
 import { loadWasmKernels } from "../src/kernels/wasm_kernels.ts";
-import { probeBackend } from "../src/kernels/select.ts";
+import { load, probed, skipReason } from "./_backends.ts";
 
 /** Every backend (and WebAssembly flavour) that might run here, or why it cannot. */
-function load(make: () => Kernels): Kernels | string {
-  try {
-    return make();
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
-const probed = (name: "blas" | "wasm" | "ts") => () => {
-  const p = probeBackend(name);
-  if (!p.ok) throw new Error(p.reason);
-  return p.kernels;
-};
 const BACKENDS: [string, Kernels | string][] = [
   ["blas", load(probed("blas"))],
   ["wasm", load(probed("wasm"))],
@@ -28,9 +16,6 @@ const BACKENDS: [string, Kernels | string][] = [
   ["wasm (relaxed SIMD)", load(() => loadWasmKernels({ relaxed: true }))],
   ["ts", load(probed("ts"))],
 ];
-
-const skipReason = (label: string, k: Kernels | string) =>
-  typeof k === "string" ? `${label} backend not available here: ${k}` : false;
 
 /** Deterministic values from a drawn seed: fast-check draws the seed, not 10⁵ doubles. */
 function fill(data: FloatArray, seed: number, integers: boolean): FloatArray {

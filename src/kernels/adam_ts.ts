@@ -6,7 +6,7 @@
  */
 
 import type { FloatArray } from "../tensor.ts";
-import type { AdamScalars } from "./kernels.ts";
+import type { AdamKernel } from "./kernels.ts";
 
 /**
  * `m1 = b1·m0 + (1 - b1)·g`, `v1 = b2·v0 + (1 - b2)·g²`,
@@ -23,19 +23,10 @@ import type { AdamScalars } from "./kernels.ts";
  * if (Math.abs(out[0] + 1) > 1e-12) throw new Error("unexpected");
  * ```
  */
-export function adamTs(
-  g: FloatArray,
-  m0: FloatArray,
-  v0: FloatArray,
-  p: FloatArray | undefined,
-  m1: FloatArray,
-  v1: FloatArray,
-  out: FloatArray,
-  s: AdamScalars,
-): void {
+export const adamTs: AdamKernel = (g, m0, v0, p, m1, v1, out, s) => {
   if (p === undefined) adamLeaf(g, m0, v0, m1, v1, out, s.b1, s.b2, s.c1, s.c2, s.eps, s.post);
   else adamLeafOnto(g, m0, v0, m1, v1, p, out, s.b1, s.b2, s.c1, s.c2, s.eps, s.post);
-}
+};
 
 // The loops live in small functions of their own: an engine optimises such a function after a
 // few calls and keeps it optimised, where a loop inside tree-walking code would be entered

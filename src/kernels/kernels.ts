@@ -26,6 +26,18 @@ export interface AdamScalars {
   readonly post: number;
 }
 
+/** The signature of {@linkcode Kernels.adam}. */
+export type AdamKernel = (
+  g: FloatArray,
+  m0: FloatArray,
+  v0: FloatArray,
+  p: FloatArray | undefined,
+  m1: FloatArray,
+  v1: FloatArray,
+  out: FloatArray,
+  s: AdamScalars,
+) => void;
+
 /**
  * A kernel backend. Arrays are row-major; `a`, `b` and `out` share one element type.
  * Kernels write only into their output arrays, which the caller has freshly allocated.
@@ -58,14 +70,5 @@ export interface Kernels {
    * in float32 arithmetic (the TypeScript loop rounds only when it stores), so results can
    * differ from it by a few units in the last place; float64 leaves must match it exactly.
    */
-  adam?(
-    g: FloatArray,
-    m0: FloatArray,
-    v0: FloatArray,
-    p: FloatArray | undefined,
-    m1: FloatArray,
-    v1: FloatArray,
-    out: FloatArray,
-    s: AdamScalars,
-  ): void;
+  adam?: AdamKernel;
 }

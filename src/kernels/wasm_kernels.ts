@@ -13,7 +13,7 @@
 
 import type { FloatArray } from "../tensor.ts";
 import { adamTs } from "./adam_ts.ts";
-import type { AdamScalars, Kernels } from "./kernels.ts";
+import type { AdamKernel, Kernels } from "./kernels.ts";
 import { checkGemmArgs } from "./check_gemm.ts";
 import { tsGemm } from "./ts_gemm.ts";
 import {
@@ -181,16 +181,7 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Kernels {
     out.set(heap.subarray(offC >> shift, (offC >> shift) + mn));
   }
 
-  function adam(
-    g: FloatArray,
-    m0: FloatArray,
-    v0: FloatArray,
-    p: FloatArray | undefined,
-    m1: FloatArray,
-    v1: FloatArray,
-    out: FloatArray,
-    s: AdamScalars,
-  ): void {
+  const adam: AdamKernel = (g, m0, v0, p, m1, v1, out, s) => {
     const n = g.length;
     checkAdamArgs(n, g, m0, v0, p, m1, v1, out);
     if (n === 0) return;
@@ -238,7 +229,7 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Kernels {
     m1.set(from(3));
     v1.set(from(4));
     out.set(from(5));
-  }
+  };
 
   const flavour = relaxed ? "relaxed-SIMD FMA, 6×8 f32 tiles" : "SIMD mul+add, 4×8 f32 tiles";
   return Object.freeze({

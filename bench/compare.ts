@@ -24,9 +24,11 @@
  *   (measured here: 18k -> 31k samples/s with the same code). `README.md` recommends it.
  * A runtime that is not installed (on `PATH`) is reported as unavailable.
  *
- * Options: `--steps N` timed steps (default 600), `--warmup N` (default 100, at least 1: the
- * first steps include JIT compilation and the allocator's and collector's growth, which a real
- * run of thousands of steps pays once), `--slow-steps N` timed steps for the slow tfjs-cpu
+ * Options: `--steps N` timed steps (default 600), `--warmup N` untimed steps first (default
+ * 500, about one MNIST epoch; at least 1): the first steps include JIT compilation and the
+ * allocator's and collector's growth, which a real run of thousands of steps pays once and
+ * which take longer to settle under Bun (after 100 warm-up steps Bun's blas row measured 0.85
+ * of Deno's; after 600, 0.98), `--slow-steps N` timed steps for the slow tfjs-cpu
  * configuration (default 30; samples/s is what is compared), `--examples N` examples kept in
  * memory (default 8192, cycled), `--synthetic` to skip MNIST, `--only a,b` to run some
  * configurations, `--runtimes a,b` (default `deno,bun,bun-tuned`), `--rounds N` (default 3),
@@ -131,7 +133,7 @@ async function runChild(config: Config, data: BenchData, options: RunOptions): P
 
 async function child(args: Map<string, string>): Promise<void> {
   const config = args.get("child") as Config;
-  const options = { warmup: intArg(args, "warmup", 100, 1), steps: intArg(args, "steps", 600, 1) };
+  const options = { warmup: intArg(args, "warmup", 500, 1), steps: intArg(args, "steps", 600, 1) };
   try {
     report(await runChild(config, readBenchData(args.get("data")!), options));
   } catch (e) {
@@ -304,7 +306,7 @@ function printTable(results: readonly Row[]): void {
 async function driver(args: Map<string, string>): Promise<void> {
   const steps = intArg(args, "steps", 600, 1);
   const slowSteps = intArg(args, "slow-steps", 30, 1);
-  const warmup = intArg(args, "warmup", 100, 1);
+  const warmup = intArg(args, "warmup", 500, 1);
   const rounds = intArg(args, "rounds", 3, 1);
   const pin = args.get("cpus");
   if (pin !== undefined) {

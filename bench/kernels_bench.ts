@@ -1,12 +1,14 @@
 /**
  * `deno bench -A bench/kernels_bench.ts`: each gemm backend at the square sizes and the MLP's
- * forward and backward shapes, grouped by shape with BLAS as the baseline. For GFLOP/s in
- * one table, run `bench/gemm_gflops.ts`.
+ * forward and backward shapes, grouped by shape with BLAS as the baseline, and the Adam step
+ * of each backend against the TypeScript loop. For GFLOP/s in one table, run
+ * `bench/gemm_gflops.ts`.
  *
  * @module
  */
 
-import type { Kernels } from "../src/kernels/kernels.ts";
+import type { AdamKernel, Kernels } from "../src/kernels/kernels.ts";
+import { adamTs } from "../src/kernels/adam_ts.ts";
 import { probeBackend } from "../src/kernels/select.ts";
 import { loadWasmKernels } from "../src/kernels/wasm_kernels.ts";
 import { referenceKernels } from "../src/kernels/reference.ts";
@@ -53,5 +55,30 @@ for (const f64 of [false, true]) {
         fn: () => kern!.gemm(s.transA, s.transB, s.m, s.n, s.k, a, b, out),
       });
     }
+  }
+}
+
+// The Adam step over the MLP's largest leaf (784×256 weights), with the params added, as the
+// fused optimiser runs it: each backend's kernel against the TypeScript loop.
+{
+  const n = 784 * 256;
+  const group = `adam onto 784×256 f32`;
+  const g = filled(Float32Array, n), m0 = filled(Float32Array, n), p = filled(Float32Array, n);
+  const v0 = filled(Float32Array, n).map(Math.abs);
+  const m1 = new Float32Array(n), v1 = new Float32Array(n), out = new Float32Array(n);
+  const s = { b1: 0.9, b2: 0.999, c1: 10, c2: 1000, eps: 1e-8, post: -1e-3 };
+  const adams: [string, AdamKernel | undefined][] = [
+    ["wasm", available("wasm")?.adam],
+    ["wasm plain", plain?.adam],
+    ["typescript loop", adamTs],
+  ];
+  for (const [label, adam] of adams) {
+    Deno.bench({
+      name: `${label} ${group}`,
+      group,
+      baseline: label === "typescript loop",
+      ignore: adam === undefined,
+      fn: () => adam!(g, m0, v0, p, m1, v1, out, s),
+    });
   }
 }

@@ -18,11 +18,17 @@ export type BackendName = "blas" | "wasm" | "ts";
  * applied last (the learning rate and sign when fused with it, else 1).
  */
 export interface AdamScalars {
+  /** Decay rate of the first moment. */
   readonly b1: number;
+  /** Decay rate of the second moment. */
   readonly b2: number;
+  /** First-moment bias correction, `1/(1 - b1^t)` at step `t`. */
   readonly c1: number;
+  /** Second-moment bias correction, `1/(1 - b2^t)`. */
   readonly c2: number;
+  /** Added to `√v̂` before dividing. */
   readonly eps: number;
+  /** The factor applied last: the negated learning rate when fused with it, else 1. */
   readonly post: number;
 }
 

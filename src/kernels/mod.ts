@@ -4,7 +4,8 @@
  * @module
  */
 
-export type { BackendName, Kernels } from "./kernels.ts";
+export type { AdamKernel, AdamScalars, BackendName, Kernels } from "./kernels.ts";
+export { adamTs } from "./adam_ts.ts";
 export { referenceGemm, referenceKernels } from "./reference.ts";
 export { tsGemm, tsKernels } from "./ts_gemm.ts";
 export { type BlasOptions, defaultBlasPaths, loadBlasKernels } from "./blas.ts";

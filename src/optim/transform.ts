@@ -52,7 +52,9 @@ export interface Transform<S = unknown> {
  * element for element; `regularize` uses it when present.
  */
 export interface Penalty {
+  /** The penalty's value at `params` and its gradient tree. */
   (params: Params): [value: number, grads: Params];
+  /** The value and `grads` plus the penalty's gradient, in one pass (optional; see above). */
   addTo?(params: Params, grads: Params): [value: number, grads: Params];
 }
 

@@ -13,7 +13,7 @@
  */
 
 import type { FloatArray } from "../tensor.ts";
-import type { Kernels } from "./kernels.ts";
+import type { GemmKernel, Kernels } from "./kernels.ts";
 import { defaultBlasThreads } from "./blas_threads.ts";
 import { checkGemmArgs } from "./check_gemm.ts";
 import { readEnv } from "./env.ts";
@@ -282,16 +282,7 @@ export function loadBlasKernels(options: BlasOptions = {}): Kernels {
 
 function makeKernels(binding: Binding, description: string): Kernels {
   const { sgemm, dgemm } = binding;
-  function gemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    a: FloatArray,
-    b: FloatArray,
-    out: FloatArray,
-  ): void {
+  const gemm: GemmKernel = (transA, transB, m, n, k, a, b, out) => {
     checkGemmArgs(m, n, k, a, b, out);
     // Degenerate sizes never reach the library: zero-length buffers and leading dimensions
     // below 1 are where CBLAS implementations disagree (some print an error and return).
@@ -304,6 +295,6 @@ function makeKernels(binding: Binding, description: string): Kernels {
     const lda = transA ? m : k, ldb = transB ? k : n;
     const f = out instanceof Float64Array ? dgemm : sgemm;
     f(ROW_MAJOR, ta, tb, m, n, k, 1, a, lda, b, ldb, 0, out, n);
-  }
+  };
   return Object.freeze({ name: "blas" as const, description, gemm });
 }

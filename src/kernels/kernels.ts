@@ -32,6 +32,21 @@ export interface AdamScalars {
   readonly post: number;
 }
 
+/**
+ * The signature of {@linkcode Kernels.gemm}: `out[m×n] = op(a) · op(b)`, where `op(a)` is
+ * `m×k` (stored `k×m` when `transA`) and `op(b)` is `k×n` (stored `n×k` when `transB`).
+ */
+export type GemmKernel = (
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: FloatArray,
+  b: FloatArray,
+  out: FloatArray,
+) => void;
+
 /** The signature of {@linkcode Kernels.adam}. */
 export type AdamKernel = (
   g: FloatArray,
@@ -58,16 +73,7 @@ export interface Kernels {
    * `k×m` when `transA`) and `op(b)` is `k×n` (stored `n×k` when `transB`). `out` is
    * overwritten.
    */
-  gemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    a: FloatArray,
-    b: FloatArray,
-    out: FloatArray,
-  ): void;
+  gemm: GemmKernel;
   /**
    * One Adam step over a leaf, element by element (optional: without it the TypeScript loop
    * of `adam_ts.ts` runs): `m1 = b1·m0 + (1 - b1)·g`, `v1 = b2·v0 + (1 - b2)·g²` and

@@ -4,7 +4,7 @@
  * @module
  */
 
-export type { AdamKernel, AdamScalars, BackendName, Kernels } from "./kernels.ts";
+export type { AdamKernel, AdamScalars, BackendName, GemmKernel, Kernels } from "./kernels.ts";
 export { adamTs } from "./adam_ts.ts";
 export { referenceGemm, referenceKernels } from "./reference.ts";
 export { tsGemm, tsKernels } from "./ts_gemm.ts";

@@ -5,23 +5,13 @@
  * @module
  */
 
-import type { FloatArray } from "../tensor.ts";
-import type { Kernels } from "./kernels.ts";
+import type { GemmKernel, Kernels } from "./kernels.ts";
 
 /**
  * `out = op(a) · op(b)` in plain TypeScript. The loops run i-p-j so the innermost loop walks
  * `b` and `out` contiguously; transposed operands are read with strides.
  */
-export function referenceGemm(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  a: FloatArray,
-  b: FloatArray,
-  out: FloatArray,
-): void {
+export const referenceGemm: GemmKernel = (transA, transB, m, n, k, a, b, out) => {
   out.fill(0, 0, m * n);
   for (let i = 0; i < m; i++) {
     const row = i * n;
@@ -36,7 +26,7 @@ export function referenceGemm(
       }
     }
   }
-}
+};
 
 /** The plain TypeScript backend. */
 export const referenceKernels: Kernels = Object.freeze({

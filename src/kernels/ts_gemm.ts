@@ -12,7 +12,7 @@
  */
 
 import type { FloatArray } from "../tensor.ts";
-import type { Kernels } from "./kernels.ts";
+import type { GemmKernel, Kernels } from "./kernels.ts";
 import { checkGemmArgs } from "./check_gemm.ts";
 
 /** Rows and columns of the register tile. */
@@ -169,16 +169,7 @@ function addRow(
  * if (out[0] !== 17 || out[1] !== 39) throw new Error("unexpected");
  * ```
  */
-export function tsGemm(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  a: FloatArray,
-  b: FloatArray,
-  out: FloatArray,
-): void {
+export const tsGemm: GemmKernel = (transA, transB, m, n, k, a, b, out) => {
   out.fill(0, 0, m * n);
   if (m === 0 || n === 0 || k === 0) return;
   // op(A)(i,p) = a[i*rsA + p*csA]; op(B)(p,j) = b[p*rsB + j*csB].
@@ -206,7 +197,12 @@ export function tsGemm(
       }
     }
   }
-}
+};
+
+const checkedTsGemm: GemmKernel = (transA, transB, m, n, k, a, b, out) => {
+  checkGemmArgs(m, n, k, a, b, out);
+  tsGemm(transA, transB, m, n, k, a, b, out);
+};
 
 /**
  * The `ts` backend: {@linkcode tsGemm} behind argument checks.
@@ -222,17 +218,5 @@ export function tsGemm(
 export const tsKernels: Kernels = Object.freeze({
   name: "ts" as const,
   description: "ts (plain TypeScript, 3×4 register tiles, 1 thread)",
-  gemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    a: FloatArray,
-    b: FloatArray,
-    out: FloatArray,
-  ): void {
-    checkGemmArgs(m, n, k, a, b, out);
-    tsGemm(transA, transB, m, n, k, a, b, out);
-  },
+  gemm: checkedTsGemm,
 });

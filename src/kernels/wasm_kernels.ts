@@ -13,7 +13,7 @@
 
 import type { FloatArray } from "../tensor.ts";
 import { adamTs } from "./adam_ts.ts";
-import type { AdamKernel, Kernels } from "./kernels.ts";
+import type { AdamKernel, GemmKernel, Kernels } from "./kernels.ts";
 import { checkGemmArgs } from "./check_gemm.ts";
 import { tsGemm } from "./ts_gemm.ts";
 import {
@@ -145,16 +145,7 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Kernels {
     return true;
   }
 
-  function gemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    a: FloatArray,
-    b: FloatArray,
-    out: FloatArray,
-  ): void {
+  const gemm: GemmKernel = (transA, transB, m, n, k, a, b, out) => {
     checkGemmArgs(m, n, k, a, b, out);
     const mn = m * n;
     if (mn === 0) return;
@@ -179,7 +170,7 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Kernels {
     heap.set(b.length === lb ? b : b.subarray(0, lb), offB >> shift);
     (f64 ? gemmF64 : gemmF32)(+transA, +transB, m, n, k, offA, offB, offC, work);
     out.set(heap.subarray(offC >> shift, (offC >> shift) + mn));
-  }
+  };
 
   const adam: AdamKernel = (g, m0, v0, p, m1, v1, out, s) => {
     const n = g.length;

@@ -38,8 +38,9 @@
  * 2, ...); the table shows the round with the median samples/s and the range over the rounds.
  * On a shared machine one run can lose a third of its speed to a neighbour; the median of
  * interleaved rounds is what stays put from one invocation to the next. On the 2-vCPU machine
- * this was written on, one vCPU ran the same wasm gemm at 30 GFLOP/s and the other at 46 (the
- * host's load, not the code): a process lands on either, so unpinned runs are bimodal.
+ * this was written on, `taskset -c 0|1 deno run -A bench/gemm_gflops.ts` timed the same wasm
+ * gemm at 46 GFLOP/s on one vCPU and 30 on the other, and which one was slow changed with the
+ * host's load: a process lands on either, so unpinned runs are bimodal.
  * `--cpus 1` compares every configuration and runtime on the same CPU (helper threads, such
  * as V8's concurrent collector, then share it too).
  *

@@ -157,8 +157,10 @@ export const APPLY: unique symbol = Symbol("gradstream.optim.apply");
 /**
  * A link's update with its output multiplied by `factor`. Given `onto` (a tree of the grads'
  * structure: the params), it returns `onto + factor·u` instead, leaf by leaf in `onto`'s
- * dtypes: the update already applied. Computed in double and rounded once, that equals adding
- * the update, except that a float32 update is not rounded to float32 before it is added.
+ * dtypes: the update already applied. The TypeScript loops compute it in double and round
+ * once, which equals adding the update, except that a float32 update is not rounded to float32
+ * before it is added; a backend's Adam kernel computes float32 leaves in float32, where the
+ * two paths agree bitwise (see `Kernels.adam`).
  */
 export type ScaledUpdate<S> = (
   grads: Tree,

@@ -94,9 +94,10 @@ export function chain<T extends readonly Transform<Tree>[]>(
  * parameter, and writes new moments and a new parameter. Any other transform takes the
  * general path. The inputs are untouched either way, and the result is a new tree.
  *
- * The fused result is computed in double and rounded once to the parameter's dtype: it equals
- * the general path bitwise in float64, and in float32 it differs at most by the rounding of
- * the update to float32 before it is added.
+ * It equals the general path bitwise in float64. In float32 the TypeScript loops compute in
+ * double and round once, so the result differs at most by the rounding of the update to float32
+ * before it is added; a backend's Adam kernel (`Kernels.adam`) computes in float32, and then
+ * the two paths agree bitwise.
  *
  * @example
  * ```ts

@@ -12,9 +12,9 @@ import { checkNonNegative, flattenAll } from "./_leaves.ts";
 import type { Mask, Params, Penalty } from "./transform.ts";
 
 /**
- * One leaf of a penalty: adds the penalty gradient at `w` to `out` (zeros, or a copy of the
- * loss gradient) and returns the penalty's value there. The gradient is rounded to the leaf's
- * dtype before it is added (`round`), so the fused `addTo` path matches penalty-then-add
+ * One leaf of a penalty: writes into `out` the penalty's gradient at `w` (plain call, `g`
+ * undefined) or `g` plus it (`addTo`), and returns the penalty's value there. In the sum the
+ * gradient is first rounded to the leaf's dtype (`round`), so `addTo` matches penalty-then-add
  * exactly.
  */
 type LeafPenalty = (

@@ -93,7 +93,7 @@ const fixture = fileURLToPath(new URL("./kernels_select_fixture.ts", import.meta
 const isDeno = typeof Deno !== "undefined";
 
 function runFixture(env: Record<string, string>, denoFlags = ["--allow-env", "--allow-ffi"]) {
-  const args = isDeno ? ["run", "--no-lock", ...denoFlags, fixture] : [fixture];
+  const args = isDeno ? ["run", "--frozen", "--cached-only", ...denoFlags, fixture] : [fixture];
   const r = spawnSync(process.execPath, args, {
     env: { ...process.env, ...env, NO_COLOR: "1" },
     encoding: "utf8",

@@ -47,7 +47,7 @@ function onPath(name: string): string | undefined {
 }
 
 function runFixture(runtime: "deno" | "bun", exe: string): Run {
-  const args = runtime === "deno" ? ["run", "-A", "--no-lock", FIXTURE] : [FIXTURE];
+  const args = runtime === "deno" ? ["run", "-A", "--frozen", "--cached-only", FIXTURE] : [FIXTURE];
   const r = spawnSync(exe, args, {
     encoding: "utf8",
     env: { ...process.env, NO_COLOR: "1" },

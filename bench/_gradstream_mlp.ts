@@ -9,7 +9,7 @@
 
 import { lastValueFrom, type MonoTypeOperatorFunction, take, tap } from "rxjs";
 import { backendInfo, useBackend } from "../src/kernels/select.ts";
-import type { BackendName } from "../src/kernels/kernels.ts";
+import type { BackendName, Kernels } from "../src/kernels/kernels.ts";
 import { dense } from "../src/layers/dense.ts";
 import { reluLayer } from "../src/layers/activations.ts";
 import { serial } from "../src/layers/serial.ts";
@@ -43,7 +43,7 @@ type StageTimes = { -readonly [K in keyof NonNullable<RunResult["stages"]>]: num
 
 /** Trains the MLP on `data` with gradstream's `backend`; samples per second after warm-up. */
 export async function runGradstream(
-  backend: BackendName,
+  backend: BackendName | Kernels,
   data: BenchData,
   options: RunOptions,
 ): Promise<RunResult> {
@@ -103,7 +103,7 @@ export async function runGradstream(
   );
   const summary = clock.summary();
   return {
-    config: `gradstream-${backend}`,
+    config: `gradstream-${typeof backend === "string" ? backend : backend.name}`,
     detail: backendInfo(),
     ...summary,
     peakRssBytes: peak.bytes(),

@@ -72,6 +72,7 @@ import {
 const CONFIGS = [
   "gradstream-blas",
   "gradstream-wasm",
+  "gradstream-wasm-relaxed",
   "gradstream-ts",
   "tfjs-cpu",
   "tfjs-wasm",
@@ -128,6 +129,11 @@ async function runChild(config: Config, data: BenchData, options: RunOptions): P
     return await runTfjs(config === "tfjs-cpu" ? "cpu" : "wasm", data, options);
   }
   const { runGradstream } = await import("./_gradstream_mlp.ts");
+  if (config === "gradstream-wasm-relaxed") {
+    // The opt-in FMA build: faster under V8, last bits differ between engines.
+    const { loadWasmKernels } = await import("../src/kernels/wasm_kernels.ts");
+    return { ...await runGradstream(loadWasmKernels({ relaxed: true }), data, options), config };
+  }
   const backend = config.slice("gradstream-".length) as "blas" | "wasm" | "ts";
   return await runGradstream(backend, data, options);
 }
@@ -210,7 +216,9 @@ function spawnChild(
   // `taskset -c LIST cmd...` pins the child (and every thread it starts) to those CPUs.
   const [command, ...argv] = cpus === undefined ? run : ["taskset", "-c", cpus, ...run];
   const env: Record<string, string | undefined> = { ...process.env, ...rt.env };
-  if (config.startsWith("gradstream-")) env.GRADSTREAM_BACKEND = config.slice("gradstream-".length);
+  if (config.startsWith("gradstream-")) {
+    env.GRADSTREAM_BACKEND = config.slice("gradstream-".length).replace("-relaxed", "");
+  }
   const out = spawnSync(command, argv, {
     cwd: ROOT,
     env,

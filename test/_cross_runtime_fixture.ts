@@ -1,11 +1,13 @@
 // Run by test/train_cross_runtime_test.ts in a child process, once under Deno and once under
-// Bun: trains two small models with fixed seeds and prints the trained parameters as JSON, so
-// the parent can compare runtimes value by value. Not a test file itself.
+// Bun: trains small models with fixed seeds on the backend named by the first argument (ts,
+// wasm or blas; default ts) and prints the trained parameters as JSON, so the parent can
+// compare runtimes value by value. Not a test file itself.
 //
-// The `ts` backend is pinned: its gemm is plain JavaScript arithmetic on doubles, whose every
-// rounding ECMAScript fixes, so V8 and JavaScriptCore must agree to the bit. (BLAS is not
-// always installed; the wasm backend's relaxed-SIMD multiply-add may or may not fuse,
-// depending on the engine, which changes last bits before any transcendental is involved.)
+// Every backend's arithmetic is fixed to the bit: the ts gemm is JavaScript arithmetic on
+// doubles, whose every rounding ECMAScript fixes; the default wasm module multiplies and adds
+// in separate IEEE operations (its relaxed-SIMD FMA build, which V8 fuses and JavaScriptCore
+// does not, is opt-in and not tested here); blas is the same OpenBLAS library under both
+// runtimes. A backend that cannot load here prints `{ "unavailable": reason }`.
 //
 // - `exact`: ReLU, dropout, mean squared error and momentum SGD. Nothing here calls a
 //   transcendental function (dropout masks and Glorot-uniform weights come from integer
@@ -16,6 +18,7 @@
 import { lastValueFrom } from "rxjs";
 import {
   adam,
+  type BackendName,
   batches,
   type Dataset,
   dense,
@@ -42,8 +45,15 @@ import {
   uniform,
   useBackend,
 } from "../mod.ts";
+import process from "node:process";
 
-useBackend("ts");
+const backend = (process.argv[2] ?? "ts") as BackendName;
+try {
+  useBackend(backend);
+} catch (error) {
+  console.log(JSON.stringify({ unavailable: (error as Error).message }));
+  process.exit(0);
+}
 
 /** 48 points in [-1, 1)², with a regression target and a three-class label, from a key. */
 function data(seed: number): { regression: Dataset; classes: Dataset } {

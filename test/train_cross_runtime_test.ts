@@ -1,10 +1,12 @@
-// Same seed, same parameters: within one runtime to the bit, and between Deno and Bun to the
-// bit except where the engines' own Math.exp/Math.tanh/Math.log/Math.pow are involved.
+// Same seed, same parameters, on every backend: within one runtime to the bit, and between
+// Deno and Bun to the bit except where the engines' own Math.exp/Math.tanh/Math.log/Math.pow
+// are involved.
 //
-// The training runs in child processes (test/_cross_runtime_fixture.ts, ts backend pinned):
-// this runtime twice and the other runtime once. Bun is found on PATH when the tests run
-// under Deno and Deno when they run under Bun (.ci/run puts both there); when it is missing,
-// the cross-runtime tests are skipped, saying so.
+// The training runs in child processes (test/_cross_runtime_fixture.ts, one backend pinned per
+// child): this runtime twice and the other runtime once, for each of ts, wasm (the default
+// plain-SIMD module) and blas (skipped where OpenBLAS is not installed). Bun is found on PATH
+// when the tests run under Deno and Deno when they run under Bun (.ci/run puts both there);
+// when it is missing, the cross-runtime tests are skipped, saying so.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -46,15 +48,22 @@ function onPath(name: string): string | undefined {
   return undefined;
 }
 
-function runFixture(runtime: "deno" | "bun", exe: string): Run {
-  const args = runtime === "deno" ? ["run", "-A", "--frozen", "--cached-only", FIXTURE] : [FIXTURE];
+/** What a child prints: the trained models, or why its backend cannot load here. */
+type Outcome = { readonly unavailable: string } | { readonly run: Run };
+
+function runFixture(runtime: "deno" | "bun", exe: string, backend: string): Outcome {
+  const args = runtime === "deno"
+    ? ["run", "-A", "--frozen", "--cached-only", FIXTURE, backend]
+    : [FIXTURE, backend];
   const r = spawnSync(exe, args, {
     encoding: "utf8",
     env: { ...process.env, NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   assert.equal(r.status, 0, `${runtime} ${args.join(" ")} failed:\n${r.stderr}`);
-  const hex: Record<string, Record<string, string>> = JSON.parse(r.stdout);
+  const parsed = JSON.parse(r.stdout);
+  if (typeof parsed.unavailable === "string") return { unavailable: parsed.unavailable };
+  const hex: Record<string, Record<string, string>> = parsed;
   const run: Run = {};
   for (const [model, leaves] of Object.entries(hex)) {
     run[model] = {};
@@ -63,7 +72,7 @@ function runFixture(runtime: "deno" | "bun", exe: string): Run {
       run[model][path] = new Float32Array(bytes.buffer);
     }
   }
-  return run;
+  return { run };
 }
 
 // Each child runs once, on first use, and its result is shared by the tests that need it.
@@ -72,10 +81,6 @@ const lazy = <T>(f: () => T): () => T => {
   return () => (v ??= { value: f() }).value;
 };
 const otherExe = onPath(other);
-const skipOther = otherExe === undefined ? `${other} is not on PATH` : false;
-const hereA = lazy(() => runFixture(here, process.execPath));
-const hereB = lazy(() => runFixture(here, process.execPath));
-const there = lazy(() => runFixture(other, otherExe!));
 
 /** Per-leaf bit patterns, for deepEqual (which would call -0 and 0, or two NaNs, equal). */
 const bits = (leaves: Record<string, Float32Array>) =>
@@ -96,30 +101,59 @@ function maxScaledDifference(a: Record<string, Float32Array>, b: Record<string, 
   return worst;
 }
 
-test(`two runs in ${here} give bitwise-identical parameters for every model`, () => {
-  const [a, b] = [hereA(), hereB()];
-  assert.deepEqual(Object.keys(a), ["exact", "transcendental", "seed1"]);
-  for (const model of Object.keys(a)) assert.deepEqual(bits(a[model]), bits(b[model]), model);
-});
+/** The trained models, or a failed assertion if the backend was reported unavailable. */
+const runOf = (o: Outcome): Run => {
+  if ("unavailable" in o) assert.fail(`backend unavailable: ${o.unavailable}`);
+  return o.run;
+};
 
-test(
-  `${here} and ${other} give bitwise-identical parameters without transcendental functions`,
-  { skip: skipOther },
-  () => {
-    assert.deepEqual(bits(there().exact), bits(hereA().exact));
-  },
-);
+for (const backend of ["ts", "wasm", "blas"]) {
+  const hereA = lazy(() => runFixture(here, process.execPath, backend));
+  const hereB = lazy(() => runFixture(here, process.execPath, backend));
+  const there = lazy(() => runFixture(other, otherExe!, backend));
+  // Whether the backend loads is known only by running the child; blas may be missing here.
+  const probe = hereA();
+  const missing = "unavailable" in probe ? `${backend}: ${probe.unavailable}` : false;
+  if (backend !== "blas" && missing !== false) throw new Error(`no ${backend} backend: ${missing}`);
+  const skipOther = missing || (otherExe === undefined ? `${other} is not on PATH` : false);
 
-test(
-  `${here} and ${other} agree within ${TOLERANCE.toExponential()} with tanh, sigmoid, softmax and Adam`,
-  { skip: skipOther },
-  () => {
-    const d = maxScaledDifference(hereA().transcendental, there().transcendental);
-    assert.ok(d <= TOLERANCE, `parameters differ by up to ${d} (relative)`);
-  },
-);
+  test(`${backend}: two runs in ${here} give bitwise-identical parameters`, {
+    skip: missing,
+  }, () => {
+    const [a, b] = [runOf(hereA()), runOf(hereB())];
+    assert.deepEqual(Object.keys(a), ["exact", "transcendental", "seed1"]);
+    for (const model of Object.keys(a)) assert.deepEqual(bits(a[model]), bits(b[model]), model);
+  });
 
-test("the tolerance is far below the difference between two seeds", () => {
-  const d = maxScaledDifference(hereA().transcendental, hereA().seed1);
-  assert.ok(d > 1e4 * TOLERANCE, `seeds 0 and 1 differ by only ${d}`);
+  test(
+    `${backend}: ${here} and ${other} give bitwise-identical parameters without transcendental functions`,
+    { skip: skipOther },
+    () => {
+      assert.deepEqual(bits(runOf(there()).exact), bits(runOf(hereA()).exact));
+    },
+  );
+
+  test(
+    `${backend}: ${here} and ${other} agree within ${TOLERANCE.toExponential()} with tanh, sigmoid, softmax and Adam`,
+    { skip: skipOther },
+    () => {
+      const d = maxScaledDifference(runOf(hereA()).transcendental, runOf(there()).transcendental);
+      assert.ok(d <= TOLERANCE, `parameters differ by up to ${d} (relative)`);
+    },
+  );
+
+  test(`${backend}: the tolerance is far below the difference between two seeds`, {
+    skip: missing,
+  }, () => {
+    const d = maxScaledDifference(runOf(hereA()).transcendental, runOf(hereA()).seed1);
+    assert.ok(d > 1e4 * TOLERANCE, `seeds 0 and 1 differ by only ${d}`);
+  });
+}
+
+test("the backends differ in their last bits, so each comparison above is of its own", () => {
+  // If the fixture ignored its argument, every backend would give the same bits and the
+  // per-backend tests would compare one backend three times.
+  const ts = runOf(runFixture(here, process.execPath, "ts")).exact;
+  const wasm = runOf(runFixture(here, process.execPath, "wasm")).exact;
+  assert.notDeepEqual(bits(ts), bits(wasm));
 });

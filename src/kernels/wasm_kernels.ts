@@ -58,8 +58,11 @@ function checkAdamArgs(n: number, ...arrays: (FloatArray | undefined)[]): void {
 /** Options of {@linkcode loadWasmKernels}. */
 export interface WasmKernelOptions {
   /**
-   * `true`: require the relaxed-SIMD (FMA) module; `false`: use plain SIMD (mul then add, the
-   * same bits on every engine); omitted: relaxed where the engine validates it, else plain.
+   * `true`: require the relaxed-SIMD module, whose `relaxed_madd` V8 fuses into one FMA and
+   * JavaScriptCore runs as a multiply and an add, so float32 products differ in their last bits
+   * between Deno and Bun (and Adam carries that on into visibly different parameters): faster
+   * under Deno, not reproducible across runtimes. `false` or omitted: plain SIMD (a multiply,
+   * then an add), the same bits on every engine.
    */
   readonly relaxed?: boolean;
 }
@@ -106,12 +109,10 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Kernels {
   if (typeof WebAssembly !== "object" || typeof WebAssembly.Module !== "function") {
     throw new Error("this runtime has no WebAssembly");
   }
-  let relaxed = options.relaxed ?? true;
-  let bytes = decodeBase64(relaxed ? GEMM_WASM_RELAXED : GEMM_WASM_PLAIN);
+  const relaxed = options.relaxed ?? false;
+  const bytes = decodeBase64(relaxed ? GEMM_WASM_RELAXED : GEMM_WASM_PLAIN);
   if (relaxed && !WebAssembly.validate(bytes)) {
-    if (options.relaxed === true) throw new Error("this engine lacks WebAssembly relaxed SIMD");
-    relaxed = false;
-    bytes = decodeBase64(GEMM_WASM_PLAIN);
+    throw new Error("this engine lacks WebAssembly relaxed SIMD");
   }
   if (!WebAssembly.validate(bytes)) throw new Error("this engine lacks WebAssembly SIMD");
   const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;

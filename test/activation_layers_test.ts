@@ -159,6 +159,6 @@ test("activation layers reject input without a batch axis with a TypeError", () 
   const scalarInput = tensor(new Float32Array([1]), []);
   assert.throws(() => reluLayer().apply(null, null, scalarInput, EVAL), {
     name: "TypeError",
-    message: "reluLayer: expected a batch of shape [batch, ...inShape], got shape []",
+    message: "Cannot reluLayer: expected a batch [batch, ...inShape] of rank >= 1, got shape []",
   });
 });

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { describeTreeOf } from "../_tree_walk.ts";
 import { split } from "../random.ts";
 import type { ApplyContext } from "./layer.ts";
 
@@ -12,13 +13,20 @@ import type { ApplyContext } from "./layer.ts";
  * Runs `fn`, prefixing the message of a `TypeError` or `RangeError` it throws with which
  * layer of a combinator raised it, so a shape error deep in a model says where it happened.
  */
-export function atLayer<T>(op: string, index: number, count: number, fn: () => T): T {
+export function atLayer<T>(
+  op: string,
+  index: number,
+  count: number,
+  fn: () => T,
+  name?: string,
+): T {
   try {
     return fn();
   } catch (e) {
     if (e instanceof TypeError || e instanceof RangeError) {
       const Ctor = e instanceof TypeError ? TypeError : RangeError;
-      throw new Ctor(`${op} layer ${index} (of ${count}): ${e.message}`, { cause: e });
+      const what = typeof name === "string" && name !== "" ? `${name}, ` : "";
+      throw new Ctor(`${op} layer ${index} (${what}of ${count}): ${e.message}`, { cause: e });
     }
     throw e;
   }
@@ -29,7 +37,7 @@ export function checkPerLayer(op: string, what: string, value: unknown, count: n
   if (!Array.isArray(value) || value.length !== count) {
     throw new TypeError(
       `Cannot ${op}: ${what} must be an array with one entry per layer (${count}), got ${
-        Array.isArray(value) ? `an array of ${value.length}` : String(value)
+        Array.isArray(value) ? `an array of ${value.length}` : describeTreeOf(value)
       }`,
     );
   }

@@ -15,28 +15,21 @@ import { checkFinite, normalizeAxis } from "../ops/_checks.ts";
 import { elu, leakyRelu, relu, sigmoid, softplus, swish, tanh } from "../ops/activations.ts";
 import { gelu, geluTanh } from "../ops/gelu.ts";
 import { logSoftmax, softmax } from "../ops/softmax.ts";
-import {
-  checkShape,
-  formatShape,
-  isTensor,
-  type Shape,
-  shapesEqual,
-  type Tensor,
-} from "../tensor.ts";
+import { checkFunction, describeValue } from "../_checks.ts";
+import { checkBatch, checkContext, checkInitArgs, checkNone } from "./_layer_checks.ts";
+import { formatShape, isTensor, type Shape, shapesEqual, type Tensor } from "../tensor.ts";
 import type { Vjp } from "../vjp.ts";
 import type { Layer } from "./layer.ts";
 
 /** A shape-preserving differentiable function of one tensor, e.g. `relu` or `(x) => elu(x, 0.5)`. */
 export type ActivationFn = (x: Tensor) => [Tensor, Vjp<Tensor, Tensor>];
 
-function requireBatch(name: string, x: Tensor): void {
-  if (!isTensor(x) || x.shape.length === 0) {
-    throw new TypeError(
-      `${name}: expected a batch of shape [batch, ...inShape], got ${
-        isTensor(x) ? `shape ${formatShape(x.shape)}` : "a non-tensor"
-      }`,
-    );
-  }
+/** The checks of a parameter-free layer's `apply`: no params, no state, a context, a batch. */
+function checkApply(name: string, params: unknown, state: unknown, x: unknown, ctx: unknown) {
+  checkNone(name, "params", params);
+  checkNone(name, "state", state);
+  checkContext(name, ctx);
+  checkBatch(name, x);
 }
 
 /**
@@ -58,17 +51,25 @@ function requireBatch(name: string, x: Tensor): void {
  * ```
  */
 export function activation(fn: ActivationFn, name = "activation"): Layer<null, null> {
-  if (typeof fn !== "function") {
-    throw new TypeError(`${name}: expected a function (x) => [y, vjp], got ${typeof fn}`);
+  if (typeof name !== "string") {
+    throw new TypeError(`activation: name must be a string, got ${describeValue(name)}`);
   }
+  checkFunction(name, "fn", fn, "a function (x) => [y, vjp]");
   return {
-    init: (_key, inShape) => {
-      checkShape(inShape, name);
+    name,
+    init: (key, inShape) => {
+      checkInitArgs(name, key, inShape);
       return { outShape: [...inShape], params: null, state: null };
     },
-    apply: (_params, state, x) => {
-      requireBatch(name, x);
-      const [y, back] = fn(x);
+    apply: (params, state, x, ctx) => {
+      checkApply(name, params, state, x, ctx);
+      const result = fn(x);
+      const [y, back] = Array.isArray(result) ? result : [undefined, undefined];
+      if (!isTensor(y) || typeof back !== "function") {
+        throw new TypeError(
+          `${name}: the activation must return [y, vjp], got ${describeValue(result)}`,
+        );
+      }
       if (!shapesEqual(y.shape, x.shape)) {
         throw new TypeError(
           `${name}: the activation changed the shape from ${formatShape(x.shape)} to ${
@@ -223,15 +224,22 @@ function alongAxis(
   op: (x: Tensor, axis: number) => [Tensor, Vjp<Tensor, Tensor>],
   axis: number,
 ): Layer<null, null> {
+  if (typeof axis !== "number") {
+    throw new TypeError(`${name}: axis must be an integer, got ${describeValue(axis)}`);
+  }
+  if (!Number.isInteger(axis)) {
+    throw new RangeError(`${name}: axis must be an integer, got ${describeValue(axis)}`);
+  }
   const resolve = (example: Shape) => normalizeAxis(name, axis, example) + 1;
   return {
-    init: (_key, inShape) => {
-      checkShape(inShape, name);
+    name,
+    init: (key, inShape) => {
+      checkInitArgs(name, key, inShape);
       resolve(inShape);
       return { outShape: [...inShape], params: null, state: null };
     },
-    apply: (_params, state, x) => {
-      requireBatch(name, x);
+    apply: (params, state, x, ctx) => {
+      checkApply(name, params, state, x, ctx);
       const [y, back] = op(x, resolve(x.shape.slice(1)));
       return { y, state, vjp: (dy) => ({ params: null, x: back(dy) }) };
     },

@@ -14,6 +14,7 @@
  * @module
  */
 
+import { checkNumber, describeValue } from "./_checks.ts";
 import { allocate, formatShape, fromTypedArray, isTensor, type Tensor } from "./tensor.ts";
 
 /**
@@ -23,8 +24,14 @@ import { allocate, formatShape, fromTypedArray, isTensor, type Tensor } from "./
 export type Loss = (prediction: Tensor, target: Tensor) => [loss: number, grad: Tensor];
 
 function checkTensors(op: string, prediction: Tensor, target: Tensor): void {
-  if (!isTensor(prediction)) throw new TypeError(`Cannot ${op}: the prediction is not a tensor`);
-  if (!isTensor(target)) throw new TypeError(`Cannot ${op}: the target is not a tensor`);
+  if (!isTensor(prediction)) {
+    throw new TypeError(
+      `Cannot ${op}: the prediction must be a tensor, got ${describeValue(prediction)}`,
+    );
+  }
+  if (!isTensor(target)) {
+    throw new TypeError(`Cannot ${op}: the target must be a tensor, got ${describeValue(target)}`);
+  }
 }
 
 /** Checks an elementwise loss's arguments and returns the element count `N`. */
@@ -116,9 +123,7 @@ export const meanAbsoluteError: Loss = (prediction, target): [number, Tensor] =>
  * ```
  */
 export function huber(delta = 1): Loss {
-  if (!(Number.isFinite(delta) && delta > 0)) {
-    throw new RangeError(`huber: delta must be a positive finite number, got ${delta}`);
-  }
+  checkNumber("huber", "delta", delta, { min: 0, minExclusive: true });
   return (prediction, target) => {
     const n = checkSameShape("huber", prediction, target);
     const p = prediction.data, t = target.data;
@@ -286,6 +291,13 @@ export const softmaxCrossEntropyOneHot: Loss = (prediction, target): [number, Te
     let mass = 0;
     for (let j = 0; j < c; j++) {
       const tj = t[offset + j];
+      // A negative or NaN target would make the loss negative or NaN, and no distribution.
+      if (!(tj >= 0)) {
+        throw new RangeError(
+          `${op}: target at row ${i}, class ${j} is ${tj}; targets are one-hot rows or ` +
+            `probabilities (non-negative)`,
+        );
+      }
       mass += tj;
       if (tj !== 0) sum += tj * (lse - z[offset + j]);
     }

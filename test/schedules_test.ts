@@ -149,7 +149,7 @@ test("schedules reject bad options with a RangeError naming the schedule and val
     ],
     [
       () => joinSchedules([constant(1), constant(2)], []),
-      /joinSchedules: 2 schedules need 1 boundaries, got 0/,
+      /joinSchedules: 2 schedules need 1 boundaries, got \[\]/,
     ],
     [
       () => joinSchedules([constant(1), constant(2), constant(3)], [5, 5]),

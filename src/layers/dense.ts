@@ -120,7 +120,9 @@ export function dense(units: number, options: DenseOptions = {}): Layer<DensePar
       checkInitArgs(op, key, inShape);
       if (inShape.length !== 1 || !(Number.isInteger(inShape[0]) && inShape[0] >= 1)) {
         throw new TypeError(
-          `dense init: examples must be vectors [in] with in >= 1, got shape ${formatShape(inShape)} ` +
+          `dense init: examples must be vectors [in] with in >= 1, got shape ${
+            formatShape(inShape)
+          } ` +
             `(flatten higher-rank examples first)`,
         );
       }

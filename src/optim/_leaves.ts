@@ -5,9 +5,18 @@
  * @module
  */
 
-import { allocate, formatShape, fromTypedArray, isTensor, type Tensor } from "../tensor.ts";
-import { assertSameStructure, type Tree, treeFlatten } from "../tree.ts";
-import type { Transform } from "./transform.ts";
+import {
+  allocate,
+  formatShape,
+  fromTypedArray,
+  isTensor,
+  type Tensor,
+  zerosLike,
+} from "../tensor.ts";
+import { assertSameStructure, type Tree } from "../tree.ts";
+import { flattenTree, mapAt } from "../_tree_walk.ts";
+import { checkFunction, checkNumber, describeValue } from "../_checks.ts";
+import type { Schedule, Transform } from "./transform.ts";
 
 /**
  * The leaves of `tree` and a function rebuilding trees of its structure; `others` are checked
@@ -18,13 +27,86 @@ export function flattenAll(
   op: string,
   tree: Tree,
   others: readonly Tree[],
+  sameDType = false,
 ): [Tensor[], Tensor[][], (leaves: readonly Tensor[]) => Tree] {
-  const [leaves, unflatten] = treeFlatten(tree);
+  const [leaves, unflatten] = flattenTree(op, tree);
   const rest = others.map((other) => {
     assertSameStructure(op, tree, other);
-    return treeFlatten(other)[0];
+    const theirs = flattenTree(op, other)[0];
+    if (sameDType) {
+      for (let l = 0; l < leaves.length; l++) {
+        if (leaves[l].dtype !== theirs[l].dtype) {
+          throw new TypeError(
+            `${op}: leaf ${l} (shape ${formatShape(leaves[l].shape)}) is ${
+              leaves[l].dtype
+            } in the gradients but ${theirs[l].dtype} in the state; the state was made for ` +
+              `${theirs[l].dtype} parameters (cast the gradients with astype, or init the ` +
+              `optimiser on parameters of the gradients' dtype)`,
+          );
+        }
+      }
+    }
+    return theirs;
   });
   return [leaves, rest, unflatten];
+}
+
+/**
+ * A transform whose `init`/`update` (and fused apply) name `op` in the `TypeError`s and
+ * `RangeError`s their links throw: `adam update: scaleByAdam (grads vs state.mu, ...): ...`,
+ * so a bad gradient tree names the optimiser the user called. No cost unless a link throws.
+ */
+export function named<S>(op: string, transform: Transform<S>): Transform<S> {
+  const wrap = <A extends unknown[], R>(what: string, fn: (...args: A) => R) => (...args: A): R => {
+    try {
+      return fn(...args);
+    } catch (e) {
+      if (e instanceof TypeError || e instanceof RangeError) {
+        const Ctor = e instanceof TypeError ? TypeError : RangeError;
+        throw new Ctor(`${op} ${what}: ${e.message}`, { cause: e });
+      }
+      throw e;
+    }
+  };
+  const fused = (transform as Fusable<S>)[APPLY];
+  const out: Transform<S> & Fusable<S> = {
+    init: wrap("init", (params: Tree) => transform.init(params)),
+    update: wrap(
+      "update",
+      (grads: Tree, state: S, params: Tree) => transform.update(grads, state, params),
+    ),
+  };
+  if (fused !== undefined) out[APPLY] = wrap("update", fused);
+  return out;
+}
+
+/** A learning rate: a finite number `>= 0` (`RangeError`) or a schedule (`TypeError` otherwise). */
+export function checkLearningRate(op: string, lr: unknown): asserts lr is number | Schedule {
+  if (typeof lr === "function") return;
+  if (typeof lr !== "number") {
+    checkFunction(op, "the learning rate", lr, "a number >= 0 or a schedule (step) => number");
+  }
+  checkNumber(op, "the learning rate", lr, { min: 0 });
+}
+
+/**
+ * `state[key]` after checking that the state is an object holding it (a `TypeError` naming
+ * `op`, the expected key and what was given: a state from another optimiser, or `null`).
+ */
+export function stateField(op: string, state: unknown, key: string): Tree {
+  if (typeof state !== "object" || state === null || !(key in state)) {
+    throw new TypeError(
+      `${op}: the state must be an object with ${key} (as init returned it), got ${
+        describeValue(state)
+      }`,
+    );
+  }
+  return (state as Record<string, Tree>)[key];
+}
+
+/** A tree of zeros shaped like `params` (a link's initial moments), walked under `op`'s name. */
+export function zerosTree(op: string, params: Tree): Tree {
+  return mapAt(op, (leaf) => zerosLike(leaf), params, [], []);
 }
 
 /** A float64 scalar tensor holding a step count. */
@@ -38,7 +120,7 @@ export function readCount(op: string, state: unknown): number {
   if (!isTensor(count) || count.data.length !== 1) {
     throw new TypeError(
       `${op}: state.count must be a one-element tensor, got ${
-        isTensor(count) ? `shape ${formatShape(count.shape)}` : String(count)
+        isTensor(count) ? `shape ${formatShape(count.shape)}` : describeValue(count)
       }`,
     );
   }
@@ -54,10 +136,11 @@ export function checkNonNegative(op: string, name: string, value: number, strict
   if (
     typeof value !== "number" || !Number.isFinite(value) || value < 0 || (strict && value === 0)
   ) {
-    throw new RangeError(
-      `${op}: ${name} must be a finite ${
-        strict ? "positive" : "non-negative"
-      } number, got ${value}`,
+    const Ctor = typeof value === "number" ? RangeError : TypeError;
+    throw new Ctor(
+      `${op}: ${name} must be a finite ${strict ? "positive" : "non-negative"} number, got ${
+        describeValue(value)
+      }`,
     );
   }
 }
@@ -65,7 +148,8 @@ export function checkNonNegative(op: string, name: string, value: number, strict
 /** RangeError naming `op` unless `0 <= value < 1` (a decay rate). */
 export function checkDecay(op: string, name: string, value: number): void {
   if (typeof value !== "number" || !(value >= 0 && value < 1)) {
-    throw new RangeError(`${op}: ${name} must be in [0, 1), got ${value}`);
+    const Ctor = typeof value === "number" ? RangeError : TypeError;
+    throw new Ctor(`${op}: ${name} must be a number in [0, 1), got ${describeValue(value)}`);
   }
 }
 
@@ -111,8 +195,9 @@ export function flattenOnto(
   others: readonly Tree[],
   onto: Tree | undefined,
   link = op,
+  sameDType = false,
 ): [Tensor[], Tensor[] | undefined, (leaves: readonly Tensor[]) => Tree, Tensor[][]] {
-  const [gs, rest, unflatten] = flattenAll(op, grads, others);
+  const [gs, rest, unflatten] = flattenAll(op, grads, others, sameDType);
   if (onto === undefined) return [gs, undefined, unflatten, rest];
   const [, [ps]] = flattenAll(`${link} (grads vs params)`, grads, [onto]);
   return [gs, ps, unflatten, rest];

@@ -5,6 +5,22 @@
  */
 
 import { describeTree, type Tree } from "../tree.ts";
+import { describeValue } from "../_checks.ts";
+
+/** A transform is an object with `init` and `update` functions (a `TypeError` naming `op`). */
+function checkTransform(op: string, t: unknown, what = "the optimiser"): void {
+  const o = t as { init?: unknown; update?: unknown } | null;
+  if (
+    typeof o !== "object" || o === null || typeof o.init !== "function" ||
+    typeof o.update !== "function"
+  ) {
+    throw new TypeError(
+      `${op}: ${what} must be a transform { init, update }, got ${describeValue(t)}${
+        typeof t === "function" ? " (call the factory: adam(1e-3), not adam)" : ""
+      }`,
+    );
+  }
+}
 import { addTrees, APPLY, FACTOR, type Fusable, SCALED } from "./_leaves.ts";
 import type { Params, Transform } from "./transform.ts";
 
@@ -41,6 +57,7 @@ export type ChainState<T extends readonly Transform<Tree>[]> = {
 export function chain<T extends readonly Transform<Tree>[]>(
   ...links: T
 ): Transform<ChainState<T>> {
+  links.forEach((link, i) => checkTransform("chain", link, `link ${i}`));
   const last = links.length - 1;
   // One pass over the links; with `onto` (the params), the last pass adds its output to them.
   function run(grads: Params, state: ChainState<T>, params: Params, onto: boolean) {
@@ -117,6 +134,7 @@ export function updateAndApply<P extends Params, S>(
   state: S,
   params: P,
 ): [P, S] {
+  checkTransform("updateAndApply", optimizer);
   const fused = (optimizer as Fusable<S>)[APPLY];
   if (fused !== undefined) return fused(grads, state, params) as [P, S];
   const [updates, next] = optimizer.update(grads, state, params);

@@ -130,11 +130,20 @@ export interface NumberBounds {
   infinite?: boolean;
 }
 
-function range(b: NumberBounds, integer: boolean): string {
-  const kind = integer ? "an integer" : b.infinite ? "a number" : "a finite number";
+function range(b: NumberBounds, integer: boolean, value: unknown): string {
+  // The size limit is only worth a word when the value is past it.
+  const max = b.max === MAX_ELEMENTS && !(typeof value === "number" && value > b.max)
+    ? undefined
+    : b.max;
+  let kind = integer ? "an integer" : b.infinite ? "a number" : "a finite number";
+  let min = b.min;
+  if (integer && !b.minExclusive && (min === 0 || min === 1)) {
+    kind = min === 0 ? "a non-negative integer" : "a positive integer";
+    min = undefined;
+  }
   const parts: string[] = [];
-  if (b.min !== undefined) parts.push(`${b.minExclusive ? ">" : ">="} ${b.min}`);
-  if (b.max !== undefined) parts.push(`${b.maxExclusive ? "<" : "<="} ${b.max}`);
+  if (min !== undefined) parts.push(`${b.minExclusive ? ">" : ">="} ${min}`);
+  if (max !== undefined) parts.push(`${b.maxExclusive ? "<" : "<="} ${max}`);
   return parts.length === 0 ? kind : `${kind} ${parts.join(" and ")}`;
 }
 
@@ -151,14 +160,14 @@ function inBounds(v: number, b: NumberBounds): boolean {
 export function checkNumber(op: string, name: string, value: unknown, bounds: NumberBounds = {}) {
   if (typeof value !== "number") {
     throw new TypeError(
-      `${op}: ${name} must be ${range(bounds, false)}, got ${describeValue(value)}`,
+      `${op}: ${name} must be ${range(bounds, false, value)}, got ${describeValue(value)}`,
     );
   }
   if (
     Number.isNaN(value) || (!bounds.infinite && !Number.isFinite(value)) || !inBounds(value, bounds)
   ) {
     throw new RangeError(
-      `${op}: ${name} must be ${range(bounds, false)}, got ${describeValue(value)}`,
+      `${op}: ${name} must be ${range(bounds, false, value)}, got ${describeValue(value)}`,
     );
   }
 }
@@ -170,12 +179,12 @@ export function checkNumber(op: string, name: string, value: unknown, bounds: Nu
 export function checkInteger(op: string, name: string, value: unknown, bounds: NumberBounds = {}) {
   if (typeof value !== "number") {
     throw new TypeError(
-      `${op}: ${name} must be ${range(bounds, true)}, got ${describeValue(value)}`,
+      `${op}: ${name} must be ${range(bounds, true, value)}, got ${describeValue(value)}`,
     );
   }
   if (!Number.isSafeInteger(value) || !inBounds(value, bounds)) {
     throw new RangeError(
-      `${op}: ${name} must be ${range(bounds, true)}, got ${describeValue(value)}`,
+      `${op}: ${name} must be ${range(bounds, true, value)}, got ${describeValue(value)}`,
     );
   }
 }
@@ -247,6 +256,66 @@ export function checkKey(op: string, key: unknown, name = "key"): void {
     throw new TypeError(
       `${op}: ${name} must be a pair of uint32 words, got ${describeValue(key)} ` +
         `(make keys with key(seed) and split them with split(key))`,
+    );
+  }
+}
+
+/**
+ * Runs `fn`, prefixing the message of a `TypeError` or `RangeError` it throws with `op` (the
+ * public function that called user code or a lower-level function), unless the message already
+ * names it first; the original error is kept as `cause`. No cost unless something throws.
+ */
+export function rethrowAs<T>(op: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if ((e instanceof TypeError || e instanceof RangeError) && !e.message.startsWith(op)) {
+      const Ctor = e instanceof TypeError ? TypeError : RangeError;
+      throw new Ctor(`${op}: ${e.message}`, { cause: e });
+    }
+    throw e;
+  }
+}
+
+/** A layer is an object with `init` and `apply` functions (a `TypeError` naming `op`). */
+export function checkLayer(op: string, layer: unknown, what = "the model"): void {
+  const l = layer as { init?: unknown; apply?: unknown } | null;
+  if (
+    typeof l !== "object" || l === null || typeof l.init !== "function" ||
+    typeof l.apply !== "function"
+  ) {
+    throw new TypeError(
+      `${op}: ${what} must be a layer { init, apply }, got ${describeValue(layer)}${
+        typeof layer === "function" ? " (call the factory: dense(8), not dense)" : ""
+      }`,
+    );
+  }
+}
+
+/** A transform is an object with `init` and `update` functions (a `TypeError` naming `op`). */
+export function checkTransform(op: string, t: unknown, what = "the optimiser"): void {
+  const o = t as { init?: unknown; update?: unknown } | null;
+  if (
+    typeof o !== "object" || o === null || typeof o.init !== "function" ||
+    typeof o.update !== "function"
+  ) {
+    throw new TypeError(
+      `${op}: ${what} must be a transform { init, update }, got ${describeValue(t)}${
+        typeof t === "function" ? " (call the factory: adam(1e-3), not adam)" : ""
+      }`,
+    );
+  }
+}
+
+/** `value` must be an iterable or async iterable (a `TypeError` naming `op`). */
+export function checkIterable(op: string, name: string, value: unknown): void {
+  const v = value as { [Symbol.iterator]?: unknown; [Symbol.asyncIterator]?: unknown } | null;
+  if (
+    typeof v !== "object" || v === null ||
+    (typeof v[Symbol.iterator] !== "function" && typeof v[Symbol.asyncIterator] !== "function")
+  ) {
+    throw new TypeError(
+      `${op}: ${name} must be an iterable or async iterable, got ${describeValue(value)}`,
     );
   }
 }

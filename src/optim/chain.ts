@@ -5,22 +5,8 @@
  */
 
 import { describeTree, type Tree } from "../tree.ts";
-import { describeValue } from "../_checks.ts";
+import { checkTransform } from "../_checks.ts";
 
-/** A transform is an object with `init` and `update` functions (a `TypeError` naming `op`). */
-function checkTransform(op: string, t: unknown, what = "the optimiser"): void {
-  const o = t as { init?: unknown; update?: unknown } | null;
-  if (
-    typeof o !== "object" || o === null || typeof o.init !== "function" ||
-    typeof o.update !== "function"
-  ) {
-    throw new TypeError(
-      `${op}: ${what} must be a transform { init, update }, got ${describeValue(t)}${
-        typeof t === "function" ? " (call the factory: adam(1e-3), not adam)" : ""
-      }`,
-    );
-  }
-}
 import { addTrees, APPLY, FACTOR, type Fusable, SCALED } from "./_leaves.ts";
 import type { Params, Transform } from "./transform.ts";
 

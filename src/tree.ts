@@ -11,7 +11,7 @@
 
 import { checkFunction, describeValue } from "./_checks.ts";
 import { describeTreeOf, flattenTree, mapAt, mapLeaves } from "./_tree_walk.ts";
-import { formatShape, isTensor, type Tensor } from "./tensor.ts";
+import { formatShape, type Tensor } from "./tensor.ts";
 
 /** A tree of tensors: a tensor, an array of trees, an object of trees, or `null` (no leaf). */
 export type Tree = Tensor | null | readonly Tree[] | { readonly [name: string]: Tree };

@@ -39,7 +39,7 @@ function run<S>(link: Transform<S>, params: Tree, grads: Tree[]): number[][] {
 }
 
 test("scale(c) multiplies every element by c", () => {
-  close(run(scale(-2.5), t64([0]), [t64([1, -4])])[0], [-2.5, 10]);
+  close(run(scale(-2.5), t64([0, 0]), [t64([1, -4])])[0], [-2.5, 10]);
 });
 
 test("scaleByLearningRate evaluates its schedule at the step count in its state", () => {

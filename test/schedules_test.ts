@@ -140,7 +140,7 @@ test("schedules reject bad options with a RangeError naming the schedule and val
     ],
     [
       () => cosineDecay({ init: 1, decaySteps: 100, alpha: 2 }),
-      /cosineDecay: alpha must be in \[0, 1\], got 2/,
+      /cosineDecay: alpha must be a finite number >= 0 and <= 1, got 2/,
     ],
     [() => cosineDecay({ init: 1, decaySteps: 0 }), /cosineDecay: decaySteps .* got 0/],
     [

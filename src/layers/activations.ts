@@ -15,8 +15,14 @@ import { checkFinite, normalizeAxis } from "../ops/_checks.ts";
 import { elu, leakyRelu, relu, sigmoid, softplus, swish, tanh } from "../ops/activations.ts";
 import { gelu, geluTanh } from "../ops/gelu.ts";
 import { logSoftmax, softmax } from "../ops/softmax.ts";
-import { checkFunction, describeValue } from "../_checks.ts";
-import { checkBatch, checkContext, checkInitArgs, checkNone } from "./_layer_checks.ts";
+import { checkFunction, checkInteger, describeValue } from "../_checks.ts";
+import {
+  checkBatch,
+  checkContext,
+  checkCotangent,
+  checkInitArgs,
+  checkNone,
+} from "./_layer_checks.ts";
 import { formatShape, isTensor, type Shape, shapesEqual, type Tensor } from "../tensor.ts";
 import type { Vjp } from "../vjp.ts";
 import type { Layer } from "./layer.ts";
@@ -54,7 +60,7 @@ export function activation(fn: ActivationFn, name = "activation"): Layer<null, n
   if (typeof name !== "string") {
     throw new TypeError(`activation: name must be a string, got ${describeValue(name)}`);
   }
-  checkFunction(name, "fn", fn, "a function (x) => [y, vjp]");
+  checkFunction(`activation(${name})`, "fn", fn, "a function (x) => [y, vjp]");
   return {
     name,
     init: (key, inShape) => {
@@ -77,7 +83,14 @@ export function activation(fn: ActivationFn, name = "activation"): Layer<null, n
           }; activation layers must preserve it`,
         );
       }
-      return { y, state, vjp: (dy) => ({ params: null, x: back(dy) }) };
+      return {
+        y,
+        state,
+        vjp: (dy) => {
+          checkCotangent(name, dy, y.shape);
+          return { params: null, x: back(dy) };
+        },
+      };
     },
   };
 }
@@ -224,12 +237,7 @@ function alongAxis(
   op: (x: Tensor, axis: number) => [Tensor, Vjp<Tensor, Tensor>],
   axis: number,
 ): Layer<null, null> {
-  if (typeof axis !== "number") {
-    throw new TypeError(`${name}: axis must be an integer, got ${describeValue(axis)}`);
-  }
-  if (!Number.isInteger(axis)) {
-    throw new RangeError(`${name}: axis must be an integer, got ${describeValue(axis)}`);
-  }
+  checkInteger(name, "axis", axis);
   const resolve = (example: Shape) => normalizeAxis(name, axis, example) + 1;
   return {
     name,
@@ -241,7 +249,14 @@ function alongAxis(
     apply: (params, state, x, ctx) => {
       checkApply(name, params, state, x, ctx);
       const [y, back] = op(x, resolve(x.shape.slice(1)));
-      return { y, state, vjp: (dy) => ({ params: null, x: back(dy) }) };
+      return {
+        y,
+        state,
+        vjp: (dy) => {
+          checkCotangent(name, dy, y.shape);
+          return { params: null, x: back(dy) };
+        },
+      };
     },
   };
 }

@@ -14,7 +14,7 @@ import {
   zerosLike,
 } from "../tensor.ts";
 import { assertSameStructure, type Tree } from "../tree.ts";
-import { flattenTree, mapAt } from "../_tree_walk.ts";
+import { flattenTree, kindOf, mapAt } from "../_tree_walk.ts";
 import { checkFunction, checkNumber, describeValue } from "../_checks.ts";
 import type { Schedule, Transform } from "./transform.ts";
 
@@ -51,12 +51,17 @@ export function flattenAll(
   return [leaves, rest, unflatten];
 }
 
+/** Where a named transform keeps the transform it wraps (see {@linkcode named}). */
+const UNNAMED: unique symbol = Symbol("gradstream.optim.unnamed");
+
 /**
  * A transform whose `init`/`update` (and fused apply) name `op` in the `TypeError`s and
  * `RangeError`s their links throw: `adam update: scaleByAdam (grads vs state.mu, ...): ...`,
  * so a bad gradient tree names the optimiser the user called. No cost unless a link throws.
  */
 export function named<S>(op: string, transform: Transform<S>): Transform<S> {
+  // Renaming a named transform (an alias built on `chain`) wraps what it wraps, once.
+  const inner = (transform as { [UNNAMED]?: Transform<S> })[UNNAMED] ?? transform;
   const wrap = <A extends unknown[], R>(what: string, fn: (...args: A) => R) => (...args: A): R => {
     try {
       return fn(...args);
@@ -68,15 +73,16 @@ export function named<S>(op: string, transform: Transform<S>): Transform<S> {
       throw e;
     }
   };
-  const fused = (transform as Fusable<S>)[APPLY];
-  const out: Transform<S> & Fusable<S> = {
-    init: wrap("init", (params: Tree) => transform.init(params)),
+  const fused = (inner as Fusable<S>)[APPLY];
+  const out: Transform<S> & Fusable<S> & { [UNNAMED]?: Transform<S> } = {
+    init: wrap("init", (params: Tree) => inner.init(params)),
     update: wrap(
       "update",
-      (grads: Tree, state: S, params: Tree) => transform.update(grads, state, params),
+      (grads: Tree, state: S, params: Tree) => inner.update(grads, state, params),
     ),
   };
   if (fused !== undefined) out[APPLY] = wrap("update", fused);
+  out[UNNAMED] = inner;
   return out;
 }
 
@@ -93,10 +99,13 @@ export function checkLearningRate(op: string, lr: unknown): asserts lr is number
  * `state[key]` after checking that the state is an object holding it (a `TypeError` naming
  * `op`, the expected key and what was given: a state from another optimiser, or `null`).
  */
-export function stateField(op: string, state: unknown, key: string): Tree {
-  if (typeof state !== "object" || state === null || !(key in state)) {
+export function stateField(op: string, state: unknown, key: string, keys: readonly string[]): Tree {
+  const ok = typeof state === "object" && state !== null && !Array.isArray(state) &&
+    !isTensor(state) && Object.keys(state).length === keys.length &&
+    keys.every((k) => Object.hasOwn(state, k));
+  if (!ok) {
     throw new TypeError(
-      `${op}: the state must be an object with ${key} (as init returned it), got ${
+      `${op}: the state must be { ${keys.join(", ")} } (as init returned it), got ${
         describeValue(state)
       }`,
     );
@@ -104,9 +113,42 @@ export function stateField(op: string, state: unknown, key: string): Tree {
   return (state as Record<string, Tree>)[key];
 }
 
+/** A stateless link's state must be `null`, as its `init` returned it (a `TypeError` naming `op`). */
+export function checkNullState(op: string, state: unknown): void {
+  if (state !== null) {
+    throw new TypeError(
+      `${op}: this link keeps no state, so its state must be null (as init returned it), got ${
+        describeValue(state)
+      }`,
+    );
+  }
+}
+
 /** A tree of zeros shaped like `params` (a link's initial moments), walked under `op`'s name. */
 export function zerosTree(op: string, params: Tree): Tree {
   return mapAt(op, (leaf) => zerosLike(leaf), params, [], []);
+}
+
+/**
+ * The params passed to `update` must be a tree (or left out) even where a link does not read
+ * them: a string or a number there is a mistake, not something to ignore. Only the root is
+ * looked at, so the check costs nothing per leaf.
+ */
+export function checkParamsRoot(op: string, params: unknown, grads?: Tree): void {
+  if (params !== undefined && kindOf(params) === "invalid") {
+    throw new TypeError(`${op}: params must be a parameter tree, got ${describeValue(params)}`);
+  }
+  // Given params (not left out as null or undefined) must match the gradients: a step would
+  // otherwise fail later, in applyUpdates, far from the mistake.
+  if (grads !== undefined && params !== undefined && params !== null) {
+    assertSameStructure(`${op} (grads vs params)`, grads, params as Tree);
+  }
+}
+
+/** `init`'s params: a whole parameter tree (walked once; a `TypeError` naming `op`). */
+export function checkInitParams(op: string, params: unknown): Tree {
+  mapAt(op, (leaf) => leaf, params as Tree, [], []);
+  return params as Tree;
 }
 
 /** A float64 scalar tensor holding a step count. */
@@ -268,12 +310,16 @@ export interface Fusable<S> {
 
 /** A link whose output can be scaled in its own loop: `update` is `updateScaled(…, 1)`. */
 export function scalableLink<S>(
+  op: string,
   init: (params: Tree) => S,
   updateScaled: ScaledUpdate<S>,
 ): Transform<S> {
   const link: Transform<S> & Fusable<S> = {
-    init,
-    update: (grads, state, params) => updateScaled(grads, state, params, 1),
+    init: (params) => init(checkInitParams(op, params)),
+    update: (grads, state, params) => {
+      checkParamsRoot(op, params, grads);
+      return updateScaled(grads, state, params, 1);
+    },
     [SCALED]: updateScaled,
     [APPLY]: (grads, state, params) => updateScaled(grads, state, params, 1, params),
   };
@@ -291,8 +337,11 @@ export function factorLink<S>(
     return [scaleTree(op, grads, f, post, onto), next];
   };
   const link: Transform<S> & Fusable<S> = {
-    init,
-    update: (grads, state, params) => updateScaled(grads, state, params, 1),
+    init: (params) => init(checkInitParams(op, params)),
+    update: (grads, state, params) => {
+      checkParamsRoot(op, params, grads);
+      return updateScaled(grads, state, params, 1);
+    },
     [SCALED]: updateScaled,
     [FACTOR]: factor,
     [APPLY]: (grads, state, params) => updateScaled(grads, state, params, 1, params),

@@ -7,7 +7,7 @@
 import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
 import type { Tree } from "../tree.ts";
 import { flattenTree } from "../_tree_walk.ts";
-import { addTrees, checkNonNegative, scalableLink, scaleTree } from "./_leaves.ts";
+import { addTrees, checkNonNegative, checkNullState, scalableLink, scaleTree } from "./_leaves.ts";
 import type { Transform } from "./transform.ts";
 
 /**
@@ -50,7 +50,8 @@ function normOf(op: string, tree: Tree): number {
 export function clipByGlobalNorm(maxNorm: number): Transform<null> {
   const op = "clipByGlobalNorm";
   checkNonNegative(op, "maxNorm", maxNorm, true);
-  return scalableLink(() => null, (grads, _state, _params, post, onto) => {
+  return scalableLink(op, () => null, (grads, state, _params, post, onto) => {
+    checkNullState(op, state);
     const norm = normOf(op, grads);
     if (!Number.isFinite(norm)) {
       throw new RangeError(`${op}: the gradient norm is ${norm}; gradients must be finite`);
@@ -74,7 +75,8 @@ export function clipByGlobalNorm(maxNorm: number): Transform<null> {
 export function clipByValue(limit: number): Transform<null> {
   const op = "clipByValue";
   checkNonNegative(op, "limit", limit, true);
-  return scalableLink(() => null, (grads, _state, _params, post, onto) => {
+  return scalableLink(op, () => null, (grads, state, _params, post, onto) => {
+    checkNullState(op, state);
     const [leaves, unflatten] = flattenTree(op, grads);
     const out: Tensor[] = new Array(leaves.length);
     for (let l = 0; l < leaves.length; l++) {

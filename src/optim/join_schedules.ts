@@ -83,13 +83,27 @@ export function linearWarmup(options: LinearWarmupOptions): Schedule {
   checkFinite(name, "init", init);
   checkFinite(name, "peak", peak);
   checkInteger(name, "warmupSteps", warmupSteps, 0);
-  const after = options.after ?? constant(peak);
+  const after = options.after === undefined ? constant(peak) : options.after;
   checkFunction(name, "after", after, "a schedule (step) => number");
-  if (warmupSteps === 0) return after;
-  return joinSchedules([
+  return warmup(name, init, peak, warmupSteps, after);
+}
+
+/** The warm-up then `after`, each step checked under `name` (the schedule the user made). */
+function warmup(
+  name: string,
+  init: number,
+  peak: number,
+  warmupSteps: number,
+  after: Schedule,
+): Schedule {
+  const joined = warmupSteps === 0 ? after : joinSchedules([
     linearSchedule({ init, end: peak, transitionSteps: warmupSteps }),
     after,
   ], [warmupSteps]);
+  return (step) => {
+    checkStep(name, step);
+    return joined(step);
+  };
 }
 
 /** Options of {@linkcode warmupCosine}. */
@@ -132,5 +146,5 @@ export function warmupCosine(options: WarmupCosineOptions): Schedule {
     const c = 0.5 * (1 + Math.cos(Math.PI * Math.min(step, length) / length));
     return end + (peak - end) * c;
   };
-  return linearWarmup({ init, peak, warmupSteps, after: cosine });
+  return warmup(name, init, peak, warmupSteps, cosine);
 }

@@ -4,7 +4,13 @@
  * @module
  */
 
-import { checkLearningRate, countTensor, factorLink, readCount } from "./_leaves.ts";
+import {
+  checkLearningRate,
+  checkNullState,
+  countTensor,
+  factorLink,
+  readCount,
+} from "./_leaves.ts";
 import { checkNumber } from "../_checks.ts";
 import type { CountState, Schedule, Transform } from "./transform.ts";
 
@@ -21,7 +27,10 @@ import type { CountState, Schedule, Transform } from "./transform.ts";
  */
 export function scale(c: number): Transform<null> {
   checkNumber("scale", "the factor", c);
-  return factorLink("scale", () => null, () => [c, null]);
+  return factorLink("scale", () => null, (state) => {
+    checkNullState("scale", state);
+    return [c, null];
+  });
 }
 
 /**

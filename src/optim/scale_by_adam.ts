@@ -68,12 +68,15 @@ export function scaleByAdam(options: AdamOptions = {}): Transform<AdamState> {
     mu: zerosTree(op, params),
     nu: zerosTree(op, params),
   });
-  return scalableLink(init, (grads, state, _params, post, onto) => {
+  return scalableLink(op, init, (grads, state, _params, post, onto) => {
     const t = readCount(op, state) + 1;
     const [gs, ps, unflatten, [ms, vs]] = flattenOnto(
       `${op} (grads vs state.mu, state.nu)`,
       grads,
-      [stateField(op, state, "mu"), stateField(op, state, "nu")],
+      [
+        stateField(op, state, "mu", ["count", "mu", "nu"]),
+        stateField(op, state, "nu", ["count", "mu", "nu"]),
+      ],
       onto,
       op,
       true,

@@ -54,12 +54,13 @@ export function scaleByRms(options: ScaleByRmsOptions = {}): Transform<RmsState>
   checkNonNegative(op, "eps", eps, true);
   const keep = 1 - decay;
   return scalableLink(
+    op,
     (params) => ({ nu: zerosTree(op, params) }),
     (grads, state, _p, post, onto) => {
       const [gs, ps, unflatten, [ns]] = flattenOnto(
         `${op} (grads vs state.nu)`,
         grads,
-        [stateField(op, state, "nu")],
+        [stateField(op, state, "nu", ["nu"])],
         onto,
         op,
         true,

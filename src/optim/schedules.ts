@@ -7,7 +7,7 @@
  */
 
 import { checkFinite, checkInteger, checkPositive, checkStep } from "./_schedule_checks.ts";
-import { checkBoolean, checkOptions, describeValue } from "../_checks.ts";
+import { checkBoolean, checkNumber, checkOptions, describeValue } from "../_checks.ts";
 import type { Schedule } from "./transform.ts";
 
 /**
@@ -171,9 +171,7 @@ export function cosineDecay(options: CosineDecayOptions): Schedule {
   const { init, decaySteps, alpha = 0 } = checkOptions(name, options);
   checkFinite(name, "init", init);
   checkInteger(name, "decaySteps", decaySteps, 1);
-  if (typeof alpha !== "number" || !(alpha >= 0 && alpha <= 1)) {
-    throw new RangeError(`${name}: alpha must be in [0, 1], got ${alpha}`);
-  }
+  checkNumber(name, "alpha", alpha, { min: 0, max: 1 });
   return (step) => {
     checkStep(name, step);
     const c = 0.5 * (1 + Math.cos(Math.PI * Math.min(step, decaySteps) / decaySteps));

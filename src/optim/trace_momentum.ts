@@ -46,12 +46,13 @@ export function traceMomentum(options: TraceMomentumOptions = {}): Transform<Tra
   checkDecay(op, "decay", decay);
   checkBoolean(op, "nesterov", nesterov);
   return scalableLink(
+    op,
     (params) => ({ trace: zerosTree(op, params) }),
     (grads, state, _p, post, onto) => {
       const [gs, ps, unflatten, [vs]] = flattenOnto(
         `${op} (grads vs state.trace)`,
         grads,
-        [stateField(op, state, "trace")],
+        [stateField(op, state, "trace", ["trace"])],
         onto,
         op,
         true,

@@ -6,7 +6,7 @@
  */
 
 import { allocate, formatShape, fromTypedArray, isTensor, type Tensor } from "../tensor.ts";
-import { describeValue } from "../_checks.ts";
+import { checkInteger, describeValue } from "../_checks.ts";
 
 /**
  * Inputs and targets, example-major: `x.shape[0] === y.shape[0]` is the number of examples.
@@ -99,6 +99,8 @@ export function takeRows(t: Tensor, start: number, end: number, order?: ArrayLik
       `takeRows: order must be an array or typed array of row indices, got ${describeValue(order)}`,
     );
   }
+  checkInteger("takeRows", "start", start, { min: 0 });
+  checkInteger("takeRows", "end", end, { min: start });
   const n = t.shape[0];
   const count = end - start;
   if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end)) {

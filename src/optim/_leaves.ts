@@ -141,7 +141,7 @@ export function checkParamsRoot(op: string, params: unknown, grads?: Tree): void
   // Given params (not left out as null or undefined) must match the gradients: a step would
   // otherwise fail later, in applyUpdates, far from the mistake.
   if (grads !== undefined && params !== undefined && params !== null) {
-    assertSameStructure(`${op} (grads vs params)`, grads, params as Tree);
+    assertSameStructure(`${op} (the params vs the gradients)`, grads, params as Tree);
   }
 }
 

@@ -57,12 +57,14 @@ export function chain<T extends readonly Transform<Tree>[]>(
   // One pass over the links; with `onto` (the params), the last pass adds its output to them.
   function run(grads: Params, state: ChainState<T>, params: Params, onto: boolean) {
     const states = state as readonly Tree[];
+    // Messages here carry no name of their own: every chain is wrapped by `named`, which
+    // prefixes the name the user called (`chain update:`, `adam update:`).
     // The update path: the links may not read the params, so their structure is checked here
     // (the apply path's last link checks them as it writes them).
-    checkParamsRoot("chain", params, onto ? undefined : grads);
+    checkParamsRoot("the params", params, onto ? undefined : grads);
     if (!Array.isArray(states) || states.length !== links.length) {
       throw new TypeError(
-        `chain: expected a state array of ${links.length} link states, got ${
+        `expected a state array of ${links.length} link states (as init returned it), got ${
           describeTree(states as Tree)
         }`,
       );

@@ -10,6 +10,9 @@ import { describeValue } from "./_checks.ts";
 import { formatShape, isTensor, type Tensor } from "./tensor.ts";
 import { formatPath, type Tree, type TreeLeaf, type TreePath } from "./tree.ts";
 
+/** The deepest nesting a tree may have (see {@linkcode mapAt}). */
+const MAX_DEPTH = 256;
+
 /** Descriptions of trees in messages are cut after this many characters. */
 const MAX_DESCRIPTION = 160;
 
@@ -85,6 +88,15 @@ export function mapAt(
   rest: Tree[],
   path: (string | number)[],
 ): Tree {
+  // No model nests this deep; a tree that does is almost surely a cycle (an object holding
+  // itself), which would otherwise end in a stack overflow.
+  if (path.length > MAX_DEPTH) {
+    throw new TypeError(
+      `${op}: the tree is nested deeper than ${MAX_DEPTH} levels at ${
+        formatPath(path.slice(0, 8))
+      }…; does it contain itself?`,
+    );
+  }
   const kind = kindOf(tree);
   for (const other of rest) {
     const k = kindOf(other);

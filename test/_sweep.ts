@@ -255,8 +255,12 @@ export function fn(valid: () => unknown, optional = false): Arg {
   };
 }
 
-/** Malformed parameter trees: leaves that are not tensors, and non-tree containers. */
+const cyclic: Record<string, unknown> = { w: null };
+cyclic.self = cyclic;
+
+/** Malformed parameter trees: leaves that are not tensors, non-tree containers, a cycle. */
 export const badTrees: fc.Arbitrary<unknown> = fc.constantFrom<unknown>(
+  cyclic,
   3,
   "w",
   undefined,

@@ -64,10 +64,10 @@ export function sgd(lr: number | Schedule): Transform<[CountState]> {
  * if ((u as { data: Float32Array }).data[0] !== -1) throw new Error("unexpected");
  * ```
  */
-export const gradientDescent: (lr: number | Schedule) => Transform<[CountState]> = (lr) => {
+export function gradientDescent(lr: number | Schedule): Transform<[CountState]> {
   checkLearningRate("gradientDescent", lr);
   return named("gradientDescent", chain(scaleByLearningRate(lr)));
-};
+}
 
 /**
  * Momentum (heavy ball): `v ← μ·v + g; w ← w − η·v`, with `v` starting at 0. Equals

@@ -81,7 +81,8 @@ export function formatShape(shape: Shape): string {
  * ```
  */
 export function checkShape(shape: Shape, op: string): void {
-  checkShapeOf(typeof op === "string" ? op : "checkShape", shape);
+  checkOp("checkShape", op);
+  checkShapeOf(op, shape);
 }
 
 /**
@@ -370,6 +371,15 @@ export function toNested(t: Tensor): NestedArray {
   return build(0, 0);
 }
 
+/** The name of the user's op that an assertion reports must be a string. */
+function checkOp(fn: string, op: unknown): void {
+  if (typeof op !== "string") {
+    throw new TypeError(
+      `${fn}: op (the name of the operation to report) must be a string, got ${describeValue(op)}`,
+    );
+  }
+}
+
 /** True when two shapes are equal dimension by dimension. */
 export function shapesEqual(a: Shape, b: Shape): boolean {
   if (!Array.isArray(a) || !Array.isArray(b)) {
@@ -392,6 +402,7 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
  * ```
  */
 export function assertSameShape(op: string, a: Tensor, b: Tensor): void {
+  checkOp("assertSameShape", op);
   requireTensor(`Cannot ${op}`, a, "the first tensor");
   requireTensor(`Cannot ${op}`, b, "the second tensor");
   if (!shapesEqual(a.shape, b.shape)) {
@@ -403,6 +414,7 @@ export function assertSameShape(op: string, a: Tensor, b: Tensor): void {
 
 /** Throws a `TypeError` naming `op` and both dtypes unless `a` and `b` share a dtype. */
 export function assertSameDType(op: string, a: Tensor, b: Tensor): void {
+  checkOp("assertSameDType", op);
   requireTensor(`Cannot ${op}`, a, "the first tensor");
   requireTensor(`Cannot ${op}`, b, "the second tensor");
   if (a.dtype !== b.dtype) {
@@ -412,6 +424,7 @@ export function assertSameDType(op: string, a: Tensor, b: Tensor): void {
 
 /** Throws a `TypeError` naming `op` unless `t` is a tensor of the given rank. */
 export function assertRank(op: string, t: Tensor, rank: number): void {
+  checkOp("assertRank", op);
   requireTensor(`Cannot ${op}`, t);
   checkInteger("assertRank", "rank", rank, { min: 0 });
   if (t.shape.length !== rank) {

@@ -225,6 +225,7 @@ export const layerSpecs: Spec[] = [
   ] as const)
     .flatMap((name) => [
       spec(name, g[name], []),
+      badCall(name, `${name}(0.2)`, () => (g[name] as (...a: unknown[]) => unknown)(0.2)),
       ...protocol(name, () => g[name]() as AnyLayer, [3], x23, {
         params: [() => ({}), () => [null]],
         state: [() => ({})],

@@ -35,6 +35,16 @@ const params = () => ({ w: t64([[1, 2]]), b: t64([3]) });
 /** Tensors, keys, trees. */
 export const valueSpecs: Spec[] = [
   spec("sizeOf", g.sizeOf, [shape([2, 3])]),
+  ...(["assertSameShape", "assertSameDType", "assertRank", "checkShape"] as const).map((name) =>
+    badCall(
+      name,
+      `${name}(op not a string)`,
+      () =>
+        name === "checkShape"
+          ? g.checkShape([2], 3 as never)
+          : g[name](3 as never, v2(), v2() as never),
+    )
+  ),
   spec("formatShape", g.formatShape, [arg(() => [2, 3], null, "2,3", 3, {})]),
   spec("myOp", g.checkShape, [shape([2, 3]), fixed(() => "myOp")], { label: "checkShape" }),
   spec("allocate", g.allocate, [dtype("float32", false), count(4, 0, 2 ** 31 - 1)]),

@@ -30,6 +30,19 @@ import type { Layer } from "./layer.ts";
 /** A shape-preserving differentiable function of one tensor, e.g. `relu` or `(x) => elu(x, 0.5)`. */
 export type ActivationFn = (x: Tensor) => [Tensor, Vjp<Tensor, Tensor>];
 
+/**
+ * A factory without options called with some is a mistake worth a word (`reluLayer(0.2)` is
+ * not a leaky rectifier), not an argument to ignore.
+ */
+function noArguments(name: string, count: number): void {
+  if (count > 0) {
+    throw new TypeError(
+      `${name}: takes no arguments, got ${count}` +
+        (name === "reluLayer" ? " (for a slope below zero use leakyReluLayer(alpha))" : ""),
+    );
+  }
+}
+
 /** The checks of a parameter-free layer's `apply`: no params, no state, a context, a batch. */
 function checkApply(name: string, params: unknown, state: unknown, x: unknown, ctx: unknown) {
   checkNone(name, "params", params);
@@ -107,7 +120,10 @@ export function activation(fn: ActivationFn, name = "activation"): Layer<null, n
  * if (y.data[0] !== 0.5) throw new Error("unexpected");
  * ```
  */
-export const sigmoidLayer = (): Layer<null, null> => activation(sigmoid, "sigmoidLayer");
+export function sigmoidLayer(): Layer<null, null> {
+  noArguments("sigmoidLayer", arguments.length);
+  return activation(sigmoid, "sigmoidLayer");
+}
 
 /**
  * tanh as a layer.
@@ -120,7 +136,10 @@ export const sigmoidLayer = (): Layer<null, null> => activation(sigmoid, "sigmoi
  * if (tanhLayer().apply(null, null, tensor([[0]]), EVAL).y.data[0] !== 0) throw new Error("unexpected");
  * ```
  */
-export const tanhLayer = (): Layer<null, null> => activation(tanh, "tanhLayer");
+export function tanhLayer(): Layer<null, null> {
+  noArguments("tanhLayer", arguments.length);
+  return activation(tanh, "tanhLayer");
+}
 
 /**
  * The rectifier max(0, x) as a layer.
@@ -134,7 +153,10 @@ export const tanhLayer = (): Layer<null, null> => activation(tanh, "tanhLayer");
  * if (y.data.join() !== "0,2") throw new Error("unexpected");
  * ```
  */
-export const reluLayer = (): Layer<null, null> => activation(relu, "reluLayer");
+export function reluLayer(): Layer<null, null> {
+  noArguments("reluLayer", arguments.length);
+  return activation(relu, "reluLayer");
+}
 
 /**
  * The leaky rectifier as a layer; `alpha` (default 0.01) must be finite and non-negative
@@ -183,7 +205,10 @@ export function eluLayer(alpha = 1): Layer<null, null> {
  * if (geluLayer().apply(null, null, tensor([[0]]), EVAL).y.data[0] !== 0) throw new Error("unexpected");
  * ```
  */
-export const geluLayer = (): Layer<null, null> => activation(gelu, "geluLayer");
+export function geluLayer(): Layer<null, null> {
+  noArguments("geluLayer", arguments.length);
+  return activation(gelu, "geluLayer");
+}
 
 /**
  * The tanh approximation of GELU as a layer.
@@ -196,7 +221,10 @@ export const geluLayer = (): Layer<null, null> => activation(gelu, "geluLayer");
  * if (geluTanhLayer().apply(null, null, tensor([[1000]]), EVAL).y.data[0] !== 1000) throw new Error("unexpected");
  * ```
  */
-export const geluTanhLayer = (): Layer<null, null> => activation(geluTanh, "geluTanhLayer");
+export function geluTanhLayer(): Layer<null, null> {
+  noArguments("geluTanhLayer", arguments.length);
+  return activation(geluTanh, "geluTanhLayer");
+}
 
 /**
  * softplus, log(1 + eˣ), as a layer.
@@ -209,7 +237,10 @@ export const geluTanhLayer = (): Layer<null, null> => activation(geluTanh, "gelu
  * if (softplusLayer().apply(null, null, tensor([[1000]]), EVAL).y.data[0] !== 1000) throw new Error("unexpected");
  * ```
  */
-export const softplusLayer = (): Layer<null, null> => activation(softplus, "softplusLayer");
+export function softplusLayer(): Layer<null, null> {
+  noArguments("softplusLayer", arguments.length);
+  return activation(softplus, "softplusLayer");
+}
 
 /**
  * swish, x·σ(βx), as a layer; `beta` (default 1) must be finite (RangeError).

@@ -162,7 +162,7 @@ export function key(seed: number): Key {
  */
 export function split(k: Key, n = 2): Key[] {
   checkKeyOf("split", k);
-  checkInteger("split", "n", n, { min: 1, max: 1 << 24 });
+  checkInteger("split", "n", n, { min: 1, max: 1 << 20 });
   const out = new Uint32Array(2);
   const keys: Key[] = [];
   for (let i = 0; i < n; i++) {
@@ -361,7 +361,14 @@ export function bernoulli(k: Key, shape: Shape, p: number, dtype: DType = DEFAUL
 export function permutation(k: Key, n: number): Uint32Array {
   checkKeyOf("permutation", k);
   checkInteger("permutation", "n", n, { min: 0, max: 0x3fffffff });
-  const perm = new Uint32Array(n);
+  let perm: Uint32Array;
+  try {
+    perm = new Uint32Array(n);
+  } catch (e) {
+    throw new RangeError(`permutation: could not allocate ${n} indices (${(e as Error).message})`, {
+      cause: e,
+    });
+  }
   for (let i = 0; i < n; i++) perm[i] = i;
   const u = unitFloats(k, n, "float64", "permutation");
   for (let i = n - 1; i > 0; i--) {

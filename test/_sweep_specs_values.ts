@@ -81,7 +81,7 @@ export const valueSpecs: Spec[] = [
     label: "assertRank",
   }),
   spec("key", g.key, [num(42, { int: true })]),
-  spec("split", g.split, [key(), count(3, 1, 1 << 24, true)]),
+  spec("split", g.split, [key(), count(3, 1, 1 << 20, true)]),
   spec("foldIn", g.foldIn, [key(), num(7, { int: true, min: 0, max: 0xffffffff })]),
   spec("randomBits", g.randomBits, [key(), count(5, 0, 0x7ffffffe)]),
   spec("uniform", g.uniform, [

@@ -30,10 +30,10 @@ function checkGenerator(op: string, key: Key, n: number, noise: unknown, dtype: 
 }
 
 /** Packs float64 coordinates and class indices into a dataset of the requested dtype. */
-function pack(xy: Float64Array, labels: Float64Array, dtype: DType): Dataset {
-  const x = allocate(dtype, xy.length);
+function pack(op: string, xy: Float64Array, labels: Float64Array, dtype: DType): Dataset {
+  const x = allocate(dtype, xy.length, op);
   x.set(xy);
-  const y = allocate(dtype, labels.length);
+  const y = allocate(dtype, labels.length, op);
   y.set(labels);
   return { x: fromTypedArray(x, [labels.length, 2]), y: fromTypedArray(y, [labels.length]) };
 }
@@ -60,14 +60,15 @@ export function twoMoons(key: Key, n: number, options: SyntheticOptions = {}): D
   const [kt, kz] = split(key);
   const t = uniform(kt, [n], { max: Math.PI, dtype: "float64" }).data;
   const z = normal(kz, [n, 2], { std: noise, dtype: "float64" }).data;
-  const xy = new Float64Array(2 * n), labels = new Float64Array(n);
+  const xy = allocate("float64", 2 * n, "twoMoons") as Float64Array;
+  const labels = allocate("float64", n, "twoMoons") as Float64Array;
   for (let i = 0; i < n; i++) {
     const c = i & 1, ct = Math.cos(t[i]), st = Math.sin(t[i]);
     xy[2 * i] = (c === 0 ? ct : 1 - ct) + z[2 * i];
     xy[2 * i + 1] = (c === 0 ? st : 0.5 - st) + z[2 * i + 1];
     labels[i] = c;
   }
-  return pack(xy, labels, dtype);
+  return pack("twoMoons", xy, labels, dtype);
 }
 
 /** Options of {@linkcode spirals}. */
@@ -100,7 +101,8 @@ export function spirals(key: Key, n: number, options: SpiralOptions = {}): Datas
   const [kr, kz] = split(key);
   const r = uniform(kr, [n], { dtype: "float64" }).data;
   const z = normal(kz, [n], { std: noise, dtype: "float64" }).data;
-  const xy = new Float64Array(2 * n), labels = new Float64Array(n);
+  const xy = allocate("float64", 2 * n, "spirals") as Float64Array;
+  const labels = allocate("float64", n, "spirals") as Float64Array;
   for (let i = 0; i < n; i++) {
     const c = i % classes;
     const a = (2 * Math.PI * c) / classes + 4 * r[i] + z[i];
@@ -108,7 +110,7 @@ export function spirals(key: Key, n: number, options: SpiralOptions = {}): Datas
     xy[2 * i + 1] = r[i] * Math.cos(a);
     labels[i] = c;
   }
-  return pack(xy, labels, dtype);
+  return pack("spirals", xy, labels, dtype);
 }
 
 /** Options of {@linkcode circles}. */
@@ -147,12 +149,13 @@ export function circles(key: Key, n: number, options: CircleOptions = {}): Datas
   const [ka, kz] = split(key);
   const a = uniform(ka, [n], { max: 2 * Math.PI, dtype: "float64" }).data;
   const z = normal(kz, [n, 2], { std: noise, dtype: "float64" }).data;
-  const xy = new Float64Array(2 * n), labels = new Float64Array(n);
+  const xy = allocate("float64", 2 * n, "circles") as Float64Array;
+  const labels = allocate("float64", n, "circles") as Float64Array;
   for (let i = 0; i < n; i++) {
     const c = i & 1, radius = c === 0 ? 1 : factor;
     xy[2 * i] = radius * Math.cos(a[i]) + z[2 * i];
     xy[2 * i + 1] = radius * Math.sin(a[i]) + z[2 * i + 1];
     labels[i] = c;
   }
-  return pack(xy, labels, dtype);
+  return pack("circles", xy, labels, dtype);
 }

@@ -35,9 +35,10 @@ export function atLayer<T>(
 /** Checks that `value` is an array of one entry per layer. */
 export function checkPerLayer(op: string, what: string, value: unknown, count: number): void {
   if (!Array.isArray(value) || value.length !== count) {
+    const given = Array.isArray(value) ? `an array of ${value.length}: ` : "";
     throw new TypeError(
-      `Cannot ${op}: ${what} must be an array with one entry per layer (${count}), got ${
-        Array.isArray(value) ? `an array of ${value.length}` : describeTreeOf(value)
+      `Cannot ${op}: ${what} must be an array with one entry per layer (${count}), got ${given}${
+        describeTreeOf(value)
       }`,
     );
   }

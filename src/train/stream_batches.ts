@@ -126,8 +126,8 @@ async function* generate(
           continue;
         }
         if (x === undefined || y === undefined) {
-          x = allocate(chunk.x.dtype, batchSize * (chunk.x.data.length / rows));
-          y = allocate(chunk.y.dtype, batchSize * (chunk.y.data.length / rows));
+          x = allocate(chunk.x.dtype, batchSize * (chunk.x.data.length / rows), "streamBatches");
+          y = allocate(chunk.y.dtype, batchSize * (chunk.y.data.length / rows), "streamBatches");
         }
         const take = Math.min(batchSize - filled, rows - used);
         copyRows(chunk.x, used, take, x, filled);

@@ -240,3 +240,15 @@ test("activations and their VJPs take their limits at ±Infinity instead of NaN"
     assert.ok(dx.data[0] === 0 && dx.data[1] === 1, `${op.name}' : ${Array.from(dx.data)}`);
   }
 });
+
+test("softmax and logSoftmax take their limits when a logit is +Infinity", () => {
+  const x = g.tensor([[Infinity, 0, -Infinity], [Infinity, Infinity, 1]], [2, 3], "float64");
+  const [y, vjp] = g.softmax(x);
+  assert.deepEqual(Array.from(y.data), [1, 0, 0, 0.5, 0.5, 0]);
+  assert.equal(findNaN(vjp(g.ones([2, 3], "float64"))), undefined);
+  const [l, back] = g.logSoftmax(x);
+  assert.equal(l.data[0], 0);
+  assert.equal(l.data[3], -Math.LN2);
+  assert.ok(l.data[1] < -1e300, "the other entries saturate at the most negative number");
+  assert.equal(findNaN(back(g.ones([2, 3], "float64"))), undefined);
+});

@@ -205,13 +205,24 @@ function softmaxRow(z: Tensor["data"], out: Tensor["data"], offset: number, c: n
   for (let j = 0; j < c; j++) if (z[offset + j] > m) m = z[offset + j];
   let s = 0;
   for (let j = 0; j < c; j++) {
-    const e = Math.exp(z[offset + j] - m);
+    const v = z[offset + j];
+    // With a +Infinity logit the mass goes to the infinite ones (Infinity - Infinity is NaN).
+    const e = Math.exp(m === Infinity ? (v === Infinity ? 0 : -Infinity) : v - m);
     out[offset + j] = e;
     s += e;
   }
   const inv = 1 / s;
   for (let j = 0; j < c; j++) out[offset + j] *= inv;
   return m + Math.log(s);
+}
+
+/**
+ * `logsumexp(z) − z_j` for a row whose log-sum-exp is `lse` and softmax at `j` is `p`: where
+ * both are +Infinity their difference is the limit `−log p` (log of the number of infinite
+ * logits), not NaN.
+ */
+function crossTerm(lse: number, zj: number, p: number): number {
+  return lse === Infinity && zj === Infinity ? -Math.log(p) : lse - zj;
 }
 
 /**
@@ -256,7 +267,7 @@ export const softmaxCrossEntropy: Loss = (prediction, target): [number, Tensor] 
     }
     const offset = i * c;
     const lse = softmaxRow(z, grad, offset, c);
-    sum += lse - z[offset + label];
+    sum += crossTerm(lse, z[offset + label], grad[offset + label]);
     grad[offset + label] -= 1;
     for (let j = 0; j < c; j++) grad[offset + j] *= scale;
   }
@@ -299,7 +310,7 @@ export const softmaxCrossEntropyOneHot: Loss = (prediction, target): [number, Te
         );
       }
       mass += tj;
-      if (tj !== 0) sum += tj * (lse - z[offset + j]);
+      if (tj !== 0) sum += tj * crossTerm(lse, z[offset + j], grad[offset + j]);
     }
     for (let j = 0; j < c; j++) {
       grad[offset + j] = scale * (grad[offset + j] * mass - t[offset + j]);

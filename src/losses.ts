@@ -176,7 +176,13 @@ export const binaryCrossEntropyWithLogits: Loss = (prediction, target): [number,
     }
     // e = exp(−|z|) ∈ (0, 1]; σ(z) = 1/(1 + e) for z ≥ 0 and e/(1 + e) for z < 0.
     const e = Math.exp(-Math.abs(zi));
-    sum += (zi > 0 ? zi : 0) - zi * ti + Math.log1p(e);
+    // At z = ±Infinity the linear part is Infinity·0 where the target agrees; its limit is 0.
+    const lin = zi === Infinity
+      ? (ti === 1 ? 0 : Infinity)
+      : zi === -Infinity
+      ? (ti === 0 ? 0 : Infinity)
+      : (zi > 0 ? zi : 0) - zi * ti;
+    sum += lin + Math.log1p(e);
     const sigma = zi >= 0 ? 1 / (1 + e) : e / (1 + e);
     grad[i] = scale * (sigma - ti);
   }

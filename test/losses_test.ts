@@ -305,3 +305,12 @@ test("softmax cross-entropies take their limits at a +Infinity logit instead of 
   const [oneHot] = softmaxCrossEntropyOneHot(logits, tensor([[1, 0], [0, 1]], [2, 2], "float64"));
   assert.equal(oneHot, Math.LN2 / 2);
 });
+
+test("binaryCrossEntropyWithLogits takes its limits at ±Infinity logits instead of NaN", () => {
+  const z = tensor([Infinity, -Infinity, Infinity, -Infinity], [4], "float64");
+  const [agree, grad] = binaryCrossEntropyWithLogits(z, tensor([1, 0, 1, 0], [4], "float64"));
+  assert.equal(agree, 0);
+  assert.deepEqual(Array.from(grad.data), [0, 0, 0, 0]);
+  const [disagree] = binaryCrossEntropyWithLogits(z, tensor([0, 1, 0, 1], [4], "float64"));
+  assert.equal(disagree, Infinity);
+});

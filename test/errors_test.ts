@@ -49,7 +49,7 @@ test("a null or mis-structured params tree names the layer and both structures",
   const x = tensor([[1, 2, 3]]);
   assert.throws(() => layer.apply(null as never, state, x, EVAL), {
     name: "TypeError",
-    message: "Cannot dense: params must have the structure {b:[units],w:[in,units]} " +
+    message: "Cannot dense: params must have the structure {b:[2],w:[3,2]} " +
       "(as init returned it), got null",
   });
   assert.throws(() => layer.apply({ w: zeros([3, 2]) } as never, state, x, EVAL), {

@@ -131,8 +131,6 @@ export function batchNorm(
     },
     apply: (params, state, x, ctx) => {
       checkContext(op, ctx);
-      checkRecord(op, "params", params, "{beta:[features],gamma:[features]}", ["gamma", "beta"]);
-      checkRecord(op, "state", state, "{mean:[features],var:[features]}", ["mean", "var"]);
       checkBatch(op, x);
       if (x.shape.length < 2) {
         throw new TypeError(
@@ -142,10 +140,12 @@ export function batchNorm(
         );
       }
       const f = x.shape[x.shape.length - 1];
+      checkRecord(op, "params", params, `{beta:[${f}],gamma:[${f}]}`, ["gamma", "beta"]);
+      checkRecord(op, "state", state, `{mean:[${f}],var:[${f}]}`, ["mean", "var"]);
       checkFeatures("batchNorm", params.gamma, "gamma", f, x.dtype);
       checkFeatures("batchNorm", params.beta, "beta", f, x.dtype);
+      checkFeatures("batchNorm", state.var, "the running variance", f, state.var?.dtype);
       checkFeatures("batchNorm", state.mean, "the running mean", f, state.var.dtype);
-      checkFeatures("batchNorm", state.var, "the running variance", f, state.mean.dtype);
       const total = x.data.length;
       const n = f === 0 ? 0 : total / f;
       if (ctx.training && n === 0) {

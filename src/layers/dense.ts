@@ -112,7 +112,6 @@ export function dense(units: number, options: DenseOptions = {}): Layer<DensePar
   checkFunction(op, "biasInit", biasInit, "an initialiser (key, shape, options) => Tensor");
   checkBoolean(op, "bias", bias);
   checkDType(op, dtype);
-  const expected = bias ? "{b:[units],w:[in,units]}" : "{w:[in,units]}";
   const keys = bias ? ["w", "b"] : ["w"];
   return {
     name: op,
@@ -154,10 +153,12 @@ export function dense(units: number, options: DenseOptions = {}): Layer<DensePar
           }`,
         );
       }
+      const [n, inDim] = x.shape;
+      // The structure init made for this input, as describeTree writes it.
+      const expected = bias ? `{b:[${units}],w:[${inDim},${units}]}` : `{w:[${inDim},${units}]}`;
       if (typeof params !== "object" || params === null || isTensor(params)) {
         checkRecord(op, "params", params, expected, keys);
       }
-      const [n, inDim] = x.shape;
       const dt = x.dtype;
       checkParam("dense", params.w, "the weight w", [inDim, units], dt);
       const hasBias = params.b !== undefined;

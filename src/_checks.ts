@@ -135,16 +135,21 @@ function range(b: NumberBounds, integer: boolean, value: unknown): string {
   const max = b.max === MAX_ELEMENTS && !(typeof value === "number" && value > b.max)
     ? undefined
     : b.max;
-  let kind = integer ? "an integer" : b.infinite ? "a number" : "a finite number";
-  let min = b.min;
-  if (integer && !b.minExclusive && (min === 0 || min === 1)) {
-    kind = min === 0 ? "a non-negative integer" : "a positive integer";
-    min = undefined;
+  const kind = integer ? "integer" : b.infinite ? "number" : "finite number";
+  const min = b.min;
+  if (min !== undefined && max !== undefined) {
+    return `${integer ? "an" : "a"} ${kind} in ${b.minExclusive ? "(" : "["}${min}, ${max}${
+      b.maxExclusive ? ")" : "]"
+    }`;
   }
-  const parts: string[] = [];
-  if (min !== undefined) parts.push(`${b.minExclusive ? ">" : ">="} ${min}`);
-  if (max !== undefined) parts.push(`${b.maxExclusive ? "<" : "<="} ${max}`);
-  return parts.length === 0 ? kind : `${kind} ${parts.join(" and ")}`;
+  if (min === 0 || (integer && min === 1 && !b.minExclusive)) {
+    const sign = min === 1 || b.minExclusive ? "positive" : "non-negative";
+    return integer ? `a ${sign} integer` : `a ${b.infinite ? "" : "finite "}${sign} number`;
+  }
+  const article = integer ? "an" : "a";
+  if (min !== undefined) return `${article} ${kind} ${b.minExclusive ? ">" : ">="} ${min}`;
+  if (max !== undefined) return `${article} ${kind} ${b.maxExclusive ? "<" : "<="} ${max}`;
+  return `${article} ${kind}`;
 }
 
 function inBounds(v: number, b: NumberBounds): boolean {

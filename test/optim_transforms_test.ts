@@ -191,11 +191,20 @@ test("out-of-range options are RangeErrors naming the link and the value", () =>
   const cases: [() => unknown, RegExp][] = [
     [() => scale(NaN), /scale: the factor must be a finite number, got NaN/],
     [() => scaleByLearningRate(-1), /scaleByLearningRate: the learning rate .* got -1/],
-    [() => traceMomentum({ decay: 1 }), /traceMomentum: decay must be a number in \[0, 1\), got 1/],
-    [() => scaleByRms({ decay: -0.1 }), /scaleByRms: decay must be a number in \[0, 1\), got -0.1/],
+    [
+      () => traceMomentum({ decay: 1 }),
+      /traceMomentum: decay must be a finite number in \[0, 1\), got 1/,
+    ],
+    [
+      () => scaleByRms({ decay: -0.1 }),
+      /scaleByRms: decay must be a finite number in \[0, 1\), got -0.1/,
+    ],
     [() => scaleByRms({ eps: 0 }), /scaleByRms: eps must be a finite positive number, got 0/],
-    [() => scaleByAdam({ b1: 1.5 }), /scaleByAdam: b1 must be a number in \[0, 1\), got 1.5/],
-    [() => scaleByAdam({ b2: 1 }), /scaleByAdam: b2 must be a number in \[0, 1\), got 1/],
+    [
+      () => scaleByAdam({ b1: 1.5 }),
+      /scaleByAdam: b1 must be a finite number in \[0, 1\), got 1.5/,
+    ],
+    [() => scaleByAdam({ b2: 1 }), /scaleByAdam: b2 must be a finite number in \[0, 1\), got 1/],
     [() => addDecayedWeights(-0.1), /addDecayedWeights: rate .* got -0.1/],
   ];
   for (const [make, message] of cases) assert.throws(make, { name: "RangeError", message });

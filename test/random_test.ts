@@ -108,10 +108,10 @@ test("bad keys and options are rejected with named errors", () => {
   });
   assert.throws(() => bernoulli(key(0), [2], 1.5), {
     name: "RangeError",
-    message: /bernoulli: p must be a finite number >= 0 and <= 1, got 1.5/,
+    message: /bernoulli: p must be a finite number in \[0, 1\], got 1.5/,
   });
   assert.throws(() => normal(key(0), [2], { std: -1 }), {
     name: "RangeError",
-    message: /normal: std must be a finite number >= 0, got -1/,
+    message: /normal: std must be a finite non-negative number, got -1/,
   });
 });

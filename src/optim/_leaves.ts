@@ -175,24 +175,12 @@ export function readCount(op: string, state: unknown): number {
 
 /** RangeError naming `op` unless `value` is finite and `>= 0` (or `> 0` when `strict`). */
 export function checkNonNegative(op: string, name: string, value: number, strict = false): void {
-  if (
-    typeof value !== "number" || !Number.isFinite(value) || value < 0 || (strict && value === 0)
-  ) {
-    const Ctor = typeof value === "number" ? RangeError : TypeError;
-    throw new Ctor(
-      `${op}: ${name} must be a finite ${strict ? "positive" : "non-negative"} number, got ${
-        describeValue(value)
-      }`,
-    );
-  }
+  checkNumber(op, name, value, { min: 0, minExclusive: strict });
 }
 
 /** RangeError naming `op` unless `0 <= value < 1` (a decay rate). */
 export function checkDecay(op: string, name: string, value: number): void {
-  if (typeof value !== "number" || !(value >= 0 && value < 1)) {
-    const Ctor = typeof value === "number" ? RangeError : TypeError;
-    throw new Ctor(`${op}: ${name} must be a number in [0, 1), got ${describeValue(value)}`);
-  }
+  checkNumber(op, name, value, { min: 0, max: 1, maxExclusive: true });
 }
 
 /**

@@ -36,6 +36,9 @@ export interface Tensor {
   readonly data: FloatArray;
 }
 
+/** The deepest nesting `tensor` reads (far past any model's rank). */
+const MAX_RANK = 64;
+
 /** A nested array of numbers, as accepted by {@linkcode tensor}. */
 export type NestedArray = number | readonly NestedArray[];
 
@@ -145,6 +148,9 @@ function inferShape(value: NestedArray, op: string): number[] {
   const shape: number[] = [];
   let v: NestedArray = value;
   while (Array.isArray(v)) {
+    if (shape.length === MAX_RANK) {
+      throw new TypeError(`${op}: nested arrays deeper than ${MAX_RANK} levels are not a tensor`);
+    }
     shape.push(v.length);
     if (v.length === 0) break;
     v = v[0];

@@ -11,7 +11,7 @@
 
 import { checkFunction, describeValue } from "./_checks.ts";
 import { describeTreeOf, flattenTree, mapAt, mapLeaves } from "./_tree_walk.ts";
-import { formatShape, type Tensor } from "./tensor.ts";
+import { formatShape, isTensor, type Tensor } from "./tensor.ts";
 
 /** A tree of tensors: a tensor, an array of trees, an object of trees, or `null` (no leaf). */
 export type Tree = Tensor | null | readonly Tree[] | { readonly [name: string]: Tree };
@@ -60,7 +60,21 @@ export function treeMap<T extends Tree>(
   ...rest: Tree[]
 ): T {
   checkFunction("treeMap", "fn", fn, "a function of the leaves");
-  return mapAt("treeMap", (leaf, others) => fn(leaf, ...others), tree, rest, []) as T;
+  return mapAt(
+    "treeMap",
+    (leaf, others, path) => {
+      const out = fn(leaf, ...others);
+      if (!isTensor(out)) {
+        throw new TypeError(
+          `treeMap: fn must return a tensor, got ${describeValue(out)} at ${formatPath(path)}`,
+        );
+      }
+      return out;
+    },
+    tree,
+    rest,
+    [],
+  ) as T;
 }
 
 /** A leaf with its path, as returned by {@linkcode treeLeaves}. */

@@ -324,3 +324,38 @@ function lossSpecs(): Spec[] {
     ]),
   ];
 }
+
+/** A layer written by hand that returns the wrong things, inside each combinator. */
+const broken = (what: "init" | "apply" | "vjp"): AnyLayer => ({
+  init: (_k, s) => (what === "init" ? 3 : { outShape: [...s], params: null, state: null }) as never,
+  apply: (_p, state, x) =>
+    (what === "apply"
+      ? { y: 3 }
+      : { y: x, state, vjp: () => (what === "vjp" ? 3 : { params: null, x }) }) as never,
+});
+
+/** Combinators meeting hand-written layers that break the contract. */
+export const contractSpecs: Spec[] = (["serial", "parallel", "residual"] as const).flatMap(
+  (name) => {
+    const wrap = (l: AnyLayer) =>
+      (name === "serial"
+        ? g.serial(l)
+        : name === "parallel"
+        ? g.parallel(l)
+        : g.residual(l)) as AnyLayer;
+    const x = () => t64([[1, 2]]);
+    return [
+      badCall(name, `${name}(init returns 3)`, () => wrap(broken("init")).init(g.key(0), [2])),
+      badCall(name, `${name}(apply returns { y: 3 })`, () => {
+        const l = wrap(broken("apply"));
+        const { params, state } = l.init(g.key(0), [2]);
+        return l.apply(params, state, x(), g.EVAL);
+      }),
+      badCall(name, `${name}(the VJP returns 3)`, () => {
+        const l = wrap(broken("vjp"));
+        const { params, state } = l.init(g.key(0), [2]);
+        return l.apply(params, state, x(), g.EVAL).vjp(g.ones([1, 2], "float64"));
+      }),
+    ];
+  },
+);

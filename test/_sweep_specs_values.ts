@@ -119,6 +119,12 @@ export const valueSpecs: Spec[] = [
     ],
     { label: "treeMap (two trees)" },
   ),
+  badCall("treeMap", "treeMap(fn returning 3)", () => g.treeMap((() => 3) as never, params())),
+  badCall("tensor", "tensor(nested 100 deep)", () => {
+    let v: unknown = 1;
+    for (let i = 0; i < 100; i++) v = [v];
+    return g.tensor(v as number[]);
+  }),
   spec("treeLeaves", g.treeLeaves, [treeArg(params)]),
   spec("treeFlatten", g.treeFlatten, [treeArg(params)]),
   spec("treeUnflatten", (leaves: unknown) => g.treeFlatten(params())[1](leaves as g.Tensor[]), [

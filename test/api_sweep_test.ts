@@ -21,7 +21,7 @@ import * as testingMod from "../src/testing/mod.ts";
 import * as g from "../mod.ts";
 import { classify, findNaN, NONE, type Outcome, show, type Spec } from "./_sweep.ts";
 import { opSpecs, valueSpecs } from "./_sweep_specs_values.ts";
-import { layerSpecs, modelSpecs } from "./_sweep_specs_models.ts";
+import { contractSpecs, layerSpecs, modelSpecs } from "./_sweep_specs_models.ts";
 import { optimSpecs } from "./_sweep_specs_optim.ts";
 import { kernelSpecs, testingSpecs, trainSpecs } from "./_sweep_specs_train.ts";
 
@@ -29,6 +29,7 @@ const SPECS: readonly Spec[] = [
   ...valueSpecs,
   ...opSpecs,
   ...layerSpecs,
+  ...contractSpecs,
   ...modelSpecs,
   ...optimSpecs,
   ...trainSpecs,

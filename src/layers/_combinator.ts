@@ -6,6 +6,8 @@
  */
 
 import { describeTreeOf } from "../_tree_walk.ts";
+import { describeValue } from "../_checks.ts";
+import { isTensor } from "../tensor.ts";
 import { split } from "../random.ts";
 import type { ApplyContext } from "./layer.ts";
 
@@ -29,6 +31,42 @@ export function atLayer<T>(
       throw new Ctor(`${op} layer ${index} (${what}of ${count}): ${e.message}`, { cause: e });
     }
     throw e;
+  }
+}
+
+/** What a layer's `init` returned must be `{ outShape, params, state }` (a hand-written layer). */
+export function checkInitResult(r: unknown): void {
+  const o = r as { outShape?: unknown } | null;
+  if (typeof o !== "object" || o === null || !Array.isArray(o.outShape)) {
+    throw new TypeError(
+      `init must return { outShape, params, state }, got ${describeValue(r)}`,
+    );
+  }
+}
+
+/**
+ * What a layer's `apply` returned must be `{ y, state, vjp }` with `y` a tensor and `vjp` a
+ * function (a hand-written layer that forgot one fails here, named, not deep in the next layer).
+ */
+export function checkApplyResult(r: unknown): void {
+  const o = r as { y?: unknown; vjp?: unknown } | null;
+  if (
+    typeof o !== "object" || o === null || !isTensor(o.y) || typeof o.vjp !== "function" ||
+    !("state" in o)
+  ) {
+    throw new TypeError(
+      `apply must return { y: Tensor, state, vjp }, got ${describeValue(r)}`,
+    );
+  }
+}
+
+/**
+ * What a layer's VJP returned must be `{ params, x }`. The cotangent `x` is not read here: a
+ * layer may compute it only when it is read (dense does, for the first layer of a model).
+ */
+export function checkVjpResult(r: unknown): void {
+  if (typeof r !== "object" || r === null || !("params" in r) || !("x" in r)) {
+    throw new TypeError(`the VJP must return { params, x }, got ${describeValue(r)}`);
   }
 }
 

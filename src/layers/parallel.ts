@@ -20,7 +20,14 @@ import type { Tree } from "../tree.ts";
 import type { Vjp } from "../vjp.ts";
 import type { Layer, LayerGrads } from "./layer.ts";
 import type { EachLayerParams, EachLayerState } from "./serial.ts";
-import { atLayer, checkPerLayer, splitContext } from "./_combinator.ts";
+import {
+  atLayer,
+  checkApplyResult,
+  checkInitResult,
+  checkPerLayer,
+  checkVjpResult,
+  splitContext,
+} from "./_combinator.ts";
 import { checkBatch, checkContext, checkInitArgs } from "./_layer_checks.ts";
 import { describeValue } from "../_checks.ts";
 
@@ -85,7 +92,11 @@ export function parallel<const L extends readonly Layer[]>(
       checkInitArgs("parallel", key, inShape);
       const keys = split(key, n);
       const results = layers.map((layer, i) =>
-        atLayer("parallel", i, n, () => layer.init(keys[i], inShape), layer.name)
+        atLayer("parallel", i, n, () => {
+          const out = layer.init(keys[i], inShape);
+          checkInitResult(out);
+          return out;
+        }, layer.name)
       );
       const shapes = results.map((r) => r.outShape);
       checkBranchShapes("parallel", shapes, false);
@@ -108,7 +119,11 @@ export function parallel<const L extends readonly Layer[]>(
           "parallel",
           i,
           n,
-          () => layer.apply(params[i], state[i], x, contexts[i]),
+          () => {
+            const out = layer.apply(params[i], state[i], x, contexts[i]);
+            checkApplyResult(out);
+            return out;
+          },
           layer.name,
         )
       );
@@ -165,7 +180,18 @@ export function parallel<const L extends readonly Layer[]>(
               "parallel VJP",
               i,
               n,
-              () => vjps[i](fromTypedArray(slice, ys[i].shape)),
+              () => {
+                const out = vjps[i](fromTypedArray(slice, ys[i].shape));
+                checkVjpResult(out);
+                if (!isTensor(out.x) || out.x.data.length !== x.data.length) {
+                  throw new TypeError(
+                    `the VJP's input cotangent must be a tensor of the input's shape ${
+                      formatShape(x.shape)
+                    }, got ${describeValue(out.x)}`,
+                  );
+                }
+                return out;
+              },
               layers[i].name,
             );
             grads[i] = r.params;
@@ -220,14 +246,22 @@ export function residual<P extends Tree, S extends Tree>(layer: Layer<P, S>): La
     name: "residual",
     init: (key, inShape) => {
       checkInitArgs("residual", key, inShape);
-      const r = inner(() => layer.init(key, inShape)) as ReturnType<typeof layer.init>;
+      const r = inner(() => {
+        const out = layer.init(key, inShape);
+        checkInitResult(out);
+        return out;
+      }) as ReturnType<typeof layer.init>;
       if (!shapesEqual(r.outShape, inShape)) throw mismatch(inShape, r.outShape);
       return { outShape: [...inShape], params: r.params, state: r.state };
     },
     apply: (params, state, x, ctx) => {
       checkContext("residual", ctx);
       checkBatch("residual", x);
-      const r = inner(() => layer.apply(params, state, x, ctx)) as ReturnType<typeof layer.apply>;
+      const r = inner(() => {
+        const out = layer.apply(params, state, x, ctx);
+        checkApplyResult(out);
+        return out;
+      }) as ReturnType<typeof layer.apply>;
       if (!shapesEqual(r.y.shape, x.shape)) throw mismatch(x.shape, r.y.shape);
       const xd = x.data, fd = r.y.data;
       const out = allocate(x.dtype, xd.length);
@@ -243,7 +277,18 @@ export function residual<P extends Tree, S extends Tree>(layer: Layer<P, S>): La
               } differs from output shape ${formatShape(x.shape)}`,
             );
           }
-          const back = inner(() => r.vjp(dy)) as ReturnType<typeof r.vjp>;
+          const back = inner(() => {
+            const out = r.vjp(dy);
+            checkVjpResult(out);
+            if (!isTensor(out.x) || !shapesEqual(out.x.shape, x.shape)) {
+              throw new TypeError(
+                `the VJP's input cotangent must be a tensor of the input's shape ${
+                  formatShape(x.shape)
+                }, got ${describeValue(out.x)}`,
+              );
+            }
+            return out;
+          }) as ReturnType<typeof r.vjp>;
           const g = dy.data, d = back.x.data;
           const dx = allocate(x.dtype, xd.length);
           for (let i = 0; i < dx.length; i++) dx[i] = g[i] + d[i];

@@ -9,7 +9,14 @@ import type { Tensor } from "../tensor.ts";
 import type { Tree } from "../tree.ts";
 import type { Vjp } from "../vjp.ts";
 import type { Layer, LayerGrads } from "./layer.ts";
-import { atLayer, checkPerLayer, splitContext } from "./_combinator.ts";
+import {
+  atLayer,
+  checkApplyResult,
+  checkInitResult,
+  checkPerLayer,
+  checkVjpResult,
+  splitContext,
+} from "./_combinator.ts";
 import { checkContext, checkInitArgs } from "./_layer_checks.ts";
 import { describeValue } from "../_checks.ts";
 
@@ -75,7 +82,11 @@ export function serial<const L extends readonly Layer[]>(
       const params: Tree[] = [], state: Tree[] = [];
       let shape = inShape;
       for (let i = 0; i < n; i++) {
-        const r = atLayer("serial", i, n, () => layers[i].init(keys[i], shape), layers[i].name);
+        const r = atLayer("serial", i, n, () => {
+          const out = layers[i].init(keys[i], shape);
+          checkInitResult(out);
+          return out;
+        }, layers[i].name);
         params.push(r.params);
         state.push(r.state);
         shape = r.outShape;
@@ -96,7 +107,11 @@ export function serial<const L extends readonly Layer[]>(
           "serial",
           i,
           n,
-          () => layers[i].apply(params[i], state[i], h, contexts[i]),
+          () => {
+            const out = layers[i].apply(params[i], state[i], h, contexts[i]);
+            checkApplyResult(out);
+            return out;
+          },
           layers[i].name,
         );
         vjps.push(r.vjp);
@@ -111,7 +126,11 @@ export function serial<const L extends readonly Layer[]>(
           const grads: Tree[] = new Array(n);
           let g = dy;
           for (let i = n - 1; i >= 0; i--) {
-            const r = atLayer("serial VJP", i, n, () => vjps[i](g), layers[i].name);
+            const r = atLayer("serial VJP", i, n, () => {
+              const out = vjps[i](g);
+              checkVjpResult(out);
+              return out;
+            }, layers[i].name);
             grads[i] = r.params;
             g = r.x;
           }

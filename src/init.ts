@@ -25,7 +25,8 @@
  */
 
 import { type Key, normal, uniform } from "./random.ts";
-import { checkShape, DEFAULT_DTYPE, type DType, full, type Shape, type Tensor } from "./tensor.ts";
+import { checkDType, checkKey, checkNumber, checkOptions, checkShape } from "./_checks.ts";
+import { DEFAULT_DTYPE, type DType, full, type Shape, type Tensor } from "./tensor.ts";
 
 /** Options of an {@linkcode Initializer}. */
 export interface InitOptions {
@@ -54,6 +55,7 @@ export type Initializer = (key: Key, shape: Shape, options?: InitOptions) => Ten
  * ```
  */
 export function computeFans(shape: Shape): { fanIn: number; fanOut: number } {
+  checkShape("computeFans", shape);
   const r = shape.length;
   if (r === 0) return { fanIn: 1, fanOut: 1 };
   if (r === 1) return { fanIn: shape[0], fanOut: shape[0] };
@@ -62,22 +64,22 @@ export function computeFans(shape: Shape): { fanIn: number; fanOut: number } {
   return { fanIn: field * shape[r - 2], fanOut: field * shape[r - 1] };
 }
 
-function resolve(op: string, shape: Shape, options: InitOptions) {
-  checkShape(shape, op);
+function resolve(op: string, key: Key, shape: Shape, options: InitOptions | undefined) {
+  checkKey(op, key);
+  checkShape(op, shape);
+  const o = checkOptions(op, options, ["fanIn", "fanOut", "dtype"]);
   const fans = computeFans(shape);
-  const { fanIn = fans.fanIn, fanOut = fans.fanOut, dtype = DEFAULT_DTYPE } = options;
-  for (const [name, v] of [["fanIn", fanIn], ["fanOut", fanOut]] as const) {
-    if (!(Number.isFinite(v) && v > 0)) {
-      throw new RangeError(`${op}: ${name} must be a positive number, got ${v}`);
-    }
-  }
+  const { fanIn = fans.fanIn, fanOut = fans.fanOut, dtype = DEFAULT_DTYPE } = o;
+  checkNumber(op, "fanIn", fanIn, { min: 0, minExclusive: true });
+  checkNumber(op, "fanOut", fanOut, { min: 0, minExclusive: true });
+  checkDType(op, dtype);
   return { fanIn, fanOut, dtype };
 }
 
 /** A zero-mean normal initialiser whose variance is `variance(fanIn, fanOut)`. */
 function normalInit(op: string, variance: (fanIn: number, fanOut: number) => number): Initializer {
-  return (key, shape, options = {}) => {
-    const { fanIn, fanOut, dtype } = resolve(op, shape, options);
+  return (key, shape, options) => {
+    const { fanIn, fanOut, dtype } = resolve(op, key, shape, options);
     return normal(key, shape, { std: Math.sqrt(variance(fanIn, fanOut)), dtype });
   };
 }
@@ -87,8 +89,8 @@ function uniformInit(
   op: string,
   variance: (fanIn: number, fanOut: number) => number,
 ): Initializer {
-  return (key, shape, options = {}) => {
-    const { fanIn, fanOut, dtype } = resolve(op, shape, options);
+  return (key, shape, options) => {
+    const { fanIn, fanOut, dtype } = resolve(op, key, shape, options);
     const a = Math.sqrt(3 * variance(fanIn, fanOut));
     return uniform(key, shape, { min: -a, max: a, dtype });
   };
@@ -125,11 +127,14 @@ export const glorotNormal: Initializer = normalInit("glorotNormal", glorotVarian
  */
 export const glorotUniform: Initializer = uniformInit("glorotUniform", glorotVariance);
 
-/** The same as {@linkcode glorotNormal} (Xavier Glorot's initialiser under his first name). */
-export const xavierNormal: Initializer = glorotNormal;
+/**
+ * The same draws as {@linkcode glorotNormal} (Xavier Glorot's initialiser under his first name);
+ * its errors name `xavierNormal`.
+ */
+export const xavierNormal: Initializer = normalInit("xavierNormal", glorotVariance);
 
-/** The same as {@linkcode glorotUniform}. */
-export const xavierUniform: Initializer = glorotUniform;
+/** The same draws as {@linkcode glorotUniform}; its errors name `xavierUniform`. */
+export const xavierUniform: Initializer = uniformInit("xavierUniform", glorotVariance);
 
 /**
  * He (Kaiming) normal: `N(0, 2 / fanIn)`, for ReLU layers.
@@ -196,10 +201,14 @@ export const lecunUniform: Initializer = uniformInit("lecunUniform", lecunVarian
  * ```
  */
 export function constantInit(c: number): Initializer {
-  if (!Number.isFinite(c)) throw new RangeError(`constantInit: c must be finite, got ${c}`);
-  return (_key, shape, options = {}) => {
-    checkShape(shape, "constantInit");
-    return full(shape, c, options.dtype ?? DEFAULT_DTYPE);
+  return constantOf("constantInit", c);
+}
+
+function constantOf(name: string, c: number): Initializer {
+  checkNumber(name, "c", c);
+  return (key, shape, options) => {
+    const { dtype } = resolve(name, key, shape, options);
+    return full(shape, c, dtype);
   };
 }
 
@@ -214,4 +223,4 @@ export function constantInit(c: number): Initializer {
  * if (zerosInit(key(0), [4]).data.some((v) => v !== 0)) throw new Error("unexpected");
  * ```
  */
-export const zerosInit: Initializer = constantInit(0);
+export const zerosInit: Initializer = constantOf("zerosInit", 0);

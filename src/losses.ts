@@ -14,6 +14,7 @@
  * @module
  */
 
+import { checkNumber, describeValue } from "./_checks.ts";
 import { allocate, formatShape, fromTypedArray, isTensor, type Tensor } from "./tensor.ts";
 
 /**
@@ -23,8 +24,14 @@ import { allocate, formatShape, fromTypedArray, isTensor, type Tensor } from "./
 export type Loss = (prediction: Tensor, target: Tensor) => [loss: number, grad: Tensor];
 
 function checkTensors(op: string, prediction: Tensor, target: Tensor): void {
-  if (!isTensor(prediction)) throw new TypeError(`Cannot ${op}: the prediction is not a tensor`);
-  if (!isTensor(target)) throw new TypeError(`Cannot ${op}: the target is not a tensor`);
+  if (!isTensor(prediction)) {
+    throw new TypeError(
+      `Cannot ${op}: the prediction must be a tensor, got ${describeValue(prediction)}`,
+    );
+  }
+  if (!isTensor(target)) {
+    throw new TypeError(`Cannot ${op}: the target must be a tensor, got ${describeValue(target)}`);
+  }
 }
 
 /** Checks an elementwise loss's arguments and returns the element count `N`. */
@@ -116,9 +123,7 @@ export const meanAbsoluteError: Loss = (prediction, target): [number, Tensor] =>
  * ```
  */
 export function huber(delta = 1): Loss {
-  if (!(Number.isFinite(delta) && delta > 0)) {
-    throw new RangeError(`huber: delta must be a positive finite number, got ${delta}`);
-  }
+  checkNumber("huber", "delta", delta, { min: 0, minExclusive: true });
   return (prediction, target) => {
     const n = checkSameShape("huber", prediction, target);
     const p = prediction.data, t = target.data;
@@ -171,7 +176,13 @@ export const binaryCrossEntropyWithLogits: Loss = (prediction, target): [number,
     }
     // e = exp(−|z|) ∈ (0, 1]; σ(z) = 1/(1 + e) for z ≥ 0 and e/(1 + e) for z < 0.
     const e = Math.exp(-Math.abs(zi));
-    sum += (zi > 0 ? zi : 0) - zi * ti + Math.log1p(e);
+    // At z = ±Infinity the linear part is Infinity·0 where the target agrees; its limit is 0.
+    const lin = zi === Infinity
+      ? (ti === 1 ? 0 : Infinity)
+      : zi === -Infinity
+      ? (ti === 0 ? 0 : Infinity)
+      : (zi > 0 ? zi : 0) - zi * ti;
+    sum += lin + Math.log1p(e);
     const sigma = zi >= 0 ? 1 / (1 + e) : e / (1 + e);
     grad[i] = scale * (sigma - ti);
   }
@@ -200,13 +211,24 @@ function softmaxRow(z: Tensor["data"], out: Tensor["data"], offset: number, c: n
   for (let j = 0; j < c; j++) if (z[offset + j] > m) m = z[offset + j];
   let s = 0;
   for (let j = 0; j < c; j++) {
-    const e = Math.exp(z[offset + j] - m);
+    const v = z[offset + j];
+    // With a +Infinity logit the mass goes to the infinite ones (Infinity - Infinity is NaN).
+    const e = Math.exp(m === Infinity ? (v === Infinity ? 0 : -Infinity) : v - m);
     out[offset + j] = e;
     s += e;
   }
   const inv = 1 / s;
   for (let j = 0; j < c; j++) out[offset + j] *= inv;
   return m + Math.log(s);
+}
+
+/**
+ * `logsumexp(z) − z_j` for a row whose log-sum-exp is `lse` and softmax at `j` is `p`: where
+ * both are +Infinity their difference is the limit `−log p` (log of the number of infinite
+ * logits), not NaN.
+ */
+function crossTerm(lse: number, zj: number, p: number): number {
+  return lse === Infinity && zj === Infinity ? -Math.log(p) : lse - zj;
 }
 
 /**
@@ -251,7 +273,7 @@ export const softmaxCrossEntropy: Loss = (prediction, target): [number, Tensor] 
     }
     const offset = i * c;
     const lse = softmaxRow(z, grad, offset, c);
-    sum += lse - z[offset + label];
+    sum += crossTerm(lse, z[offset + label], grad[offset + label]);
     grad[offset + label] -= 1;
     for (let j = 0; j < c; j++) grad[offset + j] *= scale;
   }
@@ -286,8 +308,15 @@ export const softmaxCrossEntropyOneHot: Loss = (prediction, target): [number, Te
     let mass = 0;
     for (let j = 0; j < c; j++) {
       const tj = t[offset + j];
+      // A negative or NaN target would make the loss negative or NaN, and no distribution.
+      if (!(tj >= 0)) {
+        throw new RangeError(
+          `${op}: target at row ${i}, class ${j} is ${tj}; targets are one-hot rows or ` +
+            `probabilities (non-negative)`,
+        );
+      }
       mass += tj;
-      if (tj !== 0) sum += tj * (lse - z[offset + j]);
+      if (tj !== 0) sum += tj * crossTerm(lse, z[offset + j], grad[offset + j]);
     }
     for (let j = 0; j < c; j++) {
       grad[offset + j] = scale * (grad[offset + j] * mass - t[offset + j]);

@@ -13,14 +13,21 @@
  */
 
 import {
-  allocate,
+  checkDType,
+  checkInteger,
+  checkKey as checkKeyOf,
+  checkNumber,
+  checkOptions,
   checkShape,
+  describeValue,
+} from "./_checks.ts";
+import {
+  allocate,
   DEFAULT_DTYPE,
   type DType,
   type FloatArray,
   fromTypedArray,
   type Shape,
-  sizeOf,
   type Tensor,
 } from "./tensor.ts";
 
@@ -116,16 +123,15 @@ function threefryBlocks(
  * Returns two uint32 words written into `out` at `offset`.
  */
 export function threefry2x32(key: Key, c0: number, c1: number, out: Uint32Array, offset = 0): void {
-  threefryBlocks(key[0], key[1], c0, c1, out, offset, 1);
-}
-
-function checkKey(key: Key, op: string): void {
-  if (
-    !Array.isArray(key) || key.length !== 2 ||
-    !key.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)
-  ) {
-    throw new TypeError(`${op}: a key is a pair of uint32 words, got ${JSON.stringify(key)}`);
+  const op = "threefry2x32";
+  checkKeyOf(op, key);
+  checkInteger(op, "c0", c0, { min: 0, max: 0xffffffff });
+  checkInteger(op, "c1", c1, { min: 0, max: 0xffffffff });
+  if (!(out instanceof Uint32Array)) {
+    throw new TypeError(`${op}: out must be a Uint32Array, got ${describeValue(out)}`);
   }
+  checkInteger(op, "offset", offset, { min: 0, max: out.length - 2 });
+  threefryBlocks(key[0], key[1], c0, c1, out, offset, 1);
 }
 
 /**
@@ -139,9 +145,7 @@ function checkKey(key: Key, op: string): void {
  * ```
  */
 export function key(seed: number): Key {
-  if (!Number.isSafeInteger(seed)) {
-    throw new TypeError(`key: seed must be a safe integer, got ${seed}`);
-  }
+  checkInteger("key", "seed", seed);
   const hi = Math.floor(seed / 0x100000000);
   return Object.freeze([hi >>> 0, seed >>> 0]) as Key;
 }
@@ -157,14 +161,12 @@ export function key(seed: number): Key {
  * ```
  */
 export function split(k: Key, n = 2): Key[] {
-  checkKey(k, "split");
-  if (!Number.isInteger(n) || n < 1) {
-    throw new RangeError(`split: n must be a positive integer, got ${n}`);
-  }
+  checkKeyOf("split", k);
+  checkInteger("split", "n", n, { min: 1, max: 1 << 20 });
   const out = new Uint32Array(2);
   const keys: Key[] = [];
   for (let i = 0; i < n; i++) {
-    threefry2x32(k, 0, i, out);
+    threefryBlocks(k[0], k[1], 0, i, out, 0, 1);
     keys.push(Object.freeze([out[0], out[1]]) as Key);
   }
   return keys;
@@ -181,19 +183,30 @@ export function split(k: Key, n = 2): Key[] {
  * ```
  */
 export function foldIn(k: Key, data: number): Key {
-  checkKey(k, "foldIn");
-  if (!Number.isInteger(data) || data < 0 || data > 0xffffffff) {
-    throw new RangeError(`foldIn: data must be a uint32 integer, got ${data}`);
-  }
+  checkKeyOf("foldIn", k);
+  checkInteger("foldIn", "data", data, { min: 0, max: 0xffffffff });
   const out = new Uint32Array(2);
-  threefry2x32(k, 1, data, out);
+  threefryBlocks(k[0], k[1], 1, data, out, 0, 1);
   return Object.freeze([out[0], out[1]]) as Key;
 }
 
 /** `n` raw uint32 words from a key: Threefry of counters (0x80000000 | i/2 ...). */
 export function randomBits(k: Key, n: number): Uint32Array {
-  checkKey(k, "randomBits");
-  const words = new Uint32Array(n + (n & 1));
+  checkKeyOf("randomBits", k);
+  checkInteger("randomBits", "n", n, { min: 0, max: 0x7ffffffe });
+  return bits(k, n, "randomBits");
+}
+
+/** {@linkcode randomBits} without the checks, for callers that made them under their name. */
+function bits(k: Key, n: number, op: string): Uint32Array {
+  let words: Uint32Array;
+  try {
+    words = new Uint32Array(n + (n & 1));
+  } catch (e) {
+    throw new RangeError(`${op}: could not allocate ${n} random words (${(e as Error).message})`, {
+      cause: e,
+    });
+  }
   // The high counter word is 2 so these streams never collide with split (0) or foldIn (1).
   threefryBlocks(k[0], k[1], 2, 0, words, 0, words.length >>> 1);
   return n === words.length ? words : words.subarray(0, n);
@@ -203,18 +216,26 @@ const TWO_POW_M24 = 1 / 16777216;
 const TWO_POW_M53 = 1 / 9007199254740992;
 
 /** Fills `out` with floats uniform in [0, 1): 24 bits for float32, 53 bits for float64. */
-function unitFloats(k: Key, n: number, dtype: DType): FloatArray {
-  const out = allocate(dtype, n);
+function unitFloats(k: Key, n: number, dtype: DType, op: string): FloatArray {
+  const out = allocate(dtype, n, op);
   if (dtype === "float32") {
-    const bits = randomBits(k, n);
-    for (let i = 0; i < n; i++) out[i] = (bits[i] >>> 8) * TWO_POW_M24;
+    const w = bits(k, n, op);
+    for (let i = 0; i < n; i++) out[i] = (w[i] >>> 8) * TWO_POW_M24;
   } else {
-    const bits = randomBits(k, 2 * n);
+    const w = bits(k, 2 * n, op);
     for (let i = 0; i < n; i++) {
-      out[i] = ((bits[2 * i] >>> 5) * 67108864 + (bits[2 * i + 1] >>> 6)) * TWO_POW_M53;
+      out[i] = ((w[2 * i] >>> 5) * 67108864 + (w[2 * i + 1] >>> 6)) * TWO_POW_M53;
     }
   }
   return out;
+}
+
+/** The checks every sampler makes, under its name; returns the element count. */
+function checkDraw(op: string, k: Key, shape: Shape, dtype: unknown): number {
+  checkKeyOf(op, k);
+  const n = checkShape(op, shape);
+  checkDType(op, dtype);
+  return n;
 }
 
 /** Options of {@linkcode uniform}. */
@@ -238,13 +259,19 @@ export interface UniformOptions {
  * ```
  */
 export function uniform(k: Key, shape: Shape, options: UniformOptions = {}): Tensor {
-  const { min = 0, max = 1, dtype = DEFAULT_DTYPE } = options;
-  checkShape(shape, "uniform");
-  if (!(Number.isFinite(min) && Number.isFinite(max) && min < max)) {
+  const op = "uniform";
+  const { min = 0, max = 1, dtype = DEFAULT_DTYPE } = checkOptions(op, options, [
+    "min",
+    "max",
+    "dtype",
+  ]);
+  const n = checkDraw(op, k, shape, dtype);
+  checkNumber(op, "min", min);
+  checkNumber(op, "max", max);
+  if (!(min < max)) {
     throw new RangeError(`uniform: need finite min < max, got min=${min}, max=${max}`);
   }
-  const n = sizeOf(shape);
-  const data = unitFloats(k, n, dtype);
+  const data = unitFloats(k, n, dtype, op);
   const scale = max - min;
   for (let i = 0; i < n; i++) data[i] = min + scale * data[i];
   // Rounding to float32 can land exactly on max; keep the interval half-open.
@@ -279,15 +306,18 @@ export interface NormalOptions {
  * ```
  */
 export function normal(k: Key, shape: Shape, options: NormalOptions = {}): Tensor {
-  const { mean = 0, std = 1, dtype = DEFAULT_DTYPE } = options;
-  checkShape(shape, "normal");
-  if (!(Number.isFinite(mean) && Number.isFinite(std) && std >= 0)) {
-    throw new RangeError(`normal: need finite mean and std >= 0, got mean=${mean}, std=${std}`);
-  }
-  const n = sizeOf(shape);
+  const op = "normal";
+  const { mean = 0, std = 1, dtype = DEFAULT_DTYPE } = checkOptions(op, options, [
+    "mean",
+    "std",
+    "dtype",
+  ]);
+  const n = checkDraw(op, k, shape, dtype);
+  checkNumber(op, "mean", mean);
+  checkNumber(op, "std", std, { min: 0 });
   const pairs = Math.ceil(n / 2);
-  const u = unitFloats(k, 2 * pairs, "float64");
-  const data = allocate(dtype, n);
+  const u = unitFloats(k, 2 * pairs, "float64", op);
+  const data = allocate(dtype, n, op);
   for (let i = 0; i < pairs; i++) {
     // 1 - u is in (0, 1], so the log is finite.
     const r = Math.sqrt(-2 * Math.log(1 - u[2 * i]));
@@ -309,11 +339,11 @@ export function normal(k: Key, shape: Shape, options: NormalOptions = {}): Tenso
  * ```
  */
 export function bernoulli(k: Key, shape: Shape, p: number, dtype: DType = DEFAULT_DTYPE): Tensor {
-  checkShape(shape, "bernoulli");
-  if (!(p >= 0 && p <= 1)) throw new RangeError(`bernoulli: p must be in [0, 1], got ${p}`);
-  const n = sizeOf(shape);
-  const u = unitFloats(k, n, "float64");
-  const data = allocate(dtype, n);
+  const op = "bernoulli";
+  const n = checkDraw(op, k, shape, dtype);
+  checkNumber(op, "p", p, { min: 0, max: 1 });
+  const u = unitFloats(k, n, "float64", op);
+  const data = allocate(dtype, n, op);
   for (let i = 0; i < n; i++) data[i] = u[i] < p ? 1 : 0;
   return fromTypedArray(data, shape);
 }
@@ -329,12 +359,18 @@ export function bernoulli(k: Key, shape: Shape, p: number, dtype: DType = DEFAUL
  * ```
  */
 export function permutation(k: Key, n: number): Uint32Array {
-  if (!Number.isInteger(n) || n < 0) {
-    throw new RangeError(`permutation: n must be a non-negative integer, got ${n}`);
+  checkKeyOf("permutation", k);
+  checkInteger("permutation", "n", n, { min: 0, max: 0x3fffffff });
+  let perm: Uint32Array;
+  try {
+    perm = new Uint32Array(n);
+  } catch (e) {
+    throw new RangeError(`permutation: could not allocate ${n} indices (${(e as Error).message})`, {
+      cause: e,
+    });
   }
-  const perm = new Uint32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
-  const u = unitFloats(k, n, "float64");
+  const u = unitFloats(k, n, "float64", "permutation");
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(u[i] * (i + 1));
     const t = perm[i];

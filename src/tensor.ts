@@ -8,6 +8,15 @@
  * @module
  */
 
+import {
+  checkDType,
+  checkInteger,
+  checkNumber,
+  checkShape as checkShapeOf,
+  describeValue,
+  MAX_ELEMENTS,
+} from "./_checks.ts";
+
 /** Element type of a tensor. Models default to `float32`; gradient checks run in `float64`. */
 export type DType = "float32" | "float64";
 
@@ -27,6 +36,9 @@ export interface Tensor {
   readonly data: FloatArray;
 }
 
+/** The deepest nesting `tensor` reads (far past any model's rank). */
+const MAX_RANK = 64;
+
 /** A nested array of numbers, as accepted by {@linkcode tensor}. */
 export type NestedArray = number | readonly NestedArray[];
 
@@ -43,34 +55,59 @@ export const DEFAULT_DTYPE: DType = "float32";
  * ```
  */
 export function sizeOf(shape: Shape): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
+  return checkShapeOf("sizeOf", shape);
 }
 
-/** Formats a shape the way error messages print it: `[2,3]`. */
+/** Formats a shape the way error messages print it: `[2,3]` (at most 16 dimensions shown). */
 export function formatShape(shape: Shape): string {
-  return `[${shape.join(",")}]`;
-}
-
-/** Throws a `TypeError` naming `op` unless `shape` is a list of non-negative integers. */
-export function checkShape(shape: Shape, op: string): void {
   if (!Array.isArray(shape)) {
-    throw new TypeError(`${op}: shape must be an array of integers, got ${String(shape)}`);
+    throw new TypeError(`formatShape: shape must be an array, got ${describeValue(shape)}`);
   }
-  for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) {
-      throw new TypeError(
-        `${op}: shape ${formatShape(shape)} has an invalid dimension ${d}; ` +
-          `dimensions are non-negative integers`,
-      );
-    }
-  }
+  return shape.length > 16 ? `[${shape.slice(0, 16).join(",")},…]` : `[${shape.join(",")}]`;
 }
 
-/** Allocates a zero-filled typed array of the given dtype. */
-export function allocate(dtype: DType, length: number): FloatArray {
-  return dtype === "float64" ? new Float64Array(length) : new Float32Array(length);
+/**
+ * Throws a `TypeError` naming `op` unless `shape` is a list of non-negative integers, and a
+ * `RangeError` if it holds more elements than a tensor can (2³¹ − 1).
+ *
+ * @example
+ * ```ts
+ * import { checkShape } from "./tensor.ts";
+ * checkShape([2, 3], "myOp");
+ * let message = "";
+ * try {
+ *   checkShape([2, -1], "myOp");
+ * } catch (e) {
+ *   message = (e as TypeError).message;
+ * }
+ * if (!message.startsWith("myOp:")) throw new Error("the message names the caller");
+ * ```
+ */
+export function checkShape(shape: Shape, op: string): void {
+  checkOp("checkShape", op);
+  checkShapeOf(op, shape);
+}
+
+/**
+ * Allocates a zero-filled typed array of the given dtype. An unknown dtype is a `TypeError`, a
+ * length that is not an integer in `[0, 2³¹ − 1]` a `RangeError`, and so is a failed
+ * allocation (out of memory); each names `op` (default `allocate`).
+ */
+export function allocate(dtype: DType, length: number, op = "allocate"): FloatArray {
+  if (dtype !== "float32" && dtype !== "float64") checkDType(op, dtype);
+  if (!(Number.isInteger(length) && length >= 0 && length <= MAX_ELEMENTS)) {
+    checkInteger(op, "the length", length, { min: 0, max: MAX_ELEMENTS });
+  }
+  try {
+    return dtype === "float64" ? new Float64Array(length) : new Float32Array(length);
+  } catch (e) {
+    throw new RangeError(
+      `${op}: could not allocate ${length} ${dtype} elements (${
+        (e as Error).message
+      }); use a smaller shape or batch`,
+      { cause: e },
+    );
+  }
 }
 
 function dtypeOf(data: FloatArray): DType {
@@ -89,18 +126,19 @@ function dtypeOf(data: FloatArray): DType {
  * ```
  */
 export function fromTypedArray(data: FloatArray, shape: Shape): Tensor {
+  return wrapData("fromTypedArray", data, shape);
+}
+
+function wrapData(op: string, data: FloatArray, shape: Shape): Tensor {
   if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) {
     throw new TypeError(
-      `fromTypedArray: data must be a Float32Array or Float64Array, got ${
-        (data as object)?.constructor?.name ?? typeof data
-      }`,
+      `${op}: data must be a Float32Array or Float64Array, got ${describeValue(data)}`,
     );
   }
-  checkShape(shape, "fromTypedArray");
-  if (sizeOf(shape) !== data.length) {
+  const n = checkShapeOf(op, shape);
+  if (n !== data.length) {
     throw new TypeError(
-      `fromTypedArray: shape ${formatShape(shape)} needs ${sizeOf(shape)} elements ` +
-        `but data has ${data.length}`,
+      `${op}: shape ${formatShape(shape)} needs ${n} elements but data has ${data.length}`,
     );
   }
   return Object.freeze({ dtype: dtypeOf(data), shape: Object.freeze([...shape]), data });
@@ -110,12 +148,17 @@ function inferShape(value: NestedArray, op: string): number[] {
   const shape: number[] = [];
   let v: NestedArray = value;
   while (Array.isArray(v)) {
+    if (shape.length === MAX_RANK) {
+      throw new TypeError(`${op}: nested arrays deeper than ${MAX_RANK} levels are not a tensor`);
+    }
     shape.push(v.length);
     if (v.length === 0) break;
     v = v[0];
   }
   if (!Array.isArray(v) && typeof v !== "number") {
-    throw new TypeError(`${op}: expected numbers or nested arrays of numbers, got ${typeof v}`);
+    throw new TypeError(
+      `${op}: expected numbers or nested arrays of numbers, got ${describeValue(v)}`,
+    );
   }
   return shape;
 }
@@ -123,7 +166,11 @@ function inferShape(value: NestedArray, op: string): number[] {
 function flattenInto(value: NestedArray, shape: Shape, depth: number, out: number[], op: string) {
   if (depth === shape.length) {
     if (typeof value !== "number") {
-      throw new TypeError(`${op}: ragged nested array; expected a number at depth ${depth}`);
+      throw new TypeError(
+        `${op}: ragged nested array; expected a number at depth ${depth}, got ${
+          describeValue(value)
+        }`,
+      );
     }
     out.push(value);
     return;
@@ -156,29 +203,39 @@ export function tensor(
   shape?: Shape,
   dtype?: DType,
 ): Tensor {
+  const op = "tensor";
+  if (dtype !== undefined) checkDType(op, dtype);
+  if (shape !== undefined) checkShapeOf(op, shape);
   if (values instanceof Float32Array || values instanceof Float64Array) {
     const dt = dtype ?? dtypeOf(values);
-    const data = allocate(dt, values.length);
+    const data = allocate(dt, values.length, op);
     data.set(values);
-    return fromTypedArray(data, shape ?? [values.length]);
+    return wrapData(op, data, shape ?? [values.length]);
   }
-  const inferred = inferShape(values as NestedArray, "tensor");
+  if (typeof values !== "number" && !Array.isArray(values)) {
+    throw new TypeError(
+      `${op}: values must be a number, a nested array of numbers or a Float32Array/` +
+        `Float64Array, got ${describeValue(values)}`,
+    );
+  }
+  const inferred = inferShape(values as NestedArray, op);
+  checkShapeOf(op, inferred, "the values' shape");
   const flat: number[] = [];
-  flattenInto(values as NestedArray, inferred, 0, flat, "tensor");
+  flattenInto(values as NestedArray, inferred, 0, flat, op);
   const dt = dtype ?? DEFAULT_DTYPE;
-  const data = allocate(dt, flat.length);
+  const data = allocate(dt, flat.length, op);
   data.set(flat);
   if (shape !== undefined) {
-    checkShape(shape, "tensor");
-    if (sizeOf(shape) !== flat.length) {
+    const n = checkShapeOf(op, shape);
+    if (n !== flat.length) {
       throw new TypeError(
-        `tensor: shape ${formatShape(shape)} needs ${sizeOf(shape)} elements ` +
+        `${op}: shape ${formatShape(shape)} needs ${n} elements ` +
           `but ${flat.length} values were given`,
       );
     }
-    return fromTypedArray(data, shape);
+    return wrapData(op, data, shape);
   }
-  return fromTypedArray(data, inferred);
+  return wrapData(op, data, inferred);
 }
 
 /**
@@ -192,10 +249,17 @@ export function tensor(
  * ```
  */
 export function full(shape: Shape, value: number, dtype: DType = DEFAULT_DTYPE): Tensor {
-  checkShape(shape, "full");
-  const data = allocate(dtype, sizeOf(shape));
+  return fill("full", shape, value, dtype);
+}
+
+/** `full` under the name of the constructor the user called. */
+function fill(op: string, shape: Shape, value: number, dtype: DType): Tensor {
+  const n = checkShapeOf(op, shape);
+  checkNumber(op, "the fill value", value, { infinite: true });
+  checkDType(op, dtype);
+  const data = allocate(dtype, n, op);
   if (value !== 0) data.fill(value);
-  return fromTypedArray(data, shape);
+  return wrapData(op, data, shape);
 }
 
 /**
@@ -208,7 +272,7 @@ export function full(shape: Shape, value: number, dtype: DType = DEFAULT_DTYPE):
  * ```
  */
 export function zeros(shape: Shape, dtype: DType = DEFAULT_DTYPE): Tensor {
-  return full(shape, 0, dtype);
+  return fill("zeros", shape, 0, dtype);
 }
 
 /**
@@ -221,7 +285,7 @@ export function zeros(shape: Shape, dtype: DType = DEFAULT_DTYPE): Tensor {
  * ```
  */
 export function ones(shape: Shape, dtype: DType = DEFAULT_DTYPE): Tensor {
-  return full(shape, 1, dtype);
+  return fill("ones", shape, 1, dtype);
 }
 
 /**
@@ -234,12 +298,20 @@ export function ones(shape: Shape, dtype: DType = DEFAULT_DTYPE): Tensor {
  * ```
  */
 export function scalar(value: number, dtype: DType = DEFAULT_DTYPE): Tensor {
-  return full([], value, dtype);
+  return fill("scalar", [], value, dtype);
 }
 
 /** A tensor of zeros with the shape and dtype of `t`. */
 export function zerosLike(t: Tensor): Tensor {
-  return zeros(t.shape, t.dtype);
+  requireTensor("zerosLike", t);
+  return fill("zerosLike", t.shape, 0, t.dtype);
+}
+
+/** A `TypeError` naming `op` unless `t` is a tensor (see {@linkcode isTensor}). */
+function requireTensor(op: string, t: unknown, what = "the argument"): asserts t is Tensor {
+  if (!isTensor(t)) {
+    throw new TypeError(`${op}: ${what} must be a tensor, got ${describeValue(t)}`);
+  }
 }
 
 /**
@@ -253,10 +325,12 @@ export function zerosLike(t: Tensor): Tensor {
  * ```
  */
 export function astype(t: Tensor, dtype: DType): Tensor {
+  requireTensor("astype", t);
+  checkDType("astype", dtype);
   if (t.dtype === dtype) return t;
-  const data = allocate(dtype, t.data.length);
+  const data = allocate(dtype, t.data.length, "astype");
   data.set(t.data);
-  return fromTypedArray(data, t.shape);
+  return wrapData("astype", data, t.shape);
 }
 
 /**
@@ -269,6 +343,7 @@ export function astype(t: Tensor, dtype: DType): Tensor {
  * ```
  */
 export function item(t: Tensor): number {
+  requireTensor("item", t);
   if (t.data.length !== 1) {
     throw new TypeError(
       `item: tensor of shape ${formatShape(t.shape)} has ${t.data.length} elements, not 1`,
@@ -288,11 +363,13 @@ export function item(t: Tensor): number {
  * ```
  */
 export function toNested(t: Tensor): NestedArray {
+  requireTensor("toNested", t);
   if (t.shape.length === 0) return t.data[0];
   const build = (depth: number, offset: number): NestedArray => {
     const n = t.shape[depth];
     if (depth === t.shape.length - 1) return Array.from(t.data.subarray(offset, offset + n));
-    const stride = sizeOf(t.shape.slice(depth + 1));
+    let stride = 1;
+    for (let d = depth + 1; d < t.shape.length; d++) stride *= t.shape[d];
     const out: NestedArray[] = [];
     for (let i = 0; i < n; i++) out.push(build(depth + 1, offset + i * stride));
     return out;
@@ -300,8 +377,22 @@ export function toNested(t: Tensor): NestedArray {
   return build(0, 0);
 }
 
+/** The name of the user's op that an assertion reports must be a string. */
+function checkOp(fn: string, op: unknown): void {
+  if (typeof op !== "string") {
+    throw new TypeError(
+      `${fn}: op (the name of the operation to report) must be a string, got ${describeValue(op)}`,
+    );
+  }
+}
+
 /** True when two shapes are equal dimension by dimension. */
 export function shapesEqual(a: Shape, b: Shape): boolean {
+  if (!Array.isArray(a) || !Array.isArray(b)) {
+    throw new TypeError(
+      `shapesEqual: shapes must be arrays, got ${describeValue(a)} and ${describeValue(b)}`,
+    );
+  }
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -317,6 +408,9 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
  * ```
  */
 export function assertSameShape(op: string, a: Tensor, b: Tensor): void {
+  checkOp("assertSameShape", op);
+  requireTensor(`Cannot ${op}`, a, "the first tensor");
+  requireTensor(`Cannot ${op}`, b, "the second tensor");
   if (!shapesEqual(a.shape, b.shape)) {
     throw new TypeError(
       `Cannot ${op}: shapes differ, ${formatShape(a.shape)} and ${formatShape(b.shape)}`,
@@ -326,6 +420,9 @@ export function assertSameShape(op: string, a: Tensor, b: Tensor): void {
 
 /** Throws a `TypeError` naming `op` and both dtypes unless `a` and `b` share a dtype. */
 export function assertSameDType(op: string, a: Tensor, b: Tensor): void {
+  checkOp("assertSameDType", op);
+  requireTensor(`Cannot ${op}`, a, "the first tensor");
+  requireTensor(`Cannot ${op}`, b, "the second tensor");
   if (a.dtype !== b.dtype) {
     throw new TypeError(`Cannot ${op}: dtypes differ, ${a.dtype} and ${b.dtype}`);
   }
@@ -333,6 +430,9 @@ export function assertSameDType(op: string, a: Tensor, b: Tensor): void {
 
 /** Throws a `TypeError` naming `op` unless `t` is a tensor of the given rank. */
 export function assertRank(op: string, t: Tensor, rank: number): void {
+  checkOp("assertRank", op);
+  requireTensor(`Cannot ${op}`, t);
+  checkInteger("assertRank", "rank", rank, { min: 0 });
   if (t.shape.length !== rank) {
     throw new TypeError(
       `Cannot ${op}: expected a rank-${rank} tensor, got shape ${formatShape(t.shape)}`,
@@ -340,10 +440,26 @@ export function assertRank(op: string, t: Tensor, rank: number): void {
   }
 }
 
-/** True when `value` looks like a gradstream tensor. */
+/**
+ * True when `value` is a well-formed gradstream tensor: a `float32` or `float64` dtype that
+ * matches its typed array, and a shape of non-negative integers whose product is the data's
+ * length (so no op can read past the data or index a hole).
+ */
 export function isTensor(value: unknown): value is Tensor {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Partial<Tensor>;
-  return (v.dtype === "float32" || v.dtype === "float64") && Array.isArray(v.shape) &&
-    (v.data instanceof Float32Array || v.data instanceof Float64Array);
+  const shape = v.shape, data = v.data;
+  if (!Array.isArray(shape)) return false;
+  if (v.dtype === "float32") {
+    if (!(data instanceof Float32Array)) return false;
+  } else if (v.dtype === "float64") {
+    if (!(data instanceof Float64Array)) return false;
+  } else return false;
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (!(Number.isInteger(d) && d >= 0)) return false;
+    n *= d;
+  }
+  return n === data.length;
 }

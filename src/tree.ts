@@ -9,7 +9,9 @@
  * @module
  */
 
-import { formatShape, isTensor, sizeOf, type Tensor } from "./tensor.ts";
+import { checkFunction, describeValue } from "./_checks.ts";
+import { describeTreeOf, flattenTree, mapAt, mapLeaves } from "./_tree_walk.ts";
+import { formatShape, isTensor, type Tensor } from "./tensor.ts";
 
 /** A tree of tensors: a tensor, an array of trees, an object of trees, or `null` (no leaf). */
 export type Tree = Tensor | null | readonly Tree[] | { readonly [name: string]: Tree };
@@ -19,12 +21,16 @@ export type TreePath = readonly (string | number)[];
 
 /** Formats a path as `a.0.w`, the name a leaf gets in checkpoints and error messages. */
 export function formatPath(path: TreePath): string {
+  if (!Array.isArray(path)) {
+    throw new TypeError(`formatPath: a path is an array of keys, got ${describeValue(path)}`);
+  }
   return path.length === 0 ? "<root>" : path.join(".");
 }
 
 /**
  * A short description of a tree's structure, used in error messages:
- * `{b:[3],w:[2,3]}` or `[{},null,[4]]`.
+ * `{b:[3],w:[2,3]}` or `[{},null,[4]]`; a description past 160 characters is cut with `…`,
+ * and anything that is not a tree is described as a value (`undefined`, `"w" (a string)`).
  *
  * @example
  * ```ts
@@ -34,31 +40,7 @@ export function formatPath(path: TreePath): string {
  * ```
  */
 export function describeTree(tree: Tree): string {
-  if (tree === null) return "null";
-  if (isTensor(tree)) return formatShape(tree.shape);
-  if (Array.isArray(tree)) return `[${tree.map(describeTree).join(",")}]`;
-  if (typeof tree === "object") {
-    const o = tree as { readonly [name: string]: Tree };
-    return `{${Object.keys(o).sort().map((k) => `${k}:${describeTree(o[k])}`).join(",")}}`;
-  }
-  return typeof tree;
-}
-
-function structureError(op: string, a: Tree, b: Tree, path: TreePath, why: string): TypeError {
-  return new TypeError(
-    `${op}: tree structures differ at ${formatPath(path)} (${why}): ${describeTree(a)} vs ${
-      describeTree(b)
-    }`,
-  );
-}
-
-function kindOf(t: unknown): "tensor" | "null" | "array" | "object" | "invalid" {
-  if (t === null) return "null";
-  if (isTensor(t)) return "tensor";
-  if (Array.isArray(t)) return "array";
-  if (typeof t === "object" && Object.getPrototypeOf(t) === Object.prototype) return "object";
-  if (typeof t === "object" && Object.getPrototypeOf(t) === null) return "object";
-  return "invalid";
+  return describeTreeOf(tree);
 }
 
 /**
@@ -77,67 +59,22 @@ export function treeMap<T extends Tree>(
   tree: T,
   ...rest: Tree[]
 ): T {
-  return mapAt("treeMap", (leaf, others) => fn(leaf, ...others), tree, rest, []) as T;
-}
-
-type LeafFn = (leaf: Tensor, rest: Tensor[], path: TreePath) => Tensor;
-
-function mapAt(
-  op: string,
-  fn: LeafFn,
-  tree: Tree,
-  rest: Tree[],
-  path: (string | number)[],
-): Tree {
-  const kind = kindOf(tree);
-  for (const other of rest) {
-    const k = kindOf(other);
-    if (k !== kind) throw structureError(op, tree, other, path, `${kind} vs ${k}`);
-  }
-  switch (kind) {
-    case "null":
-      return null;
-    case "tensor":
-      return fn(tree as Tensor, rest as Tensor[], path);
-    case "array": {
-      const arr = tree as readonly Tree[];
-      for (const other of rest) {
-        const o = other as readonly Tree[];
-        if (o.length !== arr.length) {
-          throw structureError(op, tree, other, path, `lengths ${arr.length} vs ${o.length}`);
-        }
-      }
-      return arr.map((child, i) =>
-        mapAt(op, fn, child, rest.map((r) => (r as readonly Tree[])[i]), [...path, i])
-      );
-    }
-    case "object": {
-      const obj = tree as { readonly [name: string]: Tree };
-      const keys = Object.keys(obj).sort();
-      for (const other of rest) {
-        const okeys = Object.keys(other as object).sort();
-        if (okeys.join("\u0000") !== keys.join("\u0000")) {
-          throw structureError(op, tree, other, path, `keys {${keys}} vs {${okeys}}`);
-        }
-      }
-      const out: { [name: string]: Tree } = {};
-      for (const key of keys) {
-        out[key] = mapAt(
-          op,
-          fn,
-          obj[key],
-          rest.map((r) => (r as { readonly [name: string]: Tree })[key]),
-          [...path, key],
+  checkFunction("treeMap", "fn", fn, "a function of the leaves");
+  return mapAt(
+    "treeMap",
+    (leaf, others, path) => {
+      const out = fn(leaf, ...others);
+      if (!isTensor(out)) {
+        throw new TypeError(
+          `treeMap: fn must return a tensor, got ${describeValue(out)} at ${formatPath(path)}`,
         );
       }
       return out;
-    }
-    default:
-      throw new TypeError(
-        `${op}: not a tree at ${formatPath(path)}: ${String(tree)} ` +
-          `(trees hold tensors, arrays, plain objects and null)`,
-      );
-  }
+    },
+    tree,
+    rest,
+    [],
+  ) as T;
 }
 
 /** A leaf with its path, as returned by {@linkcode treeLeaves}. */
@@ -160,18 +97,7 @@ export interface TreeLeaf {
  * ```
  */
 export function treeLeaves(tree: Tree): TreeLeaf[] {
-  const out: TreeLeaf[] = [];
-  mapAt(
-    "treeLeaves",
-    (value, _rest, path) => {
-      out.push({ path, value });
-      return value;
-    },
-    tree,
-    [],
-    [],
-  );
-  return out;
+  return mapLeaves("treeLeaves", tree);
 }
 
 /**
@@ -188,36 +114,7 @@ export function treeLeaves(tree: Tree): TreeLeaf[] {
  * ```
  */
 export function treeFlatten(tree: Tree): [Tensor[], (leaves: readonly Tensor[]) => Tree] {
-  const leaves = treeLeaves(tree).map((l) => l.value);
-  const unflatten = (next: readonly Tensor[]): Tree => {
-    if (next.length !== leaves.length) {
-      throw new TypeError(
-        `treeUnflatten: the tree ${
-          describeTree(tree)
-        } has ${leaves.length} leaves, got ${next.length}`,
-      );
-    }
-    let i = 0;
-    return mapAt(
-      "treeUnflatten",
-      (old) => {
-        const t = next[i++];
-        if (!isTensor(t)) throw new TypeError(`treeUnflatten: leaf ${i - 1} is not a tensor`);
-        if (t.shape.join() !== old.shape.join()) {
-          throw new TypeError(
-            `treeUnflatten: leaf ${i - 1} has shape ${formatShape(t.shape)}, expected ${
-              formatShape(old.shape)
-            }`,
-          );
-        }
-        return t;
-      },
-      tree,
-      [],
-      [],
-    );
-  };
-  return [leaves, unflatten];
+  return flattenTree("treeFlatten", tree);
 }
 
 /**
@@ -232,7 +129,7 @@ export function treeFlatten(tree: Tree): [Tensor[], (leaves: readonly Tensor[]) 
  */
 export function treeSize(tree: Tree): number {
   let n = 0;
-  for (const leaf of treeLeaves(tree)) n += sizeOf(leaf.value.shape);
+  for (const leaf of mapLeaves("treeSize", tree)) n += leaf.value.data.length;
   return n;
 }
 
@@ -241,6 +138,9 @@ export function treeSize(tree: Tree): number {
  * structure and leaf shapes.
  */
 export function assertSameStructure(op: string, a: Tree, b: Tree): void {
+  if (typeof op !== "string") {
+    throw new TypeError(`assertSameStructure: op must be a string, got ${describeValue(op)}`);
+  }
   mapAt(
     op,
     (x, [y]) => {

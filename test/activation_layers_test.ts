@@ -138,7 +138,7 @@ test("activation() wraps any shape-preserving op, and rejects one that changes t
 test("leakyReluLayer, eluLayer and swishLayer reject bad parameters with a RangeError", () => {
   assert.throws(() => leakyReluLayer(-1), {
     name: "RangeError",
-    message: "Cannot leakyReluLayer: alpha must be a finite number >= 0, got -1",
+    message: "Cannot leakyReluLayer: alpha must be a finite non-negative number, got -1",
   });
   assert.throws(() => eluLayer(NaN), { name: "RangeError" });
   assert.throws(() => swishLayer(Infinity), { name: "RangeError" });
@@ -159,6 +159,6 @@ test("activation layers reject input without a batch axis with a TypeError", () 
   const scalarInput = tensor(new Float32Array([1]), []);
   assert.throws(() => reluLayer().apply(null, null, scalarInput, EVAL), {
     name: "TypeError",
-    message: "reluLayer: expected a batch of shape [batch, ...inShape], got shape []",
+    message: "Cannot reluLayer: expected a batch [batch, ...inShape] of rank >= 1, got shape []",
   });
 });

@@ -100,8 +100,8 @@ test("batchNorm({ dtype }) creates parameters and statistics of that dtype and t
     }
   }
   assert.throws(() => batchNorm({ dtype: "int8" as "float32" }), {
-    name: "RangeError",
-    message: /batchNorm: dtype must be "float32" or "float64", got int8/,
+    name: "TypeError",
+    message: /batchNorm: dtype must be "float32" or "float64", got "int8"/,
   });
 });
 

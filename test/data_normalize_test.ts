@@ -126,7 +126,7 @@ test("minMaxScale() rejects an empty or inverted target interval", () => {
   for (const [min, max] of [[1, 1], [2, 1], [0, Infinity], [NaN, 1]]) {
     assert.throws(() => minMaxScale(x, undefined, { min, max }), {
       name: "RangeError",
-      message: /minMaxScale: need finite min < max/,
+      message: /minMaxScale: (need finite min < max|(min|max) must be a finite number)/,
     });
   }
 });

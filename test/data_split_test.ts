@@ -78,7 +78,7 @@ test("trainTestSplit() rejects fractions outside (0, 1) and datasets of one exam
   for (const fraction of [0, 1, -0.2, 1.5, NaN]) {
     assert.throws(() => trainTestSplit(key(0), indexed(10), fraction), {
       name: "RangeError",
-      message: /trainTestSplit: fraction must be in \(0, 1\)/,
+      message: /trainTestSplit: fraction must be a finite number in \(0, 1\)/,
     });
   }
   assert.throws(() => trainTestSplit(key(0), indexed(1), 0.5), { name: "RangeError" });

@@ -122,9 +122,16 @@ test("uniform initialisers stay strictly inside (-a, a) with a = sqrt(3σ²)", (
   }
 });
 
-test("xavier names are the glorot initialisers", () => {
-  assert.equal(xavierNormal, glorotNormal);
-  assert.equal(xavierUniform, glorotUniform);
+test("xavier initialisers draw what the glorot ones draw", () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 1, max: 6 }), (seed, n) => {
+      const k = key(seed);
+      for (const [a, b] of [[xavierNormal, glorotNormal], [xavierUniform, glorotUniform]]) {
+        assert.deepEqual(Array.from(a(k, [n, 3]).data), Array.from(b(k, [n, 3]).data));
+      }
+    }),
+    { numRuns: 30 },
+  );
 });
 
 test("computeFans() follows the [..., in, out] layout", () => {

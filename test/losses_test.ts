@@ -295,3 +295,22 @@ test("huber() rejects a non-positive or non-finite delta with RangeError", () =>
     assert.throws(() => huber(delta), { name: "RangeError", message: /huber: delta/ });
   }
 });
+
+test("softmax cross-entropies take their limits at a +Infinity logit instead of NaN", () => {
+  const logits = tensor([[Infinity, 0], [Infinity, Infinity]], [2, 2], "float64");
+  const [loss, grad] = softmaxCrossEntropy(logits, tensor([0, 1], [2], "float64"));
+  // Row 0: all mass on the label, loss 0; row 1: half of it, loss log 2.
+  assert.equal(loss, Math.LN2 / 2);
+  assert.deepEqual(Array.from(grad.data), [0, 0, 0.25, -0.25]);
+  const [oneHot] = softmaxCrossEntropyOneHot(logits, tensor([[1, 0], [0, 1]], [2, 2], "float64"));
+  assert.equal(oneHot, Math.LN2 / 2);
+});
+
+test("binaryCrossEntropyWithLogits takes its limits at ±Infinity logits instead of NaN", () => {
+  const z = tensor([Infinity, -Infinity, Infinity, -Infinity], [4], "float64");
+  const [agree, grad] = binaryCrossEntropyWithLogits(z, tensor([1, 0, 1, 0], [4], "float64"));
+  assert.equal(agree, 0);
+  assert.deepEqual(Array.from(grad.data), [0, 0, 0, 0]);
+  const [disagree] = binaryCrossEntropyWithLogits(z, tensor([0, 1, 0, 1], [4], "float64"));
+  assert.equal(disagree, Infinity);
+});

@@ -121,12 +121,12 @@ test("leakyRelu, elu and swish reject bad parameters with a RangeError", () => {
   const x = f64([1]);
   assert.throws(() => leakyRelu(x, -0.1), {
     name: "RangeError",
-    message: "Cannot leakyRelu: alpha must be a finite number >= 0, got -0.1",
+    message: "Cannot leakyRelu: alpha must be a finite non-negative number, got -0.1",
   });
   assert.throws(() => leakyRelu(x, NaN), { name: "RangeError" });
   assert.throws(() => elu(x, Infinity), {
     name: "RangeError",
-    message: "Cannot elu: alpha must be a finite number >= 0, got Infinity",
+    message: "Cannot elu: alpha must be a finite non-negative number, got Infinity",
   });
   assert.throws(() => swish(x, NaN), {
     name: "RangeError",

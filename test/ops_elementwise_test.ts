@@ -73,6 +73,6 @@ test("mulScalar() rejects a non-finite factor with a RangeError", () => {
 test("an op rejects a non-tensor with a TypeError", () => {
   assert.throws(() => exp([1, 2] as unknown as Tensor), {
     name: "TypeError",
-    message: "Cannot exp: input must be a tensor, got a non-tensor object",
+    message: "Cannot exp: input must be a tensor, got [1,2]",
   });
 });

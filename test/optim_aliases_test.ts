@@ -201,13 +201,19 @@ test("no alias mutates its gradients, state or params, nor returns their arrays"
 
 test("aliases reject out-of-range options with RangeErrors naming the link and value", () => {
   const cases: [() => unknown, RegExp][] = [
-    [() => sgd(-0.1), /scaleByLearningRate: the learning rate must be .* got -0.1/],
-    [() => sgd(Infinity), /scaleByLearningRate: the learning rate .* got Infinity/],
-    [() => momentum(0.1, { decay: 1.2 }), /traceMomentum: decay must be in \[0, 1\), got 1.2/],
-    [() => nesterov(0.1, { decay: -1 }), /traceMomentum: decay must be in \[0, 1\), got -1/],
-    [() => rmsprop(0.1, { eps: -1 }), /scaleByRms: eps must be .* got -1/],
-    [() => adam(0.1, { b2: 1 }), /scaleByAdam: b2 must be in \[0, 1\), got 1/],
-    [() => adamw(0.1, { weightDecay: NaN }), /addDecayedWeights: rate .* got NaN/],
+    [() => sgd(-0.1), /sgd: the learning rate must be .* got -0.1/],
+    [() => sgd(Infinity), /sgd: the learning rate .* got Infinity/],
+    [
+      () => momentum(0.1, { decay: 1.2 }),
+      /momentum: decay must be a finite number in \[0, 1\), got 1.2/,
+    ],
+    [
+      () => nesterov(0.1, { decay: -1 }),
+      /nesterov: decay must be a finite number in \[0, 1\), got -1/,
+    ],
+    [() => rmsprop(0.1, { eps: -1 }), /rmsprop: eps must be .* got -1/],
+    [() => adam(0.1, { b2: 1 }), /adam: b2 must be a finite number in \[0, 1\), got 1/],
+    [() => adamw(0.1, { weightDecay: NaN }), /adamw: weightDecay .* got NaN/],
   ];
   for (const [make, message] of cases) assert.throws(make, { name: "RangeError", message });
 });

@@ -126,7 +126,7 @@ test("chain rejects a state array of the wrong length with a TypeError", () => {
   const p = tensor([1]);
   assert.throws(() => opt.update(p, [null] as never, p), {
     name: "TypeError",
-    message: /chain: expected a state array of 2 link states/,
+    message: /chain update: expected a state array of 2 link states/,
   });
 });
 

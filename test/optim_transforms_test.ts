@@ -39,7 +39,7 @@ function run<S>(link: Transform<S>, params: Tree, grads: Tree[]): number[][] {
 }
 
 test("scale(c) multiplies every element by c", () => {
-  close(run(scale(-2.5), t64([0]), [t64([1, -4])])[0], [-2.5, 10]);
+  close(run(scale(-2.5), t64([0, 0]), [t64([1, -4])])[0], [-2.5, 10]);
 });
 
 test("scaleByLearningRate evaluates its schedule at the step count in its state", () => {
@@ -191,11 +191,20 @@ test("out-of-range options are RangeErrors naming the link and the value", () =>
   const cases: [() => unknown, RegExp][] = [
     [() => scale(NaN), /scale: the factor must be a finite number, got NaN/],
     [() => scaleByLearningRate(-1), /scaleByLearningRate: the learning rate .* got -1/],
-    [() => traceMomentum({ decay: 1 }), /traceMomentum: decay must be in \[0, 1\), got 1/],
-    [() => scaleByRms({ decay: -0.1 }), /scaleByRms: decay must be in \[0, 1\), got -0.1/],
+    [
+      () => traceMomentum({ decay: 1 }),
+      /traceMomentum: decay must be a finite number in \[0, 1\), got 1/,
+    ],
+    [
+      () => scaleByRms({ decay: -0.1 }),
+      /scaleByRms: decay must be a finite number in \[0, 1\), got -0.1/,
+    ],
     [() => scaleByRms({ eps: 0 }), /scaleByRms: eps must be a finite positive number, got 0/],
-    [() => scaleByAdam({ b1: 1.5 }), /scaleByAdam: b1 must be in \[0, 1\), got 1.5/],
-    [() => scaleByAdam({ b2: 1 }), /scaleByAdam: b2 must be in \[0, 1\), got 1/],
+    [
+      () => scaleByAdam({ b1: 1.5 }),
+      /scaleByAdam: b1 must be a finite number in \[0, 1\), got 1.5/,
+    ],
+    [() => scaleByAdam({ b2: 1 }), /scaleByAdam: b2 must be a finite number in \[0, 1\), got 1/],
     [() => addDecayedWeights(-0.1), /addDecayedWeights: rate .* got -0.1/],
   ];
   for (const [make, message] of cases) assert.throws(make, { name: "RangeError", message });

@@ -94,10 +94,13 @@ test("permutation is a permutation of 0..n-1", () => {
 });
 
 test("bad keys and options are rejected with named errors", () => {
-  assert.throws(() => key(0.5), { name: "TypeError", message: /key: seed must be a safe integer/ });
+  assert.throws(() => key(0.5), {
+    name: "RangeError",
+    message: /key: seed must be an integer, got 0.5/,
+  });
   assert.throws(() => split([1, -1] as unknown as [number, number]), {
     name: "TypeError",
-    message: /split: a key is a pair of uint32 words/,
+    message: /split: key must be a pair of uint32 words/,
   });
   assert.throws(() => uniform(key(0), [2], { min: 1, max: 1 }), {
     name: "RangeError",
@@ -105,7 +108,10 @@ test("bad keys and options are rejected with named errors", () => {
   });
   assert.throws(() => bernoulli(key(0), [2], 1.5), {
     name: "RangeError",
-    message: /p must be in \[0, 1\], got 1.5/,
+    message: /bernoulli: p must be a finite number in \[0, 1\], got 1.5/,
   });
-  assert.throws(() => normal(key(0), [2], { std: -1 }), { name: "RangeError", message: /std=-1/ });
+  assert.throws(() => normal(key(0), [2], { std: -1 }), {
+    name: "RangeError",
+    message: /normal: std must be a finite non-negative number, got -1/,
+  });
 });

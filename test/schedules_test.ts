@@ -136,11 +136,11 @@ test("schedules reject bad options with a RangeError naming the schedule and val
     ],
     [
       () => exponentialDecay({ init: 1, decayRate: 0.5, transitionSteps: 0 }),
-      /exponentialDecay: transitionSteps must be an integer >= 1, got 0/,
+      /exponentialDecay: transitionSteps must be a positive integer, got 0/,
     ],
     [
       () => cosineDecay({ init: 1, decaySteps: 100, alpha: 2 }),
-      /cosineDecay: alpha must be in \[0, 1\], got 2/,
+      /cosineDecay: alpha must be a finite number in \[0, 1\], got 2/,
     ],
     [() => cosineDecay({ init: 1, decaySteps: 0 }), /cosineDecay: decaySteps .* got 0/],
     [
@@ -149,7 +149,7 @@ test("schedules reject bad options with a RangeError naming the schedule and val
     ],
     [
       () => joinSchedules([constant(1), constant(2)], []),
-      /joinSchedules: 2 schedules need 1 boundaries, got 0/,
+      /joinSchedules: 2 schedules need 1 boundaries, got \[\]/,
     ],
     [
       () => joinSchedules([constant(1), constant(2), constant(3)], [5, 5]),

@@ -156,7 +156,7 @@ test("serial() names the layer whose init rejects the incoming shape", () => {
   };
   assert.throws(() => serial(square, dense(3)).init(key(0), [4]), {
     name: "TypeError",
-    message: /^serial layer 1 \(of 2\): dense: examples must be vectors/,
+    message: /^serial layer 1 \(dense, of 2\): dense init: examples must be vectors/,
   });
 });
 
@@ -167,7 +167,7 @@ test("serial() names the layer whose apply rejects its input", () => {
   assert.throws(() => model.apply(wrong, state, tensor([[1, 2, 3, 4]]), EVAL), {
     name: "TypeError",
     message:
-      /^serial layer 1 \(of 2\): Cannot dense: the weight w has shape \[4,3\], expected \[3,2\]/,
+      /^serial layer 1 \(dense, of 2\): Cannot dense: the weight w has shape \[4,3\], expected \[3,2\]/,
   });
 });
 

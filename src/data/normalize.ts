@@ -13,10 +13,12 @@
  * @module
  */
 
+import { checkNumber, checkOptions, describeValue } from "../_checks.ts";
 import {
   allocate,
   formatShape,
   fromTypedArray,
+  isTensor,
   shapesEqual,
   sizeOf,
   type Tensor,
@@ -39,6 +41,9 @@ export interface FeatureRange {
 }
 
 function featureCount(op: string, x: Tensor): number {
+  if (!isTensor(x)) {
+    throw new TypeError(`${op}: x must be a tensor [N, ...features], got ${describeValue(x)}`);
+  }
   if (x.shape.length === 0 || x.shape[0] === 0) {
     throw new TypeError(
       `${op}: need a batch of at least one example, got shape ${formatShape(x.shape)}`,
@@ -48,6 +53,13 @@ function featureCount(op: string, x: Tensor): number {
 }
 
 function checkStatShape(op: string, x: Tensor, stat: Tensor, name: string): void {
+  if (!isTensor(stat)) {
+    throw new TypeError(
+      `${op}: ${name} must be a tensor of shape ${formatShape(x.shape.slice(1))}, got ${
+        describeValue(stat)
+      }`,
+    );
+  }
   if (!shapesEqual(stat.shape, x.shape.slice(1))) {
     throw new TypeError(
       `${op}: ${name} has shape ${formatShape(stat.shape)} but the features of x of shape ` +
@@ -114,12 +126,14 @@ export interface StandardizeOptions {
  */
 export function standardize(
   x: Tensor,
-  stats: FeatureStats = featureStats(x),
-  options: StandardizeOptions = {},
+  stats?: FeatureStats,
+  options?: StandardizeOptions,
 ): Tensor {
-  const { epsilon = 1e-8 } = options;
-  if (!(epsilon >= 0)) throw new RangeError(`standardize: epsilon must be >= 0, got ${epsilon}`);
+  const { epsilon = 1e-8 } = checkOptions("standardize", options, ["epsilon"]);
+  checkNumber("standardize", "epsilon", epsilon, { min: 0 });
   const f = featureCount("standardize", x), n = x.shape[0];
+  if (stats === undefined) stats = featureStats(x);
+  else checkOptions("standardize", stats, undefined, "stats");
   checkStatShape("standardize", x, stats.mean, "mean");
   checkStatShape("standardize", x, stats.std, "std");
   const mean = stats.mean.data, inv = new Float64Array(f);
@@ -184,14 +198,18 @@ export interface MinMaxOptions {
  */
 export function minMaxScale(
   x: Tensor,
-  range: FeatureRange = featureRange(x),
-  options: MinMaxOptions = {},
+  range?: FeatureRange,
+  options?: MinMaxOptions,
 ): Tensor {
-  const { min = 0, max = 1 } = options;
-  if (!(Number.isFinite(min) && Number.isFinite(max) && min < max)) {
+  const { min = 0, max = 1 } = checkOptions("minMaxScale", options, ["min", "max"]);
+  checkNumber("minMaxScale", "min", min);
+  checkNumber("minMaxScale", "max", max);
+  if (!(min < max)) {
     throw new RangeError(`minMaxScale: need finite min < max, got min=${min}, max=${max}`);
   }
   const f = featureCount("minMaxScale", x), n = x.shape[0];
+  if (range === undefined) range = featureRange(x);
+  else checkOptions("minMaxScale", range, undefined, "range");
   checkStatShape("minMaxScale", x, range.min, "range.min");
   checkStatShape("minMaxScale", x, range.max, "range.max");
   const lo = range.min.data, scale = new Float64Array(f);

@@ -4,7 +4,15 @@
  * @module
  */
 
-import { allocate, type DType, formatShape, fromTypedArray, type Tensor } from "../tensor.ts";
+import {
+  allocate,
+  type DType,
+  formatShape,
+  fromTypedArray,
+  isTensor,
+  type Tensor,
+} from "../tensor.ts";
+import { checkDType, checkInteger, checkShape, describeValue, MAX_ELEMENTS } from "../_checks.ts";
 
 /**
  * Turns class indices of shape `[N]` into rows of shape `[N, classes]` with a single 1.
@@ -19,16 +27,23 @@ import { allocate, type DType, formatShape, fromTypedArray, type Tensor } from "
  * if (y.shape.join() !== "2,3" || y.data.join() !== "0,0,1,1,0,0") throw new Error("unexpected");
  * ```
  */
-export function oneHot(labels: Tensor, classes: number, dtype: DType = labels.dtype): Tensor {
-  if (!Number.isInteger(classes) || classes < 1) {
-    throw new RangeError(`oneHot: classes must be a positive integer, got ${classes}`);
+export function oneHot(labels: Tensor, classes: number, dtype?: DType): Tensor {
+  const op = "oneHot";
+  if (!isTensor(labels)) {
+    throw new TypeError(
+      `${op}: labels must be a tensor of class indices [N], got ${describeValue(labels)}`,
+    );
   }
+  checkInteger(op, "classes", classes, { min: 1, max: MAX_ELEMENTS });
+  const dt = dtype === undefined ? labels.dtype : checkDType(op, dtype);
   if (labels.shape.length !== 1) {
     throw new TypeError(
       `oneHot: labels must have shape [N] (class indices), got ${formatShape(labels.shape)}`,
     );
   }
-  const n = labels.shape[0], out = allocate(dtype, n * classes);
+  const n = labels.shape[0];
+  checkShape(op, [n, classes], "the one-hot shape");
+  const out = allocate(dt, n * classes, op);
   for (let i = 0; i < n; i++) {
     const c = labels.data[i];
     if (!Number.isInteger(c) || c < 0 || c >= classes) {

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { checkKey, checkNumber } from "../_checks.ts";
 import { takeExamples } from "./subset.ts";
 import { type Dataset, datasetSize } from "../train/dataset.ts";
 import { type Key, permutation } from "../random.ts";
@@ -27,10 +28,14 @@ export function trainTestSplit(
   ds: Dataset,
   fraction: number,
 ): { train: Dataset; test: Dataset } {
+  checkKey("trainTestSplit", key);
   const n = datasetSize(ds, "trainTestSplit");
-  if (!(fraction > 0 && fraction < 1)) {
-    throw new RangeError(`trainTestSplit: fraction must be in (0, 1), got ${fraction}`);
-  }
+  checkNumber("trainTestSplit", "fraction", fraction, {
+    min: 0,
+    max: 1,
+    minExclusive: true,
+    maxExclusive: true,
+  });
   if (n < 2) {
     throw new RangeError(`trainTestSplit: need at least 2 examples to split, got ${n}`);
   }
@@ -56,6 +61,7 @@ export function trainTestSplit(
  * ```
  */
 export function shuffleDataset(key: Key, ds: Dataset): Dataset {
+  checkKey("shuffleDataset", key);
   const n = datasetSize(ds, "shuffleDataset");
   return takeExamples(ds, permutation(key, n));
 }

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { checkInteger, describeValue } from "../_checks.ts";
 import { type Dataset, datasetSize, takeRows } from "../train/dataset.ts";
 
 /**
@@ -21,10 +22,21 @@ import { type Dataset, datasetSize, takeRows } from "../train/dataset.ts";
  */
 export function takeExamples(ds: Dataset, indices: ArrayLike<number>): Dataset {
   const n = datasetSize(ds, "takeExamples");
+  if (
+    !Array.isArray(indices) && !(ArrayBuffer.isView(indices) && !(indices instanceof DataView))
+  ) {
+    throw new TypeError(
+      `takeExamples: indices must be an array or typed array of example indices, got ${
+        describeValue(indices)
+      }`,
+    );
+  }
   for (let i = 0; i < indices.length; i++) {
     const j = indices[i];
-    if (!Number.isInteger(j) || j < 0 || j >= n) {
-      throw new RangeError(`takeExamples: index ${j} is outside 0..${n - 1}`);
+    if (typeof j !== "number" || !Number.isInteger(j) || j < 0 || j >= n) {
+      throw new RangeError(
+        `takeExamples: index ${describeValue(j)} at position ${i} is outside 0..${n - 1}`,
+      );
     }
   }
   return {
@@ -47,8 +59,10 @@ export function takeExamples(ds: Dataset, indices: ArrayLike<number>): Dataset {
  */
 export function sliceDataset(ds: Dataset, start: number, end?: number): Dataset {
   const n = datasetSize(ds, "sliceDataset");
+  checkInteger("sliceDataset", "start", start, { min: 0 });
+  if (end !== undefined) checkInteger("sliceDataset", "end", end, { min: start });
   const to = Math.min(end ?? n, n);
-  if (!Number.isInteger(start) || start < 0 || !Number.isInteger(to) || to < start) {
+  if (to < start) {
     throw new RangeError(`sliceDataset: need integers 0 <= start <= end, got ${start}, ${end}`);
   }
   return { x: takeRows(ds.x, start, to), y: takeRows(ds.y, start, to) };

@@ -10,6 +10,7 @@
 import type { Dataset } from "../train/dataset.ts";
 import { type Key, normal, split, uniform } from "../random.ts";
 import { allocate, DEFAULT_DTYPE, type DType, fromTypedArray } from "../tensor.ts";
+import { checkDType, checkInteger, checkKey, checkNumber, checkOptions } from "../_checks.ts";
 
 /** Options shared by the generators. */
 export interface SyntheticOptions {
@@ -19,23 +20,20 @@ export interface SyntheticOptions {
   dtype?: DType;
 }
 
-function checkCount(op: string, n: number): void {
-  if (!Number.isInteger(n) || n < 1) {
-    throw new RangeError(`${op}: n must be a positive integer, got ${n}`);
-  }
-}
-
-function checkNoise(op: string, noise: number): void {
-  if (!(Number.isFinite(noise) && noise >= 0)) {
-    throw new RangeError(`${op}: noise must be a finite number >= 0, got ${noise}`);
-  }
+/** The checks every generator makes under its name: key, count, noise and dtype. */
+function checkGenerator(op: string, key: Key, n: number, noise: unknown, dtype: unknown): void {
+  checkKey(op, key);
+  // Each example costs a few float64 words of scratch; 2²⁶ examples is far past a toy problem.
+  checkInteger(op, "n", n, { min: 1, max: 1 << 26 });
+  checkNumber(op, "noise", noise, { min: 0 });
+  checkDType(op, dtype);
 }
 
 /** Packs float64 coordinates and class indices into a dataset of the requested dtype. */
-function pack(xy: Float64Array, labels: Float64Array, dtype: DType): Dataset {
-  const x = allocate(dtype, xy.length);
+function pack(op: string, xy: Float64Array, labels: Float64Array, dtype: DType): Dataset {
+  const x = allocate(dtype, xy.length, op);
   x.set(xy);
-  const y = allocate(dtype, labels.length);
+  const y = allocate(dtype, labels.length, op);
   y.set(labels);
   return { x: fromTypedArray(x, [labels.length, 2]), y: fromTypedArray(y, [labels.length]) };
 }
@@ -54,20 +52,23 @@ function pack(xy: Float64Array, labels: Float64Array, dtype: DType): Dataset {
  * ```
  */
 export function twoMoons(key: Key, n: number, options: SyntheticOptions = {}): Dataset {
-  const { noise = 0.1, dtype = DEFAULT_DTYPE } = options;
-  checkCount("twoMoons", n);
-  checkNoise("twoMoons", noise);
+  const { noise = 0.1, dtype = DEFAULT_DTYPE } = checkOptions("twoMoons", options, [
+    "noise",
+    "dtype",
+  ]);
+  checkGenerator("twoMoons", key, n, noise, dtype);
   const [kt, kz] = split(key);
   const t = uniform(kt, [n], { max: Math.PI, dtype: "float64" }).data;
   const z = normal(kz, [n, 2], { std: noise, dtype: "float64" }).data;
-  const xy = new Float64Array(2 * n), labels = new Float64Array(n);
+  const xy = allocate("float64", 2 * n, "twoMoons") as Float64Array;
+  const labels = allocate("float64", n, "twoMoons") as Float64Array;
   for (let i = 0; i < n; i++) {
     const c = i & 1, ct = Math.cos(t[i]), st = Math.sin(t[i]);
     xy[2 * i] = (c === 0 ? ct : 1 - ct) + z[2 * i];
     xy[2 * i + 1] = (c === 0 ? st : 0.5 - st) + z[2 * i + 1];
     labels[i] = c;
   }
-  return pack(xy, labels, dtype);
+  return pack("twoMoons", xy, labels, dtype);
 }
 
 /** Options of {@linkcode spirals}. */
@@ -90,16 +91,18 @@ export interface SpiralOptions extends SyntheticOptions {
  * ```
  */
 export function spirals(key: Key, n: number, options: SpiralOptions = {}): Dataset {
-  const { noise = 0.2, classes = 3, dtype = DEFAULT_DTYPE } = options;
-  checkCount("spirals", n);
-  checkNoise("spirals", noise);
-  if (!Number.isInteger(classes) || classes < 2) {
-    throw new RangeError(`spirals: classes must be an integer >= 2, got ${classes}`);
-  }
+  const { noise = 0.2, classes = 3, dtype = DEFAULT_DTYPE } = checkOptions("spirals", options, [
+    "noise",
+    "classes",
+    "dtype",
+  ]);
+  checkGenerator("spirals", key, n, noise, dtype);
+  checkInteger("spirals", "classes", classes, { min: 2, max: 1 << 20 });
   const [kr, kz] = split(key);
   const r = uniform(kr, [n], { dtype: "float64" }).data;
   const z = normal(kz, [n], { std: noise, dtype: "float64" }).data;
-  const xy = new Float64Array(2 * n), labels = new Float64Array(n);
+  const xy = allocate("float64", 2 * n, "spirals") as Float64Array;
+  const labels = allocate("float64", n, "spirals") as Float64Array;
   for (let i = 0; i < n; i++) {
     const c = i % classes;
     const a = (2 * Math.PI * c) / classes + 4 * r[i] + z[i];
@@ -107,7 +110,7 @@ export function spirals(key: Key, n: number, options: SpiralOptions = {}): Datas
     xy[2 * i + 1] = r[i] * Math.cos(a);
     labels[i] = c;
   }
-  return pack(xy, labels, dtype);
+  return pack("spirals", xy, labels, dtype);
 }
 
 /** Options of {@linkcode circles}. */
@@ -131,21 +134,28 @@ export interface CircleOptions extends SyntheticOptions {
  * ```
  */
 export function circles(key: Key, n: number, options: CircleOptions = {}): Dataset {
-  const { noise = 0.05, factor = 0.5, dtype = DEFAULT_DTYPE } = options;
-  checkCount("circles", n);
-  checkNoise("circles", noise);
-  if (!(factor > 0 && factor < 1)) {
-    throw new RangeError(`circles: factor must be in (0, 1), got ${factor}`);
-  }
+  const { noise = 0.05, factor = 0.5, dtype = DEFAULT_DTYPE } = checkOptions("circles", options, [
+    "noise",
+    "factor",
+    "dtype",
+  ]);
+  checkGenerator("circles", key, n, noise, dtype);
+  checkNumber("circles", "factor", factor, {
+    min: 0,
+    max: 1,
+    minExclusive: true,
+    maxExclusive: true,
+  });
   const [ka, kz] = split(key);
   const a = uniform(ka, [n], { max: 2 * Math.PI, dtype: "float64" }).data;
   const z = normal(kz, [n, 2], { std: noise, dtype: "float64" }).data;
-  const xy = new Float64Array(2 * n), labels = new Float64Array(n);
+  const xy = allocate("float64", 2 * n, "circles") as Float64Array;
+  const labels = allocate("float64", n, "circles") as Float64Array;
   for (let i = 0; i < n; i++) {
     const c = i & 1, radius = c === 0 ? 1 : factor;
     xy[2 * i] = radius * Math.cos(a[i]) + z[2 * i];
     xy[2 * i + 1] = radius * Math.sin(a[i]) + z[2 * i + 1];
     labels[i] = c;
   }
-  return pack(xy, labels, dtype);
+  return pack("circles", xy, labels, dtype);
 }

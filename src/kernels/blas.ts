@@ -16,6 +16,7 @@ import type { FloatArray } from "../tensor.ts";
 import type { GemmKernel, Kernels } from "./kernels.ts";
 import { defaultBlasThreads } from "./blas_threads.ts";
 import { checkGemmArgs } from "./check_gemm.ts";
+import { checkInteger, checkOptions, describeValue } from "../_checks.ts";
 import { readEnv } from "./env.ts";
 
 /** Options of {@linkcode loadBlasKernels}. */
@@ -249,6 +250,17 @@ function describe(binding: Binding, path: string): string {
  * ```
  */
 export function loadBlasKernels(options: BlasOptions = {}): Kernels {
+  const op = "loadBlasKernels";
+  checkOptions(op, options);
+  if (
+    options.paths !== undefined &&
+    (!Array.isArray(options.paths) || !options.paths.every((p) => typeof p === "string"))
+  ) {
+    throw new TypeError(
+      `${op}: paths must be an array of library paths, got ${describeValue(options.paths)}`,
+    );
+  }
+  if (options.threads !== undefined) checkInteger(op, "threads", options.threads, { min: 1 });
   const fromEnv = readEnv("GRADSTREAM_BLAS_LIB");
   const paths = options.paths ?? (fromEnv ? [fromEnv] : defaultBlasPaths());
   const open = opener();
@@ -283,7 +295,7 @@ export function loadBlasKernels(options: BlasOptions = {}): Kernels {
 function makeKernels(binding: Binding, description: string): Kernels {
   const { sgemm, dgemm } = binding;
   const gemm: GemmKernel = (transA, transB, m, n, k, a, b, out) => {
-    checkGemmArgs(m, n, k, a, b, out);
+    checkGemmArgs(m, n, k, a, b, out, "gemm");
     // Degenerate sizes never reach the library: zero-length buffers and leading dimensions
     // below 1 are where CBLAS implementations disagree (some print an error and return).
     if (m === 0 || n === 0) return;

@@ -7,9 +7,10 @@
  */
 
 import type { FloatArray } from "../tensor.ts";
+import { describeValue } from "../_checks.ts";
 
 function typeName(x: unknown): string {
-  return (x as object)?.constructor?.name ?? typeof x;
+  return ArrayBuffer.isView(x) ? x.constructor.name : describeValue(x);
 }
 
 /**
@@ -38,33 +39,36 @@ export function checkGemmArgs(
   a: FloatArray,
   b: FloatArray,
   out: FloatArray,
+  op = "checkGemmArgs",
 ): void {
   if (
     !(Number.isInteger(m) && m >= 0 && Number.isInteger(n) && n >= 0) ||
     !(Number.isInteger(k) && k >= 0)
   ) {
     throw new TypeError(
-      `gemm: m, n and k must be non-negative integers, got m=${m}, n=${n}, k=${k}`,
+      `${op}: m, n and k must be non-negative integers, got m=${describeValue(m)}, n=${
+        describeValue(n)
+      }, k=${describeValue(k)}`,
     );
   }
   const f32 = out instanceof Float32Array;
   if (!f32 && !(out instanceof Float64Array)) {
-    throw new TypeError(`gemm: out must be a Float32Array or Float64Array, got ${typeName(out)}`);
+    throw new TypeError(`${op}: out must be a Float32Array or Float64Array, got ${typeName(out)}`);
   }
   const T = f32 ? Float32Array : Float64Array;
   if (!(a instanceof T) || !(b instanceof T)) {
     throw new TypeError(
-      `gemm: a, b and out must share one element type, got ${typeName(a)}, ${typeName(b)} ` +
+      `${op}: a, b and out must share one element type, got ${typeName(a)}, ${typeName(b)} ` +
         `and ${typeName(out)}`,
     );
   }
   if (a.length < m * k) {
-    throw new TypeError(`gemm: a has ${a.length} elements but op(a) is ${m}×${k}`);
+    throw new TypeError(`${op}: a has ${a.length} elements but op(a) is ${m}×${k}`);
   }
   if (b.length < k * n) {
-    throw new TypeError(`gemm: b has ${b.length} elements but op(b) is ${k}×${n}`);
+    throw new TypeError(`${op}: b has ${b.length} elements but op(b) is ${k}×${n}`);
   }
   if (out.length < m * n) {
-    throw new TypeError(`gemm: out has ${out.length} elements but the product is ${m}×${n}`);
+    throw new TypeError(`${op}: out has ${out.length} elements but the product is ${m}×${n}`);
   }
 }

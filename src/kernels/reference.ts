@@ -6,6 +6,7 @@
  */
 
 import type { GemmKernel, Kernels } from "./kernels.ts";
+import { checkGemmArgs } from "./check_gemm.ts";
 
 /**
  * `out = op(a) · op(b)` in plain TypeScript. The loops run i-p-j so the innermost loop walks
@@ -28,9 +29,14 @@ export const referenceGemm: GemmKernel = (transA, transB, m, n, k, a, b, out) =>
   }
 };
 
-/** The plain TypeScript backend. */
+const checkedReferenceGemm: GemmKernel = (transA, transB, m, n, k, a, b, out) => {
+  checkGemmArgs(m, n, k, a, b, out, "gemm");
+  referenceGemm(transA, transB, m, n, k, a, b, out);
+};
+
+/** The plain TypeScript backend (its `gemm` checks its arguments, then runs `referenceGemm`). */
 export const referenceKernels: Kernels = Object.freeze({
   name: "ts" as const,
   description: "ts (plain TypeScript reference kernels)",
-  gemm: referenceGemm,
+  gemm: checkedReferenceGemm,
 });

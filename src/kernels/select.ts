@@ -11,6 +11,7 @@
  * @module
  */
 
+import { checkFunction, describeValue } from "../_checks.ts";
 import type { BackendName, Kernels } from "./kernels.ts";
 import { loadBlasKernels } from "./blas.ts";
 import { readEnv } from "./env.ts";
@@ -74,7 +75,10 @@ function isBackendName(name: string): name is BackendName {
  */
 export function probeBackend(name: BackendName): BackendProbe {
   if (!isBackendName(name)) {
-    throw new RangeError(`probeBackend: unknown backend "${name}" (expected blas, wasm or ts)`);
+    const Ctor = typeof name === "string" ? RangeError : TypeError;
+    throw new Ctor(
+      `probeBackend: unknown backend ${describeValue(name)} (expected blas, wasm or ts)`,
+    );
   }
   let probe = probes.get(name);
   if (probe === undefined) {
@@ -107,6 +111,14 @@ export function chooseBackend(
   requested: string | undefined,
   probe: (name: BackendName) => BackendProbe = probeBackend,
 ): BackendChoice {
+  if (requested !== undefined && typeof requested !== "string") {
+    throw new TypeError(
+      `chooseBackend: requested must be a backend name or undefined, got ${
+        describeValue(requested)
+      }`,
+    );
+  }
+  checkFunction("chooseBackend", "probe", probe, "a function (name) => BackendProbe");
   const notes: string[] = [];
   let order: readonly BackendName[] = BACKEND_ORDER;
   const wanted = requested?.trim().toLowerCase() ?? "";
@@ -172,14 +184,17 @@ export function kernels(): Kernels {
 export function useBackend(backend: BackendName | "auto" | Kernels): Kernels {
   if (typeof backend === "object" && backend !== null) {
     if (typeof backend.gemm !== "function") {
-      throw new TypeError("useBackend: a Kernels object needs a gemm function");
+      throw new TypeError(
+        `useBackend: a Kernels object needs a gemm function, got ${describeValue(backend)}`,
+      );
     }
     return current = backend;
   }
   if (backend === "auto") return current = select(undefined);
   if (!isBackendName(backend)) {
-    throw new RangeError(
-      `useBackend: unknown backend "${backend}" (expected blas, wasm, ts or auto)`,
+    const Ctor = typeof backend === "string" ? RangeError : TypeError;
+    throw new Ctor(
+      `useBackend: unknown backend ${describeValue(backend)} (expected blas, wasm, ts or auto)`,
     );
   }
   const p = probeBackend(backend);

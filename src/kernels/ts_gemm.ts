@@ -200,7 +200,7 @@ export const tsGemm: GemmKernel = (transA, transB, m, n, k, a, b, out) => {
 };
 
 const checkedTsGemm: GemmKernel = (transA, transB, m, n, k, a, b, out) => {
-  checkGemmArgs(m, n, k, a, b, out);
+  checkGemmArgs(m, n, k, a, b, out, "gemm");
   tsGemm(transA, transB, m, n, k, a, b, out);
 };
 

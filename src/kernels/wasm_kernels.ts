@@ -15,6 +15,7 @@ import type { FloatArray } from "../tensor.ts";
 import { adamTs } from "./adam_ts.ts";
 import type { AdamKernel, GemmKernel, Kernels } from "./kernels.ts";
 import { checkGemmArgs } from "./check_gemm.ts";
+import { checkBoolean, checkOptions } from "../_checks.ts";
 import { tsGemm } from "./ts_gemm.ts";
 import {
   GEMM_WASM_HEAP_BASE,
@@ -106,6 +107,8 @@ type GemmExport = (
  * ```
  */
 export function loadWasmKernels(options: WasmKernelOptions = {}): Kernels {
+  checkOptions("loadWasmKernels", options);
+  if (options.relaxed !== undefined) checkBoolean("loadWasmKernels", "relaxed", options.relaxed);
   if (typeof WebAssembly !== "object" || typeof WebAssembly.Module !== "function") {
     throw new Error("this runtime has no WebAssembly");
   }
@@ -147,7 +150,7 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Kernels {
   }
 
   const gemm: GemmKernel = (transA, transB, m, n, k, a, b, out) => {
-    checkGemmArgs(m, n, k, a, b, out);
+    checkGemmArgs(m, n, k, a, b, out, "gemm");
     const mn = m * n;
     if (mn === 0) return;
     if (k === 0) {

@@ -15,28 +15,40 @@ import { checkFinite, normalizeAxis } from "../ops/_checks.ts";
 import { elu, leakyRelu, relu, sigmoid, softplus, swish, tanh } from "../ops/activations.ts";
 import { gelu, geluTanh } from "../ops/gelu.ts";
 import { logSoftmax, softmax } from "../ops/softmax.ts";
+import { checkFunction, checkInteger, describeValue } from "../_checks.ts";
 import {
-  checkShape,
-  formatShape,
-  isTensor,
-  type Shape,
-  shapesEqual,
-  type Tensor,
-} from "../tensor.ts";
+  checkBatch,
+  checkContext,
+  checkCotangent,
+  checkInitArgs,
+  checkNone,
+} from "./_layer_checks.ts";
+import { formatShape, isTensor, type Shape, shapesEqual, type Tensor } from "../tensor.ts";
 import type { Vjp } from "../vjp.ts";
 import type { Layer } from "./layer.ts";
 
 /** A shape-preserving differentiable function of one tensor, e.g. `relu` or `(x) => elu(x, 0.5)`. */
 export type ActivationFn = (x: Tensor) => [Tensor, Vjp<Tensor, Tensor>];
 
-function requireBatch(name: string, x: Tensor): void {
-  if (!isTensor(x) || x.shape.length === 0) {
+/**
+ * A factory without options called with some is a mistake worth a word (`reluLayer(0.2)` is
+ * not a leaky rectifier), not an argument to ignore.
+ */
+function noArguments(name: string, count: number): void {
+  if (count > 0) {
     throw new TypeError(
-      `${name}: expected a batch of shape [batch, ...inShape], got ${
-        isTensor(x) ? `shape ${formatShape(x.shape)}` : "a non-tensor"
-      }`,
+      `${name}: takes no arguments, got ${count}` +
+        (name === "reluLayer" ? " (for a slope below zero use leakyReluLayer(alpha))" : ""),
     );
   }
+}
+
+/** The checks of a parameter-free layer's `apply`: no params, no state, a context, a batch. */
+function checkApply(name: string, params: unknown, state: unknown, x: unknown, ctx: unknown) {
+  checkNone(name, "params", params);
+  checkNone(name, "state", state);
+  checkContext(name, ctx);
+  checkBatch(name, x);
 }
 
 /**
@@ -58,17 +70,25 @@ function requireBatch(name: string, x: Tensor): void {
  * ```
  */
 export function activation(fn: ActivationFn, name = "activation"): Layer<null, null> {
-  if (typeof fn !== "function") {
-    throw new TypeError(`${name}: expected a function (x) => [y, vjp], got ${typeof fn}`);
+  if (typeof name !== "string") {
+    throw new TypeError(`activation: name must be a string, got ${describeValue(name)}`);
   }
+  checkFunction(`activation(${name})`, "fn", fn, "a function (x) => [y, vjp]");
   return {
-    init: (_key, inShape) => {
-      checkShape(inShape, name);
+    name,
+    init: (key, inShape) => {
+      checkInitArgs(name, key, inShape);
       return { outShape: [...inShape], params: null, state: null };
     },
-    apply: (_params, state, x) => {
-      requireBatch(name, x);
-      const [y, back] = fn(x);
+    apply: (params, state, x, ctx) => {
+      checkApply(name, params, state, x, ctx);
+      const result = fn(x);
+      const [y, back] = Array.isArray(result) ? result : [undefined, undefined];
+      if (!isTensor(y) || typeof back !== "function") {
+        throw new TypeError(
+          `${name}: the activation must return [y, vjp], got ${describeValue(result)}`,
+        );
+      }
       if (!shapesEqual(y.shape, x.shape)) {
         throw new TypeError(
           `${name}: the activation changed the shape from ${formatShape(x.shape)} to ${
@@ -76,7 +96,14 @@ export function activation(fn: ActivationFn, name = "activation"): Layer<null, n
           }; activation layers must preserve it`,
         );
       }
-      return { y, state, vjp: (dy) => ({ params: null, x: back(dy) }) };
+      return {
+        y,
+        state,
+        vjp: (dy) => {
+          checkCotangent(name, dy, y.shape);
+          return { params: null, x: back(dy) };
+        },
+      };
     },
   };
 }
@@ -93,7 +120,10 @@ export function activation(fn: ActivationFn, name = "activation"): Layer<null, n
  * if (y.data[0] !== 0.5) throw new Error("unexpected");
  * ```
  */
-export const sigmoidLayer = (): Layer<null, null> => activation(sigmoid, "sigmoidLayer");
+export function sigmoidLayer(): Layer<null, null> {
+  noArguments("sigmoidLayer", arguments.length);
+  return activation(sigmoid, "sigmoidLayer");
+}
 
 /**
  * tanh as a layer.
@@ -106,7 +136,10 @@ export const sigmoidLayer = (): Layer<null, null> => activation(sigmoid, "sigmoi
  * if (tanhLayer().apply(null, null, tensor([[0]]), EVAL).y.data[0] !== 0) throw new Error("unexpected");
  * ```
  */
-export const tanhLayer = (): Layer<null, null> => activation(tanh, "tanhLayer");
+export function tanhLayer(): Layer<null, null> {
+  noArguments("tanhLayer", arguments.length);
+  return activation(tanh, "tanhLayer");
+}
 
 /**
  * The rectifier max(0, x) as a layer.
@@ -120,7 +153,10 @@ export const tanhLayer = (): Layer<null, null> => activation(tanh, "tanhLayer");
  * if (y.data.join() !== "0,2") throw new Error("unexpected");
  * ```
  */
-export const reluLayer = (): Layer<null, null> => activation(relu, "reluLayer");
+export function reluLayer(): Layer<null, null> {
+  noArguments("reluLayer", arguments.length);
+  return activation(relu, "reluLayer");
+}
 
 /**
  * The leaky rectifier as a layer; `alpha` (default 0.01) must be finite and non-negative
@@ -169,7 +205,10 @@ export function eluLayer(alpha = 1): Layer<null, null> {
  * if (geluLayer().apply(null, null, tensor([[0]]), EVAL).y.data[0] !== 0) throw new Error("unexpected");
  * ```
  */
-export const geluLayer = (): Layer<null, null> => activation(gelu, "geluLayer");
+export function geluLayer(): Layer<null, null> {
+  noArguments("geluLayer", arguments.length);
+  return activation(gelu, "geluLayer");
+}
 
 /**
  * The tanh approximation of GELU as a layer.
@@ -182,7 +221,10 @@ export const geluLayer = (): Layer<null, null> => activation(gelu, "geluLayer");
  * if (geluTanhLayer().apply(null, null, tensor([[1000]]), EVAL).y.data[0] !== 1000) throw new Error("unexpected");
  * ```
  */
-export const geluTanhLayer = (): Layer<null, null> => activation(geluTanh, "geluTanhLayer");
+export function geluTanhLayer(): Layer<null, null> {
+  noArguments("geluTanhLayer", arguments.length);
+  return activation(geluTanh, "geluTanhLayer");
+}
 
 /**
  * softplus, log(1 + eˣ), as a layer.
@@ -195,7 +237,10 @@ export const geluTanhLayer = (): Layer<null, null> => activation(geluTanh, "gelu
  * if (softplusLayer().apply(null, null, tensor([[1000]]), EVAL).y.data[0] !== 1000) throw new Error("unexpected");
  * ```
  */
-export const softplusLayer = (): Layer<null, null> => activation(softplus, "softplusLayer");
+export function softplusLayer(): Layer<null, null> {
+  noArguments("softplusLayer", arguments.length);
+  return activation(softplus, "softplusLayer");
+}
 
 /**
  * swish, x·σ(βx), as a layer; `beta` (default 1) must be finite (RangeError).
@@ -223,17 +268,26 @@ function alongAxis(
   op: (x: Tensor, axis: number) => [Tensor, Vjp<Tensor, Tensor>],
   axis: number,
 ): Layer<null, null> {
+  checkInteger(name, "axis", axis);
   const resolve = (example: Shape) => normalizeAxis(name, axis, example) + 1;
   return {
-    init: (_key, inShape) => {
-      checkShape(inShape, name);
+    name,
+    init: (key, inShape) => {
+      checkInitArgs(name, key, inShape);
       resolve(inShape);
       return { outShape: [...inShape], params: null, state: null };
     },
-    apply: (_params, state, x) => {
-      requireBatch(name, x);
+    apply: (params, state, x, ctx) => {
+      checkApply(name, params, state, x, ctx);
       const [y, back] = op(x, resolve(x.shape.slice(1)));
-      return { y, state, vjp: (dy) => ({ params: null, x: back(dy) }) };
+      return {
+        y,
+        state,
+        vjp: (dy) => {
+          checkCotangent(name, dy, y.shape);
+          return { params: null, x: back(dy) };
+        },
+      };
     },
   };
 }

@@ -6,16 +6,24 @@
 
 import {
   allocate,
-  assertSameShape,
   DEFAULT_DTYPE,
   type DType,
   formatShape,
   fromTypedArray,
+  isTensor,
   ones,
   type Tensor,
   zeros,
 } from "../tensor.ts";
 import type { Layer } from "./layer.ts";
+import { checkDType, checkNumber, checkOptions, describeValue } from "../_checks.ts";
+import {
+  checkBatch,
+  checkContext,
+  checkCotangent,
+  checkInitArgs,
+  checkRecord,
+} from "./_layer_checks.ts";
 
 /** Options of {@linkcode batchNorm}. */
 export interface BatchNormOptions {
@@ -41,6 +49,11 @@ export type BatchNormParams = { readonly gamma: Tensor; readonly beta: Tensor };
 export type BatchNormState = { readonly mean: Tensor; readonly var: Tensor };
 
 function checkFeatures(op: string, t: Tensor, what: string, features: number, dtype: DType) {
+  if (!isTensor(t)) {
+    throw new TypeError(
+      `Cannot ${op}: ${what} must be a tensor of shape [${features}], got ${describeValue(t)}`,
+    );
+  }
   if (t.shape.length !== 1 || t.shape[0] !== features) {
     throw new TypeError(
       `Cannot ${op}: ${what} has shape ${formatShape(t.shape)}, expected [${features}] ` +
@@ -89,18 +102,19 @@ function checkFeatures(op: string, t: Tensor, what: string, features: number, dt
 export function batchNorm(
   options: BatchNormOptions = {},
 ): Layer<BatchNormParams, BatchNormState> {
-  const { momentum = 0.9, eps = 1e-5, dtype = DEFAULT_DTYPE } = options;
-  if (!(momentum >= 0 && momentum <= 1)) {
-    throw new RangeError(`batchNorm: momentum must be in [0, 1], got ${momentum}`);
-  }
-  if (!(eps > 0 && Number.isFinite(eps))) {
-    throw new RangeError(`batchNorm: eps must be a positive finite number, got ${eps}`);
-  }
-  if (dtype !== "float32" && dtype !== "float64") {
-    throw new RangeError(`batchNorm: dtype must be "float32" or "float64", got ${String(dtype)}`);
-  }
+  const op = "batchNorm";
+  const { momentum = 0.9, eps = 1e-5, dtype = DEFAULT_DTYPE } = checkOptions(op, options, [
+    "momentum",
+    "eps",
+    "dtype",
+  ]);
+  checkNumber(op, "momentum", momentum, { min: 0, max: 1 });
+  checkNumber(op, "eps", eps, { min: 0, minExclusive: true });
+  checkDType(op, dtype);
   return {
-    init: (_key, inShape) => {
+    name: op,
+    init: (key, inShape) => {
+      checkInitArgs(op, key, inShape);
       if (inShape.length < 1 || !(inShape[inShape.length - 1] >= 1)) {
         throw new TypeError(
           `batchNorm: examples need a feature axis (the last) of size >= 1, got shape ${
@@ -116,6 +130,8 @@ export function batchNorm(
       };
     },
     apply: (params, state, x, ctx) => {
+      checkContext(op, ctx);
+      checkBatch(op, x);
       if (x.shape.length < 2) {
         throw new TypeError(
           `Cannot batchNorm: expected a batch [B, ..., F] of rank >= 2, got shape ${
@@ -124,10 +140,12 @@ export function batchNorm(
         );
       }
       const f = x.shape[x.shape.length - 1];
+      checkRecord(op, "params", params, `{beta:[${f}],gamma:[${f}]}`, ["gamma", "beta"]);
+      checkRecord(op, "state", state, `{mean:[${f}],var:[${f}]}`, ["mean", "var"]);
       checkFeatures("batchNorm", params.gamma, "gamma", f, x.dtype);
       checkFeatures("batchNorm", params.beta, "beta", f, x.dtype);
+      checkFeatures("batchNorm", state.var, "the running variance", f, state.var?.dtype);
       checkFeatures("batchNorm", state.mean, "the running mean", f, state.var.dtype);
-      checkFeatures("batchNorm", state.var, "the running variance", f, state.mean.dtype);
       const total = x.data.length;
       const n = f === 0 ? 0 : total / f;
       if (ctx.training && n === 0) {
@@ -176,7 +194,7 @@ export function batchNorm(
         y: fromTypedArray(out, x.shape),
         state: nextState,
         vjp: (dy) => {
-          assertSameShape("batchNorm VJP", dy, x);
+          checkCotangent(op, dy, x.shape);
           const g = dy.data;
           const dbeta = new Float64Array(f), dgamma = new Float64Array(f);
           for (let i = 0; i < total; i += f) {

@@ -18,6 +18,18 @@ import {
   type Tensor,
 } from "../tensor.ts";
 import type { Layer } from "./layer.ts";
+import {
+  checkBoolean,
+  checkDType,
+  checkFunction,
+  checkInteger,
+  checkOptions,
+  checkShape,
+  describeValue,
+  MAX_ELEMENTS,
+} from "../_checks.ts";
+import { describeTreeOf } from "../_tree_walk.ts";
+import { checkContext, checkInitArgs, checkNone, checkRecord } from "./_layer_checks.ts";
 
 /** Parameters of {@linkcode dense}: weights `[in, units]` and, unless disabled, bias `[units]`. */
 export type DenseParams = { readonly w: Tensor; readonly b?: Tensor };
@@ -45,7 +57,13 @@ function checkParam(
   dtype: DType,
   hint = "parameters and inputs must share a dtype",
 ) {
-  if (!isTensor(t)) throw new TypeError(`Cannot ${op}: ${what} is not a tensor`);
+  if (!isTensor(t)) {
+    throw new TypeError(
+      `Cannot ${op}: ${what} must be a tensor of shape ${formatShape(shape)}, got ${
+        describeValue(t)
+      }`,
+    );
+  }
   if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
     throw new TypeError(
       `Cannot ${op}: ${what} has shape ${formatShape(t.shape)}, expected ${formatShape(shape)}`,
@@ -86,49 +104,73 @@ function checkParam(
  * ```
  */
 export function dense(units: number, options: DenseOptions = {}): Layer<DenseParams, null> {
-  if (!(Number.isInteger(units) && units >= 1)) {
-    throw new RangeError(`dense: units must be a positive integer, got ${units}`);
-  }
+  const op = "dense";
+  checkInteger(op, "units", units, { min: 1, max: MAX_ELEMENTS });
   const { init = glorotUniform, bias = true, biasInit = zerosInit, dtype = DEFAULT_DTYPE } =
-    options;
-  if (typeof init !== "function" || typeof biasInit !== "function") {
-    throw new TypeError("dense: init and biasInit must be initialiser functions");
-  }
-  if (dtype !== "float32" && dtype !== "float64") {
-    throw new RangeError(`dense: dtype must be "float32" or "float64", got ${String(dtype)}`);
-  }
+    checkOptions(op, options, ["init", "bias", "biasInit", "dtype"]);
+  checkFunction(op, "init", init, "an initialiser (key, shape, options) => Tensor");
+  checkFunction(op, "biasInit", biasInit, "an initialiser (key, shape, options) => Tensor");
+  checkBoolean(op, "bias", bias);
+  checkDType(op, dtype);
+  const keys = bias ? ["w", "b"] : ["w"];
   return {
+    name: op,
     init: (key, inShape) => {
+      checkInitArgs(op, key, inShape);
       if (inShape.length !== 1 || !(Number.isInteger(inShape[0]) && inShape[0] >= 1)) {
         throw new TypeError(
-          `dense: examples must be vectors [in] with in >= 1, got shape ${formatShape(inShape)} ` +
+          `dense init: examples must be vectors [in] with in >= 1, got shape ${
+            formatShape(inShape)
+          } ` +
             `(flatten higher-rank examples first)`,
         );
       }
+      checkShape(`${op} init`, [inShape[0], units], "the weight shape");
       const fans = { fanIn: inShape[0], fanOut: units, dtype };
       const [kw, kb] = split(key);
       const w = init(kw, [inShape[0], units], fans);
-      const params: DenseParams = bias ? { w, b: biasInit(kb, [units], fans) } : { w };
+      checkParam(
+        `${op} init`,
+        w,
+        "the weight the initialiser returned",
+        [inShape[0], units],
+        dtype,
+      );
+      const b = bias ? biasInit(kb, [units], fans) : undefined;
+      if (b !== undefined) {
+        checkParam(`${op} init`, b, "the bias the initialiser returned", [units], dtype);
+      }
+      const params: DenseParams = b !== undefined ? { w, b } : { w };
       return { outShape: [units], params, state: null };
     },
-    apply: (params, state, x) => {
+    apply: (params, state, x, ctx) => {
+      checkContext(op, ctx);
+      checkNone(op, "state", state);
       if (!isTensor(x) || x.shape.length !== 2) {
         throw new TypeError(
           `Cannot dense: expected a batch [batch, in] of rank 2, got ${
-            isTensor(x) ? `shape ${formatShape(x.shape)}` : "a non-tensor"
+            isTensor(x) ? `shape ${formatShape(x.shape)}` : describeValue(x)
           }`,
         );
       }
       const [n, inDim] = x.shape;
+      // The structure init made for this input, as describeTree writes it.
+      const expected = bias ? `{b:[${units}],w:[${inDim},${units}]}` : `{w:[${inDim},${units}]}`;
+      if (typeof params !== "object" || params === null || isTensor(params)) {
+        checkRecord(op, "params", params, expected, keys);
+      }
       const dt = x.dtype;
       checkParam("dense", params.w, "the weight w", [inDim, units], dt);
       const hasBias = params.b !== undefined;
       if (hasBias !== bias) {
         throw new TypeError(
           `Cannot dense: the layer was built with bias: ${bias} but the parameters ` +
-            `${hasBias ? "have" : "lack"} a bias b`,
+            `${hasBias ? "have" : "lack"} a bias b (expected ${expected}, got ${
+              describeTreeOf(params)
+            })`,
         );
       }
+      checkRecord(op, "params", params, expected, keys);
       if (hasBias) checkParam("dense", params.b, "the bias b", [units], dt);
       const w = params.w.data;
       const out = allocate(dt, n * units);

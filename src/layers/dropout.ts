@@ -5,7 +5,15 @@
  */
 
 import { randomBits } from "../random.ts";
-import { allocate, assertSameShape, fromTypedArray, type Tensor } from "../tensor.ts";
+import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
+import { checkNumber } from "../_checks.ts";
+import {
+  checkBatch,
+  checkContext,
+  checkCotangent,
+  checkInitArgs,
+  checkNone,
+} from "./_layer_checks.ts";
 import type { Layer } from "./layer.ts";
 
 /** 2³², the number of distinct uint32 words the key's bits are drawn from. */
@@ -50,23 +58,30 @@ function copy(t: Tensor): Tensor {
  * ```
  */
 export function dropout(rate: number): Layer<null, null> {
-  if (!(typeof rate === "number" && rate >= 0 && rate < 1)) {
-    throw new RangeError(`dropout: rate must satisfy 0 <= rate < 1, got ${rate}`);
-  }
+  const op = "dropout";
+  checkNumber(op, "rate", rate, { min: 0, max: 1, maxExclusive: true });
   const scale = 1 / (1 - rate);
   // A unit is kept when its uint32 word is >= rate·2³², which happens with probability
   // 1 - rate up to 2⁻³² (the resolution of one word).
   const threshold = rate * TWO_POW_32;
   return {
-    init: (_key, inShape) => ({ outShape: [...inShape], params: null, state: null }),
-    apply: (_params, state, x, ctx) => {
+    name: op,
+    init: (key, inShape) => {
+      checkInitArgs(op, key, inShape);
+      return { outShape: [...inShape], params: null, state: null };
+    },
+    apply: (params, state, x, ctx) => {
+      checkNone(op, "params", params);
+      checkNone(op, "state", state);
+      checkContext(op, ctx);
+      checkBatch(op, x);
       if (!ctx.training || rate === 0) {
         // Copies rather than returning x itself, so a result never aliases an input.
         return {
           y: copy(x),
           state,
           vjp: (dy) => {
-            assertSameShape("dropout VJP", dy, x);
+            checkCotangent(op, dy, x.shape);
             return { params: null, x: copy(dy) };
           },
         };
@@ -93,7 +108,7 @@ export function dropout(rate: number): Layer<null, null> {
         y: fromTypedArray(out, x.shape),
         state,
         vjp: (dy) => {
-          assertSameShape("dropout VJP", dy, x);
+          checkCotangent(op, dy, x.shape);
           const dx = allocate(x.dtype, n);
           const g = dy.data;
           for (let i = 0; i < n; i++) dx[i] = mask[i] === 1 ? g[i] * scale : 0;

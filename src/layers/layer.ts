@@ -10,6 +10,7 @@
  * @module
  */
 
+import { checkKey } from "../_checks.ts";
 import type { Key } from "../random.ts";
 import type { Shape, Tensor } from "../tensor.ts";
 import type { Tree } from "../tree.ts";
@@ -72,14 +73,20 @@ export interface LayerApply<P extends Tree, S extends Tree> {
  * ```
  */
 export interface Layer<P extends Tree = Tree, S extends Tree = Tree> {
+  /**
+   * What made the layer (`"dense"`, `"serial"`, ...): combinators name a failing layer by it
+   * (`serial layer 2 (dense): ...`). Optional for layers written by hand.
+   */
+  readonly name?: string;
   /** Initialises parameters and state for examples of shape `inShape` (no batch axis). */
   init(key: Key, inShape: Shape): LayerInit<P, S>;
   /** Runs the layer on a batch `x` whose shape is `[batch, ...inShape]`. */
   apply(params: P, state: S, x: Tensor, ctx: ApplyContext): LayerApply<P, S>;
 }
 
-/** The training context: `{ training: true, key }`. */
+/** The training context: `{ training: true, key }` (the key is checked: a pair of uint32 words). */
 export function trainContext(key?: Key): ApplyContext {
+  if (key !== undefined) checkKey("trainContext", key);
   return key === undefined ? { training: true } : { training: true, key };
 }
 

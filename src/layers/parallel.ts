@@ -20,7 +20,16 @@ import type { Tree } from "../tree.ts";
 import type { Vjp } from "../vjp.ts";
 import type { Layer, LayerGrads } from "./layer.ts";
 import type { EachLayerParams, EachLayerState } from "./serial.ts";
-import { atLayer, checkPerLayer, splitContext } from "./_combinator.ts";
+import {
+  atLayer,
+  checkApplyResult,
+  checkInitResult,
+  checkPerLayer,
+  checkVjpResult,
+  splitContext,
+} from "./_combinator.ts";
+import { checkBatch, checkContext, checkInitArgs } from "./_layer_checks.ts";
+import { describeValue } from "../_checks.ts";
 
 function checkBranchShapes(op: string, shapes: readonly Shape[], batched: boolean): void {
   const first = shapes[0];
@@ -70,14 +79,24 @@ export function parallel<const L extends readonly Layer[]>(
   if (n === 0) throw new RangeError("parallel: needs at least one layer, got none");
   layers.forEach((layer, i) => {
     if (typeof layer?.init !== "function" || typeof layer?.apply !== "function") {
-      throw new TypeError(`parallel: argument ${i} is not a layer (an { init, apply } pair)`);
+      throw new TypeError(
+        `parallel: argument ${i} is not a layer (an { init, apply } pair), got ${
+          describeValue(layer)
+        }${typeof layer === "function" ? " (call the factory: dense(8), not dense)" : ""}`,
+      );
     }
   });
   const composed: Layer<readonly Tree[], readonly Tree[]> = {
+    name: "parallel",
     init: (key, inShape) => {
+      checkInitArgs("parallel", key, inShape);
       const keys = split(key, n);
       const results = layers.map((layer, i) =>
-        atLayer("parallel", i, n, () => layer.init(keys[i], inShape))
+        atLayer("parallel", i, n, () => {
+          const out = layer.init(keys[i], inShape);
+          checkInitResult(out);
+          return out;
+        }, layer.name)
       );
       const shapes = results.map((r) => r.outShape);
       checkBranchShapes("parallel", shapes, false);
@@ -92,9 +111,21 @@ export function parallel<const L extends readonly Layer[]>(
     apply: (params, state, x, ctx) => {
       checkPerLayer("parallel", "params", params, n);
       checkPerLayer("parallel", "state", state, n);
+      checkContext("parallel", ctx);
+      checkBatch("parallel", x);
       const contexts = splitContext(ctx, n);
       const results = layers.map((layer, i) =>
-        atLayer("parallel", i, n, () => layer.apply(params[i], state[i], x, contexts[i]))
+        atLayer(
+          "parallel",
+          i,
+          n,
+          () => {
+            const out = layer.apply(params[i], state[i], x, contexts[i]);
+            checkApplyResult(out);
+            return out;
+          },
+          layer.name,
+        )
       );
       const ys = results.map((r) => r.y);
       checkBranchShapes("parallel", ys.map((y) => y.shape), true);
@@ -149,7 +180,19 @@ export function parallel<const L extends readonly Layer[]>(
               "parallel VJP",
               i,
               n,
-              () => vjps[i](fromTypedArray(slice, ys[i].shape)),
+              () => {
+                const out = vjps[i](fromTypedArray(slice, ys[i].shape));
+                checkVjpResult(out);
+                if (!isTensor(out.x) || out.x.data.length !== x.data.length) {
+                  throw new TypeError(
+                    `the VJP's input cotangent must be a tensor of the input's shape ${
+                      formatShape(x.shape)
+                    }, got ${describeValue(out.x)}`,
+                  );
+                }
+                return out;
+              },
+              layers[i].name,
             );
             grads[i] = r.params;
             const d = r.x.data;
@@ -186,7 +229,11 @@ export function parallel<const L extends readonly Layer[]>(
  */
 export function residual<P extends Tree, S extends Tree>(layer: Layer<P, S>): Layer<P, S> {
   if (typeof layer?.init !== "function" || typeof layer?.apply !== "function") {
-    throw new TypeError("residual: the argument is not a layer (an { init, apply } pair)");
+    throw new TypeError(
+      `residual: the argument is not a layer (an { init, apply } pair), got ${
+        describeValue(layer)
+      }`,
+    );
   }
   const mismatch = (from: Shape, to: Shape) =>
     new TypeError(
@@ -194,14 +241,27 @@ export function residual<P extends Tree, S extends Tree>(layer: Layer<P, S>): La
         formatShape(from)
       } to ${formatShape(to)}`,
     );
+  const inner = (fn: () => unknown) => atLayer("residual", 0, 1, fn, layer.name);
   return {
+    name: "residual",
     init: (key, inShape) => {
-      const r = layer.init(key, inShape);
+      checkInitArgs("residual", key, inShape);
+      const r = inner(() => {
+        const out = layer.init(key, inShape);
+        checkInitResult(out);
+        return out;
+      }) as ReturnType<typeof layer.init>;
       if (!shapesEqual(r.outShape, inShape)) throw mismatch(inShape, r.outShape);
       return { outShape: [...inShape], params: r.params, state: r.state };
     },
     apply: (params, state, x, ctx) => {
-      const r = layer.apply(params, state, x, ctx);
+      checkContext("residual", ctx);
+      checkBatch("residual", x);
+      const r = inner(() => {
+        const out = layer.apply(params, state, x, ctx);
+        checkApplyResult(out);
+        return out;
+      }) as ReturnType<typeof layer.apply>;
       if (!shapesEqual(r.y.shape, x.shape)) throw mismatch(x.shape, r.y.shape);
       const xd = x.data, fd = r.y.data;
       const out = allocate(x.dtype, xd.length);
@@ -217,11 +277,22 @@ export function residual<P extends Tree, S extends Tree>(layer: Layer<P, S>): La
               } differs from output shape ${formatShape(x.shape)}`,
             );
           }
-          const inner = r.vjp(dy);
-          const g = dy.data, d = inner.x.data;
+          const back = inner(() => {
+            const out = r.vjp(dy);
+            checkVjpResult(out);
+            if (!isTensor(out.x) || !shapesEqual(out.x.shape, x.shape)) {
+              throw new TypeError(
+                `the VJP's input cotangent must be a tensor of the input's shape ${
+                  formatShape(x.shape)
+                }, got ${describeValue(out.x)}`,
+              );
+            }
+            return out;
+          }) as ReturnType<typeof r.vjp>;
+          const g = dy.data, d = back.x.data;
           const dx = allocate(x.dtype, xd.length);
           for (let i = 0; i < dx.length; i++) dx[i] = g[i] + d[i];
-          return { params: inner.params, x: fromTypedArray(dx, x.shape) };
+          return { params: back.params, x: fromTypedArray(dx, x.shape) };
         },
       };
     },

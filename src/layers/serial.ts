@@ -9,7 +9,16 @@ import type { Tensor } from "../tensor.ts";
 import type { Tree } from "../tree.ts";
 import type { Vjp } from "../vjp.ts";
 import type { Layer, LayerGrads } from "./layer.ts";
-import { atLayer, checkPerLayer, splitContext } from "./_combinator.ts";
+import {
+  atLayer,
+  checkApplyResult,
+  checkInitResult,
+  checkPerLayer,
+  checkVjpResult,
+  splitContext,
+} from "./_combinator.ts";
+import { checkContext, checkInitArgs } from "./_layer_checks.ts";
+import { describeValue } from "../_checks.ts";
 
 /** The parameter type of a layer. */
 export type LayerParams<L> = L extends Layer<infer P, infer _S> ? P : never;
@@ -58,16 +67,26 @@ export function serial<const L extends readonly Layer[]>(
   if (n === 0) throw new RangeError("serial: needs at least one layer, got none");
   layers.forEach((layer, i) => {
     if (typeof layer?.init !== "function" || typeof layer?.apply !== "function") {
-      throw new TypeError(`serial: argument ${i} is not a layer (an { init, apply } pair)`);
+      throw new TypeError(
+        `serial: argument ${i} is not a layer (an { init, apply } pair), got ${
+          describeValue(layer)
+        }${typeof layer === "function" ? " (call the factory: dense(8), not dense)" : ""}`,
+      );
     }
   });
   const composed: Layer<readonly Tree[], readonly Tree[]> = {
+    name: "serial",
     init: (key, inShape) => {
+      checkInitArgs("serial", key, inShape);
       const keys = split(key, n);
       const params: Tree[] = [], state: Tree[] = [];
       let shape = inShape;
       for (let i = 0; i < n; i++) {
-        const r = atLayer("serial", i, n, () => layers[i].init(keys[i], shape));
+        const r = atLayer("serial", i, n, () => {
+          const out = layers[i].init(keys[i], shape);
+          checkInitResult(out);
+          return out;
+        }, layers[i].name);
         params.push(r.params);
         state.push(r.state);
         shape = r.outShape;
@@ -77,6 +96,7 @@ export function serial<const L extends readonly Layer[]>(
     apply: (params, state, x, ctx) => {
       checkPerLayer("serial", "params", params, n);
       checkPerLayer("serial", "state", state, n);
+      checkContext("serial", ctx);
       const contexts = splitContext(ctx, n);
       const vjps: Vjp<Tensor, LayerGrads<Tree>>[] = [];
       const next: Tree[] = [];
@@ -87,7 +107,12 @@ export function serial<const L extends readonly Layer[]>(
           "serial",
           i,
           n,
-          () => layers[i].apply(params[i], state[i], h, contexts[i]),
+          () => {
+            const out = layers[i].apply(params[i], state[i], h, contexts[i]);
+            checkApplyResult(out);
+            return out;
+          },
+          layers[i].name,
         );
         vjps.push(r.vjp);
         next.push(r.state);
@@ -101,7 +126,11 @@ export function serial<const L extends readonly Layer[]>(
           const grads: Tree[] = new Array(n);
           let g = dy;
           for (let i = n - 1; i >= 0; i--) {
-            const r = atLayer("serial VJP", i, n, () => vjps[i](g));
+            const r = atLayer("serial VJP", i, n, () => {
+              const out = vjps[i](g);
+              checkVjpResult(out);
+              return out;
+            }, layers[i].name);
             grads[i] = r.params;
             g = r.x;
           }

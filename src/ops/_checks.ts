@@ -14,12 +14,12 @@ import {
   shapesEqual,
   type Tensor,
 } from "../tensor.ts";
+import { checkNumber, describeValue } from "../_checks.ts";
 
 /** Throws a `TypeError` naming `op` unless `x` is a tensor. */
 export function assertTensor(op: string, x: unknown, what = "input"): asserts x is Tensor {
   if (!isTensor(x)) {
-    const got = x === null ? "null" : typeof x === "object" ? "a non-tensor object" : typeof x;
-    throw new TypeError(`Cannot ${op}: ${what} must be a tensor, got ${got}`);
+    throw new TypeError(`Cannot ${op}: ${what} must be a tensor, got ${describeValue(x)}`);
   }
 }
 
@@ -42,6 +42,9 @@ export function cotangent(op: string, dy: unknown, shape: Shape): FloatArray {
 /** One axis, negative counting from the end, checked against `rank` (RangeError). */
 export function normalizeAxis(op: string, axis: number, shape: Shape): number {
   const rank = shape.length;
+  if (typeof axis !== "number") {
+    throw new TypeError(`Cannot ${op}: axis must be an integer, got ${describeValue(axis)}`);
+  }
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
     throw new RangeError(
       `Cannot ${op}: axis ${axis} is out of range for shape ${formatShape(shape)} ` +
@@ -64,13 +67,15 @@ export function axisMask(
   if (axis === undefined) return mask;
   const list = typeof axis === "number" ? [axis] : axis;
   if (!Array.isArray(list)) {
-    throw new RangeError(`Cannot ${op}: axis must be a number or an array of numbers`);
+    throw new TypeError(
+      `Cannot ${op}: axis must be a number or an array of numbers, got ${describeValue(axis)}`,
+    );
   }
   for (const a of list) {
     const d = normalizeAxis(op, a, shape);
     if (mask[d]) {
       throw new RangeError(
-        `Cannot ${op}: axis ${a} is repeated in [${list.join(",")}] for shape ${
+        `Cannot ${op}: axis ${a} is repeated in ${describeValue(list)} for shape ${
           formatShape(shape)
         }`,
       );
@@ -82,8 +87,5 @@ export function axisMask(
 
 /** Throws a `RangeError` naming `op` unless `value` is a finite number (at least `min`). */
 export function checkFinite(op: string, name: string, value: number, min = -Infinity): void {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < min) {
-    const bound = min === -Infinity ? "a finite number" : `a finite number >= ${min}`;
-    throw new RangeError(`Cannot ${op}: ${name} must be ${bound}, got ${String(value)}`);
-  }
+  checkNumber(`Cannot ${op}`, name, value, min === -Infinity ? {} : { min });
 }

@@ -210,7 +210,10 @@ export function swish(x: Tensor, beta = 1): [Tensor, UnaryVjp] {
   assertTensor("swish", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
-  for (let i = 0; i < xd.length; i++) out[i] = xd[i] * sigmoidOf(beta * xd[i]);
+  for (let i = 0; i < xd.length; i++) {
+    const s = sigmoidOf(beta * xd[i]);
+    out[i] = s === 0 ? (xd[i] < 0 ? -0 : 0) : xd[i] * s; // x·σ(βx) → 0 where σ(βx) vanishes (x → ∓Infinity)
+  }
   return [fromTypedArray(out, x.shape), (dy) => {
     const g = cotangent("swish", dy, x.shape);
     const dx = allocate(x.dtype, g.length);

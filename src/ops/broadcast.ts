@@ -16,6 +16,7 @@ import {
 import type { Vjp } from "../vjp.ts";
 import { assertTensor, cotangent } from "./_checks.ts";
 import { asDType, expandTo, reduceTo, SUM } from "./_strided.ts";
+import { checkShape as checkShapeOf } from "../_checks.ts";
 
 /**
  * The shape two shapes broadcast to under numpy's rule: align them on the right; along each
@@ -29,7 +30,9 @@ import { asDType, expandTo, reduceTo, SUM } from "./_strided.ts";
  * if (s.join() !== "4,5,3") throw new Error("unexpected");
  * ```
  */
-export function broadcastShapes(a: Shape, b: Shape, op = "broadcast"): number[] {
+export function broadcastShapes(a: Shape, b: Shape, op = "broadcastShapes"): number[] {
+  checkShapeOf(op, a, "the first shape");
+  checkShapeOf(op, b, "the second shape");
   const rank = Math.max(a.length, b.length);
   const out = new Array<number>(rank);
   for (let d = 1; d <= rank; d++) {
@@ -43,6 +46,7 @@ export function broadcastShapes(a: Shape, b: Shape, op = "broadcast"): number[] 
     }
     out[rank - d] = m === 1 ? n : m;
   }
+  checkShapeOf(op, out, "the broadcast shape");
   return out;
 }
 

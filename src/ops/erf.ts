@@ -11,6 +11,8 @@
  * @module
  */
 
+import { describeValue } from "../_checks.ts";
+
 // erf(x) ≈ x·P(x²)/Q(x²) for |x| ≤ 0.46875.
 const A = [3.1611237438705656, 113.864154151050156, 377.485237685302021, 3209.37758913846947];
 const A4 = 0.185777706184603153;
@@ -115,6 +117,9 @@ function erfcLarge(y: number): number {
  * ```
  */
 export function erf(x: number): number {
+  if (typeof x !== "number") {
+    throw new TypeError(`erf: x must be a number, got ${describeValue(x)}`);
+  }
   const y = Math.abs(x);
   if (y <= THRESH) return erfSmall(x);
   if (y !== y) return NaN;
@@ -133,6 +138,14 @@ export function erf(x: number): number {
  * ```
  */
 export function erfc(x: number): number {
+  if (typeof x !== "number") {
+    throw new TypeError(`erfc: x must be a number, got ${describeValue(x)}`);
+  }
+  return erfcOf(x);
+}
+
+/** The body of {@linkcode erfc}, after its argument check. */
+function erfcOf(x: number): number {
   const y = Math.abs(x);
   if (y <= THRESH) return 1 - erfSmall(x);
   if (y !== y) return NaN;

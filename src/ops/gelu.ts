@@ -37,15 +37,18 @@ export function gelu(x: Tensor): [Tensor, UnaryVjp] {
   const out = allocate(x.dtype, xd.length);
   for (let i = 0; i < xd.length; i++) {
     const v = xd[i];
-    out[i] = 0.5 * v * erfc(-v * SQRT1_2);
+    // At -Infinity, v·Φ(v) is -Infinity·0; the limit is 0.
+    out[i] = v === -Infinity ? -0 : 0.5 * v * erfc(-v * SQRT1_2);
   }
   return [fromTypedArray(out, x.shape), (dy) => {
     const g = cotangent("gelu", dy, x.shape);
     const dx = allocate(x.dtype, g.length);
     for (let i = 0; i < g.length; i++) {
       const v = xd[i];
-      // φ(v) underflows to 0 well before v² overflows, so v·φ(v) is never Infinity·0.
-      dx[i] = g[i] * (0.5 * erfc(-v * SQRT1_2) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
+      // φ(v) underflows to 0 well before v² overflows, so v·φ(v) is Infinity·0 only at ±Infinity,
+      // where its limit is 0.
+      const phi = Math.exp(-0.5 * v * v);
+      dx[i] = g[i] * (0.5 * erfc(-v * SQRT1_2) + (phi === 0 ? 0 : v * INV_SQRT_2PI * phi));
     }
     return fromTypedArray(dx, x.shape);
   }];
@@ -71,7 +74,8 @@ export function geluTanh(x: Tensor): [Tensor, UnaryVjp] {
   const out = allocate(x.dtype, xd.length);
   for (let i = 0; i < xd.length; i++) {
     const v = xd[i];
-    out[i] = v * sigmoidOf(2 * SQRT_2_OVER_PI * (v + GELU_C * v * v * v));
+    const s = sigmoidOf(2 * SQRT_2_OVER_PI * (v + GELU_C * v * v * v));
+    out[i] = s === 0 ? (v < 0 ? -0 : 0) : v * s; // x·σ(2u) → 0 as x → -Infinity
   }
   return [fromTypedArray(out, x.shape), (dy) => {
     const g = cotangent("geluTanh", dy, x.shape);

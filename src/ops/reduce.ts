@@ -8,6 +8,7 @@
 import { allocate, formatShape, fromTypedArray, sizeOf, type Tensor } from "../tensor.ts";
 import type { Vjp } from "../vjp.ts";
 import { assertTensor, axisMask, cotangent } from "./_checks.ts";
+import { checkBoolean, checkOptions } from "../_checks.ts";
 import {
   asDType,
   broadcastStrides,
@@ -41,6 +42,8 @@ interface Plan {
 
 function plan(op: string, x: Tensor, options: ReduceOptions): Plan {
   assertTensor(op, x);
+  checkOptions(op, options, ["axis", "keepDims"]);
+  if (options.keepDims !== undefined) checkBoolean(op, "keepDims", options.keepDims);
   const mask = axisMask(op, options.axis, x.shape);
   const kept = x.shape.map((d, i) => (mask[i] ? 1 : d));
   const out = options.keepDims ? kept : x.shape.filter((_, i) => !mask[i]);

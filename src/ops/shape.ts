@@ -16,6 +16,7 @@ import {
 import type { Vjp } from "../vjp.ts";
 import { assertTensor, cotangent, normalizeAxis } from "./_checks.ts";
 import { coalesce, gatherLoop, stridesOf } from "./_strided.ts";
+import { describeValue } from "../_checks.ts";
 
 /**
  * The same elements in row-major order under a new shape. One dimension may be `-1`; it is
@@ -47,7 +48,7 @@ export function reshape(x: Tensor, shape: Shape): [Tensor, Vjp<Tensor, Tensor>] 
 
 function resolveShape(x: Tensor, shape: Shape): number[] {
   const bad = (why: string) =>
-    new TypeError(`Cannot reshape: ${formatShape(x.shape)} into ${formatShape(shape)}: ${why}`);
+    new TypeError(`Cannot reshape: ${formatShape(x.shape)} into ${describeValue(shape)}: ${why}`);
   if (!Array.isArray(shape)) throw bad("the shape must be an array of integers");
   let inferred = -1;
   let known = 1;
@@ -57,7 +58,7 @@ function resolveShape(x: Tensor, shape: Shape): number[] {
       if (inferred >= 0) throw bad("at most one dimension may be -1");
       inferred = d;
     } else if (!Number.isInteger(n) || n < 0) {
-      throw bad(`dimension ${n} is not a non-negative integer or -1`);
+      throw bad(`dimension ${describeValue(n)} is not a non-negative integer or -1`);
     } else {
       known *= n;
     }
@@ -105,7 +106,7 @@ function checkPerm(x: Tensor, axes: readonly number[]): number[] {
   const rank = x.shape.length;
   if (!Array.isArray(axes) || axes.length !== rank) {
     throw new RangeError(
-      `Cannot transpose: axes [${String(axes)}] must list each of the ${rank} axes of shape ${
+      `Cannot transpose: axes ${describeValue(axes)} must list each of the ${rank} axes of shape ${
         formatShape(x.shape)
       } once`,
     );

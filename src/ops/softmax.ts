@@ -34,6 +34,15 @@ function layout(op: string, x: Tensor, axis: number): Layout {
 }
 
 /**
+ * `v - m` for the row maximum `m`, except where `m` is +Infinity: there Infinity - Infinity
+ * would be NaN, while the limit puts all the mass on the infinite entries (shifted to 0) and
+ * none on the others (-Infinity).
+ */
+function shift(v: number, m: number): number {
+  return m === Infinity ? (v === Infinity ? 0 : -Infinity) : v - m;
+}
+
+/**
  * Writes `x - max` (or `exp(x - max)` when `storeExp`) into `out`, and the sums of
  * `exp(x - max)` along the axis into `sums` (`[outer, inner]`).
  */
@@ -62,13 +71,13 @@ function shiftedExpSums(
       const row = base + j * inner;
       if (storeExp) {
         for (let i = 0; i < inner; i++) {
-          const e = Math.exp(x[row + i] - mx[i]);
+          const e = Math.exp(shift(x[row + i], mx[i]));
           out[row + i] = e;
           sums[s + i] += e;
         }
       } else {
         for (let i = 0; i < inner; i++) {
-          const z = x[row + i] - mx[i];
+          const z = shift(x[row + i], mx[i]);
           out[row + i] = z;
           sums[s + i] += Math.exp(z);
         }

@@ -5,9 +5,18 @@
  * @module
  */
 
-import { allocate, formatShape, fromTypedArray, isTensor, type Tensor } from "../tensor.ts";
-import { assertSameStructure, type Tree, treeFlatten } from "../tree.ts";
-import type { Transform } from "./transform.ts";
+import {
+  allocate,
+  formatShape,
+  fromTypedArray,
+  isTensor,
+  type Tensor,
+  zerosLike,
+} from "../tensor.ts";
+import { assertSameStructure, type Tree } from "../tree.ts";
+import { flattenTree, kindOf, mapAt } from "../_tree_walk.ts";
+import { checkFunction, checkNumber, describeValue } from "../_checks.ts";
+import type { Schedule, Transform } from "./transform.ts";
 
 /**
  * The leaves of `tree` and a function rebuilding trees of its structure; `others` are checked
@@ -18,13 +27,128 @@ export function flattenAll(
   op: string,
   tree: Tree,
   others: readonly Tree[],
+  sameDType = false,
 ): [Tensor[], Tensor[][], (leaves: readonly Tensor[]) => Tree] {
-  const [leaves, unflatten] = treeFlatten(tree);
+  const [leaves, unflatten] = flattenTree(op, tree);
   const rest = others.map((other) => {
     assertSameStructure(op, tree, other);
-    return treeFlatten(other)[0];
+    const theirs = flattenTree(op, other)[0];
+    if (sameDType) {
+      for (let l = 0; l < leaves.length; l++) {
+        if (leaves[l].dtype !== theirs[l].dtype) {
+          throw new TypeError(
+            `${op}: leaf ${l} (shape ${formatShape(leaves[l].shape)}) is ${
+              leaves[l].dtype
+            } in the gradients but ${theirs[l].dtype} in the state; the state was made for ` +
+              `${theirs[l].dtype} parameters (cast the gradients with astype, or init the ` +
+              `optimiser on parameters of the gradients' dtype)`,
+          );
+        }
+      }
+    }
+    return theirs;
   });
   return [leaves, rest, unflatten];
+}
+
+/** Where a named transform keeps the transform it wraps (see {@linkcode named}). */
+const UNNAMED: unique symbol = Symbol("gradstream.optim.unnamed");
+
+/**
+ * A transform whose `init`/`update` (and fused apply) name `op` in the `TypeError`s and
+ * `RangeError`s their links throw: `adam update: scaleByAdam (grads vs state.mu, ...): ...`,
+ * so a bad gradient tree names the optimiser the user called. No cost unless a link throws.
+ */
+export function named<S>(op: string, transform: Transform<S>): Transform<S> {
+  // Renaming a named transform (an alias built on `chain`) wraps what it wraps, once.
+  const inner = (transform as { [UNNAMED]?: Transform<S> })[UNNAMED] ?? transform;
+  const wrap = <A extends unknown[], R>(what: string, fn: (...args: A) => R) => (...args: A): R => {
+    try {
+      return fn(...args);
+    } catch (e) {
+      if (e instanceof TypeError || e instanceof RangeError) {
+        const Ctor = e instanceof TypeError ? TypeError : RangeError;
+        throw new Ctor(`${op} ${what}: ${e.message}`, { cause: e });
+      }
+      throw e;
+    }
+  };
+  const fused = (inner as Fusable<S>)[APPLY];
+  const out: Transform<S> & Fusable<S> & { [UNNAMED]?: Transform<S> } = {
+    init: wrap("init", (params: Tree) => inner.init(params)),
+    update: wrap(
+      "update",
+      (grads: Tree, state: S, params: Tree) => inner.update(grads, state, params),
+    ),
+  };
+  if (fused !== undefined) out[APPLY] = wrap("update", fused);
+  out[UNNAMED] = inner;
+  return out;
+}
+
+/** A learning rate: a finite number `>= 0` (`RangeError`) or a schedule (`TypeError` otherwise). */
+export function checkLearningRate(op: string, lr: unknown): asserts lr is number | Schedule {
+  if (typeof lr === "function") return;
+  if (typeof lr !== "number") {
+    checkFunction(op, "the learning rate", lr, "a number >= 0 or a schedule (step) => number");
+  }
+  checkNumber(op, "the learning rate", lr, { min: 0 });
+}
+
+/**
+ * `state[key]` after checking that the state is an object holding it (a `TypeError` naming
+ * `op`, the expected key and what was given: a state from another optimiser, or `null`).
+ */
+export function stateField(op: string, state: unknown, key: string, keys: readonly string[]): Tree {
+  const ok = typeof state === "object" && state !== null && !Array.isArray(state) &&
+    !isTensor(state) && Object.keys(state).length === keys.length &&
+    keys.every((k) => Object.hasOwn(state, k));
+  if (!ok) {
+    throw new TypeError(
+      `${op}: the state must be { ${keys.join(", ")} } (as init returned it), got ${
+        describeValue(state)
+      }`,
+    );
+  }
+  return (state as Record<string, Tree>)[key];
+}
+
+/** A stateless link's state must be `null`, as its `init` returned it (a `TypeError` naming `op`). */
+export function checkNullState(op: string, state: unknown): void {
+  if (state !== null) {
+    throw new TypeError(
+      `${op}: this link keeps no state, so its state must be null (as init returned it), got ${
+        describeValue(state)
+      }`,
+    );
+  }
+}
+
+/** A tree of zeros shaped like `params` (a link's initial moments), walked under `op`'s name. */
+export function zerosTree(op: string, params: Tree): Tree {
+  return mapAt(op, (leaf) => zerosLike(leaf), params, [], []);
+}
+
+/**
+ * The params passed to `update` must be a tree (or left out) even where a link does not read
+ * them: a string or a number there is a mistake, not something to ignore. Only the root is
+ * looked at, so the check costs nothing per leaf.
+ */
+export function checkParamsRoot(op: string, params: unknown, grads?: Tree): void {
+  if (params !== undefined && kindOf(params) === "invalid") {
+    throw new TypeError(`${op}: params must be a parameter tree, got ${describeValue(params)}`);
+  }
+  // Given params (not left out as null or undefined) must match the gradients: a step would
+  // otherwise fail later, in applyUpdates, far from the mistake.
+  if (grads !== undefined && params !== undefined && params !== null) {
+    assertSameStructure(`${op} (the params vs the gradients)`, grads, params as Tree);
+  }
+}
+
+/** `init`'s params: a whole parameter tree (walked once; a `TypeError` naming `op`). */
+export function checkInitParams(op: string, params: unknown): Tree {
+  mapAt(op, (leaf) => leaf, params as Tree, [], []);
+  return params as Tree;
 }
 
 /** A float64 scalar tensor holding a step count. */
@@ -38,7 +162,7 @@ export function readCount(op: string, state: unknown): number {
   if (!isTensor(count) || count.data.length !== 1) {
     throw new TypeError(
       `${op}: state.count must be a one-element tensor, got ${
-        isTensor(count) ? `shape ${formatShape(count.shape)}` : String(count)
+        isTensor(count) ? `shape ${formatShape(count.shape)}` : describeValue(count)
       }`,
     );
   }
@@ -51,22 +175,12 @@ export function readCount(op: string, state: unknown): number {
 
 /** RangeError naming `op` unless `value` is finite and `>= 0` (or `> 0` when `strict`). */
 export function checkNonNegative(op: string, name: string, value: number, strict = false): void {
-  if (
-    typeof value !== "number" || !Number.isFinite(value) || value < 0 || (strict && value === 0)
-  ) {
-    throw new RangeError(
-      `${op}: ${name} must be a finite ${
-        strict ? "positive" : "non-negative"
-      } number, got ${value}`,
-    );
-  }
+  checkNumber(op, name, value, { min: 0, minExclusive: strict });
 }
 
 /** RangeError naming `op` unless `0 <= value < 1` (a decay rate). */
 export function checkDecay(op: string, name: string, value: number): void {
-  if (typeof value !== "number" || !(value >= 0 && value < 1)) {
-    throw new RangeError(`${op}: ${name} must be in [0, 1), got ${value}`);
-  }
+  checkNumber(op, name, value, { min: 0, max: 1, maxExclusive: true });
 }
 
 /**
@@ -111,8 +225,9 @@ export function flattenOnto(
   others: readonly Tree[],
   onto: Tree | undefined,
   link = op,
+  sameDType = false,
 ): [Tensor[], Tensor[] | undefined, (leaves: readonly Tensor[]) => Tree, Tensor[][]] {
-  const [gs, rest, unflatten] = flattenAll(op, grads, others);
+  const [gs, rest, unflatten] = flattenAll(op, grads, others, sameDType);
   if (onto === undefined) return [gs, undefined, unflatten, rest];
   const [, [ps]] = flattenAll(`${link} (grads vs params)`, grads, [onto]);
   return [gs, ps, unflatten, rest];
@@ -183,12 +298,16 @@ export interface Fusable<S> {
 
 /** A link whose output can be scaled in its own loop: `update` is `updateScaled(…, 1)`. */
 export function scalableLink<S>(
+  op: string,
   init: (params: Tree) => S,
   updateScaled: ScaledUpdate<S>,
 ): Transform<S> {
   const link: Transform<S> & Fusable<S> = {
-    init,
-    update: (grads, state, params) => updateScaled(grads, state, params, 1),
+    init: (params) => init(checkInitParams(op, params)),
+    update: (grads, state, params) => {
+      checkParamsRoot(op, params, grads);
+      return updateScaled(grads, state, params, 1);
+    },
     [SCALED]: updateScaled,
     [APPLY]: (grads, state, params) => updateScaled(grads, state, params, 1, params),
   };
@@ -206,8 +325,11 @@ export function factorLink<S>(
     return [scaleTree(op, grads, f, post, onto), next];
   };
   const link: Transform<S> & Fusable<S> = {
-    init,
-    update: (grads, state, params) => updateScaled(grads, state, params, 1),
+    init: (params) => init(checkInitParams(op, params)),
+    update: (grads, state, params) => {
+      checkParamsRoot(op, params, grads);
+      return updateScaled(grads, state, params, 1);
+    },
     [SCALED]: updateScaled,
     [FACTOR]: factor,
     [APPLY]: (grads, state, params) => updateScaled(grads, state, params, 1, params),

@@ -1,36 +1,29 @@
 /**
- * Option and step checks shared by the schedules: each failure is a `RangeError` naming the
- * schedule, the option and the value. Not part of the public surface.
+ * Option and step checks shared by the schedules, in the words of the schedules (the shared
+ * checks of `src/_checks.ts` under the schedule's name): a `TypeError` for a value of the wrong
+ * kind, a `RangeError` for one out of range. Not part of the public surface.
  *
  * @module
  */
 
+import { checkInteger as checkInt, checkNumber } from "../_checks.ts";
+
 /** `value` must be a finite number. */
 export function checkFinite(schedule: string, name: string, value: number): void {
-  if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new RangeError(`${schedule}: ${name} must be a finite number, got ${value}`);
-  }
+  checkNumber(schedule, name, value);
 }
 
 /** `value` must be a finite number `> 0`. */
 export function checkPositive(schedule: string, name: string, value: number): void {
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`${schedule}: ${name} must be a finite positive number, got ${value}`);
-  }
+  checkNumber(schedule, name, value, { min: 0, minExclusive: true });
 }
 
-/** `value` must be an integer `>= min`. */
+/** `value` must be a safe integer `>= min`. */
 export function checkInteger(schedule: string, name: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) {
-    throw new RangeError(
-      `${schedule}: ${name} must be an integer >= ${min}, got ${value}`,
-    );
-  }
+  checkInt(schedule, name, value, { min });
 }
 
 /** A step count must be finite and non-negative. */
 export function checkStep(schedule: string, step: number): void {
-  if (typeof step !== "number" || !(step >= 0) || step === Infinity) {
-    throw new RangeError(`${schedule}: the step must be a finite non-negative number, got ${step}`);
-  }
+  checkNumber(schedule, "the step", step, { min: 0 });
 }

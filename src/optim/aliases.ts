@@ -7,6 +7,8 @@
  */
 
 import { chain } from "./chain.ts";
+import { checkFunction, checkOptions } from "../_checks.ts";
+import { checkDecay, checkLearningRate, checkNonNegative, named } from "./_leaves.ts";
 import { scaleByLearningRate } from "./scale.ts";
 import { type AdamOptions, type AdamState, scaleByAdam } from "./scale_by_adam.ts";
 import { scaleByRms, type ScaleByRmsOptions } from "./scale_by_rms.ts";
@@ -46,7 +48,8 @@ export interface AdamWOptions extends AdamOptions {
  * ```
  */
 export function sgd(lr: number | Schedule): Transform<[CountState]> {
-  return chain(scaleByLearningRate(lr));
+  checkLearningRate("sgd", lr);
+  return named("sgd", chain(scaleByLearningRate(lr)));
 }
 
 /**
@@ -61,7 +64,10 @@ export function sgd(lr: number | Schedule): Transform<[CountState]> {
  * if ((u as { data: Float32Array }).data[0] !== -1) throw new Error("unexpected");
  * ```
  */
-export const gradientDescent: (lr: number | Schedule) => Transform<[CountState]> = sgd;
+export function gradientDescent(lr: number | Schedule): Transform<[CountState]> {
+  checkLearningRate("gradientDescent", lr);
+  return named("gradientDescent", chain(scaleByLearningRate(lr)));
+}
 
 /**
  * Momentum (heavy ball): `v ← μ·v + g; w ← w − η·v`, with `v` starting at 0. Equals
@@ -81,7 +87,10 @@ export function momentum(
   lr: number | Schedule,
   options: MomentumOptions = {},
 ): Transform<[TraceState, CountState]> {
-  return chain(traceMomentum({ decay: options.decay ?? 0.9 }), scaleByLearningRate(lr));
+  checkLearningRate("momentum", lr);
+  const { decay = 0.9 } = checkOptions("momentum", options, ["decay"]);
+  checkDecay("momentum", "decay", decay);
+  return named("momentum", chain(traceMomentum({ decay }), scaleByLearningRate(lr)));
 }
 
 /**
@@ -102,9 +111,12 @@ export function nesterov(
   lr: number | Schedule,
   options: MomentumOptions = {},
 ): Transform<[TraceState, CountState]> {
-  return chain(
-    traceMomentum({ decay: options.decay ?? 0.9, nesterov: true }),
-    scaleByLearningRate(lr),
+  checkLearningRate("nesterov", lr);
+  const { decay = 0.9 } = checkOptions("nesterov", options, ["decay"]);
+  checkDecay("nesterov", "decay", decay);
+  return named(
+    "nesterov",
+    chain(traceMomentum({ decay, nesterov: true }), scaleByLearningRate(lr)),
   );
 }
 
@@ -125,7 +137,11 @@ export function rmsprop(
   lr: number | Schedule,
   options: ScaleByRmsOptions = {},
 ): Transform<[RmsState, CountState]> {
-  return chain(scaleByRms(options), scaleByLearningRate(lr));
+  checkLearningRate("rmsprop", lr);
+  const { decay = 0.9, eps = 1e-8 } = checkOptions("rmsprop", options, ["decay", "eps"]);
+  checkDecay("rmsprop", "decay", decay);
+  checkNonNegative("rmsprop", "eps", eps, true);
+  return named("rmsprop", chain(scaleByRms({ decay, eps }), scaleByLearningRate(lr)));
 }
 
 /**
@@ -149,7 +165,19 @@ export function adam(
   lr: number | Schedule,
   options: AdamOptions = {},
 ): Transform<[AdamState, CountState]> {
-  return chain(scaleByAdam(options), scaleByLearningRate(lr));
+  checkLearningRate("adam", lr);
+  return named(
+    "adam",
+    chain(scaleByAdam(checkAdamOptions("adam", options)), scaleByLearningRate(lr)),
+  );
+}
+
+function checkAdamOptions(op: string, options: AdamOptions | undefined): AdamOptions {
+  const { b1 = 0.9, b2 = 0.999, eps = 1e-8 } = checkOptions(op, options, ["b1", "b2", "eps"]);
+  checkDecay(op, "b1", b1);
+  checkDecay(op, "b2", b2);
+  checkNonNegative(op, "eps", eps, true);
+  return { b1, b2, eps };
 }
 
 /**
@@ -171,10 +199,23 @@ export function adamw(
   lr: number | Schedule,
   options: AdamWOptions = {},
 ): Transform<[AdamState, null, CountState]> {
-  const { weightDecay = 1e-4, mask, ...adamOptions } = options;
-  return chain(
-    scaleByAdam(adamOptions),
-    addDecayedWeights(weightDecay, mask),
-    scaleByLearningRate(lr),
+  const op = "adamw";
+  checkLearningRate(op, lr);
+  const { weightDecay = 1e-4, mask, ...adamOptions } = checkOptions(op, options, [
+    "b1",
+    "b2",
+    "eps",
+    "weightDecay",
+    "mask",
+  ]);
+  checkNonNegative(op, "weightDecay", weightDecay);
+  if (mask !== undefined) checkFunction(op, "mask", mask, "a function (path, leaf) => boolean");
+  return named(
+    op,
+    chain(
+      scaleByAdam(checkAdamOptions(op, adamOptions)),
+      addDecayedWeights(weightDecay, mask),
+      scaleByLearningRate(lr),
+    ),
   );
 }

@@ -5,7 +5,18 @@
  */
 
 import { describeTree, type Tree } from "../tree.ts";
-import { addTrees, APPLY, FACTOR, type Fusable, SCALED } from "./_leaves.ts";
+import { checkTransform, rethrowAs } from "../_checks.ts";
+import { kindOf } from "../_tree_walk.ts";
+
+import {
+  addTrees,
+  APPLY,
+  checkParamsRoot,
+  FACTOR,
+  type Fusable,
+  named,
+  SCALED,
+} from "./_leaves.ts";
 import type { Params, Transform } from "./transform.ts";
 
 /** The state type of a transform. */
@@ -41,13 +52,19 @@ export type ChainState<T extends readonly Transform<Tree>[]> = {
 export function chain<T extends readonly Transform<Tree>[]>(
   ...links: T
 ): Transform<ChainState<T>> {
+  links.forEach((link, i) => checkTransform("chain", link, `link ${i}`));
   const last = links.length - 1;
   // One pass over the links; with `onto` (the params), the last pass adds its output to them.
   function run(grads: Params, state: ChainState<T>, params: Params, onto: boolean) {
     const states = state as readonly Tree[];
+    // Messages here carry no name of their own: every chain is wrapped by `named`, which
+    // prefixes the name the user called (`chain update:`, `adam update:`).
+    // The update path: the links may not read the params, so their structure is checked here
+    // (the apply path's last link checks them as it writes them).
+    checkParamsRoot("the params", params, onto ? undefined : grads);
     if (!Array.isArray(states) || states.length !== links.length) {
       throw new TypeError(
-        `chain: expected a state array of ${links.length} link states, got ${
+        `expected a state array of ${links.length} link states (as init returned it), got ${
           describeTree(states as Tree)
         }`,
       );
@@ -82,7 +99,7 @@ export function chain<T extends readonly Transform<Tree>[]>(
     update: (grads, state, params) => run(grads, state, params, false),
     [APPLY]: (grads, state, params) => run(grads, state, params, true),
   };
-  return chained;
+  return named("chain", chained);
 }
 
 /**
@@ -117,10 +134,18 @@ export function updateAndApply<P extends Params, S>(
   state: S,
   params: P,
 ): [P, S] {
+  checkTransform("updateAndApply", optimizer);
+  if (kindOf(params) === "invalid") {
+    throw new TypeError(
+      `updateAndApply: params must be a parameter tree, got ${describeTree(params as Tree)}`,
+    );
+  }
   const fused = (optimizer as Fusable<S>)[APPLY];
-  if (fused !== undefined) return fused(grads, state, params) as [P, S];
-  const [updates, next] = optimizer.update(grads, state, params);
-  return [applyUpdates(params, updates), next];
+  return rethrowAs("updateAndApply", () => {
+    if (fused !== undefined) return fused(grads, state, params) as [P, S];
+    const [updates, next] = optimizer.update(grads, state, params);
+    return [applyUpdates(params, updates), next];
+  });
 }
 
 /**

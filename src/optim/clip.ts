@@ -5,8 +5,9 @@
  */
 
 import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
-import { type Tree, treeFlatten } from "../tree.ts";
-import { addTrees, checkNonNegative, scalableLink, scaleTree } from "./_leaves.ts";
+import type { Tree } from "../tree.ts";
+import { flattenTree } from "../_tree_walk.ts";
+import { addTrees, checkNonNegative, checkNullState, scalableLink, scaleTree } from "./_leaves.ts";
 import type { Transform } from "./transform.ts";
 
 /**
@@ -20,8 +21,12 @@ import type { Transform } from "./transform.ts";
  * ```
  */
 export function globalNorm(tree: Tree): number {
+  return normOf("globalNorm", tree);
+}
+
+function normOf(op: string, tree: Tree): number {
   let sum = 0;
-  for (const leaf of treeFlatten(tree)[0]) {
+  for (const leaf of flattenTree(op, tree)[0]) {
     const g = leaf.data;
     for (let i = 0; i < g.length; i++) sum += g[i] * g[i];
   }
@@ -45,8 +50,9 @@ export function globalNorm(tree: Tree): number {
 export function clipByGlobalNorm(maxNorm: number): Transform<null> {
   const op = "clipByGlobalNorm";
   checkNonNegative(op, "maxNorm", maxNorm, true);
-  return scalableLink(() => null, (grads, _state, _params, post, onto) => {
-    const norm = globalNorm(grads);
+  return scalableLink(op, () => null, (grads, state, _params, post, onto) => {
+    checkNullState(op, state);
+    const norm = normOf(op, grads);
     if (!Number.isFinite(norm)) {
       throw new RangeError(`${op}: the gradient norm is ${norm}; gradients must be finite`);
     }
@@ -69,8 +75,9 @@ export function clipByGlobalNorm(maxNorm: number): Transform<null> {
 export function clipByValue(limit: number): Transform<null> {
   const op = "clipByValue";
   checkNonNegative(op, "limit", limit, true);
-  return scalableLink(() => null, (grads, _state, _params, post, onto) => {
-    const [leaves, unflatten] = treeFlatten(grads);
+  return scalableLink(op, () => null, (grads, state, _params, post, onto) => {
+    checkNullState(op, state);
+    const [leaves, unflatten] = flattenTree(op, grads);
     const out: Tensor[] = new Array(leaves.length);
     for (let l = 0; l < leaves.length; l++) {
       const g = leaves[l].data;

@@ -5,6 +5,7 @@
  */
 
 import { checkFinite, checkInteger, checkStep } from "./_schedule_checks.ts";
+import { checkFunction, checkOptions, describeValue } from "../_checks.ts";
 import { constant, linearSchedule } from "./schedules.ts";
 import type { Schedule } from "./transform.ts";
 
@@ -28,13 +29,18 @@ export function joinSchedules(
 ): Schedule {
   const name = "joinSchedules";
   if (!Array.isArray(schedules) || schedules.length === 0) {
-    throw new RangeError(`${name}: needs at least one schedule, got ${schedules?.length}`);
+    throw new RangeError(
+      `${name}: needs a non-empty array of schedules, got ${describeValue(schedules)}`,
+    );
   }
+  schedules.forEach((s, i) =>
+    checkFunction(name, `schedules[${i}]`, s, "a schedule (step) => number")
+  );
   if (!Array.isArray(boundaries) || boundaries.length !== schedules.length - 1) {
     throw new RangeError(
-      `${name}: ${schedules.length} schedules need ${
-        schedules.length - 1
-      } boundaries, got ${boundaries?.length}`,
+      `${name}: ${schedules.length} schedules need ${schedules.length - 1} boundaries, got ${
+        describeValue(boundaries)
+      }`,
     );
   }
   for (let i = 0; i < boundaries.length; i++) {
@@ -73,16 +79,31 @@ export interface LinearWarmupOptions {
  */
 export function linearWarmup(options: LinearWarmupOptions): Schedule {
   const name = "linearWarmup";
-  const { init = 0, peak, warmupSteps } = options;
+  const { init = 0, peak, warmupSteps } = checkOptions(name, options);
   checkFinite(name, "init", init);
   checkFinite(name, "peak", peak);
   checkInteger(name, "warmupSteps", warmupSteps, 0);
-  const after = options.after ?? constant(peak);
-  if (warmupSteps === 0) return after;
-  return joinSchedules([
+  const after = options.after === undefined ? constant(peak) : options.after;
+  checkFunction(name, "after", after, "a schedule (step) => number");
+  return warmup(name, init, peak, warmupSteps, after);
+}
+
+/** The warm-up then `after`, each step checked under `name` (the schedule the user made). */
+function warmup(
+  name: string,
+  init: number,
+  peak: number,
+  warmupSteps: number,
+  after: Schedule,
+): Schedule {
+  const joined = warmupSteps === 0 ? after : joinSchedules([
     linearSchedule({ init, end: peak, transitionSteps: warmupSteps }),
     after,
   ], [warmupSteps]);
+  return (step) => {
+    checkStep(name, step);
+    return joined(step);
+  };
 }
 
 /** Options of {@linkcode warmupCosine}. */
@@ -114,7 +135,7 @@ export interface WarmupCosineOptions {
  */
 export function warmupCosine(options: WarmupCosineOptions): Schedule {
   const name = "warmupCosine";
-  const { init = 0, peak, warmupSteps, decaySteps, end = 0 } = options;
+  const { init = 0, peak, warmupSteps, decaySteps, end = 0 } = checkOptions(name, options);
   checkFinite(name, "init", init);
   checkFinite(name, "peak", peak);
   checkFinite(name, "end", end);
@@ -125,5 +146,5 @@ export function warmupCosine(options: WarmupCosineOptions): Schedule {
     const c = 0.5 * (1 + Math.cos(Math.PI * Math.min(step, length) / length));
     return end + (peak - end) * c;
   };
-  return linearWarmup({ init, peak, warmupSteps, after: cosine });
+  return warmup(name, init, peak, warmupSteps, cosine);
 }

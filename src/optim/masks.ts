@@ -4,6 +4,8 @@
  * @module
  */
 
+import { describeValue } from "../_checks.ts";
+import { isTensor } from "../tensor.ts";
 import type { Tensor } from "../tensor.ts";
 import type { TreePath } from "../tree.ts";
 import type { Mask } from "./transform.ts";
@@ -23,6 +25,12 @@ import type { Mask } from "./transform.ts";
  * ```
  */
 export const excludeBiases: Mask = (path: TreePath, leaf: Tensor): boolean => {
+  if (!Array.isArray(path) || !isTensor(leaf)) {
+    throw new TypeError(
+      `excludeBiases: a mask is called with a leaf's path (an array) and the leaf (a tensor), ` +
+        `got ${describeValue(path)} and ${describeValue(leaf)}`,
+    );
+  }
   const name = path[path.length - 1];
   return leaf.shape.length >= 2 && name !== "b" && name !== "bias";
 };

@@ -4,7 +4,14 @@
  * @module
  */
 
-import { checkNonNegative, countTensor, factorLink, readCount } from "./_leaves.ts";
+import {
+  checkLearningRate,
+  checkNullState,
+  countTensor,
+  factorLink,
+  readCount,
+} from "./_leaves.ts";
+import { checkNumber } from "../_checks.ts";
 import type { CountState, Schedule, Transform } from "./transform.ts";
 
 /**
@@ -19,10 +26,11 @@ import type { CountState, Schedule, Transform } from "./transform.ts";
  * ```
  */
 export function scale(c: number): Transform<null> {
-  if (typeof c !== "number" || !Number.isFinite(c)) {
-    throw new RangeError(`scale: the factor must be a finite number, got ${c}`);
-  }
-  return factorLink("scale", () => null, () => [c, null]);
+  checkNumber("scale", "the factor", c);
+  return factorLink("scale", () => null, (state) => {
+    checkNullState("scale", state);
+    return [c, null];
+  });
 }
 
 /**
@@ -48,10 +56,7 @@ export function scale(c: number): Transform<null> {
  */
 export function scaleByLearningRate(lr: number | Schedule): Transform<CountState> {
   const op = "scaleByLearningRate";
-  if (typeof lr === "number") checkNonNegative(op, "the learning rate", lr);
-  else if (typeof lr !== "function") {
-    throw new TypeError(`${op}: lr must be a number or a schedule, got ${typeof lr}`);
-  }
+  checkLearningRate(op, lr);
   return factorLink<CountState>(op, () => ({ count: countTensor(0) }), (state) => {
     const step = readCount(op, state);
     const rate = typeof lr === "number" ? lr : lr(step);

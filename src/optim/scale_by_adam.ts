@@ -6,8 +6,8 @@
 
 import { adamTs } from "../kernels/adam_ts.ts";
 import { kernels } from "../kernels/select.ts";
-import { allocate, fromTypedArray, type Tensor, zerosLike } from "../tensor.ts";
-import { treeMap } from "../tree.ts";
+import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
+import { checkOptions } from "../_checks.ts";
 import {
   checkDecay,
   checkNonNegative,
@@ -15,6 +15,8 @@ import {
   flattenOnto,
   readCount,
   scalableLink,
+  stateField,
+  zerosTree,
 } from "./_leaves.ts";
 import type { Params, Transform } from "./transform.ts";
 
@@ -57,23 +59,27 @@ export type AdamState = { readonly count: Tensor; readonly mu: Params; readonly 
  */
 export function scaleByAdam(options: AdamOptions = {}): Transform<AdamState> {
   const op = "scaleByAdam";
-  const { b1 = 0.9, b2 = 0.999, eps = 1e-8 } = options;
+  const { b1 = 0.9, b2 = 0.999, eps = 1e-8 } = checkOptions(op, options, ["b1", "b2", "eps"]);
   checkDecay(op, "b1", b1);
   checkDecay(op, "b2", b2);
   checkNonNegative(op, "eps", eps, true);
   const init = (params: Params): AdamState => ({
     count: countTensor(0),
-    mu: treeMap(zerosLike, params),
-    nu: treeMap(zerosLike, params),
+    mu: zerosTree(op, params),
+    nu: zerosTree(op, params),
   });
-  return scalableLink(init, (grads, state, _params, post, onto) => {
+  return scalableLink(op, init, (grads, state, _params, post, onto) => {
     const t = readCount(op, state) + 1;
     const [gs, ps, unflatten, [ms, vs]] = flattenOnto(
       `${op} (grads vs state.mu, state.nu)`,
       grads,
-      [state.mu, state.nu],
+      [
+        stateField(op, state, "mu", ["count", "mu", "nu"]),
+        stateField(op, state, "nu", ["count", "mu", "nu"]),
+      ],
       onto,
       op,
+      true,
     );
     // m̂/(√v̂ + ε) with m̂ = m·c1 and v̂ = v·c2.
     const c1 = 1 / (1 - Math.pow(b1, t));

@@ -4,9 +4,16 @@
  * @module
  */
 
-import { allocate, fromTypedArray, type Tensor, zerosLike } from "../tensor.ts";
-import { treeMap } from "../tree.ts";
-import { checkDecay, checkNonNegative, flattenOnto, scalableLink } from "./_leaves.ts";
+import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
+import { checkOptions } from "../_checks.ts";
+import {
+  checkDecay,
+  checkNonNegative,
+  flattenOnto,
+  scalableLink,
+  stateField,
+  zerosTree,
+} from "./_leaves.ts";
 import type { Params, Transform } from "./transform.ts";
 
 /** Options of {@linkcode scaleByRms}. */
@@ -42,19 +49,21 @@ export type RmsState = { readonly nu: Params };
  */
 export function scaleByRms(options: ScaleByRmsOptions = {}): Transform<RmsState> {
   const op = "scaleByRms";
-  const { decay = 0.9, eps = 1e-8 } = options;
+  const { decay = 0.9, eps = 1e-8 } = checkOptions(op, options, ["decay", "eps"]);
   checkDecay(op, "decay", decay);
   checkNonNegative(op, "eps", eps, true);
   const keep = 1 - decay;
   return scalableLink(
-    (params) => ({ nu: treeMap(zerosLike, params) }),
+    op,
+    (params) => ({ nu: zerosTree(op, params) }),
     (grads, state, _p, post, onto) => {
       const [gs, ps, unflatten, [ns]] = flattenOnto(
         `${op} (grads vs state.nu)`,
         grads,
-        [state.nu],
+        [stateField(op, state, "nu", ["nu"])],
         onto,
         op,
+        true,
       );
       const updates: Tensor[] = new Array(gs.length);
       const nus: Tensor[] = new Array(gs.length);

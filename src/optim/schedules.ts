@@ -7,6 +7,7 @@
  */
 
 import { checkFinite, checkInteger, checkPositive, checkStep } from "./_schedule_checks.ts";
+import { checkBoolean, checkNumber, checkOptions, describeValue } from "../_checks.ts";
 import type { Schedule } from "./transform.ts";
 
 /**
@@ -45,7 +46,11 @@ export function piecewiseConstant(
   const name = "piecewiseConstant";
   checkFinite(name, "init", init);
   if (typeof boundariesAndScales !== "object" || boundariesAndScales === null) {
-    throw new TypeError(`${name}: boundariesAndScales must be an object { step: scale }`);
+    throw new TypeError(
+      `${name}: boundariesAndScales must be an object { step: scale }, got ${
+        describeValue(boundariesAndScales)
+      }`,
+    );
   }
   const entries = Object.entries(boundariesAndScales).map(([k, v]) => {
     const boundary = Number(k);
@@ -87,7 +92,7 @@ export interface StepDecayOptions {
  */
 export function stepDecay(options: StepDecayOptions): Schedule {
   const name = "stepDecay";
-  const { init, factor, stepSize } = options;
+  const { init, factor, stepSize } = checkOptions(name, options);
   checkFinite(name, "init", init);
   checkPositive(name, "factor", factor);
   checkInteger(name, "stepSize", stepSize, 1);
@@ -124,11 +129,15 @@ export interface ExponentialDecayOptions {
  */
 export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
   const name = "exponentialDecay";
-  const { init, decayRate, transitionSteps, staircase = false, transitionBegin = 0 } = options;
+  const { init, decayRate, transitionSteps, staircase = false, transitionBegin = 0 } = checkOptions(
+    name,
+    options,
+  );
   checkFinite(name, "init", init);
   checkPositive(name, "decayRate", decayRate);
   checkInteger(name, "transitionSteps", transitionSteps, 1);
   checkInteger(name, "transitionBegin", transitionBegin, 0);
+  checkBoolean(name, "staircase", staircase);
   return (step) => {
     checkStep(name, step);
     const p = Math.max(0, step - transitionBegin) / transitionSteps;
@@ -159,12 +168,10 @@ export interface CosineDecayOptions {
  */
 export function cosineDecay(options: CosineDecayOptions): Schedule {
   const name = "cosineDecay";
-  const { init, decaySteps, alpha = 0 } = options;
+  const { init, decaySteps, alpha = 0 } = checkOptions(name, options);
   checkFinite(name, "init", init);
   checkInteger(name, "decaySteps", decaySteps, 1);
-  if (typeof alpha !== "number" || !(alpha >= 0 && alpha <= 1)) {
-    throw new RangeError(`${name}: alpha must be in [0, 1], got ${alpha}`);
-  }
+  checkNumber(name, "alpha", alpha, { min: 0, max: 1 });
   return (step) => {
     checkStep(name, step);
     const c = 0.5 * (1 + Math.cos(Math.PI * Math.min(step, decaySteps) / decaySteps));
@@ -196,7 +203,7 @@ export interface LinearScheduleOptions {
  */
 export function linearSchedule(options: LinearScheduleOptions): Schedule {
   const name = "linearSchedule";
-  const { init, end, transitionSteps, transitionBegin = 0 } = options;
+  const { init, end, transitionSteps, transitionBegin = 0 } = checkOptions(name, options);
   checkFinite(name, "init", init);
   checkFinite(name, "end", end);
   checkInteger(name, "transitionSteps", transitionSteps, 1);

@@ -4,9 +4,9 @@
  * @module
  */
 
-import { allocate, fromTypedArray, type Tensor, zerosLike } from "../tensor.ts";
-import { treeMap } from "../tree.ts";
-import { checkDecay, flattenOnto, scalableLink } from "./_leaves.ts";
+import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
+import { checkBoolean, checkOptions } from "../_checks.ts";
+import { checkDecay, flattenOnto, scalableLink, stateField, zerosTree } from "./_leaves.ts";
 import type { Params, Transform } from "./transform.ts";
 
 /** Options of {@linkcode traceMomentum}. */
@@ -42,17 +42,20 @@ export type TraceState = { readonly trace: Params };
  */
 export function traceMomentum(options: TraceMomentumOptions = {}): Transform<TraceState> {
   const op = "traceMomentum";
-  const { decay = 0.9, nesterov = false } = options;
+  const { decay = 0.9, nesterov = false } = checkOptions(op, options, ["decay", "nesterov"]);
   checkDecay(op, "decay", decay);
+  checkBoolean(op, "nesterov", nesterov);
   return scalableLink(
-    (params) => ({ trace: treeMap(zerosLike, params) }),
+    op,
+    (params) => ({ trace: zerosTree(op, params) }),
     (grads, state, _p, post, onto) => {
       const [gs, ps, unflatten, [vs]] = flattenOnto(
         `${op} (grads vs state.trace)`,
         grads,
-        [state.trace],
+        [stateField(op, state, "trace", ["trace"])],
         onto,
         op,
+        true,
       );
       const updates: Tensor[] = new Array(gs.length);
       const traces: Tensor[] = new Array(gs.length);

@@ -6,7 +6,7 @@
 
 import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
 import { treeLeaves } from "../tree.ts";
-import { checkNonNegative, flattenOnto, scalableLink } from "./_leaves.ts";
+import { checkNonNegative, checkNullState, flattenOnto, scalableLink } from "./_leaves.ts";
 import type { Mask, Transform } from "./transform.ts";
 
 /**
@@ -34,7 +34,8 @@ export function addDecayedWeights(rate: number, mask?: Mask): Transform<null> {
   if (mask !== undefined && typeof mask !== "function") {
     throw new TypeError(`${op}: mask must be a function (path, leaf) => boolean`);
   }
-  return scalableLink(() => null, (grads, _state, params, post, onto) => {
+  return scalableLink(op, () => null, (grads, state, params, post, onto) => {
+    checkNullState(op, state);
     if (params === undefined) {
       throw new TypeError(`${op}: update needs the params (update(grads, state, params))`);
     }

@@ -6,7 +6,19 @@
  */
 
 import fc, { type Arbitrary } from "fast-check";
-import { type DType, fromTypedArray, type Shape, sizeOf, type Tensor } from "../tensor.ts";
+import { type DType, fromTypedArray, type Shape, type Tensor } from "../tensor.ts";
+import {
+  checkDType,
+  checkInteger,
+  checkNumber,
+  checkOptions,
+  checkShape,
+  describeValue,
+} from "../_checks.ts";
+
+/** The largest rank and element count the arbitraries draw (fast-check builds every value). */
+const MAX_RANK = 16;
+const MAX_DRAWN = 1 << 20;
 
 /** Options of {@linkcode shapeArb}. */
 export interface ShapeArbOptions {
@@ -31,7 +43,23 @@ export interface ShapeArbOptions {
  * ```
  */
 export function shapeArb(options: ShapeArbOptions = {}): Arbitrary<number[]> {
-  const { minRank = 0, maxRank = 3, minDim = 1, maxDim = 5 } = options;
+  return shapes("shapeArb", options);
+}
+
+function shapes(op: string, options: ShapeArbOptions | undefined): Arbitrary<number[]> {
+  const { minRank = 0, maxRank = 3, minDim = 1, maxDim = 5 } = checkOptions(op, options);
+  checkInteger(op, "minRank", minRank, { min: 0, max: MAX_RANK });
+  checkInteger(op, "maxRank", maxRank, { min: minRank, max: MAX_RANK });
+  checkInteger(op, "minDim", minDim, { min: 0 });
+  checkInteger(op, "maxDim", maxDim, { min: minDim });
+  // Every shape drawn must be a tensor tensorArb can fill.
+  if (Math.pow(maxDim, maxRank) > MAX_DRAWN) {
+    throw new RangeError(
+      `${op}: maxDim ${maxDim} at maxRank ${maxRank} allows ${
+        Math.pow(maxDim, maxRank)
+      } elements, more than the ${MAX_DRAWN} the arbitraries draw; lower maxDim or maxRank`,
+    );
+  }
   return fc.array(fc.integer({ min: minDim, max: maxDim }), {
     minLength: minRank,
     maxLength: maxRank,
@@ -67,8 +95,33 @@ export interface TensorArbOptions {
  * ```
  */
 export function tensorArb(shape: Shape, options: TensorArbOptions = {}): Arbitrary<Tensor> {
-  const { dtype = "float64", min = -3, max = 3, avoid = [], margin = 0.01 } = options;
-  const n = sizeOf(shape);
+  return tensors("tensorArb", shape, options);
+}
+
+function tensors(
+  op: string,
+  shape: Shape,
+  options: TensorArbOptions | undefined,
+): Arbitrary<Tensor> {
+  const n = checkShape(op, shape);
+  if (n > MAX_DRAWN) {
+    throw new RangeError(
+      `${op}: shape ${describeValue(shape)} has ${n} elements, more than the ${MAX_DRAWN} ` +
+        `the arbitraries draw`,
+    );
+  }
+  const { dtype = "float64", min = -3, max = 3, avoid = [], margin = 0.01 } = checkOptions(
+    op,
+    options,
+  );
+  checkDType(op, dtype);
+  checkNumber(op, "min", min);
+  checkNumber(op, "max", max, { min });
+  checkNumber(op, "margin", margin, { min: 0 });
+  if (!Array.isArray(avoid)) {
+    throw new TypeError(`${op}: avoid must be an array of numbers, got ${describeValue(avoid)}`);
+  }
+  avoid.forEach((p, i) => checkNumber(op, `avoid[${i}]`, p));
   const value = fc.double({ min, max, noNaN: true, noDefaultInfinity: true }).map((v) => {
     for (const p of avoid) {
       if (Math.abs(v - p) < margin) return v < p ? p - margin : p + margin;
@@ -96,5 +149,11 @@ export function tensorArb(shape: Shape, options: TensorArbOptions = {}): Arbitra
 export function shapedTensorArb(
   options: ShapeArbOptions & TensorArbOptions = {},
 ): Arbitrary<Tensor> {
-  return shapeArb(options).chain((shape) => tensorArb(shape, options));
+  const op = "shapedTensorArb";
+  const o = checkOptions(op, options);
+  const { minRank, maxRank, minDim, maxDim, ...tensorOptions } = o;
+  const arb = shapes(op, { minRank, maxRank, minDim, maxDim });
+  // Checked once here, not per draw, so a bad option fails where it was written.
+  tensors(op, [], tensorOptions);
+  return arb.chain((shape) => tensors(op, shape, tensorOptions));
 }

@@ -18,7 +18,17 @@
 
 import { type Key, key as makeKey, normal, randomBits, split } from "../random.ts";
 import { formatShape, fromTypedArray, isTensor, shapesEqual, type Tensor } from "../tensor.ts";
-import { formatPath, type Tree, treeFlatten, treeLeaves } from "../tree.ts";
+import { formatPath, type Tree, treeLeaves } from "../tree.ts";
+import { flattenTree } from "../_tree_walk.ts";
+import {
+  checkFunction,
+  checkInteger,
+  checkKey,
+  checkLayer,
+  checkNumber,
+  checkOptions,
+  describeValue,
+} from "../_checks.ts";
 import type { Vjp } from "../vjp.ts";
 import type { ApplyContext, Layer } from "../layers/layer.ts";
 
@@ -52,7 +62,7 @@ export interface GradientCheckWorst {
 
 /** The result of a gradient check. */
 export interface GradientCheckReport {
-  /** True when `maxError <= tolerance` and every value is finite. */
+  /** True when at least one element was compared, `maxError <= tolerance` and every value is finite. */
   ok: boolean;
   /** The worst error over all checked elements. */
   maxError: number;
@@ -67,11 +77,11 @@ export interface GradientCheckReport {
 /** A differentiable function of a tree, as the checker sees it. */
 export type Differentiable<X extends Tree> = (x: X) => [Tensor, Vjp<Tensor, X>];
 
-function requireFloat64(leaves: readonly Tensor[], what: string): void {
+function requireFloat64(op: string, leaves: readonly Tensor[], what: string): void {
   for (const t of leaves) {
     if (t.dtype !== "float64") {
       throw new TypeError(
-        `checkGradients: ${what} must be float64 for finite differences, got a ${t.dtype} ` +
+        `${op}: ${what} must be float64 for finite differences, got a ${t.dtype} ` +
           `tensor of shape ${formatShape(t.shape)} (convert with astype(t, "float64"))`,
       );
     }
@@ -99,21 +109,37 @@ export function checkGradients<X extends Tree>(
   x: X,
   options: GradientCheckOptions = {},
 ): GradientCheckReport {
+  return check("checkGradients", f, x, options);
+}
+
+function check<X extends Tree>(
+  op: string,
+  f: Differentiable<X>,
+  x: X,
+  options: GradientCheckOptions | undefined,
+): GradientCheckReport {
+  checkFunction(op, "f", f, "a function x => [y, vjp]");
   const { step = 1e-5, tolerance = 1e-6, floor = 1e-3, key = makeKey(0), maxPerLeaf = 64 } =
-    options;
-  if (!(step > 0)) throw new RangeError(`checkGradients: step must be positive, got ${step}`);
-  if (!(floor > 0)) throw new RangeError(`checkGradients: floor must be positive, got ${floor}`);
-  const [leaves, unflatten] = treeFlatten(x);
-  requireFloat64(leaves, "inputs");
-  const [y, vjp] = f(x);
-  if (!isTensor(y)) throw new TypeError("checkGradients: f must return [tensor, vjp]");
-  requireFloat64([y], "the output");
+    checkOptions(op, options, ["step", "tolerance", "floor", "key", "maxPerLeaf"]);
+  checkNumber(op, "step", step, { min: 0, minExclusive: true });
+  checkNumber(op, "tolerance", tolerance, { min: 0 });
+  checkNumber(op, "floor", floor, { min: 0, minExclusive: true });
+  checkKey(op, key);
+  checkInteger(op, "maxPerLeaf", maxPerLeaf, { min: 1 });
+  const [leaves, unflatten] = flattenTree(op, x);
+  requireFloat64(op, leaves, "inputs");
+  const result = f(x);
+  const [y, vjp] = Array.isArray(result) ? result : [undefined, undefined];
+  if (!isTensor(y) || typeof vjp !== "function") {
+    throw new TypeError(`${op}: f must return [tensor, vjp], got ${describeValue(result)}`);
+  }
+  requireFloat64(op, [y], "the output");
   const [kCot, kPick] = split(key);
   const u = normal(kCot, y.shape, { dtype: "float64" });
-  const grads = treeFlatten(vjp(u) as Tree)[0];
+  const grads = flattenTree(`${op} (the VJP's result)`, vjp(u) as Tree)[0];
   if (grads.length !== leaves.length) {
     throw new TypeError(
-      `checkGradients: the VJP returned ${grads.length} leaves for ${leaves.length} inputs`,
+      `${op}: the VJP returned ${grads.length} leaves for ${leaves.length} inputs`,
     );
   }
   const uData = u.data as Float64Array;
@@ -126,7 +152,7 @@ export function checkGradients<X extends Tree>(
     const grad = grads[l];
     if (!shapesEqual(grad.shape, leaf.shape)) {
       throw new TypeError(
-        `checkGradients: the VJP's cotangent for ${paths[l]} has shape ${
+        `${op}: the VJP's cotangent for ${paths[l]} has shape ${
           formatShape(grad.shape)
         }, expected ${formatShape(leaf.shape)}`,
       );
@@ -156,7 +182,14 @@ export function checkGradients<X extends Tree>(
     }
   }
   const maxError = worst === null ? 0 : worst.error;
-  return { ok: finite && maxError <= tolerance, maxError, worst, checked, tolerance };
+  // A check that compared nothing has shown nothing: it is not a pass.
+  return {
+    ok: checked > 0 && finite && maxError <= tolerance,
+    maxError,
+    worst,
+    checked,
+    tolerance,
+  };
 }
 
 function pickIndices(n: number, max: number, leaf: number, key: Key): number[] {
@@ -185,7 +218,13 @@ export function assertGradients<X extends Tree>(
   x: X,
   options: GradientCheckOptions = {},
 ): GradientCheckReport {
-  const report = checkGradients(f, x, options);
+  const report = check("assertGradients", f, x, options);
+  if (report.checked === 0) {
+    throw new RangeError(
+      "assertGradients: the inputs have no elements, so no gradient was checked; " +
+        "give inputs with at least one element",
+    );
+  }
   if (!report.ok) {
     const w = report.worst;
     throw new Error(
@@ -229,7 +268,11 @@ export function checkLayerGradients<P extends Tree, S extends Tree>(
   ctx: ApplyContext,
   options: GradientCheckOptions = {},
 ): GradientCheckReport {
-  return checkGradients<{ params: P; x: Tensor }>(
+  const op = "checkLayerGradients";
+  checkLayer(op, layer, "the layer");
+  if (!isTensor(x)) throw new TypeError(`${op}: x must be a tensor, got ${describeValue(x)}`);
+  return check<{ params: P; x: Tensor }>(
+    op,
     (input) => {
       const { y, vjp } = layer.apply(input.params, state, input.x, ctx);
       return [y, (dy) => vjp(dy)];

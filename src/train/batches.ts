@@ -7,6 +7,7 @@
 import { foldIn, type Key, permutation } from "../random.ts";
 import type { Tensor } from "../tensor.ts";
 import { type Dataset, datasetSize, takeRows } from "./dataset.ts";
+import { checkBoolean, checkInteger, checkKey, checkOptions, MAX_ELEMENTS } from "../_checks.ts";
 
 /** One mini-batch, with where it sits in the run. */
 export interface Batch {
@@ -68,19 +69,21 @@ export interface BatchSource extends Iterable<Batch> {
  * ```
  */
 export function batches(dataset: Dataset, options: BatchOptions): BatchSource {
-  const examples = datasetSize(dataset, "batches");
-  const { batchSize, shuffle, dropLast = false, epochs = Infinity, startEpoch = 0 } = options;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new RangeError(`batches: batchSize must be a positive integer, got ${batchSize}`);
+  const op = "batches";
+  const examples = datasetSize(dataset, op);
+  if (options === undefined) {
+    throw new TypeError(`${op}: options { batchSize } are required, got undefined`);
   }
-  if (!(epochs === Infinity || (Number.isInteger(epochs) && epochs >= 0))) {
-    throw new RangeError(
-      `batches: epochs must be a non-negative integer or Infinity, got ${epochs}`,
-    );
-  }
-  if (!(Number.isInteger(startEpoch) && startEpoch >= 0 && startEpoch <= 0xffffffff)) {
-    throw new RangeError(`batches: startEpoch must be a uint32 integer, got ${startEpoch}`);
-  }
+  const { batchSize, shuffle, dropLast = false, epochs = Infinity, startEpoch = 0 } = checkOptions(
+    op,
+    options,
+    ["batchSize", "shuffle", "dropLast", "epochs", "startEpoch"],
+  );
+  checkInteger(op, "batchSize", batchSize, { min: 1, max: MAX_ELEMENTS });
+  if (shuffle !== undefined) checkKey(op, shuffle, "shuffle");
+  checkBoolean(op, "dropLast", dropLast);
+  if (epochs !== Infinity) checkInteger(op, "epochs (an integer or Infinity)", epochs, { min: 0 });
+  checkInteger(op, "startEpoch", startEpoch, { min: 0, max: 0xffffffff });
   const batchCount = dropLast ? Math.floor(examples / batchSize) : Math.ceil(examples / batchSize);
   if (batchCount === 0 && epochs > 0) {
     // An epoch without batches would make an endless run spin without ever training.

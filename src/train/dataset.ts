@@ -6,6 +6,7 @@
  */
 
 import { allocate, formatShape, fromTypedArray, isTensor, type Tensor } from "../tensor.ts";
+import { checkInteger, describeValue } from "../_checks.ts";
 
 /**
  * Inputs and targets, example-major: `x.shape[0] === y.shape[0]` is the number of examples.
@@ -39,12 +40,19 @@ export interface Dataset {
  * ```
  */
 export function datasetSize(dataset: Dataset, op = "datasetSize"): number {
+  if (typeof op !== "string") {
+    throw new TypeError(`datasetSize: op must be a string, got ${describeValue(op)}`);
+  }
   if (typeof dataset !== "object" || dataset === null) {
-    throw new TypeError(`${op}: a dataset is { x, y }, got ${String(dataset)}`);
+    throw new TypeError(`${op}: a dataset is { x, y }, got ${describeValue(dataset)}`);
   }
   const { x, y } = dataset;
   if (!isTensor(x) || !isTensor(y)) {
-    throw new TypeError(`${op}: dataset.x and dataset.y must be tensors`);
+    throw new TypeError(
+      `${op}: dataset.x and dataset.y must be tensors, got x ${describeValue(x)} and y ${
+        describeValue(y)
+      }`,
+    );
   }
   if (x.shape.length === 0 || y.shape.length === 0) {
     throw new TypeError(
@@ -78,6 +86,21 @@ const SET_THRESHOLD = 32;
  * ```
  */
 export function takeRows(t: Tensor, start: number, end: number, order?: ArrayLike<number>): Tensor {
+  if (!isTensor(t) || t.shape.length === 0) {
+    throw new TypeError(
+      `takeRows: t must be a tensor with a leading example axis, got ${describeValue(t)}`,
+    );
+  }
+  if (
+    order !== undefined && !Array.isArray(order) &&
+    !(ArrayBuffer.isView(order) && !(order instanceof DataView))
+  ) {
+    throw new TypeError(
+      `takeRows: order must be an array or typed array of row indices, got ${describeValue(order)}`,
+    );
+  }
+  checkInteger("takeRows", "start", start, { min: 0 });
+  checkInteger("takeRows", "end", end, { min: start });
   const n = t.shape[0];
   const count = end - start;
   if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end)) {
@@ -95,13 +118,17 @@ export function takeRows(t: Tensor, start: number, end: number, order?: ArrayLik
   } else if (row >= SET_THRESHOLD) {
     for (let i = 0; i < count; i++) {
       const r = order[start + i];
-      if (!(r >= 0 && r < n)) throw new RangeError(`takeRows: row index ${r} out of [0, ${n})`);
+      if (!(Number.isInteger(r) && r >= 0 && r < n)) {
+        throw new RangeError(`takeRows: row index ${describeValue(r)} out of [0, ${n})`);
+      }
       out.set(src.subarray(r * row, r * row + row), i * row);
     }
   } else {
     for (let i = 0; i < count; i++) {
       const r = order[start + i];
-      if (!(r >= 0 && r < n)) throw new RangeError(`takeRows: row index ${r} out of [0, ${n})`);
+      if (!(Number.isInteger(r) && r >= 0 && r < n)) {
+        throw new RangeError(`takeRows: row index ${describeValue(r)} out of [0, ${n})`);
+      }
       const from = r * row, to = i * row;
       for (let j = 0; j < row; j++) out[to + j] = src[from + j];
     }

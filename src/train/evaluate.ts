@@ -10,6 +10,15 @@ import type { Tree } from "../tree.ts";
 import { type Dataset, datasetSize, takeRows } from "./dataset.ts";
 import type { Metric } from "./metrics.ts";
 import type { TrainState } from "./state.ts";
+import {
+  checkFunction,
+  checkInteger,
+  checkLayer,
+  checkOptions,
+  describeValue,
+  MAX_ELEMENTS,
+  rethrowAs,
+} from "../_checks.ts";
 
 /** Options of {@linkcode evaluate}. */
 export interface EvaluateOptions {
@@ -52,10 +61,31 @@ export function evaluate<P extends Tree, S extends Tree>(
   dataset: Dataset,
   options: EvaluateOptions = {},
 ): Evaluation {
-  const n = datasetSize(dataset, "evaluate");
-  const { batchSize = 256, loss, metrics = {} } = options;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new RangeError(`evaluate: batchSize must be a positive integer, got ${batchSize}`);
+  const op = "evaluate";
+  checkLayer(op, model);
+  if (
+    typeof state !== "object" || state === null || !("params" in state) ||
+    !("modelState" in state)
+  ) {
+    throw new TypeError(
+      `${op}: the state must hold { params, modelState } (a training state), got ${
+        describeValue(state)
+      }`,
+    );
+  }
+  const n = datasetSize(dataset, op);
+  const { batchSize = 256, loss, metrics = {} } = checkOptions(op, options, [
+    "batchSize",
+    "loss",
+    "metrics",
+  ]);
+  checkInteger(op, "batchSize", batchSize, { min: 1, max: MAX_ELEMENTS });
+  if (loss !== undefined) {
+    checkFunction(op, "loss", loss, "a loss (prediction, target) => [value, grad]");
+  }
+  checkOptions(op, metrics, undefined, "metrics");
+  for (const [name, m] of Object.entries(metrics)) {
+    checkFunction(op, `metrics.${name}`, m, "a metric (prediction, target) => number");
   }
   if (n === 0) throw new RangeError("evaluate: the dataset has no examples");
   const names = Object.keys(metrics);
@@ -65,10 +95,12 @@ export function evaluate<P extends Tree, S extends Tree>(
     const end = Math.min(start + batchSize, n);
     const x = takeRows(dataset.x, start, end);
     const y = takeRows(dataset.y, start, end);
-    const pred = model.apply(state.params, state.modelState, x, EVAL).y;
+    const pred = rethrowAs(op, () => model.apply(state.params, state.modelState, x, EVAL).y);
     const size = end - start;
-    if (loss !== undefined) lossSum += size * loss(pred, y)[0];
-    for (let m = 0; m < names.length; m++) sums[m] += size * metrics[names[m]](pred, y);
+    if (loss !== undefined) lossSum += size * rethrowAs(op, () => loss(pred, y)[0]);
+    for (let m = 0; m < names.length; m++) {
+      sums[m] += size * rethrowAs(op, () => metrics[names[m]](pred, y));
+    }
   }
   const out: Evaluation = {};
   if (loss !== undefined) out.loss = lossSum / n;

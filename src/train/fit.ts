@@ -24,6 +24,22 @@ import type { Batch } from "./batches.ts";
 import type { StepCtx } from "./context.ts";
 import { openSource, type Source } from "./source.ts";
 import type { TrainState } from "./state.ts";
+import { checkFunction, checkIterable, checkKey, describeValue } from "../_checks.ts";
+
+/** The fields of a training state, as `initTrain` makes it (a `TypeError` naming `op`). */
+function checkTrainState(op: string, s: unknown): void {
+  const t = s as Partial<TrainState> | null;
+  if (
+    typeof t !== "object" || t === null || !("params" in t) || !("modelState" in t) ||
+    !("optState" in t) || typeof t.step !== "number" || typeof t.epoch !== "number"
+  ) {
+    throw new TypeError(
+      `${op}: the initial state must be a training state { params, modelState, optState, step, ` +
+        `epoch, key } (from initTrain), got ${describeValue(s)}`,
+    );
+  }
+  checkKey(op, t.key, "the state's key");
+}
 
 /** One pass of the stages: the context they emitted last, or none (the batch was skipped). */
 interface Outcome<P extends Tree, S extends Tree> {
@@ -73,6 +89,10 @@ export function fit<P extends Tree, S extends Tree>(
   source: Source<Batch>,
   ...stages: OperatorFunction<StepCtx<P, S>, StepCtx<P, S>>[]
 ): Observable<StepCtx<P, S>> {
+  const op = "fit";
+  checkTrainState(op, initial);
+  checkIterable(op, "the source of batches", source);
+  stages.forEach((s, i) => checkFunction(op, `stage ${i}`, s, "an RxJS operator"));
   return defer(() => {
     const puller = openSource(source);
     const runStages = (state: TrainState<P, S>, batch: Batch): Observable<Outcome<P, S>> =>

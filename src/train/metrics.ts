@@ -5,7 +5,18 @@
  * @module
  */
 
-import { formatShape, shapesEqual, type Tensor } from "../tensor.ts";
+import { formatShape, isTensor, shapesEqual, type Tensor } from "../tensor.ts";
+import { checkNumber, describeValue } from "../_checks.ts";
+
+function checkPair(op: string, prediction: unknown, target: unknown): void {
+  if (!isTensor(prediction) || !isTensor(target)) {
+    throw new TypeError(
+      `${op}: prediction and target must be tensors, got ${describeValue(prediction)} and ${
+        describeValue(target)
+      }`,
+    );
+  }
+}
 
 /** A metric: the mean over the batch of some per-example score (accuracy, error, ...). */
 export type Metric = (prediction: Tensor, target: Tensor) => number;
@@ -21,8 +32,16 @@ export type Metric = (prediction: Tensor, target: Tensor) => number;
  * ```
  */
 export function argmaxRows(t: Tensor): Uint32Array {
-  if (t.shape.length !== 2) {
-    throw new TypeError(`argmaxRows: expected a [N, C] tensor, got shape ${formatShape(t.shape)}`);
+  return argmaxOf("argmaxRows", t);
+}
+
+function argmaxOf(op: string, t: Tensor): Uint32Array {
+  if (!isTensor(t) || t.shape.length !== 2 || t.shape[1] < 1) {
+    throw new TypeError(
+      `${op}: expected a [N, C] tensor with C >= 1, got ${
+        isTensor(t) ? `shape ${formatShape(t.shape)}` : describeValue(t)
+      }`,
+    );
   }
   const [n, c] = t.shape;
   const out = new Uint32Array(n);
@@ -55,6 +74,7 @@ export function argmaxRows(t: Tensor): Uint32Array {
  * ```
  */
 export const accuracy: Metric = (prediction, target): number => {
+  checkPair("accuracy", prediction, target);
   const { shape } = prediction;
   if (shape.length !== 2 || shape[1] < 2) {
     throw new TypeError(
@@ -71,9 +91,22 @@ export const accuracy: Metric = (prediction, target): number => {
       }`,
     );
   }
-  if (n === 0) return NaN;
-  const predicted = argmaxRows(prediction);
-  const truth = oneHot ? argmaxRows(target) : target.data;
+  if (n === 0) {
+    throw new RangeError("accuracy: the batch has no examples, so accuracy is undefined");
+  }
+  const predicted = argmaxOf("accuracy", prediction);
+  const c = shape[1];
+  if (!oneHot) {
+    for (let i = 0; i < n; i++) {
+      const label = target.data[i];
+      if (!(Number.isInteger(label) && label >= 0 && label < c)) {
+        throw new RangeError(
+          `accuracy: label at row ${i} is ${label}; labels are integer class indices in [0, ${c})`,
+        );
+      }
+    }
+  }
+  const truth = oneHot ? argmaxOf("accuracy", target) : target.data;
   let correct = 0;
   for (let i = 0; i < n; i++) if (predicted[i] === truth[i]) correct++;
   return correct / n;
@@ -93,10 +126,9 @@ export const accuracy: Metric = (prediction, target): number => {
  * ```
  */
 export function binaryAccuracy(threshold = 0.5): Metric {
-  if (!Number.isFinite(threshold)) {
-    throw new RangeError(`binaryAccuracy: threshold must be finite, got ${threshold}`);
-  }
+  checkNumber("binaryAccuracy", "threshold", threshold);
   return (prediction, target) => {
+    checkPair("binaryAccuracy", prediction, target);
     const n = prediction.shape[0];
     const ok = (s: readonly number[]) =>
       (s.length === 1 && s[0] === n) || (s.length === 2 && s[0] === n && s[1] === 1);
@@ -107,10 +139,17 @@ export function binaryAccuracy(threshold = 0.5): Metric {
         } and ${formatShape(target.shape)}`,
       );
     }
-    if (n === 0) return NaN;
+    if (n === 0) {
+      throw new RangeError("binaryAccuracy: the batch has no examples, so accuracy is undefined");
+    }
     let correct = 0;
     const p = prediction.data, t = target.data;
-    for (let i = 0; i < n; i++) if ((p[i] > threshold) === (t[i] >= 0.5)) correct++;
+    for (let i = 0; i < n; i++) {
+      if (t[i] !== 0 && t[i] !== 1) {
+        throw new RangeError(`binaryAccuracy: target at row ${i} is ${t[i]}; targets are 0 or 1`);
+      }
+      if ((p[i] > threshold) === (t[i] === 1)) correct++;
+    }
     return correct / n;
   };
 }

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { checkIterable } from "../_checks.ts";
+
 /**
  * A pull-based source: a (re-)iterable or an async iterable, such as `batches(...)`, an array,
  * a generator, or an async generator reading a file in chunks. The loop asks for the next item
@@ -34,15 +36,9 @@ export interface Puller<T> {
  * ```
  */
 export function openSource<T>(source: Source<T>): Puller<T> {
-  const asyncIt = (source as AsyncIterable<T>)?.[Symbol.asyncIterator];
-  const syncIt = (source as Iterable<T>)?.[Symbol.iterator];
-  if (typeof asyncIt !== "function" && typeof syncIt !== "function") {
-    throw new TypeError(
-      `fit: a source must be an iterable or async iterable of batches, got ${
-        source === null ? "null" : typeof source
-      }`,
-    );
-  }
+  checkIterable("openSource", "the source", source);
+  const asyncIt = (source as AsyncIterable<T>)[Symbol.asyncIterator];
+  const syncIt = (source as Iterable<T>)[Symbol.iterator];
   const it: Iterator<T> | AsyncIterator<T> = typeof asyncIt === "function"
     ? asyncIt.call(source)
     : syncIt.call(source);

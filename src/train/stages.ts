@@ -13,6 +13,13 @@ import type { Loss } from "../losses.ts";
 import { applyUpdates, updateAndApply } from "../optim/chain.ts";
 import type { Penalty, Transform } from "../optim/transform.ts";
 import { assertSameStructure, type Tree } from "../tree.ts";
+import {
+  checkFunction,
+  checkLayer,
+  checkOptions,
+  checkTransform,
+  describeValue,
+} from "../_checks.ts";
 import type { StepCtx } from "./context.ts";
 import { NonFiniteLossError } from "./errors.ts";
 import { stepKey, type TrainState } from "./state.ts";
@@ -66,6 +73,7 @@ function site(ctx: StepCtx) {
 export function forward<P extends Tree, S extends Tree>(
   model: Layer<P, S>,
 ): OperatorFunction<StepCtx<P, S>, StepCtx<P, S>> {
+  checkLayer("forward", model);
   return map((ctx) => {
     const { params, modelState, key, step } = ctx.state;
     const out = model.apply(params, modelState, ctx.batch.x, trainContext(stepKey(key, step)));
@@ -98,6 +106,7 @@ export function forward<P extends Tree, S extends Tree>(
  * ```
  */
 export function backward(loss: Loss): Stage {
+  checkFunction("backward", "the loss", loss, "a loss (prediction, target) => [value, grad]");
   return stage((ctx) => {
     if (ctx.y === undefined || ctx.vjp === undefined) {
       throw missing("backward", "prediction", "forward(model)");
@@ -131,6 +140,7 @@ export function backward(loss: Loss): Stage {
  * ```
  */
 export function regularize(penalty: Penalty): Stage {
+  checkFunction("regularize", "the penalty", penalty, "a penalty (params) => [value, grads]");
   return stage((ctx) => {
     if (ctx.grads === undefined) throw missing("regularize", "grads", "backward(loss)");
     const { params } = ctx.state;
@@ -180,6 +190,7 @@ export function regularize(penalty: Penalty): Stage {
  * ```
  */
 export function step(optimizer: Transform<unknown>): Stage {
+  checkTransform("step", optimizer);
   return stage((ctx) => {
     if (ctx.grads === undefined) throw missing("step", "grads", "backward(loss)");
     const { state } = ctx;
@@ -220,6 +231,7 @@ export function step(optimizer: Transform<unknown>): Stage {
 export function mapGrads<P extends Tree, S extends Tree>(
   fn: (grads: P, ctx: StepCtx<P, S>) => P,
 ): OperatorFunction<StepCtx<P, S>, StepCtx<P, S>> {
+  checkFunction("mapGrads", "fn", fn, "a function (grads, ctx) => grads");
   return map((ctx) => {
     if (ctx.grads === undefined) throw missing("mapGrads", "grads", "backward(loss)");
     return { ...ctx, grads: fn(ctx.grads, ctx) };
@@ -259,8 +271,28 @@ export interface TrainOptions<P extends Tree, S extends Tree> {
 export function train<P extends Tree, S extends Tree>(
   options: TrainOptions<P, S>,
 ): OperatorFunction<StepCtx<P, S>, StepCtx<P, S>> {
-  const { model, loss, optimizer, penalty = [] } = options;
+  const op = "train";
+  if (options === undefined) {
+    throw new TypeError(`${op}: options { model, loss, optimizer } are required, got undefined`);
+  }
+  const { model, loss, optimizer, penalty = [] } = checkOptions(op, options, [
+    "model",
+    "loss",
+    "optimizer",
+    "penalty",
+  ]);
+  checkLayer(op, model, "options.model");
+  checkFunction(op, "options.loss", loss, "a loss (prediction, target) => [value, grad]");
+  checkTransform(op, optimizer, "options.optimizer");
   const penalties = typeof penalty === "function" ? [penalty] : penalty;
+  if (!Array.isArray(penalties)) {
+    throw new TypeError(
+      `${op}: options.penalty must be a penalty or an array of penalties, got ${
+        describeValue(penalty)
+      }`,
+    );
+  }
+  penalties.forEach((p, i) => checkFunction(op, `options.penalty[${i}]`, p, "a penalty"));
   const regs: OperatorFunction<StepCtx<P, S>, StepCtx<P, S>>[] = penalties.map(regularize);
   return pipe(
     forward(model),

@@ -9,6 +9,14 @@ import type { Transform } from "../optim/transform.ts";
 import { foldIn, type Key, split } from "../random.ts";
 import type { Shape } from "../tensor.ts";
 import type { Tree } from "../tree.ts";
+import {
+  checkInteger,
+  checkKey,
+  checkLayer,
+  checkShape,
+  checkTransform,
+  rethrowAs,
+} from "../_checks.ts";
 
 /**
  * Everything a training step reads and writes. Immutable: a step returns a new state.
@@ -56,12 +64,18 @@ export function initTrain<P extends Tree, S extends Tree>(
   key: Key,
   inShape: Shape,
 ): TrainState<P, S> {
+  const op = "initTrain";
+  checkLayer(op, model);
+  checkTransform(op, optimizer);
+  checkKey(op, key);
+  checkShape(op, inShape, "the example shape inShape");
   const [initKey, runKey] = split(key);
-  const { params, state } = model.init(initKey, inShape);
+  const { params, state } = rethrowAs(op, () => model.init(initKey, inShape));
+  const optState = rethrowAs(op, () => optimizer.init(params));
   return Object.freeze({
     params,
     modelState: state,
-    optState: optimizer.init(params),
+    optState,
     step: 0,
     epoch: 0,
     key: runKey,
@@ -80,6 +94,8 @@ export function initTrain<P extends Tree, S extends Tree>(
  * ```
  */
 export function stepKey(key: Key, step: number): Key {
+  checkKey("stepKey", key);
+  checkInteger("stepKey", "step", step, { min: 0 });
   if (step <= 0xffffffff) return foldIn(key, step);
   return foldIn(foldIn(key, step % 0x100000000), Math.floor(step / 0x100000000));
 }

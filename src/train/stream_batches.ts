@@ -5,6 +5,13 @@
  * @module
  */
 
+import {
+  checkBoolean,
+  checkInteger,
+  checkIterable,
+  checkOptions,
+  MAX_ELEMENTS,
+} from "../_checks.ts";
 import { allocate, formatShape, fromTypedArray, type Tensor } from "../tensor.ts";
 import type { Batch } from "./batches.ts";
 import { type Dataset, datasetSize } from "./dataset.ts";
@@ -74,14 +81,32 @@ function checkChunk(chunk: Dataset, first: Dataset | undefined, n: number): void
  * if (sizes.join() !== "01,23,4") throw new Error(sizes.join());
  * ```
  */
-export async function* streamBatches(
+export function streamBatches(
   chunks: Source<Dataset>,
   options: StreamBatchOptions,
 ): AsyncGenerator<Batch, void, undefined> {
-  const { batchSize, dropLast = false, epoch = 0 } = options;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new RangeError(`streamBatches: batchSize must be a positive integer, got ${batchSize}`);
+  const op = "streamBatches";
+  if (options === undefined) {
+    throw new TypeError(`${op}: options { batchSize } are required, got undefined`);
   }
+  const { batchSize, dropLast = false, epoch = 0 } = checkOptions(op, options, [
+    "batchSize",
+    "dropLast",
+    "epoch",
+  ]);
+  checkInteger(op, "batchSize", batchSize, { min: 1, max: MAX_ELEMENTS });
+  checkBoolean(op, "dropLast", dropLast);
+  checkInteger(op, "epoch", epoch, { min: 0 });
+  checkIterable(op, "chunks", chunks);
+  return generate(chunks, batchSize, dropLast, epoch);
+}
+
+async function* generate(
+  chunks: Source<Dataset>,
+  batchSize: number,
+  dropLast: boolean,
+  epoch: number,
+): AsyncGenerator<Batch, void, undefined> {
   const puller = openSource(chunks);
   let first: Dataset | undefined;
   let chunk: Dataset | undefined, rows = 0, used = 0, chunkCount = 0, index = 0;
@@ -101,8 +126,8 @@ export async function* streamBatches(
           continue;
         }
         if (x === undefined || y === undefined) {
-          x = allocate(chunk.x.dtype, batchSize * (chunk.x.data.length / rows));
-          y = allocate(chunk.y.dtype, batchSize * (chunk.y.data.length / rows));
+          x = allocate(chunk.x.dtype, batchSize * (chunk.x.data.length / rows), "streamBatches");
+          y = allocate(chunk.y.dtype, batchSize * (chunk.y.data.length / rows), "streamBatches");
         }
         const take = Math.min(batchSize - filled, rows - used);
         copyRows(chunk.x, used, take, x, filled);

@@ -1,0 +1,326 @@
+/**
+ * Argument checks shared by every floor of gradstream: the one place that says what a valid
+ * shape, dtype, key, integer, finite number, options object or function argument is, and how an
+ * offending value is printed in a message. Internal (never re-exported from `mod.ts`).
+ *
+ * Every check takes `op`, the name of the public function the user called, so a helper that
+ * delegates (`zeros` to the filling code, `adam` to its links) reports the name the user wrote.
+ * Wrong kinds (`null`, a string for a number, a non-tensor) are `TypeError`s; values of the
+ * right kind outside their range are `RangeError`s. Values in messages are bounded in length by
+ * {@linkcode describeValue}: an array is printed by its length and first few entries, never
+ * whole. The checks run once per call on shapes and options, never per element.
+ *
+ * @module
+ */
+
+/** The most elements one tensor may hold (2³¹ − 1: what every engine's typed arrays allow). */
+export const MAX_ELEMENTS = 2147483647;
+
+const MAX_STRING = 40;
+const MAX_ITEMS = 6;
+
+/**
+ * A short, bounded description of any value for an error message: numbers and short strings
+ * as written, long strings cut, arrays by length and first entries, tensors by dtype and shape,
+ * objects by their first keys.
+ */
+export function describeValue(value: unknown, depth = 0): string {
+  if (value === null) return "null";
+  switch (typeof value) {
+    case "undefined":
+      return "undefined";
+    case "number":
+      return Object.is(value, -0) ? "-0" : String(value);
+    case "bigint":
+      return `${value}n (a bigint)`;
+    case "boolean":
+      return String(value);
+    case "string": {
+      const s = value.length > MAX_STRING ? `${value.slice(0, MAX_STRING)}…` : value;
+      return `${JSON.stringify(s)} (a string)`;
+    }
+    case "function":
+      return `a function${value.name ? ` ${value.name}` : ""}`;
+    case "symbol":
+      return "a symbol";
+  }
+  const v = value as Record<string, unknown>;
+  if (
+    (v.data instanceof Float32Array || v.data instanceof Float64Array) && Array.isArray(v.shape) &&
+    (v.dtype === "float32" || v.dtype === "float64")
+  ) {
+    return `a ${v.dtype} tensor of shape [${(v.shape as unknown[]).slice(0, 8).join(",")}${
+      (v.shape as unknown[]).length > 8 ? ",…" : ""
+    }]`;
+  }
+  if (ArrayBuffer.isView(value)) {
+    const n = (value as unknown as ArrayLike<unknown>).length ?? 0;
+    return `a ${value.constructor.name} of length ${n}`;
+  }
+  if (Array.isArray(value)) {
+    if (depth > 0) return `[…${value.length}]`;
+    const head = value.slice(0, MAX_ITEMS).map((x) => describeValue(x, depth + 1));
+    const inner = head.join(",") + (value.length > MAX_ITEMS ? ",…" : "");
+    return value.length > MAX_ITEMS ? `[${inner}] (${value.length} entries)` : `[${inner}]`;
+  }
+  if (depth > 0) return "{…}";
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) {
+    return `a ${(value as object).constructor?.name ?? "non-plain"} object`;
+  }
+  const keys = Object.keys(v);
+  const shown = keys.slice(0, MAX_ITEMS).map((k) => `${k}:${describeValue(v[k], depth + 1)}`);
+  return `{${shown.join(",")}${keys.length > MAX_ITEMS ? ",…" : ""}}`;
+}
+
+/** The element types gradstream's tensors hold. */
+export type CheckedDType = "float32" | "float64";
+
+/** `dtype` must be `"float32"` or `"float64"` (a `TypeError` otherwise; nothing is coerced). */
+export function checkDType(op: string, dtype: unknown, name = "dtype"): CheckedDType {
+  if (dtype !== "float32" && dtype !== "float64") {
+    throw new TypeError(
+      `${op}: ${name} must be "float32" or "float64", got ${describeValue(dtype)}`,
+    );
+  }
+  return dtype;
+}
+
+/**
+ * `shape` must be an array of non-negative integers (a `TypeError`) holding at most
+ * {@linkcode MAX_ELEMENTS} elements in all (a `RangeError`). Returns the element count.
+ */
+export function checkShape(op: string, shape: unknown, name = "shape"): number {
+  if (!Array.isArray(shape)) {
+    throw new TypeError(
+      `${op}: ${name} must be an array of non-negative integers, got ${describeValue(shape)}`,
+    );
+  }
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
+      throw new TypeError(
+        `${op}: ${name} ${describeValue(shape)} has an invalid dimension ${describeValue(d)} ` +
+          `at axis ${i}; dimensions are non-negative integers`,
+      );
+    }
+    n *= d;
+  }
+  if (n > MAX_ELEMENTS) {
+    throw new RangeError(
+      `${op}: ${name} ${describeValue(shape)} has ${n} elements, more than a tensor can hold ` +
+        `(${MAX_ELEMENTS})`,
+    );
+  }
+  return n;
+}
+
+/** Options of the number checks. */
+export interface NumberBounds {
+  /** Smallest allowed value (inclusive unless `minExclusive`). */
+  min?: number;
+  /** Largest allowed value (inclusive unless `maxExclusive`). */
+  max?: number;
+  /** Excludes `min` itself. */
+  minExclusive?: boolean;
+  /** Excludes `max` itself. */
+  maxExclusive?: boolean;
+  /** Allows ±Infinity (never NaN). */
+  infinite?: boolean;
+}
+
+function range(b: NumberBounds, integer: boolean, value: unknown): string {
+  // The size limit is only worth a word when the value is past it.
+  const max = b.max === MAX_ELEMENTS && !(typeof value === "number" && value > b.max)
+    ? undefined
+    : b.max;
+  const kind = integer ? "integer" : b.infinite ? "number" : "finite number";
+  const min = b.min;
+  if (min !== undefined && max !== undefined) {
+    return `${integer ? "an" : "a"} ${kind} in ${b.minExclusive ? "(" : "["}${min}, ${max}${
+      b.maxExclusive ? ")" : "]"
+    }`;
+  }
+  if (min === 0 || (integer && min === 1 && !b.minExclusive)) {
+    const sign = min === 1 || b.minExclusive ? "positive" : "non-negative";
+    return integer ? `a ${sign} integer` : `a ${b.infinite ? "" : "finite "}${sign} number`;
+  }
+  const article = integer ? "an" : "a";
+  if (min !== undefined) return `${article} ${kind} ${b.minExclusive ? ">" : ">="} ${min}`;
+  if (max !== undefined) return `${article} ${kind} ${b.maxExclusive ? "<" : "<="} ${max}`;
+  return `${article} ${kind}`;
+}
+
+function inBounds(v: number, b: NumberBounds): boolean {
+  if (b.min !== undefined && (b.minExclusive ? !(v > b.min) : !(v >= b.min))) return false;
+  if (b.max !== undefined && (b.maxExclusive ? !(v < b.max) : !(v <= b.max))) return false;
+  return true;
+}
+
+/**
+ * `value` must be a number (a `TypeError` for any other kind, strings included: nothing is
+ * coerced), finite unless `bounds.infinite`, never NaN, and within the bounds (`RangeError`).
+ */
+export function checkNumber(op: string, name: string, value: unknown, bounds: NumberBounds = {}) {
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `${op}: ${name} must be ${range(bounds, false, value)}, got ${describeValue(value)}`,
+    );
+  }
+  if (
+    Number.isNaN(value) || (!bounds.infinite && !Number.isFinite(value)) || !inBounds(value, bounds)
+  ) {
+    throw new RangeError(
+      `${op}: ${name} must be ${range(bounds, false, value)}, got ${describeValue(value)}`,
+    );
+  }
+}
+
+/**
+ * `value` must be an integer (a `TypeError` for a non-number, a `RangeError` for a fraction,
+ * NaN, an infinity or a value outside the bounds); unbounded integers must still be safe.
+ */
+export function checkInteger(op: string, name: string, value: unknown, bounds: NumberBounds = {}) {
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `${op}: ${name} must be ${range(bounds, true, value)}, got ${describeValue(value)}`,
+    );
+  }
+  if (!Number.isSafeInteger(value) || !inBounds(value, bounds)) {
+    throw new RangeError(
+      `${op}: ${name} must be ${range(bounds, true, value)}, got ${describeValue(value)}`,
+    );
+  }
+}
+
+/** `value` must be `true` or `false` (a `TypeError`: `"yes"` and `1` are not booleans). */
+export function checkBoolean(op: string, name: string, value: unknown): asserts value is boolean {
+  if (typeof value !== "boolean") {
+    throw new TypeError(`${op}: ${name} must be true or false, got ${describeValue(value)}`);
+  }
+}
+
+/** `value` must be a function (a `TypeError` naming what it should compute). */
+export function checkFunction(
+  op: string,
+  name: string,
+  value: unknown,
+  expected = "a function",
+): asserts value is (...args: never[]) => unknown {
+  if (typeof value !== "function") {
+    throw new TypeError(`${op}: ${name} must be ${expected}, got ${describeValue(value)}`);
+  }
+}
+
+/**
+ * An options argument: `undefined` (all defaults) or a plain object, returned as an object
+ * (a `TypeError` for `null`, a string, a number or an array). With `known`, a key outside the
+ * list is a `TypeError` too: a misspelt option would otherwise be silently ignored.
+ */
+export function checkOptions<T extends object>(
+  op: string,
+  options: T | undefined,
+  known?: readonly string[],
+  name = "options",
+): T {
+  if (options === undefined) return {} as T;
+  const proto = typeof options === "object" && options !== null
+    ? Object.getPrototypeOf(options)
+    : undefined;
+  if (
+    typeof options !== "object" || options === null || Array.isArray(options) ||
+    (proto !== Object.prototype && proto !== null)
+  ) {
+    throw new TypeError(
+      `${op}: ${name} must be a plain object or undefined, got ${describeValue(options)}`,
+    );
+  }
+  if (known !== undefined) {
+    for (const k of Object.keys(options)) {
+      if (!known.includes(k)) {
+        throw new TypeError(
+          `${op}: unknown option ${JSON.stringify(k.slice(0, MAX_STRING))} in ${name}; ` +
+            `the options are ${known.join(", ")}`,
+        );
+      }
+    }
+  }
+  return options;
+}
+
+/**
+ * A PRNG key: a frozen-or-not pair of uint32 words (a `TypeError` otherwise, with a hint to
+ * build keys with `key(seed)`).
+ */
+export function checkKey(op: string, key: unknown, name = "key"): void {
+  if (
+    !Array.isArray(key) || key.length !== 2 ||
+    !key.every((w) => typeof w === "number" && Number.isInteger(w) && w >= 0 && w <= 0xffffffff)
+  ) {
+    throw new TypeError(
+      `${op}: ${name} must be a pair of uint32 words, got ${describeValue(key)} ` +
+        `(make keys with key(seed) and split them with split(key))`,
+    );
+  }
+}
+
+/**
+ * Runs `fn`, prefixing the message of a `TypeError` or `RangeError` it throws with `op` (the
+ * public function that called user code or a lower-level function), unless the message already
+ * names it first; the original error is kept as `cause`. No cost unless something throws.
+ */
+export function rethrowAs<T>(op: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if ((e instanceof TypeError || e instanceof RangeError) && !e.message.startsWith(op)) {
+      const Ctor = e instanceof TypeError ? TypeError : RangeError;
+      throw new Ctor(`${op}: ${e.message}`, { cause: e });
+    }
+    throw e;
+  }
+}
+
+/** A layer is an object with `init` and `apply` functions (a `TypeError` naming `op`). */
+export function checkLayer(op: string, layer: unknown, what = "the model"): void {
+  const l = layer as { init?: unknown; apply?: unknown } | null;
+  if (
+    typeof l !== "object" || l === null || typeof l.init !== "function" ||
+    typeof l.apply !== "function"
+  ) {
+    throw new TypeError(
+      `${op}: ${what} must be a layer { init, apply }, got ${describeValue(layer)}${
+        typeof layer === "function" ? " (call the factory: dense(8), not dense)" : ""
+      }`,
+    );
+  }
+}
+
+/** A transform is an object with `init` and `update` functions (a `TypeError` naming `op`). */
+export function checkTransform(op: string, t: unknown, what = "the optimiser"): void {
+  const o = t as { init?: unknown; update?: unknown } | null;
+  if (
+    typeof o !== "object" || o === null || typeof o.init !== "function" ||
+    typeof o.update !== "function"
+  ) {
+    throw new TypeError(
+      `${op}: ${what} must be a transform { init, update }, got ${describeValue(t)}${
+        typeof t === "function" ? " (call the factory: adam(1e-3), not adam)" : ""
+      }`,
+    );
+  }
+}
+
+/** `value` must be an iterable or async iterable (a `TypeError` naming `op`). */
+export function checkIterable(op: string, name: string, value: unknown): void {
+  const v = value as { [Symbol.iterator]?: unknown; [Symbol.asyncIterator]?: unknown } | null;
+  if (
+    typeof v !== "object" || v === null ||
+    (typeof v[Symbol.iterator] !== "function" && typeof v[Symbol.asyncIterator] !== "function")
+  ) {
+    throw new TypeError(
+      `${op}: ${name} must be an iterable or async iterable, got ${describeValue(value)}`,
+    );
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Argument checks shared by the layers' `init` and `apply`: the key and example shape, the
+ * context, the input batch, and the structure of parameters and state, each under the name of
+ * the layer factory the user called (`dense`, `batchNorm`, ...). Private to `src/layers/`.
+ *
+ * They run once per call on shapes and structure (a few comparisons), never per element.
+ *
+ * @module
+ */
+
+import { checkKey, checkShape, describeValue } from "../_checks.ts";
+import { describeTreeOf } from "../_tree_walk.ts";
+import { formatShape, isTensor, type Shape, type Tensor } from "../tensor.ts";
+import type { ApplyContext } from "./layer.ts";
+
+/** `init`'s arguments: a key and the shape of one example (no batch axis). */
+export function checkInitArgs(
+  op: string,
+  key: unknown,
+  inShape: unknown,
+): asserts inShape is Shape {
+  checkKey(`${op} init`, key);
+  checkShape(`${op} init`, inShape, "the example shape inShape");
+}
+
+/**
+ * `apply`'s context: an object with a boolean `training` and, if present, a valid `key`
+ * (a `TypeError` with the fix: `trainContext(key)` or `EVAL`).
+ */
+export function checkContext(op: string, ctx: unknown): asserts ctx is ApplyContext {
+  const c = ctx as { training?: unknown; key?: unknown } | null;
+  if (typeof c !== "object" || c === null || typeof c.training !== "boolean") {
+    throw new TypeError(
+      `Cannot ${op}: the context must be { training: boolean, key? }, got ${
+        describeValue(ctx)
+      } (pass trainContext(key) while training or EVAL to evaluate)`,
+    );
+  }
+  if (c.key !== undefined) checkKey(`Cannot ${op}`, c.key, "the context's key");
+}
+
+/** The input batch: a tensor of rank at least `minRank` (`[batch, ...inShape]`). */
+export function checkBatch(op: string, x: unknown, minRank = 1): asserts x is Tensor {
+  if (!isTensor(x) || x.shape.length < minRank) {
+    throw new TypeError(
+      `Cannot ${op}: expected a batch [batch, ...inShape] of rank >= ${minRank}, got ${
+        isTensor(x) ? `shape ${formatShape(x.shape)}` : describeValue(x)
+      }`,
+    );
+  }
+}
+
+/** Parameters or state of a layer that has none must be `null`, as `init` returned them. */
+export function checkNone(op: string, what: "params" | "state", value: unknown): void {
+  if (value !== null) {
+    throw new TypeError(
+      `Cannot ${op}: this layer has no ${what}, so ${what} must be null (as init returned ` +
+        `it), got ${describeTreeOf(value)}`,
+    );
+  }
+}
+
+/**
+ * A parameter or state object with exactly the given keys (`{w, b}`), each checked by the
+ * layer itself afterwards; a `TypeError` giving the expected and the given structure.
+ */
+export function checkRecord(
+  op: string,
+  what: "params" | "state",
+  value: unknown,
+  expected: string,
+  keys: readonly string[],
+): asserts value is Record<string, unknown> {
+  const ok = typeof value === "object" && value !== null && !Array.isArray(value) &&
+    !isTensor(value) && Object.keys(value).length === keys.length &&
+    keys.every((k) => Object.hasOwn(value, k));
+  if (!ok) {
+    throw new TypeError(
+      `Cannot ${op}: ${what} must have the structure ${expected} (as init returned it), got ${
+        describeTreeOf(value)
+      }`,
+    );
+  }
+}
+
+/** A cotangent of the output's shape (the VJP's argument). */
+export function checkCotangent(op: string, dy: unknown, shape: Shape): asserts dy is Tensor {
+  if (
+    !isTensor(dy) || dy.shape.length !== shape.length || dy.shape.some((d, i) => d !== shape[i])
+  ) {
+    throw new TypeError(
+      `Cannot ${op} VJP: the cotangent must be a tensor of the output's shape ${
+        formatShape(shape)
+      }, got ${describeValue(dy)}`,
+    );
+  }
+}

@@ -1,0 +1,361 @@
+/**
+ * Sweep specs for models: the layer factories, each layer's `init`, `apply` and VJP (wrong
+ * keys, shapes, contexts, parameter and state trees, inputs and cotangents), the initialisers
+ * and the losses.
+ *
+ * @module
+ */
+
+import * as g from "../mod.ts";
+import {
+  arg,
+  badCall,
+  bool,
+  count,
+  dtype,
+  fn,
+  key,
+  num,
+  options,
+  shape,
+  type Spec,
+  spec,
+  t32,
+  t64,
+  tensorArg,
+  treeArg,
+} from "./_sweep.ts";
+
+type AnyLayer = g.Layer<g.Tree, g.Tree>;
+
+const badContexts = [
+  null,
+  undefined,
+  {},
+  { training: "yes" },
+  { training: 1 },
+  { training: true, key: [1] },
+  { training: false, key: "k" },
+  "train",
+  true,
+];
+
+/** Specs for a layer's `init`, `apply` and VJP. */
+function protocol(
+  name: string,
+  make: () => AnyLayer,
+  inShape: readonly number[],
+  x: () => g.Tensor,
+  wrong: {
+    inShapes?: readonly (readonly number[])[];
+    params?: readonly (() => unknown)[];
+    state?: readonly (() => unknown)[];
+    x?: readonly (() => g.Tensor)[];
+    contexts?: readonly unknown[];
+  } = {},
+): Spec[] {
+  const built = () => make().init(g.key(1), inShape);
+  const ctx = () => g.trainContext(g.key(2));
+  return [
+    {
+      label: `${name}(...).init`,
+      name,
+      call: (k, s) => make().init(k as g.Key, s as g.Shape),
+      args: [
+        key(),
+        wrong.inShapes
+          ? arg(() => [...inShape], null, "3", [-1], ...wrong.inShapes)
+          : shape(inShape),
+      ],
+    },
+    {
+      label: `${name}(...).apply`,
+      name,
+      call: (p, s, xx, c) =>
+        make().apply(p as g.Tree, s as g.Tree, xx as g.Tensor, c as g.ApplyContext),
+      args: [
+        treeArg(() => built().params, wrong.params ?? []),
+        treeArg(() => built().state, wrong.state ?? []),
+        tensorArg(x, wrong.x ?? []),
+        arg(ctx, null, ...badContexts, ...(wrong.contexts ?? [])),
+      ],
+    },
+    {
+      label: `${name}(...).apply(...).vjp`,
+      name,
+      call: (dy) => {
+        const { params, state } = built();
+        const layer = make();
+        return layer.apply(params, state, x(), ctx()).vjp(dy as g.Tensor);
+      },
+      args: [tensorArg(() => {
+        const { params, state } = built();
+        const y = make().apply(params, state, x(), ctx()).y;
+        return g.ones(y.shape, y.dtype);
+      }, [() => g.ones([9, 9], "float64")])],
+    },
+  ];
+}
+
+const x23 = () => t64([[1, 2, 3], [4, 5, 6]]);
+const f64 = { dtype: "float64" as const };
+
+/** Layers: factories and their init/apply/VJP. */
+export const layerSpecs: Spec[] = [
+  spec("dense", g.dense, [
+    count(2, 1, 2 ** 31 - 1),
+    options(() => f64, {
+      init: fn(() => g.glorotUniform, true),
+      bias: bool(true),
+      biasInit: fn(() => g.zerosInit, true),
+      dtype: dtype(),
+    }),
+  ]),
+  ...protocol("dense", () => g.dense(2, f64) as AnyLayer, [3], x23, {
+    inShapes: [[3, 2], [], [0]],
+    params: [
+      () => null,
+      () => ({}),
+      () => ({ w: t64([[1, 2]]) }),
+      () => ({ w: t64([[1, 2], [3, 4], [5, 6]]), b: t64([1, 2]), c: t64([1]) }),
+      () => ({ w: t32([[1, 2], [3, 4], [5, 6]]), b: t32([1, 2]) }),
+      () => [t64([1])],
+    ],
+    state: [() => ({}), () => t64([1])],
+    x: [() => t64([1, 2, 3]), () => t64([[1, 2]]), () => t32([[1, 2, 3]])],
+  }),
+  ...protocol("dense", () => g.dense(2, { ...f64, bias: false }) as AnyLayer, [3], x23, {
+    params: [() => ({ w: t64([[1, 2], [3, 4], [5, 6]]), b: t64([1, 2]) })],
+  }),
+  badCall(
+    "dense",
+    "dense({ init: wrong shape }).init",
+    () => g.dense(2, { init: () => t64([1]) }).init(g.key(0), [3]),
+  ),
+  badCall(
+    "dense",
+    "dense({ init: not a tensor }).init",
+    () => g.dense(2, { init: (() => [1, 2]) as never }).init(g.key(0), [3]),
+  ),
+  spec("dropout", g.dropout, [num(0.5, { min: 0, max: 1, maxExclusive: true })]),
+  ...protocol("dropout", () => g.dropout(0.5) as AnyLayer, [3], x23, {
+    params: [() => ({})],
+    state: [() => ({})],
+    contexts: [{ training: true }],
+  }),
+  spec("batchNorm", g.batchNorm, [
+    options(() => f64, {
+      momentum: num(0.9, { min: 0, max: 1 }),
+      eps: num(1e-5, { min: 0, minExclusive: true }),
+      dtype: dtype(),
+    }),
+  ]),
+  ...protocol("batchNorm", () => g.batchNorm(f64) as AnyLayer, [3], x23, {
+    inShapes: [[], [0]],
+    params: [
+      () => null,
+      () => ({ gamma: t64([1, 1, 1]) }),
+      () => ({ gamma: t64([1]), beta: t64([1]) }),
+    ],
+    state: [
+      () => null,
+      () => ({ mean: t64([0, 0, 0]) }),
+      () => ({ mean: t32([0, 0, 0]), var: t64([1, 1, 1]) }),
+    ],
+    x: [() => t64([1, 2, 3]), () => t64([[1, 2]])],
+  }),
+  spec("serial", g.serial, [arg(() => g.dense(2), null, {}, g.dense, 3, { init: 1, apply: 1 })]),
+  badCall("serial", "serial()", () => g.serial()),
+  badCall("parallel", "parallel()", () => g.parallel()),
+  ...protocol(
+    "serial",
+    () => g.serial(g.dense(2, f64), g.reluLayer(), g.dense(1, f64)) as AnyLayer,
+    [3],
+    x23,
+    {
+      inShapes: [[3, 2]],
+      params: [
+        () => null,
+        () => ({}),
+        () => [null, null],
+        () => [null, null, null],
+        () => [{}, null, {}],
+      ],
+      state: [() => null, () => [null], () => [{}, null, null]],
+      x: [() => t64([[1, 2]]), () => t32([[1, 2, 3]])],
+    },
+  ),
+  spec("parallel", g.parallel, [arg(() => g.dense(2), null, {}, g.dense, 3)]),
+  ...protocol(
+    "parallel",
+    () => g.parallel(g.dense(2, f64), g.dense(1, f64)) as AnyLayer,
+    [3],
+    x23,
+    {
+      params: [() => null, () => [null], () => [{}, {}]],
+      state: [() => null, () => [null]],
+      x: [() => t64([[1, 2]])],
+    },
+  ),
+  spec("residual", g.residual, [arg(() => g.dense(3), null, {}, g.dense, 3)]),
+  ...protocol("residual", () => g.residual(g.dense(3, f64)) as AnyLayer, [3], x23, {
+    inShapes: [[2]],
+    params: [() => null, () => ({}), () => [null]],
+    x: [() => t64([[1, 2]])],
+  }),
+  spec("activation", g.activation, [fn(() => g.relu), arg(() => "myRelu", 3, null, {})]),
+  ...protocol("myAct", () => g.activation((x) => g.elu(x, 0.5), "myAct") as AnyLayer, [3], x23),
+  badCall(
+    "myBad",
+    "activation(fn returning 3).apply",
+    () => g.activation((() => 3) as never, "myBad").apply(null, null, x23(), g.EVAL),
+  ),
+  badCall(
+    "myGrow",
+    "activation(fn changing the shape).apply",
+    () => g.activation((x) => g.reshape(x, [-1]), "myGrow").apply(null, null, x23(), g.EVAL),
+  ),
+  ...([
+    "sigmoidLayer",
+    "tanhLayer",
+    "reluLayer",
+    "geluLayer",
+    "geluTanhLayer",
+    "softplusLayer",
+  ] as const)
+    .flatMap((name) => [
+      spec(name, g[name], []),
+      badCall(name, `${name}(0.2)`, () => (g[name] as (...a: unknown[]) => unknown)(0.2)),
+      ...protocol(name, () => g[name]() as AnyLayer, [3], x23, {
+        params: [() => ({}), () => [null]],
+        state: [() => ({})],
+        x: [() => g.scalar(1, "float64")],
+      }),
+    ]),
+  spec("leakyReluLayer", g.leakyReluLayer, [num(0.1, { min: 0, optional: true })]),
+  ...protocol("leakyReluLayer", () => g.leakyReluLayer(0.1) as AnyLayer, [3], x23),
+  spec("eluLayer", g.eluLayer, [num(1, { min: 0, optional: true })]),
+  ...protocol("eluLayer", () => g.eluLayer(1) as AnyLayer, [3], x23),
+  spec("swishLayer", g.swishLayer, [num(1, { optional: true })]),
+  ...protocol("swishLayer", () => g.swishLayer(2) as AnyLayer, [3], x23),
+  spec("softmaxLayer", g.softmaxLayer, [num(-1, { int: true, optional: true })]),
+  ...protocol("softmaxLayer", () => g.softmaxLayer() as AnyLayer, [3], x23, {
+    inShapes: [[]],
+    x: [() => g.scalar(1, "float64")],
+  }),
+  badCall("softmaxLayer", "softmaxLayer(3).init", () => g.softmaxLayer(3).init(g.key(0), [3])),
+  spec("logSoftmaxLayer", g.logSoftmaxLayer, [num(-1, { int: true, optional: true })]),
+  ...protocol("logSoftmaxLayer", () => g.logSoftmaxLayer() as AnyLayer, [3], x23),
+  spec("trainContext", g.trainContext, [key(undefined, true)]),
+];
+
+/** Initialisers and losses. */
+export const modelSpecs: Spec[] = [
+  spec("computeFans", g.computeFans, [shape([3, 4])]),
+  ...([
+    "glorotNormal",
+    "glorotUniform",
+    "heNormal",
+    "heUniform",
+    "lecunNormal",
+    "lecunUniform",
+    "zerosInit",
+  ] as const).map((name) =>
+    spec(name, g[name], [
+      key(),
+      shape([3, 4]),
+      options(() => ({ dtype: "float64" }), {
+        fanIn: num(3, { min: 0, minExclusive: true }),
+        fanOut: num(4, { min: 0, minExclusive: true }),
+        dtype: dtype(),
+      }),
+    ])
+  ),
+  spec("xavierNormal", g.xavierNormal, [key(), shape([2, 2])]),
+  spec("xavierUniform", g.xavierUniform, [key(), shape([2, 2])]),
+  spec("constantInit", g.constantInit, [num(0.5)]),
+  spec("constantInit", (k: g.Key, s: g.Shape, o: g.InitOptions) => g.constantInit(0.5)(k, s, o), [
+    key(),
+    shape([2]),
+    options(() => undefined, { dtype: dtype() }),
+  ], { label: "constantInit(c)(...)" }),
+  ...lossSpecs(),
+];
+
+function lossSpecs(): Spec[] {
+  const p = () => t64([[0.5, -1], [2, 0]]);
+  const elementwise = (name: string, loss: g.Loss, target = () => t64([[0, 1], [1, 0]])) =>
+    spec(name, loss, [
+      tensorArg(p, [() => t64([1, 2, 3]), () => t64([]) as g.Tensor]),
+      tensorArg(target, [() => t64([1, 2]), () => t64([[1, 2, 3]])]),
+    ]);
+  return [
+    elementwise("meanSquaredError", g.meanSquaredError),
+    elementwise("meanAbsoluteError", g.meanAbsoluteError),
+    spec("huber", g.huber, [num(1, { min: 0, minExclusive: true, optional: true })]),
+    { ...elementwise("huber", g.huber(1)), label: "huber(1)(...)" },
+    {
+      ...elementwise("binaryCrossEntropyWithLogits", g.binaryCrossEntropyWithLogits),
+      args: [
+        tensorArg(p),
+        tensorArg(() => t64([[0, 1], [1, 0]]), [
+          () => t64([[0, 2], [1, 0]]),
+          () => t64([[0, -1], [1, NaN]]),
+        ]),
+      ],
+    },
+    spec("softmaxCrossEntropy", g.softmaxCrossEntropy, [
+      tensorArg(p, [() => t64([1, 2]), () => t64([[]]) as g.Tensor]),
+      tensorArg(() => t64([1, 0]), [
+        () => t64([2, 0]),
+        () => t64([0.5, 0]),
+        () => t64([-1, 0]),
+        () => t64([1, 0, 1]),
+        () => t64([NaN, 0]),
+      ]),
+    ]),
+    spec("softmaxCrossEntropyOneHot", g.softmaxCrossEntropyOneHot, [
+      tensorArg(p, [() => t64([1, 2])]),
+      tensorArg(() => t64([[0, 1], [1, 0]]), [
+        () => t64([[0, -1], [1, 0]]),
+        () => t64([[0, NaN], [1, 0]]),
+        () => t64([1, 0]),
+      ]),
+    ]),
+  ];
+}
+
+/** A layer written by hand that returns the wrong things, inside each combinator. */
+const broken = (what: "init" | "apply" | "vjp"): AnyLayer => ({
+  init: (_k, s) => (what === "init" ? 3 : { outShape: [...s], params: null, state: null }) as never,
+  apply: (_p, state, x) =>
+    (what === "apply"
+      ? { y: 3 }
+      : { y: x, state, vjp: () => (what === "vjp" ? 3 : { params: null, x }) }) as never,
+});
+
+/** Combinators meeting hand-written layers that break the contract. */
+export const contractSpecs: Spec[] = (["serial", "parallel", "residual"] as const).flatMap(
+  (name) => {
+    const wrap = (l: AnyLayer) =>
+      (name === "serial"
+        ? g.serial(l)
+        : name === "parallel"
+        ? g.parallel(l)
+        : g.residual(l)) as AnyLayer;
+    const x = () => t64([[1, 2]]);
+    return [
+      badCall(name, `${name}(init returns 3)`, () => wrap(broken("init")).init(g.key(0), [2])),
+      badCall(name, `${name}(apply returns { y: 3 })`, () => {
+        const l = wrap(broken("apply"));
+        const { params, state } = l.init(g.key(0), [2]);
+        return l.apply(params, state, x(), g.EVAL);
+      }),
+      badCall(name, `${name}(the VJP returns 3)`, () => {
+        const l = wrap(broken("vjp"));
+        const { params, state } = l.init(g.key(0), [2]);
+        return l.apply(params, state, x(), g.EVAL).vjp(g.ones([1, 2], "float64"));
+      }),
+    ];
+  },
+);

@@ -1,0 +1,316 @@
+/**
+ * Sweep specs for training and data: batches and streams, the training state and stages,
+ * `fit` and `evaluate`, metrics, the dataset helpers and generators; the public testing
+ * module (gradient checker, arbitraries); and the kernel selection functions.
+ *
+ * @module
+ */
+
+import * as g from "../mod.ts";
+import * as testing from "../src/testing/mod.ts";
+import {
+  arg,
+  badCall,
+  bool,
+  count,
+  dtype,
+  fixed,
+  fn,
+  key,
+  num,
+  options,
+  shape,
+  type Spec,
+  spec,
+  t64,
+  tensorArg,
+  treeArg,
+} from "./_sweep.ts";
+
+const data = () => ({ x: t64([[1, 2], [3, 4], [5, 6]]), y: t64([0, 1, 0]) });
+const badDatasets = [
+  () => ({ x: t64([[1, 2]]) }),
+  () => ({ x: t64([[1, 2], [3, 4]]), y: t64([1]) }),
+  () => ({ x: g.scalar(1, "float64"), y: g.scalar(1, "float64") }),
+  () => ({ x: [[1, 2]], y: [1] }),
+];
+const datasetArg = () => arg(data, null, undefined, 3, "data", {}, ...badDatasets.map((d) => d()));
+const model = () => g.serial(g.dense(2, { dtype: "float64" }));
+const state = () => g.initTrain(model(), g.sgd(0.1), g.key(0), [2]);
+
+/** Training and data. */
+export const trainSpecs: Spec[] = [
+  spec("batches", g.batches, [
+    datasetArg(),
+    options(() => ({ batchSize: 2, shuffle: g.key(1), epochs: 1 }), {
+      batchSize: count(2, 1, 2 ** 31 - 1),
+      shuffle: key(undefined, true),
+      dropLast: bool(false),
+      epochs: (() => {
+        const n = num(1, { int: true, min: 0 });
+        return { valid: n.valid, bad: n.bad.filter((v) => v !== Infinity) };
+      })(),
+      startEpoch: count(0, 0, 0xffffffff),
+    }, { optional: false }),
+  ], { ok: (r) => void [...(r as Iterable<unknown>)] }),
+  badCall(
+    "batches",
+    "batches(3 examples, batchSize 4, dropLast)",
+    () => g.batches(data(), { batchSize: 4, dropLast: true }),
+  ),
+  spec("datasetSize", g.datasetSize, [datasetArg()]),
+  spec("takeRows", g.takeRows, [
+    tensorArg(() => t64([[1, 2], [3, 4]]), [() => g.scalar(1, "float64")]),
+    count(0, 0),
+    count(2, 0, 2),
+    arg(() => [1, 0], [2, 0], [-1, 0], [0.5, 0], "01", 3, [NaN, 0]),
+  ]),
+  spec("streamBatches", g.streamBatches, [
+    arg(() => [data(), data()], null, 3, "chunks", {}),
+    options(() => ({ batchSize: 2 }), {
+      batchSize: count(2, 1, 2 ** 31 - 1),
+      dropLast: bool(false),
+      epoch: num(0, { int: true, min: 0 }),
+    }, { optional: false }),
+  ]),
+  spec("openSource", g.openSource, [arg(() => [1, 2], null, 3, "abc", {}, undefined)]),
+  spec("initTrain", g.initTrain, [
+    arg(model, null, {}, g.dense, 3),
+    arg(() => g.sgd(0.1), null, {}, g.sgd, 3),
+    key(),
+    shape([2]),
+  ]),
+  badCall(
+    "initTrain",
+    "initTrain(a model that rejects the shape)",
+    () => g.initTrain(model(), g.sgd(0.1), g.key(0), [2, 2]),
+  ),
+  spec("forward", g.forward, [arg(model, null, {}, g.dense, 3)]),
+  spec("backward", g.backward, [fn(() => g.meanSquaredError)]),
+  spec("regularize", g.regularize, [fn(() => g.l2(0.1))]),
+  spec("step", g.step, [arg(() => g.sgd(0.1), null, {}, g.sgd, 3)]),
+  spec("mapGrads", g.mapGrads, [fn(() => (x: g.Tree) => x)]),
+  spec("train", g.train, [
+    options(() => ({ model: model(), loss: g.meanSquaredError, optimizer: g.sgd(0.1) }), {
+      model: arg(model, null, g.dense, 3),
+      loss: fn(() => g.meanSquaredError),
+      optimizer: arg(() => g.sgd(0.1), null, g.sgd, 3),
+      penalty: arg(() => [g.l2(0.1)], 3, "l2", [3], {}),
+    }, { optional: false }),
+  ]),
+  spec("fit", g.fit, [
+    arg(state, null, {}, { params: null }, 3),
+    arg(() => g.batches(data(), { batchSize: 2, epochs: 1 }), null, 3, "batches", {}),
+    arg(() => g.train({ model: model(), loss: g.meanSquaredError, optimizer: g.sgd(0.1) }), 3, "x"),
+  ]),
+  spec("evaluate", g.evaluate, [
+    arg(model, null, {}, g.dense, 3),
+    arg(state, null, 3, {}, { params: null }),
+    datasetArg(),
+    options(() => ({ loss: g.softmaxCrossEntropy, batchSize: 2 }), {
+      batchSize: count(2, 1, 2 ** 31 - 1),
+      loss: fn(() => g.meanSquaredError, true),
+      metrics: arg(() => ({}), 3, "accuracy", { accuracy: 3 }, [g.accuracy]),
+    }),
+  ]),
+  badCall(
+    "evaluate",
+    "evaluate(params of another model)",
+    () =>
+      g.evaluate(model(), { params: [{ w: t64([[1]]), b: t64([1]) }], modelState: [null] }, data()),
+  ),
+  spec("accuracy", g.accuracy, [
+    tensorArg(() => t64([[0.1, 0.9], [0.8, 0.2]]), [
+      () => t64([0.1, 0.9]),
+      () => t64([[0.5], [0.5]]),
+    ]),
+    tensorArg(() => t64([1, 0]), [
+      () => t64([2, 0]),
+      () => t64([0.5, 0]),
+      () => t64([-1, 0]),
+      () => t64([1, 0, 1]),
+      () => t64([NaN, 1]),
+    ]),
+  ]),
+  badCall(
+    "accuracy",
+    "accuracy(empty batch)",
+    () => g.accuracy(g.zeros([0, 2], "float64"), g.zeros([0], "float64")),
+  ),
+  spec("binaryAccuracy", g.binaryAccuracy, [num(0.5, { optional: true })]),
+  spec("binaryAccuracy", (p: g.Tensor, t: g.Tensor) => g.binaryAccuracy()(p, t), [
+    tensorArg(() => t64([0.2, 0.7]), [() => t64([[0.2, 0.7]])]),
+    tensorArg(() => t64([0, 1]), [() => t64([0, 0.5]), () => t64([2, 1]), () => t64([0, 1, 1])]),
+  ], { label: "binaryAccuracy()(...)" }),
+  spec("argmaxRows", g.argmaxRows, [tensorArg(() => t64([[1, 2], [4, 3]]), [() => t64([1, 2])])]),
+  spec("oneHot", g.oneHot, [
+    tensorArg(() => t64([0, 2, 1]), [
+      () => t64([0, 3, 1]),
+      () => t64([0.5]),
+      () => t64([-1]),
+      () => t64([[0, 1]]),
+    ]),
+    count(3, 1, 2 ** 31 - 1),
+    dtype(),
+  ]),
+  badCall("oneHot", "oneHot(huge)", () => g.oneHot(g.zeros([65536], "float64"), 65536)),
+  ...(["twoMoons", "spirals", "circles"] as const).map((name) =>
+    spec(name, g[name], [
+      key(),
+      count(12),
+      options(() => ({ noise: 0.1, dtype: "float64" }), {
+        noise: num(0.1, { min: 0 }),
+        dtype: dtype(),
+        ...(name === "spirals" ? { classes: count(3, 2, 1 << 20) } : {}),
+        ...(name === "circles"
+          ? { factor: num(0.5, { min: 0, max: 1, minExclusive: true, maxExclusive: true }) }
+          : {}),
+      }),
+    ])
+  ),
+  spec("featureStats", g.featureStats, [
+    tensorArg(() => t64([[1, 2], [3, 4]]), [() => g.zeros([0, 2], "float64")]),
+  ]),
+  spec("featureRange", g.featureRange, [
+    tensorArg(() => t64([[1, 2], [3, 4]]), [() => g.scalar(1, "float64")]),
+  ]),
+  spec("standardize", g.standardize, [
+    tensorArg(() => t64([[1, 2], [3, 4]])),
+    arg(() => g.featureStats(t64([[1, 2], [3, 4]])), null, 3, {}, {
+      mean: t64([1]),
+      std: t64([1]),
+    }),
+    options(() => undefined, { epsilon: num(1e-8, { min: 0 }) }),
+  ]),
+  spec("minMaxScale", g.minMaxScale, [
+    tensorArg(() => t64([[1, 2], [3, 4]])),
+    arg(() => g.featureRange(t64([[1, 2], [3, 4]])), null, 3, {}, { min: t64([1]), max: t64([1]) }),
+    options(() => undefined, { min: num(-1), max: num(1) }),
+  ]),
+  spec("trainTestSplit", g.trainTestSplit, [
+    key(),
+    datasetArg(),
+    num(0.3, { min: 0, max: 1, minExclusive: true, maxExclusive: true }),
+  ]),
+  spec("shuffleDataset", g.shuffleDataset, [key(), datasetArg()]),
+  spec("takeExamples", g.takeExamples, [
+    datasetArg(),
+    arg(() => [2, 0], null, 3, "20", [3], [-1], [0.5], [NaN], ["1"], {}),
+  ]),
+  spec("sliceDataset", g.sliceDataset, [
+    datasetArg(),
+    count(1, 0),
+    num(2, { int: true, min: 1, optional: true }),
+  ]),
+];
+
+const f = (x: g.Tensor) => g.square(x);
+const x64 = () => t64([1, 2]);
+
+/** The public testing module. */
+export const testingSpecs: Spec[] = [
+  ...(["checkGradients", "assertGradients"] as const).map((name) =>
+    spec(name, testing[name], [
+      fn(() => f),
+      treeArg(x64, [() => g.tensor([1, 2]), () => ({ w: g.tensor([1]) })]),
+      options(() => ({ tolerance: 1e-5 }), {
+        step: num(1e-5, { min: 0, minExclusive: true }),
+        tolerance: num(1e-6, { min: 0 }),
+        floor: num(1e-3, { min: 0, minExclusive: true }),
+        key: key(undefined, true),
+        maxPerLeaf: num(64, { int: true, min: 1 }),
+      }),
+    ])
+  ),
+  badCall(
+    "assertGradients",
+    "assertGradients(nothing to check)",
+    () => testing.assertGradients(f, g.zeros([0], "float64")),
+  ),
+  badCall(
+    "checkGradients",
+    "checkGradients(f returns a number)",
+    () => testing.checkGradients((() => 3) as never, x64()),
+  ),
+  spec("checkLayerGradients", testing.checkLayerGradients, [
+    arg(() => g.dense(2, { dtype: "float64" }), null, {}, g.dense),
+    fixed(() => g.dense(2, { dtype: "float64" }).init(g.key(0), [2]).params),
+    fixed(() => null),
+    tensorArg(() => t64([[1, 2]])),
+    fixed(() => g.EVAL),
+    options(() => undefined, { tolerance: num(1e-5, { min: 0 }) }),
+  ]),
+  spec("shapeArb", testing.shapeArb, [
+    options(() => ({ maxRank: 2 }), {
+      minRank: count(0, 0, 16),
+      maxRank: count(2, 0, 16),
+      minDim: count(1, 0),
+      maxDim: num(4, { int: true, min: 1 }),
+    }, { strict: false }),
+  ]),
+  badCall(
+    "shapeArb",
+    "shapeArb(maxDim 1000, maxRank 8)",
+    () => testing.shapeArb({ maxDim: 1000, maxRank: 8 }),
+  ),
+  spec("tensorArb", testing.tensorArb, [
+    shape([2, 2]),
+    options(() => ({ min: -1, max: 1 }), {
+      dtype: dtype(),
+      min: num(-1),
+      max: num(1),
+      margin: num(0.01, { min: 0 }),
+      avoid: arg(() => [0], 3, ["0"], [NaN], "0"),
+    }, { strict: false }),
+  ]),
+  spec("shapedTensorArb", testing.shapedTensorArb, [
+    options(() => ({ maxRank: 2 }), { maxRank: count(2, 0, 16), dtype: dtype(), min: num(-1) }, {
+      strict: false,
+    }),
+  ]),
+];
+
+/** Kernel selection and the checked gemm entry points. */
+export const kernelSpecs: Spec[] = [
+  spec(
+    "useBackend",
+    (b: unknown) => {
+      const before = g.kernels();
+      try {
+        return g.useBackend(b as "ts");
+      } finally {
+        g.useBackend(before);
+      }
+    },
+    [arg(() => "ts", "gpu", "", 3, null, undefined, { gemm: 3 })],
+    { label: "useBackend" },
+  ),
+  spec("probeBackend", g.probeBackend, [arg(() => "ts", "gpu", 3, null, undefined)]),
+  spec("chooseBackend", g.chooseBackend, [
+    arg(() => "ts", 3, null, {}),
+    fn(() => g.probeBackend, true),
+  ]),
+  spec("checkGemmArgs", g.checkGemmArgs, [
+    count(1, 0),
+    count(1, 0),
+    count(2, 0),
+    arg(() => new Float32Array(2), null, [1, 2], new Float64Array(2), new Float32Array(1)),
+    arg(() => new Float32Array(2), null, new Float64Array(2)),
+    arg(() => new Float32Array(1), null, new Int32Array(1), new Float32Array(0)),
+  ]),
+  ...(["tsKernels", "referenceKernels"] as const).map((name) =>
+    spec("gemm", (...a: unknown[]) => (g[name].gemm as (...a: unknown[]) => void)(...a), [
+      fixed(() => false),
+      fixed(() => false),
+      count(1, 0),
+      count(1, 0),
+      count(2, 0),
+      arg(() => new Float32Array(2), null, new Float64Array(2), new Float32Array(1)),
+      arg(() => new Float32Array(2), null, new Float64Array(2)),
+      arg(() => new Float32Array(1), null, [0]),
+    ], { label: `${name}.gemm` })
+  ),
+  spec("loadWasmKernels", g.loadWasmKernels, [
+    options(() => ({}), { relaxed: bool(false) }, { strict: false }),
+  ]),
+];

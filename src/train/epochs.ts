@@ -6,12 +6,16 @@
 
 import { Observable, type OperatorFunction } from "rxjs";
 import type { Tree } from "../tree.ts";
-import { checkDisplayOptions, EpochDisplay, formatValue } from "./_epoch_display.ts";
+import {
+  checkDisplayOptions,
+  EpochDisplay,
+  formatValue,
+  type ProgressDisplayOptions,
+} from "./_epoch_display.ts";
 import { defaultNow, watchEpochs } from "./_epoch_meter.ts";
 import type { StepCtx } from "./context.ts";
 import type { Evaluation } from "./evaluate.ts";
 import type { Metric } from "./metrics.ts";
-import type { ProgressDisplayOptions } from "./progress.ts";
 import type { TrainState } from "./state.ts";
 
 export { formatValue } from "./_epoch_display.ts";

@@ -62,6 +62,7 @@ export function activation(fn: ActivationFn, name = "activation"): Layer<null, n
     throw new TypeError(`${name}: expected a function (x) => [y, vjp], got ${typeof fn}`);
   }
   return {
+    name,
     init: (_key, inShape) => {
       checkShape(inShape, name);
       return { outShape: [...inShape], params: null, state: null };
@@ -225,6 +226,7 @@ function alongAxis(
 ): Layer<null, null> {
   const resolve = (example: Shape) => normalizeAxis(name, axis, example) + 1;
   return {
+    name,
     init: (_key, inShape) => {
       checkShape(inShape, name);
       resolve(inShape);

@@ -100,6 +100,7 @@ export function batchNorm(
     throw new RangeError(`batchNorm: dtype must be "float32" or "float64", got ${String(dtype)}`);
   }
   return {
+    name: "batchNorm",
     init: (_key, inShape) => {
       if (inShape.length < 1 || !(inShape[inShape.length - 1] >= 1)) {
         throw new TypeError(

@@ -98,6 +98,7 @@ export function dense(units: number, options: DenseOptions = {}): Layer<DensePar
     throw new RangeError(`dense: dtype must be "float32" or "float64", got ${String(dtype)}`);
   }
   return {
+    name: "dense",
     init: (key, inShape) => {
       if (inShape.length !== 1 || !(Number.isInteger(inShape[0]) && inShape[0] >= 1)) {
         throw new TypeError(

@@ -58,6 +58,7 @@ export function dropout(rate: number): Layer<null, null> {
   // 1 - rate up to 2⁻³² (the resolution of one word).
   const threshold = rate * TWO_POW_32;
   return {
+    name: "dropout",
     init: (_key, inShape) => ({ outShape: [...inShape], params: null, state: null }),
     apply: (_params, state, x, ctx) => {
       if (!ctx.training || rate === 0) {

@@ -74,6 +74,8 @@ export function parallel<const L extends readonly Layer[]>(
     }
   });
   const composed: Layer<readonly Tree[], readonly Tree[]> = {
+    name: "parallel",
+    children: { wiring: "branch", layers },
     init: (key, inShape) => {
       const keys = split(key, n);
       const results = layers.map((layer, i) =>
@@ -195,6 +197,8 @@ export function residual<P extends Tree, S extends Tree>(layer: Layer<P, S>): La
       } to ${formatShape(to)}`,
     );
   return {
+    name: "residual",
+    children: { wiring: "branch", layers: [layer] },
     init: (key, inShape) => {
       const r = layer.init(key, inShape);
       if (!shapesEqual(r.outShape, inShape)) throw mismatch(inShape, r.outShape);

@@ -62,6 +62,8 @@ export function serial<const L extends readonly Layer[]>(
     }
   });
   const composed: Layer<readonly Tree[], readonly Tree[]> = {
+    name: "serial",
+    children: { wiring: "chain", layers },
     init: (key, inShape) => {
       const keys = split(key, n);
       const params: Tree[] = [], state: Tree[] = [];

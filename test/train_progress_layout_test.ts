@@ -205,3 +205,18 @@ test("progress and epochSummaries: on a terminal no row is ever wider than its c
     if (columns >= 40) assert.ok(rows.some((r) => r.includes("eta")), `${columns}: an ETA`);
   }
 });
+
+test("progress: a backend header wider than the terminal wraps without losing a character", async () => {
+  let out = "";
+  const backend =
+    "blas (OpenBLAS 0.3.21 Zen, 1 thread, /usr/lib/x86_64-linux-gnu/openblas-pthread/" +
+    "libopenblas.so.0); Adam: wasm SIMD";
+  const { now, steps } = run(1, 2);
+  await lastValueFrom(
+    steps.pipe(progress({ write: (s) => (out += s), tty: true, columns: 40, backend, now })),
+  );
+  const header = out.slice(0, out.indexOf("\r"));
+  const rows = header.split("\n").filter((r) => r !== "");
+  assert.ok(rows.length > 1 && rows.every((r) => r.length <= 40), header);
+  assert.equal(rows.join("").replaceAll(" ", ""), `backend: ${backend}`.replaceAll(" ", ""));
+});

@@ -110,9 +110,9 @@ function table(rows: readonly SummaryRow[], s: Omit<ModelSummary, "text" | "rows
   ]);
   const widths = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c].length)));
   const line = (cells: string[]) =>
-    cells.map((x, c) => (c < 2 ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join("   ")
+    cells.map((x, c) => (c < 2 ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join("  ")
       .trimEnd();
-  const rule = "=".repeat(widths.reduce((a, b) => a + b, 0) + 3 * (widths.length - 1));
+  const rule = "=".repeat(widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1));
   return [
     line(head),
     rule,

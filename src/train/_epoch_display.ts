@@ -84,6 +84,13 @@ function view(m: EpochMeter, epochs: number | undefined, val?: Evaluation): Epoc
 
 const CLEAR_LINE = "\r\x1b[2K";
 
+/** `text` in pieces of at most `size` characters. */
+function chunks(text: string, size: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out.length === 0 ? [text] : out;
+}
+
 /**
  * Writes one epoch at a time. On a terminal `update` redraws the epoch's line in place (at
  * most once per `refreshMs`), one row that never reaches the last column (a terminal that
@@ -122,8 +129,11 @@ export class EpochDisplay {
     if (this.#backend === undefined) return;
     const text = `backend: ${this.#backend}`;
     const width = this.#width();
-    const lines = width === undefined ? [text] : wrapFields(text.split(" "), width);
-    this.#write(`${lines.join("\n")}\n`);
+    if (width === undefined) return this.#write(`${text}\n`);
+    // A word too long for a row (a library's path) is broken across rows, not cut.
+    const room = width > 8 ? width - 2 : width;
+    const words = text.split(" ").flatMap((w) => chunks(w, room));
+    this.#write(`${wrapFields(words, width).join("\n")}\n`);
   }
 
   /** Redraws the live line (terminal only), when `t` is `refreshMs` past the last redraw. */

@@ -128,6 +128,15 @@ test("summary: a table with a row per layer, output shapes and the totals", () =
   assert.match(summary(dense(2), [1000]).split("\n")[2], /^dense\s+\[2\]\s+2,002\s+0$/);
 });
 
+test("summarize: a layer of the user's own, without a name, is a row named layer", () => {
+  const double: Layer<null, null> = {
+    init: (_k, s) => ({ outShape: s, params: null, state: null }),
+    apply: (_p, state, x) => ({ y: x, state, vjp: (dy) => ({ params: null, x: dy }) }),
+  };
+  const s = summarize(serial(dense(3), double), [2]);
+  assert.deepEqual(s.rows.map((r) => [r.name, r.params]), [["dense", 9], ["layer", 0]]);
+});
+
 test("summary and summarize reject a non-layer or a bad example shape, naming themselves", () => {
   assert.throws(() => summary({} as Layer, [2]), { name: "TypeError", message: /^summary: / });
   assert.throws(() => summarize(dense(2), [0]), {

@@ -82,4 +82,12 @@ test("predict rejects bad input with errors that name it", () => {
     name: "RangeError",
     message: /^predict: x has no examples/,
   });
+  const dropsRows: Layer<null, null> = {
+    init: (_k, s) => ({ outShape: s, params: null, state: null }),
+    apply: (_p, state) => ({ y: tensor([[1]]), state, vjp: (dy) => ({ params: null, x: dy }) }),
+  };
+  assert.throws(() => predict(dropsRows, { params: null, modelState: null }, x), {
+    name: "TypeError",
+    message: /^predict: the model returned shape \[1,1\] for a batch of 3 examples/,
+  });
 });

@@ -12,7 +12,15 @@ import {
   progressLine,
   wrapFields,
 } from "../src/train/_progress_layout.ts";
-import { type Batch, epochSummaries, key, progress, type StepCtx, tensor } from "../mod.ts";
+import {
+  type Batch,
+  epochSummaries,
+  key,
+  progress,
+  type StepCtx,
+  tensor,
+  terminalColumns,
+} from "../mod.ts";
 
 /** Epochs with up to four metrics of any value, any size, any time, known length or not. */
 const viewArb: fc.Arbitrary<EpochView> = fc.record({
@@ -219,4 +227,27 @@ test("progress: a backend header wider than the terminal wraps without losing a 
   const rows = header.split("\n").filter((r) => r !== "");
   assert.ok(rows.length > 1 && rows.every((r) => r.length <= 40), header);
   assert.equal(rows.join("").replaceAll(" ", ""), `backend: ${backend}`.replaceAll(" ", ""));
+});
+
+test("progress: on a terminal without a columns option the line fits terminalColumns()", async () => {
+  // Under a test runner standard output is usually not a terminal: the width is then 80.
+  const columns = terminalColumns();
+  assert.ok(Number.isInteger(columns) && columns > 0);
+  const writes: string[] = [];
+  const { now, steps } = run(1, 40);
+  await lastValueFrom(
+    steps.pipe(
+      progress({
+        write: (s) => writes.push(s),
+        tty: true,
+        refreshMs: 0,
+        epochs: 100,
+        metrics: { a_long_metric_name: () => 0.5, another_metric: () => 0.25 },
+        now,
+      }),
+    ),
+  );
+  const live = writes.filter((w) => !w.endsWith("\n")).map((w) => w.slice(5));
+  assert.ok(live.length > 30);
+  assert.ok(live.every((l) => l.length < columns), `${columns}: ${live[0]}`);
 });

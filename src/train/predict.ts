@@ -74,20 +74,25 @@ export function predict<P extends Tree, S extends Tree>(
   }
   const n = inputs.shape[0];
   if (n === 0) throw new RangeError("predict: x has no examples (shape [0, ...])");
-  const run = (batch: Tensor) => model.apply(state.params, state.modelState, batch, EVAL).y;
-  if (n <= batchSize) return run(inputs);
+  const run = (batch: Tensor, rows: number) => {
+    const y = model.apply(state.params, state.modelState, batch, EVAL).y;
+    if (!isTensor(y) || y.shape.length === 0 || y.shape[0] !== rows) {
+      throw new TypeError(
+        `predict: the model returned ${
+          isTensor(y) ? `shape ${formatShape(y.shape)}` : "no tensor"
+        } for a batch of ${rows} examples (it must return one output row per example)`,
+      );
+    }
+    return y;
+  };
+  // One batch: the model's output itself (no copy).
+  if (n <= batchSize) return run(inputs, n);
   let out: FloatArray | undefined;
   let first: Tensor | undefined;
   let row = 0;
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(start + batchSize, n);
-    const y = run(takeRows(inputs, start, end));
-    if (y.shape[0] !== end - start) {
-      throw new TypeError(
-        `predict: the model returned ${y.shape[0]} rows for a batch of ${end - start} ` +
-          `(output shape ${formatShape(y.shape)})`,
-      );
-    }
+    const y = run(takeRows(inputs, start, end), end - start);
     if (first === undefined) {
       first = y;
       row = y.data.length / (end - start);

@@ -59,18 +59,27 @@ test("progressLine: the live line is never longer than the width", () => {
   );
 });
 
-test("progressLine: the bar goes first when narrow, then samples/s, the metrics, the times", () => {
+test("progressLine: samples/s goes first when narrow, then the bar, the metrics, the times", () => {
   const wide = progressLine(mnistLike, 200);
-  assert.match(wide, /^epoch 12\/15 \[#+-+\] 234\/469 loss 0\.1235 accuracy 0\.9612 /);
+  assert.match(wide, /^epoch 12\/15 \[#{12}-{12}\] 234\/469 loss 0\.1235 accuracy 0\.9612 /);
   const fields = "epoch 12/15 234/469 loss 0.1235 accuracy 0.9612 2.9s eta 2.9s 10240 samples/s";
   assert.equal(wide.replace(/ \[[#-]+\]/, ""), fields, "the bar is the only extra field");
-  // One column short of the fields plus a bar of six cells: the bar is left out, nothing else.
-  assert.equal(progressLine(mnistLike, fields.length + 8), fields);
-  assert.match(progressLine(mnistLike, fields.length + 9), / \[#{3}-{3}\] /);
-  assert.equal(progressLine(mnistLike, fields.length), fields);
+  // Everything with a bar of six cells: a space, two brackets and six cells more.
+  assert.equal(progressLine(mnistLike, fields.length + 9).replace(/ \[[#-]{6}\]/, ""), fields);
+  // One column less: samples/s goes, and the bar takes the room it leaves (61 + 3 + 21).
+  const noThroughput = "epoch 12/15 234/469 loss 0.1235 accuracy 0.9612 2.9s eta 2.9s";
+  const narrower = progressLine(mnistLike, fields.length + 8);
+  assert.equal(narrower.replace(/ \[[#-]{21}\]/, ""), noThroughput);
+  assert.equal(narrower.length, fields.length + 8);
+  // 80 columns (79 for the live line): a bar of 79 - 61 - 3 = 15 cells, 7 filled (234/469).
+  assert.match(progressLine(mnistLike, 79), /^epoch 12\/15 \[#{7}-{8}\] 234\/469 .* eta 2\.9s$/);
+  // Too narrow for a six-cell bar: the bar goes before any field ranked above it.
+  assert.equal(progressLine(mnistLike, noThroughput.length + 8), noThroughput);
+  assert.equal(progressLine(mnistLike, noThroughput.length), noThroughput);
   assert.equal(
-    progressLine(mnistLike, fields.length - 1),
-    "epoch 12/15 234/469 loss 0.1235 accuracy 0.9612 2.9s eta 2.9s",
+    progressLine(mnistLike, noThroughput.length - 1),
+    "epoch 12/15 234/469 loss 0.1235 2.9s eta 2.9s",
+    "the metric does not fit; the bar is not drawn in its place",
   );
   assert.equal(progressLine(mnistLike, 40), "epoch 12/15 234/469 loss 0.1235 eta 2.9s");
   // Too narrow for the ETA: the fields are kept by rank, each one that still fits.
@@ -83,9 +92,10 @@ test("progressLine: the bar fills in proportion to the steps done and takes the 
   const half = { ...mnistLike, steps: 10, batchCount: 20, metrics: {} };
   const line = progressLine(half, 200, 10);
   assert.match(line, / \[#{5}-{5}\] /);
-  const narrow = progressLine(half, 70, 30);
+  // Without samples/s the fields take 43 characters; the bar gets the 8 cells left of 54.
+  const narrow = progressLine(half, 54, 30);
   const bar = narrow.match(/\[[#-]+\]/)![0];
-  assert.equal(narrow.length, 70, "the bar takes the room left when it is less than asked");
+  assert.equal(narrow.length, 54, "the bar takes the room left when it is less than asked");
   assert.equal(bar, "[####----]", "8 cells, half filled");
 });
 

@@ -78,42 +78,65 @@ export interface Field {
 /** Fewest cells a bar is drawn with; below that it is left out. */
 const MIN_BAR_CELLS = 6;
 
+/** A bar for {@linkcode fitLine}: where it goes, how full, how wide at most, when it drops. */
+export interface BarSpec {
+  /** It goes before this field. */
+  readonly index: number;
+  /** The part done, 0 to 1. */
+  readonly fraction: number;
+  /** Its width at most, in cells (it shrinks to the room left, down to six). */
+  readonly cells: number;
+  /** Its rank among the fields: it is dropped before every field of lower rank. */
+  readonly rank: number;
+}
+
 /**
- * Joins `fields` into one line of at most `width` characters, in their order. A bar filled to
- * `bar.fraction` goes before field `bar.index` when all the fields and a bar of at least six
- * cells fit; it then takes the room left, up to `bar.cells`. Otherwise the bar is left out
- * and the fields are taken by rank (the lowest first, the earlier among equals), each one
- * that still fits; the lowest-ranked field is always shown, cut when it is too long alone.
+ * Joins `fields` (and a bar) into one line of at most `width` characters, in their order.
+ * When everything does not fit, the items are taken by rank (the lowest first, the earlier
+ * among equals), each one that still fits, the bar counted at its narrowest (six cells, or
+ * `bar.cells` if fewer) and only if every field ranked before it fitted; the bar then grows
+ * into the room left, up to `bar.cells`. The lowest-ranked field is always shown, cut when
+ * it is too long alone.
  */
-export function fitLine(
-  fields: readonly Field[],
-  width: number,
-  bar?: { readonly index: number; readonly fraction: number; readonly cells: number },
-): string {
-  const all = fields.reduce((n, f) => n + f.text.length, 0) + fields.length - 1;
-  if (bar !== undefined) {
-    const room = width - all - 3; // a space and the brackets
-    if (room >= MIN_BAR_CELLS || (room >= bar.cells && bar.cells > 0)) {
-      const cells = Math.min(bar.cells, room);
-      const filled = Math.min(cells, Math.max(0, Math.round(cells * bar.fraction)));
-      const texts = fields.map((f) => f.text);
-      texts.splice(bar.index, 0, `[${"#".repeat(filled)}${"-".repeat(cells - filled)}]`);
-      return texts.join(" ");
-    }
-  }
-  if (all <= width) return fields.map((f) => f.text).join(" ");
+export function fitLine(fields: readonly Field[], width: number, bar?: BarSpec): string {
   const order = fields.map((f, i) => ({ f, i })).sort((a, b) => a.f.rank - b.f.rank || a.i - b.i);
+  if (order.length === 0) return "";
   const first = order[0].f.text;
   if (first.length >= width) return first.slice(0, Math.max(0, width));
+  const minCells = bar === undefined ? 0 : Math.min(MIN_BAR_CELLS, bar.cells);
   const keep = new Set<number>();
-  let used = -1;
+  let used = -1; // characters taken, counting a space before each item
+  let withBar = false;
+  let barDone = bar === undefined || minCells < 1;
+  let skipped = false; // a field ranked above the bar did not fit: then neither does the bar
+  const tryBar = () => {
+    barDone = true;
+    if (!skipped && used + 3 + minCells <= width) {
+      withBar = true;
+      used += 3 + minCells;
+    }
+  };
   for (const { f, i } of order) {
+    if (!barDone && bar!.rank <= f.rank) tryBar();
     if (used + 1 + f.text.length <= width) {
       keep.add(i);
       used += 1 + f.text.length;
+    } else if (!barDone) {
+      skipped = true;
     }
   }
-  return fields.filter((_, i) => keep.has(i)).map((f) => f.text).join(" ");
+  if (!barDone) tryBar();
+  const texts = fields.flatMap((f, i) => (keep.has(i) ? [{ text: f.text, i }] : []));
+  if (withBar) {
+    const cells = Math.min(bar!.cells, minCells + width - used);
+    const filled = Math.min(cells, Math.max(0, Math.round(cells * bar!.fraction)));
+    const at = texts.findIndex((t) => t.i >= bar!.index);
+    texts.splice(at < 0 ? texts.length : at, 0, {
+      text: `[${"#".repeat(filled)}${"-".repeat(cells - filled)}]`,
+      i: -1,
+    });
+  }
+  return texts.map((t) => t.text).join(" ");
 }
 
 /**
@@ -157,9 +180,9 @@ function throughput(v: EpochView): string {
 /**
  * The live line of an epoch under way, at most `width` characters: `epoch 3/20 [####----]
  * 120/469 loss 0.3120 accuracy 0.9105 2.6s eta 7.4s 23410 samples/s`. As the width shrinks
- * the bar goes first; then the fields are kept in the order epoch, loss, step count, ETA,
- * elapsed time, metrics, samples/s, each while it still fits (`epoch 3/20` is cut only below
- * its own length).
+ * samples/s goes first, then the bar; then the fields are kept in the order epoch, loss, step
+ * count, ETA, elapsed time, metrics, each while it still fits (`epoch 3/20` is cut only
+ * below its own length).
  */
 export function progressLine(v: EpochView, width: number, barCells = 24): string {
   const fields: Field[] = [
@@ -173,10 +196,12 @@ export function progressLine(v: EpochView, width: number, barCells = 24): string
   fields.push({ text: formatDuration(v.ms / 1000), rank: 4 });
   const eta = etaSeconds(v.steps, v.batchCount, v.ms);
   if (eta !== undefined) fields.push({ text: `eta ${formatDuration(eta)}`, rank: 3 });
-  fields.push({ text: throughput(v), rank: 6 });
+  fields.push({ text: throughput(v), rank: 7 });
+  // The bar goes before any other field but samples/s, which the finished line shows anyway:
+  // on 80 columns with a metric or two, that is the choice between a bar and a throughput.
   const bar = v.batchCount === undefined
     ? undefined
-    : { index: 1, fraction: v.steps / v.batchCount, cells: barCells };
+    : { index: 1, fraction: v.steps / v.batchCount, cells: barCells, rank: 6 };
   return fitLine(fields, width, bar);
 }
 

@@ -34,11 +34,12 @@ export interface ProgressOptions extends ProgressDisplayOptions {
  * On a terminal it redraws one line for the current epoch, in place: a bar, the steps, the
  * running mean loss, the training metrics, the time so far and the time left in the epoch
  * at the pace so far, and samples/s. The line always fits the terminal's width (read again
- * at each redraw): when it is narrow the bar goes first, then samples/s, the metrics, the
- * elapsed time, the ETA; it never wraps, so a redraw never leaves stale rows behind. The
- * finished epoch's line replaces it, wrapped onto a second row when it is wider than the
- * terminal. From `examples/mnist_mlp.ts --quick` (which shows validation through
- * `epochSummaries({ progress })`) in a 120-column terminal, mid-epoch and then at its end:
+ * at each redraw): when it is narrow samples/s goes first (the finished line has it), then
+ * the bar, the metrics, the elapsed time, the ETA; it never wraps, so a redraw never leaves
+ * stale rows behind. The finished epoch's line replaces it, wrapped onto a second row when
+ * it is wider than the terminal. From `examples/mnist_mlp.ts --quick` (which shows
+ * validation through `epochSummaries({ progress })`) in a 120-column terminal, mid-epoch and
+ * then at its end:
  *
  * ```text
  * epoch 1/2 [####################----] 67/79 loss 0.8484 accuracy 0.7399 1.5s eta 0.3s 5713 samples/s

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -8,6 +8,7 @@ import {
   backward,
   batches,
   batchNorm,
+  decodeSafetensors,
   dense,
   fit,
   forward,
@@ -119,6 +120,26 @@ test("loadModel into a different architecture fails naming the mismatching leaf"
       ]),
       { message: /params\.0\.b is a float32 tensor \[8\], the model has a float64 tensor \[8\]/ },
     );
+  });
+});
+
+test("saveModel writes plain safetensors: every weight under its path, readable without gradstream", async () => {
+  const { m, state } = await trained();
+  await inTempDir(async (dir) => {
+    const path = join(dir, "model.safetensors");
+    await saveModel(path, m, state);
+    const { tensors } = decodeSafetensors(new Uint8Array(await readFile(path)));
+    assert.deepEqual(Object.keys(tensors).sort(), [
+      "modelState.1.mean",
+      "modelState.1.var",
+      "params.0.b",
+      "params.0.w",
+      "params.1.beta",
+      "params.1.gamma",
+      "params.3.b",
+      "params.3.w",
+    ]);
+    assert.deepEqual(Array.from(tensors["params.3.w"].data), Array.from(state.params[3].w.data));
   });
 });
 

@@ -376,3 +376,18 @@ test("progress and epochSummaries reject out-of-range display options with a Ran
     message: /epochSummaries: refreshMs/,
   });
 });
+
+test("progress and epochSummaries reject options of the wrong kind with a TypeError", () => {
+  assert.throws(() => progress({ metrics: { accuracy: 1 as never } }), {
+    name: "TypeError",
+    message: /^progress: metric accuracy must be a function/,
+  });
+  assert.throws(() => progress({ tty: "yes" as never }), /^TypeError: progress: tty/);
+  assert.throws(() => progress({ columns: 0 }), /^RangeError: progress: columns .* 0/);
+  assert.throws(
+    () => epochSummaries({ validate: 3 as never }),
+    /^TypeError: epochSummaries: validate/,
+  );
+  assert.throws(() => epochSummaries({ now: "clock" as never }), /^TypeError: epochSummaries: now/);
+  assert.throws(() => epochSummaries(null as never), /^TypeError: epochSummaries: options/);
+});

@@ -41,6 +41,28 @@ export interface ProgressDisplayOptions {
   width?: number;
 }
 
+/**
+ * Checks the options every meter takes: metrics an object of functions, `now` a function;
+ * `op` names the caller in the message.
+ */
+export function checkMeterOptions(op: string, metrics: unknown, now: unknown): void {
+  if (typeof metrics !== "object" || metrics === null || Array.isArray(metrics)) {
+    throw new TypeError(
+      `${op}: metrics must be an object of metric functions, such as { accuracy }`,
+    );
+  }
+  for (const [name, m] of Object.entries(metrics)) {
+    if (typeof m !== "function") {
+      throw new TypeError(
+        `${op}: metric ${name} must be a function (prediction, target) => number, got ${typeof m}`,
+      );
+    }
+  }
+  if (typeof now !== "function") {
+    throw new TypeError(`${op}: now must be a function returning milliseconds, got ${typeof now}`);
+  }
+}
+
 /** Checks the display options that have a range; `op` names the caller in the message. */
 export function checkDisplayOptions(op: string, o: ProgressDisplayOptions): void {
   if (typeof o !== "object" || o === null) {
@@ -64,6 +86,9 @@ export function checkDisplayOptions(op: string, o: ProgressDisplayOptions): void
   }
   if (tty !== undefined && typeof tty !== "boolean") {
     throw new TypeError(`${op}: tty must be a boolean, got ${typeof tty}`);
+  }
+  if (o.backend !== undefined && typeof o.backend !== "string") {
+    throw new TypeError(`${op}: backend must be a string, got ${typeof o.backend}`);
   }
 }
 

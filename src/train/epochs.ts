@@ -8,6 +8,7 @@ import { Observable, type OperatorFunction } from "rxjs";
 import type { Tree } from "../tree.ts";
 import {
   checkDisplayOptions,
+  checkMeterOptions,
   EpochDisplay,
   formatValue,
   type ProgressDisplayOptions,
@@ -125,7 +126,16 @@ export interface EpochSummaryOptions<P extends Tree, S extends Tree> {
 export function epochSummaries<P extends Tree, S extends Tree>(
   options: EpochSummaryOptions<P, S> = {},
 ): OperatorFunction<StepCtx<P, S>, EpochSummary<P, S>> {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`epochSummaries: options must be an object, got ${String(options)}`);
+  }
   const { validate, metrics = {}, now = defaultNow, progress = false } = options;
+  checkMeterOptions("epochSummaries", metrics, now);
+  if (validate !== undefined && typeof validate !== "function") {
+    throw new TypeError(
+      `epochSummaries: validate must be a function (state) => evaluation, got ${typeof validate}`,
+    );
+  }
   const show = progress === false ? undefined : progress === true ? {} : progress;
   if (show !== undefined) checkDisplayOptions("epochSummaries", show);
   return (source) =>

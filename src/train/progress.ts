@@ -9,6 +9,7 @@ import { type MonoTypeOperatorFunction, Observable } from "rxjs";
 import type { Tree } from "../tree.ts";
 import {
   checkDisplayOptions,
+  checkMeterOptions,
   EpochDisplay,
   type ProgressDisplayOptions,
 } from "./_epoch_display.ts";
@@ -88,6 +89,7 @@ export function progress<P extends Tree, S extends Tree>(
 ): MonoTypeOperatorFunction<StepCtx<P, S>> {
   checkDisplayOptions("progress", options);
   const { metrics = {}, now = defaultNow } = options;
+  checkMeterOptions("progress", metrics, now);
   return (source) =>
     new Observable<StepCtx<P, S>>((subscriber) => {
       const display = new EpochDisplay(options);

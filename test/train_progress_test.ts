@@ -96,22 +96,23 @@ test("progress: plain output is one line per epoch with loss, metrics, samples/s
   );
 });
 
-test("progress: on a terminal it redraws a bar and ends each epoch with a newline", async () => {
+test("progress: on a terminal it redraws a bar with elapsed time and ETA, then the epoch's line", async () => {
   const writes: string[] = [];
   const clock = new FakeClock();
   const steps = [0, 1, 2, 3].map((i) => ctx(0, i, 5, 0.5, 5, 4));
   await lastValueFrom(
     clock.steps(steps, 200).pipe(
-      progress({ write: (s) => writes.push(s), tty: true, width: 4, now: clock.now }),
+      progress({ write: (s) => writes.push(s), tty: true, width: 4, columns: 80, now: clock.now }),
     ),
   );
-  // 5 samples every 0.2 s: 25 samples/s throughout, 0.8 s for the epoch.
+  // 5 samples every 0.2 s: 25 samples/s throughout, 0.8 s for the epoch; after k of 4 steps
+  // (0.2·k s) the ETA is (4 - k) · 0.2 s.
   const clear = "\r\x1b[2K";
   assert.deepEqual(writes, [
-    `${clear}epoch 1 [#---] 1/4 loss 0.5000 25 samples/s`,
-    `${clear}epoch 1 [##--] 2/4 loss 0.5000 25 samples/s`,
-    `${clear}epoch 1 [###-] 3/4 loss 0.5000 25 samples/s`,
-    `${clear}epoch 1 [####] 4/4 loss 0.5000 25 samples/s 0.80s\n`,
+    `${clear}epoch 1 [#---] 1/4 loss 0.5000 0.2s eta 0.6s 25 samples/s`,
+    `${clear}epoch 1 [##--] 2/4 loss 0.5000 0.4s eta 0.4s 25 samples/s`,
+    `${clear}epoch 1 [###-] 3/4 loss 0.5000 0.6s eta 0.2s 25 samples/s`,
+    `${clear}epoch 1 4/4 loss 0.5000 25 samples/s 0.80s\n`,
   ]);
 });
 
@@ -335,7 +336,7 @@ test("epochSummaries({ progress }) on a terminal ends each epoch's bar with its 
     clock.steps(steps, 200).pipe(
       epochSummaries({
         validate: () => ({ loss: 0.25 }),
-        progress: { write: (s) => writes.push(s), tty: true, width: 3 },
+        progress: { write: (s) => writes.push(s), tty: true, width: 3, columns: 80 },
         now: clock.now,
       }),
     ),
@@ -346,8 +347,8 @@ test("epochSummaries({ progress }) on a terminal ends each epoch's bar with its 
   // What is left on screen of each line: the text after its last carriage-return clear.
   const shown = lines.map((l) => l.slice(l.lastIndexOf("\r\x1b[2K") + 5));
   assert.deepEqual(shown, [
-    "epoch 1 [###] 3/3 loss 1.0000 val loss 0.2500 20 samples/s 0.60s",
-    "epoch 2 [###] 3/3 loss 1.0000 val loss 0.2500 20 samples/s 0.60s",
+    "epoch 1 3/3 loss 1.0000 val loss 0.2500 20 samples/s 0.60s",
+    "epoch 2 3/3 loss 1.0000 val loss 0.2500 20 samples/s 0.60s",
   ]);
   assert.ok(writes.some((w) => w.includes("[#--] 1/3")), "the bar was drawn mid-epoch");
 });
@@ -374,4 +375,19 @@ test("progress and epochSummaries reject out-of-range display options with a Ran
     name: "RangeError",
     message: /epochSummaries: refreshMs/,
   });
+});
+
+test("progress and epochSummaries reject options of the wrong kind with a TypeError", () => {
+  assert.throws(() => progress({ metrics: { accuracy: 1 as never } }), {
+    name: "TypeError",
+    message: /^progress: metric accuracy must be a function/,
+  });
+  assert.throws(() => progress({ tty: "yes" as never }), /^TypeError: progress: tty/);
+  assert.throws(() => progress({ columns: 0 }), /^RangeError: progress: columns .* 0/);
+  assert.throws(
+    () => epochSummaries({ validate: 3 as never }),
+    /^TypeError: epochSummaries: validate/,
+  );
+  assert.throws(() => epochSummaries({ now: "clock" as never }), /^TypeError: epochSummaries: now/);
+  assert.throws(() => epochSummaries(null as never), /^TypeError: epochSummaries: options/);
 });

@@ -78,10 +78,26 @@ export interface Layer<P extends Tree = Tree, S extends Tree = Tree> {
    * (`serial layer 2 (dense): ...`). Optional for layers written by hand.
    */
   readonly name?: string;
+  /** The layers a combinator is built from, for summaries (see {@linkcode LayerChildren}). */
+  readonly children?: LayerChildren;
   /** Initialises parameters and state for examples of shape `inShape` (no batch axis). */
   init(key: Key, inShape: Shape): LayerInit<P, S>;
   /** Runs the layer on a batch `x` whose shape is `[batch, ...inShape]`. */
   apply(params: P, state: S, x: Tensor, ctx: ApplyContext): LayerApply<P, S>;
+}
+
+/**
+ * The layers inside a combinator and how they are wired: `"chain"` feeds each the previous
+ * one's output (`serial`), `"branch"` feeds each the combinator's input (`parallel`'s
+ * branches, `residual`'s body). Entry `i` holds `params[i]` and `state[i]` when the
+ * combinator's parameters are an array with one entry per layer; a single child (`residual`)
+ * holds the combinator's own parameters.
+ */
+export interface LayerChildren {
+  /** `"chain"`: one after another; `"branch"`: each on the same input. */
+  readonly wiring: "chain" | "branch";
+  /** The layers, in order. */
+  readonly layers: readonly Layer[];
 }
 
 /** The training context: `{ training: true, key }` (the key is checked: a pair of uint32 words). */

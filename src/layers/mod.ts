@@ -18,3 +18,4 @@ export * from "./parallel.ts";
 export * from "./dropout.ts";
 export * from "./batch_norm.ts";
 export * from "./activations.ts";
+export * from "./summary.ts";

@@ -88,6 +88,7 @@ export function parallel<const L extends readonly Layer[]>(
   });
   const composed: Layer<readonly Tree[], readonly Tree[]> = {
     name: "parallel",
+    children: { wiring: "branch", layers },
     init: (key, inShape) => {
       checkInitArgs("parallel", key, inShape);
       const keys = split(key, n);
@@ -244,6 +245,7 @@ export function residual<P extends Tree, S extends Tree>(layer: Layer<P, S>): La
   const inner = (fn: () => unknown) => atLayer("residual", 0, 1, fn, layer.name);
   return {
     name: "residual",
+    children: { wiring: "branch", layers: [layer] },
     init: (key, inShape) => {
       checkInitArgs("residual", key, inShape);
       const r = inner(() => {

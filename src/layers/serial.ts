@@ -76,6 +76,7 @@ export function serial<const L extends readonly Layer[]>(
   });
   const composed: Layer<readonly Tree[], readonly Tree[]> = {
     name: "serial",
+    children: { wiring: "chain", layers },
     init: (key, inShape) => {
       checkInitArgs("serial", key, inShape);
       const keys = split(key, n);

@@ -1,144 +1,185 @@
 /**
- * The text display shared by `progress` and `epochSummaries({ progress })`: a live bar per
- * epoch on a terminal, one line per epoch. Internal.
+ * The text display shared by `progress` and `epochSummaries({ progress })`: a live line per
+ * epoch on a terminal, fitted to its width, and the finished epoch's line. Internal.
  *
  * @module
  */
 
 import type { EpochMeter } from "./_epoch_meter.ts";
+import { epochLines, type EpochView, progressLine, wrapFields } from "./_progress_layout.ts";
+import { stdoutIsTerminal, terminalColumns, writeStdout } from "./_terminal.ts";
 import type { Evaluation } from "./evaluate.ts";
-import type { ProgressDisplayOptions } from "./progress.ts";
 
-interface Runtime {
-  Deno?: { stdout: { isTerminal(): boolean; writeSync(b: Uint8Array): number } };
-  process?: { stdout?: { isTTY?: boolean; write(s: string): boolean } };
+export { formatValue } from "./_progress_layout.ts";
+
+/**
+ * How progress is shown; shared by `progress` and the `progress` option of
+ * `epochSummaries`.
+ */
+export interface ProgressDisplayOptions {
+  /** Where text goes (default: standard output). */
+  write?: (text: string) => void;
+  /**
+   * Draw a live line that is redrawn in place (default: whether standard output is a
+   * terminal). Without it only finished epochs are written, as plain lines: no carriage
+   * returns, no escape codes.
+   */
+  tty?: boolean;
+  /**
+   * The width the text must fit in, in columns. Default: on a terminal its width, read again
+   * at each redraw (`Deno.consoleSize()`, `process.stdout.columns`; 80 when it cannot be
+   * read); elsewhere none, so a log gets one line per epoch.
+   */
+  columns?: number;
+  /** A description of the compute backend for the header, e.g. `kernels().description`. */
+  backend?: string;
+  /** The number of epochs in the run, shown as `epoch 3/20`. */
+  epochs?: number;
+  /** Minimum milliseconds between redraws of the live line (default 100). */
+  refreshMs?: number;
+  /** Largest width of the bar in cells (default 24); it shrinks, then goes, when narrow. */
+  width?: number;
 }
 
 /**
- * Whether standard output is a terminal: `Deno.stdout.isTerminal()` on Deno,
- * `process.stdout.isTTY` on Bun and Node.
- *
- * @example
- * ```ts
- * import { stdoutIsTerminal } from "./progress.ts";
- * if (typeof stdoutIsTerminal() !== "boolean") throw new Error("unexpected");
- * ```
+ * Checks the options every meter takes: metrics an object of functions, `now` a function;
+ * `op` names the caller in the message.
  */
-export function stdoutIsTerminal(): boolean {
-  const rt = globalThis as Runtime;
-  if (rt.Deno !== undefined) return rt.Deno.stdout.isTerminal();
-  return rt.process?.stdout?.isTTY === true;
-}
-
-const encoder = new TextEncoder();
-
-function writeStdout(text: string): void {
-  const rt = globalThis as Runtime;
-  if (rt.Deno !== undefined) {
-    const bytes = encoder.encode(text);
-    let off = 0;
-    while (off < bytes.length) off += rt.Deno.stdout.writeSync(bytes.subarray(off));
-  } else {
-    rt.process?.stdout?.write(text);
+export function checkMeterOptions(op: string, metrics: unknown, now: unknown): void {
+  if (typeof metrics !== "object" || metrics === null || Array.isArray(metrics)) {
+    throw new TypeError(
+      `${op}: metrics must be an object of metric functions, such as { accuracy }`,
+    );
   }
-}
-
-/**
- * Formats a number for logs: four decimals in the usual range, exponent notation outside.
- *
- * @example
- * ```ts
- * import { formatValue } from "./epochs.ts";
- * if (formatValue(0.5) !== "0.5000" || formatValue(1.5e-6) !== "1.500e-6") throw new Error("unexpected");
- * ```
- */
-export function formatValue(v: number): string {
-  if (Number.isNaN(v)) return "nan";
-  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
-  const a = Math.abs(v);
-  return a === 0 || (a >= 1e-3 && a < 1e5) ? v.toFixed(4) : v.toExponential(3);
+  for (const [name, m] of Object.entries(metrics)) {
+    if (typeof m !== "function") {
+      throw new TypeError(
+        `${op}: metric ${name} must be a function (prediction, target) => number, got ${typeof m}`,
+      );
+    }
+  }
+  if (typeof now !== "function") {
+    throw new TypeError(`${op}: now must be a function returning milliseconds, got ${typeof now}`);
+  }
 }
 
 /** Checks the display options that have a range; `op` names the caller in the message. */
 export function checkDisplayOptions(op: string, o: ProgressDisplayOptions): void {
-  const { width = 24, epochs, refreshMs = 100 } = o;
+  if (typeof o !== "object" || o === null) {
+    throw new TypeError(`${op}: options must be an object, got ${o === null ? "null" : typeof o}`);
+  }
+  const { width = 24, epochs, refreshMs = 100, columns, write, tty } = o;
   if (!Number.isInteger(width) || width < 1) {
     throw new RangeError(`${op}: width must be a positive integer, got ${width}`);
   }
   if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) {
     throw new RangeError(`${op}: epochs must be a positive integer, got ${epochs}`);
   }
-  if (!(refreshMs >= 0)) {
-    throw new RangeError(`${op}: refreshMs must be >= 0, got ${refreshMs}`);
+  if (typeof refreshMs !== "number" || !(refreshMs >= 0)) {
+    throw new RangeError(`${op}: refreshMs must be a number >= 0, got ${refreshMs}`);
   }
+  if (columns !== undefined && (!Number.isInteger(columns) || columns < 1)) {
+    throw new RangeError(`${op}: columns must be a positive integer, got ${columns}`);
+  }
+  if (write !== undefined && typeof write !== "function") {
+    throw new TypeError(`${op}: write must be a function (text) => void, got ${typeof write}`);
+  }
+  if (tty !== undefined && typeof tty !== "boolean") {
+    throw new TypeError(`${op}: tty must be a boolean, got ${typeof tty}`);
+  }
+  if (o.backend !== undefined && typeof o.backend !== "string") {
+    throw new TypeError(`${op}: backend must be a string, got ${typeof o.backend}`);
+  }
+}
+
+/** The figures of a meter (and validation results) as the layout functions take them. */
+function view(m: EpochMeter, epochs: number | undefined, val?: Evaluation): EpochView {
+  return {
+    epoch: m.epoch,
+    ...(epochs === undefined ? {} : { epochs }),
+    steps: m.steps,
+    ...(m.batchCount === undefined ? {} : { batchCount: m.batchCount }),
+    loss: m.loss,
+    metrics: m.metrics(),
+    ...(val === undefined ? {} : { val }),
+    samples: m.samples,
+    ms: m.ms,
+  };
+}
+
+const CLEAR_LINE = "\r\x1b[2K";
+
+/** `text` in pieces of at most `size` characters. */
+function chunks(text: string, size: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out.length === 0 ? [text] : out;
 }
 
 /**
  * Writes one epoch at a time. On a terminal `update` redraws the epoch's line in place (at
- * most once per `refreshMs`) and `end` replaces it with the final one; elsewhere only `end`
- * writes. Throughput is the meter's samples over its training milliseconds.
+ * most once per `refreshMs`), one row that never reaches the last column (a terminal that
+ * wraps there would leave the old row behind), and `end` replaces it with the finished
+ * epoch, wrapped onto more rows when it is wider than the terminal; elsewhere only `end`
+ * writes, plain lines. Throughput is the meter's samples over its training milliseconds.
  */
 export class EpochDisplay {
   readonly #write: (text: string) => void;
   readonly #tty: boolean;
+  readonly #columns: number | undefined;
   readonly #epochs: number | undefined;
   readonly #refreshMs: number;
-  readonly #width: number;
+  readonly #barCells: number;
   readonly #backend: string | undefined;
   #lastDraw = -Infinity;
-  #drawn = false; // a bar is on screen without its newline
+  #drawn = false; // a live line is on screen without its newline
 
   constructor(o: ProgressDisplayOptions) {
     this.#write = o.write ?? writeStdout;
     this.#tty = o.tty ?? stdoutIsTerminal();
+    this.#columns = o.columns;
     this.#epochs = o.epochs;
     this.#refreshMs = o.refreshMs ?? 100;
-    this.#width = o.width ?? 24;
+    this.#barCells = o.width ?? 24;
     this.#backend = o.backend;
+  }
+
+  /** The width to fit: the option, else the terminal's (live), else none. */
+  #width(): number | undefined {
+    return this.#columns ?? (this.#tty ? terminalColumns() : undefined);
   }
 
   /** The header, written once when the run starts. */
   begin(): void {
-    if (this.#backend !== undefined) this.#write(`backend: ${this.#backend}\n`);
+    if (this.#backend === undefined) return;
+    const text = `backend: ${this.#backend}`;
+    const width = this.#width();
+    if (width === undefined) return this.#write(`${text}\n`);
+    // A word too long for a row (a library's path) is broken across rows, not cut.
+    const room = width > 8 ? width - 2 : width;
+    const words = text.split(" ").flatMap((w) => chunks(w, room));
+    this.#write(`${wrapFields(words, width).join("\n")}\n`);
   }
 
-  /** Redraws the live bar (terminal only), when `t` is `refreshMs` past the last redraw. */
+  /** Redraws the live line (terminal only), when `t` is `refreshMs` past the last redraw. */
   update(m: EpochMeter, t: number): void {
     if (!this.#tty || t - this.#lastDraw < this.#refreshMs) return;
-    this.#write(`\r\x1b[2K${this.#line(m, false)}`);
+    const width = Math.max(1, (this.#width() ?? Infinity) - 1);
+    this.#write(`${CLEAR_LINE}${progressLine(view(m, this.#epochs), width, this.#barCells)}`);
     this.#lastDraw = t;
     this.#drawn = true;
   }
 
-  /** The epoch's final line, with the validation results when there are some. */
+  /** The epoch's finished line(s), with the validation results when there are some. */
   end(m: EpochMeter, val?: Evaluation): void {
-    const line = this.#line(m, true, val);
-    this.#write(this.#tty ? `\r\x1b[2K${line}\n` : `${line}\n`);
+    const text = epochLines(view(m, this.#epochs, val), this.#width()).join("\n");
+    this.#write(this.#tty ? `${CLEAR_LINE}${text}\n` : `${text}\n`);
     this.#drawn = false;
   }
 
-  /** Ends a half-drawn bar's line, so an error message is not written over it. */
+  /** Ends a half-drawn line, so an error message is not written over it. */
   abort(): void {
     if (this.#drawn) this.#write("\n");
     this.#drawn = false;
-  }
-
-  #line(m: EpochMeter, done: boolean, val?: Evaluation): string {
-    const parts = [`epoch ${m.epoch + 1}${this.#epochs === undefined ? "" : `/${this.#epochs}`}`];
-    const total = m.batchCount;
-    if (this.#tty && total !== undefined) {
-      const filled = Math.min(this.#width, Math.round((this.#width * m.steps) / total));
-      parts.push(`[${"#".repeat(filled)}${"-".repeat(this.#width - filled)}]`);
-    }
-    parts.push(
-      total === undefined ? `${m.steps} step${m.steps === 1 ? "" : "s"}` : `${m.steps}/${total}`,
-    );
-    parts.push(`loss ${formatValue(m.loss)}`);
-    for (const [k, v] of Object.entries(m.metrics())) parts.push(`${k} ${formatValue(v)}`);
-    for (const [k, v] of Object.entries(val ?? {})) parts.push(`val ${k} ${formatValue(v)}`);
-    const seconds = m.ms / 1000;
-    parts.push(`${seconds > 0 ? Math.round(m.samples / seconds) : 0} samples/s`);
-    if (done) parts.push(`${seconds.toFixed(2)}s`);
-    return parts.join(" ");
   }
 }

@@ -6,12 +6,17 @@
 
 import { Observable, type OperatorFunction } from "rxjs";
 import type { Tree } from "../tree.ts";
-import { checkDisplayOptions, EpochDisplay, formatValue } from "./_epoch_display.ts";
+import {
+  checkDisplayOptions,
+  checkMeterOptions,
+  EpochDisplay,
+  formatValue,
+  type ProgressDisplayOptions,
+} from "./_epoch_display.ts";
 import { defaultNow, watchEpochs } from "./_epoch_meter.ts";
 import type { StepCtx } from "./context.ts";
 import type { Evaluation } from "./evaluate.ts";
 import type { Metric } from "./metrics.ts";
-import type { ProgressDisplayOptions } from "./progress.ts";
 import type { TrainState } from "./state.ts";
 
 export { formatValue } from "./_epoch_display.ts";
@@ -121,7 +126,16 @@ export interface EpochSummaryOptions<P extends Tree, S extends Tree> {
 export function epochSummaries<P extends Tree, S extends Tree>(
   options: EpochSummaryOptions<P, S> = {},
 ): OperatorFunction<StepCtx<P, S>, EpochSummary<P, S>> {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`epochSummaries: options must be an object, got ${String(options)}`);
+  }
   const { validate, metrics = {}, now = defaultNow, progress = false } = options;
+  checkMeterOptions("epochSummaries", metrics, now);
+  if (validate !== undefined && typeof validate !== "function") {
+    throw new TypeError(
+      `epochSummaries: validate must be a function (state) => evaluation, got ${typeof validate}`,
+    );
+  }
   const show = progress === false ? undefined : progress === true ? {} : progress;
   if (show !== undefined) checkDisplayOptions("epochSummaries", show);
   return (source) =>

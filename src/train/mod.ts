@@ -55,3 +55,6 @@ export * from "./metrics.ts";
 export * from "./evaluate.ts";
 export * from "./epochs.ts";
 export * from "./progress.ts";
+export * from "./predict.ts";
+export * from "./model_file.ts";
+export * from "./history.ts";

@@ -19,7 +19,12 @@ cd "$(dirname "$0")/.."
 root=$PWD
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-if unshare -n true 2>/dev/null; then offline=(unshare -n); else offline=(); fi
+if unshare -n true 2>/dev/null; then
+  offline=(unshare -n)
+else
+  offline=()
+  echo "notice: cannot unshare the network here; the consumers run with the network reachable"
+fi
 fail() {
   echo "consumers: $*" >&2
   exit 1

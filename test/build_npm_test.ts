@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { entryFile, jsSpecifier, resolveExport } from "../scripts/build_npm.ts";
 
 const read = (file: string) =>
@@ -28,14 +28,46 @@ test("a subpath added to deno.json (e.g. ./plot) is covered by package.json as i
   assert.equal(resolveExport(pkg.exports, "./plot", "types"), "./dist/entry/plot.d.ts");
 });
 
-test("the npm package ships only the build and installs only rxjs and fast-check", () => {
-  const pkg = read("package.json");
+const ROOT = new URL("../", import.meta.url);
+
+/** mod.ts and every TypeScript file under src/, relative to the repository. */
+function sourceFiles(): string[] {
+  return [
+    "mod.ts",
+    ...readdirSync(new URL("src/", ROOT), { recursive: true })
+      .map((f) => `src/${String(f).replaceAll("\\", "/")}`)
+      .filter((f) => f.endsWith(".ts")),
+  ];
+}
+
+/** The npm packages the library's own code imports (doc-comment examples aside). */
+function importedPackages(): string[] {
+  const names = new Set<string>();
+  for (const file of sourceFiles()) {
+    const text = readFileSync(new URL(file, ROOT), "utf8");
+    for (const m of text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+"([^".][^"]*)"/gm)) {
+      const spec = m[1];
+      if (spec.startsWith("node:")) continue;
+      names.add(spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]);
+    }
+  }
+  return [...names].sort();
+}
+
+test("the npm package ships only the build; its dependencies are what the library uses", () => {
+  const pkg = read("package.json"), deno = read("deno.json");
   assert.deepEqual(pkg.files, ["dist/"]);
-  assert.deepEqual(Object.keys(pkg.dependencies).sort(), ["fast-check", "rxjs"]);
   assert.notEqual(pkg.private, true);
-  const deno = read("deno.json");
+  const imported = importedPackages();
+  assert.ok(imported.includes("rxjs") && imported.includes("fast-check"), imported.join());
+  const deps = Object.keys(pkg.dependencies);
+  for (const name of imported) assert.ok(deps.includes(name), `${name} is imported: a dependency`);
+  // A dependency that is not imported is still named by the code (a file it resolves).
+  const code = sourceFiles().map((f) => readFileSync(new URL(f, ROOT), "utf8")).join("\n");
+  for (const name of deps) assert.ok(code.includes(`"${name}`), `${name} is used by the library`);
   for (const [name, version] of Object.entries(pkg.dependencies)) {
     assert.equal(deno.imports[name], `npm:${name}@${version}`, `${name} pinned alike`);
+    assert.ok(!(name in (pkg.devDependencies ?? {})), `${name} is not also a devDependency`);
   }
 });
 

@@ -8,7 +8,8 @@
  * - Optimisers are chains of pure gradient transforms with explicit state.
  * - Training is an RxJS pipeline of mini-batches through `forward`, `backward`, `regularize`
  *   and `step`; any RxJS operator fits between two stages.
- * - The float64 finite-difference gradient checker is public: `gradstream/testing`.
+ * - The float64 finite-difference gradient checker is public: `@gradstream/gradstream/testing`
+ *   (from npm: `gradstream/testing`).
  *
  * @example
  * ```ts

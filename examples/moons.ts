@@ -4,7 +4,7 @@
  * and a training stream with dropout and an L2 penalty.
  *
  * ```sh
- * deno run -A examples/moons.ts
+ * deno run examples/moons.ts        # no permission needed; add --allow-ffi for OpenBLAS
  * bun examples/moons.ts
  * ```
  *

@@ -5,7 +5,7 @@
  * by side, then each optimiser's test accuracy.
  *
  * ```sh
- * deno run -A examples/optimizers.ts
+ * deno run examples/optimizers.ts   # no permission needed; add --allow-ffi for OpenBLAS
  * bun examples/optimizers.ts
  * ```
  *

@@ -56,6 +56,19 @@ test("a requested backend that is missing falls back in automatic order with a n
   assert.match(choice.notice ?? "", /blas unavailable/);
 });
 
+test("a backend the runtime cannot run is skipped silently unless asked for by name", () => {
+  const noFfi = (name: BackendName): BackendProbe =>
+    name === "blas"
+      ? { ok: false, reason: "Node.js has no FFI", unsupported: true }
+      : { ok: true, kernels: fake(name) };
+  const auto = chooseBackend(undefined, noFfi);
+  assert.equal(auto.kernels.name, "wasm");
+  assert.equal(auto.notice, undefined);
+  const asked = chooseBackend("blas", noFfi);
+  assert.equal(asked.kernels.name, "wasm");
+  assert.match(asked.notice ?? "", /blas unavailable: Node\.js has no FFI; using wasm \(fake\)$/);
+});
+
 test("an unknown request is reported and selection goes on automatically", () => {
   const choice = chooseBackend("gpu", without());
   assert.equal(choice.kernels.name, "blas");
@@ -135,12 +148,32 @@ test("without --allow-ffi Deno falls back to wasm with a one-line notice", {
   assert.match(r.stderr, /--allow-ffi/);
 });
 
-test("without --allow-env the environment is ignored silently", { skip: denoOnly }, () => {
+test("without --allow-env the environment is not read and never raises", {
+  skip: denoOnly,
+}, () => {
   const r = runFixture({ GRADSTREAM_BACKEND: "ts" }, ["--allow-ffi"]);
   assert.equal(r.status, 0, r.stderr);
   assert.doesNotMatch(r.stdout, /^ts /);
   assert.match(r.stdout, / => 11$/);
-  assert.doesNotMatch(r.stderr, /GRADSTREAM_BACKEND|NotCapable|PermissionDenied/);
+  assert.doesNotMatch(r.stderr, /NotCapable|PermissionDenied/);
+  // Silent when BLAS loads; a fallback notice (no OpenBLAS here) names the flag.
+  if (r.stderr !== "") assert.match(r.stderr, /--allow-env=GRADSTREAM_BACKEND,GRADSTREAM_BLAS_LIB/);
+});
+
+test("a notice under Deno names both the --allow-ffi and the --allow-env flag", {
+  skip: denoOnly,
+}, () => {
+  // An empty flag list would make Deno's child_process grant everything (it reads a Node-style
+  // command line); a harmless read grant keeps FFI and env ungranted.
+  const r = runFixture({ GRADSTREAM_BACKEND: "ts" }, [`--allow-read=${fixture}`]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^wasm \(.*\) => 11$/);
+  assert.equal(r.stderr.split("\n").length, 1, r.stderr);
+  assert.match(r.stderr, /blas unavailable: FFI permission not granted \(run with --allow-ffi\)/);
+  assert.match(
+    r.stderr,
+    /\(GRADSTREAM_BACKEND and GRADSTREAM_BLAS_LIB not read: run with --allow-env=GRADSTREAM_BACKEND,GRADSTREAM_BLAS_LIB to set them\)$/,
+  );
 });
 
 const openmp = ["x86_64", "aarch64"]

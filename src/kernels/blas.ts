@@ -12,6 +12,7 @@
  * @module
  */
 
+import { type DenoRuntime, denoRuntime, permissionGranted } from "./env.ts";
 import type { FloatArray } from "../tensor.ts";
 import type { GemmKernel, Kernels } from "./kernels.ts";
 import { defaultBlasThreads } from "./blas_threads.ts";
@@ -126,24 +127,36 @@ const DENO_SYMBOLS = {
   openblas_set_num_threads: { parameters: ["i32"], result: "void", optional: true },
 } as const;
 
+/**
+ * Thrown by {@linkcode loadBlasKernels} where the runtime has no FFI at all (Node.js), as
+ * opposed to a library or permission that is missing: automatic backend selection skips
+ * BLAS there without a notice.
+ */
+export class NoFfiError extends Error {
+  override name = "NoFfiError";
+}
+
 /** Thrown for a path the runtime may not open; other paths may still be allowed. */
 class PermissionDenied extends Error {}
 
-function openDeno(path: string): Binding {
+function openDeno(deno: DenoRuntime, path: string): Binding {
   // Never prompt from inside a library: "prompt" counts as denied.
-  if (Deno.permissions.querySync({ name: "ffi", path }).state !== "granted") {
+  if (!permissionGranted({ name: "ffi", path }) || deno.dlopen === undefined) {
     throw new PermissionDenied(path);
   }
-  const lib = Deno.dlopen(path, DENO_SYMBOLS);
-  const s = lib.symbols;
-  const config = s.openblas_get_config?.();
+  const lib = deno.dlopen(path, DENO_SYMBOLS);
+  const s = lib.symbols as Record<keyof typeof DENO_SYMBOLS, unknown>;
+  const fn = <T>(f: unknown) => (typeof f === "function" ? f as T : undefined);
+  const config = fn<() => unknown>(s.openblas_get_config)?.();
   return {
-    sgemm: s.cblas_sgemm as unknown as Gemm,
-    dgemm: s.cblas_dgemm as unknown as Gemm,
-    config: config ? Deno.UnsafePointerView.getCString(config) : undefined,
-    parallel: s.openblas_get_parallel?.(),
-    getThreads: s.openblas_get_num_threads ?? undefined,
-    setThreads: s.openblas_set_num_threads ?? undefined,
+    sgemm: s.cblas_sgemm as Gemm,
+    dgemm: s.cblas_dgemm as Gemm,
+    config: config && deno.UnsafePointerView
+      ? deno.UnsafePointerView.getCString(config)
+      : undefined,
+    parallel: fn<() => number>(s.openblas_get_parallel)?.(),
+    getThreads: fn<() => number>(s.openblas_get_num_threads),
+    setThreads: fn<(n: number) => void>(s.openblas_set_num_threads),
     close: () => lib.close(),
   };
 }
@@ -214,12 +227,21 @@ function openBun(path: string): Binding {
 
 /** The runtime's opener, or an `Error` saying why there is none. */
 function opener(): (path: string) => Binding {
-  if (typeof Deno !== "undefined" && typeof Deno.dlopen === "function") return openDeno;
+  const deno = denoRuntime();
+  if (deno !== undefined && typeof deno.dlopen === "function") {
+    return (path) => openDeno(deno, path);
+  }
   if (typeof (globalThis as { Bun?: unknown }).Bun !== "undefined") {
     bunFfi();
     return openBun;
   }
-  throw new Error("this runtime has no FFI (Deno or Bun needed)");
+  const node = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions
+    ?.node;
+  throw new NoFfiError(
+    node === undefined
+      ? "this runtime has no FFI (OpenBLAS needs Deno or Bun)"
+      : `Node.js ${node} has no FFI (OpenBLAS needs Deno or Bun)`,
+  );
 }
 
 function describe(binding: Binding, path: string): string {
@@ -284,7 +306,13 @@ export function loadBlasKernels(options: BlasOptions = {}): Kernels {
     if (threads !== undefined) binding.setThreads?.(threads);
     return makeKernels(binding, describe(binding, path));
   }
-  if (denied === paths.length) throw new Error("FFI permission not granted (run with --allow-ffi)");
+  if (denied === paths.length) {
+    throw new Error(
+      `FFI permission not granted (run with --allow-ffi${
+        paths.length === 1 ? `=${paths[0]}` : ""
+      })`,
+    );
+  }
   const where = failures.length <= 3 ? failures.join(", ") : `${failures.length} usual paths`;
   throw new Error(
     `no usable OpenBLAS/CBLAS library (tried ${where}); ` +

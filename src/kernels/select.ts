@@ -5,26 +5,31 @@
  * plain TypeScript, and keeps the first that loads. The environment variable
  * `GRADSTREAM_BACKEND` (`blas`, `wasm`, `ts` or `auto`) puts one backend first, and
  * {@linkcode useBackend} pins one from code. A backend that cannot load (library missing,
- * `--allow-ffi` not granted, no WebAssembly) is skipped with a one-line notice on stderr,
- * never an exception.
+ * `--allow-ffi` not granted, no FFI as under Node.js, no WebAssembly) is skipped with a
+ * one-line notice on stderr, never an exception; under Deno the notice also names the
+ * `--allow-env` flag when the `GRADSTREAM_*` variables could not be read.
  *
  * @module
  */
 
 import { checkFunction, describeValue } from "../_checks.ts";
 import type { BackendName, Kernels } from "./kernels.ts";
-import { loadBlasKernels } from "./blas.ts";
-import { readEnv } from "./env.ts";
+import { loadBlasKernels, NoFfiError } from "./blas.ts";
+import { envHint, readEnv } from "./env.ts";
 import { tsKernels } from "./ts_gemm.ts";
 import { loadWasmKernels } from "./wasm_kernels.ts";
 
 /** The backends in the order automatic selection tries them. */
 export const BACKEND_ORDER: readonly BackendName[] = Object.freeze(["blas", "wasm", "ts"]);
 
-/** Whether a backend can run here: its kernels, or the reason it cannot. */
+/**
+ * Whether a backend can run here: its kernels, or the reason it cannot. `unsupported` marks
+ * a backend this runtime can never run (BLAS under Node.js, which has no FFI): automatic
+ * selection skips it without a notice; asking for it by name still gets one.
+ */
 export type BackendProbe =
   | { readonly ok: true; readonly kernels: Kernels }
-  | { readonly ok: false; readonly reason: string };
+  | { readonly ok: false; readonly reason: string; readonly unsupported?: boolean };
 
 /** The outcome of {@linkcode chooseBackend}: kernels, and the notice to print, if any. */
 export interface BackendChoice {
@@ -85,7 +90,10 @@ export function probeBackend(name: BackendName): BackendProbe {
     try {
       probe = { ok: true, kernels: LOADERS[name]() };
     } catch (e) {
-      probe = { ok: false, reason: e instanceof Error ? e.message : String(e) };
+      const reason = e instanceof Error ? e.message : String(e);
+      probe = e instanceof NoFfiError
+        ? { ok: false, reason, unsupported: true }
+        : { ok: false, reason };
     }
     probes.set(name, probe);
   }
@@ -122,7 +130,8 @@ export function chooseBackend(
   const notes: string[] = [];
   let order: readonly BackendName[] = BACKEND_ORDER;
   const wanted = requested?.trim().toLowerCase() ?? "";
-  if (wanted !== "" && wanted !== "auto") {
+  const automatic = wanted === "" || wanted === "auto";
+  if (!automatic) {
     if (isBackendName(wanted)) {
       order = [wanted, ...BACKEND_ORDER.filter((name) => name !== wanted)];
     } else {
@@ -137,7 +146,9 @@ export function chooseBackend(
         : undefined;
       return notice === undefined ? { kernels: p.kernels } : { kernels: p.kernels, notice };
     }
-    notes.push(`${name} unavailable: ${p.reason}`);
+    if (!(p.unsupported === true && (automatic || name !== wanted))) {
+      notes.push(`${name} unavailable: ${p.reason}`);
+    }
   }
   // Only a substituted probe can refuse "ts"; the TypeScript kernels need nothing.
   return { kernels: tsKernels, notice: `gradstream: ${notes.join("; ")}; using ts` };
@@ -147,7 +158,11 @@ let current: Kernels | undefined;
 
 function select(requested: string | undefined): Kernels {
   const choice = chooseBackend(requested);
-  if (choice.notice !== undefined) console.error(choice.notice);
+  if (choice.notice !== undefined) {
+    // Under Deno without --allow-env the settings that would change this choice are unread.
+    const hint = envHint();
+    console.error(hint === "" ? choice.notice : `${choice.notice} (${hint})`);
+  }
   return choice.kernels;
 }
 

@@ -1,0 +1,56 @@
+// A Node.js and Bun project using gradstream as npm users would: `npm install gradstream`,
+// here the tarball `npm pack` builds at the repository root. Plain JavaScript (Node 20 runs no
+// TypeScript), type-checked against the package's .d.ts files by tsc --checkJs. Trains a small MLP for a few steps on two moons and checks a layer's gradients; exits
+// non-zero if the loss did not fall or the checker reports a mismatch.
+// Run by .ci/consumers.sh: node main.mjs, bun main.mjs.
+import {
+  adam,
+  backendInfo,
+  batches,
+  dense,
+  EVAL,
+  fit,
+  initTrain,
+  key,
+  reluLayer,
+  serial,
+  softmaxCrossEntropy,
+  tensor,
+  train,
+  twoMoons,
+} from "gradstream";
+import { checkLayerGradients } from "gradstream/testing";
+import { lastValueFrom, map, toArray } from "rxjs";
+
+const model = serial(dense(16), reluLayer(), dense(2));
+const optimizer = adam(0.05);
+const data = twoMoons(key(1), 128);
+const losses = await lastValueFrom(
+  fit(
+    initTrain(model, optimizer, key(0), [2]),
+    batches(data, { batchSize: 32, shuffle: key(2), epochs: 10 }),
+    train({ model, loss: softmaxCrossEntropy, optimizer }),
+  ).pipe(map((ctx) => ctx.loss ?? NaN), toArray()),
+);
+/** @param {number[]} xs */
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const first = mean(losses.slice(0, 4)), last = mean(losses.slice(-4));
+if (losses.length !== 40 || !(last < 0.5 * first)) {
+  throw new Error(`the loss did not fall: ${losses.length} steps, ${first} -> ${last}`);
+}
+
+const layer = dense(3, { dtype: "float64" });
+const { params } = layer.init(key(3), [4]);
+const x = tensor([0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.7, -0.8], [2, 4], "float64");
+const report = checkLayerGradients(layer, params, null, x, EVAL);
+if (!report.ok) throw new Error(`gradient check failed: ${JSON.stringify(report)}`);
+
+const { Bun: bun, process: proc } =
+  /** @type {{ Bun?: { version: string }, process: { versions: { node: string } } }} */ (
+    /** @type {unknown} */ (globalThis)
+  );
+const runtime = bun ? `bun ${bun.version}` : `node ${proc.versions.node}`;
+console.log(
+  `${runtime}: loss ${first.toFixed(3)} -> ${last.toFixed(3)} in ${losses.length} ` +
+    `steps; gradient check ok; ${backendInfo()}`,
+);

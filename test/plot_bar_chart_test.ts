@@ -53,11 +53,11 @@ test("barChart() groups bars side by side, in group colours, with a legend and l
 });
 
 test("logTickFormat() writes decimals in the middle range and powers of ten outside", () => {
-  assert.deepEqual([1, 0.5, 0.001, 2000, 1e-5, 3e-7, 1e6].map(logTickFormat), [
+  assert.deepEqual([1, 0.5, 0.001, 20000, 1e-5, 3e-7, 1e6].map(logTickFormat), [
     "1",
     "0.5",
     "0.001",
-    "2000",
+    "20000",
     "1e-5",
     "3e-7",
     "1e6",

@@ -136,7 +136,7 @@ export function legendMarks(
   // In a faceted chart, only the top-right facet draws the legend.
   const facet = options.faceted ? { facetAnchor: "top-right" as const } : {};
   return entries.flatMap(({ name, color }, i) => [
-    Plot.text(["—"], {
+    Plot.text([options.dash?.[i] ? "- -" : "—"], {
       frameAnchor: "top-right",
       dx: 10,
       dy: 6 + 14 * i,
@@ -144,7 +144,6 @@ export function legendMarks(
       fontSize: 14,
       fontWeight: "bold",
       textAnchor: "start",
-      opacity: options.dash?.[i] ? 0.6 : 1,
       ...facet,
     }),
     Plot.text([name], {
@@ -193,13 +192,13 @@ export function escapeXml(s: string): string {
 }
 
 /**
- * Tick labels for a log axis: plain decimals from 0.001 to 9999, powers of ten as `1e-5`
+ * Tick labels for a log axis: plain decimals from 0.001 to 99999, powers of ten as `1e-5`
  * beyond (Plot's default SI prefixes read `100µ`, which is not how a loss is written).
  */
 export function logTickFormat(v: number): string {
   if (v === 0) return "0";
   const a = Math.abs(v);
-  if (a >= 1e-3 && a < 1e4) return String(Number(v.toPrecision(3)));
+  if (a >= 1e-3 && a < 1e5) return String(Number(v.toPrecision(3)));
   const e = Math.floor(Math.log10(a) + 1e-9);
   const m = Number((v / 10 ** e).toPrecision(2));
   return m === 1 ? `1e${e}` : `${m}e${e}`;

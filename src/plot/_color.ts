@@ -42,3 +42,13 @@ export function colorBytes(options: Plot.ScaleOptions): (v: number) => [number, 
   const scale = Plot.scale({ color: options });
   return (v) => parseColor(String(scale.apply(v)));
 }
+
+/** Any CSS colour (a name, `#rgb`, `hsl(...)`) as RGB bytes, read through d3's colour parser. */
+export function cssToRgb(css: string): [number, number, number] {
+  const scale = Plot.scale({ color: { type: "linear", domain: [0, 1], range: [css, css] } });
+  const out = String(scale.apply(0));
+  if (!/^rgb\(/.test(out)) {
+    throw new TypeError(`cssToRgb: cannot read colour ${JSON.stringify(css)}`);
+  }
+  return parseColor(out);
+}

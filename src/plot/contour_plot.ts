@@ -135,11 +135,22 @@ export function contourPlot(grid: Grid, options: ContourOptions = {}): Figure {
   paths.forEach((p, i) => {
     const rows = Array.from({ length: p.x.length }, (_, k) => ({ x: p.x[k], y: p.y[k] }))
       .filter((r) => Number.isFinite(r.x) && Number.isFinite(r.y));
-    marks.push(Plot.line(rows, { x: "x", y: "y", stroke: colors[i], strokeWidth: 1.8 }));
+    marks.push(
+      Plot.line(rows, { x: "x", y: "y", stroke: colors[i], strokeWidth: 1.8, clip: true }),
+    );
     if (rows.length > 0) {
-      marks.push(Plot.dot(rows.slice(0, 1), { x: "x", y: "y", fill: colors[i], r: 3.5 }));
       marks.push(
-        Plot.dot(rows.slice(-1), { x: "x", y: "y", stroke: colors[i], strokeWidth: 2, r: 5 }),
+        Plot.dot(rows.slice(0, 1), { x: "x", y: "y", fill: colors[i], r: 3.5, clip: true }),
+      );
+      marks.push(
+        Plot.dot(rows.slice(-1), {
+          x: "x",
+          y: "y",
+          stroke: colors[i],
+          strokeWidth: 2,
+          r: 5,
+          clip: true,
+        }),
       );
     }
   });

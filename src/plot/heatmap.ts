@@ -7,7 +7,7 @@
 
 import * as Plot from "@observablehq/plot";
 import { checkDomain, checkFinite, extent } from "./_checks.ts";
-import { colorBytes, type ColorOptions, colorScaleOptions } from "./_color.ts";
+import { colorBytes, type ColorOptions, colorScaleOptions, cssToRgb } from "./_color.ts";
 import { pngDataUrl } from "./_png.ts";
 import {
   type ChartOptions,
@@ -39,6 +39,11 @@ export interface HeatmapOptions extends ChartOptions {
   readonly pointColors?: readonly string[];
   /** Point radius in CSS pixels (default 3). */
   readonly pointRadius?: number;
+  /**
+   * The colour of cells above the domain (matplotlib's `set_over`), e.g. white for "diverges";
+   * by default they take the colour of the domain's top.
+   */
+  readonly overColor?: string;
   /** Contour lines drawn over the cells at these values (e.g. `[0.5]`: the decision boundary). */
   readonly contours?: readonly number[];
   /** Draw the axes (default true; false for small multiples). */
@@ -132,7 +137,13 @@ export function heatmap(grid: Grid, options: HeatmapOptions = {}): Figure {
     ? [domain[0], domain[1]]
     : [domain[0] - 1, domain[0] + 1];
   const scaleOptions = colorScaleOptions(safeDomain, options.color ?? { scheme: "viridis" });
-  const src = gridImage(grid, colorBytes(scaleOptions));
+  const inDomain = colorBytes(scaleOptions);
+  const over = options.overColor === undefined ? undefined : cssToRgb(options.overColor);
+  const top = safeDomain[1];
+  const src = gridImage(
+    grid,
+    over === undefined ? inDomain : (v) => (v > top ? over : inDomain(v)),
+  );
   const marks: Plot.Markish[] = [
     Plot.image([{ x: (grid.x[0] + grid.x[1]) / 2, y: (grid.y[0] + grid.y[1]) / 2 }], {
       x: "x",

@@ -95,7 +95,7 @@ export function barChart(bars: readonly Bar[], options: BarChartOptions = {}): F
       ...legendMarks(groups.map((name, i) => ({ name, color: colors[i] })), { faceted: true }),
     );
   }
-  marks.push(titleMark(options.title, margins));
+  marks.push(titleMark(options.title, margins, width));
   return plotFigure({
     width,
     height,

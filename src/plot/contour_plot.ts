@@ -158,7 +158,7 @@ export function contourPlot(grid: Grid, options: ContourOptions = {}): Figure {
   if (paths.length > 0) {
     marks.push(...legendMarks(paths.map((p, i) => ({ name: p.name, color: colors[i] }))));
   }
-  marks.push(titleMark(options.title, margins));
+  marks.push(titleMark(options.title, margins, width));
   const colorDomain: [number, number] = lo < hi ? [lo, hi] : [lo - 1, lo + 1];
   const colorScale = colorScaleOptions(
     log ? colorDomain : colorDomain,

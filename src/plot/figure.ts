@@ -114,13 +114,17 @@ export function layout(
   return { width, height, margins, frame };
 }
 
-/** The title mark: bold text centred over the frame, in the top margin. */
-export function titleMark(title: string | undefined, margins: Margins): Plot.Markish {
+/**
+ * The title mark: bold text centred over the frame, in the top margin; smaller than 13 px
+ * when a long title would not fit across a narrow figure.
+ */
+export function titleMark(title: string | undefined, margins: Margins, width = 640): Plot.Markish {
   if (title === undefined) return null;
+  const fontSize = Math.max(8, Math.min(13, Math.floor(width / (0.66 * title.length))));
   return Plot.text([title], {
     frameAnchor: "top",
-    dy: -margins.top + 14,
-    fontSize: 13,
+    dy: -margins.top / 2,
+    fontSize,
     fontWeight: "bold",
   });
 }

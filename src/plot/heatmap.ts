@@ -174,7 +174,7 @@ export function heatmap(grid: Grid, options: HeatmapOptions = {}): Figure {
   }
   if (options.points) marks.push(pointMarks(options.points, pointColors, options.pointRadius ?? 3));
   marks.push(Plot.frame({ stroke: "#666" }));
-  marks.push(titleMark(options.title, margins));
+  marks.push(titleMark(options.title, margins, width));
   return plotFigure({
     width,
     height,

@@ -115,7 +115,7 @@ export function histogram(sets: readonly ValueSet[], options: HistogramOptions =
     );
   });
   if (legend) marks.push(...legendMarks(sets.map((s, i) => ({ name: s.name, color: colors[i] }))));
-  marks.push(titleMark(options.title, margins));
+  marks.push(titleMark(options.title, margins, width));
   return plotFigure({
     width,
     height,

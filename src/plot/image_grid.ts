@@ -119,7 +119,7 @@ export function imageGrid(images: readonly Image[], options: ImageGridOptions = 
   if (captions) {
     marks.push(Plot.text(cells, { x: "col", y: "captionRow", text: "caption", fontSize: 10 }));
   }
-  marks.push(titleMark(options.title, margins));
+  marks.push(titleMark(options.title, margins, width));
   // x and y are pixel coordinates of the frame, so each image lands exactly on its cell.
   return plotFigure({
     width,

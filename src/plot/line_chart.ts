@@ -138,7 +138,7 @@ export function lineChart(series: readonly Series[], options: LineChartOptions =
       }),
     );
   }
-  marks.push(titleMark(options.title, margins));
+  marks.push(titleMark(options.title, margins, width));
   return plotFigure({
     width,
     height,

@@ -35,9 +35,17 @@ test("barChart() groups bars side by side, in group colours, with a legend and l
       { label: "2", value: 2, group: "sigmoid" },
       { label: "2", value: 8, group: "relu" },
     ],
-    { xLabel: "layer", yLabel: "norm", colors: ["#ff0000", "#0000ff"], width: 400, height: 300 },
+    {
+      xLabel: "layer",
+      yLabel: "norm",
+      title: "Norms",
+      colors: ["#ff0000", "#0000ff"],
+      width: 400,
+      height: 300,
+    },
   );
   const texts = svgTexts(fig.svg);
+  assert.equal(texts.filter((t) => t === "Norms").length, 1, "one title, not one per facet");
   for (const t of ["layer", "norm", "sigmoid", "relu", "1", "2"]) assert.ok(texts.includes(t), t);
   assert.equal(texts.filter((t) => t === "sigmoid").length, 1, "one legend, not one per facet");
   const pic = await draw(fig, 1);

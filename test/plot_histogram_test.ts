@@ -61,6 +61,19 @@ test("histogram() measures fractions per set, so sets of different sizes compare
   );
 });
 
+test("histogram() in rows draws one row per set, named on the right, under one title", () => {
+  const fig = histogram(
+    [{ name: "layer 1", values: [0, 1] }, { name: "layer 2", values: [0, 2] }, {
+      name: "layer 3",
+      values: [1],
+    }],
+    { layout: "rows", title: "Per layer" },
+  );
+  const texts = svgTexts(fig.svg);
+  for (const t of ["layer 1", "layer 2", "layer 3"]) assert.ok(texts.includes(t), t);
+  assert.equal(texts.filter((t) => t === "Per layer").length, 1);
+});
+
 test("histogram() rejects bad bins and non-finite values", () => {
   assert.throws(
     () => histogram([{ name: "a", values: [1] }], { bins: 0 }),

@@ -120,10 +120,12 @@ export function layout(
  */
 export function titleMark(title: string | undefined, margins: Margins, width = 640): Plot.Markish {
   if (title === undefined) return null;
+  // facet "super": drawn once over the whole frame, also in a faceted chart.
   const fontSize = Math.max(8, Math.min(13, Math.floor(width / (0.66 * title.length))));
   return Plot.text([title], {
     frameAnchor: "top",
     dy: -margins.top / 2,
+    facet: "super",
     fontSize,
     fontWeight: "bold",
   });
@@ -137,8 +139,8 @@ export function legendMarks(
   entries: readonly { name: string; color: string }[],
   options: { dash?: readonly boolean[]; faceted?: boolean } = {},
 ): Plot.Markish[] {
-  // In a faceted chart, only the top-right facet draws the legend.
-  const facet = options.faceted ? { facetAnchor: "top-right" as const } : {};
+  // In a faceted chart, drawn once at the top right of the whole frame.
+  const facet = options.faceted ? { facet: "super" as const } : {};
   return entries.flatMap(({ name, color }, i) => [
     Plot.text([options.dash?.[i] ? "- -" : "—"], {
       frameAnchor: "top-right",

@@ -11,21 +11,25 @@ test("levels() spaces levels evenly, or geometrically on a log scale", () => {
   assert.deepEqual(levels(1, 1e4, 3, true).map((v) => Number(v.toPrecision(6))), [10, 100, 1000]);
 });
 
-test("contourPlot() fills the region above a level and leaves the rest white", async () => {
+test("contourPlot() fills each band with its level's colour, the lowest band too", async () => {
   const grid = sampleGrid((x) => x, { x: [0, 1], y: [0, 1], cols: 30 });
   const fig = contourPlot(grid, {
     width: 400,
     height: 300,
     margins,
     thresholds: [0.5],
-    color: { colors: ["#0000ff", "#0000ff"] },
+    color: { colors: ["#0000ff", "#ff0000"] },
   });
   const pic = await draw(fig, 2);
   const at = toPixel(frame, [0, 1], [0, 1]);
-  assert.ok(isColor(pic, ...at(0.25, 0.5), [255, 255, 255], 5), "below the level");
-  // 70% opaque blue over white
-  assert.ok(isColor(pic, ...at(0.75, 0.5), [77, 77, 255], 20), "above the level");
-  assert.ok(isColor(pic, ...at(0.6, 0.9), [77, 77, 255], 20), "above the level");
+  // The band below 0.5 takes the colour of the least value (≈ 0: blue), the band above the
+  // colour of 0.5 (half way from blue to red).
+  const below = [0, 0, 255];
+  const above = [128, 0, 128];
+  assert.ok(isColor(pic, ...at(0.25, 0.5), below, 25), "below the level");
+  assert.ok(isColor(pic, ...at(0.05, 0.1), below, 25), "below the level");
+  assert.ok(isColor(pic, ...at(0.75, 0.5), above, 25), "above the level");
+  assert.ok(isColor(pic, ...at(0.6, 0.9), above, 25), "above the level");
 });
 
 test("contourPlot() draws a path through its points and names it in the legend", async () => {

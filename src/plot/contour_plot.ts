@@ -39,9 +39,13 @@ export interface ContourOptions extends ChartOptions {
   readonly thresholds?: number | readonly number[];
   /** Space the levels and colours logarithmically (every value must be > 0). */
   readonly logScale?: boolean;
-  /** Fill the bands between levels (default true). */
+  /** Fill the bands between levels, and below the lowest (default true). */
   readonly filled?: boolean;
-  /** The band colours (default the "YlGnBu" scheme, reversed so low is dark). */
+  /**
+   * The band colours (default: white-blue to steel blue, light at the bottom so that paths
+   * converging on a minimum stay visible). Bands are opaque: Plot's contour regions nest, so
+   * translucent bands would darken one another.
+   */
   readonly color?: ColorOptions;
   /** Paths drawn on top, each with a dot at its start and a ring at its end. */
   readonly paths?: readonly Path[];
@@ -49,6 +53,8 @@ export interface ContourOptions extends ChartOptions {
   readonly points?: Points;
   readonly pointColors?: readonly string[];
 }
+
+const DEFAULT_BANDS = ["#f7fbff", "#d4e4f2", "#9ecae1", "#5d9cc9", "#2f6f9f"];
 
 /** `count` levels over `[lo, hi]`, evenly or geometrically spaced, excluding the ends. */
 export function levels(lo: number, hi: number, count: number, log: boolean): number[] {
@@ -109,22 +115,44 @@ export function contourPlot(grid: Grid, options: ContourOptions = {}): Figure {
   });
   const colors = paths.map((p, i) => p.color ?? PALETTE[i % PALETTE.length]);
   const filled = options.filled ?? true;
-  const values = Array.from(grid.values, (v) => (Number.isFinite(v) ? v : NaN));
+  // Marching squares round off the corners of the outermost cells; padding the grid with a
+  // copy of its edge one cell further out, and clipping to the frame, keeps the bands square.
+  const { cols, rows } = grid;
+  const values: number[] = [];
+  for (let r = -1; r <= rows; r++) {
+    for (let c = -1; c <= cols; c++) {
+      const v =
+        grid.values[Math.min(rows - 1, Math.max(0, r)) * cols + Math.min(cols - 1, Math.max(0, c))];
+      values.push(Number.isFinite(v) ? v : NaN);
+    }
+  }
+  const dx = (grid.x[1] - grid.x[0]) / cols;
+  const dy = (grid.y[1] - grid.y[0]) / rows;
+  // Filled, the band below the first level is drawn too (from the least value), as
+  // matplotlib's contourf does; Plot fills only the regions above each threshold.
+  const sorted = [...thresholds].sort((a, b) => a - b);
+  const bands = filled && sorted.length > 0 && sorted[0] > lo ? [lo, ...sorted] : sorted;
   const contour = {
-    width: grid.cols,
-    height: grid.rows,
-    x1: grid.x[0],
-    x2: grid.x[1],
-    y1: grid.y[0],
-    y2: grid.y[1],
-    thresholds,
+    width: cols + 2,
+    height: rows + 2,
+    x1: grid.x[0] - dx,
+    x2: grid.x[1] + dx,
+    y1: grid.y[0] - dy,
+    y2: grid.y[1] + dy,
+    thresholds: bands,
+    clip: true,
   };
+  const colorDomain: [number, number] = lo < hi ? [lo, hi] : [lo - 1, lo + 1];
+  const colorScale = colorScaleOptions(
+    colorDomain,
+    options.color ?? { colors: DEFAULT_BANDS },
+    log,
+  );
   const marks: Plot.Markish[] = [
     filled
       ? Plot.contour(values, {
         ...contour,
         fill: Plot.identity,
-        fillOpacity: 0.7,
         stroke: "white",
         strokeOpacity: 0.6,
         strokeWidth: 0.5,
@@ -159,12 +187,6 @@ export function contourPlot(grid: Grid, options: ContourOptions = {}): Figure {
     marks.push(...legendMarks(paths.map((p, i) => ({ name: p.name, color: colors[i] }))));
   }
   marks.push(titleMark(options.title, margins, width));
-  const colorDomain: [number, number] = lo < hi ? [lo, hi] : [lo - 1, lo + 1];
-  const colorScale = colorScaleOptions(
-    log ? colorDomain : colorDomain,
-    options.color ?? { scheme: "YlGnBu" },
-    log,
-  );
   return plotFigure({
     width,
     height,
@@ -184,7 +206,7 @@ export function contourPlot(grid: Grid, options: ContourOptions = {}): Figure {
       labelAnchor: "center",
       labelArrow: "none",
     },
-    color: { ...colorScale, reverse: options.color === undefined },
+    color: colorScale,
     marks,
   });
 }

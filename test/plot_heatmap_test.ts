@@ -78,6 +78,28 @@ test("heatmap() draws a contour line where the values cross it, and the axis lab
   assert.ok(isColor(pic, ...at(0.3, 0.5), [255, 255, 255], 5));
 });
 
+test("heatmap() paints values above the domain in overColor, and clamps them without it", async () => {
+  // left half 0.5, right half 3 (above the domain [0, 1])
+  const grid = sampleGrid((x) => (x < 0.5 ? 0.5 : 3), { x: [0, 1], y: [0, 1], cols: 10 });
+  const at = toPixel(frame, [0, 1], [0, 1]);
+  const over = await draw(
+    heatmap(grid, {
+      width: 300,
+      height: 260,
+      margins,
+      domain: [0, 1],
+      color: greys,
+      overColor: "red",
+    }),
+  );
+  assert.ok(isColor(over, ...at(0.75, 0.5), [255, 0, 0], 5), "above: red");
+  assert.ok(isColor(over, ...at(0.25, 0.5), [128, 128, 128], 5), "inside: grey");
+  const clamped = await draw(
+    heatmap(grid, { width: 300, height: 260, margins, domain: [0, 1], color: greys }),
+  );
+  assert.ok(isColor(clamped, ...at(0.75, 0.5), [255, 255, 255], 5), "above: the top colour");
+});
+
 test("heatmap() rejects a grid of the wrong size and labels outside the palette", () => {
   assert.throws(
     () => heatmap({ values: [1, 2, 3], cols: 2, rows: 2, x: [0, 1], y: [0, 1] }),

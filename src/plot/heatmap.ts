@@ -78,7 +78,15 @@ export function pointMarks(points: Points, colors: readonly string[], r: number)
     y: points.y[i],
     fill: colors[points.label?.[i] ?? 0],
   }));
-  return Plot.dot(rows, { x: "x", y: "y", fill: "fill", stroke: "white", strokeWidth: 0.8, r });
+  return Plot.dot(rows, {
+    x: "x",
+    y: "y",
+    fill: "fill",
+    stroke: "white",
+    strokeWidth: 0.8,
+    r,
+    clip: true,
+  });
 }
 
 /** The grid as an image: one pixel per cell, the top row of the image the grid's top row. */

@@ -150,7 +150,7 @@ export function lineChart(series: readonly Series[], options: LineChartOptions =
       type: options.logX ? "log" : "linear",
       tickFormat: options.logX ? logTickFormat : undefined,
       domain: options.xDomain as [number, number] | undefined,
-      nice: options.xDomain === undefined,
+      nice: options.xDomain === undefined && !options.logX, // log: nice would round to powers of 10
       label: options.xLabel ?? null,
       labelAnchor: "center",
       labelArrow: "none",
@@ -159,7 +159,7 @@ export function lineChart(series: readonly Series[], options: LineChartOptions =
       type: options.logY ? "log" : "linear",
       tickFormat: options.logY ? logTickFormat : undefined,
       domain: options.yDomain as [number, number] | undefined,
-      nice: options.yDomain === undefined,
+      nice: options.yDomain === undefined && !options.logY,
       label: options.yLabel ?? null,
       labelAnchor: "center",
       labelArrow: "none",

@@ -23,6 +23,9 @@ export const README_PICTURES: readonly { script: string; picture: string; maxWid
   { script: "optimizer_trajectories", picture: "trajectories", maxWidth: 1400 },
   { script: "decision_boundaries", picture: "overview", maxWidth: 720 },
   { script: "vanishing_gradients", picture: "sigmoid_bound", maxWidth: 1100 },
+  { script: "initialization", picture: "histograms_tanh", maxWidth: 1300 },
+  { script: "loss_landscape", picture: "landscapes", maxWidth: 1000 },
+  { script: "regularization", picture: "curves", maxWidth: 1400 },
 ];
 
 /**

@@ -2,9 +2,31 @@
 
 import * as Plot from "@observablehq/plot";
 
-/** How values map to colours: a Plot scheme name, or colours spread evenly over the domain. */
+/** The colour schemes of Observable Plot (d3-scale-chromatic) that a chart may name. */
+export type ColorScheme =
+  | "viridis"
+  | "magma"
+  | "inferno"
+  | "plasma"
+  | "cividis"
+  | "turbo"
+  | "blues"
+  | "greens"
+  | "greys"
+  | "oranges"
+  | "purples"
+  | "reds"
+  | "ylgnbu"
+  | "ylorrd"
+  | "bugn"
+  | "rdbu"
+  | "rdylbu"
+  | "piyg"
+  | "spectral";
+
+/** How values map to colours: a scheme, or colours spread evenly over the domain. */
 export type ColorOptions =
-  | { readonly scheme: Plot.ColorScheme; readonly colors?: undefined }
+  | { readonly scheme: ColorScheme; readonly colors?: undefined }
   | { readonly colors: readonly string[]; readonly scheme?: undefined };
 
 /** Plot's colour scale options for `domain` and `color`. */
@@ -25,7 +47,12 @@ export function colorScaleOptions(
       clamp: true,
     };
   }
-  return { type: log ? "log" : "linear", domain: [...domain], scheme: color.scheme, clamp: true };
+  return {
+    type: log ? "log" : "linear",
+    domain: [...domain],
+    scheme: color.scheme as Plot.ColorScheme,
+    clamp: true,
+  };
 }
 
 /** Parses `rgb(r, g, b)` or `#rrggbb` (what Plot's colour scales return) into bytes. */

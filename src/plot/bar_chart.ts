@@ -23,6 +23,7 @@ import {
 export interface Bar {
   /** Where the bar stands on the x axis (a layer's name, say). */
   readonly label: string;
+  /** The bar's height (> 0 on a log scale). */
   readonly value: number;
   /** Bars with the same label and different groups stand side by side, coloured by group. */
   readonly group?: string;

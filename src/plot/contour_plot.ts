@@ -24,7 +24,9 @@ import { checkPoints, pointMarks, type Points } from "./heatmap.ts";
 export interface Path {
   /** Shown in the legend. */
   readonly name: string;
+  /** The x coordinates of the path's points, in order. */
   readonly x: ArrayLike<number>;
+  /** The y coordinates, as many as `x`. */
   readonly y: ArrayLike<number>;
   /** A CSS colour (default: the next colour of `PALETTE`). */
   readonly color?: string;
@@ -51,6 +53,7 @@ export interface ContourOptions extends ChartOptions {
   readonly paths?: readonly Path[];
   /** Points drawn on top (a minimum, say), class 0 black unless `pointColors` says. */
   readonly points?: Points;
+  /** A colour per class for the points (default black). */
   readonly pointColors?: readonly string[];
 }
 

@@ -25,9 +25,13 @@ export interface Figure {
 
 /** Blank space around a chart's frame, in CSS pixels. */
 export interface Margins {
+  /** Above the frame (the title goes here). */
   readonly top: number;
+  /** Right of the frame (the legend goes here). */
   readonly right: number;
+  /** Below the frame (x ticks and label). */
   readonly bottom: number;
+  /** Left of the frame (y ticks and label). */
   readonly left: number;
 }
 
@@ -72,9 +76,13 @@ export const FONT_FAMILY = "DejaVu Sans, sans-serif";
 
 /** The frame of a chart: where data coordinates map to, in CSS pixels from the top-left. */
 export interface Frame {
+  /** The frame's left edge, from the figure's left. */
   readonly left: number;
+  /** The frame's top edge, from the figure's top. */
   readonly top: number;
+  /** The frame's width. */
   readonly width: number;
+  /** The frame's height. */
   readonly height: number;
 }
 

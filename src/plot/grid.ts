@@ -12,16 +12,23 @@ import { checkDomain } from "./_checks.ts";
  * `(x0 + (c + 0.5)(x1 - x0)/cols, y0 + (r + 0.5)(y1 - y0)/rows)`.
  */
 export interface Grid {
+  /** `cols * rows` values, row by row from the bottom. */
   readonly values: ArrayLike<number>;
+  /** Cells across. */
   readonly cols: number;
+  /** Cells up. */
   readonly rows: number;
+  /** `[x0, x1]`: the rectangle's left and right edges. */
   readonly x: readonly [number, number];
+  /** `[y0, y1]`: the rectangle's bottom and top edges. */
   readonly y: readonly [number, number];
 }
 
 /** Options for {@link sampleGrid}: the rectangle and how finely to sample it. */
 export interface GridSpec {
+  /** `[x0, x1]`: the rectangle's left and right edges. */
   readonly x: readonly [number, number];
+  /** `[y0, y1]`: the rectangle's bottom and top edges. */
   readonly y: readonly [number, number];
   /** Cells across (default 60). */
   readonly cols?: number;

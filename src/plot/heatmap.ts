@@ -21,7 +21,9 @@ import { checkGrid, type Grid } from "./grid.ts";
 
 /** Points drawn over a heatmap or a contour plot, coloured by class. */
 export interface Points {
+  /** The points' x coordinates. */
   readonly x: ArrayLike<number>;
+  /** Their y coordinates, as many as `x`. */
   readonly y: ArrayLike<number>;
   /** A class index per point (colour `pointColors[label]`); default all class 0. */
   readonly label?: ArrayLike<number>;

@@ -21,7 +21,9 @@ import {
 
 /** A named set of values. */
 export interface ValueSet {
+  /** Shown in the legend, or beside its row. */
   readonly name: string;
+  /** The values binned (finite). */
   readonly values: ArrayLike<number>;
   /** A CSS colour (default: the next colour of `PALETTE`). */
   readonly color?: string;

@@ -13,8 +13,11 @@ import { type ChartOptions, type Figure, layout, plotFigure, titleMark } from ".
 
 /** One image: `width * height` values, row by row from the top. */
 export interface Image {
+  /** `width * height` values, row by row from the top. */
   readonly data: ArrayLike<number>;
+  /** Pixels across. */
   readonly width: number;
+  /** Pixels down. */
   readonly height: number;
   /** Text under the image. */
   readonly caption?: string;

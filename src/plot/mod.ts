@@ -24,15 +24,25 @@
  * @module
  */
 
-export * from "./figure.ts";
-export * from "./grid.ts";
-export * from "./line_chart.ts";
-export * from "./heatmap.ts";
-export * from "./contour_plot.ts";
-export * from "./bar_chart.ts";
-export * from "./histogram.ts";
-export * from "./image_grid.ts";
-export * from "./sheet.ts";
-export * from "./raster.ts";
-export * from "./save.ts";
-export type { ColorOptions } from "./_color.ts";
+// Figures and their layout.
+export { DEFAULT_MARGINS, FONT_FAMILY, PALETTE } from "./figure.ts";
+export type { ChartOptions, Figure, Frame, Margins } from "./figure.ts";
+export { logTickFormat } from "./figure.ts";
+export { sheet, type SheetOptions } from "./sheet.ts";
+
+// Grids of values over the plane.
+export { gridOf, gridPoints, sampleGrid } from "./grid.ts";
+export type { Grid, GridSpec } from "./grid.ts";
+
+// The charts.
+export { lineChart, type LineChartOptions, type Series } from "./line_chart.ts";
+export { heatmap, type HeatmapOptions, type Points } from "./heatmap.ts";
+export { type ContourOptions, contourPlot, levels, type Path } from "./contour_plot.ts";
+export { type Bar, barChart, type BarChartOptions } from "./bar_chart.ts";
+export { histogram, type HistogramOptions, type ValueSet } from "./histogram.ts";
+export { type Image, imageGrid, type ImageGridOptions } from "./image_grid.ts";
+export type { ColorOptions, ColorScheme } from "./_color.ts";
+
+// Pixels and files.
+export { type Raster, rasterize, type RasterOptions, toPng } from "./raster.ts";
+export { saveFigure } from "./save.ts";

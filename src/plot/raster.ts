@@ -21,7 +21,9 @@ export interface RasterOptions {
 
 /** A rasterised figure: RGBA bytes, row by row from the top-left, 4 per pixel. */
 export interface Raster {
+  /** Pixels across (the figure's width times the scale). */
   readonly width: number;
+  /** Pixels down. */
   readonly height: number;
   /** `width * height * 4` bytes: red, green, blue, alpha of each pixel. */
   readonly pixels: Uint8Array;

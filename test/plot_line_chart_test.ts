@@ -1,6 +1,19 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { lineChart } from "../src/plot/mod.ts";
+import { lastValueFrom, toArray } from "rxjs";
+import { historySeries, lineChart } from "../src/plot/mod.ts";
+import {
+  adam,
+  batches,
+  dense,
+  epochSummaries,
+  fit,
+  initTrain,
+  key,
+  meanSquaredError,
+  tensor,
+  train,
+} from "../mod.ts";
 import { draw, inkFraction, isColor, svgTexts, toPixel } from "./_plot_pixels.ts";
 
 const margins = { top: 20, right: 20, bottom: 40, left: 50 };
@@ -94,4 +107,24 @@ test("lineChart() rejects mismatched lengths, non-positive values on a log axis,
     () => lineChart([{ name: "a", y: [1] }], { width: 20 }),
     (e) => e instanceof RangeError && /lineChart: the frame is/.test(e.message),
   );
+});
+
+test("historySeries() turns a run's epoch summaries into a series per epoch", async () => {
+  const model = dense(1);
+  const optimizer = adam(0.1);
+  const data = { x: tensor([[0], [1], [2], [3]]), y: tensor([[1], [3], [5], [7]]) };
+  const history = await lastValueFrom(
+    fit(
+      initTrain(model, optimizer, key(0), [1]),
+      batches(data, { batchSize: 2, epochs: 3 }),
+      train({ model, loss: meanSquaredError, optimizer }),
+    ).pipe(epochSummaries(), toArray()),
+  );
+  const s = historySeries("train", history, (h) => h.trainLoss, { color: "#ff0000" });
+  assert.deepEqual(s.x, [1, 2, 3]);
+  assert.deepEqual(s.y, history.map((h) => h.trainLoss));
+  assert.equal(s.color, "#ff0000");
+  const missing = historySeries("val", history, (h) => h.valLoss); // no validate: all gaps
+  assert.ok(Array.from(missing.y).every(Number.isNaN));
+  assert.ok(svgTexts(lineChart([s, missing]).svg).includes("val"));
 });

@@ -51,6 +51,39 @@ export interface LineChartOptions extends ChartOptions {
   readonly grid?: boolean;
 }
 
+/**
+ * One series from a run's history (what `epochSummaries()` emits, collected with `toArray()`):
+ * x is the epoch counted from 1, y is `pick(summary)`; a summary without the value (`undefined`)
+ * leaves a gap.
+ *
+ * @example
+ * ```ts
+ * import { historySeries, lineChart } from "./mod.ts";
+ * const history = [
+ *   { epoch: 0, trainLoss: 0.9, valLoss: 1.0 },
+ *   { epoch: 1, trainLoss: 0.5, valLoss: undefined },
+ *   { epoch: 2, trainLoss: 0.3, valLoss: 0.6 },
+ * ];
+ * const train = historySeries("train", history, (s) => s.trainLoss);
+ * const val = historySeries("validation", history, (s) => s.valLoss, { dashed: true });
+ * if (Array.from(train.x!).join() !== "1,2,3" || !Number.isNaN(val.y[1])) throw new Error();
+ * lineChart([train, val], { xLabel: "epoch", yLabel: "loss", logY: true });
+ * ```
+ */
+export function historySeries<T extends { readonly epoch: number }>(
+  name: string,
+  history: readonly T[],
+  pick: (summary: T) => number | undefined,
+  style: Omit<Series, "name" | "x" | "y"> = {},
+): Series {
+  return {
+    ...style,
+    name,
+    x: history.map((s) => s.epoch + 1),
+    y: history.map((s) => pick(s) ?? NaN),
+  };
+}
+
 /** The rows a series becomes, checked: `caller` names the chart in errors. */
 export function seriesRows(
   caller: string,

@@ -35,7 +35,7 @@ export { gridOf, gridPoints, sampleGrid } from "./grid.ts";
 export type { Grid, GridSpec } from "./grid.ts";
 
 // The charts.
-export { lineChart, type LineChartOptions, type Series } from "./line_chart.ts";
+export { historySeries, lineChart, type LineChartOptions, type Series } from "./line_chart.ts";
 export { heatmap, type HeatmapOptions, type Points } from "./heatmap.ts";
 export { type ContourOptions, contourPlot, levels, type Path } from "./contour_plot.ts";
 export { type Bar, barChart, type BarChartOptions } from "./bar_chart.ts";

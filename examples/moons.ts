@@ -1,7 +1,9 @@
 /**
  * Two moons: a small network learns a curved decision boundary. Shows the data helpers
  * (a seeded generator, a keyed train/test split, standardisation with training statistics)
- * and a training stream with dropout and an L2 penalty.
+ * and a training stream with dropout and an L2 penalty. Prints the boundary as a text map and
+ * draws it as a picture too (the predicted probability of class 1 over the plane, the test
+ * points on top), under `out/moons/` (`--out DIR` for another folder).
  *
  * ```sh
  * deno run examples/moons.ts        # no permission needed; add --allow-ffi for OpenBLAS
@@ -27,6 +29,7 @@ import {
   fit,
   formatValue,
   forward,
+  fromTypedArray,
   initTrain,
   key,
   l2,
@@ -41,6 +44,10 @@ import {
   trainTestSplit,
   twoMoons,
 } from "../mod.ts";
+import { gridOf, gridPoints, heatmap } from "../src/plot/mod.ts";
+import { pictureArgs, writeFigures } from "./_pictures.ts";
+
+const { dir } = pictureArgs(import.meta.url);
 
 const [dataKey, splitKey, initKey, shuffleKey] = split(key(42), 4);
 const epochs = 60;
@@ -111,3 +118,35 @@ console.log(
   `\nfinal: test loss ${formatValue(final.loss)}, ` +
     `test accuracy ${(100 * final.accuracy).toFixed(1)}%`,
 );
+
+// --- The same boundary as a picture: P(class 1) over the plane, the test points on top. -----
+const view = { x: [x0, x1] as const, y: [y0, y1] as const, cols: 100, rows: 62 };
+const probs = model.apply(
+  last.state.params,
+  last.state.modelState,
+  standardize(fromTypedArray(gridPoints(view), [100 * 62, 2]), stats),
+  EVAL,
+).y;
+const p1 = Float64Array.from(
+  { length: 100 * 62 },
+  (_, i) => 1 / (1 + Math.exp(probs.data[2 * i] - probs.data[2 * i + 1])),
+);
+const n = raw.test.y.shape[0];
+await writeFigures(dir, {
+  boundary: heatmap(gridOf(p1, view), {
+    title: `Two moons: P(class 1), test accuracy ${(100 * final.accuracy).toFixed(1)}%`,
+    domain: [0, 1],
+    color: { colors: ["#f7b76c", "#ffffff", "#5fa3d6"] },
+    contours: [0.5],
+    points: {
+      x: Array.from({ length: n }, (_, i) => raw.test.x.data[2 * i]),
+      y: Array.from({ length: n }, (_, i) => raw.test.x.data[2 * i + 1]),
+      label: Array.from(raw.test.y.data),
+    },
+    pointColors: ["#f59322", "#0877bd"],
+    xLabel: "x₁",
+    yLabel: "x₂",
+    width: 640,
+    height: 420,
+  }),
+});

@@ -2,7 +2,8 @@
  * Five optimisers on one problem: SGD, momentum, Nesterov, RMSprop and Adam train the same
  * network from the same initial weights on the same shuffled batches (one seed), so the only
  * difference between the columns is the update rule. Prints the training loss per epoch side
- * by side, then each optimiser's test accuracy.
+ * by side, then each optimiser's test accuracy, and draws the losses as one chart (log scale)
+ * under `out/optimizers/` (`--out DIR` for another folder).
  *
  * ```sh
  * deno run examples/optimizers.ts   # no permission needed; add --allow-ffi for OpenBLAS
@@ -38,6 +39,10 @@ import {
   trainTestSplit,
   type Transform,
 } from "../mod.ts";
+import { lineChart } from "../src/plot/mod.ts";
+import { pictureArgs, writeFigures } from "./_pictures.ts";
+
+const { dir } = pictureArgs(import.meta.url);
 
 const [dataKey, splitKey, initKey, shuffleKey] = split(key(7), 4);
 const epochs = 25;
@@ -99,3 +104,24 @@ for (let e = 0; e < epochs; e++) {
 const accuracies = results.map((r) => cell(`${(100 * r.testAccuracy).toFixed(1)}%`)).join("");
 console.log(`\n test${accuracies}   (test accuracy, ${test.x.shape[0]} points)`);
 console.log(`\n${names.length} runs in ${((performance.now() - started) / 1000).toFixed(1)}s`);
+
+await writeFigures(dir, {
+  loss: lineChart(
+    names.map((name, i) => ({
+      name: `${name} (test ${(100 * results[i].testAccuracy).toFixed(1)}%)`,
+      x: results[i].losses.map((_, e) => e + 1),
+      y: results[i].losses,
+      dots: true,
+    })),
+    {
+      title: `Five optimisers, same network, weights and batches (${
+        train.x.shape[0]
+      } spiral points)`,
+      xLabel: "epoch",
+      yLabel: "training loss",
+      logY: true,
+      width: 760,
+      height: 400,
+    },
+  ),
+});

@@ -19,8 +19,14 @@
  * (from this start, in this many steps); thirty-two trace the whole curve closely. More units
  * both enlarge what the network can represent and give gradient descent more ways to get there.
  *
- * Run it with `deno run examples/universal_approximation.ts` or
+ * It draws the three fits over the target (`fits.svg`/`.png`) and the loss per step of each
+ * width on a log scale (`loss.svg`/`.png`), under `out/universal_approximation/` unless
+ * `--out DIR` says otherwise.
+ *
+ * Run it with `deno run -A examples/universal_approximation.ts` or
  * `bun examples/universal_approximation.ts`. It takes a few seconds.
+ *
+ * @module
  */
 
 import {
@@ -38,6 +44,10 @@ import {
   uniform,
   zerosInit,
 } from "../mod.ts";
+import { lineChart, type Series } from "../src/plot/mod.ts";
+import { pictureArgs, writeFigures } from "./_pictures.ts";
+
+const { dir } = pictureArgs(import.meta.url);
 
 // --- 1. The data: 128 points of g(x) = sin(3x) on [-π, π], as a batch of 1-vectors. --------
 
@@ -75,6 +85,8 @@ function descend(w: Tensor, grad: Tensor): Tensor {
 
 // --- 4. Fit one network per width and report. ----------------------------------------------
 
+const fits: Series[] = [];
+const curves: Series[] = [];
 for (const width of [2, 8, 32]) {
   // x ↦ tanh(x·W₁ + b₁) ↦ ·W₂ + b₂: one hidden layer of `width` tanh units, a linear output.
   const model = serial(
@@ -87,11 +99,17 @@ for (const width of [2, 8, 32]) {
   let params = start.params; // [{ w, b }, null, { w, b }]
 
   const losses: string[] = [];
+  const steps: number[] = [];
+  const curve: number[] = [];
   for (let step = 0; step <= STEPS; step++) {
     // Forward: the predictions, the mean squared error and its gradient wrt the predictions.
     const { y, vjp } = model.apply(params, state, x, EVAL);
     const [loss, dLoss] = meanSquaredError(y, target);
     if (step % 2000 === 0) losses.push(loss.toFixed(4));
+    if (step < 100 || step % 20 === 0) {
+      steps.push(step + 1); // step + 1: a log axis has no 0
+      curve.push(loss);
+    }
     if (step === STEPS) break;
     // Backward: pull dLoss back through the layers to ∂L/∂params, then step every leaf.
     const grads = vjp(dLoss).params;
@@ -106,4 +124,29 @@ for (const width of [2, 8, 32]) {
   console.log(`${String(width).padStart(2)} hidden units`);
   console.log(`   loss every 2000 steps: ${losses.join(" → ")}`);
   console.log(`   max |f(x) − sin(3x)| = ${maxError.toFixed(3)}`);
+  const label = `${width} units (max error ${maxError.toFixed(2)})`;
+  fits.push({ name: label, x: xs, y: y.data });
+  curves.push({ name: `${width} units`, x: steps, y: curve });
 }
+
+// --- 5. The pictures: each fit over the target, and the losses as they fell. ---------------
+
+await writeFigures(dir, {
+  fits: lineChart([{ name: "sin(3x)", x: xs, y: ys, color: "black", dashed: true }, ...fits], {
+    title: "One hidden tanh layer fitting sin(3x)",
+    xLabel: "x",
+    yLabel: "f(x)",
+    width: 760,
+    height: 400,
+    xDomain: [-Math.PI, Math.PI],
+  }),
+  loss: lineChart(curves, {
+    title: "Mean squared error during gradient descent",
+    xLabel: "step",
+    yLabel: "loss",
+    logX: true,
+    logY: true,
+    width: 640,
+    height: 380,
+  }),
+});

@@ -24,6 +24,7 @@ import { opSpecs, valueSpecs } from "./_sweep_specs_values.ts";
 import { contractSpecs, layerSpecs, modelSpecs } from "./_sweep_specs_models.ts";
 import { optimSpecs } from "./_sweep_specs_optim.ts";
 import { kernelSpecs, testingSpecs, trainSpecs } from "./_sweep_specs_train.ts";
+import { modelIoSpecs } from "./_sweep_specs_model_io.ts";
 
 const SPECS: readonly Spec[] = [
   ...valueSpecs,
@@ -35,6 +36,7 @@ const SPECS: readonly Spec[] = [
   ...trainSpecs,
   ...testingSpecs,
   ...kernelSpecs,
+  ...modelIoSpecs,
 ];
 
 /**
@@ -85,8 +87,10 @@ const NOT_SWEPT: Readonly<Record<string, string>> = {
   findMnistDir: "MNIST loader: owned by the file-readers work (async, reads files)",
   loadMnist: "MNIST loader: owned by the file-readers work (async, reads files)",
   loadFashionMnist: "MNIST loader: owned by the file-readers work (async, reads files)",
-  progress: "progress display: owned by the progress-display work",
-  epochSummaries: "progress display: owned by the progress-display work",
+  terminalColumns: "takes no arguments",
+  saveModel: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
+  loadModel: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
+  writeHistory: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
   formatSummary: "progress display: owned by the progress-display work",
   formatValue: "progress display: owned by the progress-display work",
 };

@@ -9,6 +9,7 @@ import type { EpochMeter } from "./_epoch_meter.ts";
 import { epochLines, type EpochView, progressLine, wrapFields } from "./_progress_layout.ts";
 import { stdoutIsTerminal, terminalColumns, writeStdout } from "./_terminal.ts";
 import type { Evaluation } from "./evaluate.ts";
+import { checkOptions } from "../_checks.ts";
 
 export { formatValue } from "./_progress_layout.ts";
 
@@ -63,11 +64,25 @@ export function checkMeterOptions(op: string, metrics: unknown, now: unknown): v
   }
 }
 
+/** The option names of {@linkcode ProgressDisplayOptions}, for the unknown-option check. */
+const DISPLAY_OPTIONS = [
+  "write",
+  "tty",
+  "columns",
+  "backend",
+  "epochs",
+  "refreshMs",
+  "width",
+] as const;
+
 /** Checks the display options that have a range; `op` names the caller in the message. */
-export function checkDisplayOptions(op: string, o: ProgressDisplayOptions): void {
-  if (typeof o !== "object" || o === null) {
-    throw new TypeError(`${op}: options must be an object, got ${o === null ? "null" : typeof o}`);
-  }
+export function checkDisplayOptions(
+  op: string,
+  o: ProgressDisplayOptions,
+  more: readonly string[] = [],
+  name = "options",
+): void {
+  checkOptions(op, o, [...DISPLAY_OPTIONS, ...more], name);
   const { width = 24, epochs, refreshMs = 100, columns, write, tty } = o;
   if (!Number.isInteger(width) || width < 1) {
     throw new RangeError(`${op}: width must be a positive integer, got ${width}`);

@@ -18,6 +18,7 @@ import type { StepCtx } from "./context.ts";
 import type { Evaluation } from "./evaluate.ts";
 import type { Metric } from "./metrics.ts";
 import type { TrainState } from "./state.ts";
+import { checkOptions } from "../_checks.ts";
 
 export { formatValue } from "./_epoch_display.ts";
 
@@ -126,10 +127,11 @@ export interface EpochSummaryOptions<P extends Tree, S extends Tree> {
 export function epochSummaries<P extends Tree, S extends Tree>(
   options: EpochSummaryOptions<P, S> = {},
 ): OperatorFunction<StepCtx<P, S>, EpochSummary<P, S>> {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`epochSummaries: options must be an object, got ${String(options)}`);
-  }
-  const { validate, metrics = {}, now = defaultNow, progress = false } = options;
+  const { validate, metrics = {}, now = defaultNow, progress = false } = checkOptions(
+    "epochSummaries",
+    options,
+    ["validate", "metrics", "now", "progress"],
+  );
   checkMeterOptions("epochSummaries", metrics, now);
   if (validate !== undefined && typeof validate !== "function") {
     throw new TypeError(
@@ -137,7 +139,7 @@ export function epochSummaries<P extends Tree, S extends Tree>(
     );
   }
   const show = progress === false ? undefined : progress === true ? {} : progress;
-  if (show !== undefined) checkDisplayOptions("epochSummaries", show);
+  if (show !== undefined) checkDisplayOptions("epochSummaries", show, [], "progress");
   return (source) =>
     new Observable<EpochSummary<P, S>>((subscriber) => {
       const display = show === undefined ? undefined : new EpochDisplay(show);

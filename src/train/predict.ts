@@ -4,6 +4,7 @@
  * @module
  */
 
+import { checkInteger, checkLayer, checkOptions, MAX_ELEMENTS, rethrowAs } from "../_checks.ts";
 import { EVAL, type Layer } from "../layers/layer.ts";
 import {
   allocate,
@@ -46,10 +47,12 @@ export function predict<P extends Tree, S extends Tree>(
   x: Tensor | Dataset,
   options: PredictOptions = {},
 ): Tensor {
-  if (typeof model?.apply !== "function") {
-    throw new TypeError("predict: the model is not a layer (an { init, apply } pair)");
-  }
-  if (typeof state !== "object" || state === null || !("params" in state)) {
+  const op = "predict";
+  checkLayer(op, model);
+  if (
+    typeof state !== "object" || state === null || !("params" in state) ||
+    !("modelState" in state)
+  ) {
     throw new TypeError(
       `predict: state must hold the model's params and modelState (a TrainState or what ` +
         `loadModel returns), got ${state === null ? "null" : typeof state}`,
@@ -68,14 +71,13 @@ export function predict<P extends Tree, S extends Tree>(
       `predict: x needs an example axis first, got shape ${formatShape(inputs.shape)}`,
     );
   }
-  const { batchSize = 256 } = options;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new RangeError(`predict: batchSize must be a positive integer, got ${batchSize}`);
-  }
+  const { batchSize = 256 } = checkOptions(op, options, ["batchSize"]);
+  checkInteger(op, "batchSize", batchSize, { min: 1, max: MAX_ELEMENTS });
   const n = inputs.shape[0];
   if (n === 0) throw new RangeError("predict: x has no examples (shape [0, ...])");
   const run = (batch: Tensor, rows: number) => {
-    const y = model.apply(state.params, state.modelState, batch, EVAL).y;
+    // A model that rejects these params or inputs says why, under predict's name.
+    const y = rethrowAs(op, () => model.apply(state.params, state.modelState, batch, EVAL).y);
     if (!isTensor(y) || y.shape.length === 0 || y.shape[0] !== rows) {
       throw new TypeError(
         `predict: the model returned ${

@@ -87,7 +87,7 @@ export interface ProgressOptions extends ProgressDisplayOptions {
 export function progress<P extends Tree, S extends Tree>(
   options: ProgressOptions = {},
 ): MonoTypeOperatorFunction<StepCtx<P, S>> {
-  checkDisplayOptions("progress", options);
+  checkDisplayOptions("progress", options, ["metrics", "now"]);
   const { metrics = {}, now = defaultNow } = options;
   checkMeterOptions("progress", metrics, now);
   return (source) =>

@@ -308,7 +308,7 @@ test("decodeSafetensors() rejects a header length past the end of the file", () 
   view.setBigUint64(0, 0xffffffffffffffffn, true);
   assert.throws(() => decodeSafetensors(bytes), {
     name: "RangeError",
-    message: /header length 18446744073709551615 runs past/,
+    message: /header length 18446744073709551615 exceeds the 100000000-byte limit/,
   });
 });
 
@@ -319,7 +319,7 @@ test("decodeSafetensors() rejects a header that is not a JSON object", () => {
   });
   assert.throws(() => decodeSafetensors(assemble("[1,2]")), {
     name: "TypeError",
-    message: /must start with "\{"/,
+    message: /the header must be a JSON object, got \[1,2\]/,
   });
   const bad = assemble("{}  ");
   bad[9] = 0xff; // not UTF-8
@@ -327,12 +327,14 @@ test("decodeSafetensors() rejects a header that is not a JSON object", () => {
 });
 
 test("decodeSafetensors() rejects an unknown dtype, naming the tensor", () => {
-  const w = { dtype: "F16", shape: [2], data_offsets: [0, 4] };
-  const file = assemble(JSON.stringify({ w }), [0, 0, 0, 0]);
-  assert.throws(() => decodeSafetensors(file), {
-    name: "TypeError",
-    message: /tensor "w": unknown or unsupported dtype "F16"/,
-  });
+  for (const dtype of ["F17", "toString", "constructor", "__proto__", "f32"]) {
+    const w = { dtype, shape: [2], data_offsets: [0, 4] };
+    const file = assemble(JSON.stringify({ w }), [0, 0, 0, 0]);
+    assert.throws(() => decodeSafetensors(file), {
+      name: "TypeError",
+      message: new RegExp(`tensor "w": unknown dtype "${dtype}" \\(safetensors names BOOL, `),
+    });
+  }
 });
 
 test("decodeSafetensors() rejects shapes that are not lists of non-negative integers", () => {
@@ -340,7 +342,8 @@ test("decodeSafetensors() rejects shapes that are not lists of non-negative inte
     const file = assemble(JSON.stringify({ w: { dtype: "F32", shape, data_offsets: [0, 0] } }));
     assert.throws(() => decodeSafetensors(file), {
       name: "TypeError",
-      message: /tensor "w": shape must be an array of non-negative integers/,
+      message:
+        /tensor "w": (shape must be an array of unsigned integers|each shape dimension must be an unsigned integer)/,
     });
   }
 });
@@ -359,10 +362,10 @@ test("decodeSafetensors() rejects malformed or reversed data_offsets", () => {
 });
 
 test("decodeSafetensors() rejects offsets out of range of the buffer", () => {
-  const file = assemble(JSON.stringify({ w: f32([2], 8, 16) }), [0, 0, 0, 0, 0, 0, 0, 0]);
+  const file = assemble(JSON.stringify({ w: f32([4], 0, 16) }), [0, 0, 0, 0, 0, 0, 0, 0]);
   assert.throws(() => decodeSafetensors(file), {
     name: "RangeError",
-    message: /tensor "w": data_offsets \[8,16\] run past the end of the 8-byte buffer/,
+    message: /tensor "w": data_offsets \[0,16\] run past the end of the 8-byte buffer/,
   });
 });
 

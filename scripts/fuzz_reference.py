@@ -39,7 +39,8 @@ def read_idx(data):
 
 
 def read_safetensors(data):
-    return [[n, d["dtype"], list(d["shape"]), zlib.crc32(bytes(d["data"]))]
+    # Shapes as strings: a dimension may exceed 2^53, which a JSON reader would round.
+    return [[n, d["dtype"], [str(x) for x in d["shape"]], zlib.crc32(bytes(d["data"]))]
             for n, d in safetensors.deserialize(data)]
 
 

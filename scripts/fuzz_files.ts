@@ -63,7 +63,8 @@ async function startReference() {
   return {
     judge(cases: FuzzCase[]): Promise<Verdict[]> {
       const verdicts = cases.map(() => new Promise<Verdict>((resolve) => queue.push(resolve)));
-      const text = cases.map((c) => `${c.kind} ${Buffer.from(c.bytes).toString("base64")}\n`).join("") + "\n";
+      const text =
+        cases.map((c) => `${c.kind} ${Buffer.from(c.bytes).toString("base64")}\n`).join("") + "\n";
       child.stdin!.write(text);
       return Promise.all(verdicts);
     },
@@ -138,7 +139,9 @@ interface Tally {
 async function main() {
   const python = USE_PYTHON && (await pythonHasSafetensors()) ? await startReference() : undefined;
   if (USE_PYTHON && python === undefined) {
-    console.log("python3 with the safetensors package not found: checking errors only, no verdicts");
+    console.log(
+      "python3 with the safetensors package not found: checking errors only, no verdicts",
+    );
   }
   const dir = await mkdtemp(join(tmpdir(), "gradstream-fuzz-"));
   if (FAILURES) await mkdir(FAILURES, { recursive: true });
@@ -147,17 +150,23 @@ async function main() {
   let longest = 0, peakRss = process.memoryUsage().rss;
   const start = performance.now();
   const note = (c: FuzzCase & { index: number }, why: string) => {
-    if (examples.length < 30) examples.push(`#${c.index} ${c.kind} (${c.how}): ${why.slice(0, 300)}`);
+    if (examples.length < 30) {
+      examples.push(`#${c.index} ${c.kind} (${c.how}): ${why.slice(0, 300)}`);
+    }
     if (FAILURES) return writeFile(join(FAILURES, `${c.index}.${c.kind}`), c.bytes);
   };
   const checkError = (e: unknown, op: string, path?: string): string | undefined => {
     const err = e as Error;
     const message = String(err?.message);
     longest = Math.max(longest, message.length);
-    if (!(e instanceof TypeError || e instanceof RangeError)) return `untyped ${err?.name}: ${message}`;
+    if (!(e instanceof TypeError || e instanceof RangeError)) {
+      return `untyped ${err?.name}: ${message}`;
+    }
     if (/call stack|too much recursion/i.test(message)) return `stack overflow: ${message}`;
     if (!message.startsWith(`${op}: `)) return `message does not start with ${op}: ${message}`;
-    if (path !== undefined && !message.includes(path)) return `message does not name the file: ${message}`;
+    if (path !== undefined && !message.includes(path)) {
+      return `message does not name the file: ${message}`;
+    }
     if (message.length > MAX_MESSAGE) return `message of ${message.length} characters`;
     return undefined;
   };
@@ -168,7 +177,8 @@ async function main() {
     const verdicts = python ? await python.judge(batch) : undefined;
     for (let k = 0; k < batch.length; k++) {
       const c = batch[k];
-      const t = (tally[c.kind] ??= { cases: 0, accepted: 0, rejected: 0, mismatches: 0, badErrors: 0 });
+      const t =
+        (tally[c.kind] ??= { cases: 0, accepted: 0, rejected: 0, mismatches: 0, badErrors: 0 });
       t.cases++;
       let sig: unknown;
       let accepted = true;
@@ -225,10 +235,18 @@ async function main() {
       if (ref !== undefined) {
         if (ref.ok !== accepted) {
           t.mismatches++;
-          await note(c, `verdict: here ${accepted ? "accepted" : "rejected"}, reference ${ref.ok ? "accepted" : `rejected (${ref.err})`}`);
+          await note(
+            c,
+            `verdict: here ${accepted ? "accepted" : "rejected"}, reference ${
+              ref.ok ? "accepted" : `rejected (${ref.err})`
+            }`,
+          );
         } else if (ref.ok && accepted && canon(ref.sig) !== canon(sig)) {
           t.mismatches++;
-          await note(c, `content: here ${canon(sig).slice(0, 120)}, reference ${canon(ref.sig).slice(0, 120)}`);
+          await note(
+            c,
+            `content: here ${canon(sig).slice(0, 120)}, reference ${canon(ref.sig).slice(0, 120)}`,
+          );
         }
       }
     }
@@ -236,13 +254,27 @@ async function main() {
   }
   python?.stop();
   await rm(dir, { recursive: true, force: true });
-  const runtime = "Deno" in globalThis ? `Deno ${(globalThis as { Deno?: { version: { deno: string } } }).Deno!.version.deno}` : "Bun" in globalThis ? `Bun ${(globalThis as { Bun?: { version: string } }).Bun!.version}` : `Node ${process.version}`;
-  console.log(`fuzz_files: ${COUNT} cases, seed ${SEED}, ${runtime}, reference ${python ? "on" : "off"}, ${((performance.now() - start) / 1000).toFixed(1)} s`);
+  const runtime = "Deno" in globalThis
+    ? `Deno ${(globalThis as { Deno?: { version: { deno: string } } }).Deno!.version.deno}`
+    : "Bun" in globalThis
+    ? `Bun ${(globalThis as { Bun?: { version: string } }).Bun!.version}`
+    : `Node ${process.version}`;
+  console.log(
+    `fuzz_files: ${COUNT} cases, seed ${SEED}, ${runtime}, reference ${python ? "on" : "off"}, ${
+      ((performance.now() - start) / 1000).toFixed(1)
+    } s`,
+  );
   console.log("kind         cases  accepted  rejected  verdict/content mismatches  bad errors");
   for (const [kind, t] of Object.entries(tally)) {
-    console.log(`${kind.padEnd(11)} ${String(t.cases).padStart(6)} ${String(t.accepted).padStart(9)} ${String(t.rejected).padStart(9)} ${String(t.mismatches).padStart(27)} ${String(t.badErrors).padStart(11)}`);
+    console.log(
+      `${kind.padEnd(11)} ${String(t.cases).padStart(6)} ${String(t.accepted).padStart(9)} ${
+        String(t.rejected).padStart(9)
+      } ${String(t.mismatches).padStart(27)} ${String(t.badErrors).padStart(11)}`,
+    );
   }
-  console.log(`longest error message: ${longest} characters; peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
+  console.log(
+    `longest error message: ${longest} characters; peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`,
+  );
   for (const e of examples) console.log(e);
   const failed = Object.values(tally).some((t) => t.mismatches > 0 || t.badErrors > 0);
   process.exitCode = failed ? 1 : 0;

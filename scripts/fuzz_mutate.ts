@@ -36,7 +36,11 @@ function draws(seed: number, index: number) {
     return words[at++];
   };
   const below = (n: number) => next() % n;
-  return { below, pick: <T>(xs: readonly T[]): T => xs[below(xs.length)], chance: (p: number) => next() / 2 ** 32 < p };
+  return {
+    below,
+    pick: <T>(xs: readonly T[]): T => xs[below(xs.length)],
+    chance: (p: number) => next() / 2 ** 32 < p,
+  };
 }
 type Draws = ReturnType<typeof draws>;
 
@@ -55,7 +59,10 @@ function container(header: string, data: Uint8Array, pad = true): Uint8Array {
 
 function safetensorsSeeds(): Uint8Array[] {
   const stored = [
-    { name: "count", tensor: { dtype: "I64" as const, shape: [], bytes: u8([7, 0, 0, 0, 0, 0, 0, 0]) } },
+    {
+      name: "count",
+      tensor: { dtype: "I64" as const, shape: [], bytes: u8([7, 0, 0, 0, 0, 0, 0, 0]) },
+    },
     { name: "half", tensor: { dtype: "F16" as const, shape: [2], bytes: u8([0, 0x3e, 0, 0xc0]) } },
     { name: "brain", tensor: { dtype: "BF16" as const, shape: [1, 1], bytes: u8([0x80, 0x3f]) } },
     { name: "mask", tensor: { dtype: "BOOL" as const, shape: [2], bytes: u8([1, 0]) } },
@@ -63,28 +70,46 @@ function safetensorsSeeds(): Uint8Array[] {
   ];
   return [
     encodeNamedTensors(
-      [{ name: "a", tensor: tensor([[1, 2], [3, 4]]) }, { name: "b", tensor: tensor([5], [1], "float64") }],
+      [{ name: "a", tensor: tensor([[1, 2], [3, 4]]) }, {
+        name: "b",
+        tensor: tensor([5], [1], "float64"),
+      }],
       { epoch: "3" },
     ),
     encodeNamedTensors([{ name: "w", tensor: tensor([0.5, -1]) }, ...stored]),
     encodeNamedTensors([]),
-    container(' {"__metadata__":null,"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', u8([0, 0, 128, 63])),
-    container('{"x":["F32",[1],[0,4]],"y":{"dtype":{"U8":null},"shape":[2],"data_offsets":[4,6]}}', u8([0, 0, 128, 63, 1, 2]), false),
-    container('{"y":{"data_offsets":[4,8],"shape":[1],"dtype":"I32","extra":[1,{"k":null}]},"x":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}', u8([0, 0, 128, 63, 1, 0, 0, 0])),
+    container(
+      ' {"__metadata__":null,"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}',
+      u8([0, 0, 128, 63]),
+    ),
+    container(
+      '{"x":["F32",[1],[0,4]],"y":{"dtype":{"U8":null},"shape":[2],"data_offsets":[4,6]}}',
+      u8([0, 0, 128, 63, 1, 2]),
+      false,
+    ),
+    container(
+      '{"y":{"data_offsets":[4,8],"shape":[1],"dtype":"I32","extra":[1,{"k":null}]},"x":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}',
+      u8([0, 0, 128, 63, 1, 0, 0, 0]),
+    ),
   ];
 }
 
 function checkpointSeeds(): Uint8Array[] {
   return [
     encodeCheckpoint({
-      params: [{ w: tensor([[1, 2], [3, 4]]), b: tensor([0, 1]) }, null, { gamma: tensor([1], [1], "float64") }],
+      params: [{ w: tensor([[1, 2], [3, 4]]), b: tensor([0, 1]) }, null, {
+        gamma: tensor([1], [1], "float64"),
+      }],
       state: [null, null, { mean: tensor([0]), var: tensor([1]) }],
       step: 12,
       best: Infinity,
       tag: "run",
       flags: [true, false, -0, NaN],
     }),
-    encodeCheckpoint({ optState: [[{ count: tensor([3], [], "float64") }, null]], nested: { a: { b: { c: [] } } } }),
+    encodeCheckpoint({
+      optState: [[{ count: tensor([3], [], "float64") }, null]],
+      nested: { a: { b: { c: [] } } },
+    }),
   ];
 }
 
@@ -123,9 +148,62 @@ function idxSeeds(): Uint8Array[] {
   ];
 }
 
-const NUMBERS = ["-0", "24.0", "1e2", "0", "18446744073709551615", "18446744073709551616", "9007199254740993", "-1", "4294967296", "01", "1e400", "4611686018427387904", "3"];
-const STRINGS = ['"toString"', '"constructor"', '"__proto__"', '"hasOwnProperty"', '"F16"', '"I64"', '"BF16"', '"F4"', '"C64"', '"__metadata__"', '"\\ud800"', '"a\\udc00b"', '"\\u0041"', '"\\u005f_metadata__"', '""', '"gradstream.tree"', '"tensor"', '"object"', '"number"', '"NaN"'];
-const INSERTS = ["null", "{}", "[]", ",", ":", "\"", "\\", " ", "\t", "\u0001", '"__metadata__":null,', '"__metadata__":{},', '"dtype":"F32",', "[[[[", "]]", "}", "{"];
+const NUMBERS = [
+  "-0",
+  "24.0",
+  "1e2",
+  "0",
+  "18446744073709551615",
+  "18446744073709551616",
+  "9007199254740993",
+  "-1",
+  "4294967296",
+  "01",
+  "1e400",
+  "4611686018427387904",
+  "3",
+];
+const STRINGS = [
+  '"toString"',
+  '"constructor"',
+  '"__proto__"',
+  '"hasOwnProperty"',
+  '"F16"',
+  '"I64"',
+  '"BF16"',
+  '"F4"',
+  '"C64"',
+  '"__metadata__"',
+  '"\\ud800"',
+  '"a\\udc00b"',
+  '"\\u0041"',
+  '"\\u005f_metadata__"',
+  '""',
+  '"gradstream.tree"',
+  '"tensor"',
+  '"object"',
+  '"number"',
+  '"NaN"',
+];
+const INSERTS = [
+  "null",
+  "{}",
+  "[]",
+  ",",
+  ":",
+  '"',
+  "\\",
+  " ",
+  "\t",
+  "\u0001",
+  '"__metadata__":null,',
+  '"__metadata__":{},',
+  '"dtype":"F32",',
+  "[[[[",
+  "]]",
+  "}",
+  "{",
+];
 
 function tokens(text: string, re: RegExp): [number, number][] {
   const out: [number, number][] = [];
@@ -165,7 +243,11 @@ function mutateJson(text: string, r: Draws): string {
       const t = tokens(text, /\[|\{/g);
       if (t.length === 0) return text;
       const [a] = r.pick(t);
-      return splice(a + 1, a + 1, `"deep":${open}1${close}${text[a + 1] === "}" || text[a + 1] === "]" ? "" : ","}`);
+      return splice(
+        a + 1,
+        a + 1,
+        `"deep":${open}1${close}${text[a + 1] === "}" || text[a + 1] === "]" ? "" : ","}`,
+      );
     }
     case 5: {
       // A repeated entry: copy a "key":value pair found by a small scan.
@@ -175,7 +257,8 @@ function mutateJson(text: string, r: Draws): string {
       return splice(b, b, "," + text.slice(a, b));
     }
     default: {
-      return (r.chance(0.5) ? " \n\t\r".slice(0, 1 + r.below(4)) : "") + text + (r.chance(0.5) ? " " : "\u0000");
+      return (r.chance(0.5) ? " \n\t\r".slice(0, 1 + r.below(4)) : "") + text +
+        (r.chance(0.5) ? " " : "\u0000");
     }
   }
 }
@@ -188,7 +271,24 @@ function mutateBytes(bytes: Uint8Array, r: Draws): Uint8Array {
       if (b.length) b[at()] ^= 1 << r.below(8);
       break;
     case 1:
-      if (b.length) b[at()] = r.pick([0, 0xff, 0x7f, 0x80, 0x22, 0x7b, 0x5b, 0x5c, 0x2d, 0x30, 0x20, 0x1f, 0x8b, r.below(256)]);
+      if (b.length) {
+        b[at()] = r.pick([
+          0,
+          0xff,
+          0x7f,
+          0x80,
+          0x22,
+          0x7b,
+          0x5b,
+          0x5c,
+          0x2d,
+          0x30,
+          0x20,
+          0x1f,
+          0x8b,
+          r.below(256),
+        ]);
+      }
       break;
     case 2:
       b.splice(at(), 0, ...Array.from({ length: 1 + r.below(8) }, () => r.below(256)));
@@ -254,7 +354,13 @@ function mutateIdx(bytes: Uint8Array, r: Draws): [Uint8Array, string] {
         if (b.length >= 8) b[b.length - 1 - r.below(8)] ^= 1 << r.below(8);
         return [b, "gzip-trailer"];
       case 2:
-        return [new Uint8Array([...b, ...r.pick([[0, 0], [0x1f, 0x8b], [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0], [7]])]), "gzip-after"];
+        return [
+          new Uint8Array([
+            ...b,
+            ...r.pick([[0, 0], [0x1f, 0x8b], [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0], [7]]),
+          ]),
+          "gzip-after",
+        ];
       default:
         return [mutateBytes(b, r), "gzip-bytes"];
     }
@@ -265,10 +371,22 @@ function mutateIdx(bytes: Uint8Array, r: Draws): [Uint8Array, string] {
   if (r.chance(0.5) && b.length >= 8) {
     const v = new DataView(b.buffer);
     const d = r.below(Math.max(1, Math.min(b[3], Math.floor((b.length - 4) / 4))));
-    v.setUint32(4 + 4 * d, r.pick([0, 1, 0xffffffff, 0x10000, v.getUint32(4 + 4 * d) + 1, v.getUint32(4 + 4 * d) - 1]) >>> 0);
+    v.setUint32(
+      4 + 4 * d,
+      r.pick([
+        0,
+        1,
+        0xffffffff,
+        0x10000,
+        v.getUint32(4 + 4 * d) + 1,
+        v.getUint32(4 + 4 * d) - 1,
+      ]) >>> 0,
+    );
     plain = b;
   } else plain = mutateBytes(b, r);
-  if (r.chance(0.4)) return [new Uint8Array(gzipSync(plain, { level: r.pick([0, 1, 9]) })), "idx+gzip"];
+  if (r.chance(0.4)) {
+    return [new Uint8Array(gzipSync(plain, { level: r.pick([0, 1, 9]) })), "idx+gzip"];
+  }
   return [plain, "idx"];
 }
 
@@ -282,7 +400,11 @@ function seeds() {
  * `seed` and `i` (a Threefry key folded with `i`), so any case can be replayed alone with
  * `fuzzCases(seed, 1, i)`.
  */
-export function* fuzzCases(seed: number, count: number, start = 0): Generator<FuzzCase & { index: number }> {
+export function* fuzzCases(
+  seed: number,
+  count: number,
+  start = 0,
+): Generator<FuzzCase & { index: number }> {
   const s = seeds();
   const kinds: FuzzKind[] = ["safetensors", "checkpoint", "idx"];
   for (let i = start; i < start + count; i++) {
@@ -296,7 +418,9 @@ export function* fuzzCases(seed: number, count: number, start = 0): Generator<Fu
       const rounds = 1 + r.below(3);
       const hows: string[] = [];
       for (let k = 0; k < rounds; k++) {
-        const [b, h] = kind === "idx" ? mutateIdx(bytes, r) : mutateContainer(bytes, r, kind === "checkpoint");
+        const [b, h] = kind === "idx"
+          ? mutateIdx(bytes, r)
+          : mutateContainer(bytes, r, kind === "checkpoint");
         bytes = b;
         hows.push(h);
       }

@@ -49,8 +49,8 @@ export {
   fromTorchStateDict,
   loadTorchStateDict,
   saveTorchStateDict,
-  type ToTorchOptions,
   type TorchMappable,
   type TorchStateDict,
+  type ToTorchOptions,
   toTorchStateDict,
 } from "./checkpoint/torch.ts";

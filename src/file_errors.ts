@@ -41,9 +41,12 @@ export function fileError(op: string, path: string, e: unknown, action: "read" |
     return new Error(`${op}: ${path} does not exist`, { cause: e });
   }
   if (err?.code === "EACCES" || err?.code === "EPERM") {
-    return new Error(`${op}: the system does not let this process ${action} ${path} (${err.code})`, {
-      cause: e,
-    });
+    return new Error(
+      `${op}: the system does not let this process ${action} ${path} (${err.code})`,
+      {
+        cause: e,
+      },
+    );
   }
   return new Error(`${op}: cannot ${action} ${path}: ${String(err?.message ?? e).slice(0, 300)}`, {
     cause: e,

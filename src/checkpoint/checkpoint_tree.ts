@@ -48,7 +48,9 @@ const SPECIAL_NUMBERS: ReadonlyMap<string, number> = new Map([
 
 /** A tree path printed in a bounded number of characters (keys may be long, trees deep). */
 function pathText(path: readonly (string | number)[]): string {
-  const text = formatPath(path.map((p) => typeof p === "string" && p.length > 40 ? `${p.slice(0, 40)}…` : p));
+  const text = formatPath(
+    path.map((p) => typeof p === "string" && p.length > 40 ? `${p.slice(0, 40)}…` : p),
+  );
   return text.length > 200 ? `…${text.slice(-200)}` : text;
 }
 
@@ -188,7 +190,9 @@ function fromSkeleton(
   if (tag === "tensor" && value.kind === "string") {
     const t = tensors.get(value.value);
     if (t === undefined) {
-      throw new TypeError(`${where()} names tensor ${quote(value.value, 60)}, which the file does not hold`);
+      throw new TypeError(
+        `${where()} names tensor ${quote(value.value, 60)}, which the file does not hold`,
+      );
     }
     if (placed.has(value.value)) {
       throw new TypeError(`${where()} places tensor ${quote(value.value, 60)} a second time`);
@@ -198,7 +202,9 @@ function fromSkeleton(
   }
   if (tag === "number" && value.kind === "string") {
     const v = SPECIAL_NUMBERS.get(value.value);
-    if (v === undefined) throw new TypeError(`${where()} holds an unknown number ${quote(value.value, 30)}`);
+    if (v === undefined) {
+      throw new TypeError(`${where()} holds an unknown number ${quote(value.value, 30)}`);
+    }
     return v;
   }
   if (tag === "object" && value.kind === "object") {
@@ -265,7 +271,9 @@ export function decodeCheckpointAs(bytes: Uint8Array, prefix: string): Checkpoin
   if (parsed.kind === "object") {
     for (const [k, v] of parsed.entries) {
       if (fields.has(k)) {
-        throw new TypeError(`${prefix}: metadata "${TREE_METADATA_KEY}" repeats the key ${quote(k, 40)}`);
+        throw new TypeError(
+          `${prefix}: metadata "${TREE_METADATA_KEY}" repeats the key ${quote(k, 40)}`,
+        );
       }
       fields.set(k, v);
     }
@@ -285,7 +293,9 @@ export function decodeCheckpointAs(bytes: Uint8Array, prefix: string): Checkpoin
   const result = fromSkeleton(tree, [], all, placed, prefix);
   for (const name of all.keys()) {
     if (!placed.has(name)) {
-      throw new TypeError(`${prefix}: tensor ${quote(name, 60)} is not placed by the tree skeleton`);
+      throw new TypeError(
+        `${prefix}: tensor ${quote(name, 60)} is not placed by the tree skeleton`,
+      );
     }
   }
   return result;

@@ -217,11 +217,15 @@ export function parseJson(text: string, options: ParseJsonOptions = {}): JsonNod
     }
     for (;;) {
       skipSpace();
-      if (text.charCodeAt(i) !== 0x22) fail(i >= n ? "EOF while parsing an object" : "key must be a string");
+      if (text.charCodeAt(i) !== 0x22) {
+        fail(i >= n ? "EOF while parsing an object" : "key must be a string");
+      }
       i++;
       const key = parseString();
       skipSpace();
-      if (text.charCodeAt(i) !== 0x3a) fail(i >= n ? "EOF while parsing an object" : "expected `:`");
+      if (text.charCodeAt(i) !== 0x3a) {
+        fail(i >= n ? "EOF while parsing an object" : "expected `:`");
+      }
       i++;
       entries.push([key, parseValue(depth)]);
       skipSpace();

@@ -79,7 +79,9 @@ function checkMetadata(op: string, metadata: Readonly<Record<string, string>>): 
   }
   for (const [k, v] of Object.entries(metadata)) {
     if (typeof v !== "string") {
-      throw new TypeError(`${op}: metadata value for ${quote(k, 60)} must be a string, got ${typeof v}`);
+      throw new TypeError(
+        `${op}: metadata value for ${quote(k, 60)} must be a string, got ${typeof v}`,
+      );
     }
     checkText(op, "metadata key", k);
     checkText(op, "metadata value for", v);
@@ -226,7 +228,12 @@ export function decodeSafetensorsAs(bytes: Uint8Array, prefix: string): Safetens
   const others: Record<string, StoredTensor> = {};
   // defineProperty throughout, so that a tensor named "__proto__" is data like any other.
   const put = (record: object, name: string, value: unknown) =>
-    Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(record, name, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   for (const e of entries) {
     const src = bytes.subarray(bufferStart + e.begin, bufferStart + e.end);
     const safe = e.shape.every((d) => d <= BigInt(Number.MAX_SAFE_INTEGER));
@@ -238,12 +245,16 @@ export function decodeSafetensorsAs(bytes: Uint8Array, prefix: string): Safetens
       const data = size === 8 ? new Float64Array(raw.buffer) : new Float32Array(raw.buffer);
       put(tensors, e.name, fromTypedArray(data, shape));
     } else {
-      put(others, e.name, Object.freeze({
-        dtype: e.dtype,
-        shape: Object.freeze(shape),
-        ...(safe ? {} : { exactShape: Object.freeze([...e.shape]) }),
-        bytes: src.slice(),
-      }));
+      put(
+        others,
+        e.name,
+        Object.freeze({
+          dtype: e.dtype,
+          shape: Object.freeze(shape),
+          ...(safe ? {} : { exactShape: Object.freeze([...e.shape]) }),
+          bytes: src.slice(),
+        }),
+      );
     }
   }
   return { tensors, metadata, others };

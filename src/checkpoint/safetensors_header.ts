@@ -50,7 +50,9 @@ export interface Header {
 
 const describe = (node: JsonNode) => describeJson(node, 40);
 const shapeText = (shape: readonly bigint[]) =>
-  shape.length > 8 ? `[${shape.slice(0, 8).join(",")},…] (${shape.length} dims)` : `[${shape.join(",")}]`;
+  shape.length > 8
+    ? `[${shape.slice(0, 8).join(",")},…] (${shape.length} dims)`
+    : `[${shape.join(",")}]`;
 
 function readU64(node: JsonNode, fail: (m: string) => never, what: string): bigint {
   // serde_json hands usize only an unsigned integer literal; "-0", "1.0" and "1e2" are floats.
@@ -89,7 +91,9 @@ function readEntry(name: string, node: JsonNode, prefix: string): RawEntry {
     });
   } else if (node.kind === "array") {
     if (node.items.length !== 3) {
-      fail(`header entry as an array must be [dtype, shape, data_offsets], got ${node.items.length} elements`);
+      fail(
+        `header entry as an array must be [dtype, shape, data_offsets], got ${node.items.length} elements`,
+      );
     }
     fields = [...node.items];
   } else {
@@ -109,7 +113,9 @@ function readEntry(name: string, node: JsonNode, prefix: string): RawEntry {
       } (safetensors names ${Object.keys(DTYPE_BITS).join(", ")})`,
     );
   }
-  if (shapeNode.kind !== "array") fail(`shape must be an array of unsigned integers, got ${describe(shapeNode)}`);
+  if (shapeNode.kind !== "array") {
+    fail(`shape must be an array of unsigned integers, got ${describe(shapeNode)}`);
+  }
   const shape = (shapeNode as { items: readonly JsonNode[] }).items.map((d) =>
     readU64(d, fail, "each shape dimension")
   );
@@ -124,7 +130,9 @@ function readEntry(name: string, node: JsonNode, prefix: string): RawEntry {
 
 function jsonFailure(prefix: string, what: string, e: unknown): never {
   if (e instanceof JsonSyntaxError) {
-    throw new TypeError(`${prefix}: ${what} is not valid JSON (${e.reason} at character ${e.offset})`);
+    throw new TypeError(
+      `${prefix}: ${what} is not valid JSON (${e.reason} at character ${e.offset})`,
+    );
   }
   throw e;
 }
@@ -144,7 +152,9 @@ export function readHeader(bytes: Uint8Array, prefix: string): Header {
   if (headerLength > BigInt(MAX_HEADER_BYTES)) {
     throw new RangeError(
       `${prefix}: the header length ${headerLength} exceeds the ${MAX_HEADER_BYTES}-byte limit ` +
-        `of the safetensors format${headerLength > BigInt(bytes.length - 8) ? " and runs past the end of the file" : ""}`,
+        `of the safetensors format${
+          headerLength > BigInt(bytes.length - 8) ? " and runs past the end of the file" : ""
+        }`,
     );
   }
   if (headerLength > BigInt(bytes.length - 8)) {
@@ -156,7 +166,9 @@ export function readHeader(bytes: Uint8Array, prefix: string): Header {
   const n = Number(headerLength);
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes.subarray(8, 8 + n));
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(
+      bytes.subarray(8, 8 + n),
+    );
   } catch {
     throw new TypeError(`${prefix}: the header is not valid UTF-8`);
   }
@@ -233,7 +245,9 @@ export function readHeader(bytes: Uint8Array, prefix: string): Header {
       }
     }
     const bits = count * BigInt(DTYPE_BITS[e.dtype]);
-    if (bits > U64_MAX) throw new RangeError(`${where}: shape ${shapeText(e.shape)} overflows 64 bits`);
+    if (bits > U64_MAX) {
+      throw new RangeError(`${where}: shape ${shapeText(e.shape)} overflows 64 bits`);
+    }
     if (bits % 8n !== 0n) {
       throw new TypeError(
         `${where}: ${e.dtype} shape ${shapeText(e.shape)} does not fill a whole number of bytes`,

@@ -87,11 +87,17 @@ function kindOf(op: string, params: unknown, state: unknown, where: string): Kin
     return "sequential";
   }
   if (isRecord(params) && state === null) {
-    if ((hasKeys(params, ["w", "b"]) || hasKeys(params, ["w"])) && (params.w as Tensor).shape.length === 2) {
+    if (
+      (hasKeys(params, ["w", "b"]) || hasKeys(params, ["w"])) &&
+      (params.w as Tensor).shape.length === 2
+    ) {
       return "linear";
     }
   }
-  if (isRecord(params) && isRecord(state) && hasKeys(params, ["gamma", "beta"]) && hasKeys(state, ["mean", "var"])) {
+  if (
+    isRecord(params) && isRecord(state) && hasKeys(params, ["gamma", "beta"]) &&
+    hasKeys(state, ["mean", "var"])
+  ) {
     return "batchnorm";
   }
   throw new TypeError(
@@ -126,14 +132,25 @@ const layerName = (prefix: string) => prefix === "" ? "the model" : `layer ${pre
  * if (dict["0.weight"].shape.join() !== "4,3") throw new Error("Linear weights are [out, in]");
  * ```
  */
-export function toTorchStateDict(model: TorchMappable, options: ToTorchOptions = {}): TorchStateDict {
+export function toTorchStateDict(
+  model: TorchMappable,
+  options: ToTorchOptions = {},
+): TorchStateDict {
   const op = "toTorchStateDict";
   const out: Record<string, Tensor | StoredTensor> = {};
   const counter = (prefix: string): StoredTensor => {
     const n = options.numBatchesTracked;
-    const v = typeof n === "number" ? n : n !== undefined && Object.hasOwn(n, prefix) ? n[prefix] : 0;
+    const v = typeof n === "number"
+      ? n
+      : n !== undefined && Object.hasOwn(n, prefix)
+      ? n[prefix]
+      : 0;
     if (!Number.isSafeInteger(v) || v < 0) {
-      throw new RangeError(`${op}: numBatchesTracked for ${layerName(prefix)} must be a non-negative integer, got ${v}`);
+      throw new RangeError(
+        `${op}: numBatchesTracked for ${
+          layerName(prefix)
+        } must be a non-negative integer, got ${v}`,
+      );
     }
     const bytes = new Uint8Array(8);
     new DataView(bytes.buffer).setBigInt64(0, BigInt(v), true);
@@ -145,7 +162,9 @@ export function toTorchStateDict(model: TorchMappable, options: ToTorchOptions =
       case "none":
         return;
       case "sequential":
-        (params as unknown[]).forEach((p, i) => walk(p, (state as unknown[])[i], `${prefix}${i}.`, depth + 1));
+        (params as unknown[]).forEach((p, i) =>
+          walk(p, (state as unknown[])[i], `${prefix}${i}.`, depth + 1)
+        );
         return;
       case "linear": {
         const p = params as { w: Tensor; b?: Tensor };
@@ -154,7 +173,8 @@ export function toTorchStateDict(model: TorchMappable, options: ToTorchOptions =
         return;
       }
       case "batchnorm": {
-        const p = params as { gamma: Tensor; beta: Tensor }, s = state as { mean: Tensor; var: Tensor };
+        const p = params as { gamma: Tensor; beta: Tensor },
+          s = state as { mean: Tensor; var: Tensor };
         out[`${prefix}weight`] = p.gamma;
         out[`${prefix}bias`] = p.beta;
         out[`${prefix}running_mean`] = s.mean;
@@ -230,17 +250,26 @@ function fromTorchAs<P extends Tree, S extends Tree>(
       case "linear": {
         const p = params as { w: Tensor; b?: Tensor };
         const [nin, nout] = p.w.shape;
-        const weight = take(`${prefix}weight`, p.w, [nout, nin], `the nn.Linear weight [out, in] of dense ${where} (w [${nin},${nout}])`);
+        const weight = take(
+          `${prefix}weight`,
+          p.w,
+          [nout, nin],
+          `the nn.Linear weight [out, in] of dense ${where} (w [${nin},${nout}])`,
+        );
         const w = transpose(weight);
         if (p.b === undefined) return [{ w }, null];
         return [{ w, b: take(`${prefix}bias`, p.b, [nout], `the bias of dense ${where}`) }, null];
       }
       case "batchnorm": {
-        const p = params as { gamma: Tensor; beta: Tensor }, s = state as { mean: Tensor; var: Tensor };
+        const p = params as { gamma: Tensor; beta: Tensor },
+          s = state as { mean: Tensor; var: Tensor };
         const f = [p.gamma.shape[0]];
         const what = (x: string) => `${x} of batchNorm ${where}`;
         const out: [Tree, Tree] = [
-          { gamma: take(`${prefix}weight`, p.gamma, f, what("gamma")), beta: take(`${prefix}bias`, p.beta, f, what("beta")) },
+          {
+            gamma: take(`${prefix}weight`, p.gamma, f, what("gamma")),
+            beta: take(`${prefix}bias`, p.beta, f, what("beta")),
+          },
           {
             mean: take(`${prefix}running_mean`, s.mean, f, what("the running mean")),
             var: take(`${prefix}running_var`, s.var, f, what("the running variance")),
@@ -250,7 +279,9 @@ function fromTorchAs<P extends Tree, S extends Tree>(
         if (Object.hasOwn(dict, counterName)) {
           used.add(counterName);
           const c = convert(dict[counterName], "float64", counterName, op);
-          if (c.data.length !== 1) throw new TypeError(`${op}: ${quote(counterName)} is not a scalar`);
+          if (c.data.length !== 1) {
+            throw new TypeError(`${op}: ${quote(counterName)} is not a scalar`);
+          }
           counters[prefix] = c.data[0];
         }
         return out;
@@ -289,7 +320,10 @@ function convert(v: Tensor | StoredTensor, dtype: DType, name: string, op: strin
  * {@linkcode toTorchStateDict} as safetensors bytes, which `safetensors.torch.load` (or
  * `load_file` on a saved copy) turns into a dict `model.load_state_dict` accepts.
  */
-export function encodeTorchStateDict(model: TorchMappable, options: ToTorchOptions = {}): Uint8Array {
+export function encodeTorchStateDict(
+  model: TorchMappable,
+  options: ToTorchOptions = {},
+): Uint8Array {
   const dict = toTorchStateDict(model, options);
   return encodeNamedTensors(
     Object.entries(dict).map(([name, tensor]) => ({ name, tensor })),
@@ -361,6 +395,9 @@ export async function loadTorchStateDict<P extends Tree, S extends Tree>(
     throw fileError("loadTorchStateDict", path, e, "read");
   }
   const op = `loadTorchStateDict: ${path}`;
-  const { tensors, others } = decodeSafetensorsAs(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength), op);
+  const { tensors, others } = decodeSafetensorsAs(
+    new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength),
+    op,
+  );
   return fromTorchAs({ ...tensors, ...others }, template, op);
 }

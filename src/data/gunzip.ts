@@ -85,7 +85,9 @@ export function gunzip(bytes: Uint8Array, options: GunzipOptions = {}): Uint8Arr
       );
     }
     need(10, "header");
-    if (bytes[at + 2] !== 8) fail(`gzip member ${member} uses unknown compression method ${bytes[at + 2]}`);
+    if (bytes[at + 2] !== 8) {
+      fail(`gzip member ${member} uses unknown compression method ${bytes[at + 2]}`);
+    }
     const flags = bytes[at + 3];
     at += 10;
     if (flags & 4) {
@@ -121,7 +123,9 @@ export function gunzip(bytes: Uint8Array, options: GunzipOptions = {}): Uint8Arr
     at += inflated.consumed;
     if (at + 8 > n) fail(`gzip member ${member} ends before its CRC-32 and length trailer`);
     const view = new DataView(bytes.buffer, bytes.byteOffset + at, 8);
-    if (view.getUint32(0, true) !== crc32(inflated.output)) fail(`gzip member ${member} fails its CRC-32 check`);
+    if (view.getUint32(0, true) !== crc32(inflated.output)) {
+      fail(`gzip member ${member} fails its CRC-32 check`);
+    }
     if (view.getUint32(4, true) !== inflated.output.length % 2 ** 32) {
       fail(`gzip member ${member} has the wrong length in its trailer`);
     }

@@ -65,7 +65,9 @@ export function parseIdx(bytes: Uint8Array, name = "IDX buffer"): IdxArray {
 }
 
 const shapeText = (shape: readonly number[]) =>
-  shape.length > 8 ? `[${shape.slice(0, 8).join(",")},…] (${shape.length} dims)` : `[${shape.join(",")}]`;
+  shape.length > 8
+    ? `[${shape.slice(0, 8).join(",")},…] (${shape.length} dims)`
+    : `[${shape.join(",")}]`;
 
 /** Checks the magic number; returns the type, element width and number of dimensions. */
 function readMagic(bytes: Uint8Array, op: string, name: string): [IdxType, number, number] {

@@ -156,7 +156,11 @@ async function loadFiles(found: Found, dir: string, op: string, dtype: DType): P
     } catch (e) {
       const err = e as Error;
       if (!err.message?.startsWith("readIdx: ")) throw e;
-      const Kind = e instanceof RangeError ? RangeError : e instanceof TypeError ? TypeError : Error;
+      const Kind = e instanceof RangeError
+        ? RangeError
+        : e instanceof TypeError
+        ? TypeError
+        : Error;
       throw new Kind(`${op}: ${err.message.slice("readIdx: ".length)}`, { cause: e });
     }
   };
@@ -171,7 +175,9 @@ async function loadFiles(found: Found, dir: string, op: string, dtype: DType): P
     const y = labels.data;
     for (let i = 0; i < y.length; i++) {
       if (y[i] > 9) {
-        throw new RangeError(`${op}: ${which} label ${y[i]} at index ${i} of ${labelsPath} is not 0-9`);
+        throw new RangeError(
+          `${op}: ${which} label ${y[i]} at index ${i} of ${labelsPath} is not 0-9`,
+        );
       }
     }
     return ds;

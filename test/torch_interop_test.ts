@@ -60,7 +60,7 @@ const model = serial(dense(5), reluLayer(), dense(5), batchNorm(), dense(3));
 
 test(
   "a gradstream model saved as a state dict computes the same outputs in PyTorch",
-  { skip },
+  { skip, timeout: 120_000 },
   async () => {
     const dir = await mkdtemp(join(tmpdir(), "gradstream-torch-"));
     const [k0, k1, k2] = split(key(3), 3);
@@ -88,7 +88,7 @@ test(
 
 test(
   "a PyTorch state dict, I64 counters included, loads and computes PyTorch's outputs",
-  { skip },
+  { skip, timeout: 120_000 },
   async () => {
     const dir = await mkdtemp(join(tmpdir(), "gradstream-torch-"));
     python(
@@ -117,7 +117,7 @@ test(
 
 test(
   "a model trained in gradstream continues training in PyTorch from the same loss and gradients",
-  { skip },
+  { skip, timeout: 120_000 },
   async () => {
     const dir = await mkdtemp(join(tmpdir(), "gradstream-torch-"));
     const net = serial(dense(8), reluLayer(), dense(8), reluLayer(), dense(1));

@@ -176,6 +176,11 @@ function fromSkeleton(
   prefix: string,
 ): CheckpointTree {
   const where = () => `${prefix}: the tree skeleton at ${pathText(path)}`;
+  if (path.length > MAX_CHECKPOINT_DEPTH) {
+    throw new TypeError(
+      `${where()} nests deeper than checkpoints do (at most ${MAX_CHECKPOINT_DEPTH} levels)`,
+    );
+  }
   switch (node.kind) {
     case "null":
       return null;

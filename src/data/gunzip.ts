@@ -72,12 +72,11 @@ export function gunzip(bytes: Uint8Array, options: GunzipOptions = {}): Uint8Arr
   let total = 0, at = 0, member = 0;
   const n = bytes.length;
   const need = (k: number, what: string) => {
-    if (at + k > n) fail(`gzip member ${member + 1} ends inside its ${what}`);
+    if (at + k > n) fail(`gzip member ${member} ends inside its ${what}`);
   };
   while (at < n) {
     member++;
-    need(2, "header");
-    if (bytes[at] !== 0x1f || bytes[at + 1] !== 0x8b) {
+    if (at + 1 >= n || bytes[at] !== 0x1f || bytes[at + 1] !== 0x8b) {
       fail(
         member === 1
           ? "not a gzip file (no 1f 8b magic number)"

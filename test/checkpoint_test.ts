@@ -13,6 +13,7 @@ import {
   loadCheckpoint,
   saveCheckpoint,
 } from "../src/checkpoint.ts";
+import { encodeNamedTensors } from "../src/checkpoint/safetensors.ts";
 import { batchNorm } from "../src/layers/batch_norm.ts";
 import { key } from "../src/random.ts";
 import {
@@ -472,5 +473,73 @@ test("encodeSafetensors() refuses clashing names, bare tensors and non-string me
   assert.throws(() => encodeSafetensors({ a: tensor([1]) }, { epoch: 3 } as never), {
     name: "TypeError",
     message: /metadata value for "epoch" must be a string/,
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Files from elsewhere
+
+test("loadCheckpoint() names the file in every decode error and for a missing file", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "gradstream-ckpt-"));
+  const path = join(dir, "broken.safetensors");
+  const bytes = good();
+  await writeFile(path, bytes.subarray(0, bytes.length - 1));
+  await assert.rejects(loadCheckpoint(path), {
+    name: "RangeError",
+    message: new RegExp(
+      `^loadCheckpoint: ${path.replace(/[.\\]/g, "\\$&")}: tensor "b": data_offsets`,
+    ),
+  });
+  await assert.rejects(loadCheckpoint(join(dir, "none.safetensors")), {
+    message: `loadCheckpoint: ${join(dir, "none.safetensors")} does not exist`,
+  });
+  await rm(dir, { recursive: true });
+});
+
+test("tensors of other dtypes decode as stored bytes and encode back byte for byte", () => {
+  const count = {
+    dtype: "I64" as const,
+    shape: [],
+    bytes: new Uint8Array([3, 0, 0, 0, 0, 0, 0, 0]),
+  };
+  const half = { dtype: "F16" as const, shape: [2], bytes: new Uint8Array([0, 0x3c, 0, 0x40]) };
+  const bytes = encodeNamedTensors([{ name: "w", tensor: tensor([1]) }, {
+    name: "n",
+    tensor: count,
+  }, {
+    name: "h",
+    tensor: half,
+  }]);
+  const { tensors, others } = decodeSafetensors(bytes);
+  assert.deepEqual(Object.keys(tensors), ["w"]);
+  assert.deepEqual(others.n, { dtype: "I64", shape: [], bytes: count.bytes });
+  assert.deepEqual(others.h, { dtype: "F16", shape: [2], bytes: half.bytes });
+  // A flat file (as PyTorch writes) loads whole: F16 widened to float32, I64 to float64.
+  const flat = decodeCheckpoint(bytes) as Record<string, Tensor>;
+  assert.deepEqual([...flat.h.data], [1, 2]);
+  assert.equal(flat.h.dtype, "float32");
+  assert.deepEqual([...flat.n.data], [3]);
+  assert.equal(flat.n.dtype, "float64");
+});
+
+test("an I64 value float64 cannot hold is a RangeError naming the tensor, not a rounded number", () => {
+  const big = new Uint8Array(8);
+  new DataView(big.buffer).setBigInt64(0, 2n ** 53n + 1n, true);
+  const bytes = encodeNamedTensors([{
+    name: "n",
+    tensor: { dtype: "I64", shape: [1], bytes: big },
+  }]);
+  assert.throws(() => decodeCheckpoint(bytes), {
+    name: "RangeError",
+    message:
+      /decodeCheckpoint: tensor "n" \(I64\) holds 9007199254740993 at index 0, which float64 cannot hold exactly/,
+  });
+  assert.equal(decodeSafetensors(bytes).others.n.dtype, "I64");
+});
+
+test("encodeSafetensors() refuses names with a lone surrogate, which no reader accepts", () => {
+  assert.throws(() => encodeSafetensors({ ["a\ud800"]: tensor([1]) }), {
+    name: "TypeError",
+    message: /the tensor name "a\\ud800" holds a lone surrogate/,
   });
 });

@@ -73,9 +73,13 @@ if (args[0] === "--measure") {
   const runtime = process.execPath;
   const isDeno = "Deno" in globalThis;
   for (const mode of ["readIdx", "DecompressionStream"]) {
-    const r = spawnSync(runtime, [...(isDeno ? ["run", "-A"] : []), self, "--measure", mode, path], {
-      encoding: "utf8",
-    });
+    const r = spawnSync(
+      runtime,
+      [...(isDeno ? ["run", "-A"] : []), self, "--measure", mode, path],
+      {
+        encoding: "utf8",
+      },
+    );
     process.stdout.write(r.stdout + r.stderr);
   }
   await rm(dir, { recursive: true });

@@ -242,7 +242,8 @@ export interface Inflated {
 export function inflateRaw(input: Uint8Array, limit = Infinity, partial = false): Inflated {
   const n = input.length;
   let pos = 0, buf = 0, cnt = 0;
-  let out = new Uint8Array(Math.max(1024, Math.min(limit, n * 4)));
+  // Never longer than the limit, so that a literal fits whenever the buffer has room.
+  let out = new Uint8Array(Math.min(limit, Math.max(1024, n * 4)));
   let length = 0;
   const truncated = () =>
     new InflateError("the compressed data ends before the end-of-stream marker");
@@ -258,7 +259,7 @@ export function inflateRaw(input: Uint8Array, limit = Infinity, partial = false)
     const v = buf & ((1 << k) - 1);
     buf >>>= k;
     cnt -= k;
-    if (pos * 8 - cnt > n * 8) throw truncated();
+    if (pos > n && pos * 8 - cnt > n * 8) throw truncated();
     return v;
   };
   const decode = (h: Huffman, what: string): number => {
@@ -268,7 +269,7 @@ export function inflateRaw(input: Uint8Array, limit = Infinity, partial = false)
     const len = e & 15;
     buf >>>= len;
     cnt -= len;
-    if (pos * 8 - cnt > n * 8) throw truncated();
+    if (pos > n && pos * 8 - cnt > n * 8) throw truncated();
     return e >> 4;
   };
   /** Room for `k` more bytes, or false when the limit says stop (partial mode). */
@@ -350,10 +351,18 @@ export function inflateRaw(input: Uint8Array, limit = Infinity, partial = false)
         lens = l;
         dists = d;
       }
+      const lensTable = lens.table, lensMask = (1 << lens.bits) - 1;
       for (;;) {
-        const sym = decode(lens, "literal/length");
+        // decode(lens) written out: this loop is where the time goes.
+        if (cnt < 15) fill();
+        const entry = lensTable[buf & lensMask];
+        if (entry === 0) throw new InflateError("invalid literal/length code");
+        buf >>>= entry & 15;
+        cnt -= entry & 15;
+        if (pos > n && pos * 8 - cnt > n * 8) throw truncated();
+        const sym = entry >> 4;
         if (sym < 256) {
-          if (!room(1)) return done(true);
+          if (length >= out.length && !room(1)) return done(true);
           out[length++] = sym;
           continue;
         }

@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import process from "node:process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -543,3 +545,47 @@ test("encodeSafetensors() refuses names with a lone surrogate, which no reader a
     message: /the tensor name "a\\ud800" holds a lone surrogate/,
   });
 });
+
+test(
+  "under Deno without --allow-read or --allow-write, checkpoint files say which flag grants access",
+  {
+    skip: "Deno" in globalThis ? false : "a Deno permission (Bun and Node have no sandbox)",
+    timeout: 60_000,
+  },
+  async () => {
+    const dir = await mkdtemp(join(tmpdir(), "gradstream-ckpt-perm-"));
+    const script = join(dir, "perm.ts");
+    const checkpoint = new URL("../src/checkpoint.ts", import.meta.url).href;
+    const target = join(dir, "model.safetensors");
+    await writeFile(target, encodeCheckpoint({ step: 1 }));
+    await writeFile(
+      script,
+      `import { loadCheckpoint, saveCheckpoint } from ${JSON.stringify(checkpoint)};\n` +
+        `for (const f of [() => loadCheckpoint(${JSON.stringify(target)}), () => saveCheckpoint(${
+          JSON.stringify(target)
+        }, { step: 2 })]) {\n` +
+        `  try { await f(); console.log("no error"); } catch (e) { console.log(e.message); }\n}\n`,
+    );
+    const r = spawnSync(process.execPath, [
+      "run",
+      "--frozen",
+      "--cached-only",
+      `--allow-read=${script}`,
+      script,
+    ], {
+      encoding: "utf8",
+      cwd: new URL("..", import.meta.url).pathname,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const [load, save] = r.stdout.trim().split("\n");
+    assert.equal(
+      load,
+      `loadCheckpoint: Deno denied read access to ${target}; run with --allow-read=${target} (or a folder above it)`,
+    );
+    assert.match(
+      save,
+      /^saveCheckpoint: Deno denied write access to \S+; run with --allow-write=\S+/,
+    );
+    await rm(dir, { recursive: true });
+  },
+);

@@ -539,6 +539,17 @@ test("an I64 value float64 cannot hold is a RangeError naming the tensor, not a 
   assert.equal(decodeSafetensors(bytes).others.n.dtype, "I64");
 });
 
+test("encodeCheckpoint() refuses strings and keys with a lone surrogate, which it could not read back", () => {
+  assert.throws(() => encodeCheckpoint({ tag: "a\udc00" }), {
+    name: "TypeError",
+    message: /encodeCheckpoint: the string "a\\udc00" at tag holds a lone surrogate/,
+  });
+  assert.throws(() => encodeCheckpoint({ opt: { ["\ud800"]: null } }), {
+    name: "TypeError",
+    message: /encodeCheckpoint: the key "\\ud800" at opt holds a lone surrogate/,
+  });
+});
+
 test("encodeSafetensors() refuses names with a lone surrogate, which no reader accepts", () => {
   assert.throws(() => encodeSafetensors({ ["a\ud800"]: tensor([1]) }), {
     name: "TypeError",

@@ -79,13 +79,26 @@ function uniqueName(path: (string | number)[], used: Set<string>): string {
   return name;
 }
 
+/** A lone surrogate has no UTF-8 form: JSON would escape it and no reader would take it back. */
+function checkText(s: string, path: (string | number)[], what: string): string {
+  if (!(s as string & { isWellFormed(): boolean }).isWellFormed()) {
+    throw new TypeError(
+      `encodeCheckpoint: the ${what} ${quote(s, 40)} at ${
+        pathText(path)
+      } holds a lone surrogate (not Unicode text)`,
+    );
+  }
+  return s;
+}
+
 function toSkeleton(
   node: unknown,
   path: (string | number)[],
   tensors: NamedTensor[],
   used: Set<string>,
 ): Skeleton {
-  if (node === null || typeof node === "boolean" || typeof node === "string") return node;
+  if (typeof node === "string") return checkText(node, path, "string");
+  if (node === null || typeof node === "boolean") return node;
   if (typeof node === "number") {
     if (Number.isFinite(node) && !Object.is(node, -0)) return node;
     return { number: Object.is(node, -0) ? "-0" : String(node) };
@@ -113,6 +126,7 @@ function toSkeleton(
   if (isPlainObject(node)) {
     const object: Record<string, Skeleton> = {};
     for (const k of Object.keys(node).sort()) {
+      checkText(k, path, "key");
       Object.defineProperty(object, k, {
         value: toSkeleton(node[k], [...path, k], tensors, used),
         enumerable: true,

@@ -60,6 +60,11 @@ const REFERENCE: [string, string, number[], boolean][] = [
   ["a leading zero", '{"a":{"dtype":"F32","shape":[01],"data_offsets":[0,4]}}', FOUR, false],
   ["an ignored field 1e400", `{"a":{${F32},"x":[1e400]}}`, FOUR, false],
   ["an ignored field 1e308", `{"a":{${F32},"x":1e308}}`, FOUR, true],
+  ["the largest float, written shortest", `{"a":{${F32},"x":1.7976931348623157e308}}`, FOUR, true],
+  // Number() rounds this to the largest float; serde_json's multiplication overflows.
+  ["a hair above the largest float", `{"a":{${F32},"x":1.7976931348623158e308}}`, FOUR, false],
+  ["zero with a huge exponent", `{"a":{${F32},"x":0e99999999999}}`, FOUR, true],
+  ["one with a huge exponent", `{"a":{${F32},"x":1e99999999999}}`, FOUR, false],
   ["an ignored field of 400 digits", `{"a":{${F32},"x":${"9".repeat(400)}}}`, FOUR, false],
   ["an ignored field 1.", `{"a":{${F32},"x":1.}}`, FOUR, false],
   ["a lone leading surrogate", `{"a\\ud800":{${F32}}}`, FOUR, false],

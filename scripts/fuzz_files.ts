@@ -1,7 +1,7 @@
 /**
  * The long differential fuzz run of the file readers: mutated safetensors files, gradstream
- * checkpoints and IDX files (from `fuzz_mutate.ts`), each read here through the public API
- * (`decodeSafetensors`, `loadCheckpoint`, `readIdx` on a real file) and, when Python has the
+ * checkpoints, IDX files and bare gzip files (from `fuzz_mutate.ts`), each read here through
+ * the API (`decodeSafetensors`, `loadCheckpoint`, `readIdx` on a real file, `gunzip`) and, when Python has the
  * `safetensors` package, by the reference readers (`fuzz_reference.py`: the Rust safetensors
  * reader, Python's gzip and an IDX reader). It checks that
  *
@@ -10,6 +10,8 @@
  * - every rejection is a `TypeError` or `RangeError` whose message starts with the function
  *   called and names the file, stays under 1,000 characters and is no stack overflow;
  * - a checkpoint `loadCheckpoint` accepts is a safetensors file the reference accepts;
+ * - a raw DEFLATE stream `inflateRaw` decodes gives zlib's output and ends where zlib's does
+ *   (and a bare gzip file gives `gzip.decompress`'s output), so no CRC hides a decoder's slip;
  *
  * and prints the counts, the longest message and the peak resident memory. Mismatching cases
  * are written to `--failures DIR` for replay (`fuzzCases(seed, 1, index)` rebuilds one).
@@ -30,7 +32,8 @@ import process from "node:process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { decodeSafetensors, loadCheckpoint } from "../src/checkpoint.ts";
-import { crc32 } from "../src/data/gunzip.ts";
+import { crc32, gunzip } from "../src/data/gunzip.ts";
+import { InflateError, inflateRaw } from "../src/data/inflate.ts";
 import { type IdxArray, readIdx } from "../src/data/idx.ts";
 import { type FuzzCase, fuzzCases } from "./fuzz_mutate.ts";
 
@@ -183,7 +186,30 @@ async function main() {
       let sig: unknown;
       let accepted = true;
       try {
-        if (c.kind === "idx") {
+        if (c.kind === "deflate") {
+          try {
+            const { output, consumed } = inflateRaw(c.bytes);
+            sig = [output.length, crc32(output), c.bytes.length - consumed];
+          } catch (e) {
+            accepted = false;
+            if (!(e instanceof InflateError)) {
+              t.badErrors++;
+              await note(c, `not an InflateError: ${e}`);
+            }
+          }
+        } else if (c.kind === "gzip") {
+          try {
+            const out = gunzip(c.bytes, { prefix: "gunzip" });
+            sig = [out.length, crc32(out)];
+          } catch (e) {
+            accepted = false;
+            const bad = checkError(e, "gunzip");
+            if (bad) {
+              t.badErrors++;
+              await note(c, bad);
+            }
+          }
+        } else if (c.kind === "idx") {
           const path = join(dir, c.bytes[0] === 0x1f ? "case-idx.gz" : "case-idx");
           await writeFile(path, c.bytes);
           try {

@@ -1,6 +1,6 @@
 /**
  * Seeded mutated files for fuzzing the file readers: safetensors files, gradstream
- * checkpoints and IDX files (plain and gzipped), each built from a valid seed file and then
+ * checkpoints, IDX files (plain and gzipped) and bare gzip files, each built from a valid seed file and then
  * damaged at the byte, JSON-token, skeleton or gzip level. The same seed gives the same
  * cases on every runtime. Used by `test/files_fuzz_test.ts` (a few thousand cases) and by
  * `scripts/fuzz_files.ts` (the long run against the reference readers).
@@ -8,14 +8,14 @@
  * @module
  */
 
-import { gzipSync } from "node:zlib";
+import { constants, deflateRawSync, gzipSync } from "node:zlib";
 import { encodeCheckpoint } from "../src/checkpoint/checkpoint_tree.ts";
 import { encodeNamedTensors } from "../src/checkpoint/safetensors.ts";
 import { foldIn, key, randomBits } from "../src/random.ts";
 import { tensor } from "../src/tensor.ts";
 
 /** Which reader a case is for. */
-export type FuzzKind = "safetensors" | "checkpoint" | "idx";
+export type FuzzKind = "safetensors" | "checkpoint" | "idx" | "gzip" | "deflate";
 
 /** One fuzz case: the reader it targets, the bytes, and how they were made (for reports). */
 export interface FuzzCase {
@@ -394,13 +394,74 @@ function mutateIdx(bytes: Uint8Array, r: Draws): [Uint8Array, string] {
   return [plain, "idx"];
 }
 
+function gzipSeeds(): Uint8Array[] {
+  const text = new TextEncoder().encode("the quick brown fox jumps over the lazy dog ".repeat(40));
+  const noise = new Uint8Array(700).map((_, i) => (i * 2654435761) >>> 24);
+  const runs = new Uint8Array(3000).map((_, i) => (i >> 7) & 3);
+  const out: Uint8Array[] = [];
+  for (const data of [text, noise, runs, new Uint8Array(0)]) {
+    for (const level of [0, 1, 9]) {
+      for (
+        const strategy of [
+          constants.Z_DEFAULT_STRATEGY,
+          constants.Z_FIXED,
+          constants.Z_HUFFMAN_ONLY,
+        ]
+      ) {
+        out.push(new Uint8Array(gzipSync(data, { level, strategy })));
+      }
+    }
+  }
+  out.push(new Uint8Array([...out[0], ...out[10]]));
+  return out;
+}
+
+/** Raw DEFLATE streams (the gzip seeds' bodies): a decoder's verdicts with no CRC to hide them. */
+function deflateSeeds(): Uint8Array[] {
+  const text = new TextEncoder().encode("abracadabra, abracadabra! ".repeat(30));
+  const runs = new Uint8Array(2000).map((_, i) => (i >> 5) % 5);
+  const out: Uint8Array[] = [];
+  for (const data of [text, runs, new Uint8Array([1, 2, 3]), new Uint8Array(0)]) {
+    for (const level of [0, 1, 9]) {
+      for (const strategy of [constants.Z_DEFAULT_STRATEGY, constants.Z_FIXED, constants.Z_RLE]) {
+        out.push(new Uint8Array(deflateRawSync(data, { level, strategy })));
+      }
+    }
+  }
+  return out;
+}
+
+function flipBits(bytes: Uint8Array, r: Draws): Uint8Array {
+  const b = bytes.slice();
+  const flips = 1 + r.below(3);
+  for (let k = 0; k < flips && b.length > 0; k++) b[r.below(b.length)] ^= 1 << r.below(8);
+  return b;
+}
+
+/** Damages a gzip file, mostly inside its DEFLATE stream, where a decoder has the most to check. */
+function mutateGzip(bytes: Uint8Array, r: Draws): [Uint8Array, string] {
+  const b = bytes.slice();
+  if (b.length > 18 && r.chance(0.7)) {
+    const flips = 1 + r.below(3);
+    for (let k = 0; k < flips; k++) b[10 + r.below(b.length - 18)] ^= 1 << r.below(8);
+    return [b, "deflate-bits"];
+  }
+  return mutateIdx(b, r);
+}
+
 /** Seed files, built once per call of {@linkcode fuzzCases}. */
 function seeds() {
-  return { safetensors: safetensorsSeeds(), checkpoint: checkpointSeeds(), idx: idxSeeds() };
+  return {
+    safetensors: safetensorsSeeds(),
+    checkpoint: checkpointSeeds(),
+    idx: idxSeeds(),
+    gzip: gzipSeeds(),
+    deflate: deflateSeeds(),
+  };
 }
 
 /**
- * `count` cases from `seed`, cycling safetensors, checkpoint and IDX. Case `i` depends only on
+ * `count` cases from `seed`, cycling safetensors, checkpoint, IDX, bare gzip and raw DEFLATE. Case `i` depends only on
  * `seed` and `i` (a Threefry key folded with `i`), so any case can be replayed alone with
  * `fuzzCases(seed, 1, i)`.
  */
@@ -410,10 +471,10 @@ export function* fuzzCases(
   start = 0,
 ): Generator<FuzzCase & { index: number }> {
   const s = seeds();
-  const kinds: FuzzKind[] = ["safetensors", "checkpoint", "idx"];
+  const kinds: FuzzKind[] = ["safetensors", "checkpoint", "idx", "gzip", "deflate"];
   for (let i = start; i < start + count; i++) {
     const r = draws(seed, i);
-    const kind = kinds[i % 3];
+    const kind = kinds[i % kinds.length];
     const pool = s[kind];
     let bytes = r.pick(pool);
     let how = "seed";
@@ -424,6 +485,13 @@ export function* fuzzCases(
       for (let k = 0; k < rounds; k++) {
         const [b, h] = kind === "idx"
           ? mutateIdx(bytes, r)
+          : kind === "gzip"
+          ? mutateGzip(bytes, r)
+          : kind === "deflate"
+          ? [r.chance(0.7) ? flipBits(bytes, r) : mutateBytes(bytes, r), "deflate"] as [
+            Uint8Array,
+            string,
+          ]
           : mutateContainer(bytes, r, kind === "checkpoint");
         bytes = b;
         hows.push(h);

@@ -6,6 +6,9 @@ safetensors and checkpoint files: the Rust reader of the `safetensors` package
 shapes and the CRC-32 of their bytes. IDX files: Python's `gzip.decompress` when the bytes start
 with the gzip magic, then the IDX layout (magic 00 00 TT DD with a known type and DD >= 1,
 big-endian uint32 dimensions, exactly the promised body); described by type, shape and body CRC.
+Bare gzip files: `gzip.decompress`, described by the length and CRC of the output. Raw DEFLATE
+streams: zlib (`decompressobj(wbits=-15)`), accepted when it reaches the end-of-stream marker,
+described by the output's length and CRC and the bytes left after the stream.
 """
 import base64
 import gzip
@@ -54,7 +57,17 @@ def main():
         kind, _, b64 = line.partition(" ")
         data = base64.b64decode(b64)
         try:
-            sig = read_idx(data) if kind == "idx" else read_safetensors(data)
+            if kind == "deflate":
+                d = zlib.decompressobj(wbits=-zlib.MAX_WBITS)
+                plain = d.decompress(data)
+                if not d.eof:
+                    raise EOFError("the stream ends before its end-of-stream marker")
+                sig = [len(plain), zlib.crc32(plain), len(d.unused_data)]
+            elif kind == "gzip":
+                plain = gzip.decompress(data)
+                sig = [len(plain), zlib.crc32(plain)]
+            else:
+                sig = read_idx(data) if kind == "idx" else read_safetensors(data)
             out.write(json.dumps({"ok": True, "sig": sig}) + "\n")
         except Exception as e:  # every rejection counts, whatever its class
             out.write(json.dumps({"ok": False, "err": (type(e).__name__ + ": " + str(e))[:200]}) + "\n")

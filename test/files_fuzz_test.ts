@@ -6,6 +6,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { decodeCheckpoint, decodeSafetensors, encodeCheckpoint } from "../src/checkpoint.ts";
 import { decodeIdxFile } from "../src/data/idx.ts";
+import { gunzip } from "../src/data/gunzip.ts";
+import { InflateError, inflateRaw } from "../src/data/inflate.ts";
 import { tensor } from "../src/tensor.ts";
 import { fuzzCases } from "../scripts/fuzz_mutate.ts";
 
@@ -232,7 +234,19 @@ test(
   () => {
     const counts = { accepted: 0, rejected: 0 };
     for (const c of fuzzCases(2026, 3000)) {
-      const attempts: [string, () => unknown][] = c.kind === "idx"
+      if (c.kind === "deflate") {
+        try {
+          inflateRaw(c.bytes);
+          counts.accepted++;
+        } catch (e) {
+          counts.rejected++;
+          assert.ok(e instanceof InflateError, `case ${c.index}: ${e}`);
+        }
+        continue;
+      }
+      const attempts: [string, () => unknown][] = c.kind === "gzip"
+        ? [["gunzip", () => gunzip(c.bytes)]]
+        : c.kind === "idx"
         ? [["readIdx", () => decodeIdxFile(c.bytes, "readIdx", "case.idx")]]
         : [["decodeSafetensors", () => decodeSafetensors(c.bytes)], [
           "decodeCheckpoint",
@@ -244,7 +258,7 @@ test(
           counts.accepted++;
         } catch (e) {
           counts.rejected++;
-          const where = `case ${c.index} (${c.kind}, ${c.how})`;
+          const where: string = `case ${c.index} (${c.kind}, ${c.how})`;
           assert.ok(e instanceof TypeError || e instanceof RangeError, `${where}: ${e}`);
           assert.ok(e.message.startsWith(`${prefix}: `), `${where}: ${e.message.slice(0, 200)}`);
           assert.ok(

@@ -2,7 +2,10 @@
  * Checkpoints in the safetensors format: raw encode/decode of named tensors, and whole training
  * checkpoints (`{ params, state, optState, ... }`) whose tree structure travels in the file's
  * metadata, so that loading rebuilds the exact tree. Files written here load in PyTorch with
- * `safetensors.torch.load_file`, and plain safetensors files load here as flat records.
+ * `safetensors.torch.load_file`, and plain safetensors files load here as flat records. Every
+ * reader treats the file as hostile and gives the Rust safetensors reader's verdicts. PyTorch
+ * state dicts map to and from a model's parameters and state with `toTorchStateDict`,
+ * `fromTorchStateDict` and their file forms (`saveTorchStateDict`, `loadTorchStateDict`).
  *
  * @example
  * ```ts
@@ -33,3 +36,21 @@ export {
   saveCheckpoint,
   type SaveCheckpointOptions,
 } from "./checkpoint/files.ts";
+export {
+  isStoredTensor,
+  type StoredDType,
+  type StoredTensor,
+  storedToTensor,
+} from "./checkpoint/stored_tensor.ts";
+export {
+  decodeTorchStateDict,
+  encodeTorchStateDict,
+  type FromTorch,
+  fromTorchStateDict,
+  loadTorchStateDict,
+  saveTorchStateDict,
+  type TorchMappable,
+  type TorchStateDict,
+  type ToTorchOptions,
+  toTorchStateDict,
+} from "./checkpoint/torch.ts";

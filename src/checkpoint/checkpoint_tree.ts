@@ -13,7 +13,9 @@
 
 import { isTensor, type Tensor } from "../tensor.ts";
 import { formatPath } from "../tree.ts";
-import { decodeSafetensors, encodeNamedTensors, type NamedTensor } from "./safetensors.ts";
+import { describeJson, type JsonNode, JsonSyntaxError, parseJson, quote } from "./json.ts";
+import { decodeSafetensorsAs, encodeNamedTensors, type NamedTensor } from "./safetensors.ts";
+import { storedToTensor } from "./stored_tensor.ts";
 
 /**
  * What a checkpoint can hold: tensors, `null`, numbers, booleans and strings, nested in arrays
@@ -31,12 +33,26 @@ export type CheckpointTree =
 /** The metadata key that holds the tree skeleton. */
 export const TREE_METADATA_KEY = "gradstream.tree";
 const SKELETON_VERSION = 1;
-const SPECIAL_NUMBERS: Readonly<Record<string, number>> = {
-  "NaN": NaN,
-  "Infinity": Infinity,
-  "-Infinity": -Infinity,
-  "-0": -0,
-};
+/**
+ * The deepest tree a checkpoint holds (arrays and objects nested inside one another). The
+ * skeleton spends at most two JSON levels per tree level, so its parser's limit follows.
+ */
+export const MAX_CHECKPOINT_DEPTH = 100;
+const MAX_SKELETON_JSON_DEPTH = 2 * MAX_CHECKPOINT_DEPTH + 2;
+const SPECIAL_NUMBERS: ReadonlyMap<string, number> = new Map([
+  ["NaN", NaN],
+  ["Infinity", Infinity],
+  ["-Infinity", -Infinity],
+  ["-0", -0],
+]);
+
+/** A tree path printed in a bounded number of characters (keys may be long, trees deep). */
+function pathText(path: readonly (string | number)[]): string {
+  const text = formatPath(
+    path.map((p) => typeof p === "string" && p.length > 40 ? `${p.slice(0, 40)}…` : p),
+  );
+  return text.length > 200 ? `…${text.slice(-200)}` : text;
+}
 
 type Skeleton =
   | null
@@ -63,16 +79,36 @@ function uniqueName(path: (string | number)[], used: Set<string>): string {
   return name;
 }
 
+/** A lone surrogate has no UTF-8 form: JSON would escape it and no reader would take it back. */
+function checkText(s: string, path: (string | number)[], what: string): string {
+  if (!(s as string & { isWellFormed(): boolean }).isWellFormed()) {
+    throw new TypeError(
+      `encodeCheckpoint: the ${what} ${quote(s, 40)} at ${
+        pathText(path)
+      } holds a lone surrogate (not Unicode text)`,
+    );
+  }
+  return s;
+}
+
 function toSkeleton(
   node: unknown,
   path: (string | number)[],
   tensors: NamedTensor[],
   used: Set<string>,
 ): Skeleton {
-  if (node === null || typeof node === "boolean" || typeof node === "string") return node;
+  if (typeof node === "string") return checkText(node, path, "string");
+  if (node === null || typeof node === "boolean") return node;
   if (typeof node === "number") {
     if (Number.isFinite(node) && !Object.is(node, -0)) return node;
     return { number: Object.is(node, -0) ? "-0" : String(node) };
+  }
+  if (path.length > MAX_CHECKPOINT_DEPTH) {
+    throw new RangeError(
+      `encodeCheckpoint: the tree nests deeper than ${MAX_CHECKPOINT_DEPTH} levels at ${
+        pathText(path)
+      } (a cycle, or a tree no checkpoint reader would accept)`,
+    );
   }
   if (isTensor(node)) {
     const name = uniqueName(path, used);
@@ -90,6 +126,7 @@ function toSkeleton(
   if (isPlainObject(node)) {
     const object: Record<string, Skeleton> = {};
     for (const k of Object.keys(node).sort()) {
+      checkText(k, path, "key");
       Object.defineProperty(object, k, {
         value: toSkeleton(node[k], [...path, k], tensors, used),
         enumerable: true,
@@ -101,7 +138,7 @@ function toSkeleton(
   }
   throw new TypeError(
     `encodeCheckpoint: cannot store ${node === undefined ? "undefined" : typeof node} at ${
-      formatPath(path)
+      pathText(path)
     } (checkpoints hold tensors, numbers, booleans, strings and null in arrays and plain objects)`,
   );
 }
@@ -138,56 +175,66 @@ export function encodeCheckpoint(
   );
 }
 
-/** Throws unless `node` is a well-formed skeleton whose tensors exist; records their names. */
-function checkSkeleton(
-  node: unknown,
-  path: (string | number)[],
-  tensors: Record<string, Tensor>,
-  placed: Set<string>,
-): void {
-  const where = () => `decodeCheckpoint: the tree skeleton at ${formatPath(path)}`;
-  if (node === null || typeof node === "boolean" || typeof node === "string") return;
-  if (typeof node === "number") return;
-  if (Array.isArray(node)) {
-    node.forEach((c, i) => checkSkeleton(c, [...path, i], tensors, placed));
-    return;
-  }
-  if (typeof node !== "object") throw new TypeError(`${where()} is not a skeleton node`);
-  const keys = Object.keys(node);
-  const o = node as Record<string, unknown>;
-  if (keys.length === 1 && keys[0] === "tensor" && typeof o.tensor === "string") {
-    if (!Object.hasOwn(tensors, o.tensor)) {
-      throw new TypeError(`${where()} names tensor "${o.tensor}", which the file does not hold`);
-    }
-    if (placed.has(o.tensor)) {
-      throw new TypeError(`${where()} places tensor "${o.tensor}" a second time`);
-    }
-    placed.add(o.tensor);
-    return;
-  }
-  if (keys.length === 1 && keys[0] === "number" && typeof o.number === "string") {
-    if (!Object.hasOwn(SPECIAL_NUMBERS, o.number)) {
-      throw new TypeError(`${where()} holds an unknown number ${JSON.stringify(o.number)}`);
-    }
-    return;
-  }
-  if (keys.length === 1 && keys[0] === "object" && isPlainObject(o.object)) {
-    const obj = o.object;
-    for (const k of Object.keys(obj)) checkSkeleton(obj[k], [...path, k], tensors, placed);
-    return;
-  }
-  throw new TypeError(`${where()} is not a skeleton node: ${JSON.stringify(node).slice(0, 80)}`);
-}
+const define = (record: object, k: string, value: unknown) =>
+  Object.defineProperty(record, k, { value, enumerable: true, writable: true, configurable: true });
 
-function fromSkeleton(node: Skeleton, tensors: Record<string, Tensor>): CheckpointTree {
-  if (node === null || typeof node !== "object") return node;
-  if (Array.isArray(node)) return node.map((c) => fromSkeleton(c, tensors));
-  if ("tensor" in node) return tensors[node.tensor];
-  if ("number" in node) return SPECIAL_NUMBERS[node.number];
-  // fromEntries defines own properties, so even a key named "__proto__" comes back as data.
-  return Object.fromEntries(
-    Object.keys(node.object).map((k) => [k, fromSkeleton(node.object[k], tensors)]),
-  );
+/**
+ * Builds the tree a skeleton describes, checking it as it goes: every node well formed, every
+ * tensor held by the file and placed once. Recursion is bounded by the parser's depth limit.
+ */
+function fromSkeleton(
+  node: JsonNode,
+  path: (string | number)[],
+  tensors: ReadonlyMap<string, Tensor>,
+  placed: Set<string>,
+  prefix: string,
+): CheckpointTree {
+  const where = () => `${prefix}: the tree skeleton at ${pathText(path)}`;
+  if (path.length > MAX_CHECKPOINT_DEPTH) {
+    throw new TypeError(
+      `${where()} nests deeper than checkpoints do (at most ${MAX_CHECKPOINT_DEPTH} levels)`,
+    );
+  }
+  switch (node.kind) {
+    case "null":
+      return null;
+    case "boolean":
+    case "string":
+    case "number":
+      return node.value;
+    case "array":
+      return node.items.map((c, i) => fromSkeleton(c, [...path, i], tensors, placed, prefix));
+  }
+  const [tag, value] = node.entries.length === 1 ? node.entries[0] : ["", node];
+  if (tag === "tensor" && value.kind === "string") {
+    const t = tensors.get(value.value);
+    if (t === undefined) {
+      throw new TypeError(
+        `${where()} names tensor ${quote(value.value, 60)}, which the file does not hold`,
+      );
+    }
+    if (placed.has(value.value)) {
+      throw new TypeError(`${where()} places tensor ${quote(value.value, 60)} a second time`);
+    }
+    placed.add(value.value);
+    return t;
+  }
+  if (tag === "number" && value.kind === "string") {
+    const v = SPECIAL_NUMBERS.get(value.value);
+    if (v === undefined) {
+      throw new TypeError(`${where()} holds an unknown number ${quote(value.value, 30)}`);
+    }
+    return v;
+  }
+  if (tag === "object" && value.kind === "object") {
+    const out: Record<string, CheckpointTree> = {};
+    for (const [k, child] of value.entries) {
+      if (Object.hasOwn(out, k)) throw new TypeError(`${where()} repeats the key ${quote(k, 60)}`);
+      define(out, k, fromSkeleton(child, [...path, k], tensors, placed, prefix));
+    }
+    return out;
+  }
+  throw new TypeError(`${where()} is not a skeleton node: ${describeJson(node, 60)}`);
 }
 
 /**
@@ -204,33 +251,71 @@ function fromSkeleton(node: Skeleton, tensors: Record<string, Tensor>): Checkpoi
  * ```
  */
 export function decodeCheckpoint(bytes: Uint8Array): CheckpointTree {
-  const { tensors, metadata } = decodeSafetensors(bytes);
-  if (!Object.hasOwn(metadata, TREE_METADATA_KEY)) return tensors;
-  let parsed: unknown;
+  return decodeCheckpointAs(bytes, "decodeCheckpoint");
+}
+
+/** {@linkcode decodeCheckpoint} whose errors start with `prefix` (a function and a file). */
+export function decodeCheckpointAs(bytes: Uint8Array, prefix: string): CheckpointTree {
+  const { tensors, metadata, others } = decodeSafetensorsAs(bytes, prefix);
+  const all = new Map(Object.entries(tensors));
+  for (const [name, stored] of Object.entries(others)) {
+    try {
+      all.set(name, storedToTensor(stored, undefined, `tensor ${quote(name, 60)}`));
+    } catch (e) {
+      const message = (e as Error).message.replace(/^storedToTensor: /, "");
+      throw new (e instanceof RangeError ? RangeError : TypeError)(
+        `${prefix}: ${message} (decodeSafetensors reads it as bytes)`,
+      );
+    }
+  }
+  if (!Object.hasOwn(metadata, TREE_METADATA_KEY)) {
+    const flat: Record<string, Tensor> = {};
+    for (const [name, t] of all) define(flat, name, t);
+    return flat;
+  }
+  let parsed: JsonNode;
   try {
-    parsed = JSON.parse(metadata[TREE_METADATA_KEY]);
+    parsed = parseJson(metadata[TREE_METADATA_KEY], { maxDepth: MAX_SKELETON_JSON_DEPTH });
   } catch (e) {
+    if (!(e instanceof JsonSyntaxError)) throw e;
     throw new TypeError(
-      `decodeCheckpoint: metadata "${TREE_METADATA_KEY}" is not valid JSON (${
-        (e as Error).message
-      })`,
+      `${prefix}: metadata "${TREE_METADATA_KEY}" is not valid JSON (${e.reason}${
+        e.reason === "recursion limit exceeded"
+          ? `: checkpoints nest at most ${MAX_CHECKPOINT_DEPTH} levels`
+          : ""
+      } at character ${e.offset})`,
     );
   }
-  if (!isPlainObject(parsed) || !Object.hasOwn(parsed, "tree")) {
-    throw new TypeError(`decodeCheckpoint: metadata "${TREE_METADATA_KEY}" has no tree`);
+  const fields = new Map<string, JsonNode>();
+  if (parsed.kind === "object") {
+    for (const [k, v] of parsed.entries) {
+      if (fields.has(k)) {
+        throw new TypeError(
+          `${prefix}: metadata "${TREE_METADATA_KEY}" repeats the key ${quote(k, 40)}`,
+        );
+      }
+      fields.set(k, v);
+    }
   }
-  if (parsed.version !== SKELETON_VERSION) {
+  const tree = fields.get("tree"), version = fields.get("version");
+  if (tree === undefined) {
+    throw new TypeError(`${prefix}: metadata "${TREE_METADATA_KEY}" has no tree`);
+  }
+  if (version?.kind !== "number" || version.value !== SKELETON_VERSION) {
     throw new TypeError(
-      `decodeCheckpoint: unsupported tree skeleton version ${JSON.stringify(parsed.version)} ` +
-        `(this gradstream reads version ${SKELETON_VERSION})`,
+      `${prefix}: unsupported tree skeleton version ${
+        version === undefined ? "(none)" : describeJson(version, 30)
+      } (this gradstream reads version ${SKELETON_VERSION})`,
     );
   }
   const placed = new Set<string>();
-  checkSkeleton(parsed.tree, [], tensors, placed);
-  for (const name of Object.keys(tensors)) {
+  const result = fromSkeleton(tree, [], all, placed, prefix);
+  for (const name of all.keys()) {
     if (!placed.has(name)) {
-      throw new TypeError(`decodeCheckpoint: tensor "${name}" is not placed by the tree skeleton`);
+      throw new TypeError(
+        `${prefix}: tensor ${quote(name, 60)} is not placed by the tree skeleton`,
+      );
     }
   }
-  return fromSkeleton(parsed.tree as Skeleton, tensors);
+  return result;
 }

@@ -7,8 +7,9 @@
 
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { fileError } from "../file_errors.ts";
 import { isTensor } from "../tensor.ts";
-import { type CheckpointTree, decodeCheckpoint, encodeCheckpoint } from "./checkpoint_tree.ts";
+import { type CheckpointTree, decodeCheckpointAs, encodeCheckpoint } from "./checkpoint_tree.ts";
 
 /**
  * A training checkpoint: named trees, typically `{ params, state, optState }` plus whatever
@@ -65,15 +66,17 @@ export async function saveCheckpoint(
     await writeFile(partial, bytes);
     await rename(partial, target);
   } catch (e) {
-    await rm(partial, { force: true });
-    throw e;
+    await rm(partial, { force: true }).catch(() => {});
+    throw fileError("saveCheckpoint", target, e, "write");
   }
 }
 
 /**
  * Reads a checkpoint written by {@linkcode saveCheckpoint}, rebuilding the exact tree. The
- * whole file is validated before anything is built. A plain safetensors file (no gradstream
- * skeleton) loads as a flat record `{ name: tensor }`.
+ * whole file is validated before anything is built, and every error names the file. A plain
+ * safetensors file (no gradstream skeleton) loads as a flat record `{ name: tensor }`, its
+ * `F16`/`BF16` tensors widened to float32 and its integer tensors (`num_batches_tracked`) to
+ * float64. A read Deno denies says which `--allow-read` flag grants it.
  *
  * @example
  * ```ts
@@ -91,8 +94,16 @@ export async function saveCheckpoint(
  */
 export async function loadCheckpoint(path: string | URL): Promise<Checkpoint> {
   const target = toPath(path);
-  const bytes = await readFile(target);
-  const tree = decodeCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(target);
+  } catch (e) {
+    throw fileError("loadCheckpoint", target, e, "read");
+  }
+  const tree = decodeCheckpointAs(
+    new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    `loadCheckpoint: ${target}`,
+  );
   if (typeof tree !== "object" || tree === null || Array.isArray(tree) || isTensor(tree)) {
     throw new TypeError(
       `loadCheckpoint: ${target} holds a tree whose root is not an object of named trees`,

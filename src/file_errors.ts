@@ -7,6 +7,50 @@
  * @module
  */
 
+import { fileURLToPath } from "node:url";
+import { describeValue } from "./_checks.ts";
+
+/**
+ * The file-system path of a path argument: a non-empty string without NUL characters, or a
+ * `file:` URL; anything else is a `TypeError` naming `op`.
+ *
+ * @example
+ * ```ts
+ * import { filePath } from "./file_errors.ts";
+ * if (filePath("saveModel", new URL("file:///tmp/m.safetensors")) !== "/tmp/m.safetensors") {
+ *   throw new Error("unexpected");
+ * }
+ * ```
+ */
+export function filePath(op: string, path: unknown): string {
+  if (path instanceof URL) {
+    if (path.protocol !== "file:") {
+      throw new TypeError(
+        `${op}: path must be a file path or a file: URL, got ${path.protocol} URL`,
+      );
+    }
+    return fileURLToPath(path);
+  }
+  if (typeof path !== "string" || path === "" || path.includes("\0")) {
+    throw new TypeError(
+      `${op}: path must be a non-empty file path (a string or a file: URL), got ${
+        describeValue(path)
+      }`,
+    );
+  }
+  return path;
+}
+
+/**
+ * The same error under the name of the public function that called `inner` (`loadModel` for
+ * `loadCheckpoint`), keeping its class and the original as `cause`.
+ */
+export function renameError(e: unknown, inner: string, op: string): unknown {
+  if (!(e instanceof Error) || !e.message.startsWith(`${inner}:`)) return e;
+  const Ctor = e instanceof TypeError ? TypeError : e instanceof RangeError ? RangeError : Error;
+  return new Ctor(`${op}:${e.message.slice(inner.length + 1)}`, { cause: e });
+}
+
 /** Whether `e` is a permission Deno's sandbox refused (not the operating system's). */
 export function isSandboxDenial(e: unknown): boolean {
   const name = (e as Error | undefined)?.name;

@@ -25,6 +25,7 @@ import { contractSpecs, layerSpecs, modelSpecs } from "./_sweep_specs_models.ts"
 import { optimSpecs } from "./_sweep_specs_optim.ts";
 import { kernelSpecs, testingSpecs, trainSpecs } from "./_sweep_specs_train.ts";
 import { modelIoSpecs } from "./_sweep_specs_model_io.ts";
+import { fileSpecs } from "./_sweep_specs_files.ts";
 
 const SPECS: readonly Spec[] = [
   ...valueSpecs,
@@ -37,6 +38,7 @@ const SPECS: readonly Spec[] = [
   ...testingSpecs,
   ...kernelSpecs,
   ...modelIoSpecs,
+  ...fileSpecs,
 ];
 
 /**
@@ -72,21 +74,18 @@ const NOT_SWEPT: Readonly<Record<string, string>> = {
   tsGemm: "a raw kernel loop (unchecked by design; tsKernels.gemm is swept)",
   adamTs: "a raw kernel loop (unchecked by design; reached through the optimisers, swept)",
   loadBlasKernels: "loads a native library; whether one loads depends on the machine",
-  // Owned by other work in this round (issue 8): files and the progress display. Their
-  // argument checks come with that work; add specs for them here when it lands.
-  encodeCheckpoint: "checkpoint files: owned by the file-readers work",
-  decodeCheckpoint: "checkpoint files: owned by the file-readers work",
-  encodeSafetensors: "checkpoint files: owned by the file-readers work",
-  decodeSafetensors: "checkpoint files: owned by the file-readers work",
-  saveCheckpoint: "checkpoint files: owned by the file-readers work (async, writes files)",
-  loadCheckpoint: "checkpoint files: owned by the file-readers work (async, reads files)",
-  parseIdx: "IDX reader: owned by the file-readers work",
-  gunzipIfNeeded: "IDX reader: owned by the file-readers work (async)",
-  readIdx: "IDX reader: owned by the file-readers work (async, reads files)",
-  idxToDataset: "MNIST loader: owned by the file-readers work",
-  findMnistDir: "MNIST loader: owned by the file-readers work (async, reads files)",
-  loadMnist: "MNIST loader: owned by the file-readers work (async, reads files)",
-  loadFashionMnist: "MNIST loader: owned by the file-readers work (async, reads files)",
+  // Asynchronous functions and what else is not called here.
+  saveCheckpoint: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
+  loadCheckpoint: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
+  saveTorchStateDict: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
+  loadTorchStateDict: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
+  decodeIdxFile: "an internal step of readIdx, taking its caller's name (swept through readIdx)",
+  isStoredTensor: "a predicate: total (any value is a valid argument)",
+  gunzipIfNeeded: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
+  readIdx: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
+  findMnistDir: "takes no arguments (async; searches the usual install places)",
+  loadMnist: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
+  loadFashionMnist: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
   terminalColumns: "takes no arguments",
   saveModel: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
   loadModel: "async (rejects, not throws): swept in test/model_io_errors_test.ts",

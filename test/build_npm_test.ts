@@ -40,10 +40,10 @@ function sourceFiles(): string[] {
   ];
 }
 
-/** The npm packages the library's own code imports (doc-comment examples aside). */
-function importedPackages(): string[] {
+/** The npm packages that the given source files import (doc-comment examples aside). */
+function importedPackages(files: readonly string[]): string[] {
   const names = new Set<string>();
-  for (const file of sourceFiles()) {
+  for (const file of files) {
     const text = readFileSync(new URL(file, ROOT), "utf8");
     for (const m of text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+"([^".][^"]*)"/gm)) {
       const spec = m[1];
@@ -54,20 +54,44 @@ function importedPackages(): string[] {
   return [...names].sort();
 }
 
-test("the npm package ships only the build; its dependencies are what the library uses", () => {
+/** Whether a source file belongs to the plotting entry point (`gradstream/plot`). */
+const isPlot = (file: string) => file.startsWith("src/plot/");
+
+test("the npm package ships only the build; its dependencies are what the core uses", () => {
   const pkg = read("package.json"), deno = read("deno.json");
   assert.deepEqual(pkg.files, ["dist/"]);
   assert.notEqual(pkg.private, true);
-  const imported = importedPackages();
+  const core = sourceFiles().filter((f) => !isPlot(f));
+  const imported = importedPackages(core);
   assert.ok(imported.includes("rxjs") && imported.includes("fast-check"), imported.join());
   const deps = Object.keys(pkg.dependencies);
   for (const name of imported) assert.ok(deps.includes(name), `${name} is imported: a dependency`);
   // A dependency that is not imported is still named by the code (a file it resolves).
-  const code = sourceFiles().map((f) => readFileSync(new URL(f, ROOT), "utf8")).join("\n");
+  const code = core.map((f) => readFileSync(new URL(f, ROOT), "utf8")).join("\n");
   for (const name of deps) assert.ok(code.includes(`"${name}`), `${name} is used by the library`);
   for (const [name, version] of Object.entries(pkg.dependencies)) {
     assert.equal(deno.imports[name], `npm:${name}@${version}`, `${name} pinned alike`);
     assert.ok(!(name in (pkg.devDependencies ?? {})), `${name} is not also a devDependency`);
+  }
+});
+
+test("what only gradstream/plot uses is an optional peer dependency, pinned alike", () => {
+  // A user who never plots installs none of it; one who does installs these next to gradstream.
+  const pkg = read("package.json"), deno = read("deno.json");
+  const plot = sourceFiles().filter(isPlot);
+  const core = new Set(importedPackages(sourceFiles().filter((f) => !isPlot(f))));
+  const code = plot.map((f) => readFileSync(new URL(f, ROOT), "utf8")).join("\n");
+  const used = Object.keys(pkg.peerDependencies ?? {});
+  for (const name of importedPackages(plot).filter((n) => !core.has(n))) {
+    assert.ok(used.includes(name), `${name} is imported by src/plot/: a peer dependency`);
+  }
+  for (const name of used) {
+    assert.ok(code.includes(`"${name}`), `${name} is used by src/plot/`);
+    assert.equal(pkg.peerDependenciesMeta?.[name]?.optional, true, `${name} is optional`);
+    const version = pkg.peerDependencies[name];
+    assert.equal(deno.imports[name], `npm:${name}@${version}`, `${name} pinned alike`);
+    assert.equal(pkg.devDependencies?.[name], version, `${name} is installed for the tests`);
+    assert.ok(!(name in pkg.dependencies), `${name} is not a dependency of the core`);
   }
 });
 

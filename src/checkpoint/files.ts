@@ -6,8 +6,8 @@
  */
 
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
-import { fileError } from "../file_errors.ts";
+import { checkOptions, rethrowAs } from "../_checks.ts";
+import { fileError, filePath } from "../file_errors.ts";
 import { isTensor } from "../tensor.ts";
 import { type CheckpointTree, decodeCheckpointAs, encodeCheckpoint } from "./checkpoint_tree.ts";
 
@@ -21,10 +21,6 @@ export type Checkpoint = { readonly [name: string]: CheckpointTree };
 export interface SaveCheckpointOptions {
   /** Extra `__metadata__` strings (the key `gradstream.tree` is reserved). */
   metadata?: Readonly<Record<string, string>>;
-}
-
-function toPath(path: string | URL): string {
-  return path instanceof URL ? fileURLToPath(path) : path;
 }
 
 /**
@@ -59,8 +55,10 @@ export async function saveCheckpoint(
       }`,
     );
   }
-  const bytes = encodeCheckpoint(checkpoint, options.metadata);
-  const target = toPath(path);
+  const op = "saveCheckpoint";
+  const target = filePath(op, path);
+  const { metadata } = checkOptions(op, options, ["metadata"]);
+  const bytes = rethrowAs(op, () => encodeCheckpoint(checkpoint, metadata));
   const partial = `${target}.partial`;
   try {
     await writeFile(partial, bytes);
@@ -93,7 +91,7 @@ export async function saveCheckpoint(
  * ```
  */
 export async function loadCheckpoint(path: string | URL): Promise<Checkpoint> {
-  const target = toPath(path);
+  const target = filePath("loadCheckpoint", path);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(target);

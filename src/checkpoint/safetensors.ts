@@ -17,6 +17,7 @@
  * @module
  */
 
+import { checkStringRecord, describeValue, rethrowAs } from "../_checks.ts";
 import { type DType, fromTypedArray, isTensor, type Tensor } from "../tensor.ts";
 import { type Tree, treeLeaves } from "../tree.ts";
 import { quote } from "./json.ts";
@@ -186,7 +187,14 @@ export function encodeSafetensors(
   tree: Tree,
   metadata?: Readonly<Record<string, string>>,
 ): Uint8Array {
-  const leaves = treeLeaves(tree);
+  const op = "encodeSafetensors";
+  if (typeof tree !== "object" || tree === null) {
+    throw new TypeError(
+      `${op}: expected a record of named tensors such as { w: tensor }, got ${describeValue(tree)}`,
+    );
+  }
+  if (metadata !== undefined) checkStringRecord(op, "metadata", metadata);
+  const leaves = rethrowAs(op, () => treeLeaves(tree));
   if (leaves.length === 1 && leaves[0].path.length === 0) {
     throw new TypeError(
       `encodeSafetensors: a bare tensor has no name; pass a record such as { x: tensor }`,

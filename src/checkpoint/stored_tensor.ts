@@ -8,6 +8,7 @@
  * @module
  */
 
+import { checkDType, describeValue } from "../_checks.ts";
 import { type DType, fromTypedArray, type Tensor } from "../tensor.ts";
 
 /** Every dtype the safetensors format (0.8) names. */
@@ -138,6 +139,13 @@ const READERS: Readonly<Partial<Record<StoredDType, readonly [Reader, DType]>>> 
  * ```
  */
 export function storedToTensor(stored: StoredTensor, dtype?: DType, name = "tensor"): Tensor {
+  if (dtype !== undefined) checkDType("storedToTensor", dtype);
+  if (!isStoredTensor(stored)) {
+    throw new TypeError(
+      `storedToTensor: expected a StoredTensor { dtype, shape, bytes } (from a decoded file's ` +
+        `others), got ${describeValue(stored)}`,
+    );
+  }
   const op = "storedToTensor";
   const entry = READERS[stored.dtype];
   if (entry === undefined || stored.exactShape !== undefined) {

@@ -29,8 +29,9 @@
  * @module
  */
 
+import { checkInteger, checkOptions, describeValue } from "../_checks.ts";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
-import { fileError } from "../file_errors.ts";
+import { fileError, filePath, renameError } from "../file_errors.ts";
 import { type DType, fromTypedArray, isTensor, type Tensor } from "../tensor.ts";
 import type { Tree } from "../tree.ts";
 import { quote } from "./json.ts";
@@ -136,7 +137,30 @@ export function toTorchStateDict(
   model: TorchMappable,
   options: ToTorchOptions = {},
 ): TorchStateDict {
-  const op = "toTorchStateDict";
+  return toTorchAs(model, options, "toTorchStateDict");
+}
+
+/** A model's trees: an object holding `params` and `state` (a `TypeError` naming `op`). */
+function checkTrees(op: string, model: unknown, what: string): void {
+  if (
+    typeof model !== "object" || model === null || !("params" in model) || !("state" in model)
+  ) {
+    throw new TypeError(
+      `${op}: ${what} must hold the model's trees { params, state } (as its init returns ` +
+        `them), got ${describeValue(model)}`,
+    );
+  }
+}
+
+function toTorchAs(model: TorchMappable, options: ToTorchOptions, op: string): TorchStateDict {
+  checkTrees(op, model, "the model");
+  const { numBatchesTracked } = checkOptions(op, options, ["numBatchesTracked"]);
+  if (typeof numBatchesTracked === "number") {
+    checkInteger(op, "numBatchesTracked", numBatchesTracked, {
+      min: 0,
+      max: Number.MAX_SAFE_INTEGER,
+    });
+  }
   const out: Record<string, Tensor | StoredTensor> = {};
   const counter = (prefix: string): StoredTensor => {
     const n = options.numBatchesTracked;
@@ -215,6 +239,9 @@ function fromTorchAs<P extends Tree, S extends Tree>(
   template: TorchMappable<P, S>,
   op: string,
 ): FromTorch<P, S> {
+  checkTrees(op, template, "the template");
+  checkOptions(op, dict, undefined, "the state dict");
+  if (dict === undefined) throw new TypeError(`${op}: the state dict is missing`);
   const used = new Set<string>();
   const counters: Record<string, number> = {};
   const take = (name: string, like: Tensor, shape: readonly number[], what: string): Tensor => {
@@ -324,7 +351,7 @@ export function encodeTorchStateDict(
   model: TorchMappable,
   options: ToTorchOptions = {},
 ): Uint8Array {
-  const dict = toTorchStateDict(model, options);
+  const dict = toTorchAs(model, options, "encodeTorchStateDict");
   return encodeNamedTensors(
     Object.entries(dict).map(([name, tensor]) => ({ name, tensor })),
     { format: "pt" },
@@ -368,7 +395,15 @@ export async function saveTorchStateDict(
   model: TorchMappable,
   options: ToTorchOptions = {},
 ): Promise<void> {
-  const bytes = encodeTorchStateDict(model, options);
+  const op = "saveTorchStateDict";
+  filePath(op, path);
+  const bytes = (() => {
+    try {
+      return encodeTorchStateDict(model, options);
+    } catch (e) {
+      throw renameError(e, "encodeTorchStateDict", op);
+    }
+  })();
   const partial = `${path}.partial`;
   try {
     await writeFile(partial, bytes);
@@ -388,6 +423,8 @@ export async function loadTorchStateDict<P extends Tree, S extends Tree>(
   path: string,
   template: TorchMappable<P, S>,
 ): Promise<FromTorch<P, S>> {
+  filePath("loadTorchStateDict", path);
+  checkTrees("loadTorchStateDict", template, "the template");
   let raw: Uint8Array;
   try {
     raw = await readFile(path);

@@ -9,8 +9,9 @@
  * @module
  */
 
+import { checkBytes } from "../_checks.ts";
 import { readFile } from "node:fs/promises";
-import { fileError } from "../file_errors.ts";
+import { fileError, filePath } from "../file_errors.ts";
 import { gunzip, isGzip } from "./gunzip.ts";
 
 /** Element types an IDX file can hold, by their type code. */
@@ -97,6 +98,7 @@ function promisedLength(bytes: Uint8Array, width: number, ndim: number): number 
 }
 
 function parseIdxAs(bytes: Uint8Array, op: string, name: string): IdxArray {
+  checkBytes(op, "bytes", bytes);
   const [type, width, ndim] = readMagic(bytes, op, name);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerBytes = 4 + 4 * ndim;
@@ -189,6 +191,7 @@ export function gunzipIfNeeded(
  * has trailing bytes and is refused as soon as it does).
  */
 export function decodeIdxFile(bytes: Uint8Array, op: string, name: string): IdxArray {
+  checkBytes(op, "bytes", bytes);
   if (!isGzip(bytes)) return parseIdxAs(bytes, op, name);
   const prefix = `${op}: ${name}`;
   const head = gunzip(bytes, { maxBytes: 4 + 4 * 255, prefixOnly: true, prefix });
@@ -228,6 +231,7 @@ export function decodeIdxFile(bytes: Uint8Array, op: string, name: string): IdxA
  * ```
  */
 export async function readIdx(path: string): Promise<IdxArray> {
+  filePath("readIdx", path);
   let raw: Uint8Array;
   try {
     raw = await readFile(path);

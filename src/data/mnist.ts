@@ -10,12 +10,13 @@
  * @module
  */
 
+import { checkDType, checkOptions, describeValue } from "../_checks.ts";
 import { stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import type { Dataset } from "../train/dataset.ts";
-import { fileError, isSandboxDenial } from "../file_errors.ts";
+import { fileError, filePath, isSandboxDenial } from "../file_errors.ts";
 import { type IdxArray, readIdx } from "./idx.ts";
 import { allocate, DEFAULT_DTYPE, type DType, fromTypedArray } from "../tensor.ts";
 
@@ -92,7 +93,26 @@ export function idxToDataset(
   labels: IdxArray,
   options: { dtype?: DType; name?: string } = {},
 ): Dataset {
-  const { dtype = DEFAULT_DTYPE, name = "idxToDataset" } = options;
+  const { dtype = DEFAULT_DTYPE, name = "idxToDataset" } = checkOptions(
+    "idxToDataset",
+    options,
+    ["dtype", "name"],
+  );
+  if (typeof name !== "string") {
+    throw new TypeError(`idxToDataset: options.name must be a string, got ${describeValue(name)}`);
+  }
+  checkDType(name, dtype);
+  for (const [what, a] of [["images", images], ["labels", labels]] as const) {
+    if (
+      typeof a !== "object" || a === null || !Array.isArray(a.shape) || !ArrayBuffer.isView(a.data)
+    ) {
+      throw new TypeError(
+        `${name}: ${what} must be an IDX array { type, shape, data } from parseIdx or readIdx, got ${
+          describeValue(a)
+        }`,
+      );
+    }
+  }
   if (images.type !== "uint8" || images.shape.length !== 3) {
     throw new TypeError(
       `${name}: images must be uint8 of shape [N,H,W], got ${images.type} ` +
@@ -226,6 +246,14 @@ export async function findMnistDir(): Promise<string> {
   );
 }
 
+/** The options of the loaders, checked under the loader's name. */
+function checkMnistOptions(op: string, options: MnistOptions): MnistOptions {
+  const o = checkOptions(op, options, ["dir", "dtype"]);
+  if (o.dir !== undefined) filePath(op, o.dir);
+  if (o.dtype !== undefined) checkDType(op, o.dtype);
+  return o;
+}
+
 /**
  * Loads MNIST: `x` of shape `[N, 784]` with pixels scaled to [0, 1], `y` of shape `[N]` with
  * the digit 0-9; 60,000 training and 10,000 test examples.
@@ -240,7 +268,7 @@ export async function findMnistDir(): Promise<string> {
  * ```
  */
 export async function loadMnist(options: MnistOptions = {}): Promise<TrainTest> {
-  const { dtype = DEFAULT_DTYPE } = options;
+  const { dtype = DEFAULT_DTYPE } = checkMnistOptions("loadMnist", options);
   const dir = options.dir ?? await findMnistDir();
   const found = await findFiles(dir, "loadMnist");
   if (Array.isArray(found)) throw new Error(`loadMnist: ${missingText(dir, found)}`);
@@ -261,7 +289,10 @@ export async function loadMnist(options: MnistOptions = {}): Promise<TrainTest> 
  * ```
  */
 export async function loadFashionMnist(options: MnistOptions = {}): Promise<TrainTest> {
-  const { dir = FASHION_MNIST_DIR, dtype = DEFAULT_DTYPE } = options;
+  const { dir = FASHION_MNIST_DIR, dtype = DEFAULT_DTYPE } = checkMnistOptions(
+    "loadFashionMnist",
+    options,
+  );
   const found = await findFiles(dir, "loadFashionMnist");
   if (Array.isArray(found)) {
     throw new Error(

@@ -6,8 +6,9 @@
  */
 
 import { rename, rm, writeFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import { concatMap, defer, type MonoTypeOperatorFunction } from "rxjs";
+import { checkOptions, rethrowAs } from "../_checks.ts";
+import { fileError, filePath } from "../file_errors.ts";
 import type { Tree } from "../tree.ts";
 import type { EpochSummary } from "./epochs.ts";
 
@@ -123,10 +124,7 @@ export interface HistoryFileOptions {
 }
 
 function formatOf(op: string, path: string | URL, options: HistoryFileOptions): "csv" | "json" {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`${op}: options must be an object`);
-  }
-  const { format } = options;
+  const { format } = checkOptions(op, options, ["format"]);
   if (format !== undefined) {
     if (format !== "csv" && format !== "json") {
       throw new RangeError(`${op}: format must be "csv" or "json", got ${JSON.stringify(format)}`);
@@ -165,18 +163,19 @@ export async function writeHistory(
   rows: readonly (HistoryRow | EpochSummary)[],
   options: HistoryFileOptions = {},
 ): Promise<void> {
-  const format = formatOf("writeHistory", path, options);
-  const text = format === "csv" ? historyCsv(rows) : historyJson(rows);
+  const op = "writeHistory";
+  const target = filePath(op, path);
+  const format = formatOf(op, path, options);
+  const text = rethrowAs(op, () => format === "csv" ? historyCsv(rows) : historyJson(rows));
   // Written beside the target and renamed into place, so a reader (a plot refreshing while
   // the run trains) never sees a half-written file.
-  const target = path instanceof URL ? fileURLToPath(path) : path;
   const partial = `${target}.partial`;
   try {
     await writeFile(partial, text);
     await rename(partial, target);
   } catch (e) {
-    await rm(partial, { force: true });
-    throw e;
+    await rm(partial, { force: true }).catch(() => {});
+    throw fileError(op, target, e, "write");
   }
 }
 
@@ -208,6 +207,7 @@ export function saveHistory<P extends Tree, S extends Tree>(
   path: string | URL,
   options: HistoryFileOptions = {},
 ): MonoTypeOperatorFunction<EpochSummary<P, S>> {
+  filePath("saveHistory", path);
   const format = formatOf("saveHistory", path, options);
   return (source) =>
     defer(() => {

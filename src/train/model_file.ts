@@ -8,7 +8,9 @@
  * @module
  */
 
+import { checkLayer, describeValue } from "../_checks.ts";
 import { loadCheckpoint, saveCheckpoint } from "../checkpoint.ts";
+import { filePath, renameError } from "../file_errors.ts";
 import type { Layer } from "../layers/layer.ts";
 import { key } from "../random.ts";
 import { formatShape, isTensor, type Shape } from "../tensor.ts";
@@ -108,22 +110,24 @@ export async function saveModel<P extends Tree, S extends Tree>(
   model: Layer<P, S>,
   state: ModelWeights<P, S>,
 ): Promise<void> {
-  if (typeof model?.init !== "function" || typeof model?.apply !== "function") {
-    throw new TypeError("saveModel: the model is not a layer (an { init, apply } pair)");
-  }
+  const op = "saveModel";
+  filePath(op, path);
+  checkLayer(op, model);
   if (typeof state !== "object" || state === null || !("params" in state)) {
     throw new TypeError(
-      `saveModel: state must hold params and modelState (a TrainState), got ${
-        state === null ? "null" : typeof state
-      }`,
+      `${op}: state must hold params and modelState (a TrainState), got ${describeValue(state)}`,
     );
   }
-  await saveCheckpoint(path, {
-    format: FORMAT,
-    model: describeLayers(model as Layer),
-    params: state.params,
-    modelState: state.modelState ?? null,
-  });
+  try {
+    await saveCheckpoint(path, {
+      format: FORMAT,
+      model: describeLayers(model as Layer),
+      params: state.params,
+      modelState: state.modelState ?? null,
+    });
+  } catch (e) {
+    throw renameError(e, "saveCheckpoint", op);
+  }
 }
 
 /**
@@ -153,9 +157,9 @@ export async function loadModel<P extends Tree, S extends Tree>(
   model: Layer<P, S>,
   inShape: Shape,
 ): Promise<ModelWeights<P, S>> {
-  if (typeof model?.init !== "function" || typeof model?.apply !== "function") {
-    throw new TypeError("loadModel: the model is not a layer (an { init, apply } pair)");
-  }
+  const op = "loadModel";
+  const where = filePath(op, path);
+  checkLayer(op, model);
   if (!Array.isArray(inShape) || !inShape.every((d) => Number.isInteger(d) && d >= 1)) {
     throw new TypeError(
       `loadModel: inShape is the shape of one example, positive integers such as [784], got ${
@@ -163,8 +167,9 @@ export async function loadModel<P extends Tree, S extends Tree>(
       }`,
     );
   }
-  const file = await loadCheckpoint(path);
-  const where = String(path instanceof URL ? path.pathname : path);
+  const file = await loadCheckpoint(path).catch((e) => {
+    throw renameError(e, "loadCheckpoint", op);
+  });
   if (file.format !== FORMAT) {
     throw new TypeError(
       `loadModel: ${where} is not a model file written by saveModel (its format is ${

@@ -22,7 +22,7 @@ const badTrees = [3, "x", {}, { params: null }];
 /** Checkpoints, safetensors, IDX and PyTorch state dicts in memory. */
 export const fileSpecs: Spec[] = [
   spec("encodeCheckpoint", g.encodeCheckpoint, [
-    arg(() => ({ params: { w: t32([1]) } }), null, undefined, 3, "tree", [Symbol("s")]),
+    arg(() => ({ params: { w: t32([1]) } }), undefined, [Symbol("s")], { f: () => 1 }),
     arg(() => ({ note: "x" }), null, 3, "meta", { note: 3 }, { "gradstream.tree": "x" }),
   ]),
   spec("decodeCheckpoint", g.decodeCheckpoint, [arg(checkpointBytes, null, 3, "b", {})]),

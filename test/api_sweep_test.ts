@@ -26,6 +26,8 @@ import { optimSpecs } from "./_sweep_specs_optim.ts";
 import { kernelSpecs, testingSpecs, trainSpecs } from "./_sweep_specs_train.ts";
 import { modelIoSpecs } from "./_sweep_specs_model_io.ts";
 import { fileSpecs } from "./_sweep_specs_files.ts";
+import { plotSpecs } from "./_sweep_specs_plot.ts";
+import * as plotMod from "../src/plot/mod.ts";
 
 const SPECS: readonly Spec[] = [
   ...valueSpecs,
@@ -39,6 +41,7 @@ const SPECS: readonly Spec[] = [
   ...kernelSpecs,
   ...modelIoSpecs,
   ...fileSpecs,
+  ...plotSpecs,
 ];
 
 /**
@@ -87,6 +90,12 @@ const NOT_SWEPT: Readonly<Record<string, string>> = {
   loadMnist: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
   loadFashionMnist: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
   terminalColumns: "takes no arguments",
+  DEFAULT_MARGINS: "a constant",
+  FONT_FAMILY: "a constant",
+  PALETTE: "a constant",
+  rasterize: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
+  toPng: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
+  saveFigure: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
   saveModel: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
   loadModel: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
   writeHistory: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
@@ -101,6 +110,7 @@ const NOT_SWEPT: Readonly<Record<string, string>> = {
 const ENTRY_POINTS: Readonly<Record<string, Record<string, unknown>>> = {
   ".": mod,
   "./testing": testingMod,
+  "./plot": plotMod,
 };
 
 const SEED = Number(globalThis.process?.env?.GRADSTREAM_SWEEP_SEED ?? 20261201);

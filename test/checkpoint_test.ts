@@ -474,7 +474,7 @@ test("encodeSafetensors() refuses clashing names, bare tensors and non-string me
   });
   assert.throws(() => encodeSafetensors({ a: tensor([1]) }, { epoch: 3 } as never), {
     name: "TypeError",
-    message: /metadata value for "epoch" must be a string/,
+    message: /metadata\.epoch must be a string/,
   });
 });
 

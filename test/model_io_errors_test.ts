@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import * as g from "../mod.ts";
+import * as plot from "../src/plot/mod.ts";
 import { classify, show } from "./_sweep.ts";
 
 const dir = await mkdtemp(join(tmpdir(), "gradstream-io-sweep-"));
@@ -20,6 +21,7 @@ const model = () => g.serial(g.dense(2, { dtype: "float64" }), g.reluLayer(), g.
 const state = () => g.initTrain(model(), g.sgd(0.1), g.key(0), [3]);
 const trees = () => model().init(g.key(0), [3]);
 const badPaths = [null, undefined, 3, "", {}, ["a"], new URL("https://example.com/x")];
+const figure = () => plot.lineChart([{ name: "a", y: [1, 2] }], { width: 120, height: 80 });
 const badModels = [null, undefined, 3, "dense", {}, g.dense];
 
 /** One asynchronous function: a valid call's arguments and, per position, malformed values. */
@@ -95,6 +97,27 @@ const specs: AsyncSpec[] = [
     call: g.loadFashionMnist,
     valid: () => [{ dir: join(dir, "no-mnist") }],
     bad: [[null, 3, "dir", { dir: 3 }, { dtype: "int8" }, { nope: 1 }]],
+  },
+  {
+    name: "rasterize",
+    call: plot.rasterize,
+    valid: () => [figure(), { scale: 1 }],
+    bad: [[null, 3, {}, "<div>", { svg: 3 }], [null, 3, { scale: 0 }, { scale: "2" }, { nope: 1 }, {
+      scale: 16,
+      background: 3,
+    }]],
+  },
+  {
+    name: "toPng",
+    call: plot.toPng,
+    valid: () => [figure(), {}],
+    bad: [[null, 3, "<div>"], [null, { scale: -1 }, { nope: 1 }]],
+  },
+  {
+    name: "saveFigure",
+    call: plot.saveFigure,
+    valid: () => [figure(), join(dir, "fig"), "chart", {}],
+    bad: [[null, 3, {}], [null, 3, ""], [null, 3, "a/b", "", "../x"], [null, { scale: 99 }]],
   },
 ];
 

@@ -182,6 +182,6 @@ test("a parameter tree no PyTorch layer matches is a TypeError naming where", ()
   });
   assert.throws(() => toTorchStateDict(batchNorm().init(key(0), [1]), { numBatchesTracked: -1 }), {
     name: "RangeError",
-    message: /numBatchesTracked for the model must be a non-negative integer, got -1/,
+    message: /numBatchesTracked must be an integer in \[0, \d+\], got -1/,
   });
 });

@@ -159,7 +159,7 @@ test("loadModel refuses a file that saveModel did not write, and bad arguments",
       saveModel(join(dir, "x"), {} as never, { params: null, modelState: null }),
       {
         name: "TypeError",
-        message: /^saveModel: the model is not a layer/,
+        message: /^saveModel: the model must be a layer/,
       },
     );
   });

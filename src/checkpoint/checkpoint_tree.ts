@@ -11,7 +11,7 @@
  * @module
  */
 
-import { checkStringRecord, describeValue } from "../_checks.ts";
+import { checkStringRecord } from "../_checks.ts";
 import { isTensor, type Tensor } from "../tensor.ts";
 import { formatPath } from "../tree.ts";
 import { describeJson, type JsonNode, JsonSyntaxError, parseJson, quote } from "./json.ts";
@@ -163,12 +163,6 @@ export function encodeCheckpoint(
   tree: CheckpointTree,
   metadata: Readonly<Record<string, string>> = {},
 ): Uint8Array {
-  if (typeof tree !== "object" || tree === null || Array.isArray(tree) || isTensor(tree)) {
-    throw new TypeError(
-      `encodeCheckpoint: a checkpoint is an object of named trees such as { params, optState }, ` +
-        `got ${describeValue(tree)}`,
-    );
-  }
   checkStringRecord("encodeCheckpoint", "metadata", metadata);
   if (Object.hasOwn(metadata, TREE_METADATA_KEY)) {
     throw new TypeError(`encodeCheckpoint: the metadata key "${TREE_METADATA_KEY}" is reserved`);

@@ -6,7 +6,17 @@
  */
 
 import * as Plot from "@observablehq/plot";
-import { checkDomain, checkFinite, extent } from "./_checks.ts";
+import {
+  CHART_OPTIONS,
+  checkDomain,
+  checkFinite,
+  checkFlag,
+  checkList,
+  checkObject,
+  checkOptions,
+  checkString,
+  extent,
+} from "./_checks.ts";
 import {
   type ChartOptions,
   type Figure,
@@ -58,7 +68,14 @@ export interface BarChartOptions extends ChartOptions {
  */
 export function barChart(bars: readonly Bar[], options: BarChartOptions = {}): Figure {
   const caller = "barChart";
-  if (bars.length === 0) throw new RangeError(`${caller}: needs at least one bar, got none`);
+  checkList(caller, "bar", bars);
+  checkOptions(caller, options, [...CHART_OPTIONS, "logY", "yDomain", "colors"]);
+  checkFlag(caller, "logY", options.logY);
+  bars.forEach((b, i) => {
+    checkObject(caller, `bars[${i}]`, b);
+    checkString(caller, `bars[${i}].label`, b.label, false);
+    checkString(caller, `bars[${i}].group`, b.group);
+  });
   const log = options.logY ?? false;
   checkDomain(caller, "yDomain", options.yDomain, log);
   bars.forEach((b, i) => {

@@ -5,7 +5,7 @@
  */
 
 import * as Plot from "@observablehq/plot";
-import { checkFinite, extent } from "./_checks.ts";
+import { CHART_OPTIONS, checkFinite, checkFlag, checkOptions, extent } from "./_checks.ts";
 import { type ColorOptions, colorScaleOptions } from "./_color.ts";
 import {
   type ChartOptions,
@@ -57,10 +57,26 @@ export interface ContourOptions extends ChartOptions {
   readonly pointColors?: readonly string[];
 }
 
+/** The most contour levels one plot draws. */
+const MAX_LEVELS = 10000;
+
 const DEFAULT_BANDS = ["#f7fbff", "#d4e4f2", "#9ecae1", "#5d9cc9", "#2f6f9f"];
 
 /** `count` levels over `[lo, hi]`, evenly or geometrically spaced, excluding the ends. */
 export function levels(lo: number, hi: number, count: number, log: boolean): number[] {
+  checkFinite("levels", "lo", lo);
+  checkFinite("levels", "hi", hi);
+  if (!(lo < hi) || (log && !(lo > 0))) {
+    throw new RangeError(
+      `levels: needs lo < hi${log ? " and lo > 0 (log spacing)" : ""}, got ${lo} and ${hi}`,
+    );
+  }
+  if (!Number.isInteger(count) || count < 1 || count > MAX_LEVELS) {
+    throw new RangeError(`levels: count must be an integer in [1, ${MAX_LEVELS}], got ${count}`);
+  }
+  if (typeof log !== "boolean") {
+    throw new TypeError(`levels: log must be a boolean, got ${typeof log}`);
+  }
   const out: number[] = [];
   for (let i = 1; i <= count; i++) {
     const t = i / (count + 1);
@@ -87,6 +103,15 @@ export function levels(lo: number, hi: number, count: number, log: boolean): num
 export function contourPlot(grid: Grid, options: ContourOptions = {}): Figure {
   const caller = "contourPlot";
   checkGrid(caller, grid);
+  checkOptions(caller, options, [
+    ...CHART_OPTIONS,
+    ...["thresholds", "logScale", "filled", "color", "paths", "points", "pointColors"],
+  ]);
+  checkFlag(caller, "logScale", options.logScale);
+  checkFlag(caller, "filled", options.filled);
+  if (options.paths !== undefined && !Array.isArray(options.paths)) {
+    throw new TypeError(`${caller}: paths must be an array of paths`);
+  }
   const log = options.logScale ?? false;
   const finite = Array.from(grid.values).filter(Number.isFinite);
   if (log && finite.some((v) => v <= 0)) {

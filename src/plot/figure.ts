@@ -10,6 +10,7 @@
  * @module
  */
 
+import { checkFinite, checkOptions, checkString } from "./_checks.ts";
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 
@@ -98,18 +99,39 @@ export function frameOf(width: number, height: number, margins: Margins): Frame 
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
+/** The largest width or height of a figure, in CSS pixels. */
+export const MAX_FIGURE_SIZE = 8192;
+
 /** Resolves a chart's size and margins, checking them; `caller` names the chart in errors. */
 export function layout(
   caller: string,
   options: ChartOptions,
   defaults: { width?: number; height?: number; margins?: Partial<Margins> } = {},
 ): { width: number; height: number; margins: Margins; frame: Frame } {
+  for (const name of ["title", "xLabel", "yLabel"] as const) {
+    checkString(caller, name, options[name as keyof ChartOptions]);
+  }
+  if (options.margins !== undefined) {
+    checkOptions(caller, options.margins, ["top", "right", "bottom", "left"], "margins");
+  }
+  for (const name of ["width", "height"] as const) {
+    const v = options[name];
+    if (v !== undefined && typeof v !== "number") {
+      throw new TypeError(`${caller}: ${name} must be a number of CSS pixels, got ${String(v)}`);
+    }
+  }
   const width = options.width ?? defaults.width ?? 640;
   const height = options.height ?? defaults.height ?? 400;
   const margins = { ...DEFAULT_MARGINS, ...defaults.margins, ...options.margins };
   for (const [name, v] of Object.entries({ width, height, ...margins })) {
-    if (!Number.isFinite(v) || v < 0) {
-      throw new RangeError(`${caller}: ${name} must be a finite number >= 0, got ${v}`);
+    // The cap keeps a mistyped size from building a picture no rasteriser can hold (resvg
+    // draws at twice the size by default).
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > MAX_FIGURE_SIZE) {
+      throw new RangeError(
+        `${caller}: ${name} must be a number from 0 to ${MAX_FIGURE_SIZE} (CSS pixels), got ${
+          String(v).slice(0, 40)
+        }`,
+      );
     }
   }
   const frame = frameOf(width, height, margins);
@@ -210,6 +232,7 @@ export function escapeXml(s: string): string {
  * beyond (Plot's default SI prefixes read `100µ`, which is not how a loss is written).
  */
 export function logTickFormat(v: number): string {
+  checkFinite("logTickFormat", "the tick value", v);
   if (v === 0) return "0";
   const a = Math.abs(v);
   if (a >= 1e-3 && a < 1e5) return String(Number(v.toPrecision(3)));

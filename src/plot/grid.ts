@@ -4,7 +4,7 @@
  * @module
  */
 
-import { checkDomain } from "./_checks.ts";
+import { checkDomain, checkNumbers, checkObject, checkOptions } from "./_checks.ts";
 
 /**
  * `cols x rows` values over `[x0, x1] x [y0, y1]`, row by row from the bottom:
@@ -38,10 +38,10 @@ export interface GridSpec {
 
 /** Throws unless `grid` is well formed; `caller` names the chart in errors. */
 export function checkGrid(caller: string, grid: Grid): void {
+  checkObject(caller, "the grid", grid);
   const { cols, rows } = grid;
-  if (!Number.isInteger(cols) || cols < 2 || !Number.isInteger(rows) || rows < 2) {
-    throw new RangeError(`${caller}: a grid needs integer cols and rows >= 2, got ${cols}x${rows}`);
-  }
+  checkSize(caller, cols, rows);
+  checkNumbers(caller, "grid.values", grid.values);
   if (grid.values.length !== cols * rows) {
     throw new TypeError(
       `${caller}: a ${cols}x${rows} grid needs ${cols * rows} values, got ${grid.values.length}`,
@@ -49,6 +49,36 @@ export function checkGrid(caller: string, grid: Grid): void {
   }
   checkDomain(caller, "grid.x", grid.x);
   checkDomain(caller, "grid.y", grid.y);
+}
+
+/** Most cells along a side: a grid of 4096 x 4096 is already more than any figure shows. */
+const MAX_SIDE = 4096;
+
+function checkSize(caller: string, cols: unknown, rows: unknown): void {
+  const ok = (n: unknown) => Number.isInteger(n) && (n as number) >= 2 && (n as number) <= MAX_SIDE;
+  if (!ok(cols) || !ok(rows)) {
+    throw new RangeError(
+      `${caller}: a grid needs integer cols and rows from 2 to ${MAX_SIDE}, got ${String(cols)}x${
+        String(rows)
+      }`,
+    );
+  }
+}
+
+/** A grid spec, filled in with its defaults (60 cells a side) and checked. */
+function fullSpec(caller: string, spec: GridSpec): Required<GridSpec> {
+  checkObject(caller, "the grid spec", spec);
+  checkOptions(caller, spec, ["x", "y", "cols", "rows"], "the grid spec");
+  const full = { cols: 60, ...spec, rows: spec.rows ?? spec.cols ?? 60 };
+  if (full.x === undefined || full.y === undefined) {
+    throw new TypeError(
+      `${caller}: the grid spec needs x and y ranges, such as { x: [-1, 1], y: [-1, 1] }`,
+    );
+  }
+  checkSize(caller, full.cols, full.rows);
+  checkDomain(caller, "x", full.x);
+  checkDomain(caller, "y", full.y);
+  return full;
 }
 
 /** The centres of a grid's cells: `[xs, ys]`, `cols` and `rows` of them. */
@@ -76,7 +106,10 @@ export function cellCentres(spec: Required<GridSpec>): [Float64Array, Float64Arr
  * ```
  */
 export function sampleGrid(f: (x: number, y: number) => number, spec: GridSpec): Grid {
-  const full = { cols: 60, ...spec, rows: spec.rows ?? spec.cols ?? 60 };
+  if (typeof f !== "function") {
+    throw new TypeError("sampleGrid: f must be a function (x, y) => number");
+  }
+  const full = fullSpec("sampleGrid", spec);
   const grid0: Grid = { ...full, values: new Float64Array(full.cols * full.rows) };
   checkGrid("sampleGrid", grid0);
   const [xs, ys] = cellCentres(full);
@@ -93,7 +126,7 @@ export function sampleGrid(f: (x: number, y: number) => number, spec: GridSpec):
  * outputs with {@link gridOf}.
  */
 export function gridPoints(spec: GridSpec): Float32Array {
-  const full = { cols: 60, ...spec, rows: spec.rows ?? spec.cols ?? 60 };
+  const full = fullSpec("gridPoints", spec);
   const [xs, ys] = cellCentres(full);
   const out = new Float32Array(full.cols * full.rows * 2);
   for (let r = 0; r < full.rows; r++) {
@@ -107,7 +140,8 @@ export function gridPoints(spec: GridSpec): Float32Array {
 
 /** The grid of `spec` holding `values` (one per point of {@link gridPoints}, in its order). */
 export function gridOf(values: ArrayLike<number>, spec: GridSpec): Grid {
-  const full = { cols: 60, ...spec, rows: spec.rows ?? spec.cols ?? 60 };
+  checkNumbers("gridOf", "values", values);
+  const full = fullSpec("gridOf", spec);
   const grid: Grid = { values, cols: full.cols, rows: full.rows, x: full.x, y: full.y };
   checkGrid("gridOf", grid);
   return grid;

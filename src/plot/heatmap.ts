@@ -6,7 +6,16 @@
  */
 
 import * as Plot from "@observablehq/plot";
-import { checkDomain, checkFinite, extent } from "./_checks.ts";
+import {
+  CHART_OPTIONS,
+  checkDomain,
+  checkFinite,
+  checkFlag,
+  checkNumbers,
+  checkOptions,
+  checkString,
+  extent,
+} from "./_checks.ts";
 import { colorBytes, type ColorOptions, colorScaleOptions, cssToRgb } from "./_color.ts";
 import { pngDataUrl } from "./_png.ts";
 import {
@@ -130,6 +139,14 @@ export function gridImage(
 export function heatmap(grid: Grid, options: HeatmapOptions = {}): Figure {
   const caller = "heatmap";
   checkGrid(caller, grid);
+  checkOptions(caller, options, [
+    ...CHART_OPTIONS,
+    ...["domain", "color", "points", "pointColors", "pointRadius", "overColor", "contours", "axes"],
+  ]);
+  checkFlag(caller, "axes", options.axes);
+  checkString(caller, "overColor", options.overColor);
+  if (options.contours !== undefined) checkNumbers(caller, "contours", options.contours);
+  if (options.pointRadius !== undefined) checkFinite(caller, "pointRadius", options.pointRadius);
   checkDomain(caller, "domain", options.domain);
   const pointColors = options.pointColors ?? PALETTE;
   if (options.points) checkPoints(caller, options.points, pointColors.length);

@@ -6,7 +6,18 @@
  */
 
 import * as Plot from "@observablehq/plot";
-import { checkDomain, checkFinite, extent } from "./_checks.ts";
+import {
+  CHART_OPTIONS,
+  checkDomain,
+  checkFinite,
+  checkFlag,
+  checkList,
+  checkNumbers,
+  checkObject,
+  checkOptions,
+  checkString,
+  extent,
+} from "./_checks.ts";
 import {
   type ChartOptions,
   type Figure,
@@ -58,9 +69,23 @@ export interface HistogramOptions extends ChartOptions {
  */
 export function histogram(sets: readonly ValueSet[], options: HistogramOptions = {}): Figure {
   const caller = "histogram";
-  if (sets.length === 0) {
-    throw new RangeError(`${caller}: needs at least one set of values, got none`);
+  checkList(caller, "set of values", sets);
+  checkOptions(caller, options, [...CHART_OPTIONS, "bins", "xDomain", "layout", "measure", "logY"]);
+  checkFlag(caller, "logY", options.logY);
+  if (options.layout !== undefined && options.layout !== "overlay" && options.layout !== "rows") {
+    throw new RangeError(`${caller}: layout must be "overlay" or "rows"`);
   }
+  if (
+    options.measure !== undefined && options.measure !== "count" && options.measure !== "fraction"
+  ) {
+    throw new RangeError(`${caller}: measure must be "count" or "fraction"`);
+  }
+  sets.forEach((s, i) => {
+    checkObject(caller, `sets[${i}]`, s);
+    checkString(caller, `sets[${i}].name`, s.name, false);
+    checkNumbers(caller, `sets[${i}].values`, s.values);
+    checkString(caller, `sets[${i}].color`, s.color);
+  });
   const bins = options.bins ?? 40;
   if (!Number.isInteger(bins) || bins < 1 || bins > 10000) {
     throw new RangeError(`${caller}: bins must be an integer in [1, 10000], got ${bins}`);

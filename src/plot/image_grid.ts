@@ -6,7 +6,15 @@
  */
 
 import * as Plot from "@observablehq/plot";
-import { checkDomain } from "./_checks.ts";
+import {
+  CHART_OPTIONS,
+  checkDomain,
+  checkList,
+  checkNumbers,
+  checkObject,
+  checkOptions,
+  checkString,
+} from "./_checks.ts";
 import { colorBytes, type ColorOptions, colorScaleOptions } from "./_color.ts";
 import { pngDataUrl } from "./_png.ts";
 import { type ChartOptions, type Figure, layout, plotFigure, titleMark } from "./figure.ts";
@@ -50,7 +58,16 @@ export interface ImageGridOptions
  */
 export function imageGrid(images: readonly Image[], options: ImageGridOptions = {}): Figure {
   const caller = "imageGrid";
-  if (images.length === 0) throw new RangeError(`${caller}: needs at least one image, got none`);
+  checkList(caller, "image", images);
+  checkOptions(caller, options, [
+    ...CHART_OPTIONS.filter((k) => !["width", "height", "xLabel", "yLabel"].includes(k)),
+    ...["columns", "pixelSize", "domain", "color"],
+  ]);
+  images.forEach((im, i) => {
+    checkObject(caller, `images[${i}]`, im);
+    checkNumbers(caller, `images[${i}].data`, im.data);
+    checkString(caller, `images[${i}].caption`, im.caption);
+  });
   const columns = Math.min(options.columns ?? 8, images.length);
   const pixel = options.pixelSize ?? 3;
   if (!Number.isInteger(columns) || columns < 1) {

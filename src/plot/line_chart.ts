@@ -6,7 +6,17 @@
  */
 
 import * as Plot from "@observablehq/plot";
-import { checkDomain, checkFinite } from "./_checks.ts";
+import {
+  CHART_OPTIONS,
+  checkDomain,
+  checkFinite,
+  checkFlag,
+  checkList,
+  checkNumbers,
+  checkObject,
+  checkOptions,
+  checkString,
+} from "./_checks.ts";
 import {
   type ChartOptions,
   type Figure,
@@ -76,12 +86,37 @@ export function historySeries<T extends { readonly epoch: number }>(
   pick: (summary: T) => number | undefined,
   style: Omit<Series, "name" | "x" | "y"> = {},
 ): Series {
+  const caller = "historySeries";
+  checkString(caller, "name", name, false);
+  if (!Array.isArray(history)) {
+    throw new TypeError(`${caller}: history must be an array of epoch summaries`);
+  }
+  history.forEach((s, i) => {
+    checkObject(caller, `history[${i}]`, s);
+    checkFinite(caller, `history[${i}].epoch`, s.epoch);
+  });
+  if (typeof pick !== "function") {
+    throw new TypeError(`${caller}: pick must be a function (summary) => number | undefined`);
+  }
+  checkOptions(caller, style, ["color", "dashed", "dots"], "style");
   return {
     ...style,
     name,
     x: history.map((s) => s.epoch + 1),
     y: history.map((s) => pick(s) ?? NaN),
   };
+}
+
+/** A series: an object with a string name, numbers for y (and x), and the style flags. */
+function checkSeries(caller: string, what: string, s: Series): void {
+  checkObject(caller, what, s);
+  checkOptions(caller, s, ["name", "y", "x", "color", "dashed", "dots"], what);
+  checkString(caller, `${what}.name`, s.name, false);
+  checkNumbers(caller, `${what}.y`, s.y);
+  if (s.x !== undefined) checkNumbers(caller, `${what}.x`, s.x);
+  checkString(caller, `${what}.color`, s.color);
+  checkFlag(caller, `${what}.dashed`, s.dashed);
+  checkFlag(caller, `${what}.dots`, s.dots);
 }
 
 /** The rows a series becomes, checked: `caller` names the chart in errors. */
@@ -140,7 +175,15 @@ export function seriesRows(
  */
 export function lineChart(series: readonly Series[], options: LineChartOptions = {}): Figure {
   const caller = "lineChart";
-  if (series.length === 0) throw new RangeError(`${caller}: needs at least one series, got none`);
+  checkList(caller, "series", series);
+  checkOptions(caller, options, [
+    ...CHART_OPTIONS,
+    ...["logY", "logX", "xDomain", "yDomain", "legend", "grid"],
+  ]);
+  for (const name of ["logX", "logY", "legend", "grid"] as const) {
+    checkFlag(caller, name, options[name]);
+  }
+  series.forEach((s, i) => checkSeries(caller, `series[${i}]`, s));
   checkDomain(caller, "xDomain", options.xDomain, options.logX);
   checkDomain(caller, "yDomain", options.yDomain, options.logY);
   const showLegend = options.legend ?? series.length > 1;

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { checkOptions, checkString } from "./_checks.ts";
 import { initWasm, Resvg } from "@resvg/resvg-wasm";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -53,6 +54,9 @@ function loadRenderer(): Promise<Renderer> {
   return renderer;
 }
 
+/** The most pixels one picture may have (256 MiB of RGBA). */
+const MAX_PIXELS = 2 ** 26;
+
 /**
  * Rasterises a figure (or SVG text) with resvg: RGBA pixels and a PNG of the same picture.
  *
@@ -64,18 +68,26 @@ function loadRenderer(): Promise<Renderer> {
  * if (raster.width !== 400 || raster.height !== 200) throw new Error("wrong size");
  * ```
  */
-export async function rasterize(
+export function rasterize(figure: Figure | string, options: RasterOptions = {}): Promise<Raster> {
+  return rasterizeAs("rasterize", figure, options);
+}
+
+/** {@linkcode rasterize} under the name of the public function that called it. */
+export async function rasterizeAs(
+  op: string,
   figure: Figure | string,
-  options: RasterOptions = {},
+  options: RasterOptions,
 ): Promise<Raster> {
+  checkOptions(op, options, ["scale", "background"]);
+  checkString(op, "background", options.background);
   const scale = options.scale ?? 1;
-  if (!Number.isFinite(scale) || scale <= 0 || scale > 16) {
-    throw new RangeError(`rasterize: scale must be in (0, 16], got ${scale}`);
+  if (typeof scale !== "number" || !Number.isFinite(scale) || scale <= 0 || scale > 16) {
+    throw new RangeError(`${op}: scale must be in (0, 16], got ${scale}`);
   }
-  const svg = typeof figure === "string" ? figure : figure.svg;
+  const svg = typeof figure === "string" ? figure : (figure as Figure | null)?.svg;
   if (typeof svg !== "string" || !/^\s*<svg\b/.test(svg)) {
     throw new TypeError(
-      `rasterize: expected a Figure or SVG text starting with <svg, got ${
+      `${op}: expected a Figure or SVG text starting with <svg, got ${
         typeof svg === "string" ? JSON.stringify(svg.slice(0, 40)) : typeof svg
       }`,
     );
@@ -92,6 +104,14 @@ export async function rasterize(
     },
   });
   try {
+    // resvg allocates the whole pixmap at once: refuse what would not fit in memory.
+    const pixels = Math.ceil(resvg.width * scale) * Math.ceil(resvg.height * scale);
+    if (!(pixels <= MAX_PIXELS)) {
+      throw new RangeError(
+        `${op}: ${resvg.width}x${resvg.height} at scale ${scale} is ${pixels} pixels, ` +
+          `more than the ${MAX_PIXELS} allowed; draw it smaller or at a lower scale`,
+      );
+    }
     const image = resvg.render();
     try {
       return {
@@ -122,5 +142,5 @@ export async function toPng(
   figure: Figure | string,
   options: RasterOptions = {},
 ): Promise<Uint8Array> {
-  return (await rasterize(figure, options)).png;
+  return (await rasterizeAs("toPng", figure, options)).png;
 }

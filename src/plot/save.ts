@@ -4,10 +4,11 @@
  * @module
  */
 
+import { checkObject, checkOptions, checkString } from "./_checks.ts";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Figure } from "./figure.ts";
-import { type RasterOptions, toPng } from "./raster.ts";
+import { rasterizeAs, type RasterOptions } from "./raster.ts";
 
 /**
  * Writes `dir/name.svg` and `dir/name.png` (creating `dir`), and returns the two paths.
@@ -28,7 +29,12 @@ export async function saveFigure(
   name: string,
   options: RasterOptions = {},
 ): Promise<[svg: string, png: string]> {
-  if (!/^[\w.-]+$/.test(name)) {
+  checkObject("saveFigure", "figure", figure);
+  checkString("saveFigure", "figure.svg", figure.svg, false);
+  if (typeof dir !== "string" || dir === "") {
+    throw new TypeError(`saveFigure: dir must be a folder path, got ${String(dir).slice(0, 40)}`);
+  }
+  if (typeof name !== "string" || !/^[\w.-]+$/.test(name)) {
     throw new TypeError(
       `saveFigure: name must be a plain file name (letters, digits, _ . -), got ${
         JSON.stringify(name)
@@ -39,6 +45,12 @@ export async function saveFigure(
   const svgPath = join(dir, `${name}.svg`);
   const pngPath = join(dir, `${name}.png`);
   await writeFile(svgPath, figure.svg);
-  await writeFile(pngPath, await toPng(figure, { scale: 2, ...options }));
+  await writeFile(
+    pngPath,
+    (await rasterizeAs("saveFigure", figure, {
+      scale: 2,
+      ...checkOptions("saveFigure", options, ["scale", "background"]),
+    })).png,
+  );
   return [svgPath, pngPath];
 }

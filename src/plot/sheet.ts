@@ -6,6 +6,8 @@
  * @module
  */
 
+import { checkFinite, checkList, checkObject, checkOptions, checkString } from "./_checks.ts";
+import { MAX_FIGURE_SIZE } from "./figure.ts";
 import { escapeXml, type Figure, FONT_FAMILY } from "./figure.ts";
 
 /** Options for {@link sheet}. */
@@ -32,14 +34,22 @@ export interface SheetOptions {
  * ```
  */
 export function sheet(figures: readonly Figure[], options: SheetOptions = {}): Figure {
-  if (figures.length === 0) throw new RangeError("sheet: needs at least one figure, got none");
+  checkList("sheet", "figure", figures);
+  checkOptions("sheet", options, ["columns", "title", "gap"]);
+  checkString("sheet", "title", options.title);
+  figures.forEach((f, i) => {
+    checkObject("sheet", `figures[${i}]`, f);
+    checkString("sheet", `figures[${i}].svg`, f.svg, false);
+    checkFinite("sheet", `figures[${i}].width`, f.width);
+    checkFinite("sheet", `figures[${i}].height`, f.height);
+  });
   const columns = options.columns ?? figures.length;
   const gap = options.gap ?? 8;
-  if (!Number.isInteger(columns) || columns < 1) {
-    throw new RangeError(`sheet: columns must be an integer >= 1, got ${columns}`);
+  if (!Number.isInteger(columns) || columns < 1 || columns > 4096) {
+    throw new RangeError(`sheet: columns must be an integer from 1 to 4096, got ${columns}`);
   }
-  if (!Number.isFinite(gap) || gap < 0) {
-    throw new RangeError(`sheet: gap must be a finite number >= 0, got ${gap}`);
+  if (typeof gap !== "number" || !Number.isFinite(gap) || gap < 0 || gap > MAX_FIGURE_SIZE) {
+    throw new RangeError(`sheet: gap must be a number from 0 to ${MAX_FIGURE_SIZE}, got ${gap}`);
   }
   const cols = Math.min(columns, figures.length);
   const rows = Math.ceil(figures.length / cols);

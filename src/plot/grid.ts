@@ -76,8 +76,8 @@ function fullSpec(caller: string, spec: GridSpec): Required<GridSpec> {
     );
   }
   checkSize(caller, full.cols, full.rows);
-  checkDomain(caller, "x", full.x);
-  checkDomain(caller, "y", full.y);
+  checkDomain(caller, "grid.x", full.x);
+  checkDomain(caller, "grid.y", full.y);
   return full;
 }
 

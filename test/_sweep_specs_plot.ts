@@ -49,7 +49,7 @@ export const plotSpecs: Spec[] = [
     arg(grid, null, 3, "grid", {}, { ...grid(), cols: 4 }),
     options(() => ({}), { ...chart }),
   ]),
-  spec("levels", p.levels, [num(0), num(1), count(5, 1, 1000), arg(() => false, 3, "yes")]),
+  spec("levels", p.levels, [num(0), num(1), count(5, 1, 10000), arg(() => false, 3, "yes")]),
   spec("contourPlot", p.contourPlot, [
     arg(grid, null, 3, "grid", {}, { ...grid(), rows: 3 }),
     options(() => ({}), { ...chart }),

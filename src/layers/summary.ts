@@ -6,6 +6,7 @@
  * @module
  */
 
+import { rethrowAs } from "../_checks.ts";
 import { key } from "../random.ts";
 import { formatShape, isTensor, type Shape, sizeOf } from "../tensor.ts";
 import { type Tree, treeLeaves, type TreePath, treeSize } from "../tree.ts";
@@ -160,8 +161,9 @@ function summarizeAs(op: string, model: Layer, inShape: Shape): ModelSummary {
     );
   }
   const rows: SummaryRow[] = [];
-  rowsOf(model, inShape, 0, [], rows, model.children?.wiring !== "chain");
-  const r = model.init(key(0), inShape);
+  // A model that rejects the shape says why, under the name the user called.
+  rethrowAs(op, () => rowsOf(model, inShape, 0, [], rows, model.children?.wiring !== "chain"));
+  const r = rethrowAs(op, () => model.init(key(0), inShape));
   const totals = {
     inShape: [...inShape],
     outShape: [...r.outShape],

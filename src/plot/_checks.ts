@@ -68,7 +68,11 @@ export function checkOptions<T extends object>(
   if (proto !== Object.prototype && proto !== null) {
     throw new TypeError(`${caller}: ${what} must be a plain object, got ${describe(options)}`);
   }
-  for (const k of Object.keys(options)) {
+  for (const [k, v] of Object.entries(options)) {
+    // No option takes null: leave an option out (or undefined) for its default.
+    if (v === null && known.includes(k)) {
+      throw new TypeError(`${caller}: ${what}.${k} is null; leave it out for the default`);
+    }
     if (!known.includes(k)) {
       throw new TypeError(
         `${caller}: unknown option ${JSON.stringify(k.slice(0, 40))} in ${what}; the options ` +

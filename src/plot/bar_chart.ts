@@ -117,10 +117,7 @@ export function barChart(bars: readonly Bar[], options: BarChartOptions = {}): F
   return plotFigure({
     width,
     height,
-    marginTop: margins.top,
-    marginRight: margins.right,
-    marginBottom: margins.bottom,
-    marginLeft: margins.left,
+    margins,
     fx: grouped
       ? {
         domain: labels,

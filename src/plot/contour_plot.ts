@@ -218,10 +218,7 @@ export function contourPlot(grid: Grid, options: ContourOptions = {}): Figure {
   return plotFigure({
     width,
     height,
-    marginTop: margins.top,
-    marginRight: margins.right,
-    marginBottom: margins.bottom,
-    marginLeft: margins.left,
+    margins,
     x: {
       domain: [...grid.x],
       label: options.xLabel ?? null,

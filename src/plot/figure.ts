@@ -199,17 +199,24 @@ export function legendWidth(names: readonly string[]): number {
 }
 
 /**
- * Draws a Plot specification into a figure. Width, height and margins are fixed by the
- * caller, so the frame is known exactly; the font is {@link FONT_FAMILY}.
+ * Draws a Plot specification into a figure. Width, height and margins (as {@linkcode layout}
+ * resolved them) are fixed by the caller, so the frame is known exactly; the font is {@link FONT_FAMILY}.
  */
-export function plotFigure(options: Plot.PlotOptions & { width: number; height: number }): Figure {
+export function plotFigure(
+  options: Plot.PlotOptions & { width: number; height: number; margins: Margins },
+): Figure {
+  const { margins, ...spec } = options;
   // A fresh document per figure: nothing is shared between calls.
   const { document } = parseHTML("<!doctype html><html><body></body></html>") as unknown as {
     document: Plot.PlotOptions["document"];
   };
   const element = Plot.plot({
     style: { fontFamily: FONT_FAMILY, fontSize: "11px", background: "white", color: "black" },
-    ...options,
+    ...spec,
+    marginTop: margins.top,
+    marginRight: margins.right,
+    marginBottom: margins.bottom,
+    marginLeft: margins.left,
     document,
   });
   if (element.tagName.toLowerCase() !== "svg") {

@@ -205,10 +205,7 @@ export function heatmap(grid: Grid, options: HeatmapOptions = {}): Figure {
   return plotFigure({
     width,
     height,
-    marginTop: margins.top,
-    marginRight: margins.right,
-    marginBottom: margins.bottom,
-    marginLeft: margins.left,
+    margins,
     x: {
       domain: [...grid.x],
       label: options.xLabel ?? null,

@@ -146,10 +146,7 @@ export function histogram(sets: readonly ValueSet[], options: HistogramOptions =
   return plotFigure({
     width,
     height,
-    marginTop: margins.top,
-    marginRight: margins.right,
-    marginBottom: margins.bottom,
-    marginLeft: margins.left,
+    margins,
     fy: rowsLayout ? { domain: names, label: null, axis: "right", padding: 0.15 } : undefined,
     x: {
       domain: [lo, hi],

@@ -144,10 +144,7 @@ export function imageGrid(images: readonly Image[], options: ImageGridOptions = 
   return plotFigure({
     width,
     height,
-    marginTop: margins.top,
-    marginRight: margins.right,
-    marginBottom: margins.bottom,
-    marginLeft: margins.left,
+    margins,
     x: { domain: [0, columns * cellW], axis: null },
     y: { domain: [0, rows * cellH], axis: null, reverse: true },
     marks,

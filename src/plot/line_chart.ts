@@ -218,10 +218,7 @@ export function lineChart(series: readonly Series[], options: LineChartOptions =
   return plotFigure({
     width,
     height,
-    marginTop: margins.top,
-    marginRight: margins.right,
-    marginBottom: margins.bottom,
-    marginLeft: margins.left,
+    margins,
     x: {
       type: options.logX ? "log" : "linear",
       tickFormat: options.logX ? logTickFormat : undefined,

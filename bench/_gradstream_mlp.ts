@@ -9,7 +9,7 @@
 
 import { lastValueFrom, type MonoTypeOperatorFunction, take, tap } from "rxjs";
 import { backendInfo, useBackend } from "../src/kernels/select.ts";
-import type { BackendName, Kernels } from "../src/kernels/kernels.ts";
+import type { BackendName, Backend } from "../src/kernels/kernels.ts";
 import { dense } from "../src/layers/dense.ts";
 import { reluLayer } from "../src/layers/activations.ts";
 import { serial } from "../src/layers/serial.ts";
@@ -43,7 +43,7 @@ type StageTimes = { -readonly [K in keyof NonNullable<RunResult["stages"]>]: num
 
 /** Trains the MLP on `data` with gradstream's `backend`; samples per second after warm-up. */
 export async function runGradstream(
-  backend: BackendName | Kernels,
+  backend: BackendName | Backend,
   data: BenchData,
   options: RunOptions,
 ): Promise<RunResult> {

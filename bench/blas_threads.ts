@@ -19,7 +19,7 @@
 
 import process from "node:process";
 import { loadBlasKernels } from "../src/kernels/blas.ts";
-import type { Kernels } from "../src/kernels/kernels.ts";
+import type { Backend } from "../src/kernels/kernels.ts";
 import { filled, GEMM_SHAPES, type GemmShape } from "./gemm_gflops.ts";
 
 const MLP_SHAPES = GEMM_SHAPES.filter((s) => !s.label.endsWith("³"));
@@ -31,7 +31,7 @@ function median(xs: readonly number[]): number {
 }
 
 /** Milliseconds per call of one shape, over `calls` calls. */
-function timeShape(kern: Kernels, s: GemmShape, calls: number): number {
+function timeShape(kern: Backend, s: GemmShape, calls: number): number {
   const a = filled(Float32Array, s.m * s.k), b = filled(Float32Array, s.k * s.n);
   const out = new Float32Array(s.m * s.n);
   const t0 = performance.now();
@@ -48,7 +48,7 @@ function jsWork(n: number, g: Float32Array | Float64Array, out: Float32Array): v
 }
 
 /** One step's products, each followed by JS work as in a training step: [wall ms, cpu ms, js ms]. */
-function timeStep(kern: Kernels, steps: number): [number, number, number] {
+function timeStep(kern: Backend, steps: number): [number, number, number] {
   const bufs = MLP_SHAPES.map((s) => ({
     s,
     a: filled(Float32Array, s.m * s.k),
@@ -72,7 +72,7 @@ function timeStep(kern: Kernels, steps: number): [number, number, number] {
 }
 
 const one = loadBlasKernels({ threads: 1 });
-const settings: [string, () => Kernels][] = [
+const settings: [string, () => Backend][] = [
   ["1 thread", () => loadBlasKernels({ threads: 1 })],
   ["2 threads", () => loadBlasKernels({ threads: 2 })],
 ];

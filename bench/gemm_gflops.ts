@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { Kernels } from "../src/kernels/kernels.ts";
+import type { Backend } from "../src/kernels/kernels.ts";
 import { loadBlasKernels } from "../src/kernels/blas.ts";
 import { loadWasmKernels } from "../src/kernels/wasm_kernels.ts";
 import { tsKernels } from "../src/kernels/ts_gemm.ts";
@@ -57,7 +57,7 @@ export function filled(T: Float32ArrayConstructor | Float64ArrayConstructor, n: 
   return data;
 }
 
-function gflops(kern: Kernels, s: GemmShape, f64: boolean): number {
+function gflops(kern: Backend, s: GemmShape, f64: boolean): number {
   const T = f64 ? Float64Array : Float32Array;
   const a = filled(T, s.m * s.k), b = filled(T, s.k * s.n), out = new T(s.m * s.n);
   const call = () => kern.gemm(s.transA, s.transB, s.m, s.n, s.k, a, b, out);
@@ -77,7 +77,7 @@ function gflops(kern: Kernels, s: GemmShape, f64: boolean): number {
   return (2 * s.m * s.n * s.k) / (best * 1e6);
 }
 
-function tryLoad(make: () => Kernels): Kernels | undefined {
+function tryLoad(make: () => Backend): Backend | undefined {
   try {
     return make();
   } catch (e) {
@@ -94,7 +94,7 @@ if (import.meta.main) {
   const blas = tryLoad(() => loadBlasKernels());
   const cores = navigator.hardwareConcurrency;
   // Each column's kernels are loaded when its turn comes: the thread count is process-wide.
-  const columns: [string, () => Kernels | undefined, (() => void)?][] = [
+  const columns: [string, () => Backend | undefined, (() => void)?][] = [
     ["blas", () => blas],
     [`blas ${cores}t`, () => blas && tryLoad(() => loadBlasKernels({ threads: cores })), () => {
       tryLoad(() => loadBlasKernels());

@@ -7,14 +7,14 @@
  * @module
  */
 
-import type { AdamKernel, Kernels } from "../src/kernels/kernels.ts";
+import type { AdamKernel, Backend } from "../src/kernels/kernels.ts";
 import { adamTs } from "../src/kernels/adam_ts.ts";
 import { probeBackend } from "../src/kernels/select.ts";
 import { loadWasmKernels } from "../src/kernels/wasm_kernels.ts";
 import { referenceKernels } from "../src/kernels/reference.ts";
 import { filled, GEMM_SHAPES } from "./gemm_gflops.ts";
 
-const available = (name: "blas" | "wasm" | "ts"): Kernels | undefined => {
+const available = (name: "blas" | "wasm" | "ts"): Backend | undefined => {
   const p = probeBackend(name);
   return p.ok ? p.kernels : undefined;
 };
@@ -26,7 +26,7 @@ const plain = (() => {
   }
 })();
 
-const backends: [string, Kernels | undefined][] = [
+const backends: [string, Backend | undefined][] = [
   ["blas", available("blas")],
   ["wasm", available("wasm")],
   ["wasm plain", plain],

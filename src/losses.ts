@@ -14,14 +14,16 @@
  * @module
  */
 
+import type { Ops } from "./autodiff/ops.ts";
 import { checkNumber, describeValue } from "./_checks.ts";
 import { allocate, formatShape, fromTypedArray, isTensor, type Tensor } from "./tensor.ts";
 
 /**
- * A loss: the mean loss over the batch and its gradient with respect to the prediction
- * (same shape and dtype as the prediction).
+ * A loss: forward code over the primitives of `t` from a prediction and a target to the mean
+ * loss over the batch, a scalar tensor (one element). Its gradient comes from the trace `t`
+ * belongs to; `valueAndGrad((t, p) => loss(t, p, target), prediction)` gives value and gradient.
  */
-export type Loss = (prediction: Tensor, target: Tensor) => [loss: number, grad: Tensor];
+export type Loss = (t: Ops, prediction: Tensor, target: Tensor) => Tensor;
 
 function checkTensors(op: string, prediction: Tensor, target: Tensor): void {
   if (!isTensor(prediction)) {

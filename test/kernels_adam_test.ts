@@ -2,14 +2,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { FloatArray } from "../src/tensor.ts";
-import type { AdamScalars, Kernels } from "../src/kernels/kernels.ts";
+import type { AdamScalars, Backend } from "../src/kernels/kernels.ts";
 import { adamTs } from "../src/kernels/adam_ts.ts";
 import { loadWasmKernels } from "../src/kernels/wasm_kernels.ts";
 import { load, probed, skipReason } from "./_backends.ts";
 
 // Every backend's Adam step against the TypeScript loop (`adamTs`), which defines the results.
 
-const BACKENDS: [string, Kernels | string][] = [
+const BACKENDS: [string, Backend | string][] = [
   ["blas", load(probed("blas"))],
   ["wasm", load(probed("wasm"))],
   ["wasm (plain SIMD)", load(() => loadWasmKernels({ relaxed: false }))],
@@ -66,7 +66,7 @@ for (const [label, k] of BACKENDS) {
   test(`${label} adam: float64 equals the TypeScript loop bitwise; float32 within a few ulps`, {
     skip: skipReason(label, k),
   }, () => {
-    const kernels = k as Kernels;
+    const kernels = k as Backend;
     assert.equal(typeof kernels.adam, "function");
     fc.assert(
       fc.property(problem, (pr) => {
@@ -110,7 +110,7 @@ for (const [label, k] of BACKENDS) {
   }, () => {
     const a = new Float32Array(5), short = new Float32Array(4);
     const s = { b1: 0.9, b2: 0.999, c1: 10, c2: 1000, eps: 1e-8, post: -1 };
-    assert.throws(() => (k as Kernels).adam!(a, a, short, undefined, a, a, a, s), {
+    assert.throws(() => (k as Backend).adam!(a, a, short, undefined, a, a, a, s), {
       name: "RangeError",
       message: /adam kernel: v0 has 4 elements but the gradient has 5/,
     });
@@ -120,7 +120,7 @@ for (const [label, k] of BACKENDS) {
 test("adam kernels fall back to the TypeScript loop for mixed element types", {
   skip: skipReason("wasm", BACKENDS[1][1]),
 }, () => {
-  const kernels = BACKENDS[1][1] as Kernels;
+  const kernels = BACKENDS[1][1] as Backend;
   const g = new Float64Array([0.5, -1, 2]);
   const m0 = new Float32Array([0.1, 0.2, 0.3]), v0 = new Float32Array([1, 2, 3]);
   const s = { b1: 0.9, b2: 0.999, c1: 10, c2: 1000, eps: 1e-8, post: -0.01 };
@@ -134,7 +134,7 @@ test("adam kernels fall back to the TypeScript loop for mixed element types", {
 test("the blas backend borrows the WebAssembly Adam step and says so", {
   skip: skipReason("blas", BACKENDS[0][1]) || skipReason("wasm", BACKENDS[1][1]),
 }, () => {
-  const blas = BACKENDS[0][1] as Kernels, wasm = BACKENDS[1][1] as Kernels;
+  const blas = BACKENDS[0][1] as Backend, wasm = BACKENDS[1][1] as Backend;
   assert.equal(blas.adam, wasm.adam);
   assert.match(blas.description, /; Adam: wasm SIMD$/);
 });

@@ -2,14 +2,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { FloatArray } from "../src/tensor.ts";
-import type { Kernels } from "../src/kernels/kernels.ts";
+import type { Backend } from "../src/kernels/kernels.ts";
 import { referenceGemm } from "../src/kernels/reference.ts";
 import { tsGemm } from "../src/kernels/ts_gemm.ts";
 import { loadWasmKernels } from "../src/kernels/wasm_kernels.ts";
 import { load, probed, skipReason } from "./_backends.ts";
 
 /** Every backend (and WebAssembly flavour) that might run here, or why it cannot. */
-const BACKENDS: [string, Kernels | string][] = [
+const BACKENDS: [string, Backend | string][] = [
   ["blas", load(probed("blas"))],
   ["wasm", load(probed("wasm"))],
   ["wasm (plain SIMD)", load(() => loadWasmKernels({ relaxed: false }))],
@@ -66,7 +66,7 @@ function assertClose(out: FloatArray, ref: FloatArray, k: number, f64: boolean) 
 
 for (const [label, k] of BACKENDS) {
   const skip = skipReason(label, k);
-  const kern = k as Kernels;
+  const kern = k as Backend;
 
   test(`${label} gemm equals the reference exactly on integer-valued operands`, { skip }, () => {
     fc.assert(

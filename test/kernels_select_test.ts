@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { BackendName, Kernels } from "../src/kernels/kernels.ts";
+import type { BackendName, Backend } from "../src/kernels/kernels.ts";
 import {
   BACKEND_ORDER,
   type BackendProbe,
@@ -13,7 +13,7 @@ import {
   useBackend,
 } from "../src/kernels/select.ts";
 
-const fake = (name: BackendName): Kernels => ({
+const fake = (name: BackendName): Backend => ({
   name,
   description: `${name} (fake)`,
   gemm: () => {},
@@ -83,7 +83,7 @@ test("probeBackend never throws for the known backends and the ts backend always
   assert.equal(probeBackend("ts").ok, true);
 });
 
-test("useBackend pins a backend, accepts a Kernels object and rejects unknown names", () => {
+test("useBackend pins a backend, accepts a Backend object and rejects unknown names", () => {
   const before = kernels();
   try {
     assert.equal(useBackend("ts").name, "ts");

@@ -1,5 +1,5 @@
 /**
- * The Adam step over one leaf in plain TypeScript: the reference for `Kernels.adam` and the
+ * The Adam step over one leaf in plain TypeScript: the reference for `Backend.adam` and the
  * loop that runs where a backend has no kernel of its own.
  *
  * @module

@@ -14,7 +14,7 @@
 
 import { type DenoRuntime, denoRuntime, permissionGranted } from "./env.ts";
 import type { FloatArray } from "../tensor.ts";
-import type { GemmKernel, Kernels } from "./kernels.ts";
+import type { GemmKernel, Backend } from "./kernels.ts";
 import { defaultBlasThreads } from "./blas_threads.ts";
 import { checkGemmArgs } from "./check_gemm.ts";
 import { checkInteger, checkOptions, describeValue } from "../_checks.ts";
@@ -271,7 +271,7 @@ function describe(binding: Binding, path: string): string {
  * }
  * ```
  */
-export function loadBlasKernels(options: BlasOptions = {}): Kernels {
+export function loadBlasKernels(options: BlasOptions = {}): Backend {
   const op = "loadBlasKernels";
   checkOptions(op, options);
   if (
@@ -320,7 +320,7 @@ export function loadBlasKernels(options: BlasOptions = {}): Kernels {
   );
 }
 
-function makeKernels(binding: Binding, description: string): Kernels {
+function makeKernels(binding: Binding, description: string): Backend {
   const { sgemm, dgemm } = binding;
   const gemm: GemmKernel = (transA, transB, m, n, k, a, b, out) => {
     checkGemmArgs(m, n, k, a, b, out, "gemm");

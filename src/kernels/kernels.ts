@@ -1,5 +1,5 @@
 /**
- * The hot loops behind one small interface, chosen once per process.
+ * The backend interface: the hot loops the primitives run on, as one value.
  *
  * The plain TypeScript kernels in `reference.ts` define the results; every faster backend
  * (BLAS through FFI, WebAssembly SIMD) is tested against them.
@@ -13,7 +13,7 @@ import type { FloatArray } from "../tensor.ts";
 export type BackendName = "blas" | "wasm" | "ts";
 
 /**
- * The scalars of one Adam step (see {@linkcode Kernels.adam}): decay rates `b1`, `b2`, the
+ * The scalars of one Adam step (see {@linkcode Backend.adam}): decay rates `b1`, `b2`, the
  * bias corrections `c1 = 1/(1 - b1^t)`, `c2 = 1/(1 - b2^t)`, `eps`, and `post`, the factor
  * applied last (the learning rate and sign when fused with it, else 1).
  */
@@ -33,7 +33,7 @@ export interface AdamScalars {
 }
 
 /**
- * The signature of {@linkcode Kernels.gemm}: `out[m×n] = op(a) · op(b)`, where `op(a)` is
+ * The signature of {@linkcode Backend.gemm}: `out[m×n] = op(a) · op(b)`, where `op(a)` is
  * `m×k` (stored `k×m` when `transA`) and `op(b)` is `k×n` (stored `n×k` when `transB`).
  */
 export type GemmKernel = (
@@ -47,7 +47,7 @@ export type GemmKernel = (
   out: FloatArray,
 ) => void;
 
-/** The signature of {@linkcode Kernels.adam}. */
+/** The signature of {@linkcode Backend.adam}. */
 export type AdamKernel = (
   g: FloatArray,
   m0: FloatArray,
@@ -60,12 +60,16 @@ export type AdamKernel = (
 ) => void;
 
 /**
- * A kernel backend. Arrays are row-major; `a`, `b` and `out` share one element type.
- * Kernels write only into their output arrays, which the caller has freshly allocated.
+ * A backend: the kernels the primitives run on, as a value. A model's training state carries
+ * one (`initTrain(..., { backend })`), a trace carries it to every primitive called through it
+ * (`t.backend`), and two models in one process can use different ones. `gemm` is required; every
+ * other kernel is optional, and a primitive falls back to the TypeScript reference loop where a
+ * backend lacks it. Arrays are row-major; inputs and `out` share one element type; kernels write
+ * only into their output arrays, which the caller has freshly allocated.
  */
-export interface Kernels {
-  /** Which backend this is. */
-  readonly name: BackendName;
+export interface Backend {
+  /** Which backend this is (`blas`, `wasm`, `ts`, or a custom backend's own name). */
+  readonly name: string;
   /** One line for progress headers, e.g. `blas (OpenBLAS 0.3.21, 2 threads)`. */
   readonly description: string;
   /**

@@ -4,7 +4,7 @@
  * @module
  */
 
-export type { AdamKernel, AdamScalars, BackendName, GemmKernel, Kernels } from "./kernels.ts";
+export type { AdamKernel, AdamScalars, BackendName, GemmKernel, Backend } from "./kernels.ts";
 export { adamTs } from "./adam_ts.ts";
 export { referenceGemm, referenceKernels } from "./reference.ts";
 export { tsGemm, tsKernels } from "./ts_gemm.ts";
@@ -14,10 +14,12 @@ export { checkGemmArgs } from "./check_gemm.ts";
 export {
   BACKEND_ORDER,
   type BackendChoice,
-  backendInfo,
+
   type BackendProbe,
   chooseBackend,
+  backend,
+  defaultBackend,
   kernels,
   probeBackend,
-  useBackend,
+
 } from "./select.ts";

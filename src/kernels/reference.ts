@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { GemmKernel, Kernels } from "./kernels.ts";
+import type { GemmKernel, Backend } from "./kernels.ts";
 import { checkGemmArgs } from "./check_gemm.ts";
 
 /**
@@ -35,7 +35,7 @@ const checkedReferenceGemm: GemmKernel = (transA, transB, m, n, k, a, b, out) =>
 };
 
 /** The plain TypeScript backend (its `gemm` checks its arguments, then runs `referenceGemm`). */
-export const referenceKernels: Kernels = Object.freeze({
+export const referenceKernels: Backend = Object.freeze({
   name: "ts" as const,
   description: "ts (plain TypeScript reference kernels)",
   gemm: checkedReferenceGemm,

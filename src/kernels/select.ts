@@ -1,10 +1,11 @@
 /**
- * Backend selection: the process-wide kernels every op calls.
+ * Backends by name, and the default one.
  *
- * On first use gradstream tries BLAS (OpenBLAS through FFI), then WebAssembly SIMD, then
+ * For the default, on first use gradstream tries BLAS (OpenBLAS through FFI), then WebAssembly SIMD, then
  * plain TypeScript, and keeps the first that loads. The environment variable
- * `GRADSTREAM_BACKEND` (`blas`, `wasm`, `ts` or `auto`) puts one backend first, and
- * {@linkcode useBackend} pins one from code. A backend that cannot load (library missing,
+ * `GRADSTREAM_BACKEND` (`blas`, `wasm`, `ts` or `auto`) puts one backend first. The default is a
+ * value picked once; code that wants another backend passes one (`backend("ts")`) to
+ * `initTrain`, `vjp` or `untraced`. A backend that cannot load (library missing,
  * `--allow-ffi` not granted, no FFI as under Node.js, no WebAssembly) is skipped with a
  * one-line notice on stderr, never an exception; under Deno the notice also names the
  * `--allow-env` flag when the `GRADSTREAM_*` variables could not be read.
@@ -13,7 +14,7 @@
  */
 
 import { checkFunction, describeValue } from "../_checks.ts";
-import type { BackendName, Kernels } from "./kernels.ts";
+import type { BackendName, Backend } from "./kernels.ts";
 import { loadBlasKernels, NoFfiError } from "./blas.ts";
 import { envHint, readEnv } from "./env.ts";
 import { tsKernels } from "./ts_gemm.ts";
@@ -28,18 +29,18 @@ export const BACKEND_ORDER: readonly BackendName[] = Object.freeze(["blas", "was
  * selection skips it without a notice; asking for it by name still gets one.
  */
 export type BackendProbe =
-  | { readonly ok: true; readonly kernels: Kernels }
+  | { readonly ok: true; readonly kernels: Backend }
   | { readonly ok: false; readonly reason: string; readonly unsupported?: boolean };
 
 /** The outcome of {@linkcode chooseBackend}: kernels, and the notice to print, if any. */
 export interface BackendChoice {
   /** The kernels chosen. */
-  readonly kernels: Kernels;
+  readonly kernels: Backend;
   /** One line explaining a fallback or an unknown request; absent when all went as asked. */
   readonly notice?: string;
 }
 
-const LOADERS: Readonly<Record<BackendName, () => Kernels>> = {
+const LOADERS: Readonly<Record<BackendName, () => Backend>> = {
   blas: () => withWasmAdam(loadBlasKernels()),
   wasm: () => loadWasmKernels(),
   ts: () => tsKernels,
@@ -51,7 +52,7 @@ const probes = new Map<BackendName, BackendProbe>();
  * OpenBLAS has no Adam step, and the JavaScript loop is a third of a training step; the blas
  * backend borrows the WebAssembly kernel where that module loads (its description says so).
  */
-function withWasmAdam(blas: Kernels): Kernels {
+function withWasmAdam(blas: Backend): Backend {
   const wasm = probeBackend("wasm");
   if (!wasm.ok || wasm.kernels.adam === undefined) return blas;
   return Object.freeze({
@@ -154,9 +155,9 @@ export function chooseBackend(
   return { kernels: tsKernels, notice: `gradstream: ${notes.join("; ")}; using ts` };
 }
 
-let current: Kernels | undefined;
+let chosen: Backend | undefined;
 
-function select(requested: string | undefined): Kernels {
+function select(requested: string | undefined): Backend {
   const choice = chooseBackend(requested);
   if (choice.notice !== undefined) {
     // Under Deno without --allow-env the settings that would change this choice are unread.
@@ -167,66 +168,51 @@ function select(requested: string | undefined): Kernels {
 }
 
 /**
- * The kernels in use, chosen on first call (see the module doc for how).
+ * The default backend, picked once on first call (see the module doc for how) and never
+ * changed afterwards: a training state made without a `backend` option gets this one. It is a
+ * value like any other backend; nothing in gradstream reads a mutable current backend.
  *
  * @example
  * ```ts
- * import { kernels } from "./select.ts";
+ * import { defaultBackend } from "./select.ts";
  * const out = new Float32Array(4);
  * // [1 2]ᵀ · [3 4] is the outer product.
- * kernels().gemm(false, false, 2, 2, 1, new Float32Array([1, 2]), new Float32Array([3, 4]), out);
+ * defaultBackend().gemm(false, false, 2, 2, 1, new Float32Array([1, 2]), new Float32Array([3, 4]), out);
  * if (out.join() !== "3,4,6,8") throw new Error("unexpected");
  * ```
  */
-export function kernels(): Kernels {
-  return current ??= select(readEnv("GRADSTREAM_BACKEND"));
+export function defaultBackend(): Backend {
+  return chosen ??= select(readEnv("GRADSTREAM_BACKEND"));
 }
 
 /**
- * Pins the kernels for the rest of the process: a backend by name (throws an `Error` saying
- * why if it cannot run here), `"auto"` to choose again as on first use, or any
- * {@linkcode Kernels} object (a custom or differently configured backend).
+ * A backend by name (`"blas"`, `"wasm"`, `"ts"`), loaded once per process; an `Error` saying
+ * why if it cannot run here. `"auto"` is {@linkcode defaultBackend}.
  *
  * @example
  * ```ts
- * import { kernels, useBackend } from "./select.ts";
- * const before = kernels();
- * useBackend("ts");
- * if (kernels().name !== "ts") throw new Error("not pinned");
- * useBackend(before);
+ * import { backend } from "./select.ts";
+ * const ts = backend("ts");
+ * if (ts.name !== "ts") throw new Error("unexpected");
  * ```
  */
-export function useBackend(backend: BackendName | "auto" | Kernels): Kernels {
-  if (typeof backend === "object" && backend !== null) {
-    if (typeof backend.gemm !== "function") {
-      throw new TypeError(
-        `useBackend: a Kernels object needs a gemm function, got ${describeValue(backend)}`,
-      );
-    }
-    return current = backend;
-  }
-  if (backend === "auto") return current = select(undefined);
-  if (!isBackendName(backend)) {
-    const Ctor = typeof backend === "string" ? RangeError : TypeError;
+export function backend(name: BackendName | "auto"): Backend {
+  if (name === "auto") return defaultBackend();
+  if (!isBackendName(name)) {
+    const Ctor = typeof name === "string" ? RangeError : TypeError;
     throw new Ctor(
-      `useBackend: unknown backend ${describeValue(backend)} (expected blas, wasm, ts or auto)`,
+      `backend: unknown backend ${describeValue(name)} (expected blas, wasm, ts or auto)`,
     );
   }
-  const p = probeBackend(backend);
-  if (!p.ok) throw new Error(`useBackend: backend "${backend}" is not available: ${p.reason}`);
-  return current = p.kernels;
+  const p = probeBackend(name);
+  if (!p.ok) throw new Error(`backend: "${name}" is not available here: ${p.reason}`);
+  return p.kernels;
 }
 
 /**
- * One line describing the kernels in use, for progress headers, e.g.
- * `blas (OpenBLAS 0.3.21 Haswell, 2 threads, /usr/lib/…/libopenblas.so.0)`.
- *
- * @example
- * ```ts
- * import { backendInfo } from "./select.ts";
- * if (!/^(blas|wasm|ts) \(/.test(backendInfo())) throw new Error("unexpected");
- * ```
+ * TRANSITIONAL (the floor rewrite deletes it at integration): the default backend, for code
+ * not yet ported to take its backend from a trace or a training state. New code must not call it.
  */
-export function backendInfo(): string {
-  return kernels().description;
+export function kernels(): Backend {
+  return defaultBackend();
 }

@@ -12,7 +12,7 @@
  */
 
 import type { FloatArray } from "../tensor.ts";
-import type { GemmKernel, Kernels } from "./kernels.ts";
+import type { GemmKernel, Backend } from "./kernels.ts";
 import { checkGemmArgs } from "./check_gemm.ts";
 
 /** Rows and columns of the register tile. */
@@ -215,7 +215,7 @@ const checkedTsGemm: GemmKernel = (transA, transB, m, n, k, a, b, out) => {
  * if (out[0] !== 11) throw new Error("unexpected");
  * ```
  */
-export const tsKernels: Kernels = Object.freeze({
+export const tsKernels: Backend = Object.freeze({
   name: "ts" as const,
   description: "ts (plain TypeScript, 3×4 register tiles, 1 thread)",
   gemm: checkedTsGemm,

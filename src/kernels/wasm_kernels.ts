@@ -13,7 +13,7 @@
 
 import type { FloatArray } from "../tensor.ts";
 import { adamTs } from "./adam_ts.ts";
-import type { AdamKernel, GemmKernel, Kernels } from "./kernels.ts";
+import type { AdamKernel, GemmKernel, Backend } from "./kernels.ts";
 import { checkGemmArgs } from "./check_gemm.ts";
 import { checkBoolean, checkOptions } from "../_checks.ts";
 import { tsGemm } from "./ts_gemm.ts";
@@ -106,7 +106,7 @@ type GemmExport = (
  * if (out[0] !== 11) throw new Error("unexpected");
  * ```
  */
-export function loadWasmKernels(options: WasmKernelOptions = {}): Kernels {
+export function loadWasmKernels(options: WasmKernelOptions = {}): Backend {
   checkOptions("loadWasmKernels", options);
   if (options.relaxed !== undefined) checkBoolean("loadWasmKernels", "relaxed", options.relaxed);
   if (typeof WebAssembly !== "object" || typeof WebAssembly.Module !== "function") {

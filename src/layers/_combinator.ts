@@ -9,7 +9,9 @@ import { describeTreeOf } from "../_tree_walk.ts";
 import { describeValue } from "../_checks.ts";
 import { isTensor } from "../tensor.ts";
 import { split } from "../random.ts";
-import type { ApplyContext } from "./layer.ts";
+import type { Ops } from "../autodiff/ops.ts";
+import type { Tensor } from "../tensor.ts";
+import type { ApplyContext, Aux } from "./layer.ts";
 
 /**
  * Runs `fn`, prefixing the message of a `TypeError` or `RangeError` it throws with which
@@ -45,28 +47,42 @@ export function checkInitResult(r: unknown): void {
 }
 
 /**
- * What a layer's `apply` returned must be `{ y, state, vjp }` with `y` a tensor and `vjp` a
- * function (a hand-written layer that forgot one fails here, named, not deep in the next layer).
+ * The auxiliary terms of two layers together: terms of the same name are added (through `t`,
+ * so their gradients flow), others kept. `undefined` when neither has any.
  */
-export function checkApplyResult(r: unknown): void {
-  const o = r as { y?: unknown; vjp?: unknown } | null;
-  if (
-    typeof o !== "object" || o === null || !isTensor(o.y) || typeof o.vjp !== "function" ||
-    !("state" in o)
-  ) {
+export function sumAux(t: Ops, a: Aux | undefined, b: Aux | undefined): Aux | undefined {
+  if (b === undefined) return a;
+  checkAux(b);
+  if (a === undefined) return b;
+  const out: Record<string, Tensor> = { ...a };
+  for (const [name, value] of Object.entries(b)) {
+    out[name] = name in out ? t.add(out[name], value) : value;
+  }
+  return out;
+}
+
+function checkAux(aux: unknown): void {
+  if (typeof aux !== "object" || aux === null || Array.isArray(aux) || isTensor(aux)) {
     throw new TypeError(
-      `apply must return { y: Tensor, state, vjp }, got ${describeValue(r)}`,
+      `apply's aux must be a record of named scalar tensors, got ${describeValue(aux)}`,
     );
+  }
+  for (const [name, value] of Object.entries(aux)) {
+    if (!isTensor(value) || value.data.length !== 1) {
+      throw new TypeError(
+        `apply's aux term "${name}" must be a scalar tensor (one element), got ${
+          describeValue(value)
+        }`,
+      );
+    }
   }
 }
 
-/**
- * What a layer's VJP returned must be `{ params, x }`. The cotangent `x` is not read here: a
- * layer may compute it only when it is read (dense does, for the first layer of a model).
- */
-export function checkVjpResult(r: unknown): void {
-  if (typeof r !== "object" || r === null || !("params" in r) || !("x" in r)) {
-    throw new TypeError(`the VJP must return { params, x }, got ${describeValue(r)}`);
+/** What a layer's `apply` returned must be `{ y, state }` (and `aux`, if any, a record). */
+export function checkApplyResult(r: unknown): void {
+  const o = r as { y?: unknown } | null;
+  if (typeof o !== "object" || o === null || !("y" in o) || !("state" in o)) {
+    throw new TypeError(`apply must return { y, state, aux? }, got ${describeValue(r)}`);
   }
 }
 

@@ -11,7 +11,7 @@
 import { checkKey, checkShape, describeValue } from "../_checks.ts";
 import { describeTreeOf } from "../_tree_walk.ts";
 import { formatShape, isTensor, type Shape, type Tensor } from "../tensor.ts";
-import type { ApplyContext } from "./layer.ts";
+import type { ApplyContext, ShapeTree } from "./layer.ts";
 
 /** `init`'s arguments: a key and the shape of one example (no batch axis). */
 export function checkInitArgs(
@@ -21,6 +21,42 @@ export function checkInitArgs(
 ): asserts inShape is Shape {
   checkKey(`${op} init`, key);
   checkShape(`${op} init`, inShape, "the example shape inShape");
+}
+
+/**
+ * `init`'s arguments for a layer that takes any tree of shapes (a combinator): a key and a
+ * shape, or an array or record of them.
+ */
+export function checkInitTreeArgs(
+  op: string,
+  key: unknown,
+  inShape: unknown,
+): asserts inShape is ShapeTree {
+  checkKey(`${op} init`, key);
+  checkShapeTree(`${op} init`, inShape, "the example shape inShape");
+}
+
+function checkShapeTree(op: string, s: unknown, what: string, depth = 0): void {
+  if (Array.isArray(s) && s.every((d) => typeof d === "number")) {
+    checkShape(op, s, what);
+    return;
+  }
+  if (depth < 32 && Array.isArray(s) && s.length > 0) {
+    s.forEach((c, i) => checkShapeTree(op, c, `${what}[${i}]`, depth + 1));
+    return;
+  }
+  if (depth < 32 && typeof s === "object" && s !== null && !Array.isArray(s)) {
+    const entries = Object.entries(s);
+    if (entries.length > 0) {
+      for (const [k, c] of entries) checkShapeTree(op, c, `${what}.${k}`, depth + 1);
+      return;
+    }
+  }
+  throw new TypeError(
+    `${op}: ${what} must be a shape (an array of sizes) or a tree of shapes, got ${
+      describeValue(s)
+    }`,
+  );
 }
 
 /**

@@ -5,15 +5,12 @@
  */
 
 import { glorotUniform, type Initializer, zerosInit } from "../init.ts";
-import { kernels } from "../kernels/select.ts";
 import { split } from "../random.ts";
 import {
   allocate,
   DEFAULT_DTYPE,
   type DType,
-  type FloatArray,
   formatShape,
-  fromTypedArray,
   isTensor,
   type Tensor,
 } from "../tensor.ts";
@@ -83,24 +80,25 @@ function checkParam(
  * any other rank is a `TypeError` (flatten images first). Parameters have the `dtype` option's
  * element type (float32 by default) and must match the input's.
  *
- * The VJP, for `dy: [batch, units]`: `dW = xᵀ·dy`, `db = Σ_batch dy`, `dx = dy·Wᵀ`. Both
- * products call `kernels().gemm` with transpose flags, so no transpose is ever materialised.
- * `dx` is computed when its data is first read: a model's first layer is where nobody reads
- * it, and there it costs as much as `dW` (a third of the MLP benchmark's backward pass).
+ * The forward code is one fused primitive, `t.linear(x, w, b)`; its pullback gives `dW = xᵀ·dy`,
+ * `db = Σ_batch dy` and `dx = dy·Wᵀ`, the last only when something upstream needs it (not in a
+ * model's first layer, where it would cost as much as `dW`).
  *
  * @example
  * ```ts
  * import { dense } from "./dense.ts";
  * import { EVAL } from "./layer.ts";
+ * import { vjp } from "../autodiff/trace.ts";
  * import { key } from "../random.ts";
  * import { tensor } from "../tensor.ts";
  * const layer = dense(3);
  * const { outShape, params } = layer.init(key(0), [2]);
- * if (outShape[0] !== 3 || params.w.shape.join() !== "2,3") throw new Error("unexpected");
- * const { y, vjp } = layer.apply(params, null, tensor([[1, 2], [3, 4]]), EVAL);
+ * if ((outShape as number[])[0] !== 3 || params.w.shape.join() !== "2,3") throw new Error("unexpected");
+ * const x = tensor([[1, 2], [3, 4]]);
+ * const [y, pullback] = vjp((t, p) => layer.apply(t, p, null, x, EVAL).y, params);
  * if (y.shape.join() !== "2,3") throw new Error("unexpected");
- * const grads = vjp(tensor([[1, 0, 0], [0, 1, 0]]));
- * if (grads.params.b?.data[0] !== 1 || grads.x.shape.join() !== "2,2") throw new Error("unexpected");
+ * const grads = pullback(tensor([[1, 0, 0], [0, 1, 0]]));
+ * if (grads.b?.data[0] !== 1 || grads.w.shape.join() !== "2,3") throw new Error("unexpected");
  * ```
  */
 export function dense(units: number, options: DenseOptions = {}): Layer<DenseParams, null> {
@@ -143,7 +141,7 @@ export function dense(units: number, options: DenseOptions = {}): Layer<DensePar
       const params: DenseParams = b !== undefined ? { w, b } : { w };
       return { outShape: [units], params, state: null };
     },
-    apply: (params, state, x, ctx) => {
+    apply: (t, params, state, x, ctx) => {
       checkContext(op, ctx);
       checkNone(op, "state", state);
       if (!isTensor(x) || x.shape.length !== 2) {
@@ -172,90 +170,7 @@ export function dense(units: number, options: DenseOptions = {}): Layer<DensePar
       }
       checkRecord(op, "params", params, expected, keys);
       if (hasBias) checkParam("dense", params.b, "the bias b", [units], dt);
-      const w = params.w.data;
-      const out = allocate(dt, n * units);
-      kernels().gemm(false, false, n, units, inDim, x.data, w, out);
-      if (hasBias) addRows(out, params.b!.data, n, units);
-      return {
-        y: fromTypedArray(out, [n, units]),
-        state,
-        vjp: (dy) => {
-          checkParam(
-            "dense VJP",
-            dy,
-            "the cotangent",
-            [n, units],
-            dt,
-            "the kernels need one dtype",
-          );
-          const g = dy.data;
-          // dW[in×units] = xᵀ·dy: x is stored batch×in, so it is op(a) with transA.
-          const dw = allocate(dt, inDim * units);
-          kernels().gemm(true, false, inDim, units, n, x.data, g, dw);
-          const dx = lazyInputCotangent(dt, n, inDim, units, g, w);
-          const dW = fromTypedArray(dw, [inDim, units]);
-          if (!hasBias) return { params: { w: dW }, x: dx };
-          // Column sums accumulate in double so a float32 bias gradient over a large batch
-          // loses nothing to the running sum.
-          const db = allocate(dt, units);
-          db.set(columnSums(g, n, units));
-          return {
-            params: { w: dW, b: fromTypedArray(db, [units]) },
-            x: dx,
-          };
-        },
-      };
+      return { y: t.linear(x, params.w, params.b), state };
     },
   };
-}
-
-/**
- * dx[batch×in] = dy·Wᵀ (W is stored in×units, so it is op(b) with transB), computed when its
- * data is first read. The first layer of a model is the usual place nobody reads it, and there
- * it is the largest product of the backward pass (batch·in·units multiply-adds, as many as
- * dW). The tensor is frozen like any other and its data, once computed, never changes.
- */
-function lazyInputCotangent(
-  dt: DType,
-  n: number,
-  inDim: number,
-  units: number,
-  g: FloatArray,
-  w: FloatArray,
-): Tensor {
-  let data: FloatArray | undefined;
-  return Object.freeze({
-    dtype: dt,
-    shape: Object.freeze([n, inDim]),
-    get data(): FloatArray {
-      if (data === undefined) {
-        const dx = allocate(dt, n * inDim);
-        kernels().gemm(false, true, n, inDim, units, g, w, dx);
-        data = dx;
-      }
-      return data;
-    },
-  });
-}
-
-// The loops below are functions of their own: JavaScriptCore ran them several times slower
-// inline in `apply` (Bun: 0.28 ms for the MLP's first bias against 0.02 ms under V8), and an
-// engine optimises a small function early and keeps it optimised.
-
-/** `out[i, j] += b[j]` for each of the `n` rows of `out` (freshly allocated by the caller). */
-function addRows(out: FloatArray, b: FloatArray, n: number, units: number): void {
-  for (let i = 0; i < n; i++) {
-    const row = i * units;
-    for (let j = 0; j < units; j++) out[row + j] += b[j];
-  }
-}
-
-/** Column sums of the `n × units` matrix `g`, accumulated in double. */
-function columnSums(g: FloatArray, n: number, units: number): Float64Array {
-  const sums = new Float64Array(units);
-  for (let i = 0; i < n; i++) {
-    const row = i * units;
-    for (let j = 0; j < units; j++) sums[j] += g[row + j];
-  }
-  return sums;
 }

@@ -7,17 +7,16 @@
 import { split } from "../random.ts";
 import type { Tensor } from "../tensor.ts";
 import type { Tree } from "../tree.ts";
-import type { Vjp } from "../vjp.ts";
-import type { Layer, LayerGrads } from "./layer.ts";
+import type { Aux, Layer, ShapeTree } from "./layer.ts";
 import {
   atLayer,
   checkApplyResult,
   checkInitResult,
   checkPerLayer,
-  checkVjpResult,
+  sumAux,
   splitContext,
 } from "./_combinator.ts";
-import { checkContext, checkInitArgs } from "./_layer_checks.ts";
+import { checkContext, checkInitTreeArgs } from "./_layer_checks.ts";
 import { describeValue } from "../_checks.ts";
 
 /** The parameter type of a layer. */
@@ -41,8 +40,8 @@ export type EachLayerState<L extends readonly Layer[]> = {
  * layer, so models nest. `init` splits the key into one per layer and threads the example
  * shape through; parameters and state are arrays with one entry per layer (so
  * `params[0].w` is the first layer's weight). `apply` gives each layer its own key split from
- * `ctx.key` when there is one (two dropout layers draw different masks), and the VJP runs the
- * layers' VJPs in reverse. In evaluation, when no layer changes its state, the state is
+ * `ctx.key` when there is one (two dropout layers draw different masks) and sums the layers'
+ * auxiliary terms by name; its gradient is the trace's, like every layer's. In evaluation, when no layer changes its state, the state is
  * returned as given. A `TypeError` or `RangeError` from a layer is rethrown naming its index.
  *
  * @example
@@ -50,14 +49,16 @@ export type EachLayerState<L extends readonly Layer[]> = {
  * import { serial } from "./serial.ts";
  * import { dense } from "./dense.ts";
  * import { EVAL } from "./layer.ts";
+ * import { vjp } from "../autodiff/trace.ts";
  * import { key } from "../random.ts";
  * import { tensor } from "../tensor.ts";
  * const model = serial(dense(4), dense(2));
  * const { outShape, params, state } = model.init(key(0), [3]);
- * if (outShape[0] !== 2 || params[1].w.shape.join() !== "4,2") throw new Error("unexpected");
- * const { y, vjp } = model.apply(params, state, tensor([[1, 2, 3]]), EVAL);
- * const grads = vjp(tensor([[1, 1]]));
- * if (y.shape.join() !== "1,2" || grads.params[0].w.shape.join() !== "3,4") throw new Error("unexpected");
+ * if ((outShape as number[])[0] !== 2 || params[1].w.shape.join() !== "4,2") throw new Error("unexpected");
+ * const x = tensor([[1, 2, 3]]);
+ * const [y, pullback] = vjp((t, p) => model.apply(t, p, state, x, EVAL).y, params);
+ * const grads = pullback(tensor([[1, 1]]));
+ * if (y.shape.join() !== "1,2" || grads[0].w.shape.join() !== "3,4") throw new Error("unexpected");
  * ```
  */
 export function serial<const L extends readonly Layer[]>(
@@ -78,10 +79,10 @@ export function serial<const L extends readonly Layer[]>(
     name: "serial",
     children: { wiring: "chain", layers },
     init: (key, inShape) => {
-      checkInitArgs("serial", key, inShape);
+      checkInitTreeArgs("serial", key, inShape);
       const keys = split(key, n);
       const params: Tree[] = [], state: Tree[] = [];
-      let shape = inShape;
+      let shape: ShapeTree = inShape;
       for (let i = 0; i < n; i++) {
         const r = atLayer("serial", i, n, () => {
           const out = layers[i].init(keys[i], shape);
@@ -94,50 +95,34 @@ export function serial<const L extends readonly Layer[]>(
       }
       return { outShape: shape, params, state };
     },
-    apply: (params, state, x, ctx) => {
+    apply: (t, params, state, x, ctx) => {
       checkPerLayer("serial", "params", params, n);
       checkPerLayer("serial", "state", state, n);
       checkContext("serial", ctx);
       const contexts = splitContext(ctx, n);
-      const vjps: Vjp<Tensor, LayerGrads<Tree>>[] = [];
       const next: Tree[] = [];
       let changed = false;
-      let h = x;
+      let aux: Aux | undefined;
+      let h: Tree = x;
       for (let i = 0; i < n; i++) {
         const r = atLayer(
           "serial",
           i,
           n,
           () => {
-            const out = layers[i].apply(params[i], state[i], h, contexts[i]);
+            const out = layers[i].apply(t, params[i], state[i], h as Tensor, contexts[i]);
             checkApplyResult(out);
             return out;
           },
           layers[i].name,
         );
-        vjps.push(r.vjp);
         next.push(r.state);
         if (r.state !== state[i]) changed = true;
+        aux = sumAux(t, aux, r.aux);
         h = r.y;
       }
-      return {
-        y: h,
-        state: changed ? next : state,
-        vjp: (dy) => {
-          const grads: Tree[] = new Array(n);
-          let g = dy;
-          for (let i = n - 1; i >= 0; i--) {
-            const r = atLayer("serial VJP", i, n, () => {
-              const out = vjps[i](g);
-              checkVjpResult(out);
-              return out;
-            }, layers[i].name);
-            grads[i] = r.params;
-            g = r.x;
-          }
-          return { params: grads, x: g };
-        },
-      };
+      const out = { y: h as Tensor, state: changed ? next : state };
+      return aux === undefined ? out : { ...out, aux };
     },
   };
   // The array-typed layer is the tuple-typed one: entry i holds layer i's params and state.

@@ -10,7 +10,6 @@
  */
 
 import { allocate, assertSameDType, fromTypedArray, sizeOf, type Tensor } from "../tensor.ts";
-import type { Vjp } from "../vjp.ts";
 import { assertTensor, cotangent } from "./_checks.ts";
 import {
   ADD,
@@ -27,8 +26,7 @@ import {
 } from "./_strided.ts";
 import { broadcastShapes } from "./broadcast.ts";
 
-/** The pullback of a binary op: cotangents of both inputs, in argument order. */
-export type BinaryVjp = Vjp<Tensor, [da: Tensor, db: Tensor]>;
+import { primitive } from "./primitive.ts";
 
 function forward(op: string, code: BinaryOp, a: Tensor, b: Tensor): Tensor {
   assertTensor(op, a, "the first argument");
@@ -57,70 +55,72 @@ function negate(acc: Float64Array): Float64Array {
  *
  * @example
  * ```ts
- * import { add } from "./arithmetic.ts";
+ * import { vjp } from "../autodiff/trace.ts";
  * import { tensor } from "../tensor.ts";
- * const [y, vjp] = add(tensor([[1, 2], [3, 4]]), tensor([10, 20]));
+ * const a = tensor([[1, 2], [3, 4]]);
+ * const [y, pullback] = vjp((t, b) => t.add(a, b), tensor([10, 20]));
  * if (y.data.join() !== "11,22,13,24") throw new Error("unexpected");
- * const [, db] = vjp(tensor([[1, 1], [1, 1]]));
+ * const db = pullback(tensor([[1, 1], [1, 1]]));
  * if (db.data.join() !== "2,2") throw new Error("b was used twice per element");
  * ```
  */
-export function add(a: Tensor, b: Tensor): [Tensor, BinaryVjp] {
+export const add = primitive("add", 2, (_backend, a: Tensor, b: Tensor) => {
   const y = forward("add", ADD, a, b);
-  return [y, (dy) => {
+  return [y, (dy, needs) => {
     const g = cotangent("add", dy, y.shape);
     return [
-      wrap(reduceTo(SUM, g, y.shape, a.shape), a),
-      wrap(reduceTo(SUM, g, y.shape, b.shape), b),
+      needs[0] ? wrap(reduceTo(SUM, g, y.shape, a.shape), a) : undefined,
+      needs[1] ? wrap(reduceTo(SUM, g, y.shape, b.shape), b) : undefined,
     ];
   }];
-}
+});
 
 /**
  * `a - b` with broadcasting. d/da = 1, d/db = -1.
  *
  * @example
  * ```ts
- * import { sub } from "./arithmetic.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { tensor } from "../tensor.ts";
- * const [y] = sub(tensor([5, 7]), tensor([1]));
+ * const y = untraced().sub(tensor([5, 7]), tensor([1]));
  * if (y.data.join() !== "4,6") throw new Error("unexpected");
  * ```
  */
-export function sub(a: Tensor, b: Tensor): [Tensor, BinaryVjp] {
+export const sub = primitive("sub", 2, (_backend, a: Tensor, b: Tensor) => {
   const y = forward("sub", SUB, a, b);
-  return [y, (dy) => {
+  return [y, (dy, needs) => {
     const g = cotangent("sub", dy, y.shape);
     return [
-      wrap(reduceTo(SUM, g, y.shape, a.shape), a),
-      wrap(negate(reduceTo(SUM, g, y.shape, b.shape)), b),
+      needs[0] ? wrap(reduceTo(SUM, g, y.shape, a.shape), a) : undefined,
+      needs[1] ? wrap(negate(reduceTo(SUM, g, y.shape, b.shape)), b) : undefined,
     ];
   }];
-}
+});
 
 /**
  * `a * b` elementwise with broadcasting. d/da = b, d/db = a.
  *
  * @example
  * ```ts
- * import { mul } from "./arithmetic.ts";
+ * import { vjp } from "../autodiff/trace.ts";
  * import { tensor } from "../tensor.ts";
- * const [y, vjp] = mul(tensor([2, 3]), tensor([4, 5]));
+ * const b = tensor([4, 5]);
+ * const [y, pullback] = vjp((t, a) => t.mul(a, b), tensor([2, 3]));
  * if (y.data.join() !== "8,15") throw new Error("unexpected");
- * const [da] = vjp(tensor([1, 1]));
+ * const da = pullback(tensor([1, 1]));
  * if (da.data.join() !== "4,5") throw new Error("d(ab)/da = b");
  * ```
  */
-export function mul(a: Tensor, b: Tensor): [Tensor, BinaryVjp] {
+export const mul = primitive("mul", 2, (_backend, a: Tensor, b: Tensor) => {
   const y = forward("mul", MUL, a, b);
-  return [y, (dy) => {
+  return [y, (dy, needs) => {
     const g = cotangent("mul", dy, y.shape);
     return [
-      wrap(reduceTo(MUL, g, y.shape, a.shape, b.data, b.shape), a),
-      wrap(reduceTo(MUL, g, y.shape, b.shape, a.data, a.shape), b),
+      needs[0] ? wrap(reduceTo(MUL, g, y.shape, a.shape, b.data, b.shape), a) : undefined,
+      needs[1] ? wrap(reduceTo(MUL, g, y.shape, b.shape, a.data, a.shape), b) : undefined,
     ];
   }];
-}
+});
 
 /**
  * `a / b` elementwise with broadcasting (IEEE: division by zero gives ±Infinity or NaN).
@@ -128,23 +128,25 @@ export function mul(a: Tensor, b: Tensor): [Tensor, BinaryVjp] {
  *
  * @example
  * ```ts
- * import { div } from "./arithmetic.ts";
+ * import { vjp } from "../autodiff/trace.ts";
  * import { tensor } from "../tensor.ts";
- * const [y, vjp] = div(tensor([1, 6]), tensor([2]));
+ * const a = tensor([1, 6]);
+ * const [y, pullback] = vjp((t, b) => t.div(a, b), tensor([2]));
  * if (y.data.join() !== "0.5,3") throw new Error("unexpected");
- * const [, db] = vjp(tensor([1, 1]));
+ * const db = pullback(tensor([1, 1]));
  * if (db.data[0] !== -(1 / 4 + 6 / 4)) throw new Error("d(a/b)/db = -a/b²");
  * ```
  */
-export function div(a: Tensor, b: Tensor): [Tensor, BinaryVjp] {
+export const div = primitive("div", 2, (_backend, a: Tensor, b: Tensor) => {
   const y = forward("div", DIV, a, b);
-  return [y, (dy) => {
+  return [y, (dy, needs) => {
     const g = cotangent("div", dy, y.shape);
-    const gy = new Float64Array(g.length);
-    for (let i = 0; i < g.length; i++) gy[i] = g[i] * y.data[i];
-    return [
-      wrap(reduceTo(DIV, g, y.shape, a.shape, b.data, b.shape), a),
-      wrap(negate(reduceTo(DIV, gy, y.shape, b.shape, b.data, b.shape)), b),
-    ];
+    let db: Tensor | undefined;
+    if (needs[1]) {
+      const gy = new Float64Array(g.length);
+      for (let i = 0; i < g.length; i++) gy[i] = g[i] * y.data[i];
+      db = wrap(negate(reduceTo(DIV, gy, y.shape, b.shape, b.data, b.shape)), b);
+    }
+    return [needs[0] ? wrap(reduceTo(DIV, g, y.shape, a.shape, b.data, b.shape), a) : undefined, db];
   }];
-}
+});

@@ -275,7 +275,7 @@ export const APPLY: unique symbol = Symbol("gradstream.optim.apply");
  * dtypes: the update already applied. The TypeScript loops compute it in double and round
  * once, which equals adding the update, except that a float32 update is not rounded to float32
  * before it is added; a backend's Adam kernel computes float32 leaves in float32, where the
- * two paths agree bitwise (see `Kernels.adam`).
+ * two paths agree bitwise (see `Backend.adam`).
  */
 export type ScaledUpdate<S> = (
   grads: Tree,

@@ -113,7 +113,7 @@ export function chain<T extends readonly Transform<Tree>[]>(
  *
  * It equals the general path bitwise in float64. In float32 the TypeScript loops compute in
  * double and round once, so the result differs at most by the rounding of the update to float32
- * before it is added; a backend's Adam kernel (`Kernels.adam`) computes in float32, and then
+ * before it is added; a backend's Adam kernel (`Backend.adam`) computes in float32, and then
  * the two paths agree bitwise.
  *
  * @example

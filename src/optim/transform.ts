@@ -21,6 +21,7 @@
  * @module
  */
 
+import type { Ops } from "../autodiff/ops.ts";
 import type { Tensor } from "../tensor.ts";
 import type { Tree, TreePath } from "../tree.ts";
 
@@ -31,32 +32,24 @@ export type Params = Tree;
 export type Schedule = (step: number) => number;
 
 /**
- * A gradient transform: `update` maps gradients (and the current params) to updates, threading
- * its own state. Updates are added to params by `applyUpdates`.
+ * A gradient transform (an optimiser link, as in optax): `update` maps gradients (and the
+ * current params) to updates, threading its own state `S`. Its arithmetic is forward code over
+ * the primitives of `t` (an untraced `Ops` on the training state's backend; the default
+ * backend's when omitted). Updates are added to params by `applyUpdates`.
  */
 export interface Transform<S = unknown> {
   /** The initial state for these parameters. */
   init(params: Params): S;
   /** Transforms `grads` into updates, returning the next state. */
-  update(grads: Params, state: S, params: Params): [updates: Params, state: S];
+  update(grads: Params, state: S, params: Params, t?: Ops): [updates: Params, state: S];
 }
 
 /**
- * A penalty on the parameters (L1, L2): called on the params, its value and its gradient tree.
- * Any function of that type is a penalty.
- *
- * `addTo` is an optional fused form for the training step: `addTo(params, grads)` returns the
- * value and `grads + ∇penalty` in one pass over the parameters, allocating one array per
- * penalised leaf instead of two (leaves the penalty skips come back as the same tensors). Its
- * result must equal `[value, applyUpdates(grads, g)]` for `[value, g] = penalty(params)`,
- * element for element; `regularize` uses it when present.
+ * A penalty on the parameters (L1, L2): forward code over the primitives of `t` from the
+ * params to a scalar tensor (one element); its gradient comes from the trace, as a loss's does.
+ * `regularize` adds its value to the reported penalty and its gradient to the gradients.
  */
-export interface Penalty {
-  /** The penalty's value at `params` and its gradient tree. */
-  (params: Params): [value: number, grads: Params];
-  /** The value and `grads` plus the penalty's gradient, in one pass (optional; see above). */
-  addTo?(params: Params, grads: Params): [value: number, grads: Params];
-}
+export type Penalty = (t: Ops, params: Params) => Tensor;
 
 /**
  * Selects the leaves a transform or penalty applies to. A tree of booleans would not be a

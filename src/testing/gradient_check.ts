@@ -1,11 +1,12 @@
 /**
  * The public gradient checker: compares a VJP with central finite differences in float64.
  *
- * For a function `f` from a tree of tensors to a tensor, the checker draws a random cotangent
- * `u` (from a key, so failures reproduce) and compares, for each checked input element `x_i`,
+ * For a function `f(t, x)` from a tree of tensors to a tree of tensors, written over the
+ * primitives of `t`, the checker draws a random cotangent `u` for every output leaf (from a key,
+ * so failures reproduce) and compares, for each checked input element `x_i`,
  *
- * - the analytic value `vjp(u)_i`, with
- * - the numeric value `(L(x + h e_i) - L(x - h e_i)) / 2h`, where `L(x) = <u, f(x)>`.
+ * - the analytic value `pullback(u)_i`, from the composed pullbacks of a trace, with
+ * - the numeric value `(L(x + h e_i) - L(x - h e_i)) / 2h`, where `L(x) = Σ <u, f(x)>`.
  *
  * The error of one element is `|analytic - numeric| / max(|analytic|, |numeric|, floor)`: a
  * relative error, with an absolute floor so that gradients that are zero up to rounding do not
@@ -29,7 +30,11 @@ import {
   checkOptions,
   describeValue,
 } from "../_checks.ts";
-import type { Vjp } from "../vjp.ts";
+import type { Ops } from "../autodiff/ops.ts";
+import { untraced } from "../autodiff/ops.ts";
+import { vjp } from "../autodiff/trace.ts";
+import type { Backend } from "../kernels/kernels.ts";
+import { backend as namedBackend } from "../kernels/select.ts";
 import type { ApplyContext, Layer } from "../layers/layer.ts";
 
 /** Options of {@linkcode checkGradients}. */
@@ -44,6 +49,11 @@ export interface GradientCheckOptions {
   key?: Key;
   /** At most this many elements are checked per input leaf (chosen at random). Default 64. */
   maxPerLeaf?: number;
+  /**
+   * The backend the primitives run on. Default: the TypeScript reference (`backend("ts")`),
+   * whose float64 loops are exact enough for differences at `h = 1e-5`.
+   */
+  backend?: Backend;
 }
 
 /** Where the worst disagreement occurred. */
@@ -74,8 +84,20 @@ export interface GradientCheckReport {
   tolerance: number;
 }
 
-/** A differentiable function of a tree, as the checker sees it. */
-export type Differentiable<X extends Tree> = (x: X) => [Tensor, Vjp<Tensor, X>];
+/**
+ * A function the checker differentiates: forward code over the primitives of `t` from a tree
+ * of inputs to a tree of outputs. The checker runs it in a trace for the analytic cotangents
+ * and untraced, on moved inputs, for the central differences.
+ */
+export type Differentiable<X extends Tree> = (t: Ops, x: X) => Tree;
+
+const referenceBackend: Backend = namedBackend("ts");
+
+function checkBackend(op: string, b: unknown): void {
+  if (typeof b !== "object" || b === null || typeof (b as Backend).gemm !== "function") {
+    throw new TypeError(`${op}: options.backend must be a backend, got ${describeValue(b)}`);
+  }
+}
 
 function requireFloat64(op: string, leaves: readonly Tensor[], what: string): void {
   for (const t of leaves) {
@@ -94,13 +116,11 @@ function requireFloat64(op: string, leaves: readonly Tensor[], what: string): vo
  * @example
  * ```ts
  * import { checkGradients } from "./gradient_check.ts";
- * import { fromTypedArray, tensor } from "../tensor.ts";
- * // f(x) = x², f'(x) = 2x.
- * const square = (x: ReturnType<typeof tensor>) => {
- *   const y = fromTypedArray(x.data.map((v) => v * v), x.shape);
- *   return [y, (dy: typeof y) => fromTypedArray(dy.data.map((g, i) => 2 * x.data[i] * g), x.shape)] as const;
- * };
- * const report = checkGradients((x) => [...square(x)], tensor([0.5, -1.5, 2], [3], "float64"));
+ * import { tensor } from "../tensor.ts";
+ * // f(x, w) = x·w: its pullback is matmul's, composed by the trace.
+ * const x = tensor([[0.5, -1.5, 2]], [1, 3], "float64");
+ * const w = tensor([[1], [2], [3]], [3, 1], "float64");
+ * const report = checkGradients((t, p) => t.matmul(p.x, p.w), { x, w });
  * if (!report.ok) throw new Error(`max error ${report.maxError}`);
  * ```
  */
@@ -118,31 +138,46 @@ function check<X extends Tree>(
   x: X,
   options: GradientCheckOptions | undefined,
 ): GradientCheckReport {
-  checkFunction(op, "f", f, "a function x => [y, vjp]");
-  const { step = 1e-5, tolerance = 1e-6, floor = 1e-3, key = makeKey(0), maxPerLeaf = 64 } =
-    checkOptions(op, options, ["step", "tolerance", "floor", "key", "maxPerLeaf"]);
+  checkFunction(op, "f", f, "a function (t, x) => outputs over the primitives of t");
+  const {
+    step = 1e-5,
+    tolerance = 1e-6,
+    floor = 1e-3,
+    key = makeKey(0),
+    maxPerLeaf = 64,
+    backend = referenceBackend,
+  } = checkOptions(op, options, ["step", "tolerance", "floor", "key", "maxPerLeaf", "backend"]);
   checkNumber(op, "step", step, { min: 0, minExclusive: true });
   checkNumber(op, "tolerance", tolerance, { min: 0 });
   checkNumber(op, "floor", floor, { min: 0, minExclusive: true });
   checkKey(op, key);
   checkInteger(op, "maxPerLeaf", maxPerLeaf, { min: 1 });
+  checkBackend(op, backend);
   const [leaves, unflatten] = flattenTree(op, x);
   requireFloat64(op, leaves, "inputs");
-  const result = f(x);
-  const [y, vjp] = Array.isArray(result) ? result : [undefined, undefined];
-  if (!isTensor(y) || typeof vjp !== "function") {
-    throw new TypeError(`${op}: f must return [tensor, vjp], got ${describeValue(result)}`);
-  }
-  requireFloat64(op, [y], "the output");
+  const [y, pullback] = vjp(f, x, { backend });
+  const [outs] = flattenTree(`${op} (f's output)`, y);
+  if (outs.length === 0) throw new TypeError(`${op}: f returned no tensors, got ${describeValue(y)}`);
+  requireFloat64(op, outs, "the outputs");
   const [kCot, kPick] = split(key);
-  const u = normal(kCot, y.shape, { dtype: "float64" });
-  const grads = flattenTree(`${op} (the VJP's result)`, vjp(u) as Tree)[0];
+  const us = outs.map((o, i) => normal(split(kCot, outs.length + 1)[i], o.shape, { dtype: "float64" }));
+  const [, rebuild] = flattenTree(op, y);
+  const grads = flattenTree(`${op} (the pullback's result)`, pullback(rebuild(us)) as Tree)[0];
   if (grads.length !== leaves.length) {
     throw new TypeError(
-      `${op}: the VJP returned ${grads.length} leaves for ${leaves.length} inputs`,
+      `${op}: the pullback returned ${grads.length} leaves for ${leaves.length} inputs`,
     );
   }
-  const uData = u.data as Float64Array;
+  const plain = untraced(backend);
+  const project = (moved: Tree): number => {
+    const [ys] = flattenTree(`${op} (f's output)`, f(plain, moved as X));
+    let sum = 0;
+    for (let o = 0; o < ys.length; o++) {
+      const yd = ys[o].data, ud = us[o].data;
+      for (let j = 0; j < ud.length; j++) sum += ud[j] * yd[j];
+    }
+    return sum;
+  };
   const paths = treeLeaves(x).map((leaf) => formatPath(leaf.path));
   let worst: GradientCheckWorst | null = null;
   let checked = 0;
@@ -163,14 +198,9 @@ function check<X extends Tree>(
         data[index] += delta;
         const moved = leaves.slice();
         moved[l] = fromTypedArray(data, leaf.shape);
-        return f(unflatten(moved) as X)[0].data;
+        return project(unflatten(moved));
       };
-      // Difference the outputs before weighting them: outputs the perturbation does not reach
-      // cancel exactly, so one large unrelated output cannot swamp a small gradient.
-      const plus = evalAt(step), minus = evalAt(-step);
-      let numeric = 0;
-      for (let j = 0; j < uData.length; j++) numeric += uData[j] * (plus[j] - minus[j]);
-      numeric /= 2 * step;
+      const numeric = (evalAt(step) - evalAt(-step)) / (2 * step);
       const analytic = grad.data[index];
       const error = Math.abs(analytic - numeric) /
         Math.max(Math.abs(analytic), Math.abs(numeric), floor);
@@ -240,42 +270,41 @@ export function assertGradients<X extends Tree>(
 }
 
 /**
- * Checks a layer's VJP with respect to both its parameters and its input, at fixed state and
- * context. Parameters, state and input must be float64.
+ * Checks a layer's gradients with respect to both its parameters and its input, at fixed state
+ * and context: the output and every auxiliary term are differentiated. Parameters, state and
+ * input must be float64.
  *
  * @example
  * ```ts
  * import { checkLayerGradients } from "./gradient_check.ts";
  * import type { Layer } from "../layers/layer.ts";
- * import { fromTypedArray, tensor } from "../tensor.ts";
+ * import { tensor, type Tensor } from "../tensor.ts";
  * const square: Layer<null, null> = {
  *   init: (_k, s) => ({ outShape: s, params: null, state: null }),
- *   apply: (_p, state, x) => ({
- *     y: fromTypedArray(x.data.map((v) => v * v), x.shape),
- *     state,
- *     vjp: (dy) => ({ params: null, x: fromTypedArray(dy.data.map((g, i) => 2 * x.data[i] * g), x.shape) }),
- *   }),
+ *   apply: (t, _p, state, x: Tensor) => ({ y: t.mul(x, x), state }),
  * };
  * const r = checkLayerGradients(square, null, null, tensor([[1, -2]], [1, 2], "float64"), { training: true });
  * if (!r.ok) throw new Error("unexpected");
  * ```
  */
-export function checkLayerGradients<P extends Tree, S extends Tree>(
-  layer: Layer<P, S>,
+export function checkLayerGradients<P extends Tree, S extends Tree, X extends Tree, Y extends Tree>(
+  layer: Layer<P, S, X, Y>,
   params: P,
   state: S,
-  x: Tensor,
+  x: X,
   ctx: ApplyContext,
   options: GradientCheckOptions = {},
 ): GradientCheckReport {
   const op = "checkLayerGradients";
   checkLayer(op, layer, "the layer");
-  if (!isTensor(x)) throw new TypeError(`${op}: x must be a tensor, got ${describeValue(x)}`);
-  return check<{ params: P; x: Tensor }>(
+  flattenTree(`${op} (x)`, x);
+  return check<{ params: P; x: X }>(
     op,
-    (input) => {
-      const { y, vjp } = layer.apply(input.params, state, input.x, ctx);
-      return [y, (dy) => vjp(dy)];
+    (t, input) => {
+      const { y, aux } = layer.apply(t, input.params, state, input.x, ctx);
+      const out: Record<string, Tree> = { y };
+      if (aux !== undefined) out.aux = aux;
+      return out;
     },
     { params, x },
     options,

@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { Backend } from "../kernels/kernels.ts";
 import type { Layer } from "../layers/layer.ts";
 import type { Transform } from "../optim/transform.ts";
 import { foldIn, type Key, split } from "../random.ts";
@@ -23,13 +24,15 @@ import {
  * `optState` is the optimiser's own state, opaque to the loop (a tree of tensors for every
  * transform gradstream ships, so it can be checkpointed with the parameters).
  */
-export interface TrainState<P extends Tree = Tree, S extends Tree = Tree> {
+export interface TrainState<P extends Tree = Tree, S extends Tree = Tree, O = unknown> {
   /** Model parameters. */
   readonly params: P;
   /** Model state (batch-norm running statistics; `null` for stateless models). */
   readonly modelState: S;
-  /** Optimiser state. */
-  readonly optState: unknown;
+  /** Optimiser state, typed by the optimiser (`Transform<O>`) the state was made for. */
+  readonly optState: O;
+  /** The backend every primitive of this run's steps runs on. */
+  readonly backend: Backend;
   /** Optimiser steps taken so far. */
   readonly step: number;
   /** The epoch of the last batch trained on (0 before the first step). */
@@ -45,7 +48,8 @@ export interface TrainState<P extends Tree = Tree, S extends Tree = Tree> {
  * @example
  * ```ts
  * import { initTrain } from "./state.ts";
- * import type { Layer } from "../layers/layer.ts";
+ * import type { Backend } from "../kernels/kernels.ts";
+import type { Layer } from "../layers/layer.ts";
  * import type { Transform } from "../optim/transform.ts";
  * import { key } from "../random.ts";
  * import { zeros } from "../tensor.ts";

@@ -1,5 +1,5 @@
 /**
- * WebAssembly text of the Adam step (`Kernels.adam`), assembled into the same module as the
+ * WebAssembly text of the Adam step (`Backend.adam`), assembled into the same module as the
  * gemm (see `gemm_wat.ts` and `deno task build:wasm`).
  *
  * Exports, for `t` in `f32`, `f64`: `adam_t` and `adam_onto_t`, with parameters

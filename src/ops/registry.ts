@@ -1,0 +1,41 @@
+/**
+ * Every built-in primitive, by name: the table an `Ops` value (`t.relu(x)`) is made from.
+ *
+ * To add a primitive: define it in a module of `src/ops/` with `primitive(...)` or `unary(...)`,
+ * export it, and spread `pick(module)` here (a module's non-primitive exports are skipped).
+ *
+ * @module
+ */
+
+import type { Primitive } from "./primitive.ts";
+import * as arithmetic from "./arithmetic.ts";
+import * as linalg from "./linalg.ts";
+
+// deno-lint-ignore no-explicit-any
+type AnyPrimitive = Primitive<any>;
+
+/** The primitive-valued exports of a module namespace. */
+export type PrimitivesOf<M> = {
+  readonly [K in keyof M as M[K] extends AnyPrimitive ? K : never]: M[K];
+};
+
+function isPrimitive(v: unknown): v is AnyPrimitive {
+  return typeof v === "object" && v !== null && typeof (v as AnyPrimitive).run === "function" &&
+    typeof (v as AnyPrimitive).arity === "number" && typeof (v as AnyPrimitive).name === "string";
+}
+
+/** The primitives among a module's exports, keyed by their own names. */
+export function pick<M extends Record<string, unknown>>(module: M): PrimitivesOf<M> {
+  const out: Record<string, AnyPrimitive> = {};
+  for (const value of Object.values(module)) if (isPrimitive(value)) out[value.name] = value;
+  return out as PrimitivesOf<M>;
+}
+
+/** All built-in primitives by name. */
+export const PRIMITIVES = Object.freeze({
+  ...pick(arithmetic),
+  ...pick(linalg),
+});
+
+/** The type of {@linkcode PRIMITIVES}. */
+export type Primitives = typeof PRIMITIVES;

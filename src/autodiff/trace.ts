@@ -72,7 +72,12 @@ export class Trace {
   }
 
   #call(p: Primitive<readonly unknown[]>, args: readonly unknown[]): Tensor {
-    const inputs = args.slice(0, p.arity) as Tensor[];
+    const inputs = (p.arity === "list" ? args[0] : args.slice(0, p.arity)) as Tensor[];
+    if (!Array.isArray(inputs)) {
+      throw new TypeError(
+        `Cannot ${p.name}: expected an array of tensors, got ${describeValue(inputs)}`,
+      );
+    }
     const needs = inputs.map((x) => x !== undefined && this.#requires.has(x));
     const [output, pullback] = p.run(this.backend, ...args);
     if (!needs.includes(true)) return output;
@@ -193,7 +198,9 @@ export function vjp<P extends Tree, Y extends Tree>(
   options: VjpOptions = {},
 ): [Y, (cotangents: Y | Tree) => P] {
   if (typeof f !== "function") {
-    throw new TypeError(`vjp: f must be a function (t, primals) => output, got ${describeValue(f)}`);
+    throw new TypeError(
+      `vjp: f must be a function (t, primals) => output, got ${describeValue(f)}`,
+    );
   }
   const trace = new Trace(options.backend);
   trace.watch(primals);

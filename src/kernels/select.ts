@@ -14,7 +14,7 @@
  */
 
 import { checkFunction, describeValue } from "../_checks.ts";
-import type { BackendName, Backend } from "./kernels.ts";
+import type { Backend, BackendName } from "./kernels.ts";
 import { loadBlasKernels, NoFfiError } from "./blas.ts";
 import { envHint, readEnv } from "./env.ts";
 import { tsKernels } from "./ts_gemm.ts";

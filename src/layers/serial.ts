@@ -13,8 +13,8 @@ import {
   checkApplyResult,
   checkInitResult,
   checkPerLayer,
-  sumAux,
   splitContext,
+  sumAux,
 } from "./_combinator.ts";
 import { checkContext, checkInitTreeArgs } from "./_layer_checks.ts";
 import { describeValue } from "../_checks.ts";

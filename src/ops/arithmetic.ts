@@ -147,6 +147,9 @@ export const div = primitive("div", 2, (_backend, a: Tensor, b: Tensor) => {
       for (let i = 0; i < g.length; i++) gy[i] = g[i] * y.data[i];
       db = wrap(negate(reduceTo(DIV, gy, y.shape, b.shape, b.data, b.shape)), b);
     }
-    return [needs[0] ? wrap(reduceTo(DIV, g, y.shape, a.shape, b.data, b.shape), a) : undefined, db];
+    return [
+      needs[0] ? wrap(reduceTo(DIV, g, y.shape, a.shape, b.data, b.shape), a) : undefined,
+      db,
+    ];
   }];
 });

@@ -80,8 +80,12 @@ export const matmul = primitive("matmul", 2, (backend, a: Tensor, b: Tensor) => 
     // gemm wants one element type, so a cotangent of the other dtype is converted first.
     const g = astype(dy, a.dtype).data;
     return [
-      needs[0] ? fromTypedArray(gemm(backend, a.dtype, false, true, m, k, n, g, b.data), [m, k]) : undefined,
-      needs[1] ? fromTypedArray(gemm(backend, a.dtype, true, false, k, n, m, a.data, g), [k, n]) : undefined,
+      needs[0]
+        ? fromTypedArray(gemm(backend, a.dtype, false, true, m, k, n, g, b.data), [m, k])
+        : undefined,
+      needs[1]
+        ? fromTypedArray(gemm(backend, a.dtype, true, false, k, n, m, a.data, g), [k, n])
+        : undefined,
     ];
   }];
 });
@@ -135,7 +139,10 @@ export const linear = primitive(
           ? fromTypedArray(gemm(backend, dt, false, true, n, inDim, units, g, w.data), [n, inDim])
           : undefined,
         needs[1]
-          ? fromTypedArray(gemm(backend, dt, true, false, inDim, units, n, x.data, g), [inDim, units])
+          ? fromTypedArray(gemm(backend, dt, true, false, inDim, units, n, x.data, g), [
+            inDim,
+            units,
+          ])
           : undefined,
         db,
       ];

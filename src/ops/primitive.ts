@@ -34,8 +34,12 @@ export type Pullback = (dy: Tensor, needs: readonly boolean[]) => Cotangents;
 export interface Primitive<A extends readonly unknown[] = readonly never[]> {
   /** The name the trace and error messages use, and the `Ops` method name. */
   readonly name: string;
-  /** How many leading arguments are differentiable tensor inputs. */
-  readonly arity: number;
+  /**
+   * How many leading arguments are differentiable tensor inputs, or `"list"`: the first
+   * argument is an array of tensors (`concat`, `stack`), and the pullback returns one
+   * cotangent per element of it.
+   */
+  readonly arity: number | "list";
   /** Runs on `backend`; returns the output and its pullback. Never writes into an argument. */
   readonly run: (backend: Backend, ...args: A) => readonly [Tensor, Pullback | undefined];
 }
@@ -57,7 +61,7 @@ export interface Primitive<A extends readonly unknown[] = readonly never[]> {
  */
 export function primitive<A extends readonly unknown[]>(
   name: string,
-  arity: number,
+  arity: number | "list",
   run: (backend: Backend, ...args: A) => readonly [Tensor, Pullback | undefined],
 ): Primitive<A> {
   return Object.freeze({ name, arity, run });

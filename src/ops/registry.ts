@@ -21,7 +21,8 @@ export type PrimitivesOf<M> = {
 
 function isPrimitive(v: unknown): v is AnyPrimitive {
   return typeof v === "object" && v !== null && typeof (v as AnyPrimitive).run === "function" &&
-    typeof (v as AnyPrimitive).arity === "number" && typeof (v as AnyPrimitive).name === "string";
+    (typeof (v as AnyPrimitive).arity === "number" || (v as AnyPrimitive).arity === "list") &&
+    typeof (v as AnyPrimitive).name === "string";
 }
 
 /** The primitives among a module's exports, keyed by their own names. */

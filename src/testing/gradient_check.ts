@@ -157,10 +157,14 @@ function check<X extends Tree>(
   requireFloat64(op, leaves, "inputs");
   const [y, pullback] = vjp(f, x, { backend });
   const [outs] = flattenTree(`${op} (f's output)`, y);
-  if (outs.length === 0) throw new TypeError(`${op}: f returned no tensors, got ${describeValue(y)}`);
+  if (outs.length === 0) {
+    throw new TypeError(`${op}: f returned no tensors, got ${describeValue(y)}`);
+  }
   requireFloat64(op, outs, "the outputs");
   const [kCot, kPick] = split(key);
-  const us = outs.map((o, i) => normal(split(kCot, outs.length + 1)[i], o.shape, { dtype: "float64" }));
+  const us = outs.map((o, i) =>
+    normal(split(kCot, outs.length + 1)[i], o.shape, { dtype: "float64" })
+  );
   const [, rebuild] = flattenTree(op, y);
   const grads = flattenTree(`${op} (the pullback's result)`, pullback(rebuild(us)) as Tree)[0];
   if (grads.length !== leaves.length) {

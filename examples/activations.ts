@@ -16,34 +16,25 @@
  * @module
  */
 
-import {
-  elu,
-  gelu,
-  leakyRelu,
-  relu,
-  sigmoid,
-  softplus,
-  swish,
-  tanh,
-  type Tensor,
-  tensor,
-} from "../mod.ts";
+import { type Ops, type Tensor, tensor, untraced, vjp } from "../mod.ts";
 import { type Figure, lineChart, sheet } from "../src/plot/mod.ts";
 import { pictureArgs, writeFigures } from "./_pictures.ts";
 
 const { dir } = pictureArgs(import.meta.url);
 
-type Activation = (x: Tensor) => [Tensor, (dy: Tensor) => Tensor];
+// Each activation is forward code over the primitives of `t`; `vjp` composes its pullback.
+type Activation = (t: Ops, x: Tensor) => Tensor;
 const activations: [string, Activation][] = [
-  ["sigmoid", sigmoid],
-  ["tanh", tanh],
-  ["ReLU", relu],
-  ["leaky ReLU (α = 0.1)", (x) => leakyRelu(x, 0.1)],
-  ["ELU (α = 1)", elu],
-  ["GELU", gelu],
-  ["softplus", softplus],
-  ["swish (β = 1)", swish],
+  ["sigmoid", (t, x) => t.sigmoid(x)],
+  ["tanh", (t, x) => t.tanh(x)],
+  ["ReLU", (t, x) => t.relu(x)],
+  ["leaky ReLU (α = 0.1)", (t, x) => t.leakyRelu(x, 0.1)],
+  ["ELU (α = 1)", (t, x) => t.elu(x, 1)],
+  ["GELU", (t, x) => t.gelu(x)],
+  ["softplus", (t, x) => t.softplus(x)],
+  ["swish (β = 1)", (t, x) => t.swish(x, 1)],
 ];
+const plain = untraced();
 
 // 401 points over [-4, 4] in float64, so the finite-difference check is meaningful.
 const N = 401;
@@ -55,11 +46,11 @@ const panels: Figure[] = [];
 const rows: string[] = [];
 
 for (const [name, f] of activations) {
-  const [y, vjp] = f(x);
-  const dy = vjp(ones).data; // f'(x) for every x at once
+  const [y, pullback] = vjp(f, x);
+  const dy = pullback(ones).data; // f'(x) for every x at once
   // Central differences, away from the kinks at 0 (ReLU, leaky ReLU, ELU's second derivative).
-  const [up] = f(tensor(xs.map((v) => v + h), [N], "float64"));
-  const [down] = f(tensor(xs.map((v) => v - h), [N], "float64"));
+  const up = f(plain, tensor(xs.map((v) => v + h), [N], "float64"));
+  const down = f(plain, tensor(xs.map((v) => v - h), [N], "float64"));
   let worst = 0;
   for (let i = 0; i < N; i++) {
     if (Math.abs(xs[i]) < 2 * h) continue;

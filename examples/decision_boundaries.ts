@@ -27,6 +27,7 @@ import {
   type Dataset,
   dense,
   EVAL,
+  untraced,
   evaluate,
   fit,
   fromTypedArray,
@@ -123,6 +124,8 @@ const networks: [string, () => Layer<Tree, Tree>[]][] = [
   ],
 ] as [string, () => Layer<Tree, Tree>[]][];
 
+// Forward code outside training runs on untraced primitives (nothing is recorded).
+const plain = untraced();
 const GRID = { ...VIEW, cols: 90 };
 const gridX = fromTypedArray(gridPoints(GRID), [GRID.cols * GRID.cols, 2]);
 
@@ -131,7 +134,7 @@ function activations(layers: Layer<Tree, Tree>[], params: Tree[], state: Tree[])
   const outs: Tensor[] = [];
   let h = gridX;
   layers.forEach((layer, i) => {
-    h = layer.apply(params[i], state[i], h, EVAL).y;
+    h = layer.apply(plain, params[i], state[i], h, EVAL).y;
     outs.push(h);
   });
   return outs;

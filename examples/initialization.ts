@@ -29,6 +29,8 @@ import {
   batches,
   dense,
   EVAL,
+  item,
+  untraced,
   evaluate,
   featureStats,
   fit,
@@ -91,7 +93,7 @@ function outputs(layers: Layer<Tree, Tree>[], params: Tree[], state: Tree[], x: 
   const outs: Tensor[] = [];
   let h = x;
   layers.forEach((layer, i) => {
-    h = layer.apply(params[i], state[i], h, EVAL).y;
+    h = layer.apply(plain, params[i], state[i], h, EVAL).y;
     outs.push(h);
   });
   return outs;
@@ -106,6 +108,8 @@ const std = (a: ArrayLike<number>) => {
   return Math.sqrt(v / a.length);
 };
 
+// Forward code outside training runs on untraced primitives (nothing is recorded).
+const plain = untraced();
 const xs = Array.from({ length: 500 }, (_, i) => data.x.data[2 * i]);
 const ys = Array.from({ length: 500 }, (_, i) => data.x.data[2 * i + 1]);
 const view = {
@@ -152,7 +156,7 @@ for (const [actName, act] of activations) {
       ),
     );
     // Train it, then draw where it ended.
-    const [startLoss] = softmaxCrossEntropy(outs[outs.length - 1], data.y);
+    const startLoss = item(softmaxCrossEntropy(plain, outs[outs.length - 1], data.y));
     const last = await lastValueFrom(
       fit(
         start,

@@ -28,6 +28,8 @@ import {
   batches,
   dense,
   EVAL,
+  item,
+  untraced,
   evaluate,
   excludeBiases,
   fit,
@@ -132,6 +134,7 @@ for (const [name, build] of [["plain", plain], ["residual", withSkips]] as const
   const [k1, k2] = split(directionKey);
   const delta = filterNormalisedDirection(k1, params);
   const eta = filterNormalisedDirection(k2, params);
+  const plain = untraced(); // forward only: nothing to differentiate here
   const lossAt = (a: number, b: number) => {
     const moved = unflatten(leaves.map((w, i) => {
       const out = new Float32Array(w.data.length);
@@ -140,8 +143,8 @@ for (const [name, build] of [["plain", plain], ["residual", withSkips]] as const
       }
       return fromTypedArray(out, w.shape);
     }));
-    const { y } = model.apply(moved as never, modelState as never, data.x, EVAL);
-    return softmaxCrossEntropy(y, data.y)[0];
+    const { y } = model.apply(plain, moved as never, modelState as never, data.x, EVAL);
+    return item(softmaxCrossEntropy(plain, y, data.y));
   };
   const spec = { x: [-1, 1] as const, y: [-1, 1] as const, cols: CELLS };
   const pts = gridPoints(spec);

@@ -49,7 +49,6 @@ import {
   type HistoryRow,
   historyRow,
   initTrain,
-  kernels,
   key,
   l2,
   loadMnist,
@@ -143,7 +142,7 @@ const history = await lastValueFrom(
     epochSummaries({
       validate: measure,
       metrics: { accuracy },
-      progress: { epochs, backend: kernels().description },
+      progress: { epochs, backend: initial.backend.description },
     }),
     // Totals, the history rows and the last summary only: a summary holds its epoch's
     // parameters and optimiser state, and keeping all of them would grow memory with every

@@ -22,7 +22,7 @@ import {
   dense,
   dropout,
   epochSummaries,
-  EVAL,
+  predict,
   evaluate,
   excludeBiases,
   featureStats,
@@ -98,12 +98,7 @@ for (let r = 0; r < rows; r++) {
     grid.push([x0 + ((c + 0.5) * (x1 - x0)) / cols, y1 - ((r + 0.5) * (y1 - y0)) / rows]);
   }
 }
-const logits = model.apply(
-  last.state.params,
-  last.state.modelState,
-  standardize(tensor(grid), stats),
-  EVAL,
-).y;
+const logits = predict(model, last.state, standardize(tensor(grid), stats));
 const map: string[] = grid.map((_, i) => (logits.data[2 * i] > logits.data[2 * i + 1] ? "·" : " "));
 for (let i = 0; i < raw.test.y.shape[0]; i++) {
   const c = Math.floor(((raw.test.x.data[2 * i] - x0) / (x1 - x0)) * cols);
@@ -121,12 +116,11 @@ console.log(
 
 // --- The same boundary as a picture: P(class 1) over the plane, the test points on top. -----
 const view = { x: [x0, x1] as const, y: [y0, y1] as const, cols: 100, rows: 62 };
-const probs = model.apply(
-  last.state.params,
-  last.state.modelState,
+const probs = predict(
+  model,
+  last.state,
   standardize(fromTypedArray(gridPoints(view), [100 * 62, 2]), stats),
-  EVAL,
-).y;
+);
 const p1 = Float64Array.from(
   { length: 100 * 62 },
   (_, i) => 1 / (1 + Math.exp(probs.data[2 * i] - probs.data[2 * i + 1])),

@@ -32,6 +32,8 @@
 import {
   dense,
   EVAL,
+  untraced,
+  valueAndGrad,
   fromTypedArray,
   type Initializer,
   key,
@@ -102,22 +104,24 @@ for (const width of [2, 8, 32]) {
   const steps: number[] = [];
   const curve: number[] = [];
   for (let step = 0; step <= STEPS; step++) {
-    // Forward: the predictions, the mean squared error and its gradient wrt the predictions.
-    const { y, vjp } = model.apply(params, state, x, EVAL);
-    const [loss, dLoss] = meanSquaredError(y, target);
+    // Forward and backward in one call: the loss of the predictions, and its gradient with
+    // respect to every parameter, composed from the primitives' pullbacks by the trace.
+    const [loss, grads] = valueAndGrad(
+      (t, p) => meanSquaredError(t, model.apply(t, p, state, x, EVAL).y, target),
+      params,
+    );
     if (step % 2000 === 0) losses.push(loss.toFixed(4));
     if (step < 100 || step % 20 === 0) {
       steps.push(step + 1); // step + 1: a log axis has no 0
       curve.push(loss);
     }
     if (step === STEPS) break;
-    // Backward: pull dLoss back through the layers to ∂L/∂params, then step every leaf.
-    const grads = vjp(dLoss).params;
+    // Then step every leaf against its gradient.
     params = treeMap(descend, params, grads);
   }
 
   // The worst error over the whole grid: how far the curve strays from sin(3x) anywhere.
-  const { y } = model.apply(params, state, x, EVAL);
+  const { y } = model.apply(untraced(), params, state, x, EVAL);
   let maxError = 0;
   for (let i = 0; i < N; i++) maxError = Math.max(maxError, Math.abs(y.data[i] - ys[i]));
 

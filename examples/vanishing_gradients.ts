@@ -38,6 +38,8 @@ import {
   type DenseParams,
   epochSummaries,
   EVAL,
+  valueAndGrad,
+  vjp,
   fit,
   glorotNormal,
   heNormal,
@@ -102,14 +104,20 @@ const norm = (a: ArrayLike<number>) => {
 function gradientNorms(layers: Layer<Tree, Tree>[], params: Tree, state: Tree) {
   const ps = params as Tree[];
   const ss = state as Tree[];
+  // One vjp per layer (its parameters and its input differentiated), so the backward signal
+  // between layers can be read off as it passes: backpropagation as the lecture draws it.
   const vjps: ((dy: Tensor) => { params: Tree; x: Tensor })[] = [];
   let h = data.x;
   layers.forEach((layer, i) => {
-    const out = layer.apply(ps[i], ss[i], h, EVAL);
-    vjps.push(out.vjp);
-    h = out.y;
+    const [y, pullback] = vjp(
+      (t, p: { params: Tree; x: Tensor }) => layer.apply(t, p.params, ss[i], p.x, EVAL).y,
+      { params: ps[i], x: h },
+    );
+    vjps.push(pullback);
+    h = y;
   });
-  let g = softmaxCrossEntropy(h, data.y)[1]; // cotangent of the last layer's output
+  // The cotangent of the last layer's output: the loss's gradient with respect to it.
+  let g = valueAndGrad((t, y) => softmaxCrossEntropy(t, y, data.y), h)[1];
   const weights = new Array<number>(DEPTH);
   const signal = new Array<number>(DEPTH);
   for (let i = layers.length - 1; i >= 0; i--) {

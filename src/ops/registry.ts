@@ -10,6 +10,11 @@
 import type { Primitive } from "./primitive.ts";
 import * as arithmetic from "./arithmetic.ts";
 import * as linalg from "./linalg.ts";
+import * as slicing from "./slicing.ts";
+import * as joining from "./joining.ts";
+import * as pad from "./pad.ts";
+import * as select from "./select.ts";
+import * as indices from "./indices.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyPrimitive = Primitive<any>;
@@ -36,6 +41,11 @@ export function pick<M extends Record<string, unknown>>(module: M): PrimitivesOf
 export const PRIMITIVES = Object.freeze({
   ...pick(arithmetic),
   ...pick(linalg),
+  ...pick(slicing),
+  ...pick(joining),
+  ...pick(pad),
+  ...pick(select),
+  ...pick(indices),
 });
 
 /** The type of {@linkcode PRIMITIVES}. */

@@ -8,7 +8,28 @@
 
 import { describeValue } from "./_checks.ts";
 import { formatShape, isTensor, type Tensor } from "./tensor.ts";
-import { formatPath, type Tree, type TreeLeaf, type TreePath } from "./tree.ts";
+
+/** A tree of tensors: a tensor, an array of trees, an object of trees, or `null` (no leaf). */
+export type Tree = Tensor | null | readonly Tree[] | { readonly [name: string]: Tree };
+
+/** The path of a leaf: the array indices and object keys from the root. */
+export type TreePath = readonly (string | number)[];
+
+/** Formats a path as `a.0.w`, the name a leaf gets in checkpoints and error messages. */
+export function formatPath(path: TreePath): string {
+  if (!Array.isArray(path)) {
+    throw new TypeError(`formatPath: a path is an array of keys, got ${describeValue(path)}`);
+  }
+  return path.length === 0 ? "<root>" : path.join(".");
+}
+
+/** A leaf with its path, as returned by {@linkcode treeLeaves}. */
+export interface TreeLeaf {
+  /** Indices and keys from the root to the leaf. */
+  readonly path: TreePath;
+  /** The tensor at that path. */
+  readonly value: Tensor;
+}
 
 /** The deepest nesting a tree may have (see {@linkcode mapAt}). */
 const MAX_DEPTH = 256;

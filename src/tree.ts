@@ -10,22 +10,20 @@
  */
 
 import { checkFunction, describeValue } from "./_checks.ts";
-import { describeTreeOf, flattenTree, mapAt, mapLeaves } from "./_tree_walk.ts";
+import {
+  describeTreeOf,
+  flattenTree,
+  formatPath,
+  mapAt,
+  mapLeaves,
+  type Tree,
+  type TreeLeaf,
+} from "./_tree_walk.ts";
 import { formatShape, isTensor, type Tensor } from "./tensor.ts";
 
-/** A tree of tensors: a tensor, an array of trees, an object of trees, or `null` (no leaf). */
-export type Tree = Tensor | null | readonly Tree[] | { readonly [name: string]: Tree };
-
-/** The path of a leaf: the array indices and object keys from the root. */
-export type TreePath = readonly (string | number)[];
-
-/** Formats a path as `a.0.w`, the name a leaf gets in checkpoints and error messages. */
-export function formatPath(path: TreePath): string {
-  if (!Array.isArray(path)) {
-    throw new TypeError(`formatPath: a path is an array of keys, got ${describeValue(path)}`);
-  }
-  return path.length === 0 ? "<root>" : path.join(".");
-}
+// The types and formatPath live with the walker (which needs them), so the two files do not
+// import each other; this module is their public home.
+export { formatPath, type Tree, type TreeLeaf, type TreePath } from "./_tree_walk.ts";
 
 /**
  * A short description of a tree's structure, used in error messages:
@@ -75,14 +73,6 @@ export function treeMap<T extends Tree>(
     rest,
     [],
   ) as T;
-}
-
-/** A leaf with its path, as returned by {@linkcode treeLeaves}. */
-export interface TreeLeaf {
-  /** Indices and keys from the root to the leaf. */
-  readonly path: TreePath;
-  /** The tensor at that path. */
-  readonly value: Tensor;
 }
 
 /**

@@ -3,13 +3,16 @@
  *
  * - Tensors are plain frozen values `{ dtype, shape, data }`; no function writes into its
  *   inputs.
- * - Every primitive returns its output and a pullback (a vector-Jacobian product); layers are
- *   `init`/`apply` pairs that chain those pullbacks in reverse.
+ * - Primitives are the only code that touches tensor data, each with its pullback (a
+ *   vector-Jacobian product). Layers, losses and optimisers are forward code over them
+ *   (`t.linear(x, w, b)`); `vjp` and `valueAndGrad` compose the pullbacks, with no global tape.
  * - Optimisers are chains of pure gradient transforms with explicit state.
  * - Training is an RxJS pipeline of mini-batches through `forward`, `backward`, `regularize`
  *   and `step`; any RxJS operator fits between two stages.
+ * - The backend (blas, wasm, ts) is a value a training state carries, not a global setting.
  * - The float64 finite-difference gradient checker is public: `@gradstream/gradstream/testing`
- *   (from npm: `gradstream/testing`).
+ *   (from npm: `gradstream/testing`). Backends live in `./kernels`, the primitive records in
+ *   `./ops`, file formats in `./files`, plots in `./plot`.
  *
  * @example
  * ```ts
@@ -36,18 +39,72 @@
  * @module
  */
 
-// Values: tensors, keys, parameter trees, pullbacks.
-export * from "./src/tensor.ts";
-export * from "./src/random.ts";
-export * from "./src/tree.ts";
-export * from "./src/vjp.ts";
+// Values: tensors, keys, parameter trees.
+export {
+  astype,
+  DEFAULT_DTYPE,
+  type DType,
+  type FloatArray,
+  formatShape,
+  fromTypedArray,
+  full,
+  isTensor,
+  item,
+  type NestedArray,
+  ones,
+  scalar,
+  type Shape,
+  shapesEqual,
+  sizeOf,
+  type Tensor,
+  tensor,
+  toNested,
+  zeros,
+  zerosLike,
+} from "./src/tensor.ts";
+export {
+  bernoulli,
+  foldIn,
+  type Key,
+  key,
+  normal,
+  type NormalOptions,
+  permutation,
+  randomBits,
+  split,
+  uniform,
+  type UniformOptions,
+} from "./src/random.ts";
+export {
+  assertSameStructure,
+  describeTree,
+  formatPath,
+  type Tree,
+  type TreeLeaf,
+  treeFlatten,
+  treeLeaves,
+  treeMap,
+  type TreePath,
+  treeSize,
+} from "./src/tree.ts";
 
-// Differentiable primitives and the kernels behind them.
-export * from "./src/ops/mod.ts";
-export * from "./src/kernels/mod.ts";
+// Differentiation: the primitives through an Ops value, traces, your own primitives.
+export { type Ops, untraced } from "./src/autodiff/ops.ts";
+export { Trace, valueAndGrad, vjp, type VjpOptions } from "./src/autodiff/trace.ts";
+export {
+  type Cotangents,
+  type Primitive,
+  primitive,
+  type Pullback,
+  unary,
+} from "./src/ops/primitive.ts";
+export type { ReduceOptions } from "./src/ops/reduce.ts";
+
+// Backends as values (loaders and selection details: gradstream/kernels).
+export type { Backend } from "./src/kernels/kernels.ts";
+export { backend, defaultBackend } from "./src/kernels/select.ts";
 
 // Models: layers, initialisers, losses.
-export * from "./src/layers/layer.ts";
 export * from "./src/layers/mod.ts";
 export * from "./src/init.ts";
 export * from "./src/losses.ts";
@@ -55,5 +112,10 @@ export * from "./src/losses.ts";
 // Optimisation and training.
 export * from "./src/optim/mod.ts";
 export * from "./src/train/mod.ts";
-export * from "./src/checkpoint.ts";
 export * from "./src/data/mod.ts";
+export {
+  type Checkpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+  type SaveCheckpointOptions,
+} from "./src/checkpoint/files.ts";

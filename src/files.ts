@@ -1,0 +1,35 @@
+/**
+ * File formats, for reading and writing them directly: safetensors (and gradstream's checkpoint
+ * trees in it), PyTorch state dicts, IDX files, gzip and raw DEFLATE. The everyday functions
+ * (`saveModel`, `loadModel`, `saveCheckpoint`, `loadCheckpoint`, `loadMnist`) are in the main
+ * entry point; this one (`gradstream/files`) is for working with the formats themselves.
+ *
+ * @example
+ * ```ts
+ * import { decodeSafetensors, encodeSafetensors } from "./files.ts";
+ * import { tensor } from "./tensor.ts";
+ * const bytes = encodeSafetensors({ w: tensor([1, 2]) });
+ * if (decodeSafetensors(bytes).tensors.w.data[1] !== 2) throw new Error("unexpected");
+ * ```
+ *
+ * @module
+ */
+
+export * from "./checkpoint.ts";
+export {
+  decodeIdxFile,
+  gunzipIfNeeded,
+  type IdxArray,
+  type IdxData,
+  type IdxType,
+  parseIdx,
+  readIdx,
+} from "./data/idx.ts";
+export { crc32, gunzip, type GunzipOptions, isGzip } from "./data/gunzip.ts";
+export { InflateError, type Inflated, InflateLimitError, inflateRaw } from "./data/inflate.ts";
+export {
+  findMnistDir,
+  idxToDataset,
+  MNIST_FILES,
+  type MnistFiles,
+} from "./data/mnist.ts";

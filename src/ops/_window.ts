@@ -152,11 +152,12 @@ export function window(
   }
   const ph = h + pads[0] + pads[1], pw = w + pads[2] + pads[3];
   if (spanH > ph || spanW > pw) {
+    const dilated = dh === 1 && dw === 1 ? "" : `, dilation [${dh},${dw}]`;
     throw new TypeError(
-      `Cannot ${op}: the window spans ${spanH}x${spanW} (size [${kh},${kw}], dilation ` +
-        `[${dh},${dw}]) but the padded input is only ${ph}x${pw} (input ${
-          formatShape(shape)
-        }, padding ${JSON.stringify(padding)})`,
+      `Cannot ${op}: the window spans ${spanH}x${spanW} (size [${kh},${kw}]${dilated}) ` +
+        `but the padded input is only ${ph}x${pw} (input ${formatShape(shape)}, padding ${
+          JSON.stringify(padding)
+        })`,
     );
   }
   const oh = Math.floor((ph - spanH) / sh) + 1, ow = Math.floor((pw - spanW) / sw) + 1;

@@ -269,6 +269,11 @@ test("maxPool2d() ignores padding even when every real element is negative", () 
   assert.deepEqual(Array.from(t.maxPool2d(x, { size: 2, padding: "same" }).data), [-1, -2]);
 });
 
+test("maxPool2d() propagates a NaN wherever it sits in the window", () => {
+  const x = tensor([1, NaN, 3, 2, NaN, 0], [1, 1, 6, 1]);
+  assert.deepEqual(Array.from(t.maxPool2d(x, { size: [1, 2] }).data), [NaN, 3, NaN]);
+});
+
 test("the pools' stride defaults to the window size", () => {
   fc.assert(
     fc.property(withTensor("float64"), ({ c, x }) => {

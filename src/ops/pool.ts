@@ -87,8 +87,9 @@ function maxForward(x: FloatArray, win: Window, out: FloatArray, arg: Int32Array
 
 /**
  * The maximum of each window of `x` (`[batch, h, w, c]`), per channel: output
- * `[batch, oh, ow, c]`. Padding never wins (it is not a value). Pullback: each output's
- * cotangent goes to the first maximum of its window (row-major order), as TensorFlow routes it.
+ * `[batch, oh, ow, c]`. Padding never wins (it is not a value); a NaN in a window is its
+ * maximum, so NaN propagates. Pullback: each output's cotangent goes to the first maximum of its
+ * window (row-major order), as TensorFlow routes it.
  *
  * @example
  * ```ts

@@ -22,6 +22,8 @@ import * as joining from "./joining.ts";
 import * as pad from "./pad.ts";
 import * as select from "./select.ts";
 import * as indices from "./indices.ts";
+import * as conv from "./conv.ts";
+import * as pool from "./pool.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyPrimitive = Primitive<any>;
@@ -60,6 +62,8 @@ export const PRIMITIVES = Object.freeze({
   ...pick(pad),
   ...pick(select),
   ...pick(indices),
+  ...pick(conv),
+  ...pick(pool),
 });
 
 /** The type of {@linkcode PRIMITIVES}. */

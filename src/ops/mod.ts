@@ -32,3 +32,8 @@ export * from "./linalg.ts";
 export * from "./reduce.ts";
 export * from "./shape.ts";
 export * from "./softmax.ts";
+export * from "./conv.ts";
+export * from "./pool.ts";
+export * from "./optim_steps.ts";
+export * from "./primitive.ts";
+export { PRIMITIVES, type Primitives } from "./registry.ts";

@@ -113,6 +113,7 @@ for (
   test(`${name}() splits the gradient of a tie evenly, as PyTorch`, () => {
     const [y, back] = run(op, tensor([1, 2, 3]), tensor([2]));
     assert.deepEqual(Array.from(y.data), name === "maximum" ? [2, 2, 3] : [1, 2, 2]);
+    assert.deepEqual(back(tensor([1, 1, 1]), [false, true])[0], undefined);
     const [da, db] = back(tensor([1, 1, 1]), [true, true]);
     const first = name === "maximum" ? [0, 0.5, 1] : [1, 0.5, 0];
     assert.deepEqual(Array.from(da!.data), first);

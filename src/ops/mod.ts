@@ -37,3 +37,8 @@ export * from "./pool.ts";
 export * from "./optim_steps.ts";
 export * from "./primitive.ts";
 export { PRIMITIVES, type Primitives } from "./registry.ts";
+export * from "./slicing.ts";
+export * from "./joining.ts";
+export * from "./pad.ts";
+export { clip, maximum, minimum, where } from "./select.ts";
+export * from "./indices.ts";

@@ -42,3 +42,5 @@ export * from "./joining.ts";
 export * from "./pad.ts";
 export { clip, maximum, minimum, where } from "./select.ts";
 export * from "./indices.ts";
+export * from "./cross_entropy.ts";
+export * from "./cast.ts";

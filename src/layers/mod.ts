@@ -19,3 +19,4 @@ export * from "./dropout.ts";
 export * from "./batch_norm.ts";
 export * from "./activations.ts";
 export * from "./summary.ts";
+export * from "./reshape.ts";

@@ -10,6 +10,8 @@
  *   and `step`; any RxJS operator fits between two stages.
  * - The float64 finite-difference gradient checker is public: `@gradstream/gradstream/testing`
  *   (from npm: `gradstream/testing`).
+ * - A backend is a value a model's training state carries (`initTrain(..., { backend })`);
+ *   backends, their selection and custom kernels: `@gradstream/gradstream/kernels`.
  *
  * @example
  * ```ts
@@ -42,9 +44,9 @@ export * from "./src/random.ts";
 export * from "./src/tree.ts";
 export * from "./src/vjp.ts";
 
-// Differentiable primitives and the kernels behind them.
+// Differentiable primitives; a backend by name for initTrain/vjp (the rest: gradstream/kernels).
 export * from "./src/ops/mod.ts";
-export * from "./src/kernels/mod.ts";
+export { backend, type Backend, type BackendName, defaultBackend } from "./src/kernels/mod.ts";
 
 // Models: layers, initialisers, losses.
 export * from "./src/layers/layer.ts";

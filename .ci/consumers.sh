@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The package as its users meet it, from projects outside this repository (.ci/consumers/):
-#   - Deno: an import map sending @gradstream/gradstream and @gradstream/gradstream/testing to
-#     this repository's entry points, as `deno add jsr:@gradstream/gradstream` would send them
-#     to JSR; type-checked, then run with no permission flag at all;
+#   - Deno: an import map sending @gradstream/gradstream and its /testing and /kernels subpaths
+#     to this repository's entry points, as `deno add jsr:@gradstream/gradstream` would send
+#     them to JSR; type-checked, then run with no permission flag at all;
 #   - Node.js 20+ and Bun: the tarball `npm pack` builds here (package.json's prepack runs
 #     scripts/build_npm.ts), installed with `npm install <tarball>`; the consumer's JavaScript is
 #     type-checked against the package's .d.ts files, then run by node and by bun.
-# Each consumer imports both entry points, trains a small MLP on two moons for a few steps,
+# Each consumer imports three entry points, trains a small MLP on two moons for a few steps,
 # fails unless the loss fell, and runs the gradient checker. Also checked: the tarball holds
 # only dist/, README.md, LICENSE and package.json, and installing it brings only the runtime
 # dependencies (none of package.json's devDependencies).
@@ -40,7 +40,8 @@ tarball=$(ls "$work"/gradstream-*.tgz)
 files=$(tar -tzf "$tarball")
 extra=$(grep -Ev '^package/(dist/.+\.(js|d\.ts)|README\.md|LICENSE|package\.json)$' <<<"$files" || true)
 [ -z "$extra" ] || fail "the tarball holds files outside the built library: $extra"
-for f in dist/index.js dist/index.d.ts dist/entry/testing.js dist/entry/testing.d.ts README.md LICENSE; do
+for f in dist/index.js dist/index.d.ts dist/entry/testing.js dist/entry/testing.d.ts \
+  dist/entry/kernels.js dist/entry/kernels.d.ts README.md LICENSE; do
   grep -qx "package/$f" <<<"$files" || fail "the tarball has no $f"
 done
 echo "$(wc -l <<<"$files") files in $(basename "$tarball")"

@@ -1,7 +1,7 @@
 // Run by test/train_cross_runtime_test.ts in a child process, once under Deno and once under
 // Bun: trains small models with fixed seeds on the backend named by the first argument (ts,
-// wasm or blas; default ts; the training state carries it) and prints the trained parameters as JSON, so the parent can
-// compare runtimes value by value. Not a test file itself.
+// wasm or blas; default ts), given to initTrain as a value, and prints the trained parameters
+// as JSON, so the parent can compare runtimes value by value. Not a test file itself.
 //
 // Every backend's arithmetic is fixed to the bit: the ts gemm is JavaScript arithmetic on
 // doubles, whose every rounding ECMAScript fixes; the default wasm module multiplies and adds
@@ -16,41 +16,29 @@
 //   `Math` functions ECMAScript lets each engine approximate; `seed1` is the same run with
 //   another seed, which shows how far apart genuinely different runs are.
 import { lastValueFrom } from "rxjs";
-import {
-  adam,
-  type Backend,
-  backend as backendNamed,
-  type BackendName,
-  batches,
-  type Dataset,
-  dense,
-  dropout,
-  fit,
-  fromTypedArray,
-  initTrain,
-  key,
-  type Layer,
-  type Loss,
-  meanSquaredError,
-  momentum,
-  reluLayer,
-  serial,
-  sigmoidLayer,
-  softmaxCrossEntropy,
-  split,
-  tanhLayer,
-  train,
-  type Transform,
-  type Tree,
-  type TreeLeaf,
-  treeLeaves,
-  uniform,
-} from "../mod.ts";
 import process from "node:process";
+import type { Dataset } from "../src/data/dataset.ts";
+import type { Backend, BackendName } from "../src/kernels/kernels.ts";
+import { backend } from "../src/kernels/select.ts";
+import { reluLayer, sigmoidLayer, tanhLayer } from "../src/layers/activations.ts";
+import { dense } from "../src/layers/dense.ts";
+import { dropout } from "../src/layers/dropout.ts";
+import type { Layer } from "../src/layers/layer.ts";
+import { serial } from "../src/layers/serial.ts";
+import { type Loss, meanSquaredError, softmaxCrossEntropy } from "../src/losses.ts";
+import { adam, momentum } from "../src/optim/aliases.ts";
+import type { Transform } from "../src/optim/transform.ts";
+import { key, split, uniform } from "../src/random.ts";
+import { fromTypedArray } from "../src/tensor.ts";
+import { batches } from "../src/train/batches.ts";
+import { fit } from "../src/train/fit.ts";
+import { initTrain } from "../src/train/state.ts";
+import { train } from "../src/train/train.ts";
+import { type Tree, type TreeLeaf, treeLeaves } from "../src/tree.ts";
 
-let backend: Backend;
+let onBackend: Backend;
 try {
-  backend = backendNamed((process.argv[2] ?? "ts") as BackendName);
+  onBackend = backend((process.argv[2] ?? "ts") as BackendName);
 } catch (error) {
   console.log(JSON.stringify({ unavailable: (error as Error).message }));
   process.exit(0);
@@ -84,7 +72,7 @@ async function run<P extends Tree, S extends Tree>(
   const [initKey, shuffleKey] = split(key(seed));
   const last = await lastValueFrom(
     fit(
-      initTrain(model, optimizer, initKey, [2], { backend }),
+      initTrain(model, optimizer, initKey, [2], { backend: onBackend }),
       batches(dataset, { batchSize: 12, shuffle: shuffleKey, epochs: 10 }),
       train({ model, loss, optimizer }),
     ),

@@ -8,6 +8,8 @@
 
 import * as g from "../mod.ts";
 import * as testing from "../src/testing/mod.ts";
+import * as kernels from "../src/kernels/mod.ts";
+import { checkGemmArgs } from "../src/kernels/check_gemm.ts";
 import {
   arg,
   badCall,
@@ -270,27 +272,15 @@ export const testingSpecs: Spec[] = [
   ]),
 ];
 
-/** Kernel selection and the checked gemm entry points. */
+/** Kernel selection and the checked gemm entry points (`gradstream/kernels`). */
 export const kernelSpecs: Spec[] = [
-  spec(
-    "useBackend",
-    (b: unknown) => {
-      const before = g.kernels();
-      try {
-        return g.useBackend(b as "ts");
-      } finally {
-        g.useBackend(before);
-      }
-    },
-    [arg(() => "ts", "gpu", "", 3, null, undefined, { gemm: 3 })],
-    { label: "useBackend" },
-  ),
-  spec("probeBackend", g.probeBackend, [arg(() => "ts", "gpu", 3, null, undefined)]),
-  spec("chooseBackend", g.chooseBackend, [
+  spec("backend", kernels.backend, [arg(() => "ts", "gpu", "", 3, null, undefined, { gemm: 3 })]),
+  spec("probeBackend", kernels.probeBackend, [arg(() => "ts", "gpu", 3, null, undefined)]),
+  spec("chooseBackend", kernels.chooseBackend, [
     arg(() => "ts", 3, null, {}),
-    fn(() => g.probeBackend, true),
+    fn(() => kernels.probeBackend, true),
   ]),
-  spec("checkGemmArgs", g.checkGemmArgs, [
+  spec("checkGemmArgs", checkGemmArgs, [
     count(1, 0),
     count(1, 0),
     count(2, 0),
@@ -299,7 +289,7 @@ export const kernelSpecs: Spec[] = [
     arg(() => new Float32Array(1), null, new Int32Array(1), new Float32Array(0)),
   ]),
   ...(["tsKernels", "referenceKernels"] as const).map((name) =>
-    spec("gemm", (...a: unknown[]) => (g[name].gemm as (...a: unknown[]) => void)(...a), [
+    spec("gemm", (...a: unknown[]) => (kernels[name].gemm as (...a: unknown[]) => void)(...a), [
       fixed(() => false),
       fixed(() => false),
       count(1, 0),
@@ -310,7 +300,7 @@ export const kernelSpecs: Spec[] = [
       arg(() => new Float32Array(1), null, [0]),
     ], { label: `${name}.gemm` })
   ),
-  spec("loadWasmKernels", g.loadWasmKernels, [
+  spec("loadWasmKernels", kernels.loadWasmKernels, [
     options(() => ({}), { relaxed: bool(false) }, { strict: false }),
   ]),
 ];

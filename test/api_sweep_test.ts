@@ -1,6 +1,6 @@
 /**
- * The malformed-argument sweep of the public API: every function exported from `mod.ts` and
- * `gradstream/testing` is called with arguments fast-check draws from pools of malformed
+ * The malformed-argument sweep of the public API: every function exported from `mod.ts`,
+ * `gradstream/testing`, `gradstream/kernels` and `gradstream/plot` is called with arguments fast-check draws from pools of malformed
  * values (null, undefined, strings for numbers, NaN, ±Infinity, negative, fractional and huge
  * sizes, unknown dtypes, fake tensors, wrong shapes and dtypes, mis-structured trees, wrong
  * contexts and states), one position at a time. Each call must throw a `TypeError` or
@@ -28,6 +28,7 @@ import { modelIoSpecs } from "./_sweep_specs_model_io.ts";
 import { fileSpecs } from "./_sweep_specs_files.ts";
 import { plotSpecs } from "./_sweep_specs_plot.ts";
 import * as plotMod from "../src/plot/mod.ts";
+import * as kernelsMod from "../src/kernels/mod.ts";
 
 const SPECS: readonly Spec[] = [
   ...valueSpecs,
@@ -64,18 +65,12 @@ const NOT_SWEPT: Readonly<Record<string, string>> = {
   tsKernels: "a kernel object: its gemm is swept as tsKernels.gemm",
   NonFiniteLossError: "an error class the library throws; users catch it, they do not build it",
   // Functions without arguments.
-  backendInfo: "takes no arguments",
+  defaultBackend: "takes no arguments",
   defaultBlasPaths: "takes no arguments",
-  kernels: "takes no arguments",
   stdoutIsTerminal: "takes no arguments",
   // Total functions: any value is a valid argument (tested below to return, not throw).
   isTensor: "a predicate: total, see the test below",
   describeTree: "describes any value for a message: total, see the test below",
-  // The raw kernels: the hot loops themselves, unchecked by design; the checked entry points
-  // are the backends' gemm (swept) and checkGemmArgs (swept).
-  referenceGemm: "a raw kernel loop (unchecked by design; referenceKernels.gemm is swept)",
-  tsGemm: "a raw kernel loop (unchecked by design; tsKernels.gemm is swept)",
-  adamTs: "a raw kernel loop (unchecked by design; reached through the optimisers, swept)",
   loadBlasKernels: "loads a native library; whether one loads depends on the machine",
   // Asynchronous functions and what else is not called here.
   saveCheckpoint: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
@@ -110,6 +105,7 @@ const NOT_SWEPT: Readonly<Record<string, string>> = {
 const ENTRY_POINTS: Readonly<Record<string, Record<string, unknown>>> = {
   ".": mod,
   "./testing": testingMod,
+  "./kernels": kernelsMod,
   "./plot": plotMod,
 };
 

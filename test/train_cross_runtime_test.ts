@@ -2,11 +2,11 @@
 // Deno and Bun to the bit except where the engines' own Math.exp/Math.tanh/Math.log/Math.pow
 // are involved.
 //
-// The training runs in child processes (test/_cross_runtime_fixture.ts, one backend pinned per
-// child): this runtime twice and the other runtime once, for each of ts, wasm (the default
-// plain-SIMD module) and blas (skipped where OpenBLAS is not installed). Bun is found on PATH
-// when the tests run under Deno and Deno when they run under Bun (.ci/run puts both there);
-// when it is missing, the cross-runtime tests are skipped, saying so.
+// The training runs in child processes (test/_cross_runtime_fixture.ts, one backend given to
+// initTrain per child): this runtime twice and the other runtime once, for each of ts, wasm
+// (the default plain-SIMD module) and blas (skipped where OpenBLAS is not installed). Bun is
+// found on PATH when the tests run under Deno and Deno when they run under Bun (.ci/run puts
+// both there); when it is missing, the cross-runtime tests are skipped, saying so.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";

@@ -5,7 +5,6 @@
 // Run by .ci/consumers.sh: deno run --frozen --cached-only main.ts (no permission needed).
 import {
   adam,
-  backendInfo,
   batches,
   dense,
   EVAL,
@@ -20,18 +19,23 @@ import {
   twoMoons,
 } from "@gradstream/gradstream";
 import { checkLayerGradients } from "@gradstream/gradstream/testing";
+import { BACKEND_ORDER, defaultBackend, probeBackend } from "@gradstream/gradstream/kernels";
 import { lastValueFrom, map, toArray } from "rxjs";
 
+// The backend is a value the training state carries: here the default, picked once.
+const onBackend = defaultBackend();
 const model = serial(dense(16), reluLayer(), dense(2));
 const optimizer = adam(0.05);
 const data = twoMoons(key(1), 128);
-const losses = await lastValueFrom(
+const steps = await lastValueFrom(
   fit(
-    initTrain(model, optimizer, key(0), [2]),
+    initTrain(model, optimizer, key(0), [2], { backend: onBackend }),
     batches(data, { batchSize: 32, shuffle: key(2), epochs: 10 }),
     train({ model, loss: softmaxCrossEntropy, optimizer }),
-  ).pipe(map((ctx) => ctx.loss ?? NaN), toArray()),
+  ).pipe(map((ctx) => ({ loss: ctx.loss ?? NaN, backend: ctx.state.backend })), toArray()),
 );
+if (steps.some((s) => s.backend !== onBackend)) throw new Error("a step ran on another backend");
+const losses = steps.map((s) => s.loss);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const first = mean(losses.slice(0, 4)), last = mean(losses.slice(-4));
 if (losses.length !== 40 || !(last < 0.5 * first)) {
@@ -46,5 +50,7 @@ if (!report.ok) throw new Error(`gradient check failed: ${JSON.stringify(report)
 
 console.log(
   `deno ${Deno.version.deno}: loss ${first.toFixed(3)} -> ${last.toFixed(3)} in ${losses.length} ` +
-    `steps; gradient check ok; ${backendInfo()}`,
+    `steps; gradient check ok; ${onBackend.description}; can run: ${
+      BACKEND_ORDER.filter((name) => probeBackend(name).ok).join(", ")
+    }`,
 );

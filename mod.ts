@@ -105,6 +105,7 @@ export type { Backend, BackendName } from "./src/kernels/kernels.ts";
 export { backend, defaultBackend } from "./src/kernels/select.ts";
 
 // Models: layers, initialisers, losses.
+export * from "./src/layers/layer.ts";
 export * from "./src/layers/mod.ts";
 export * from "./src/init.ts";
 export * from "./src/losses.ts";

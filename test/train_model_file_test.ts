@@ -8,7 +8,6 @@ import {
   backward,
   batches,
   batchNorm,
-  decodeSafetensors,
   dense,
   fit,
   forward,
@@ -25,6 +24,7 @@ import {
   treeLeaves,
   uniform,
 } from "../mod.ts";
+import { decodeSafetensors } from "../src/files.ts";
 import { lastValueFrom } from "rxjs";
 import { lineData } from "./_train_fixtures.ts";
 

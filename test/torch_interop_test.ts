@@ -25,6 +25,8 @@ import { meanSquaredError } from "../src/losses.ts";
 import { key, normal, split } from "../src/random.ts";
 import { fromTypedArray, type Tensor } from "../src/tensor.ts";
 import { treeMap } from "../src/tree.ts";
+import { untraced } from "../src/autodiff/ops.ts";
+import { valueAndGrad } from "../src/autodiff/trace.ts";
 
 const torchCheck = spawnSync("python3", ["-c", "import torch, safetensors"], { encoding: "utf8" });
 const skip = torchCheck.status === 0
@@ -67,10 +69,10 @@ test(
     let { params, state } = model.init(k0, [5]);
     // Move the batch-norm statistics away from their initial values.
     for (const k of split(k1, 3)) {
-      state = model.apply(params, state, normal(k, [16, 5]), trainContext()).state;
+      state = model.apply(untraced(), params, state, normal(k, [16, 5]), trainContext()).state;
     }
     const x = normal(k2, [7, 5]);
-    const y = model.apply(params, state, x, EVAL).y;
+    const y = model.apply(untraced(), params, state, x, EVAL).y;
     await saveTorchStateDict(join(dir, "model.safetensors"), { params, state }, {
       numBatchesTracked: 3,
     });
@@ -103,7 +105,11 @@ test(
     const loaded = await loadTorchStateDict(join(dir, "model.safetensors"), template);
     assert.deepEqual(loaded.numBatchesTracked, { "3.": 4 });
     const { x, y } = await readTensors(join(dir, "xy.safetensors"));
-    assertClose(model.apply(loaded.params, loaded.state, x, EVAL).y, y, "gradstream's output");
+    assertClose(
+      model.apply(untraced(), loaded.params, loaded.state, x, EVAL).y,
+      y,
+      "gradstream's output",
+    );
     // Half precision converts exactly: the same values PyTorch's .half().float() gives.
     const half = await loadTorchStateDict(join(dir, "half.safetensors"), template);
     const rounded = await readTensors(join(dir, "rounded.safetensors"));
@@ -130,9 +136,11 @@ test(
       [32, 1],
     );
     const step = (p: typeof params) => {
-      const { y, vjp } = net.apply(p, state, x, trainContext());
-      const [loss, dy] = meanSquaredError(y, t);
-      return { loss, grads: vjp(dy).params };
+      const [loss, grads] = valueAndGrad(
+        (tr, q) => meanSquaredError(tr, net.apply(tr, q, state, x, trainContext()).y, t),
+        p,
+      );
+      return { loss, grads };
     };
     for (let i = 0; i < 30; i++) {
       const { grads } = step(params);

@@ -1,6 +1,7 @@
 // The PyTorch state-dict mapping without Python: names, layouts and conversions checked by
 // hand and by round trips (test/torch_interop_test.ts checks the same against PyTorch).
 import { test } from "node:test";
+import { untraced } from "../src/autodiff/ops.ts";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
@@ -60,7 +61,7 @@ test("a square Linear weight is transposed like any other, so a forgotten transp
   const { params } = fromTorchStateDict(dict, template);
   assert.deepEqual(data(params.w), [1, 3, 2, 4]);
   // y = x·W + b with x = [1, 0] is PyTorch's weight @ x: its first column.
-  const y = dense(2).apply(params, null, tensor([[1, 0]]), EVAL).y;
+  const y = dense(2).apply(untraced(), params, null, tensor([[1, 0]]), EVAL).y;
   assert.deepEqual(data(y), [1, 3]);
 });
 

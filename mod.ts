@@ -101,7 +101,7 @@ export {
 export type { ReduceOptions } from "./src/ops/reduce.ts";
 
 // Backends as values (loaders and selection details: gradstream/kernels).
-export type { Backend } from "./src/kernels/kernels.ts";
+export type { Backend, BackendName } from "./src/kernels/kernels.ts";
 export { backend, defaultBackend } from "./src/kernels/select.ts";
 
 // Models: layers, initialisers, losses.

@@ -11,7 +11,7 @@ export function load(make: () => Backend): Backend | string {
   }
 }
 
-/** Builds a backend through the selector's probe (so it is the one `kernels()` would use). */
+/** Builds a backend through the selector's probe (so it is the one `backend(name)` returns). */
 export const probed = (name: "blas" | "wasm" | "ts") => (): Backend => {
   const p = probeBackend(name);
   if (!p.ok) throw new Error(p.reason);

@@ -3,15 +3,16 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { BackendName, Backend } from "../src/kernels/kernels.ts";
+import type { Backend, BackendName } from "../src/kernels/kernels.ts";
 import {
+  backend,
   BACKEND_ORDER,
   type BackendProbe,
   chooseBackend,
-  kernels,
+  defaultBackend,
   probeBackend,
-  useBackend,
 } from "../src/kernels/select.ts";
+import { tsKernels } from "../src/kernels/ts_gemm.ts";
 
 const fake = (name: BackendName): Backend => ({
   name,
@@ -83,22 +84,45 @@ test("probeBackend never throws for the known backends and the ts backend always
   assert.equal(probeBackend("ts").ok, true);
 });
 
-test("useBackend pins a backend, accepts a Backend object and rejects unknown names", () => {
-  const before = kernels();
-  try {
-    assert.equal(useBackend("ts").name, "ts");
-    assert.equal(kernels().name, "ts");
-    const custom = fake("wasm");
-    useBackend(custom);
-    assert.equal(kernels(), custom);
-    assert.throws(() => useBackend("gpu" as BackendName), {
-      name: "RangeError",
-      message: /unknown backend "gpu"/,
-    });
-  } finally {
-    useBackend(before);
+test("backend(name) is the probed backend, the same value on every call", () => {
+  for (const name of BACKEND_ORDER) {
+    const p = probeBackend(name);
+    if (!p.ok) continue; // blas may be missing here; the next test covers it
+    assert.equal(backend(name), p.kernels);
+    assert.equal(backend(name), backend(name));
   }
-  assert.equal(kernels(), before);
+  assert.equal(backend("ts"), tsKernels);
+});
+
+const missing = BACKEND_ORDER.find((name) => !probeBackend(name).ok);
+
+test("backend(name) of a backend that cannot run here throws an Error saying why", {
+  skip: missing === undefined ? "every backend loads here: none to refuse" : false,
+}, () => {
+  if (missing === undefined) return;
+  const p = probeBackend(missing) as { reason: string };
+  assert.throws(() => backend(missing), {
+    name: "Error",
+    message: `backend: "${missing}" is not available here: ${p.reason}`,
+  });
+});
+
+test("backend rejects unknown names (RangeError) and non-strings (TypeError)", () => {
+  assert.throws(() => backend("gpu" as BackendName), {
+    name: "RangeError",
+    message: /^backend: unknown backend "gpu" .*\(expected blas, wasm, ts or auto\)$/,
+  });
+  assert.throws(() => backend(3 as unknown as BackendName), {
+    name: "TypeError",
+    message: /^backend: unknown backend 3 /,
+  });
+});
+
+test('defaultBackend() is one value, picked once; backend("auto") is it', () => {
+  const d = defaultBackend();
+  assert.equal(defaultBackend(), d);
+  assert.equal(backend("auto"), d);
+  assert.ok((BACKEND_ORDER as readonly string[]).includes(d.name), d.name);
 });
 
 // The environment and permissions are read once per process, so these run a child process.

@@ -14,7 +14,7 @@
 
 import { type DenoRuntime, denoRuntime, permissionGranted } from "./env.ts";
 import type { FloatArray } from "../tensor.ts";
-import type { GemmKernel, Backend } from "./kernels.ts";
+import type { Backend, GemmKernel } from "./kernels.ts";
 import { defaultBlasThreads } from "./blas_threads.ts";
 import { checkGemmArgs } from "./check_gemm.ts";
 import { checkInteger, checkOptions, describeValue } from "../_checks.ts";

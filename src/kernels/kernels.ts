@@ -4,6 +4,28 @@
  * The plain TypeScript kernels in `reference.ts` define the results; every faster backend
  * (BLAS through FFI, WebAssembly SIMD) is tested against them.
  *
+ * ## Design notes: where a device backend (WebGPU) fits
+ *
+ * Today every kernel works on host arrays: a primitive in `src/ops/` allocates the output's
+ * typed array, calls the kernel (`backend.gemm`, `backend.adam`) synchronously, and wraps the
+ * result as a plain immutable tensor `{ dtype, shape, data }`. A kernel a backend lacks is the
+ * TypeScript loop; nothing above the primitives knows which ran.
+ *
+ * A device backend keeps storage off the host; the plan, not yet code:
+ *
+ * - Tensors the device backend creates hold a handle to its own buffer; a CPU tensor stays the
+ *   plain value it is. Primitives ask their backend for the output rather than allocating
+ *   host arrays, so chains of primitives on one backend never leave the device.
+ * - Each kernel becomes "enqueue and return a handle": no kernel blocks on the device, and the
+ *   interface's kernels stay the set of primitives a backend implements, the TypeScript
+ *   reference (on host copies) filling in any it lacks, at the price of a transfer.
+ * - Values come back to the host asynchronously, only at the edges where a number is needed:
+ *   `predict` and `evaluate`'s outputs, metrics and the loss a progress line prints, and
+ *   checkpoints. Those edges are already `Observable`s or `Promise`s or can become so; the
+ *   training step itself stays a pure function of the state, which carries its backend.
+ * - Since the backend is a value carried by the training state and each trace (`t.backend`),
+ *   a device backend and a CPU one can run side by side in one process with no global switch.
+ *
  * @module
  */
 

@@ -1,25 +1,41 @@
 /**
- * Kernel backends and their selection.
+ * Backends: the kernels the primitives run on, as values (`gradstream/kernels`).
+ *
+ * A backend is chosen per model: pass one to `initTrain(..., { backend })`, `vjp`,
+ * `valueAndGrad` or `untraced`; without one, {@linkcode defaultBackend} (picked once per
+ * process: BLAS, then WebAssembly SIMD, then TypeScript, or `GRADSTREAM_BACKEND` first) is
+ * used. A custom backend is any object implementing {@linkcode Backend}; the TypeScript
+ * reference fills in the kernels it lacks.
+ *
+ * @example
+ * ```ts
+ * import { backend, chooseBackend, defaultBackend } from "./mod.ts";
+ * const ts = backend("ts");
+ * const out = new Float64Array(1);
+ * ts.gemm(false, false, 1, 1, 2, new Float64Array([1, 2]), new Float64Array([3, 4]), out);
+ * if (out[0] !== 11) throw new Error("unexpected");
+ * // What automatic selection would pick, without changing anything.
+ * const choice = chooseBackend(undefined);
+ * if (typeof choice.kernels.gemm !== "function" || typeof defaultBackend().name !== "string") {
+ *   throw new Error("unexpected");
+ * }
+ * ```
  *
  * @module
  */
 
-export type { AdamKernel, AdamScalars, BackendName, GemmKernel, Backend } from "./kernels.ts";
-export { adamTs } from "./adam_ts.ts";
-export { referenceGemm, referenceKernels } from "./reference.ts";
-export { tsGemm, tsKernels } from "./ts_gemm.ts";
-export { type BlasOptions, defaultBlasPaths, loadBlasKernels } from "./blas.ts";
-export { loadWasmKernels, type WasmKernelOptions } from "./wasm_kernels.ts";
-export { checkGemmArgs } from "./check_gemm.ts";
+export type { AdamKernel, AdamScalars, Backend, BackendName, GemmKernel } from "./kernels.ts";
+export type { FloatArray } from "../tensor.ts";
 export {
+  backend,
   BACKEND_ORDER,
   type BackendChoice,
-
   type BackendProbe,
   chooseBackend,
-  backend,
   defaultBackend,
-  kernels,
   probeBackend,
-
 } from "./select.ts";
+export { tsKernels } from "./ts_gemm.ts";
+export { referenceKernels } from "./reference.ts";
+export { type BlasOptions, defaultBlasPaths, loadBlasKernels } from "./blas.ts";
+export { loadWasmKernels, type WasmKernelOptions } from "./wasm_kernels.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { GemmKernel, Backend } from "./kernels.ts";
+import type { Backend, GemmKernel } from "./kernels.ts";
 import { checkGemmArgs } from "./check_gemm.ts";
 
 /**

@@ -208,11 +208,3 @@ export function backend(name: BackendName | "auto"): Backend {
   if (!p.ok) throw new Error(`backend: "${name}" is not available here: ${p.reason}`);
   return p.kernels;
 }
-
-/**
- * TRANSITIONAL (the floor rewrite deletes it at integration): the default backend, for code
- * not yet ported to take its backend from a trace or a training state. New code must not call it.
- */
-export function kernels(): Backend {
-  return defaultBackend();
-}

@@ -12,7 +12,7 @@
  */
 
 import type { FloatArray } from "../tensor.ts";
-import type { GemmKernel, Backend } from "./kernels.ts";
+import type { Backend, GemmKernel } from "./kernels.ts";
 import { checkGemmArgs } from "./check_gemm.ts";
 
 /** Rows and columns of the register tile. */

@@ -61,7 +61,6 @@ const NOT_SWEPT: Readonly<Record<string, string>> = {
   // Values, not functions.
   BACKEND_ORDER: "a constant",
   DEFAULT_DTYPE: "a constant",
-  EVAL: "a constant (the evaluation context)",
   FASHION_MNIST_CLASSES: "a constant",
   FASHION_MNIST_DIR: "a constant",
   MNIST_FILES: "a constant",

@@ -34,23 +34,29 @@ export const autodiffSpecs: Spec[] = [
       () => ({ y: t64([[1]]), z: [t64([[1], [1]])] }),
       3,
       [t64([[1]])],
-      { y: t64([[1]]) , z: t64([[1], [1]]) },
+      { y: t64([[1]]), z: t64([[1], [1]]) },
       { y: t64([[1]]), z: [t64([1, 1])] },
       { y: t64([[1]]), q: [t64([[1], [1]])] },
       { y: "1", z: [null] },
     ),
   ], { label: "vjp(...)[1] (a tree of cotangents)" }),
   badCall("vjp", "vjp(f returning 3)", () => g.vjp((() => 3) as never, w())[1](t64([1]))),
-  badCall("vjp", "vjp(f returning a non-tensor leaf)", () =>
-    g.vjp((() => ({ y: [1, 2] })) as never, w())[1]({ y: t64([1, 2]) })),
+  badCall(
+    "vjp",
+    "vjp(f returning a non-tensor leaf)",
+    () => g.vjp((() => ({ y: [1, 2] })) as never, w())[1]({ y: t64([1, 2]) }),
+  ),
   spec("valueAndGrad", g.valueAndGrad, [
     fn(() => scalarF),
     treeArg(() => ({ w: w() })),
     backendOptions(),
   ]),
   badCall("valueAndGrad", "valueAndGrad(f not scalar)", () => g.valueAndGrad(f, w())),
-  badCall("valueAndGrad", "valueAndGrad(f returning a number)", () =>
-    g.valueAndGrad((() => 3) as never, w())),
+  badCall(
+    "valueAndGrad",
+    "valueAndGrad(f returning a number)",
+    () => g.valueAndGrad((() => 3) as never, w()),
+  ),
   spec("Trace", (b: unknown) => new g.Trace(b as g.Backend), [
     arg(() => ts, null, ...badBackends),
   ], { label: "Trace (constructor)" }),
@@ -78,8 +84,11 @@ export const autodiffSpecs: Spec[] = [
     arg(() => "double", null, 3, "", {}),
     fn(() => (x: g.Tensor) => [x, (dy: g.Tensor) => dy]),
   ]),
-  badCall("myBad", "a user primitive returning 3, through t.call", () =>
-    g.untraced(ts).call(g.primitive("myBad", 1, (_b, _x: g.Tensor) => 3 as never), t64([1]))),
+  badCall(
+    "myBad",
+    "a user primitive returning 3, through t.call",
+    () => g.untraced(ts).call(g.primitive("myBad", 1, (_b, _x: g.Tensor) => 3 as never), t64([1])),
+  ),
   badCall("myBad", "a user primitive returning 3, in a trace", () =>
     g.vjp(
       (t, x) => t.call(g.primitive("myBad", 1, (_b, _x: g.Tensor) => 3 as never), x),
@@ -87,7 +96,14 @@ export const autodiffSpecs: Spec[] = [
     )),
   badCall("myWrong", "a user pullback returning the wrong shape", () =>
     g.vjp(
-      (t, x) => t.call(g.unary("myWrong", (v: g.Tensor) => [g.fromTypedArray(v.data.slice(), v.shape), () => t64([1, 2, 3])]), x),
+      (t, x) =>
+        t.call(
+          g.unary(
+            "myWrong",
+            (v: g.Tensor) => [g.fromTypedArray(v.data.slice(), v.shape), () => t64([1, 2, 3])],
+          ),
+          x,
+        ),
       t64([1, 2]),
     )[1](t64([1, 2]))),
   spec("backend", g.backend, [arg(() => "ts", null, undefined, "gpu", "", 3, "TS", {})]),

@@ -216,7 +216,14 @@ export const layerSpecs: Spec[] = [
   badCall(
     "myGrow",
     "activation(fn changing the shape).apply",
-    () => g.activation((t, x) => t.reshape(x, [-1]), "myGrow").apply(g.untraced(), null, null, x23(), EVAL),
+    () =>
+      g.activation((t, x) => t.reshape(x, [-1]), "myGrow").apply(
+        g.untraced(),
+        null,
+        null,
+        x23(),
+        EVAL,
+      ),
   ),
   ...([
     "sigmoidLayer",
@@ -290,8 +297,11 @@ function lossSpec(name: string, loss: g.Loss, p: Arg, y: Arg, label = name): Spe
     spec(name, loss, [arg(() => g.untraced(), null, undefined, 3, {}, g.backend("ts")), p, y], {
       label,
     }),
-    badCall(name, `${label} (the old form, without t)`, () =>
-      (loss as unknown as (...a: unknown[]) => unknown)(p.valid(), y.valid())),
+    badCall(
+      name,
+      `${label} (the old form, without t)`,
+      () => (loss as unknown as (...a: unknown[]) => unknown)(p.valid(), y.valid()),
+    ),
   ];
 }
 

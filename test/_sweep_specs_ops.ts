@@ -43,7 +43,10 @@ const image = () => g.tensor([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1], "float64
 const axis = (valid: number, rank = 2, optional = false) =>
   num(valid, { int: true, min: -rank, max: rank - 1, optional });
 const x = (make: () => g.Tensor = v2) => tensorArg(make);
-const pair = () => ({ valid: () => 1, bad: arg(() => 1, 0, -1, 1.5, "2", [1], [1, 2, 3], null).bad });
+const pair = () => ({
+  valid: () => 1,
+  bad: arg(() => 1, 0, -1, 1.5, "2", [1], [1, 2, 3], null).bad,
+});
 
 /** A binary op that broadcasts: wrong second operands are incompatible shapes and dtypes. */
 const broadcasting = (): Arg[] => [tensorArg(m22, [f32v2]), tensorArg(v2, [v3, f32v2])];

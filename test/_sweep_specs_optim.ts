@@ -195,8 +195,11 @@ export const optimSpecs: Spec[] = [
       fixed(() => g.untraced()),
       treeArg(params),
     ], { label: `${name}(0.1, excludeBiases)(t, params)` }),
-    badCall(name, `${name}(0.1) (the old form, without t)`, () =>
-      (g[name](0.1) as unknown as (p: unknown) => unknown)(params())),
+    badCall(
+      name,
+      `${name}(0.1) (the old form, without t)`,
+      () => (g[name](0.1) as unknown as (p: unknown) => unknown)(params()),
+    ),
   ]),
   spec("sumPenalties", g.sumPenalties, [arg(() => g.l2(0.1), null, 3, {}, "l2")]),
   spec(

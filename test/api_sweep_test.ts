@@ -282,7 +282,10 @@ test("activations and their pullbacks take their limits at ±Infinity instead of
   }
   // The limits themselves, where they are 0 (the issue's cases).
   for (const name of ["swish", "gelu", "geluTanh"] as const) {
-    const [y, dx] = withPullback((t, x) => t[name](x), g.tensor([-Infinity, Infinity], [2], "float64"));
+    const [y, dx] = withPullback(
+      (t, x) => t[name](x),
+      g.tensor([-Infinity, Infinity], [2], "float64"),
+    );
     assert.ok(y.data[0] === 0 && y.data[1] === Infinity, `${name}: ${Array.from(y.data)}`);
     assert.ok(dx.data[0] === 0 && dx.data[1] === 1, `${name}' : ${Array.from(dx.data)}`);
   }

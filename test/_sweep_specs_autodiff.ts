@@ -51,7 +51,11 @@ export const autodiffSpecs: Spec[] = [
     treeArg(() => ({ w: w() })),
     backendOptions(),
   ]),
-  badCall("valueAndGrad", "valueAndGrad(f not scalar)", () => g.valueAndGrad(f, w())),
+  badCall(
+    "valueAndGrad",
+    "valueAndGrad(f not scalar)",
+    () => g.valueAndGrad((t, p) => t.relu(p), w()),
+  ),
   badCall(
     "valueAndGrad",
     "valueAndGrad(f returning a number)",

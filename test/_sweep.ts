@@ -76,7 +76,11 @@ export type Outcome =
   | "unnamed" // a TypeError/RangeError that does not name it
   | "engine" // an engine error (null property access, not a function, allocation failure)
   | "other" // some other error class
-  | "silent"; // returned without complaint
+  | "silent" // returned without complaint
+  | "hang"; // took longer than HANG_MS, whatever it did (a loop on a huge size, say)
+
+/** A call slower than this (in milliseconds) counts as a hang: malformed calls fail fast. */
+export const HANG_MS = 2000;
 
 const ENGINE = new RegExp(
   [

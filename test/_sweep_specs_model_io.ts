@@ -32,7 +32,10 @@ export const modelIoSpecs: Spec[] = [
     arg(model, null, {}, g.dense, 3, "dense"),
     arg(state, null, 3, {}, { params: null }),
     tensorArg(() => t64([[1, 2, 3], [4, 5, 6]]), [() => t64([1, 2, 3]), () => t64([[1, 2]])]),
-    options(() => ({ batchSize: 1 }), { batchSize: count(1, 1, 2 ** 31 - 1) }),
+    options(() => ({ batchSize: 1 }), {
+      batchSize: count(1, 1, 2 ** 31 - 1),
+      backend: arg(() => g.backend("ts"), null, "ts", 3, {}, { gemm: 3 }),
+    }),
   ]),
   spec("historyRow", g.historyRow, [arg(summaryRow, null, 3, "row", [])]),
   spec("historyCsv", g.historyCsv, [arg(() => [summaryRow()], null, 3, "rows", {}, [null], [3])]),

@@ -7,7 +7,9 @@
  */
 
 import * as g from "../mod.ts";
+import { type ApplyContext, EVAL, type Layer, trainContext } from "../src/layers/layer.ts";
 import {
+  type Arg,
   arg,
   badCall,
   bool,
@@ -26,7 +28,7 @@ import {
   treeArg,
 } from "./_sweep.ts";
 
-type AnyLayer = g.Layer<g.Tree, g.Tree>;
+type AnyLayer = Layer<g.Tree, g.Tree>;
 
 const badContexts = [
   null,
@@ -40,7 +42,14 @@ const badContexts = [
   true,
 ];
 
-/** Specs for a layer's `init`, `apply` and VJP. */
+/** Malformed `Ops` values: what a layer's `apply` is handed as `t` by mistake. */
+const badOps = [undefined, 3, {}, g.backend("ts"), { relu: 3 }];
+
+/**
+ * Specs for a layer's `init` and `apply(t, params, state, x, ctx)` over `untraced()`, and the
+ * call in the old four-argument form (params where `t` goes). Gradients are the trace's: a
+ * malformed cotangent is swept through `vjp`.
+ */
 function protocol(
   name: string,
   make: () => AnyLayer,
@@ -55,7 +64,7 @@ function protocol(
   } = {},
 ): Spec[] {
   const built = () => make().init(g.key(1), inShape);
-  const ctx = () => g.trainContext(g.key(2));
+  const ctx = () => trainContext(g.key(2));
   return [
     {
       label: `${name}(...).init`,
@@ -71,29 +80,20 @@ function protocol(
     {
       label: `${name}(...).apply`,
       name,
-      call: (p, s, xx, c) =>
-        make().apply(p as g.Tree, s as g.Tree, xx as g.Tensor, c as g.ApplyContext),
+      call: (t, p, s, xx, c) =>
+        make().apply(t as g.Ops, p as g.Tree, s as g.Tree, xx as g.Tensor, c as ApplyContext),
       args: [
+        arg(() => g.untraced(), null, ...badOps),
         treeArg(() => built().params, wrong.params ?? []),
         treeArg(() => built().state, wrong.state ?? []),
         tensorArg(x, wrong.x ?? []),
         arg(ctx, null, ...badContexts, ...(wrong.contexts ?? [])),
       ],
     },
-    {
-      label: `${name}(...).apply(...).vjp`,
-      name,
-      call: (dy) => {
-        const { params, state } = built();
-        const layer = make();
-        return layer.apply(params, state, x(), ctx()).vjp(dy as g.Tensor);
-      },
-      args: [tensorArg(() => {
-        const { params, state } = built();
-        const y = make().apply(params, state, x(), ctx()).y;
-        return g.ones(y.shape, y.dtype);
-      }, [() => g.ones([9, 9], "float64")])],
-    },
+    badCall(name, `${name}(...).apply (the old form, without t)`, () => {
+      const { params, state } = built();
+      return (make().apply as unknown as (...a: unknown[]) => unknown)(params, state, x(), ctx());
+    }),
   ];
 }
 
@@ -203,17 +203,27 @@ export const layerSpecs: Spec[] = [
     params: [() => null, () => ({}), () => [null]],
     x: [() => t64([[1, 2]])],
   }),
-  spec("activation", g.activation, [fn(() => g.relu), arg(() => "myRelu", 3, null, {})]),
-  ...protocol("myAct", () => g.activation((x) => g.elu(x, 0.5), "myAct") as AnyLayer, [3], x23),
+  spec("activation", g.activation, [
+    fn(() => (t: g.Ops, x: g.Tensor) => t.relu(x)),
+    arg(() => "myRelu", 3, null, {}),
+  ]),
+  ...protocol("myAct", () => g.activation((t, x) => t.elu(x, 0.5), "myAct") as AnyLayer, [3], x23),
   badCall(
     "myBad",
     "activation(fn returning 3).apply",
-    () => g.activation((() => 3) as never, "myBad").apply(null, null, x23(), g.EVAL),
+    () => g.activation((() => 3) as never, "myBad").apply(g.untraced(), null, null, x23(), EVAL),
   ),
   badCall(
     "myGrow",
     "activation(fn changing the shape).apply",
-    () => g.activation((x) => g.reshape(x, [-1]), "myGrow").apply(null, null, x23(), g.EVAL),
+    () =>
+      g.activation((t, x) => t.reshape(x, [-1]), "myGrow").apply(
+        g.untraced(),
+        null,
+        null,
+        x23(),
+        EVAL,
+      ),
   ),
   ...([
     "sigmoidLayer",
@@ -246,7 +256,6 @@ export const layerSpecs: Spec[] = [
   badCall("softmaxLayer", "softmaxLayer(3).init", () => g.softmaxLayer(3).init(g.key(0), [3])),
   spec("logSoftmaxLayer", g.logSoftmaxLayer, [num(-1, { int: true, optional: true })]),
   ...protocol("logSoftmaxLayer", () => g.logSoftmaxLayer() as AnyLayer, [3], x23),
-  spec("trainContext", g.trainContext, [key(undefined, true)]),
 ];
 
 /** Initialisers and losses. */
@@ -282,29 +291,47 @@ export const modelSpecs: Spec[] = [
   ...lossSpecs(),
 ];
 
+/** A loss called as `loss(t, prediction, target)`; `t` malformed, and the old two-argument form. */
+function lossSpec(name: string, loss: g.Loss, p: Arg, y: Arg, label = name): Spec[] {
+  return [
+    spec(name, loss, [arg(() => g.untraced(), null, undefined, 3, {}, g.backend("ts")), p, y], {
+      label,
+    }),
+    badCall(
+      name,
+      `${label} (the old form, without t)`,
+      () => (loss as unknown as (...a: unknown[]) => unknown)(p.valid(), y.valid()),
+    ),
+  ];
+}
+
 function lossSpecs(): Spec[] {
   const p = () => t64([[0.5, -1], [2, 0]]);
-  const elementwise = (name: string, loss: g.Loss, target = () => t64([[0, 1], [1, 0]])) =>
-    spec(name, loss, [
+  const elementwise = (name: string, loss: g.Loss, label = name) =>
+    lossSpec(
+      name,
+      loss,
       tensorArg(p, [() => t64([1, 2, 3]), () => t64([]) as g.Tensor]),
-      tensorArg(target, [() => t64([1, 2]), () => t64([[1, 2, 3]])]),
-    ]);
+      tensorArg(() => t64([[0, 1], [1, 0]]), [() => t64([1, 2]), () => t64([[1, 2, 3]])]),
+      label,
+    );
   return [
-    elementwise("meanSquaredError", g.meanSquaredError),
-    elementwise("meanAbsoluteError", g.meanAbsoluteError),
+    ...elementwise("meanSquaredError", g.meanSquaredError),
+    ...elementwise("meanAbsoluteError", g.meanAbsoluteError),
     spec("huber", g.huber, [num(1, { min: 0, minExclusive: true, optional: true })]),
-    { ...elementwise("huber", g.huber(1)), label: "huber(1)(...)" },
-    {
-      ...elementwise("binaryCrossEntropyWithLogits", g.binaryCrossEntropyWithLogits),
-      args: [
-        tensorArg(p),
-        tensorArg(() => t64([[0, 1], [1, 0]]), [
-          () => t64([[0, 2], [1, 0]]),
-          () => t64([[0, -1], [1, NaN]]),
-        ]),
-      ],
-    },
-    spec("softmaxCrossEntropy", g.softmaxCrossEntropy, [
+    ...elementwise("huber", g.huber(1), "huber(1)(...)"),
+    ...lossSpec(
+      "binaryCrossEntropyWithLogits",
+      g.binaryCrossEntropyWithLogits,
+      tensorArg(p),
+      tensorArg(() => t64([[0, 1], [1, 0]]), [
+        () => t64([[0, 2], [1, 0]]),
+        () => t64([[0, -1], [1, NaN]]),
+      ]),
+    ),
+    ...lossSpec(
+      "softmaxCrossEntropy",
+      g.softmaxCrossEntropy,
       tensorArg(p, [() => t64([1, 2]), () => t64([[]]) as g.Tensor]),
       tensorArg(() => t64([1, 0]), [
         () => t64([2, 0]),
@@ -313,25 +340,31 @@ function lossSpecs(): Spec[] {
         () => t64([1, 0, 1]),
         () => t64([NaN, 0]),
       ]),
-    ]),
-    spec("softmaxCrossEntropyOneHot", g.softmaxCrossEntropyOneHot, [
+    ),
+    ...lossSpec(
+      "softmaxCrossEntropyOneHot",
+      g.softmaxCrossEntropyOneHot,
       tensorArg(p, [() => t64([1, 2])]),
       tensorArg(() => t64([[0, 1], [1, 0]]), [
         () => t64([[0, -1], [1, 0]]),
         () => t64([[0, NaN], [1, 0]]),
         () => t64([1, 0]),
       ]),
-    ]),
+    ),
   ];
 }
 
+type Broken = "init" | "apply" | "aux shape" | "aux not a tensor";
+
 /** A layer written by hand that returns the wrong things, inside each combinator. */
-const broken = (what: "init" | "apply" | "vjp"): AnyLayer => ({
-  init: (_k, s) => (what === "init" ? 3 : { outShape: [...s], params: null, state: null }) as never,
-  apply: (_p, state, x) =>
+const broken = (what: Broken): AnyLayer => ({
+  init: (_k, s) => (what === "init" ? 3 : { outShape: s, params: null, state: null }) as never,
+  apply: (t, _p, state, x) =>
     (what === "apply"
       ? { y: 3 }
-      : { y: x, state, vjp: () => (what === "vjp" ? 3 : { params: null, x }) }) as never,
+      : what === "aux shape"
+      ? { y: x, state, aux: { kl: t.mul(x, x) } }
+      : { y: x, state, aux: { kl: 3 } }) as never,
 });
 
 /** Combinators meeting hand-written layers that break the contract. */
@@ -344,18 +377,16 @@ export const contractSpecs: Spec[] = (["serial", "parallel", "residual"] as cons
         ? g.parallel(l)
         : g.residual(l)) as AnyLayer;
     const x = () => t64([[1, 2]]);
+    const applied = (what: Broken) => () => {
+      const l = wrap(broken(what));
+      const { params, state } = l.init(g.key(0), [2]);
+      return l.apply(g.untraced(), params, state, x(), EVAL);
+    };
     return [
       badCall(name, `${name}(init returns 3)`, () => wrap(broken("init")).init(g.key(0), [2])),
-      badCall(name, `${name}(apply returns { y: 3 })`, () => {
-        const l = wrap(broken("apply"));
-        const { params, state } = l.init(g.key(0), [2]);
-        return l.apply(params, state, x(), g.EVAL);
-      }),
-      badCall(name, `${name}(the VJP returns 3)`, () => {
-        const l = wrap(broken("vjp"));
-        const { params, state } = l.init(g.key(0), [2]);
-        return l.apply(params, state, x(), g.EVAL).vjp(g.ones([1, 2], "float64"));
-      }),
+      badCall(name, `${name}(apply returns { y: 3 })`, applied("apply")),
+      badCall(name, `${name}(an aux term of shape [1,2])`, applied("aux shape")),
+      badCall(name, `${name}(an aux term that is a number)`, applied("aux not a tensor")),
     ];
   },
 );

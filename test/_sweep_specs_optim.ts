@@ -9,6 +9,7 @@
 import * as g from "../mod.ts";
 import {
   arg,
+  badCall,
   count,
   fixed,
   fn,
@@ -37,6 +38,9 @@ const lr = (valid: number) => {
   return { valid: n.valid, bad: n.bad.filter((v) => typeof v !== "function") };
 };
 
+/** What an optimiser's `t` may be by mistake (`undefined` is valid: `untraced()`). */
+const opsArg = () => arg(() => g.untraced(), null, 3, "ts", {}, g.backend("ts"), { add: 3 });
+
 /** Specs for a transform's init, update and updateAndApply; `stateful` links check moments. */
 function protocol(name: string, make: () => g.Transform<unknown>, stateful: boolean): Spec[] {
   const state = () => make().init(params());
@@ -57,17 +61,18 @@ function protocol(name: string, make: () => g.Transform<unknown>, stateful: bool
     {
       label: `${name}(...).update`,
       name,
-      call: (gr, s, p) => make().update(gr as g.Tree, s, p as g.Tree),
+      call: (gr, s, p, t) => make().update(gr as g.Tree, s, p as g.Tree, t as g.Ops),
       args: [
         treeArg(grads, stateful ? [...wrongGrads, grads32] : wrongGrads),
         treeArg(state, wrongState),
         arg(params, 3, "w", new Map(), new Float32Array(2)),
+        opsArg(),
       ],
     },
     {
       label: `updateAndApply(${name}(...))`,
       name: "updateAndApply",
-      call: (gr, s, p) => g.updateAndApply(make(), gr as g.Tree, s, p as g.Tree),
+      call: (gr, s, p, t) => g.updateAndApply(make(), gr as g.Tree, s, p as g.Tree, t as g.Ops),
       args: [
         treeArg(grads, wrongGrads),
         treeArg(state, wrongState),
@@ -75,6 +80,7 @@ function protocol(name: string, make: () => g.Transform<unknown>, stateful: bool
           () => ({ w: t64([[1, 2], [3, 4]]) }),
           () => ({ w: t64([1]), b: t64([1]) }),
         ]),
+        opsArg(),
       ],
     },
   ];
@@ -164,8 +170,12 @@ export const optimSpecs: Spec[] = [
     () => g.chain(g.clipByValue(1), g.scaleByAdam(), g.scale(-0.1)) as g.Transform<unknown>,
     true,
   ),
-  spec("globalNorm", g.globalNorm, [treeArg(grads)]),
-  spec("applyUpdates", g.applyUpdates, [treeArg(params, wrongGrads), treeArg(grads, wrongGrads)]),
+  spec("globalNorm", g.globalNorm, [treeArg(grads), opsArg()]),
+  spec("applyUpdates", g.applyUpdates, [
+    treeArg(params, wrongGrads),
+    treeArg(grads, wrongGrads),
+    opsArg(),
+  ]),
   spec("updateAndApply", g.updateAndApply, [
     arg(() => g.sgd(0.1), null, {}, g.sgd, 3),
     fixed(grads),
@@ -178,18 +188,26 @@ export const optimSpecs: Spec[] = [
   ]),
   ...(["l1", "l2"] as const).flatMap((name) => [
     spec(name, g[name], [num(0.1, { min: 0 }), fn(() => g.excludeBiases, true)]),
-    spec(name, (p: g.Tree) => g[name](0.1)(p), [treeArg(params)], {
-      label: `${name}(0.1)(params)`,
+    spec(name, (t: g.Ops, p: g.Tree) => g[name](0.1)(t, p), [opsArg(), treeArg(params)], {
+      label: `${name}(0.1)(t, params)`,
     }),
-    spec(name, (p: g.Tree, gr: g.Tree) => g[name](0.1).addTo!(p, gr), [
+    spec(name, (t: g.Ops, p: g.Tree) => g[name](0.1, g.excludeBiases)(t, p), [
+      fixed(() => g.untraced()),
       treeArg(params),
-      treeArg(grads, [...wrongGrads, () => ({ w: t32([[1, 2], [3, 4]]), b: t32([1, 1]) })]),
-    ], { label: `${name}(0.1).addTo` }),
+    ], { label: `${name}(0.1, excludeBiases)(t, params)` }),
+    badCall(
+      name,
+      `${name}(0.1) (the old form, without t)`,
+      () => (g[name](0.1) as unknown as (p: unknown) => unknown)(params()),
+    ),
   ]),
   spec("sumPenalties", g.sumPenalties, [arg(() => g.l2(0.1), null, 3, {}, "l2")]),
-  spec("sumPenalties", (p: g.Tree) => g.sumPenalties(g.l1(0.1), g.l2(0.1))(p), [treeArg(params)], {
-    label: "sumPenalties(...)(params)",
-  }),
+  spec(
+    "sumPenalties",
+    (t: g.Ops, p: g.Tree) => g.sumPenalties(g.l1(0.1), g.l2(0.1))(t, p),
+    [opsArg(), treeArg(params)],
+    { label: "sumPenalties(...)(t, params)" },
+  ),
   ...scheduleSpecs(),
 ];
 

@@ -9,7 +9,7 @@
 import * as g from "../mod.ts";
 import * as testing from "../src/testing/mod.ts";
 import * as kernels from "../src/kernels/mod.ts";
-import { checkGemmArgs } from "../src/kernels/check_gemm.ts";
+import { EVAL } from "../src/layers/layer.ts";
 import {
   arg,
   badCall,
@@ -38,7 +38,18 @@ const badDatasets = [
 ];
 const datasetArg = () => arg(data, null, undefined, 3, "data", {}, ...badDatasets.map((d) => d()));
 const model = () => g.serial(g.dense(2, { dtype: "float64" }));
-const state = () => g.initTrain(model(), g.sgd(0.1), g.key(0), [2]);
+const ts = g.backend("ts");
+/** A backend option: malformed ones are names and objects that are not backends. */
+const backendArg = () => arg(() => ts, null, "ts", 3, {}, { gemm: 3 }, g.untraced(ts));
+const opsArg = () => arg(() => g.untraced(), null, 3, "ts", {}, ts);
+const state = () => g.initTrain(model(), g.sgd(0.1), g.key(0), [2], { backend: ts });
+/** One step context after backward, as accumulateGrads sees it. */
+function stepContext(): g.StepCtx {
+  const s = state();
+  const grads = g.treeMap((p: g.Tensor) => g.zerosLike(p), s.params);
+  const batch = { x: t64([[1, 2]]), y: t64([[0, 1]]), size: 1, epoch: 0, index: 0 };
+  return { state: s, batch, grads, loss: 1 } as unknown as g.StepCtx;
+}
 
 /** Training and data. */
 export const trainSpecs: Spec[] = [
@@ -81,6 +92,7 @@ export const trainSpecs: Spec[] = [
     arg(() => g.sgd(0.1), null, {}, g.sgd, 3),
     key(),
     shape([2]),
+    options(() => ({ backend: ts }), { backend: backendArg() }),
   ]),
   badCall(
     "initTrain",
@@ -92,6 +104,15 @@ export const trainSpecs: Spec[] = [
   spec("regularize", g.regularize, [fn(() => g.l2(0.1))]),
   spec("step", g.step, [arg(() => g.sgd(0.1), null, {}, g.sgd, 3)]),
   spec("mapGrads", g.mapGrads, [fn(() => (x: g.Tree) => x)]),
+  spec("accumulateGrads", g.accumulateGrads, [count(4, 1, 2 ** 31 - 1)]),
+  spec("emaParams", g.emaParams, [num(0.9, { min: 0, max: 1 })]),
+  spec("mergeGrads", g.mergeGrads, [arg(() => [stepContext()], null, [], 3, "ctx", [null], [{}], {
+    state: null,
+  })]),
+  badCall("mergeGrads", "mergeGrads(contexts without grads)", () => {
+    const c = stepContext();
+    return g.mergeGrads([{ ...c, grads: undefined }, c]);
+  }),
   spec("train", g.train, [
     options(() => ({ model: model(), loss: g.meanSquaredError, optimizer: g.sgd(0.1) }), {
       model: arg(model, null, g.dense, 3),
@@ -113,6 +134,7 @@ export const trainSpecs: Spec[] = [
       batchSize: count(2, 1, 2 ** 31 - 1),
       loss: fn(() => g.meanSquaredError, true),
       metrics: arg(() => ({}), 3, "accuracy", { accuracy: 3 }, [g.accuracy]),
+      backend: backendArg(),
     }),
   ]),
   badCall(
@@ -121,7 +143,7 @@ export const trainSpecs: Spec[] = [
     () =>
       g.evaluate(model(), { params: [{ w: t64([[1]]), b: t64([1]) }], modelState: [null] }, data()),
   ),
-  spec("accuracy", g.accuracy, [
+  spec("accuracy", (p: g.Tensor, y: g.Tensor, t: g.Ops) => g.accuracy(p, y, t), [
     tensorArg(() => t64([[0.1, 0.9], [0.8, 0.2]]), [
       () => t64([0.1, 0.9]),
       () => t64([[0.5], [0.5]]),
@@ -133,7 +155,8 @@ export const trainSpecs: Spec[] = [
       () => t64([1, 0, 1]),
       () => t64([NaN, 1]),
     ]),
-  ]),
+    opsArg(),
+  ], { label: "accuracy" }),
   badCall(
     "accuracy",
     "accuracy(empty batch)",
@@ -144,7 +167,10 @@ export const trainSpecs: Spec[] = [
     tensorArg(() => t64([0.2, 0.7]), [() => t64([[0.2, 0.7]])]),
     tensorArg(() => t64([0, 1]), [() => t64([0, 0.5]), () => t64([2, 1]), () => t64([0, 1, 1])]),
   ], { label: "binaryAccuracy()(...)" }),
-  spec("argmaxRows", g.argmaxRows, [tensorArg(() => t64([[1, 2], [4, 3]]), [() => t64([1, 2])])]),
+  spec("argmaxRows", g.argmaxRows, [
+    tensorArg(() => t64([[1, 2], [4, 3]]), [() => t64([1, 2])]),
+    opsArg(),
+  ]),
   spec("oneHot", g.oneHot, [
     tensorArg(() => t64([0, 2, 1]), [
       () => t64([0, 3, 1]),
@@ -206,7 +232,7 @@ export const trainSpecs: Spec[] = [
   ]),
 ];
 
-const f = (x: g.Tensor) => g.square(x);
+const f = (t: g.Ops, x: g.Tensor) => t.square(x);
 const x64 = () => t64([1, 2]);
 
 /** The public testing module. */
@@ -239,7 +265,7 @@ export const testingSpecs: Spec[] = [
     fixed(() => g.dense(2, { dtype: "float64" }).init(g.key(0), [2]).params),
     fixed(() => null),
     tensorArg(() => t64([[1, 2]])),
-    fixed(() => g.EVAL),
+    fixed(() => EVAL),
     options(() => undefined, { tolerance: num(1e-5, { min: 0 }) }),
   ]),
   spec("shapeArb", testing.shapeArb, [
@@ -272,21 +298,12 @@ export const testingSpecs: Spec[] = [
   ]),
 ];
 
-/** Kernel selection and the checked gemm entry points (`gradstream/kernels`). */
+/** Kernel selection and the checked gemm entry points (gradstream/kernels). */
 export const kernelSpecs: Spec[] = [
-  spec("backend", kernels.backend, [arg(() => "ts", "gpu", "", 3, null, undefined, { gemm: 3 })]),
   spec("probeBackend", kernels.probeBackend, [arg(() => "ts", "gpu", 3, null, undefined)]),
   spec("chooseBackend", kernels.chooseBackend, [
     arg(() => "ts", 3, null, {}),
     fn(() => kernels.probeBackend, true),
-  ]),
-  spec("checkGemmArgs", checkGemmArgs, [
-    count(1, 0),
-    count(1, 0),
-    count(2, 0),
-    arg(() => new Float32Array(2), null, [1, 2], new Float64Array(2), new Float32Array(1)),
-    arg(() => new Float32Array(2), null, new Float64Array(2)),
-    arg(() => new Float32Array(1), null, new Int32Array(1), new Float32Array(0)),
   ]),
   ...(["tsKernels", "referenceKernels"] as const).map((name) =>
     spec("gemm", (...a: unknown[]) => (kernels[name].gemm as (...a: unknown[]) => void)(...a), [

@@ -1,6 +1,6 @@
 /**
- * The malformed-argument sweep of the public API: every function exported from `mod.ts`,
- * `gradstream/testing`, `gradstream/kernels` and `gradstream/plot` is called with arguments fast-check draws from pools of malformed
+ * The malformed-argument sweep of the public API: every function exported from every entry
+ * point (`mod.ts`, `gradstream/testing`, `/ops`, `/files`, `/kernels`, `/plot`) is called with arguments fast-check draws from pools of malformed
  * values (null, undefined, strings for numbers, NaN, ±Infinity, negative, fractional and huge
  * sizes, unknown dtypes, fake tensors, wrong shapes and dtypes, mis-structured trees, wrong
  * contexts and states), one position at a time. Each call must throw a `TypeError` or
@@ -18,9 +18,14 @@ import { test } from "node:test";
 import fc from "fast-check";
 import * as mod from "../mod.ts";
 import * as testingMod from "../src/testing/mod.ts";
+import * as opsMod from "../src/ops/mod.ts";
+import * as filesMod from "../src/files.ts";
+import * as kernelsMod from "../src/kernels/mod.ts";
 import * as g from "../mod.ts";
-import { classify, findNaN, NONE, type Outcome, show, type Spec } from "./_sweep.ts";
-import { opSpecs, valueSpecs } from "./_sweep_specs_values.ts";
+import { classify, findNaN, HANG_MS, NONE, type Outcome, show, type Spec } from "./_sweep.ts";
+import { valueSpecs } from "./_sweep_specs_values.ts";
+import { opSpecs } from "./_sweep_specs_ops.ts";
+import { autodiffSpecs } from "./_sweep_specs_autodiff.ts";
 import { contractSpecs, layerSpecs, modelSpecs } from "./_sweep_specs_models.ts";
 import { optimSpecs } from "./_sweep_specs_optim.ts";
 import { kernelSpecs, testingSpecs, trainSpecs } from "./_sweep_specs_train.ts";
@@ -28,11 +33,11 @@ import { modelIoSpecs } from "./_sweep_specs_model_io.ts";
 import { fileSpecs } from "./_sweep_specs_files.ts";
 import { plotSpecs } from "./_sweep_specs_plot.ts";
 import * as plotMod from "../src/plot/mod.ts";
-import * as kernelsMod from "../src/kernels/mod.ts";
 
 const SPECS: readonly Spec[] = [
   ...valueSpecs,
   ...opSpecs,
+  ...autodiffSpecs,
   ...layerSpecs,
   ...contractSpecs,
   ...modelSpecs,
@@ -56,13 +61,12 @@ const NOT_SWEPT: Readonly<Record<string, string>> = {
   // Values, not functions.
   BACKEND_ORDER: "a constant",
   DEFAULT_DTYPE: "a constant",
-  EVAL: "a constant (the evaluation context)",
   FASHION_MNIST_CLASSES: "a constant",
   FASHION_MNIST_DIR: "a constant",
   MNIST_FILES: "a constant",
   TREE_METADATA_KEY: "a constant",
-  referenceKernels: "a kernel object: its gemm is swept as referenceKernels.gemm",
-  tsKernels: "a kernel object: its gemm is swept as tsKernels.gemm",
+  referenceKernels: "a backend value: its gemm is swept as referenceKernels.gemm",
+  tsKernels: "a backend value: its gemm is swept as tsKernels.gemm",
   NonFiniteLossError: "an error class the library throws; users catch it, they do not build it",
   // Functions without arguments.
   defaultBackend: "takes no arguments",
@@ -71,6 +75,12 @@ const NOT_SWEPT: Readonly<Record<string, string>> = {
   // Total functions: any value is a valid argument (tested below to return, not throw).
   isTensor: "a predicate: total, see the test below",
   describeTree: "describes any value for a message: total, see the test below",
+  // Helpers of the library's own checks, taking their caller's name (`op`) as the first
+  // argument; exported from mod.ts by train/mod.ts's `export *`.
+  backendFor: "an internal check taking its caller's name (swept through evaluate, predict)",
+  checkBackend: "an internal check taking its caller's name (swept through initTrain)",
+  InflateError: "an error class the library throws; users catch it, they do not build it",
+  InflateLimitError: "an error class the library throws; users catch it, they do not build it",
   loadBlasKernels: "loads a native library; whether one loads depends on the machine",
   // Asynchronous functions and what else is not called here.
   saveCheckpoint: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
@@ -105,8 +115,10 @@ const NOT_SWEPT: Readonly<Record<string, string>> = {
 const ENTRY_POINTS: Readonly<Record<string, Record<string, unknown>>> = {
   ".": mod,
   "./testing": testingMod,
-  "./kernels": kernelsMod,
   "./plot": plotMod,
+  "./ops": opsMod,
+  "./files": filesMod,
+  "./kernels": kernelsMod,
 };
 
 const SEED = Number(globalThis.process?.env?.GRADSTREAM_SWEEP_SEED ?? 20261201);
@@ -150,7 +162,14 @@ interface Finding {
 }
 
 function sweep(): { counts: Record<Outcome, number>; findings: Finding[] } {
-  const counts: Record<Outcome, number> = { named: 0, unnamed: 0, engine: 0, other: 0, silent: 0 };
+  const counts: Record<Outcome, number> = {
+    named: 0,
+    unnamed: 0,
+    engine: 0,
+    other: 0,
+    silent: 0,
+    hang: 0,
+  };
   const findings: Finding[] = [];
   const record = (s: Spec, outcome: Outcome, detail: () => string) => {
     counts[outcome]++;
@@ -160,14 +179,16 @@ function sweep(): { counts: Record<Outcome, number>; findings: Finding[] } {
   };
   const attempt = (s: Spec, args: unknown[], what: () => string) => {
     let result: unknown;
+    const start = performance.now();
+    const slow = () => performance.now() - start > HANG_MS;
     try {
       result = s.call(...args);
     } catch (e) {
-      const outcome = classify(e, s.name);
+      const outcome = slow() ? "hang" : classify(e, s.name);
       record(s, outcome, () => `${what()} -> ${String(e).slice(0, 240)}`);
       return;
     }
-    record(s, "silent", () => `${what()} -> returned ${show(result)}`);
+    record(s, slow() ? "hang" : "silent", () => `${what()} -> returned ${show(result)}`);
   };
   SPECS.forEach((s, index) => {
     if (s.mustThrow) {
@@ -197,7 +218,7 @@ test("malformed arguments to every public function get a TypeError or RangeError
     `api sweep: ${total} malformed calls over ${SPECS.length} specs: ${counts.named} named ` +
       `typed errors (${(100 * share).toFixed(2)}%), ${counts.unnamed} typed errors naming ` +
       `another function, ${counts.engine} engine errors, ${counts.other} other errors, ` +
-      `${counts.silent} silent successes (seed ${SEED})`,
+      `${counts.silent} silent successes, ${counts.hang} hangs (over ${HANG_MS} ms) (seed ${SEED})`,
   );
   // One line per (call, outcome), with how often it happened and one example.
   const groups = new Map<string, { n: number; example: string }>();
@@ -207,12 +228,13 @@ test("malformed arguments to every public function get a TypeError or RangeError
     entry.n++;
     groups.set(k, entry);
   }
-  const report = [...groups].slice(0, 80).map(([k, v]) => `  ${k} (${v.n}x): ${v.example}`)
-    .join("\n");
-  if (findings.length > 0) console.log(report);
+  const lines = [...groups].map(([k, v]) => `  ${k} (${v.n}x): ${v.example}`);
+  const report = lines.slice(0, 80).join("\n");
+  if (findings.length > 0) console.log(lines.join("\n"));
   assert.ok(share >= 0.99, `only ${(100 * share).toFixed(2)}% named typed errors:\n${report}`);
   assert.equal(counts.silent, 0, `silent successes:\n${report}`);
   assert.equal(counts.engine, 0, `engine errors:\n${report}`);
+  assert.equal(counts.hang, 0, `hangs:\n${report}`);
 });
 
 test("isTensor and describeTree accept any value without throwing", () => {
@@ -230,46 +252,53 @@ test("isTensor and describeTree accept any value without throwing", () => {
   assert.ok(g.describeTree(Array.from({ length: 500 }, () => g.zeros([3]))).length <= 161);
 });
 
-test("activations and their VJPs take their limits at ±Infinity instead of NaN", () => {
+/** `op(x)` and its pullback of ones, through a trace on the TypeScript backend. */
+function withPullback(op: (t: g.Ops, x: g.Tensor) => g.Tensor, x: g.Tensor): [g.Tensor, g.Tensor] {
+  const [y, pullback] = g.vjp(op, x, { backend: g.backend("ts") });
+  return [y, pullback(g.ones(y.shape, y.dtype))];
+}
+
+test("activations and their pullbacks take their limits at ±Infinity instead of NaN", () => {
   const xs = [-Infinity, -1e308, -1000, 0, 1000, 1e308, Infinity];
-  const ops: [string, (x: g.Tensor) => [g.Tensor, (dy: g.Tensor) => g.Tensor]][] = [
-    ["sigmoid", g.sigmoid],
-    ["tanh", g.tanh],
-    ["relu", g.relu],
-    ["leakyRelu", (x) => g.leakyRelu(x, 0.1)],
-    ["elu", g.elu],
-    ["softplus", g.softplus],
-    ["swish", g.swish],
-    ["swish(β = -2)", (x) => g.swish(x, -2)],
-    ["gelu", g.gelu],
-    ["geluTanh", g.geluTanh],
+  const ops: [string, (t: g.Ops, x: g.Tensor) => g.Tensor][] = [
+    ["sigmoid", (t, x) => t.sigmoid(x)],
+    ["tanh", (t, x) => t.tanh(x)],
+    ["relu", (t, x) => t.relu(x)],
+    ["leakyRelu", (t, x) => t.leakyRelu(x, 0.1)],
+    ["elu", (t, x) => t.elu(x)],
+    ["softplus", (t, x) => t.softplus(x)],
+    ["swish", (t, x) => t.swish(x)],
+    ["swish(β = -2)", (t, x) => t.swish(x, -2)],
+    ["gelu", (t, x) => t.gelu(x)],
+    ["geluTanh", (t, x) => t.geluTanh(x)],
   ];
   for (const dt of ["float64", "float32"] as const) {
     const x = g.tensor(xs, [xs.length], dt);
     for (const [name, op] of ops) {
-      const [y, vjp] = op(x);
-      const dx = vjp(g.ones([xs.length], dt));
+      const [y, dx] = withPullback(op, x);
       assert.equal(findNaN(y), undefined, `${name} (${dt}) forward: ${Array.from(y.data)}`);
-      assert.equal(findNaN(dx), undefined, `${name} (${dt}) VJP: ${Array.from(dx.data)}`);
+      assert.equal(findNaN(dx), undefined, `${name} (${dt}) pullback: ${Array.from(dx.data)}`);
     }
   }
   // The limits themselves, where they are 0 (the issue's cases).
-  for (const op of [g.swish, g.gelu, g.geluTanh]) {
-    const [y, vjp] = op(g.tensor([-Infinity, Infinity], [2], "float64"));
-    assert.ok(y.data[0] === 0 && y.data[1] === Infinity, `${op.name}: ${Array.from(y.data)}`);
-    const dx = vjp(g.ones([2], "float64"));
-    assert.ok(dx.data[0] === 0 && dx.data[1] === 1, `${op.name}' : ${Array.from(dx.data)}`);
+  for (const name of ["swish", "gelu", "geluTanh"] as const) {
+    const [y, dx] = withPullback(
+      (t, x) => t[name](x),
+      g.tensor([-Infinity, Infinity], [2], "float64"),
+    );
+    assert.ok(y.data[0] === 0 && y.data[1] === Infinity, `${name}: ${Array.from(y.data)}`);
+    assert.ok(dx.data[0] === 0 && dx.data[1] === 1, `${name}' : ${Array.from(dx.data)}`);
   }
 });
 
 test("softmax and logSoftmax take their limits when a logit is +Infinity", () => {
   const x = g.tensor([[Infinity, 0, -Infinity], [Infinity, Infinity, 1]], [2, 3], "float64");
-  const [y, vjp] = g.softmax(x);
+  const [y, dy] = withPullback((t, v) => t.softmax(v), x);
   assert.deepEqual(Array.from(y.data), [1, 0, 0, 0.5, 0.5, 0]);
-  assert.equal(findNaN(vjp(g.ones([2, 3], "float64"))), undefined);
-  const [l, back] = g.logSoftmax(x);
+  assert.equal(findNaN(dy), undefined);
+  const [l, dl] = withPullback((t, v) => t.logSoftmax(v), x);
   assert.equal(l.data[0], 0);
   assert.equal(l.data[3], -Math.LN2);
   assert.ok(l.data[1] < -1e300, "the other entries saturate at the most negative number");
-  assert.equal(findNaN(back(g.ones([2, 3], "float64"))), undefined);
+  assert.equal(findNaN(dl), undefined);
 });

@@ -12,9 +12,13 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import * as g from "../mod.ts";
+import * as mod from "../mod.ts";
+import * as files from "../src/files.ts";
 import * as plot from "../src/plot/mod.ts";
 import { classify, show } from "./_sweep.ts";
+
+/** The main entry point and gradstream/files, where the readers and writers now live. */
+const g = { ...mod, ...files };
 
 const dir = await mkdtemp(join(tmpdir(), "gradstream-io-sweep-"));
 const model = () => g.serial(g.dense(2, { dtype: "float64" }), g.reluLayer(), g.dense(1));

@@ -26,10 +26,5 @@ export {
   readIdx,
 } from "./data/idx.ts";
 export { crc32, gunzip, type GunzipOptions, isGzip } from "./data/gunzip.ts";
-export { InflateError, type Inflated, InflateLimitError, inflateRaw } from "./data/inflate.ts";
-export {
-  findMnistDir,
-  idxToDataset,
-  MNIST_FILES,
-  type MnistFiles,
-} from "./data/mnist.ts";
+export { type Inflated, InflateError, InflateLimitError, inflateRaw } from "./data/inflate.ts";
+export { findMnistDir, idxToDataset, MNIST_FILES, type MnistFiles } from "./data/mnist.ts";

@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { Ops } from "./autodiff/ops.ts";
+import { checkOps, type Ops } from "./autodiff/ops.ts";
 import { checkNumber, describeValue } from "./_checks.ts";
 import { formatShape, isTensor, type Tensor } from "./tensor.ts";
 
@@ -79,6 +79,7 @@ function residual(t: Ops, prediction: Tensor, target: Tensor): Tensor {
  * ```
  */
 export const meanSquaredError: Loss = (t, prediction, target) => {
+  checkOps("meanSquaredError", t);
   checkSameShape("meanSquaredError", prediction, target);
   return t.mean(t.square(residual(t, prediction, target)));
 };
@@ -96,6 +97,7 @@ export const meanSquaredError: Loss = (t, prediction, target) => {
  * ```
  */
 export const meanAbsoluteError: Loss = (t, prediction, target) => {
+  checkOps("meanAbsoluteError", t);
   checkSameShape("meanAbsoluteError", prediction, target);
   return t.mean(t.abs(residual(t, prediction, target)));
 };
@@ -120,6 +122,7 @@ export const meanAbsoluteError: Loss = (t, prediction, target) => {
 export function huber(delta = 1): Loss {
   checkNumber("huber", "delta", delta, { min: 0, minExclusive: true });
   return (t, prediction, target) => {
+    checkOps("huber", t);
     checkSameShape("huber", prediction, target);
     const a = t.abs(residual(t, prediction, target));
     const excess = t.relu(t.addScalar(a, -delta));
@@ -150,6 +153,7 @@ export function huber(delta = 1): Loss {
  * ```
  */
 export const binaryCrossEntropyWithLogits: Loss = (t, prediction, target) => {
+  checkOps("binaryCrossEntropyWithLogits", t);
   const op = "binaryCrossEntropyWithLogits";
   checkSameShape(op, prediction, target);
   const y = target.data;
@@ -199,6 +203,7 @@ function checkLogits(op: string, logits: Tensor): [number, number] {
  * ```
  */
 export const softmaxCrossEntropy: Loss = (t, prediction, target) => {
+  checkOps("softmaxCrossEntropy", t);
   const op = "softmaxCrossEntropy";
   checkTensors(op, prediction, target);
   const [b, c] = checkLogits(op, prediction);
@@ -240,6 +245,7 @@ export const softmaxCrossEntropy: Loss = (t, prediction, target) => {
  * ```
  */
 export const softmaxCrossEntropyOneHot: Loss = (t, prediction, target) => {
+  checkOps("softmaxCrossEntropyOneHot", t);
   const op = "softmaxCrossEntropyOneHot";
   checkSameShape(op, prediction, target);
   const [b, c] = checkLogits(op, prediction);

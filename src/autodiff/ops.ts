@@ -14,6 +14,7 @@ import { defaultBackend } from "../kernels/select.ts";
 import type { Primitive } from "../ops/primitive.ts";
 import { PRIMITIVES, type Primitives } from "../ops/registry.ts";
 import type { Tensor } from "../tensor.ts";
+import { describeValue } from "../_checks.ts";
 
 /** The method an `Ops` value has for a primitive: its arguments, minus the backend. */
 export type OpMethod<P> = P extends Primitive<infer A> ? (...args: A) => Tensor : never;
@@ -46,6 +47,35 @@ export function makeOps(backend: Backend, tracing: boolean, caller: Caller): Ops
   return Object.freeze(ops) as unknown as Ops;
 }
 
+/** Throws a `TypeError` naming `op` unless `b` is a backend (an object with a `gemm` kernel). */
+export function checkBackend(op: string, b: unknown, what = "the backend"): asserts b is Backend {
+  if (typeof b !== "object" || b === null || typeof (b as Backend).gemm !== "function") {
+    throw new TypeError(
+      `${op}: ${what} must be a backend (backend("ts"), defaultBackend(), ...), got ${
+        describeValue(b)
+      }`,
+    );
+  }
+}
+
+/**
+ * Throws a `TypeError` naming `op` unless `t` is an `Ops` value (from `untraced(backend)` or a
+ * trace): the first argument of every layer's `apply`, loss, penalty and optimiser update.
+ */
+export function checkOps(op: string, t: unknown): asserts t is Ops {
+  const o = t as Partial<Ops> | null;
+  if (
+    typeof o !== "object" || o === null || typeof o.call !== "function" ||
+    typeof o.add !== "function" || typeof o.backend?.gemm !== "function"
+  ) {
+    throw new TypeError(
+      `${op}: t must be an Ops value (untraced(backend), or the t a trace gives), got ${
+        describeValue(t)
+      }`,
+    );
+  }
+}
+
 const plain = new WeakMap<Backend, Ops>();
 
 /**
@@ -63,6 +93,7 @@ const plain = new WeakMap<Backend, Ops>();
  * ```
  */
 export function untraced(backend: Backend = defaultBackend()): Ops {
+  checkBackend("untraced", backend);
   let ops = plain.get(backend);
   if (ops === undefined) {
     ops = makeOps(backend, false, (p, args) => p.run(backend, ...args)[0]);

@@ -20,7 +20,7 @@ import { PRIMITIVES } from "../ops/registry.ts";
 import { formatShape, full, isTensor, shapesEqual, type Tensor, zerosLike } from "../tensor.ts";
 import { type Tree, treeFlatten } from "../tree.ts";
 import { describeValue } from "../_checks.ts";
-import { makeOps, type Ops } from "./ops.ts";
+import { checkBackend, makeOps, type Ops } from "./ops.ts";
 
 interface Node {
   readonly name: string;
@@ -56,6 +56,7 @@ export class Trace {
 
   /** A fresh trace on `backend` (the default backend if omitted). */
   constructor(backend: Backend = defaultBackend()) {
+    checkBackend("Trace", backend);
     this.backend = backend;
     this.ops = makeOps(backend, true, (p, args) => this.#call(p, args));
   }
@@ -202,6 +203,7 @@ export function vjp<P extends Tree, Y extends Tree>(
       `vjp: f must be a function (t, primals) => output, got ${describeValue(f)}`,
     );
   }
+  checkVjpOptions("vjp", options);
   const trace = new Trace(options.backend);
   trace.watch(primals);
   const y = f(trace.ops, primals);
@@ -226,6 +228,12 @@ export function valueAndGrad<P extends Tree>(
   primals: P,
   options: VjpOptions = {},
 ): [value: number, grads: P] {
+  if (typeof f !== "function") {
+    throw new TypeError(
+      `valueAndGrad: f must be a function (t, primals) => scalar tensor, got ${describeValue(f)}`,
+    );
+  }
+  checkVjpOptions("valueAndGrad", options);
   const [y, pullback] = vjp(f, primals, options);
   if (!isTensor(y) || y.data.length !== 1) {
     throw new TypeError(
@@ -235,4 +243,19 @@ export function valueAndGrad<P extends Tree>(
     );
   }
   return [y.data[0], pullback(full(y.shape, 1, y.dtype))];
+}
+
+function checkVjpOptions(op: string, options: unknown): void {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new TypeError(
+      `${op}: options must be an object { backend? }, got ${describeValue(options)}`,
+    );
+  }
+  for (const k of Object.keys(options)) {
+    if (k !== "backend") {
+      throw new TypeError(`${op}: unknown option ${JSON.stringify(k)} (expected backend)`);
+    }
+  }
+  const b = (options as VjpOptions).backend;
+  if (b !== undefined) checkBackend(op, b, "options.backend");
 }

@@ -12,6 +12,7 @@ import { checkKey, checkShape, describeValue } from "../_checks.ts";
 import { describeTreeOf } from "../_tree_walk.ts";
 import { formatShape, isTensor, type Shape, type Tensor } from "../tensor.ts";
 import type { ApplyContext, ShapeTree } from "./layer.ts";
+import { checkOps } from "../autodiff/ops.ts";
 
 /**
  * `init`'s arguments for a layer over one tensor: a key and the shape of one example (no batch
@@ -97,7 +98,8 @@ function checkShapeTree(op: string, s: unknown, what: string, depth = 0): void {
  * `apply`'s context: an object with a boolean `training` and, if present, a valid `key`
  * (a `TypeError` with the fix: `trainContext(key)` or `EVAL`).
  */
-export function checkContext(op: string, ctx: unknown): asserts ctx is ApplyContext {
+export function checkContext(op: string, ctx: unknown, t: unknown): asserts ctx is ApplyContext {
+  checkOps(`Cannot ${op}`, t);
   const c = ctx as { training?: unknown; key?: unknown } | null;
   if (typeof c !== "object" || c === null || typeof c.training !== "boolean") {
     throw new TypeError(

@@ -38,10 +38,17 @@ function noArguments(name: string, count: number): void {
 }
 
 /** The checks of a parameter-free layer's `apply`: no params, no state, a context, a batch. */
-function checkApply(name: string, params: unknown, state: unknown, x: unknown, ctx: unknown) {
+function checkApply(
+  name: string,
+  t: unknown,
+  params: unknown,
+  state: unknown,
+  x: unknown,
+  ctx: unknown,
+) {
   checkNone(name, "params", params);
   checkNone(name, "state", state);
-  checkContext(name, ctx);
+  checkContext(name, ctx, t);
   checkBatch(name, x);
 }
 
@@ -75,7 +82,7 @@ export function activation(fn: ActivationFn, name = "activation"): Layer<null, n
       return { outShape: [...inShape], params: null, state: null };
     },
     apply: (t, params, state, x, ctx) => {
-      checkApply(name, params, state, x, ctx);
+      checkApply(name, t, params, state, x, ctx);
       const y = fn(t, x);
       if (!isTensor(y)) {
         throw new TypeError(
@@ -273,7 +280,7 @@ function alongAxis(
       return { outShape: [...inShape], params: null, state: null };
     },
     apply: (t, params, state, x, ctx) => {
-      checkApply(name, params, state, x, ctx);
+      checkApply(name, t, params, state, x, ctx);
       return { y: op(t, x, resolve(x.shape.slice(1))), state };
     },
   };

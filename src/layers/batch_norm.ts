@@ -130,7 +130,7 @@ export function batchNorm(
       };
     },
     apply: (t, params, state, x, ctx) => {
-      checkContext(op, ctx);
+      checkContext(op, ctx, t);
       checkBatch(op, x);
       if (x.shape.length < 2) {
         throw new TypeError(

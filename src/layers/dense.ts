@@ -135,7 +135,7 @@ export function dense(units: number, options: DenseOptions = {}): Layer<DensePar
       return { outShape: [units], params, state: null };
     },
     apply: (t, params, state, x, ctx) => {
-      checkContext(op, ctx);
+      checkContext(op, ctx, t);
       checkNone(op, "state", state);
       if (!isTensor(x) || x.shape.length !== 2) {
         throw new TypeError(

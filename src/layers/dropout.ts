@@ -74,7 +74,7 @@ export function dropout(rate: number): Layer<null, null> {
     apply: (t, params, state, x, ctx) => {
       checkNone(op, "params", params);
       checkNone(op, "state", state);
-      checkContext(op, ctx);
+      checkContext(op, ctx, t);
       checkBatch(op, x);
       if (!ctx.training || rate === 0) return { y: t.mulScalar(x, 1), state };
       if (ctx.key === undefined) {

@@ -191,7 +191,7 @@ export function parallel(...args: unknown[]): TreeLayer {
     apply: (t, params, state, x, ctx) => {
       checkPerLayer("parallel", "params", params, n);
       checkPerLayer("parallel", "state", state, n);
-      checkContext("parallel", ctx);
+      checkContext("parallel", ctx, t);
       if (isTensor(x)) checkBatch("parallel", x);
       const contexts = splitContext(ctx, n);
       let aux: Aux | undefined;

@@ -46,7 +46,7 @@ function shapeLayer(op: string, target: (inShape: Shape) => number[]): Layer<nul
     apply: (t, params, state, x, ctx) => {
       checkNone(op, "params", params);
       checkNone(op, "state", state);
-      checkContext(op, ctx);
+      checkContext(op, ctx, t);
       checkBatch(op, x);
       return { y: t.reshape(x, [x.shape[0], ...target(x.shape.slice(1))]), state };
     },

@@ -63,7 +63,7 @@ export function residual<P extends Tree, S extends Tree, X extends Tree = Tensor
       return { outShape: r.outShape, params: r.params, state: r.state };
     },
     apply: (t, params, state, x, ctx) => {
-      checkContext("residual", ctx);
+      checkContext("residual", ctx, t);
       if (isTensor(x)) checkBatch("residual", x);
       const r = inner(() => {
         const out = layer.apply(t, params, state, x, ctx);

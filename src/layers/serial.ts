@@ -89,7 +89,7 @@ export function serial<const L extends readonly TreeLayer[]>(
     apply: (t, params, state, x, ctx) => {
       checkPerLayer("serial", "params", params, n);
       checkPerLayer("serial", "state", state, n);
-      checkContext("serial", ctx);
+      checkContext("serial", ctx, t);
       const contexts = splitContext(ctx, n);
       const next: Tree[] = [];
       let changed = false;

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { untraced } from "../autodiff/ops.ts";
+import { checkOps, untraced } from "../autodiff/ops.ts";
 import { describeTree, type Tree } from "../tree.ts";
 import { checkTransform } from "../_checks.ts";
 import { checkParamsRoot, named } from "./_leaves.ts";
@@ -29,6 +29,7 @@ export function chainAs<T extends readonly Transform<Tree>[]>(
   return named(op, {
     init: (params: Params) => links.map((link) => link.init(params)) as ChainState<T>,
     update(grads, state, params, t = untraced()) {
+      checkOps("the update", t);
       // No name of its own in these messages: `named` prefixes the one the user called.
       // The links may not read the params, so their structure is checked here.
       checkParamsRoot("the params", params, grads);

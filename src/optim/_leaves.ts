@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Ops, untraced } from "../autodiff/ops.ts";
+import { checkOps, type Ops, untraced } from "../autodiff/ops.ts";
 import { formatShape, fromTypedArray, isTensor, type Tensor, zerosLike } from "../tensor.ts";
 import { assertSameStructure, type Tree } from "../tree.ts";
 import { flattenTree, kindOf, mapAt } from "../_tree_walk.ts";
@@ -89,6 +89,7 @@ export function makeLink<S>(
   return {
     init: (params) => init(checkInitParams(op, params)),
     update: (grads, state, params, t = untraced()) => {
+      checkOps(op, t);
       checkParamsRoot(op, params, grads);
       return update(grads, state, params, t);
     },

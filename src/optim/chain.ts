@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type Ops, untraced } from "../autodiff/ops.ts";
+import { checkOps, type Ops, untraced } from "../autodiff/ops.ts";
 import { astype } from "../tensor.ts";
 import { describeTree, type Tree } from "../tree.ts";
 import { checkTransform, rethrowAs } from "../_checks.ts";
@@ -65,6 +65,7 @@ export function updateAndApply<P extends Params, S>(
   t: Ops = untraced(),
 ): [P, S] {
   checkTransform("updateAndApply", optimizer);
+  checkOps("updateAndApply", t);
   if (kindOf(params) === "invalid") {
     throw new TypeError(
       `updateAndApply: params must be a parameter tree, got ${describeTree(params as Tree)}`,
@@ -93,6 +94,7 @@ export function updateAndApply<P extends Params, S>(
  * ```
  */
 export function applyUpdates<P extends Params>(params: P, updates: Params, t: Ops = untraced()): P {
+  checkOps("applyUpdates", t);
   const [ps, [us], unflatten] = flattenAll("applyUpdates", params, [updates]);
   return unflatten(ps.map((p, l) => {
     const u = us[l];

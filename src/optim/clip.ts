@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type Ops, untraced } from "../autodiff/ops.ts";
+import { checkOps, type Ops, untraced } from "../autodiff/ops.ts";
 import type { Tree } from "../tree.ts";
 import { flattenTree } from "../_tree_walk.ts";
 import { checkNonNegative, checkNullState, makeLink, mapLeaves } from "./_leaves.ts";
@@ -22,6 +22,7 @@ import type { Transform } from "./transform.ts";
  * ```
  */
 export function globalNorm(tree: Tree, t: Ops = untraced()): number {
+  checkOps("globalNorm", t);
   return normOf("globalNorm", tree, t);
 }
 

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { Ops } from "../autodiff/ops.ts";
+import { checkOps, type Ops } from "../autodiff/ops.ts";
 import { scalar, type Tensor } from "../tensor.ts";
 import { mapLeaves } from "../_tree_walk.ts";
 import { checkNumber } from "../_checks.ts";
@@ -34,6 +34,7 @@ function penalty(
     throw new TypeError(`${op}: mask must be a function (path, leaf) => boolean`);
   }
   return (t: Ops, params: Params): Tensor => {
+    checkOps(op, t);
     let total: Tensor | undefined;
     for (const { path, value } of mapLeaves(op, params)) {
       if (mask !== undefined && !mask(path, value)) continue;
@@ -101,6 +102,7 @@ export function sumPenalties(...penalties: readonly Penalty[]): Penalty {
     }
   }
   return (t: Ops, params: Params): Tensor => {
+    checkOps("sumPenalties", t);
     mapLeaves("sumPenalties", params);
     let total: Tensor | undefined;
     for (const p of penalties) {

@@ -106,7 +106,10 @@ const timerTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 export function fit<P extends Tree, S extends Tree, O>(
   initial: TrainState<P, S, O>,
   source: Source<Batch>,
-  ...stages: OperatorFunction<StepCtx<NoInfer<P>, NoInfer<S>, NoInfer<O>>, StepCtx<NoInfer<P>, NoInfer<S>, NoInfer<O>>>[]
+  ...stages: OperatorFunction<
+    StepCtx<NoInfer<P>, NoInfer<S>, NoInfer<O>>,
+    StepCtx<NoInfer<P>, NoInfer<S>, NoInfer<O>>
+  >[]
 ): Observable<StepCtx<P, S, O>> {
   const op = "fit";
   checkTrainState(op, initial);

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Ops, untraced } from "../autodiff/ops.ts";
+import { checkOps, type Ops, untraced } from "../autodiff/ops.ts";
 import { formatShape, isTensor, scalar, shapesEqual, type Tensor } from "../tensor.ts";
 import { checkNumber, describeValue } from "../_checks.ts";
 
@@ -53,6 +53,7 @@ function checkScores(op: string, x: Tensor): void {
  * ```
  */
 export function argmaxRows(x: Tensor, t: Ops = untraced()): Uint32Array {
+  checkOps("argmaxRows", t);
   checkScores("argmaxRows", x);
   return Uint32Array.from(t.argmax(x, 1).data);
 }
@@ -71,6 +72,7 @@ export function argmaxRows(x: Tensor, t: Ops = untraced()): Uint32Array {
  * ```
  */
 export const accuracy: Metric = (prediction, target, t = untraced()): number => {
+  checkOps("accuracy", t);
   checkPair("accuracy", prediction, target);
   const { shape } = prediction;
   if (shape.length !== 2 || shape[1] < 2) {
@@ -125,6 +127,7 @@ export const accuracy: Metric = (prediction, target, t = untraced()): number => 
 export function binaryAccuracy(threshold = 0.5): Metric {
   checkNumber("binaryAccuracy", "threshold", threshold);
   return (prediction, target, t = untraced()) => {
+    checkOps("binaryAccuracy", t);
     checkPair("binaryAccuracy", prediction, target);
     const n = prediction.shape[0];
     const ok = (s: readonly number[]) =>

@@ -1,6 +1,6 @@
 /**
  * File formats, for reading and writing them directly: safetensors (and gradstream's checkpoint
- * trees in it), PyTorch state dicts, IDX files, gzip and raw DEFLATE. The everyday functions
+ * trees in it), PyTorch state dicts and IDX files (gzipped or not). The everyday functions
  * (`saveModel`, `loadModel`, `saveCheckpoint`, `loadCheckpoint`, `loadMnist`) are in the main
  * entry point; this one (`gradstream/files`) is for working with the formats themselves.
  *
@@ -25,6 +25,4 @@ export {
   parseIdx,
   readIdx,
 } from "./data/idx.ts";
-export { crc32, gunzip, type GunzipOptions, isGzip } from "./data/gunzip.ts";
-export { type Inflated, InflateError, InflateLimitError, inflateRaw } from "./data/inflate.ts";
 export { findMnistDir, idxToDataset, MNIST_FILES, type MnistFiles } from "./data/mnist.ts";

@@ -62,24 +62,4 @@ export const fileSpecs: Spec[] = [
     arg(() => g.encodeTorchStateDict(trees()), null, ...badBytes),
     arg(trees, null, ...badTrees),
   ]),
-  spec("crc32", g.crc32, [
-    arg(() => new Uint8Array([1, 2]), null, 3, "ab", [1, 2], new Float32Array(2)),
-    num(0, { int: true, min: 0, max: 0xffffffff, optional: true }),
-  ]),
-  spec("isGzip", g.isGzip, [arg(() => new Uint8Array([0x1f, 0x8b]), null, 3, "ab", {})]),
-  spec("gunzip", g.gunzip, [
-    arg(() => gzipped(), null, 3, "ab", new Uint8Array(3), new Uint8Array([0x1f, 0x8b, 8, 0])),
-    options(() => ({ maxBytes: 1024 }), { maxBytes: num(1024, { int: true, min: 0 }) }, {
-      strict: false,
-    }),
-  ]),
-  spec("inflateRaw", g.inflateRaw, [
-    arg(() => new Uint8Array([3, 0]), null, 3, "ab", new Uint8Array([0xff, 0xff])),
-    num(1024, { min: 0, infinite: true, optional: true }),
-  ]),
 ];
-
-/** A gzip member holding nothing (header, an empty stored block, CRC and size). */
-function gzipped(): Uint8Array {
-  return new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-}

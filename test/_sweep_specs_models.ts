@@ -102,6 +102,12 @@ const f64 = { dtype: "float64" as const };
 
 /** Layers: factories and their init/apply/VJP. */
 export const layerSpecs: Spec[] = [
+  spec("flatten", g.flatten, []),
+  badCall("flatten", "flatten(2)", () => (g.flatten as (...a: unknown[]) => unknown)(2)),
+  ...protocol("flatten", () => g.flatten() as AnyLayer, [3], x23),
+  spec("reshapeLayer", g.reshapeLayer, [arg(() => [3, 1], null, 3, "3", [0], [1.5], [-1, -1])]),
+  ...protocol("reshapeLayer", () => g.reshapeLayer([3, 1]) as AnyLayer, [3], x23),
+  spec("trainContext", g.trainContext, [arg(() => g.key(1), 3, "k", [1], [1, 2, 3])]),
   spec("dense", g.dense, [
     count(2, 1, 2 ** 31 - 1),
     options(() => f64, {

@@ -161,13 +161,15 @@ const ARGS: Readonly<Record<string, readonly Arg[]>> = {
       () => t64([NaN, 0]),
     ]),
   ],
+  // Targets are data read as numbers and may be of either dtype (documented), so a float32
+  // target for float64 logits is a valid call, not a malformed one.
   softmaxCrossEntropyWithProbs: [
     tensorArg(m22, [v2]),
-    tensorArg(() => t64([[0, 1], [1, 0]]), [v2, () => t64([[0, 1, 0]]), f32m22]),
+    tensorArg(() => t64([[0, 1], [1, 0]]), [v2, () => t64([[0, 1, 0]])]),
   ],
   sigmoidCrossEntropy: [
     tensorArg(m22, [v2]),
-    tensorArg(() => t64([[0, 1], [1, 0]]), [v2, () => t64([[0, 1, 0]]), f32m22]),
+    tensorArg(() => t64([[0, 1], [1, 0]]), [v2, () => t64([[0, 1, 0]])]),
   ],
 };
 
@@ -217,6 +219,19 @@ export const opSpecs: Spec[] = [
   ...Object.entries(opsMod)
     .filter(([, v]) => typeof v === "object" && v !== null && "run" in v)
     .map(([name, v]) => viaRun(name, v as Record_, ARGS[name], USES_BACKEND.has(name))),
+  spec("adamMoments", opsMod.adamMoments, [
+    arg(() => ts, null, {}, { gemm: 3 }),
+    tensorArg(v2, [v3, f32v2]),
+    tensorArg(v2, [v3, f32v2]),
+    tensorArg(positive, [v3, f32v2]),
+    arg(() => ({ b1: 0.9, b2: 0.999, c1: 10, c2: 1000, eps: 1e-8 }), null, 3, {
+      b1: "0.9",
+      b2: 0.999,
+      c1: 10,
+      c2: 1000,
+      eps: 1e-8,
+    }),
+  ]),
   spec("broadcastShapes", opsMod.broadcastShapes, [
     arg(() => [2, 1], null, "2,1", 3, [-1], [1.5]),
     arg(() => [1, 3], null, "1,3", 3, [-1], [1.5]),

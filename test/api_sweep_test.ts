@@ -61,6 +61,8 @@ const NOT_SWEPT: Readonly<Record<string, string>> = {
   // Values, not functions.
   BACKEND_ORDER: "a constant",
   DEFAULT_DTYPE: "a constant",
+  EVAL: "a constant (the evaluation context)",
+  PRIMITIVES: "a table of primitive records: each is swept through untraced() and its run",
   FASHION_MNIST_CLASSES: "a constant",
   FASHION_MNIST_DIR: "a constant",
   MNIST_FILES: "a constant",
@@ -79,8 +81,6 @@ const NOT_SWEPT: Readonly<Record<string, string>> = {
   // argument; exported from mod.ts by train/mod.ts's `export *`.
   backendFor: "an internal check taking its caller's name (swept through evaluate, predict)",
   checkBackend: "an internal check taking its caller's name (swept through initTrain)",
-  InflateError: "an error class the library throws; users catch it, they do not build it",
-  InflateLimitError: "an error class the library throws; users catch it, they do not build it",
   loadBlasKernels: "loads a native library; whether one loads depends on the machine",
   // Asynchronous functions and what else is not called here.
   saveCheckpoint: "async (rejects, not throws): swept in test/model_io_errors_test.ts",

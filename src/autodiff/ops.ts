@@ -11,9 +11,9 @@
 
 import type { Backend } from "../kernels/kernels.ts";
 import { defaultBackend } from "../kernels/select.ts";
-import type { Primitive } from "../ops/primitive.ts";
+import type { Primitive, Pullback } from "../ops/primitive.ts";
 import { PRIMITIVES, type Primitives } from "../ops/registry.ts";
-import type { Tensor } from "../tensor.ts";
+import { isTensor, type Tensor } from "../tensor.ts";
 import { describeValue } from "../_checks.ts";
 
 /** The method an `Ops` value has for a primitive: its arguments, minus the backend. */
@@ -39,7 +39,16 @@ export function makeOps(backend: Backend, tracing: boolean, caller: Caller): Ops
   const ops: Record<string, unknown> = {
     backend,
     tracing,
-    call: (p: Primitive<readonly unknown[]>, ...args: unknown[]) => caller(p, args),
+    call: (p: Primitive<readonly unknown[]>, ...args: unknown[]) => {
+      if (typeof p !== "object" || p === null || typeof p.run !== "function") {
+        throw new TypeError(
+          `t.call: the first argument must be a primitive (from primitive(...)), got ${
+            describeValue(p)
+          }`,
+        );
+      }
+      return caller(p, args);
+    },
   };
   for (const p of Object.values(PRIMITIVES) as Primitive<readonly unknown[]>[]) {
     ops[p.name] = (...args: unknown[]) => caller(p, args);
@@ -76,6 +85,21 @@ export function checkOps(op: string, t: unknown): asserts t is Ops {
   }
 }
 
+/** What a primitive's `run` returned must be `[tensor, pullback or undefined]`. */
+export function checkRun(
+  p: Primitive<readonly unknown[]>,
+  r: unknown,
+): readonly [Tensor, Pullback | undefined] {
+  if (
+    !Array.isArray(r) || !isTensor(r[0]) || !(r[1] === undefined || typeof r[1] === "function")
+  ) {
+    throw new TypeError(
+      `${p.name}: a primitive's run must return [output tensor, pullback], got ${describeValue(r)}`,
+    );
+  }
+  return r as unknown as readonly [Tensor, Pullback | undefined];
+}
+
 const plain = new WeakMap<Backend, Ops>();
 
 /**
@@ -96,7 +120,7 @@ export function untraced(backend: Backend = defaultBackend()): Ops {
   checkBackend("untraced", backend);
   let ops = plain.get(backend);
   if (ops === undefined) {
-    ops = makeOps(backend, false, (p, args) => p.run(backend, ...args)[0]);
+    ops = makeOps(backend, false, (p, args) => checkRun(p, p.run(backend, ...args))[0]);
     plain.set(backend, ops);
   }
   return ops;

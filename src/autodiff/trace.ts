@@ -19,8 +19,9 @@ import type { Primitive, Pullback } from "../ops/primitive.ts";
 import { PRIMITIVES } from "../ops/registry.ts";
 import { formatShape, full, isTensor, shapesEqual, type Tensor, zerosLike } from "../tensor.ts";
 import { type Tree, treeFlatten } from "../tree.ts";
+import { flattenTree } from "../_tree_walk.ts";
 import { describeValue } from "../_checks.ts";
-import { checkBackend, makeOps, type Ops } from "./ops.ts";
+import { checkBackend, checkRun, makeOps, type Ops } from "./ops.ts";
 
 interface Node {
   readonly name: string;
@@ -62,8 +63,8 @@ export class Trace {
   }
 
   /** Marks every leaf of `tree` as an input whose cotangent may be asked for; returns `tree`. */
-  watch<T extends Tree>(tree: T): T {
-    for (const leaf of treeFlatten(tree)[0]) this.#requires.add(leaf);
+  watch<T extends Tree>(tree: T, op = "Trace.watch"): T {
+    for (const leaf of flattenTree(op, tree)[0]) this.#requires.add(leaf);
     return tree;
   }
 
@@ -80,7 +81,7 @@ export class Trace {
       );
     }
     const needs = inputs.map((x) => x !== undefined && this.#requires.has(x));
-    const [output, pullback] = p.run(this.backend, ...args);
+    const [output, pullback] = checkRun(p, p.run(this.backend, ...args));
     if (!needs.includes(true)) return output;
     if (pullback === undefined) {
       throw new TypeError(
@@ -103,9 +104,17 @@ export class Trace {
    * structure, a `null` leaf of `cotangents` meaning zero. A watched tensor that no output
    * depends on gets zeros. The trace can be pulled back through more than once.
    */
-  pullback<W extends Tree>(outputs: Tree, cotangents: Tree, wrt: W): W {
+  pullback<W extends Tree>(outputs: Tree, cotangents: Tree, wrt: W, op = "Trace.pullback"): W {
+    if (cotangents === null || cotangents === undefined) {
+      throw new TypeError(
+        `${op}: the cotangents must be a tensor or a tree like the outputs, got ${
+          describeValue(cotangents)
+        }`,
+      );
+    }
+    const [wrtLeaves, unflatten] = flattenTree(`${op} (wrt)`, wrt);
     const pairs: [Tensor, Tensor | null][] = [];
-    pairLeaves(outputs, cotangents, pairs);
+    pairLeaves(op, outputs, cotangents, pairs);
     const acc = new Map<Tensor, Tensor>();
     for (const [y, ct] of pairs) {
       if (ct !== null) this.#accumulate(acc, y, ct, "a cotangent of the outputs");
@@ -124,8 +133,7 @@ export class Trace {
         this.#accumulate(acc, node.inputs[i], d, `${node.name}'s pullback`);
       }
     }
-    const [leaves, unflatten] = treeFlatten(wrt);
-    return unflatten(leaves.map((leaf) => acc.get(leaf) ?? zerosLike(leaf))) as W;
+    return unflatten(wrtLeaves.map((leaf) => acc.get(leaf) ?? zerosLike(leaf))) as W;
   }
 
   #accumulate(acc: Map<Tensor, Tensor>, x: Tensor, d: Tensor, from: string): void {
@@ -140,16 +148,30 @@ export class Trace {
 }
 
 /** Pairs each output leaf with its cotangent (`null`: zero), walking both trees together. */
-function pairLeaves(outputs: Tree, cotangents: Tree, out: [Tensor, Tensor | null][]): void {
+function pairLeaves(
+  op: string,
+  outputs: Tree,
+  cotangents: Tree,
+  out: [Tensor, Tensor | null][],
+): void {
   const mismatch = () =>
     new TypeError(
-      `vjp: the cotangents must have the outputs' structure (null for zero), got ${
+      `${op}: the cotangents must have the outputs' structure (null for zero), got ${
         describeValue(cotangents)
       }`,
     );
   if (outputs === null) return;
   if (isTensor(outputs)) {
     if (cotangents !== null && !isTensor(cotangents)) throw mismatch();
+    if (cotangents !== null) {
+      if (!shapesEqual(cotangents.shape, outputs.shape) || cotangents.dtype !== outputs.dtype) {
+        throw new TypeError(
+          `${op}: a cotangent must have its output's shape and dtype: got a ${cotangents.dtype} ${
+            formatShape(cotangents.shape)
+          } for a ${outputs.dtype} ${formatShape(outputs.shape)} output`,
+        );
+      }
+    }
     out.push([outputs, cotangents]);
     return;
   }
@@ -159,7 +181,7 @@ function pairLeaves(outputs: Tree, cotangents: Tree, out: [Tensor, Tensor | null
   }
   if (Array.isArray(outputs)) {
     if (!Array.isArray(cotangents) || cotangents.length !== outputs.length) throw mismatch();
-    outputs.forEach((o, i) => pairLeaves(o, (cotangents as readonly Tree[])[i], out));
+    outputs.forEach((o, i) => pairLeaves(op, o, (cotangents as readonly Tree[])[i], out));
     return;
   }
   if (typeof cotangents !== "object" || Array.isArray(cotangents) || isTensor(cotangents)) {
@@ -168,7 +190,7 @@ function pairLeaves(outputs: Tree, cotangents: Tree, out: [Tensor, Tensor | null
   const o = outputs as { readonly [k: string]: Tree };
   const c = cotangents as { readonly [k: string]: Tree };
   for (const k of Object.keys(c)) if (!(k in o)) throw mismatch();
-  for (const k of Object.keys(o)) pairLeaves(o[k], k in c ? c[k] : null, out);
+  for (const k of Object.keys(o)) pairLeaves(op, o[k], k in c ? c[k] : null, out);
 }
 
 /** Options of {@linkcode vjp} and {@linkcode valueAndGrad}. */
@@ -204,10 +226,19 @@ export function vjp<P extends Tree, Y extends Tree>(
     );
   }
   checkVjpOptions("vjp", options);
+  return vjpAs("vjp", f, primals, options);
+}
+
+function vjpAs<P extends Tree, Y extends Tree>(
+  op: string,
+  f: (t: Ops, primals: P) => Y,
+  primals: P,
+  options: VjpOptions,
+): [Y, (cotangents: Y | Tree) => P] {
   const trace = new Trace(options.backend);
-  trace.watch(primals);
+  trace.watch(primals, op);
   const y = f(trace.ops, primals);
-  return [y, (ct) => trace.pullback(y, ct as Tree, primals)];
+  return [y, (ct) => trace.pullback(y, ct as Tree, primals, op)];
 }
 
 /**
@@ -234,7 +265,7 @@ export function valueAndGrad<P extends Tree>(
     );
   }
   checkVjpOptions("valueAndGrad", options);
-  const [y, pullback] = vjp(f, primals, options);
+  const [y, pullback] = vjpAs("valueAndGrad", f, primals, options);
   if (!isTensor(y) || y.data.length !== 1) {
     throw new TypeError(
       `valueAndGrad: f must return a tensor with one element, got ${

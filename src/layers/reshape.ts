@@ -98,11 +98,11 @@ export function flatten(): Layer<null, null> {
 export function reshapeLayer(shape: Shape): Layer<null, null> {
   const op = "reshapeLayer";
   const bad = !Array.isArray(shape) ||
-    shape.some((d) => !(Number.isInteger(d) && (d >= 0 || d === -1))) ||
+    shape.some((d) => !(Number.isInteger(d) && (d >= 1 || d === -1))) ||
     shape.filter((d) => d === -1).length > 1;
   if (bad) {
     throw new TypeError(
-      `${op}: shape must be an array of non-negative integers with at most one -1, got ${
+      `${op}: shape must be an array of positive integers with at most one -1, got ${
         describeValue(shape)
       }`,
     );

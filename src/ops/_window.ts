@@ -48,6 +48,9 @@ export interface Window {
 /** A positive integer or a pair of them (`name` in messages), as `[height, width]`. */
 export function pair(op: string, name: string, value: Pair): [number, number] {
   const at = `Cannot ${op}`;
+  if (value === null) {
+    throw new TypeError(`${at}: ${name} must be a positive integer or a pair of them, got null`);
+  }
   if (typeof value === "number") {
     checkInteger(at, name, value, { min: 1 });
     return [value, value];

@@ -18,7 +18,7 @@ import {
   type Tensor,
 } from "../tensor.ts";
 import { checkInteger, checkOptions } from "../_checks.ts";
-import { cotangent } from "./_checks.ts";
+import { checkBackend, cotangent } from "./_checks.ts";
 import { col2im, im2col, putColumns, takeColumns } from "./_im2col.ts";
 import { nhwc, type Padding, type Pair, pair, type Window, window } from "./_window.ts";
 import { primitive } from "./primitive.ts";
@@ -65,7 +65,7 @@ function geometry(x: Tensor, w: Tensor, options: Conv2dOptions | undefined): Geo
   const [kh, kw, cg, cout] = nhwc(op, w, "the kernel w", "[kh, kw, cin/groups, cout]");
   assertSameDType(op, x, w);
   const o = checkOptions(`Cannot ${op}`, options, OPTIONS);
-  const groups = o.groups ?? 1;
+  const groups = o.groups === undefined ? 1 : o.groups;
   checkInteger(`Cannot ${op}`, "groups", groups, { min: 1 });
   if (cin % groups !== 0 || cout % groups !== 0) {
     throw new RangeError(
@@ -79,9 +79,11 @@ function geometry(x: Tensor, w: Tensor, options: Conv2dOptions | undefined): Geo
         `>= 1 for an input of ${cin} channels in ${groups} group(s), got ${formatShape(w.shape)}`,
     );
   }
-  const stride = pair(op, "stride", o.stride ?? 1);
-  const dilation = pair(op, "dilation", o.dilation ?? 1);
-  const win = window(op, x.shape, [kh, kw], stride, dilation, o.padding ?? "valid");
+  // `=== undefined`, not `??`: an explicit null is a mistake to report, not the default.
+  const stride = pair(op, "stride", o.stride === undefined ? 1 : o.stride);
+  const dilation = pair(op, "dilation", o.dilation === undefined ? 1 : o.dilation);
+  const padding = o.padding === undefined ? "valid" : o.padding;
+  const win = window(op, x.shape, [kh, kw], stride, dilation, padding);
   const rows = win.batch * win.oh * win.ow;
   return { win, groups, cg, og: cout / groups, cout, rows, k: kh * kw * cg };
 }
@@ -195,6 +197,7 @@ export const conv2d = primitive(
   "conv2d",
   2,
   (backend, x: Tensor, w: Tensor, options?: Conv2dOptions) => {
+    checkBackend("Cannot conv2d", backend);
     const geo = geometry(x, w, options);
     const dt = x.dtype;
     const { win } = geo;

@@ -16,7 +16,7 @@ import {
   isTensor,
   type Tensor,
 } from "../tensor.ts";
-import { assertTensor, cotangent } from "./_checks.ts";
+import { assertTensor, checkBackend, cotangent } from "./_checks.ts";
 import { primitive } from "./primitive.ts";
 
 function rank2(op: string, a: Tensor, b: Tensor): [number, number, number] {
@@ -71,6 +71,7 @@ function gemm(
  * ```
  */
 export const matmul = primitive("matmul", 2, (backend, a: Tensor, b: Tensor) => {
+  checkBackend("Cannot matmul", backend);
   assertTensor("matmul", a, "the first argument");
   assertTensor("matmul", b, "the second argument");
   const [m, k, n] = rank2("matmul", a, b);
@@ -108,6 +109,7 @@ export const linear = primitive(
   "linear",
   3,
   (backend, x: Tensor, w: Tensor, b: Tensor | undefined) => {
+    checkBackend("Cannot linear", backend);
     assertTensor("linear", x, "the input x");
     assertTensor("linear", w, "the weight w");
     const [n, inDim, units] = rank2("linear", x, w);

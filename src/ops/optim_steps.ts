@@ -22,6 +22,8 @@ import {
 } from "../tensor.ts";
 import { checkNumber } from "../_checks.ts";
 import { assertTensor } from "./_checks.ts";
+import { checkBackend } from "./_checks.ts";
+import { describeValue } from "../_checks.ts";
 
 /** The outputs of {@linkcode adamMoments}: the new moments and the bias-corrected step. */
 export interface AdamMoments {
@@ -72,6 +74,12 @@ export function adamMoments(
   scalars: AdamScalars,
 ): AdamMoments {
   const op = "adamMoments";
+  checkBackend(`Cannot ${op}`, backend);
+  if (typeof scalars !== "object" || scalars === null) {
+    throw new TypeError(
+      `${op}: scalars must be { b1, b2, c1, c2, eps }, got ${describeValue(scalars)}`,
+    );
+  }
   assertTensor(op, g, "the gradient g");
   assertTensor(op, m, "the first moment m");
   assertTensor(op, v, "the second moment v");

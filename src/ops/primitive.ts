@@ -16,6 +16,7 @@
 
 import type { Backend } from "../kernels/kernels.ts";
 import type { Tensor } from "../tensor.ts";
+import { describeValue } from "../_checks.ts";
 
 /** The cotangents of a primitive's tensor inputs, in argument order; `undefined` = not needed. */
 export type Cotangents = readonly (Tensor | undefined)[];
@@ -64,6 +65,20 @@ export function primitive<A extends readonly unknown[]>(
   arity: number | "list",
   run: (backend: Backend, ...args: A) => readonly [Tensor, Pullback | undefined],
 ): Primitive<A> {
+  checkPrimitiveName("primitive", name);
+  if (!(arity === "list" || (Number.isSafeInteger(arity) && (arity as number) >= 0))) {
+    const Ctor = typeof arity === "number" ? RangeError : TypeError;
+    throw new Ctor(
+      `primitive: arity must be a non-negative integer or "list", got ${describeValue(arity)}`,
+    );
+  }
+  if (typeof run !== "function") {
+    throw new TypeError(
+      `primitive: run must be a function (backend, ...args) => [output, pullback], got ${
+        describeValue(run)
+      }`,
+    );
+  }
   return Object.freeze({ name, arity, run });
 }
 
@@ -86,8 +101,22 @@ export function unary<A extends readonly unknown[]>(
   name: string,
   fn: (x: Tensor, ...options: A) => readonly [Tensor, (dy: Tensor) => Tensor],
 ): Primitive<[Tensor, ...A]> {
+  checkPrimitiveName("unary", name);
+  if (typeof fn !== "function") {
+    throw new TypeError(
+      `unary: fn must be a function (x, ...options) => [y, pullback], got ${describeValue(fn)}`,
+    );
+  }
   return primitive(name, 1, (_backend, x: Tensor, ...options: A) => {
     const [y, back] = fn(x, ...options);
     return [y, (dy) => [back(dy)]];
   });
+}
+
+function checkPrimitiveName(op: string, name: unknown): void {
+  if (typeof name !== "string" || !/^[A-Za-z_$][\w$]*$/.test(name)) {
+    throw new TypeError(
+      `${op}: name must be an identifier (the Ops method name), got ${describeValue(name)}`,
+    );
+  }
 }

@@ -30,6 +30,7 @@ import {
   checkNumber,
   checkOptions,
   describeValue,
+  rethrowAs,
 } from "../_checks.ts";
 import type { Ops } from "../autodiff/ops.ts";
 import { untraced } from "../autodiff/ops.ts";
@@ -304,15 +305,16 @@ export function checkLayerGradients<P extends Tree, S extends Tree, X extends Tr
   const op = "checkLayerGradients";
   checkLayer(op, layer, "the layer");
   flattenTree(`${op} (x)`, x);
-  return check<{ params: P; x: X }>(
-    op,
-    (t, input) => {
-      const { y, aux } = layer.apply(t, input.params, state, input.x, ctx);
-      const out: Record<string, Tree> = { y };
-      if (aux !== undefined) out.aux = aux;
-      return out;
-    },
-    { params, x },
-    options,
-  );
+  return rethrowAs(op, () =>
+    check<{ params: P; x: X }>(
+      op,
+      (t, input) => {
+        const { y, aux } = layer.apply(t, input.params, state, input.x, ctx);
+        const out: Record<string, Tree> = { y };
+        if (aux !== undefined) out.aux = aux;
+        return out;
+      },
+      { params, x },
+      options,
+    ));
 }

@@ -122,15 +122,27 @@ test("evaluate: reports each auxiliary term by name, averaged over every example
     ...identity,
     apply: (t, _p, state, x) => ({ y: x, state, aux: { size: t.mean(x) } }),
   };
-  const data = { x: tensor([[1], [2], [3], [6]], undefined, "float64"), y: tensor([[0], [0], [0], [0]], undefined, "float64") };
+  const data = {
+    x: tensor([[1], [2], [3], [6]], undefined, "float64"),
+    y: tensor([[0], [0], [0], [0]], undefined, "float64"),
+  };
   const r = evaluate(withAux, none, data, { batchSize: 3, metrics: {} });
   assert.deepEqual(Object.keys(r), ["size"]);
   assert.ok(Math.abs(r.size - 3) < 1e-12, `${r.size}`);
   assert.throws(
-    () => evaluate({ ...withAux, apply: (t, p, s, x) => ({ y: x, state: s, aux: { loss: t.mean(x) } }) }, none, data, {
-      loss: meanSquaredError,
-    }),
-    { name: "TypeError", message: /evaluate: the model's auxiliary term loss has the name of the loss/ },
+    () =>
+      evaluate(
+        { ...withAux, apply: (t, p, s, x) => ({ y: x, state: s, aux: { loss: t.mean(x) } }) },
+        none,
+        data,
+        {
+          loss: meanSquaredError,
+        },
+      ),
+    {
+      name: "TypeError",
+      message: /evaluate: the model's auxiliary term loss has the name of the loss/,
+    },
   );
 });
 

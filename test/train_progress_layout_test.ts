@@ -162,14 +162,14 @@ test("formatDuration: tenths under 10 s, whole seconds under a minute, then m:ss
 /** Steps of `epochs` epochs of `count` batches of 8, each taking 100 ms on a fake clock. */
 function run(epochs: number, count: number) {
   const state = {
-  params: null,
-  modelState: null,
-  optState: null,
-  backend: backend("ts"),
-  step: 0,
-  epoch: 0,
-  key: key(0),
-};
+    params: null,
+    modelState: null,
+    optState: null,
+    backend: backend("ts"),
+    step: 0,
+    epoch: 0,
+    key: key(0),
+  };
   const contexts: StepCtx[] = [];
   for (let e = 0; e < epochs; e++) {
     for (let i = 0; i < count; i++) {

@@ -109,7 +109,10 @@ test("progress: backend: true heads the output with the training state's backend
   let out = "";
   const clock = new FakeClock();
   const mine = { ...backend("ts"), description: "mine (a test backend)" };
-  const steps = [0, 1].map((i) => ({ ...ctx(0, i, 10, 0.5, 10, 2), state: { ...state, backend: mine } }));
+  const steps = [0, 1].map((i) => ({
+    ...ctx(0, i, 10, 0.5, 10, 2),
+    state: { ...state, backend: mine },
+  }));
   await lastValueFrom(
     clock.steps(steps, 250).pipe(
       progress({ write: (s) => (out += s), tty: false, backend: true, now: clock.now }),

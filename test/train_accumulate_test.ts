@@ -28,7 +28,6 @@ const model = dense(1, { dtype: "float64" });
 const line = lineData(48);
 const data = { x: astype(line.x, "float64"), y: astype(line.y, "float64") };
 
-
 test("accumulateGrads(k): the k forward passes of a group use the same parameters", async () => {
   const optimizer = sgd(0.1);
   const seen: Tree[] = [];

@@ -1,10 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { reshape, transpose } from "../src/ops/mod.ts";
+import { vjp } from "../src/autodiff/trace.ts";
 import { type Tensor, tensor, toNested } from "../src/tensor.ts";
-import { assertGradients, shapeArb, tensorArb } from "../src/testing/mod.ts";
+import { shapeArb, tensorArb } from "../src/testing/mod.ts";
 import { snapshot } from "./_arbitraries.ts";
+import { assertGradientsMatch, plain, TS } from "./_ops.ts";
 
 const RUNS = { numRuns: 40 };
 
@@ -39,7 +40,7 @@ test("transpose() VJP matches central differences", () => {
   fc.assert(
     fc.property(
       permuted,
-      ({ x, axes }) => void assertGradients((t: Tensor) => transpose(t, axes), x),
+      ({ x, axes }) => assertGradientsMatch((t, v: Tensor) => t.transpose(v, axes), x),
     ),
     RUNS,
   );
@@ -50,7 +51,7 @@ test("transpose() moves element [i0,i1,...] to [i_axes[0], i_axes[1], ...]", () 
     fc.property(permuted, ({ x, axes }) => {
       const rank = x.shape.length;
       const perm = axes.map((a) => (a < 0 ? a + rank : a));
-      const [y] = transpose(x, axes);
+      const y = plain.transpose(x, axes);
       assert.deepEqual(y.shape, perm.map((p) => x.shape[p]));
       // Walk every input index by hand and look it up in the output.
       const idx = new Array<number>(rank).fill(0);
@@ -70,7 +71,7 @@ test("transpose() moves element [i0,i1,...] to [i_axes[0], i_axes[1], ...]", () 
 });
 
 test("transpose() defaults to reversing the axes", () => {
-  const [y] = transpose(tensor([[1, 2, 3], [4, 5, 6]]));
+  const y = plain.transpose(tensor([[1, 2, 3], [4, 5, 6]]));
   assert.deepEqual(toNested(y), [[1, 4], [2, 5], [3, 6]]);
 });
 
@@ -78,14 +79,14 @@ test("reshape() VJP matches central differences", () => {
   fc.assert(
     fc.property(
       regrouped,
-      ({ x, target }) => void assertGradients((t: Tensor) => reshape(t, target), x),
+      ({ x, target }) => assertGradientsMatch((t, v: Tensor) => t.reshape(v, target), x),
     ),
     RUNS,
   );
 });
 
 test("reshape() keeps the row-major order and infers the -1 dimension", () => {
-  const [y] = reshape(tensor([[1, 2, 3], [4, 5, 6]]), [-1, 2]);
+  const y = plain.reshape(tensor([[1, 2, 3], [4, 5, 6]]), [-1, 2]);
   assert.deepEqual(toNested(y), [[1, 2], [3, 4], [5, 6]]);
 });
 
@@ -93,9 +94,9 @@ test("reshape() and transpose() never mutate or alias their input", () => {
   fc.assert(
     fc.property(permuted, regrouped, ({ x, axes }, r) => {
       const before = snapshot(x, r.x);
-      const [y, back] = transpose(x, axes);
+      const [y, back] = vjp((t, v) => t.transpose(v, axes), x, { backend: TS });
       back(y);
-      const [z, zBack] = reshape(r.x, r.target);
+      const [z, zBack] = vjp((t, v) => t.reshape(v, r.target), r.x, { backend: TS });
       zBack(z);
       assert.deepEqual(snapshot(x, r.x), before);
       assert.notEqual(y.data.buffer, x.data.buffer);
@@ -107,28 +108,28 @@ test("reshape() and transpose() never mutate or alias their input", () => {
 
 test("reshape() rejects a shape of another size, or two -1, with a TypeError", () => {
   const x = tensor([1, 2, 3, 4, 5, 6]);
-  assert.throws(() => reshape(x, [4, 2]), {
+  assert.throws(() => plain.reshape(x, [4, 2]), {
     name: "TypeError",
     message: "Cannot reshape: [6] into [4,2]: 6 elements do not fill 8",
   });
-  assert.throws(() => reshape(x, [-1, -1]), {
+  assert.throws(() => plain.reshape(x, [-1, -1]), {
     name: "TypeError",
     message: "Cannot reshape: [6] into [-1,-1]: at most one dimension may be -1",
   });
-  assert.throws(() => reshape(x, [4, -1]), { name: "TypeError", message: /cannot infer/ });
+  assert.throws(() => plain.reshape(x, [4, -1]), { name: "TypeError", message: /cannot infer/ });
 });
 
 test("transpose() rejects axes that are not a permutation with a RangeError", () => {
   const x = tensor([[1, 2], [3, 4]]);
-  assert.throws(() => transpose(x, [0]), {
+  assert.throws(() => plain.transpose(x, [0]), {
     name: "RangeError",
     message: /must list each of the 2 axes/,
   });
-  assert.throws(() => transpose(x, [0, -2]), {
+  assert.throws(() => plain.transpose(x, [0, -2]), {
     name: "RangeError",
     message: "Cannot transpose: axes [0,-2] repeat axis 0 of shape [2,2]",
   });
-  assert.throws(() => transpose(x, [0, 2]), {
+  assert.throws(() => plain.transpose(x, [0, 2]), {
     name: "RangeError",
     message: /Cannot transpose: axis 2 is out of range for shape \[2,2\]/,
   });

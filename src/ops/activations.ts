@@ -7,7 +7,7 @@
  * growing one (`x · σ'(βx)` in swish) the product is taken as 0 once the vanishing term has
  * underflowed, instead of forming `Infinity · 0 = NaN`.
  *
- * At the kinks of `relu`, `leakyRelu` and `elu` (x = 0) the VJP uses the left branch's slope
+ * At the kinks of `relu`, `leakyRelu` and `elu` (x = 0) the pullback uses the left branch's slope
  * (0, α and α), a valid subgradient.
  *
  * @module
@@ -15,7 +15,7 @@
 
 import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
 import { assertTensor, checkFinite, cotangent } from "./_checks.ts";
-import type { UnaryVjp } from "./elementwise.ts";
+import { unary } from "./primitive.ts";
 import { sigmoidOf } from "./_scalar.ts";
 
 /**
@@ -24,14 +24,14 @@ import { sigmoidOf } from "./_scalar.ts";
  *
  * @example
  * ```ts
- * import { sigmoid } from "./activations.ts";
+ * import { vjp } from "../autodiff/trace.ts";
  * import { tensor } from "../tensor.ts";
- * const [y, vjp] = sigmoid(tensor([0, 1000, -1000], [3], "float64"));
+ * const [y, pullback] = vjp((t, x) => t.sigmoid(x), tensor([0, 1000, -1000], [3], "float64"));
  * if (y.data.join() !== "0.5,1,0") throw new Error("unexpected");
- * if (vjp(tensor([1, 1, 1], [3], "float64")).data[0] !== 0.25) throw new Error("σ'(0) = 1/4");
+ * if (pullback(tensor([1, 1, 1], [3], "float64")).data[0] !== 0.25) throw new Error("σ'(0) = 1/4");
  * ```
  */
-export function sigmoid(x: Tensor): [Tensor, UnaryVjp] {
+export const sigmoid = unary("sigmoid", (x: Tensor) => {
   assertTensor("sigmoid", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
@@ -45,20 +45,20 @@ export function sigmoid(x: Tensor): [Tensor, UnaryVjp] {
     }
     return fromTypedArray(dx, x.shape);
   }];
-}
+});
 
 /**
  * The hyperbolic tangent. tanh'(x) = 1 - tanh²(x).
  *
  * @example
  * ```ts
- * import { tanh } from "./activations.ts";
+ * import { vjp } from "../autodiff/trace.ts";
  * import { tensor } from "../tensor.ts";
- * const [y, vjp] = tanh(tensor([0, 1000]));
- * if (y.data.join() !== "0,1" || vjp(tensor([1, 1])).data.join() !== "1,0") throw new Error("unexpected");
+ * const [y, pullback] = vjp((t, x) => t.tanh(x), tensor([0, 1000]));
+ * if (y.data.join() !== "0,1" || pullback(tensor([1, 1])).data.join() !== "1,0") throw new Error("unexpected");
  * ```
  */
-export function tanh(x: Tensor): [Tensor, UnaryVjp] {
+export const tanh = unary("tanh", (x: Tensor) => {
   assertTensor("tanh", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
@@ -72,20 +72,20 @@ export function tanh(x: Tensor): [Tensor, UnaryVjp] {
     }
     return fromTypedArray(dx, x.shape);
   }];
-}
+});
 
 /**
  * The rectifier max(0, x) (NaN stays NaN). relu'(x) = 1 for x > 0, else 0.
  *
  * @example
  * ```ts
- * import { relu } from "./activations.ts";
+ * import { vjp } from "../autodiff/trace.ts";
  * import { tensor } from "../tensor.ts";
- * const [y, vjp] = relu(tensor([-1, 2]));
- * if (y.data.join() !== "0,2" || vjp(tensor([5, 5])).data.join() !== "0,5") throw new Error("unexpected");
+ * const [y, pullback] = vjp((t, x) => t.relu(x), tensor([-1, 2]));
+ * if (y.data.join() !== "0,2" || pullback(tensor([5, 5])).data.join() !== "0,5") throw new Error("unexpected");
  * ```
  */
-export function relu(x: Tensor): [Tensor, UnaryVjp] {
+export const relu = unary("relu", (x: Tensor) => {
   assertTensor("relu", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
@@ -100,7 +100,7 @@ export function relu(x: Tensor): [Tensor, UnaryVjp] {
     for (let i = 0; i < g.length; i++) dx[i] = xd[i] > 0 ? g[i] : 0;
     return fromTypedArray(dx, x.shape);
   }];
-}
+});
 
 /**
  * The leaky rectifier: x for x > 0, else α·x; `alpha` (default 0.01) must be finite and
@@ -108,13 +108,13 @@ export function relu(x: Tensor): [Tensor, UnaryVjp] {
  *
  * @example
  * ```ts
- * import { leakyRelu } from "./activations.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { tensor } from "../tensor.ts";
- * const [y] = leakyRelu(tensor([-2, 3], [2], "float64"), 0.5);
+ * const y = untraced().leakyRelu(tensor([-2, 3], [2], "float64"), 0.5);
  * if (y.data.join() !== "-1,3") throw new Error("unexpected");
  * ```
  */
-export function leakyRelu(x: Tensor, alpha = 0.01): [Tensor, UnaryVjp] {
+export const leakyRelu = unary<[alpha?: number]>("leakyRelu", (x, alpha = 0.01) => {
   checkFinite("leakyRelu", "alpha", alpha, 0);
   assertTensor("leakyRelu", x);
   const xd = x.data;
@@ -129,7 +129,7 @@ export function leakyRelu(x: Tensor, alpha = 0.01): [Tensor, UnaryVjp] {
     for (let i = 0; i < g.length; i++) dx[i] = xd[i] > 0 ? g[i] : alpha * g[i];
     return fromTypedArray(dx, x.shape);
   }];
-}
+});
 
 /**
  * The exponential linear unit: x for x > 0, else α(eˣ - 1); `alpha` (default 1) must be finite
@@ -137,13 +137,13 @@ export function leakyRelu(x: Tensor, alpha = 0.01): [Tensor, UnaryVjp] {
  *
  * @example
  * ```ts
- * import { elu } from "./activations.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { tensor } from "../tensor.ts";
- * const [y] = elu(tensor([2, -1000], [2], "float64"));
+ * const y = untraced().elu(tensor([2, -1000], [2], "float64"));
  * if (y.data.join() !== "2,-1") throw new Error("unexpected");
  * ```
  */
-export function elu(x: Tensor, alpha = 1): [Tensor, UnaryVjp] {
+export const elu = unary<[alpha?: number]>("elu", (x, alpha = 1) => {
   checkFinite("elu", "alpha", alpha, 0);
   assertTensor("elu", x);
   const xd = x.data;
@@ -161,7 +161,7 @@ export function elu(x: Tensor, alpha = 1): [Tensor, UnaryVjp] {
     }
     return fromTypedArray(dx, x.shape);
   }];
-}
+});
 
 /**
  * softplus(x) = log(1 + eˣ), computed as max(x, 0) + log1p(e^(-|x|)) so that it never
@@ -169,14 +169,14 @@ export function elu(x: Tensor, alpha = 1): [Tensor, UnaryVjp] {
  *
  * @example
  * ```ts
- * import { softplus } from "./activations.ts";
+ * import { vjp } from "../autodiff/trace.ts";
  * import { tensor } from "../tensor.ts";
- * const [y, vjp] = softplus(tensor([0, 1000], [2], "float64"));
+ * const [y, pullback] = vjp((t, x) => t.softplus(x), tensor([0, 1000], [2], "float64"));
  * if (y.data[0] !== Math.LN2 || y.data[1] !== 1000) throw new Error("unexpected");
- * if (vjp(tensor([1, 1], [2], "float64")).data[0] !== 0.5) throw new Error("σ(0) = 1/2");
+ * if (pullback(tensor([1, 1], [2], "float64")).data[0] !== 0.5) throw new Error("σ(0) = 1/2");
  * ```
  */
-export function softplus(x: Tensor): [Tensor, UnaryVjp] {
+export const softplus = unary("softplus", (x: Tensor) => {
   assertTensor("softplus", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
@@ -190,7 +190,7 @@ export function softplus(x: Tensor): [Tensor, UnaryVjp] {
     for (let i = 0; i < g.length; i++) dx[i] = g[i] * sigmoidOf(xd[i]);
     return fromTypedArray(dx, x.shape);
   }];
-}
+});
 
 /**
  * swish(x) = x·σ(βx) (SiLU for β = 1); `beta` (default 1) must be finite (RangeError).
@@ -198,14 +198,14 @@ export function softplus(x: Tensor): [Tensor, UnaryVjp] {
  *
  * @example
  * ```ts
- * import { swish } from "./activations.ts";
+ * import { vjp } from "../autodiff/trace.ts";
  * import { tensor } from "../tensor.ts";
- * const [y, vjp] = swish(tensor([0, 1000, -1000], [3], "float64"));
+ * const [y, pullback] = vjp((t, x) => t.swish(x), tensor([0, 1000, -1000], [3], "float64"));
  * if (y.data[1] !== 1000 || y.data[2] !== 0) throw new Error("unexpected");
- * if (vjp(tensor([1, 1, 1], [3], "float64")).data.join() !== "0.5,1,0") throw new Error("unexpected");
+ * if (pullback(tensor([1, 1, 1], [3], "float64")).data.join() !== "0.5,1,0") throw new Error("unexpected");
  * ```
  */
-export function swish(x: Tensor, beta = 1): [Tensor, UnaryVjp] {
+export const swish = unary<[beta?: number]>("swish", (x, beta = 1) => {
   checkFinite("swish", "beta", beta);
   assertTensor("swish", x);
   const xd = x.data;
@@ -226,4 +226,4 @@ export function swish(x: Tensor, beta = 1): [Tensor, UnaryVjp] {
     }
     return fromTypedArray(dx, x.shape);
   }];
-}
+});

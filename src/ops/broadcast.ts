@@ -1,6 +1,6 @@
 /**
  * Numpy broadcasting: the shape rule, and the two primitives it induces, `broadcastTo` and its
- * adjoint `sumTo` (each is the other's VJP).
+ * adjoint `sumTo` (each is the other's pullback).
  *
  * @module
  */
@@ -13,7 +13,7 @@ import {
   type Shape,
   type Tensor,
 } from "../tensor.ts";
-import type { Vjp } from "../vjp.ts";
+import { unary } from "./primitive.ts";
 import { assertTensor, cotangent } from "./_checks.ts";
 import { asDType, expandTo, reduceTo, SUM } from "./_strided.ts";
 import { checkShape as checkShapeOf } from "../_checks.ts";
@@ -52,19 +52,19 @@ export function broadcastShapes(a: Shape, b: Shape, op = "broadcastShapes"): num
 
 /**
  * Broadcasts `x` to `shape` (numpy rules; `shape` must be what `x` and `shape` broadcast to).
- * The VJP sums the cotangent back over the broadcast axes.
+ * The pullback sums the cotangent back over the broadcast axes.
  *
  * @example
  * ```ts
- * import { broadcastTo } from "./broadcast.ts";
+ * import { vjp } from "../autodiff/trace.ts";
  * import { tensor } from "../tensor.ts";
- * const [y, vjp] = broadcastTo(tensor([1, 2]), [3, 2]);
+ * const [y, pullback] = vjp((t, x) => t.broadcastTo(x, [3, 2]), tensor([1, 2]));
  * if (y.data.join() !== "1,2,1,2,1,2") throw new Error("unexpected");
- * const dx = vjp(tensor([[1, 1], [1, 1], [1, 1]]));
+ * const dx = pullback(tensor([[1, 1], [1, 1], [1, 1]]));
  * if (dx.data.join() !== "3,3") throw new Error("each input element was used 3 times");
  * ```
  */
-export function broadcastTo(x: Tensor, shape: Shape): [Tensor, Vjp<Tensor, Tensor>] {
+export const broadcastTo = unary("broadcastTo", (x: Tensor, shape: Shape) => {
   const op = "broadcastTo";
   assertTensor(op, x);
   checkShape(shape, op);
@@ -81,22 +81,22 @@ export function broadcastTo(x: Tensor, shape: Shape): [Tensor, Vjp<Tensor, Tenso
     const g = cotangent(op, dy, y.shape);
     return fromTypedArray(asDType(reduceTo(SUM, g, target, x.shape), x.dtype), x.shape);
   }];
-}
+});
 
 /**
  * Sums `x` down to `shape`, the adjoint of {@linkcode broadcastTo}: every axis where `shape`
  * has 1 (or is missing on the left) is summed. `x`'s shape must be what `shape` broadcasts to.
- * Useful for bias gradients. The VJP broadcasts the cotangent back.
+ * Useful for bias gradients. The pullback broadcasts the cotangent back.
  *
  * @example
  * ```ts
- * import { sumTo } from "./broadcast.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { tensor } from "../tensor.ts";
- * const [y] = sumTo(tensor([[1, 2], [3, 4], [5, 6]]), [2]);
+ * const y = untraced().sumTo(tensor([[1, 2], [3, 4], [5, 6]]), [2]);
  * if (y.data.join() !== "9,12") throw new Error("unexpected");
  * ```
  */
-export function sumTo(x: Tensor, shape: Shape): [Tensor, Vjp<Tensor, Tensor>] {
+export const sumTo = unary("sumTo", (x: Tensor, shape: Shape) => {
   const op = "sumTo";
   assertTensor(op, x);
   checkShape(shape, op);
@@ -114,4 +114,4 @@ export function sumTo(x: Tensor, shape: Shape): [Tensor, Vjp<Tensor, Tensor>] {
     expandTo(g, small, big, data);
     return fromTypedArray(data, x.shape);
   }];
-}
+});

@@ -1,56 +1,53 @@
 /**
- * Elementwise functions of one tensor: `exp`, `log`, `sqrt`, `square`, `abs`, `neg` and
- * `mulScalar`. Each derivative sits next to its forward loop. Outputs keep the input's dtype;
- * arithmetic is in double precision. `log` and `sqrt` follow IEEE (and `Math`) outside their
- * domains: `log(0) = -Infinity`, `log(-1) = NaN`, `sqrt(-1) = NaN`.
+ * Elementwise functions of one tensor: `exp`, `log`, `sqrt`, `square`, `abs`, `neg`, `pow`,
+ * `mulScalar` and `addScalar`, each a one-input primitive whose derivative sits next to its
+ * forward loop. Outputs keep the input's dtype; arithmetic is in double precision. `log`,
+ * `sqrt` and `pow` follow IEEE (and `Math`) outside their domains: `log(0) = -Infinity`,
+ * `log(-1) = NaN`, `sqrt(-1) = NaN`.
  *
  * @module
  */
 
 import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
-import type { Vjp } from "../vjp.ts";
 import { assertTensor, checkFinite, cotangent } from "./_checks.ts";
-
-/** The pullback of a one-input op: the input's cotangent. */
-export type UnaryVjp = Vjp<Tensor, Tensor>;
+import { unary } from "./primitive.ts";
 
 /**
  * `eˣ`. d/dx eˣ = eˣ = y.
  *
  * @example
  * ```ts
- * import { exp } from "./elementwise.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { tensor } from "../tensor.ts";
- * const [y] = exp(tensor([0], [1], "float64"));
+ * const y = untraced().exp(tensor([0], [1], "float64"));
  * if (y.data[0] !== 1) throw new Error("unexpected");
  * ```
  */
-export function exp(x: Tensor): [Tensor, UnaryVjp] {
+export const exp = unary("exp", (x: Tensor) => {
   assertTensor("exp", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
   for (let i = 0; i < xd.length; i++) out[i] = Math.exp(xd[i]);
-  const y = fromTypedArray(out, x.shape);
-  return [y, (dy) => {
+  return [fromTypedArray(out, x.shape), (dy) => {
     const g = cotangent("exp", dy, x.shape);
     const dx = allocate(x.dtype, g.length);
     for (let i = 0; i < g.length; i++) dx[i] = g[i] * out[i];
     return fromTypedArray(dx, x.shape);
   }];
-}
+});
 
 /**
  * Natural logarithm. d/dx ln x = 1/x.
  *
  * @example
  * ```ts
- * import { log } from "./elementwise.ts";
+ * import { vjp } from "../autodiff/trace.ts";
  * import { tensor } from "../tensor.ts";
- * const [y, vjp] = log(tensor([1, 4], [2], "float64"));
- * if (y.data[0] !== 0 || vjp(tensor([1, 1], [2], "float64")).data[1] !== 0.25) throw new Error("unexpected");
+ * const [y, pullback] = vjp((t, x) => t.log(x), tensor([1, 4], [2], "float64"));
+ * if (y.data[0] !== 0 || pullback(tensor([1, 1], [2], "float64")).data[1] !== 0.25) throw new Error("unexpected");
  * ```
  */
-export function log(x: Tensor): [Tensor, UnaryVjp] {
+export const log = unary("log", (x: Tensor) => {
   assertTensor("log", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
@@ -61,20 +58,20 @@ export function log(x: Tensor): [Tensor, UnaryVjp] {
     for (let i = 0; i < g.length; i++) dx[i] = g[i] / xd[i];
     return fromTypedArray(dx, x.shape);
   }];
-}
+});
 
 /**
  * Square root. d/dx √x = 1/(2√x) = 1/(2y).
  *
  * @example
  * ```ts
- * import { sqrt } from "./elementwise.ts";
+ * import { vjp } from "../autodiff/trace.ts";
  * import { tensor } from "../tensor.ts";
- * const [y, vjp] = sqrt(tensor([4]));
- * if (y.data[0] !== 2 || vjp(tensor([1])).data[0] !== 0.25) throw new Error("unexpected");
+ * const [y, pullback] = vjp((t, x) => t.sqrt(x), tensor([4]));
+ * if (y.data[0] !== 2 || pullback(tensor([1])).data[0] !== 0.25) throw new Error("unexpected");
  * ```
  */
-export function sqrt(x: Tensor): [Tensor, UnaryVjp] {
+export const sqrt = unary("sqrt", (x: Tensor) => {
   assertTensor("sqrt", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
@@ -85,20 +82,20 @@ export function sqrt(x: Tensor): [Tensor, UnaryVjp] {
     for (let i = 0; i < g.length; i++) dx[i] = g[i] / (2 * out[i]);
     return fromTypedArray(dx, x.shape);
   }];
-}
+});
 
 /**
  * `x²`. d/dx x² = 2x.
  *
  * @example
  * ```ts
- * import { square } from "./elementwise.ts";
+ * import { vjp } from "../autodiff/trace.ts";
  * import { tensor } from "../tensor.ts";
- * const [y, vjp] = square(tensor([-3]));
- * if (y.data[0] !== 9 || vjp(tensor([1])).data[0] !== -6) throw new Error("unexpected");
+ * const [y, pullback] = vjp((t, x) => t.square(x), tensor([-3]));
+ * if (y.data[0] !== 9 || pullback(tensor([1])).data[0] !== -6) throw new Error("unexpected");
  * ```
  */
-export function square(x: Tensor): [Tensor, UnaryVjp] {
+export const square = unary("square", (x: Tensor) => {
   assertTensor("square", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
@@ -109,21 +106,21 @@ export function square(x: Tensor): [Tensor, UnaryVjp] {
     for (let i = 0; i < g.length; i++) dx[i] = 2 * xd[i] * g[i];
     return fromTypedArray(dx, x.shape);
   }];
-}
+});
 
 /**
- * `|x|`. d/dx |x| = sign(x); at the kink x = 0 the VJP uses the subgradient 0.
+ * `|x|`. d/dx |x| = sign(x); at the kink x = 0 the pullback uses the subgradient 0.
  *
  * @example
  * ```ts
- * import { abs } from "./elementwise.ts";
+ * import { vjp } from "../autodiff/trace.ts";
  * import { tensor } from "../tensor.ts";
- * const [y, vjp] = abs(tensor([-2, 0, 3]));
+ * const [y, pullback] = vjp((t, x) => t.abs(x), tensor([-2, 0, 3]));
  * if (y.data.join() !== "2,0,3") throw new Error("unexpected");
- * if (vjp(tensor([1, 1, 1])).data.join() !== "-1,0,1") throw new Error("unexpected");
+ * if (pullback(tensor([1, 1, 1])).data.join() !== "-1,0,1") throw new Error("unexpected");
  * ```
  */
-export function abs(x: Tensor): [Tensor, UnaryVjp] {
+export const abs = unary("abs", (x: Tensor) => {
   assertTensor("abs", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
@@ -137,20 +134,20 @@ export function abs(x: Tensor): [Tensor, UnaryVjp] {
     }
     return fromTypedArray(dx, x.shape);
   }];
-}
+});
 
 /**
  * `-x`. d/dx (-x) = -1.
  *
  * @example
  * ```ts
- * import { neg } from "./elementwise.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { tensor } from "../tensor.ts";
- * const [y] = neg(tensor([1, -2]));
+ * const y = untraced().neg(tensor([1, -2]));
  * if (y.data.join() !== "-1,2") throw new Error("unexpected");
  * ```
  */
-export function neg(x: Tensor): [Tensor, UnaryVjp] {
+export const neg = unary("neg", (x: Tensor) => {
   assertTensor("neg", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
@@ -161,20 +158,49 @@ export function neg(x: Tensor): [Tensor, UnaryVjp] {
     for (let i = 0; i < g.length; i++) dx[i] = -g[i];
     return fromTypedArray(dx, x.shape);
   }];
-}
+});
+
+/**
+ * `xᵖ` for a finite static exponent `p` (RangeError otherwise), by `Math.pow`: a negative base
+ * with a non-integer `p` gives NaN. d/dx xᵖ = p·xᵖ⁻¹ (0 for p = 0, even at x = 0).
+ *
+ * @example
+ * ```ts
+ * import { vjp } from "../autodiff/trace.ts";
+ * import { tensor } from "../tensor.ts";
+ * const [y, pullback] = vjp((t, x) => t.pow(x, 3), tensor([2, -1], [2], "float64"));
+ * if (y.data.join() !== "8,-1") throw new Error("unexpected");
+ * if (pullback(tensor([1, 1], [2], "float64")).data.join() !== "12,3") throw new Error("3x²");
+ * ```
+ */
+export const pow = unary("pow", (x: Tensor, p: number) => {
+  assertTensor("pow", x);
+  checkFinite("pow", "p", p);
+  const xd = x.data;
+  const out = allocate(x.dtype, xd.length);
+  for (let i = 0; i < xd.length; i++) out[i] = Math.pow(xd[i], p);
+  return [fromTypedArray(out, x.shape), (dy) => {
+    const g = cotangent("pow", dy, x.shape);
+    const dx = allocate(x.dtype, g.length);
+    if (p !== 0) {
+      for (let i = 0; i < g.length; i++) dx[i] = g[i] * p * Math.pow(xd[i], p - 1);
+    }
+    return fromTypedArray(dx, x.shape);
+  }];
+});
 
 /**
  * `c · x` for a finite number `c` (RangeError otherwise). d/dx (c·x) = c.
  *
  * @example
  * ```ts
- * import { mulScalar } from "./elementwise.ts";
+ * import { vjp } from "../autodiff/trace.ts";
  * import { tensor } from "../tensor.ts";
- * const [y, vjp] = mulScalar(tensor([1, 2]), 3);
- * if (y.data.join() !== "3,6" || vjp(tensor([1, 1])).data.join() !== "3,3") throw new Error("unexpected");
+ * const [y, pullback] = vjp((t, x) => t.mulScalar(x, 3), tensor([1, 2]));
+ * if (y.data.join() !== "3,6" || pullback(tensor([1, 1])).data.join() !== "3,3") throw new Error("unexpected");
  * ```
  */
-export function mulScalar(x: Tensor, c: number): [Tensor, UnaryVjp] {
+export const mulScalar = unary("mulScalar", (x: Tensor, c: number) => {
   assertTensor("mulScalar", x);
   checkFinite("mulScalar", "c", c);
   const xd = x.data;
@@ -186,4 +212,29 @@ export function mulScalar(x: Tensor, c: number): [Tensor, UnaryVjp] {
     for (let i = 0; i < g.length; i++) dx[i] = c * g[i];
     return fromTypedArray(dx, x.shape);
   }];
-}
+});
+
+/**
+ * `x + c` for a finite number `c` (RangeError otherwise). d/dx (x + c) = 1.
+ *
+ * @example
+ * ```ts
+ * import { vjp } from "../autodiff/trace.ts";
+ * import { tensor } from "../tensor.ts";
+ * const [y, pullback] = vjp((t, x) => t.addScalar(x, 0.5), tensor([1, 2]));
+ * if (y.data.join() !== "1.5,2.5" || pullback(tensor([2, 3])).data.join() !== "2,3") throw new Error("unexpected");
+ * ```
+ */
+export const addScalar = unary("addScalar", (x: Tensor, c: number) => {
+  assertTensor("addScalar", x);
+  checkFinite("addScalar", "c", c);
+  const xd = x.data;
+  const out = allocate(x.dtype, xd.length);
+  for (let i = 0; i < xd.length; i++) out[i] = xd[i] + c;
+  return [fromTypedArray(out, x.shape), (dy) => {
+    const g = cotangent("addScalar", dy, x.shape);
+    const dx = allocate(x.dtype, g.length);
+    dx.set(g);
+    return fromTypedArray(dx, x.shape);
+  }];
+});

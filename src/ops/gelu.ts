@@ -9,7 +9,7 @@
 import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
 import { assertTensor, cotangent } from "./_checks.ts";
 import { sigmoidOf } from "./_scalar.ts";
-import type { UnaryVjp } from "./elementwise.ts";
+import { unary } from "./primitive.ts";
 import { erfc } from "./erf.ts";
 
 const SQRT1_2 = Math.SQRT1_2;
@@ -24,14 +24,14 @@ const GELU_C = 0.044715;
  *
  * @example
  * ```ts
- * import { gelu } from "./gelu.ts";
+ * import { vjp } from "../autodiff/trace.ts";
  * import { tensor } from "../tensor.ts";
- * const [y, vjp] = gelu(tensor([0, 1000, -1000], [3], "float64"));
+ * const [y, pullback] = vjp((t, x) => t.gelu(x), tensor([0, 1000, -1000], [3], "float64"));
  * if (y.data[0] !== 0 || y.data[1] !== 1000 || y.data[2] !== 0) throw new Error("unexpected");
- * if (vjp(tensor([1, 0, 0], [3], "float64")).data[0] !== 0.5) throw new Error("gelu'(0) = 1/2");
+ * if (pullback(tensor([1, 0, 0], [3], "float64")).data[0] !== 0.5) throw new Error("gelu'(0) = 1/2");
  * ```
  */
-export function gelu(x: Tensor): [Tensor, UnaryVjp] {
+export const gelu = unary("gelu", (x: Tensor) => {
   assertTensor("gelu", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
@@ -52,7 +52,7 @@ export function gelu(x: Tensor): [Tensor, UnaryVjp] {
     }
     return fromTypedArray(dx, x.shape);
   }];
-}
+});
 
 /**
  * The tanh approximation of GELU: ½x(1 + tanh(u)), u = √(2/π)(x + 0.044715x³), computed as
@@ -61,14 +61,14 @@ export function gelu(x: Tensor): [Tensor, UnaryVjp] {
  *
  * @example
  * ```ts
- * import { geluTanh } from "./gelu.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { tensor } from "../tensor.ts";
- * const [y] = geluTanh(tensor([1000, -1000, 1], [3], "float64"));
+ * const y = untraced().geluTanh(tensor([1000, -1000, 1], [3], "float64"));
  * if (y.data[0] !== 1000 || y.data[1] !== 0) throw new Error("unexpected");
  * if (Math.abs(y.data[2] - 0.8411919906082768) > 1e-15) throw new Error("unexpected");
  * ```
  */
-export function geluTanh(x: Tensor): [Tensor, UnaryVjp] {
+export const geluTanh = unary("geluTanh", (x: Tensor) => {
   assertTensor("geluTanh", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
@@ -90,4 +90,4 @@ export function geluTanh(x: Tensor): [Tensor, UnaryVjp] {
     }
     return fromTypedArray(dx, x.shape);
   }];
-}
+});

@@ -1,20 +1,22 @@
 /**
- * Differentiable primitives. Every function returns `[output, vjp]`: the result and its
- * pullback, which maps the output's cotangent to the inputs' cotangents (one tensor, or a pair
- * for binary ops). Outputs keep the input's dtype; inputs are never written.
+ * Differentiable primitives. Each is a record `{ name, arity, run }` (see `primitive.ts`):
+ * `run(backend, ...args)` returns the output and a pullback from the output's cotangent to the
+ * cotangents of the tensor inputs that need one. Outputs keep the input's dtype; inputs are
+ * never written. `registry.ts` collects them all.
+ *
+ * Code above the primitives never calls `run`: it calls them as methods of an `Ops` value
+ * `t`, which is `untraced(backend)` outside differentiation and a trace's inside `vjp` and
+ * `valueAndGrad`, where the pullbacks are composed in reverse for you.
  *
  * @example
  * ```ts
- * import { matmul, sigmoid, sum } from "./mod.ts";
+ * import { valueAndGrad } from "../autodiff/trace.ts";
  * import { tensor } from "../tensor.ts";
- * // L = Σ σ(x·w); chain the pullbacks in reverse.
+ * // L = Σ σ(x·w); x is a constant, so only w's gradient is computed.
  * const x = tensor([[1, 2]], [1, 2], "float64");
  * const w = tensor([[0.5], [-0.25]], [2, 1], "float64");
- * const [z, zBack] = matmul(x, w);
- * const [a, aBack] = sigmoid(z);
- * const [loss, lossBack] = sum(a);
- * const [, dw] = zBack(aBack(lossBack(tensor([1], [], "float64"))));
- * if (loss.data[0] !== 0.5 || dw.data.join() !== "0.25,0.5") throw new Error("unexpected");
+ * const [loss, dw] = valueAndGrad((t, w) => t.sum(t.sigmoid(t.matmul(x, w))), w);
+ * if (loss !== 0.5 || dw.data.join() !== "0.25,0.5") throw new Error("unexpected");
  * ```
  *
  * @module

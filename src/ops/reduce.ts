@@ -6,7 +6,7 @@
  */
 
 import { allocate, formatShape, fromTypedArray, sizeOf, type Tensor } from "../tensor.ts";
-import type { Vjp } from "../vjp.ts";
+import { unary } from "./primitive.ts";
 import { assertTensor, axisMask, cotangent } from "./_checks.ts";
 import { checkBoolean, checkOptions } from "../_checks.ts";
 import {
@@ -69,63 +69,64 @@ function expand(op: string, dy: Tensor, p: Plan, x: Tensor, factor: number): Ten
 }
 
 /**
- * Sum over `axis` (default all). The VJP broadcasts the cotangent back over the summed axes.
+ * Sum over `axis` (default all). The pullback broadcasts the cotangent back over the summed axes.
  *
  * @example
  * ```ts
- * import { sum } from "./reduce.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { tensor } from "../tensor.ts";
+ * const t = untraced();
  * const x = tensor([[1, 2, 3], [4, 5, 6]]);
- * if (sum(x)[0].data[0] !== 21) throw new Error("unexpected");
- * const [rows] = sum(x, { axis: -1, keepDims: true });
+ * if (t.sum(x).data[0] !== 21) throw new Error("unexpected");
+ * const rows = t.sum(x, { axis: -1, keepDims: true });
  * if (rows.shape.join() !== "2,1" || rows.data.join() !== "6,15") throw new Error("unexpected");
  * ```
  */
-export function sum(x: Tensor, options: ReduceOptions = {}): [Tensor, Vjp<Tensor, Tensor>] {
+export const sum = unary("sum", (x: Tensor, options: ReduceOptions = {}) => {
   const p = plan("sum", x, options);
   const y = fromTypedArray(asDType(reduceTo(SUM, x.data, x.shape, p.kept), x.dtype), p.out);
   return [y, (dy) => expand("sum", dy, p, x, 1)];
-}
+});
 
 /**
  * Mean over `axis` (default all). Reducing axes of size 0 is a `TypeError` (the mean of no
- * elements is undefined). The VJP spreads the cotangent evenly: `dx = dy / count`.
+ * elements is undefined). The pullback spreads the cotangent evenly: `dx = dy / count`.
  *
  * @example
  * ```ts
- * import { mean } from "./reduce.ts";
+ * import { vjp } from "../autodiff/trace.ts";
  * import { tensor } from "../tensor.ts";
- * const [y, vjp] = mean(tensor([[1, 2], [3, 6]]), { axis: 0 });
+ * const [y, pullback] = vjp((t, x) => t.mean(x, { axis: 0 }), tensor([[1, 2], [3, 6]]));
  * if (y.data.join() !== "2,4") throw new Error("unexpected");
- * if (vjp(tensor([1, 1])).data.join() !== "0.5,0.5,0.5,0.5") throw new Error("unexpected");
+ * if (pullback(tensor([1, 1])).data.join() !== "0.5,0.5,0.5,0.5") throw new Error("unexpected");
  * ```
  */
-export function mean(x: Tensor, options: ReduceOptions = {}): [Tensor, Vjp<Tensor, Tensor>] {
+export const mean = unary("mean", (x: Tensor, options: ReduceOptions = {}) => {
   const p = plan("mean", x, options);
   requireElements("mean", x, p);
   const acc = reduceTo(SUM, x.data, x.shape, p.kept);
   for (let i = 0; i < acc.length; i++) acc[i] /= p.count;
   const y = fromTypedArray(asDType(acc, x.dtype), p.out);
   return [y, (dy) => expand("mean", dy, p, x, 1 / p.count)];
-}
+});
 
 /**
  * Maximum over `axis` (default all); NaN propagates. Reducing axes of size 0 is a
- * `TypeError`. The VJP routes each cotangent element to the **first** position (in row-major
+ * `TypeError`. The pullback routes each cotangent element to the **first** position (in row-major
  * order of the input) holding the maximum: under ties exactly one element gets the gradient
  * and the others get 0, a valid subgradient that keeps the total equal to the cotangent.
  *
  * @example
  * ```ts
- * import { max } from "./reduce.ts";
+ * import { vjp } from "../autodiff/trace.ts";
  * import { tensor } from "../tensor.ts";
- * const [y, vjp] = max(tensor([[1, 5, 5], [7, 2, 3]]), { axis: 1 });
+ * const [y, pullback] = vjp((t, x) => t.max(x, { axis: 1 }), tensor([[1, 5, 5], [7, 2, 3]]));
  * if (y.data.join() !== "5,7") throw new Error("unexpected");
  * // The tie in row 0 sends the gradient to the first 5.
- * if (vjp(tensor([1, 1])).data.join() !== "0,1,0,1,0,0") throw new Error("unexpected");
+ * if (pullback(tensor([1, 1])).data.join() !== "0,1,0,1,0,0") throw new Error("unexpected");
  * ```
  */
-export function max(x: Tensor, options: ReduceOptions = {}): [Tensor, Vjp<Tensor, Tensor>] {
+export const max = unary("max", (x: Tensor, options: ReduceOptions = {}) => {
   const p = plan("max", x, options);
   requireElements("max", x, p);
   const best = new Float64Array(sizeOf(p.out));
@@ -141,4 +142,4 @@ export function max(x: Tensor, options: ReduceOptions = {}): [Tensor, Vjp<Tensor
     for (let q = 0; q < arg.length; q++) dx[arg[q]] += g[q];
     return fromTypedArray(dx, x.shape);
   }];
-}
+});

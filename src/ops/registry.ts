@@ -8,8 +8,15 @@
  */
 
 import type { Primitive } from "./primitive.ts";
+import * as activations from "./activations.ts";
 import * as arithmetic from "./arithmetic.ts";
+import * as broadcast from "./broadcast.ts";
+import * as elementwise from "./elementwise.ts";
+import * as gelu from "./gelu.ts";
 import * as linalg from "./linalg.ts";
+import * as reduce from "./reduce.ts";
+import * as shape from "./shape.ts";
+import * as softmax from "./softmax.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyPrimitive = Primitive<any>;
@@ -34,8 +41,15 @@ export function pick<M extends Record<string, unknown>>(module: M): PrimitivesOf
 
 /** All built-in primitives by name. */
 export const PRIMITIVES = Object.freeze({
+  ...pick(activations),
   ...pick(arithmetic),
+  ...pick(broadcast),
+  ...pick(elementwise),
+  ...pick(gelu),
   ...pick(linalg),
+  ...pick(reduce),
+  ...pick(shape),
+  ...pick(softmax),
 });
 
 /** The type of {@linkcode PRIMITIVES}. */

@@ -1,6 +1,6 @@
 /**
  * Layout primitives: `reshape` and `transpose`. Both copy, so the result never aliases the
- * input's data, and each one's VJP is the inverse layout change applied to the cotangent.
+ * input's data, and each one's pullback is the inverse layout change applied to the cotangent.
  *
  * @module
  */
@@ -13,7 +13,7 @@ import {
   sizeOf,
   type Tensor,
 } from "../tensor.ts";
-import type { Vjp } from "../vjp.ts";
+import { unary } from "./primitive.ts";
 import { assertTensor, cotangent, normalizeAxis } from "./_checks.ts";
 import { coalesce, gatherLoop, stridesOf } from "./_strided.ts";
 import { describeValue } from "../_checks.ts";
@@ -21,18 +21,18 @@ import { describeValue } from "../_checks.ts";
 /**
  * The same elements in row-major order under a new shape. One dimension may be `-1`; it is
  * inferred from the element count. A shape of another size, more than one `-1`, or an invalid
- * dimension is a `TypeError`. The VJP reshapes the cotangent back.
+ * dimension is a `TypeError`. The pullback reshapes the cotangent back.
  *
  * @example
  * ```ts
- * import { reshape } from "./shape.ts";
+ * import { vjp } from "../autodiff/trace.ts";
  * import { tensor } from "../tensor.ts";
- * const [y, vjp] = reshape(tensor([[1, 2, 3], [4, 5, 6]]), [3, -1]);
+ * const [y, pullback] = vjp((t, x) => t.reshape(x, [3, -1]), tensor([[1, 2, 3], [4, 5, 6]]));
  * if (y.shape.join() !== "3,2" || y.data[2] !== 3) throw new Error("unexpected");
- * if (vjp(y).shape.join() !== "2,3") throw new Error("unexpected");
+ * if (pullback(y).shape.join() !== "2,3") throw new Error("unexpected");
  * ```
  */
-export function reshape(x: Tensor, shape: Shape): [Tensor, Vjp<Tensor, Tensor>] {
+export const reshape = unary("reshape", (x: Tensor, shape: Shape) => {
   assertTensor("reshape", x);
   const target = resolveShape(x, shape);
   const data = allocate(x.dtype, x.data.length);
@@ -44,7 +44,7 @@ export function reshape(x: Tensor, shape: Shape): [Tensor, Vjp<Tensor, Tensor>] 
     dx.set(g);
     return fromTypedArray(dx, x.shape);
   }];
-}
+});
 
 function resolveShape(x: Tensor, shape: Shape): number[] {
   const bad = (why: string) =>
@@ -79,17 +79,17 @@ function resolveShape(x: Tensor, shape: Shape): number[] {
 /**
  * Permutes the axes: output axis `i` is input axis `axes[i]` (negative axes count from the
  * end). The default reverses the axes, so a matrix is transposed. A list that is not a
- * permutation of the axes is a `RangeError`. The VJP applies the inverse permutation.
+ * permutation of the axes is a `RangeError`. The pullback applies the inverse permutation.
  *
  * @example
  * ```ts
- * import { transpose } from "./shape.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { tensor } from "../tensor.ts";
- * const [y] = transpose(tensor([[1, 2, 3], [4, 5, 6]]));
+ * const y = untraced().transpose(tensor([[1, 2, 3], [4, 5, 6]]));
  * if (y.shape.join() !== "3,2" || y.data.join() !== "1,4,2,5,3,6") throw new Error("unexpected");
  * ```
  */
-export function transpose(x: Tensor, axes?: readonly number[]): [Tensor, Vjp<Tensor, Tensor>] {
+export const transpose = unary("transpose", (x: Tensor, axes?: readonly number[]) => {
   assertTensor("transpose", x);
   const rank = x.shape.length;
   const perm = axes === undefined ? x.shape.map((_, i) => rank - 1 - i) : checkPerm(x, axes);
@@ -100,7 +100,7 @@ export function transpose(x: Tensor, axes?: readonly number[]): [Tensor, Vjp<Ten
     const g = cotangent("transpose", dy, y.shape);
     return permute(g, y.shape, inverse, x);
   }];
-}
+});
 
 function checkPerm(x: Tensor, axes: readonly number[]): number[] {
   const rank = x.shape.length;

@@ -12,7 +12,7 @@
 import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
 import { assertTensor, cotangent, normalizeAxis } from "./_checks.ts";
 import { asDType } from "./_strided.ts";
-import type { UnaryVjp } from "./elementwise.ts";
+import { unary } from "./primitive.ts";
 
 /** The largest finite float32. */
 const FLOAT32_MAX = 3.4028234663852886e38;
@@ -92,13 +92,13 @@ function shiftedExpSums(
  *
  * @example
  * ```ts
- * import { softmax } from "./softmax.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { tensor } from "../tensor.ts";
- * const [y] = softmax(tensor([[0, 0], [1000, -1000]], [2, 2], "float64"));
+ * const y = untraced().softmax(tensor([[0, 0], [1000, -1000]], [2, 2], "float64"));
  * if (y.data.join() !== "0.5,0.5,1,0") throw new Error("unexpected");
  * ```
  */
-export function softmax(x: Tensor, axis = -1): [Tensor, UnaryVjp] {
+export const softmax = unary<[axis?: number]>("softmax", (x, axis = -1) => {
   const l = layout("softmax", x, axis);
   const { outer, n, inner } = l;
   const e = new Float64Array(x.data.length);
@@ -132,7 +132,7 @@ export function softmax(x: Tensor, axis = -1): [Tensor, UnaryVjp] {
     }
     return fromTypedArray(dx, x.shape);
   }];
-}
+});
 
 /**
  * logSoftmax(x)ᵢ = xᵢ - log Σⱼ e^(xⱼ) along `axis` (default -1), computed as
@@ -143,13 +143,13 @@ export function softmax(x: Tensor, axis = -1): [Tensor, UnaryVjp] {
  *
  * @example
  * ```ts
- * import { logSoftmax } from "./softmax.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { tensor } from "../tensor.ts";
- * const [y] = logSoftmax(tensor([1000, -1000], [2], "float64"));
+ * const y = untraced().logSoftmax(tensor([1000, -1000], [2], "float64"));
  * if (y.data[0] !== 0 || y.data[1] !== -2000) throw new Error("unexpected");
  * ```
  */
-export function logSoftmax(x: Tensor, axis = -1): [Tensor, UnaryVjp] {
+export const logSoftmax = unary<[axis?: number]>("logSoftmax", (x, axis = -1) => {
   const l = layout("logSoftmax", x, axis);
   const { outer, n, inner } = l;
   const z = new Float64Array(x.data.length);
@@ -188,4 +188,4 @@ export function logSoftmax(x: Tensor, axis = -1): [Tensor, UnaryVjp] {
     }
     return fromTypedArray(dx, x.shape);
   }];
-}
+});

@@ -17,6 +17,11 @@ import * as linalg from "./linalg.ts";
 import * as reduce from "./reduce.ts";
 import * as shape from "./shape.ts";
 import * as softmax from "./softmax.ts";
+import * as slicing from "./slicing.ts";
+import * as joining from "./joining.ts";
+import * as pad from "./pad.ts";
+import * as select from "./select.ts";
+import * as indices from "./indices.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyPrimitive = Primitive<any>;
@@ -50,6 +55,11 @@ export const PRIMITIVES = Object.freeze({
   ...pick(reduce),
   ...pick(shape),
   ...pick(softmax),
+  ...pick(slicing),
+  ...pick(joining),
+  ...pick(pad),
+  ...pick(select),
+  ...pick(indices),
 });
 
 /** The type of {@linkcode PRIMITIVES}. */

@@ -14,8 +14,7 @@ export type BackendName = "blas" | "wasm" | "ts";
 
 /**
  * The scalars of one Adam step (see {@linkcode Backend.adam}): decay rates `b1`, `b2`, the
- * bias corrections `c1 = 1/(1 - b1^t)`, `c2 = 1/(1 - b2^t)`, `eps`, and `post`, the factor
- * applied last (the learning rate and sign when fused with it, else 1).
+ * bias corrections `c1 = 1/(1 - b1^t)`, `c2 = 1/(1 - b2^t)`, and `eps`.
  */
 export interface AdamScalars {
   /** Decay rate of the first moment. */
@@ -28,8 +27,6 @@ export interface AdamScalars {
   readonly c2: number;
   /** Added to `√v̂` before dividing. */
   readonly eps: number;
-  /** The factor applied last: the negated learning rate when fused with it, else 1. */
-  readonly post: number;
 }
 
 /**
@@ -52,7 +49,6 @@ export type AdamKernel = (
   g: FloatArray,
   m0: FloatArray,
   v0: FloatArray,
-  p: FloatArray | undefined,
   m1: FloatArray,
   v1: FloatArray,
   out: FloatArray,
@@ -80,11 +76,12 @@ export interface Backend {
   gemm: GemmKernel;
   /**
    * One Adam step over a leaf, element by element (optional: without it the TypeScript loop
-   * of `adam_ts.ts` runs): `m1 = b1·m0 + (1 - b1)·g`, `v1 = b2·v0 + (1 - b2)·g²` and
-   * `out = [p +] (m1·c1) / (√(v1·c2) + eps) · post`, `p` added when given. Every array has
-   * `g`'s length; `m1`, `v1` and `out` are overwritten. A backend may compute float32 leaves
-   * in float32 arithmetic (the TypeScript loop rounds only when it stores), so results can
-   * differ from it by a few units in the last place; float64 leaves must match it exactly.
+   * of `adam_ts.ts` runs; the `adamMoments` step of `src/ops/optim_steps.ts` calls it):
+   * `m1 = b1·m0 + (1 - b1)·g`, `v1 = b2·v0 + (1 - b2)·(g·g)` and
+   * `out = (m1·c1) / (√(v1·c2) + eps)`, the operations in that order. Every array has `g`'s
+   * length; `m1`, `v1` and `out` are overwritten. A backend may compute float32 leaves in
+   * float32 arithmetic (the TypeScript loop rounds only when it stores), so results can differ
+   * from it by a few units in the last place; float64 leaves must match it exactly.
    */
   adam?: AdamKernel;
 }

@@ -13,7 +13,7 @@
 
 import type { FloatArray } from "../tensor.ts";
 import { adamTs } from "./adam_ts.ts";
-import type { AdamKernel, GemmKernel, Backend } from "./kernels.ts";
+import type { AdamKernel, Backend, GemmKernel } from "./kernels.ts";
 import { checkGemmArgs } from "./check_gemm.ts";
 import { checkBoolean, checkOptions } from "../_checks.ts";
 import { tsGemm } from "./ts_gemm.ts";
@@ -30,7 +30,6 @@ type AdamExport = (
   g: number,
   m0: number,
   v0: number,
-  p: number,
   m1: number,
   v1: number,
   out: number,
@@ -41,14 +40,13 @@ type AdamExport = (
   c1: number,
   c2: number,
   eps: number,
-  post: number,
 ) => void;
 
 /** RangeError unless every array of an Adam step has the gradient's length `n`. */
-function checkAdamArgs(n: number, ...arrays: (FloatArray | undefined)[]): void {
-  const names = ["g", "m0", "v0", "p", "m1", "v1", "out"];
+function checkAdamArgs(n: number, ...arrays: FloatArray[]): void {
+  const names = ["g", "m0", "v0", "m1", "v1", "out"];
   arrays.forEach((a, i) => {
-    if (a !== undefined && a.length !== n) {
+    if (a.length !== n) {
       throw new RangeError(
         `adam kernel: ${names[i]} has ${a.length} elements but the gradient has ${n}`,
       );
@@ -122,12 +120,8 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Backend {
   const memory = exports.memory as WebAssembly.Memory;
   const gemmF32 = exports.gemm_f32 as GemmExport;
   const gemmF64 = exports.gemm_f64 as GemmExport;
-  const adamExports = {
-    f32: exports.adam_f32 as AdamExport,
-    f64: exports.adam_f64 as AdamExport,
-    onto_f32: exports.adam_onto_f32 as AdamExport,
-    onto_f64: exports.adam_onto_f64 as AdamExport,
-  };
+  const adamF32 = exports.adam_f32 as AdamExport;
+  const adamF64 = exports.adam_f64 as AdamExport;
   let heap32 = new Float32Array(memory.buffer);
   let heap64 = new Float64Array(memory.buffer);
 
@@ -176,38 +170,32 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Backend {
     out.set(heap.subarray(offC >> shift, (offC >> shift) + mn));
   };
 
-  const adam: AdamKernel = (g, m0, v0, p, m1, v1, out, s) => {
+  const adam: AdamKernel = (g, m0, v0, m1, v1, out, s) => {
     const n = g.length;
-    checkAdamArgs(n, g, m0, v0, p, m1, v1, out);
+    checkAdamArgs(n, g, m0, v0, m1, v1, out);
     if (n === 0) return;
     const f64 = g instanceof Float64Array;
     const size = f64 ? 8 : 4;
     const span = align16(n * size);
-    const count = p === undefined ? 6 : 7;
     const at = (slot: number) => GEMM_WASM_HEAP_BASE + slot * span;
-    const end = at(count);
+    const end = at(6);
     // Mixed element types, or a leaf too large for the module's memory: the TypeScript loop.
-    const sameType = [m0, v0, p ?? g, m1, v1, out].every((a) => a instanceof g.constructor);
+    const sameType = [m0, v0, m1, v1, out].every((a) => a instanceof g.constructor);
     if (!sameType || end > MAX_BYTES || !reserve(end)) {
-      adamTs(g, m0, v0, p, m1, v1, out, s);
+      adamTs(g, m0, v0, m1, v1, out, s);
       return;
     }
     const heap = f64 ? heap64 : heap32;
     const shift = f64 ? 3 : 2;
-    // Slots: g, m0, v0, m1, v1, out, then p.
+    // Slots: g, m0, v0, m1, v1, out.
     heap.set(g, at(0) >> shift);
     heap.set(m0, at(1) >> shift);
     heap.set(v0, at(2) >> shift);
-    if (p !== undefined) heap.set(p, at(6) >> shift);
-    const fn = p === undefined
-      ? (f64 ? adamExports.f64 : adamExports.f32)
-      : (f64 ? adamExports.onto_f64 : adamExports.onto_f32);
-    fn(
+    (f64 ? adamF64 : adamF32)(
       n,
       at(0),
       at(1),
       at(2),
-      at(6),
       at(3),
       at(4),
       at(5),
@@ -218,7 +206,6 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Backend {
       s.c1,
       s.c2,
       s.eps,
-      s.post,
     );
     const from = (slot: number) => heap.subarray(at(slot) >> shift, (at(slot) >> shift) + n);
     m1.set(from(3));

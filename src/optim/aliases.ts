@@ -6,9 +6,9 @@
  * @module
  */
 
-import { chain } from "./chain.ts";
+import { chainAs } from "./_chain.ts";
 import { checkFunction, checkOptions } from "../_checks.ts";
-import { checkDecay, checkLearningRate, checkNonNegative, named } from "./_leaves.ts";
+import { checkDecay, checkLearningRate, checkNonNegative } from "./_leaves.ts";
 import { scaleByLearningRate } from "./scale.ts";
 import { type AdamOptions, type AdamState, scaleByAdam } from "./scale_by_adam.ts";
 import { scaleByRms, type ScaleByRmsOptions } from "./scale_by_rms.ts";
@@ -49,7 +49,7 @@ export interface AdamWOptions extends AdamOptions {
  */
 export function sgd(lr: number | Schedule): Transform<[CountState]> {
   checkLearningRate("sgd", lr);
-  return named("sgd", chain(scaleByLearningRate(lr)));
+  return chainAs("sgd", [scaleByLearningRate(lr)] as const);
 }
 
 /**
@@ -66,7 +66,7 @@ export function sgd(lr: number | Schedule): Transform<[CountState]> {
  */
 export function gradientDescent(lr: number | Schedule): Transform<[CountState]> {
   checkLearningRate("gradientDescent", lr);
-  return named("gradientDescent", chain(scaleByLearningRate(lr)));
+  return chainAs("gradientDescent", [scaleByLearningRate(lr)] as const);
 }
 
 /**
@@ -90,7 +90,7 @@ export function momentum(
   checkLearningRate("momentum", lr);
   const { decay = 0.9 } = checkOptions("momentum", options, ["decay"]);
   checkDecay("momentum", "decay", decay);
-  return named("momentum", chain(traceMomentum({ decay }), scaleByLearningRate(lr)));
+  return chainAs("momentum", [traceMomentum({ decay }), scaleByLearningRate(lr)] as const);
 }
 
 /**
@@ -114,9 +114,9 @@ export function nesterov(
   checkLearningRate("nesterov", lr);
   const { decay = 0.9 } = checkOptions("nesterov", options, ["decay"]);
   checkDecay("nesterov", "decay", decay);
-  return named(
+  return chainAs(
     "nesterov",
-    chain(traceMomentum({ decay, nesterov: true }), scaleByLearningRate(lr)),
+    [traceMomentum({ decay, nesterov: true }), scaleByLearningRate(lr)] as const,
   );
 }
 
@@ -141,7 +141,7 @@ export function rmsprop(
   const { decay = 0.9, eps = 1e-8 } = checkOptions("rmsprop", options, ["decay", "eps"]);
   checkDecay("rmsprop", "decay", decay);
   checkNonNegative("rmsprop", "eps", eps, true);
-  return named("rmsprop", chain(scaleByRms({ decay, eps }), scaleByLearningRate(lr)));
+  return chainAs("rmsprop", [scaleByRms({ decay, eps }), scaleByLearningRate(lr)] as const);
 }
 
 /**
@@ -166,9 +166,9 @@ export function adam(
   options: AdamOptions = {},
 ): Transform<[AdamState, CountState]> {
   checkLearningRate("adam", lr);
-  return named(
+  return chainAs(
     "adam",
-    chain(scaleByAdam(checkAdamOptions("adam", options)), scaleByLearningRate(lr)),
+    [scaleByAdam(checkAdamOptions("adam", options)), scaleByLearningRate(lr)] as const,
   );
 }
 
@@ -210,12 +210,12 @@ export function adamw(
   ]);
   checkNonNegative(op, "weightDecay", weightDecay);
   if (mask !== undefined) checkFunction(op, "mask", mask, "a function (path, leaf) => boolean");
-  return named(
+  return chainAs(
     op,
-    chain(
+    [
       scaleByAdam(checkAdamOptions(op, adamOptions)),
       addDecayedWeights(weightDecay, mask),
       scaleByLearningRate(lr),
-    ),
+    ] as const,
   );
 }

@@ -4,38 +4,23 @@
  * @module
  */
 
+import { type Ops, untraced } from "../autodiff/ops.ts";
+import { astype } from "../tensor.ts";
 import { describeTree, type Tree } from "../tree.ts";
 import { checkTransform, rethrowAs } from "../_checks.ts";
 import { kindOf } from "../_tree_walk.ts";
-
-import {
-  addTrees,
-  APPLY,
-  checkParamsRoot,
-  FACTOR,
-  type Fusable,
-  named,
-  SCALED,
-} from "./_leaves.ts";
+import { chainAs, type ChainState } from "./_chain.ts";
+import { flattenAll } from "./_leaves.ts";
 import type { Params, Transform } from "./transform.ts";
 
-/** The state type of a transform. */
-export type StateOf<T> = T extends Transform<infer S> ? S : never;
-
-/** The state of `chain(...links)`: the tuple of the links' states, in order. */
-export type ChainState<T extends readonly Transform<Tree>[]> = {
-  -readonly [K in keyof T]: StateOf<T[K]>;
-};
+export type { ChainState, StateOf } from "./_chain.ts";
 
 /**
  * Chains transforms: the updates of each link are the gradients of the next, and the state is
- * the array of the links' states. `chain(a, b)` is exactly "apply `a`, then `b`", so every
- * optimiser is a short chain, e.g. Adam is `chain(scaleByAdam(), scaleByLearningRate(lr))`.
- *
- * For speed, a built-in link followed by `scale` or `scaleByLearningRate` runs as one loop per
- * leaf (the factor is multiplied in as the last operation, so the result is what the two links
- * give one after the other, up to the rounding of the intermediate to float32), and
- * {@linkcode updateAndApply} has the last pass write the new parameters directly.
+ * the array of the links' states (typed: `chain(scaleByAdam(), scaleByLearningRate(lr))` is a
+ * `Transform<[AdamState, CountState]>`). `chain(a, b)` is exactly "apply `a`, then `b`", with
+ * the same `t` handed to every link, so every optimiser is a short chain, e.g. Adam is
+ * `chain(scaleByAdam(), scaleByLearningRate(lr))`.
  *
  * @example
  * ```ts
@@ -52,69 +37,13 @@ export type ChainState<T extends readonly Transform<Tree>[]> = {
 export function chain<T extends readonly Transform<Tree>[]>(
   ...links: T
 ): Transform<ChainState<T>> {
-  links.forEach((link, i) => checkTransform("chain", link, `link ${i}`));
-  const last = links.length - 1;
-  // One pass over the links; with `onto` (the params), the last pass adds its output to them.
-  function run(grads: Params, state: ChainState<T>, params: Params, onto: boolean) {
-    const states = state as readonly Tree[];
-    // Messages here carry no name of their own: every chain is wrapped by `named`, which
-    // prefixes the name the user called (`chain update:`, `adam update:`).
-    // The update path: the links may not read the params, so their structure is checked here
-    // (the apply path's last link checks them as it writes them).
-    checkParamsRoot("the params", params, onto ? undefined : grads);
-    if (!Array.isArray(states) || states.length !== links.length) {
-      throw new TypeError(
-        `expected a state array of ${links.length} link states (as init returned it), got ${
-          describeTree(states as Tree)
-        }`,
-      );
-    }
-    const next: Tree[] = new Array(links.length);
-    let updates = grads;
-    let pending = onto; // the updates are still to be added to the params
-    for (let i = 0; i < links.length; i++) {
-      // A link that scales its own output, then a pure scaling (the learning rate): one pass.
-      const scaled = (links[i] as Fusable<Tree>)[SCALED];
-      const factor = (links[i + 1] as Fusable<Tree> | undefined)?.[FACTOR];
-      if (scaled !== undefined && factor !== undefined) {
-        const [f, after] = factor(states[i + 1]);
-        const add = pending && i + 1 === last;
-        [updates, next[i]] = scaled(updates, states[i], params, f, add ? params : undefined);
-        next[++i] = after;
-        if (add) pending = false;
-      } else if (pending && i === last && scaled !== undefined) {
-        [updates, next[i]] = scaled(updates, states[i], params, 1, params);
-        pending = false;
-      } else {
-        [updates, next[i]] = links[i].update(updates, states[i], params);
-      }
-    }
-    if (pending) updates = addTrees("applyUpdates", params, updates);
-    return [updates, next as ChainState<T>] as [Params, ChainState<T>];
-  }
-  const chained: Transform<ChainState<T>> & Fusable<ChainState<T>> = {
-    init(params: Params): ChainState<T> {
-      return links.map((link) => link.init(params)) as ChainState<T>;
-    },
-    update: (grads, state, params) => run(grads, state, params, false),
-    [APPLY]: (grads, state, params) => run(grads, state, params, true),
-  };
-  return named("chain", chained);
+  return chainAs("chain", links);
 }
 
 /**
- * Runs an optimiser and adds its updates to the parameters: `[params + updates, state]`, the
- * same as `optimizer.update` followed by {@linkcode applyUpdates} (as `step` in
- * `src/train/stages.ts` does). For chains of gradstream's links (every alias: `adam`, `sgd`,
- * ...) the last pass over each leaf writes the new parameters directly, so no updates tree
- * is allocated and swept: one loop per leaf reads the gradient, the moments and the
- * parameter, and writes new moments and a new parameter. Any other transform takes the
- * general path. The inputs are untouched either way, and the result is a new tree.
- *
- * It equals the general path bitwise in float64. In float32 the TypeScript loops compute in
- * double and round once, so the result differs at most by the rounding of the update to float32
- * before it is added; a backend's Adam kernel (`Backend.adam`) computes in float32, and then
- * the two paths agree bitwise.
+ * Runs an optimiser and adds its updates to the parameters: `[params + updates, state]`,
+ * exactly `optimizer.update` followed by {@linkcode applyUpdates}, with errors named
+ * `updateAndApply: ...`. The inputs are untouched; the result is a new tree.
  *
  * @example
  * ```ts
@@ -133,6 +62,7 @@ export function updateAndApply<P extends Params, S>(
   grads: Params,
   state: S,
   params: P,
+  t: Ops = untraced(),
 ): [P, S] {
   checkTransform("updateAndApply", optimizer);
   if (kindOf(params) === "invalid") {
@@ -140,18 +70,17 @@ export function updateAndApply<P extends Params, S>(
       `updateAndApply: params must be a parameter tree, got ${describeTree(params as Tree)}`,
     );
   }
-  const fused = (optimizer as Fusable<S>)[APPLY];
   return rethrowAs("updateAndApply", () => {
-    if (fused !== undefined) return fused(grads, state, params) as [P, S];
-    const [updates, next] = optimizer.update(grads, state, params);
-    return [applyUpdates(params, updates), next];
+    const [updates, next] = optimizer.update(grads, state, params, t);
+    return [applyUpdates(params, updates, t), next];
   });
 }
 
 /**
- * Adds updates to parameters, leaf by leaf, returning a new tree (the inputs are untouched).
- * The result keeps each parameter's dtype, so float32 parameters stay float32 whatever the
- * updates' dtype. A `TypeError` names both structures if they differ.
+ * Adds updates to parameters, leaf by leaf with `t.add`, returning a new tree (the inputs are
+ * untouched). The result keeps each parameter's dtype, so float32 parameters stay float32
+ * whatever the updates' dtype (an update of another dtype is cast first). A `TypeError` names
+ * both structures if they differ.
  *
  * @example
  * ```ts
@@ -163,6 +92,10 @@ export function updateAndApply<P extends Params, S>(
  * if (next.w.data[0] !== 1.5 || next.w.data[1] !== 1) throw new Error("unexpected");
  * ```
  */
-export function applyUpdates<P extends Params>(params: P, updates: Params): P {
-  return addTrees("applyUpdates", params, updates) as P;
+export function applyUpdates<P extends Params>(params: P, updates: Params, t: Ops = untraced()): P {
+  const [ps, [us], unflatten] = flattenAll("applyUpdates", params, [updates]);
+  return unflatten(ps.map((p, l) => {
+    const u = us[l];
+    return t.add(p, u.dtype === p.dtype ? u : astype(u, p.dtype));
+  })) as P;
 }

@@ -4,14 +4,15 @@
  * @module
  */
 
-import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
+import { type Ops, untraced } from "../autodiff/ops.ts";
 import type { Tree } from "../tree.ts";
 import { flattenTree } from "../_tree_walk.ts";
-import { addTrees, checkNonNegative, checkNullState, scalableLink, scaleTree } from "./_leaves.ts";
+import { checkNonNegative, checkNullState, makeLink, mapLeaves } from "./_leaves.ts";
 import type { Transform } from "./transform.ts";
 
 /**
- * The Euclidean norm of all of a tree's elements together, `√(Σ g²)`, accumulated in float64.
+ * The Euclidean norm of all of a tree's elements together, `√(Σ g²)`: each leaf's `Σ g²` by
+ * the primitives of `t` (in the leaf's dtype), the leaves' sums added in float64.
  *
  * @example
  * ```ts
@@ -20,17 +21,14 @@ import type { Transform } from "./transform.ts";
  * if (globalNorm({ a: tensor([3]), b: tensor([[4]]) }) !== 5) throw new Error("unexpected");
  * ```
  */
-export function globalNorm(tree: Tree): number {
-  return normOf("globalNorm", tree);
+export function globalNorm(tree: Tree, t: Ops = untraced()): number {
+  return normOf("globalNorm", tree, t);
 }
 
-function normOf(op: string, tree: Tree): number {
-  let sum = 0;
-  for (const leaf of flattenTree(op, tree)[0]) {
-    const g = leaf.data;
-    for (let i = 0; i < g.length; i++) sum += g[i] * g[i];
-  }
-  return Math.sqrt(sum);
+function normOf(op: string, tree: Tree, t: Ops): number {
+  let total = 0;
+  for (const leaf of flattenTree(op, tree)[0]) total += t.sum(t.square(leaf)).data[0];
+  return Math.sqrt(total);
 }
 
 /**
@@ -50,19 +48,20 @@ function normOf(op: string, tree: Tree): number {
 export function clipByGlobalNorm(maxNorm: number): Transform<null> {
   const op = "clipByGlobalNorm";
   checkNonNegative(op, "maxNorm", maxNorm, true);
-  return scalableLink(op, () => null, (grads, state, _params, post, onto) => {
+  return makeLink(op, () => null, (grads, state, _params, t) => {
     checkNullState(op, state);
-    const norm = normOf(op, grads);
+    const norm = normOf(op, grads, t);
     if (!Number.isFinite(norm)) {
       throw new RangeError(`${op}: the gradient norm is ${norm}; gradients must be finite`);
     }
-    return [scaleTree(op, grads, norm > maxNorm ? maxNorm / norm : 1, post, onto), null];
+    const factor = norm > maxNorm ? maxNorm / norm : 1;
+    return [mapLeaves(op, grads, (g) => t.mulScalar(g, factor)), null];
   });
 }
 
 /**
- * Clamps every element to `[−limit, limit]`. Unlike {@linkcode clipByGlobalNorm} this can
- * change the direction. Stateless (state `null`).
+ * Clamps every element to `[−limit, limit]` (`t.clip`). Unlike {@linkcode clipByGlobalNorm}
+ * this can change the direction. Stateless (state `null`).
  *
  * @example
  * ```ts
@@ -75,25 +74,8 @@ export function clipByGlobalNorm(maxNorm: number): Transform<null> {
 export function clipByValue(limit: number): Transform<null> {
   const op = "clipByValue";
   checkNonNegative(op, "limit", limit, true);
-  return scalableLink(op, () => null, (grads, state, _params, post, onto) => {
+  return makeLink(op, () => null, (grads, state, _params, t) => {
     checkNullState(op, state);
-    const [leaves, unflatten] = flattenTree(op, grads);
-    const out: Tensor[] = new Array(leaves.length);
-    for (let l = 0; l < leaves.length; l++) {
-      const g = leaves[l].data;
-      const n = g.length;
-      const u = allocate(leaves[l].dtype, n);
-      for (let i = 0; i < n; i++) {
-        const v = g[i];
-        u[i] = (v > limit ? limit : v < -limit ? -limit : v) * post;
-      }
-      out[l] = fromTypedArray(u, leaves[l].shape);
-    }
-    // Clipping is rarely the last link, so applying is a second pass rather than a second loop.
-    const updates = unflatten(out);
-    return [
-      onto === undefined ? updates : addTrees(`${op} (params vs grads)`, onto, updates),
-      null,
-    ];
+    return [mapLeaves(op, grads, (g) => t.clip(g, -limit, limit)), null];
   });
 }

@@ -8,7 +8,8 @@ import {
   checkLearningRate,
   checkNullState,
   countTensor,
-  factorLink,
+  makeLink,
+  mapLeaves,
   readCount,
 } from "./_leaves.ts";
 import { checkNumber } from "../_checks.ts";
@@ -26,10 +27,11 @@ import type { CountState, Schedule, Transform } from "./transform.ts";
  * ```
  */
 export function scale(c: number): Transform<null> {
-  checkNumber("scale", "the factor", c);
-  return factorLink("scale", () => null, (state) => {
-    checkNullState("scale", state);
-    return [c, null];
+  const op = "scale";
+  checkNumber(op, "the factor", c);
+  return makeLink(op, () => null, (grads, state, _params, t) => {
+    checkNullState(op, state);
+    return [mapLeaves(op, grads, (g) => t.mulScalar(g, c)), null];
   });
 }
 
@@ -57,7 +59,7 @@ export function scale(c: number): Transform<null> {
 export function scaleByLearningRate(lr: number | Schedule): Transform<CountState> {
   const op = "scaleByLearningRate";
   checkLearningRate(op, lr);
-  return factorLink<CountState>(op, () => ({ count: countTensor(0) }), (state) => {
+  return makeLink<CountState>(op, () => ({ count: countTensor(0) }), (grads, state, _p, t) => {
     const step = readCount(op, state);
     const rate = typeof lr === "number" ? lr : lr(step);
     if (typeof rate !== "number" || !Number.isFinite(rate) || rate < 0) {
@@ -66,6 +68,6 @@ export function scaleByLearningRate(lr: number | Schedule): Transform<CountState
           `learning rates are finite and non-negative`,
       );
     }
-    return [-rate, { count: countTensor(step + 1) }];
+    return [mapLeaves(op, grads, (g) => t.mulScalar(g, -rate)), { count: countTensor(step + 1) }];
   });
 }

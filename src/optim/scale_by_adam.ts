@@ -4,17 +4,16 @@
  * @module
  */
 
-import { adamTs } from "../kernels/adam_ts.ts";
-import { kernels } from "../kernels/select.ts";
-import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
+import { adamMoments } from "../ops/optim_steps.ts";
+import type { Tensor } from "../tensor.ts";
 import { checkOptions } from "../_checks.ts";
 import {
   checkDecay,
   checkNonNegative,
   countTensor,
-  flattenOnto,
+  flattenAll,
+  makeLink,
   readCount,
-  scalableLink,
   stateField,
   zerosTree,
 } from "./_leaves.ts";
@@ -44,8 +43,10 @@ export type AdamState = { readonly count: Tensor; readonly mu: Params; readonly 
  *     u = m̂ / (√v̂ + ε)
  *
  * The bias corrections undo the pull towards the zero initial moments. With
- * `scaleByLearningRate(η)`: `w ← w − η·m̂ / (√v̂ + ε)`. One fused loop per leaf writes `u`, `m`
- * and `v`. State: `{ count, mu, nu }` (see {@linkcode AdamState}).
+ * `scaleByLearningRate(η)`: `w ← w − η·m̂ / (√v̂ + ε)`. Each leaf is one `adamMoments` step
+ * (`src/ops/optim_steps.ts`), which runs on `t.backend` (its SIMD kernel where it has one) and
+ * equals these formulas composed of primitives. State: `{ count, mu, nu }` (see
+ * {@linkcode AdamState}).
  *
  * @example
  * ```ts
@@ -68,45 +69,25 @@ export function scaleByAdam(options: AdamOptions = {}): Transform<AdamState> {
     mu: zerosTree(op, params),
     nu: zerosTree(op, params),
   });
-  return scalableLink(op, init, (grads, state, _params, post, onto) => {
-    const t = readCount(op, state) + 1;
-    const [gs, ps, unflatten, [ms, vs]] = flattenOnto(
+  return makeLink(op, init, (grads, state, _params, t) => {
+    const step = readCount(op, state) + 1;
+    const keys = ["count", "mu", "nu"];
+    const [gs, [ms, vs], unflatten] = flattenAll(
       `${op} (grads vs state.mu, state.nu)`,
       grads,
-      [
-        stateField(op, state, "mu", ["count", "mu", "nu"]),
-        stateField(op, state, "nu", ["count", "mu", "nu"]),
-      ],
-      onto,
-      op,
+      [stateField(op, state, "mu", keys), stateField(op, state, "nu", keys)],
       true,
     );
     // m̂/(√v̂ + ε) with m̂ = m·c1 and v̂ = v·c2.
-    const c1 = 1 / (1 - Math.pow(b1, t));
-    const c2 = 1 / (1 - Math.pow(b2, t));
-    const scalars = { b1, b2, c1, c2, eps, post };
-    // The backend's kernel where it has one (WebAssembly SIMD: a few times faster than the
-    // JavaScript loop, whose square root and division per element dominate the optimiser).
-    const k = kernels();
-    const updates: Tensor[] = new Array(gs.length);
-    const mus: Tensor[] = new Array(gs.length);
-    const nus: Tensor[] = new Array(gs.length);
-    for (let l = 0; l < gs.length; l++) {
-      const g = gs[l].data;
-      const m0 = ms[l].data;
-      const v0 = vs[l].data;
-      const n = g.length;
-      const m1 = allocate(ms[l].dtype, n);
-      const v1 = allocate(vs[l].dtype, n);
-      const u = allocate(ps === undefined ? gs[l].dtype : ps[l].dtype, n);
-      const p = ps === undefined ? undefined : ps[l].data;
-      if (k.adam !== undefined) k.adam(g, m0, v0, p, m1, v1, u, scalars);
-      else adamTs(g, m0, v0, p, m1, v1, u, scalars);
-      updates[l] = fromTypedArray(u, gs[l].shape);
-      mus[l] = fromTypedArray(m1, ms[l].shape);
-      nus[l] = fromTypedArray(v1, vs[l].shape);
-    }
-    const next: AdamState = { count: countTensor(t), mu: unflatten(mus), nu: unflatten(nus) };
-    return [unflatten(updates), next];
+    const c1 = 1 / (1 - Math.pow(b1, step));
+    const c2 = 1 / (1 - Math.pow(b2, step));
+    const scalars = { b1, b2, c1, c2, eps };
+    const steps = gs.map((g, l) => adamMoments(t.backend, g, ms[l], vs[l], scalars));
+    const next: AdamState = {
+      count: countTensor(step),
+      mu: unflatten(steps.map((s) => s.mu)),
+      nu: unflatten(steps.map((s) => s.nu)),
+    };
+    return [unflatten(steps.map((s) => s.update)), next];
   });
 }

@@ -4,13 +4,12 @@
  * @module
  */
 
-import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
 import { checkOptions } from "../_checks.ts";
 import {
   checkDecay,
   checkNonNegative,
-  flattenOnto,
-  scalableLink,
+  flattenAll,
+  makeLink,
   stateField,
   zerosTree,
 } from "./_leaves.ts";
@@ -53,46 +52,20 @@ export function scaleByRms(options: ScaleByRmsOptions = {}): Transform<RmsState>
   checkDecay(op, "decay", decay);
   checkNonNegative(op, "eps", eps, true);
   const keep = 1 - decay;
-  return scalableLink(
+  return makeLink(
     op,
     (params) => ({ nu: zerosTree(op, params) }),
-    (grads, state, _p, post, onto) => {
-      const [gs, ps, unflatten, [ns]] = flattenOnto(
+    (grads, state, _params, t) => {
+      const [gs, [ns], unflatten] = flattenAll(
         `${op} (grads vs state.nu)`,
         grads,
         [stateField(op, state, "nu", ["nu"])],
-        onto,
-        op,
         true,
       );
-      const updates: Tensor[] = new Array(gs.length);
-      const nus: Tensor[] = new Array(gs.length);
-      for (let l = 0; l < gs.length; l++) {
-        const g = gs[l].data;
-        const nu0 = ns[l].data;
-        const n = g.length;
-        const nu1 = allocate(ns[l].dtype, n);
-        // Without `onto` nothing is added (adding 0 would turn −0 into +0).
-        const u = allocate(ps === undefined ? gs[l].dtype : ps[l].dtype, n);
-        if (ps === undefined) {
-          for (let i = 0; i < n; i++) {
-            const gi = g[i];
-            const nu = decay * nu0[i] + keep * gi * gi;
-            nu1[i] = nu;
-            u[i] = gi / (Math.sqrt(nu) + eps) * post;
-          }
-        } else {
-          const p = ps[l].data;
-          for (let i = 0; i < n; i++) {
-            const gi = g[i];
-            const nu = decay * nu0[i] + keep * gi * gi;
-            nu1[i] = nu;
-            u[i] = p[i] + gi / (Math.sqrt(nu) + eps) * post;
-          }
-        }
-        updates[l] = fromTypedArray(u, gs[l].shape);
-        nus[l] = fromTypedArray(nu1, ns[l].shape);
-      }
+      const nus = gs.map((g, l) =>
+        t.add(t.mulScalar(ns[l], decay), t.mulScalar(t.square(g), keep))
+      );
+      const updates = gs.map((g, l) => t.div(g, t.addScalar(t.sqrt(nus[l]), eps)));
       return [unflatten(updates), { nu: unflatten(nus) }];
     },
   );

@@ -4,9 +4,8 @@
  * @module
  */
 
-import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
 import { checkBoolean, checkOptions } from "../_checks.ts";
-import { checkDecay, flattenOnto, scalableLink, stateField, zerosTree } from "./_leaves.ts";
+import { checkDecay, flattenAll, makeLink, stateField, zerosTree } from "./_leaves.ts";
 import type { Params, Transform } from "./transform.ts";
 
 /** Options of {@linkcode traceMomentum}. */
@@ -45,59 +44,18 @@ export function traceMomentum(options: TraceMomentumOptions = {}): Transform<Tra
   const { decay = 0.9, nesterov = false } = checkOptions(op, options, ["decay", "nesterov"]);
   checkDecay(op, "decay", decay);
   checkBoolean(op, "nesterov", nesterov);
-  return scalableLink(
+  return makeLink(
     op,
     (params) => ({ trace: zerosTree(op, params) }),
-    (grads, state, _p, post, onto) => {
-      const [gs, ps, unflatten, [vs]] = flattenOnto(
+    (grads, state, _params, t) => {
+      const [gs, [vs], unflatten] = flattenAll(
         `${op} (grads vs state.trace)`,
         grads,
         [stateField(op, state, "trace", ["trace"])],
-        onto,
-        op,
         true,
       );
-      const updates: Tensor[] = new Array(gs.length);
-      const traces: Tensor[] = new Array(gs.length);
-      for (let l = 0; l < gs.length; l++) {
-        const g = gs[l].data;
-        const v0 = vs[l].data;
-        const n = g.length;
-        const v1 = allocate(vs[l].dtype, n);
-        // Without `onto` nothing is added (adding 0 would turn −0 into +0).
-        const u = allocate(ps === undefined ? gs[l].dtype : ps[l].dtype, n);
-        if (ps === undefined && nesterov) {
-          for (let i = 0; i < n; i++) {
-            const gi = g[i];
-            const v = decay * v0[i] + gi;
-            v1[i] = v;
-            u[i] = (gi + decay * v) * post;
-          }
-        } else if (ps === undefined) {
-          for (let i = 0; i < n; i++) {
-            const v = decay * v0[i] + g[i];
-            v1[i] = v;
-            u[i] = v * post;
-          }
-        } else if (nesterov) {
-          const p = ps[l].data;
-          for (let i = 0; i < n; i++) {
-            const gi = g[i];
-            const v = decay * v0[i] + gi;
-            v1[i] = v;
-            u[i] = p[i] + (gi + decay * v) * post;
-          }
-        } else {
-          const p = ps[l].data;
-          for (let i = 0; i < n; i++) {
-            const v = decay * v0[i] + g[i];
-            v1[i] = v;
-            u[i] = p[i] + v * post;
-          }
-        }
-        updates[l] = fromTypedArray(u, gs[l].shape);
-        traces[l] = fromTypedArray(v1, vs[l].shape);
-      }
+      const traces = gs.map((g, l) => t.add(t.mulScalar(vs[l], decay), g));
+      const updates = nesterov ? gs.map((g, l) => t.add(g, t.mulScalar(traces[l], decay))) : traces;
       return [unflatten(updates), { trace: unflatten(traces) }];
     },
   );

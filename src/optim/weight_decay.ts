@@ -4,9 +4,9 @@
  * @module
  */
 
-import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
+import { astype } from "../tensor.ts";
 import { treeLeaves } from "../tree.ts";
-import { checkNonNegative, checkNullState, flattenOnto, scalableLink } from "./_leaves.ts";
+import { checkNonNegative, checkNullState, flattenAll, makeLink } from "./_leaves.ts";
 import type { Mask, Transform } from "./transform.ts";
 
 /**
@@ -14,8 +14,9 @@ import type { Mask, Transform } from "./transform.ts";
  * Placed before `scaleByLearningRate(η)` this gives `w ← w − η·(g + λ·w)`: the decay is
  * *decoupled* from the gradient statistics when `g` has already been rescaled (Loshchilov &
  * Hutter's AdamW: `chain(scaleByAdam(), addDecayedWeights(λ), scaleByLearningRate(η))`),
- * unlike an L2 penalty, whose gradient Adam would divide by √v̂. Stateless (state `null`);
- * needs the params argument of `update`.
+ * unlike an L2 penalty, whose gradient Adam would divide by √v̂. Leaves the mask leaves out
+ * are passed on as they came (tensors are values, never written into). Stateless (state
+ * `null`); needs the params argument of `update`.
  *
  * @example
  * ```ts
@@ -34,38 +35,20 @@ export function addDecayedWeights(rate: number, mask?: Mask): Transform<null> {
   if (mask !== undefined && typeof mask !== "function") {
     throw new TypeError(`${op}: mask must be a function (path, leaf) => boolean`);
   }
-  return scalableLink(op, () => null, (grads, state, params, post, onto) => {
+  return makeLink(op, () => null, (grads, state, params, t) => {
     checkNullState(op, state);
     if (params === undefined) {
       throw new TypeError(`${op}: update needs the params (update(grads, state, params))`);
     }
-    const [gs, ps, unflatten, [ws]] = flattenOnto(
-      `${op} (grads vs params)`,
-      grads,
-      [params],
-      onto,
-      op,
-    );
+    const [gs, [ws], unflatten] = flattenAll(`${op} (grads vs params)`, grads, [params]);
     const paths = mask === undefined ? null : treeLeaves(params).map((leaf) => leaf.path);
-    const out: Tensor[] = new Array(gs.length);
-    for (let l = 0; l < gs.length; l++) {
-      const g = gs[l].data;
-      const w = ws[l].data;
-      const n = g.length;
-      const decay = paths === null || mask!(paths[l], ws[l]);
-      if (ps === undefined) {
-        const u = allocate(gs[l].dtype, n);
-        if (decay) { for (let i = 0; i < n; i++) u[i] = (g[i] + rate * w[i]) * post; }
-        else for (let i = 0; i < n; i++) u[i] = g[i] * post;
-        out[l] = fromTypedArray(u, gs[l].shape);
-      } else {
-        const p = ps[l].data;
-        const o = allocate(ps[l].dtype, n);
-        if (decay) { for (let i = 0; i < n; i++) o[i] = p[i] + (g[i] + rate * w[i]) * post; }
-        else for (let i = 0; i < n; i++) o[i] = p[i] + g[i] * post;
-        out[l] = fromTypedArray(o, ps[l].shape);
-      }
-    }
-    return [unflatten(out), null];
+    return [
+      unflatten(gs.map((g, l) => {
+        const w = ws[l];
+        if (paths !== null && !mask!(paths[l], w)) return g;
+        return t.add(g, t.mulScalar(w.dtype === g.dtype ? w : astype(w, g.dtype), rate));
+      })),
+      null,
+    ];
   });
 }

@@ -2,12 +2,11 @@
  * WebAssembly text of the Adam step (`Backend.adam`), assembled into the same module as the
  * gemm (see `gemm_wat.ts` and `deno task build:wasm`).
  *
- * Exports, for `t` in `f32`, `f64`: `adam_t` and `adam_onto_t`, with parameters
- * `(n, g, m0, v0, p, m1, v1, out, b1, k1, b2, k2, c1, c2, eps, post)`: `n` elements, byte
- * addresses of the arrays in the module's memory (`p` is ignored by `adam_t`), and the scalars
- * as f64 (`k1 = 1 - b1`, `k2 = 1 - b2`, computed by the caller). They compute
- * `m1 = b1·m0 + k1·g`, `v1 = b2·v0 + (k2·g)·g`,
- * `out = [p +] ((m1·c1) / (√(v1·c2) + eps))·post`, four (f32) or two (f64) lanes at a time,
+ * Exports, for `t` in `f32`, `f64`: `adam_t`, with parameters
+ * `(n, g, m0, v0, m1, v1, out, b1, k1, b2, k2, c1, c2, eps)`: `n` elements, byte addresses of
+ * the arrays in the module's memory, and the scalars as f64 (`k1 = 1 - b1`, `k2 = 1 - b2`,
+ * computed by the caller). They compute `m1 = b1·m0 + k1·g`, `v1 = b2·v0 + k2·(g·g)`,
+ * `out = (m1·c1) / (√(v1·c2) + eps)`, four (f32) or two (f64) lanes at a time,
  * then the remainder one element at a time, with the operations in that order. In float64 that
  * is exactly what the TypeScript loop of `adam_ts.ts` computes (IEEE operations, no fused
  * multiply-add); the float32 functions compute in float32, where SIMD square roots and
@@ -30,29 +29,27 @@ const LANES: readonly Lane[] = [
   { t: "f64", vec: "f64x2", size: 8, fromF64: "" },
 ];
 
-const SCALARS = ["b1", "k1", "b2", "k2", "c1", "c2", "eps", "post"] as const;
+const SCALARS = ["b1", "k1", "b2", "k2", "c1", "c2", "eps"] as const;
 
 /** One update, in vector (`op = vec`) or scalar (`op = t`) form, at byte offset `$i`. */
-function body(op: string, load: string, store: string, onto: boolean, v: string): string {
+function body(op: string, load: string, store: string, v: string): string {
   const at = (base: string) => `(i32.add (local.get $${base}) (local.get $i))`;
   const k = (name: string) => `(local.get $${v}${name})`;
-  const x = `(${op}.mul (${op}.div (${op}.mul (local.get $${v}m) ${k("c1")})
-          (${op}.add (${op}.sqrt (${op}.mul (local.get $${v}v) ${k("c2")})) ${k("eps")})) ${
-    k("post")
-  })`;
+  const x = `(${op}.div (${op}.mul (local.get $${v}m) ${k("c1")})
+          (${op}.add (${op}.sqrt (${op}.mul (local.get $${v}v) ${k("c2")})) ${k("eps")}))`;
   return `
         (local.set $${v}g (${load} ${at("g")}))
         (local.set $${v}m (${op}.add (${op}.mul ${k("b1")} (${load} ${at("m0")}))
           (${op}.mul ${k("k1")} (local.get $${v}g))))
         (local.set $${v}v (${op}.add (${op}.mul ${k("b2")} (${load} ${at("v0")}))
-          (${op}.mul (${op}.mul ${k("k2")} (local.get $${v}g)) (local.get $${v}g))))
+          (${op}.mul ${k("k2")} (${op}.mul (local.get $${v}g) (local.get $${v}g)))))
         (${store} ${at("m1")} (local.get $${v}m))
         (${store} ${at("v1")} (local.get $${v}v))
-        (${store} ${at("out")} ${onto ? `(${op}.add (${load} ${at("p")}) ${x})` : x})`;
+        (${store} ${at("out")} ${x})`;
 }
 
-function adamFunction(l: Lane, onto: boolean): string {
-  const name = `adam${onto ? "_onto" : ""}_${l.t}`;
+function adamFunction(l: Lane): string {
+  const name = `adam_${l.t}`;
   const params = SCALARS.map((s) => `(param $${s} f64)`).join(" ");
   const scalarLocals = SCALARS.map((s) => `(local $s${s} ${l.t})`).join(" ");
   const vectorLocals = SCALARS.map((s) => `(local $v${s} v128)`).join(" ");
@@ -64,7 +61,7 @@ function adamFunction(l: Lane, onto: boolean): string {
   ).join("\n");
   return `
   (func (export "${name}") (param $n i32) (param $g i32) (param $m0 i32) (param $v0 i32)
-    (param $p i32) (param $m1 i32) (param $v1 i32) (param $out i32) ${params}
+    (param $m1 i32) (param $v1 i32) (param $out i32) ${params}
     (local $i i32) (local $end i32) (local $whole i32)
     ${scalarLocals}
     ${vectorLocals}
@@ -74,28 +71,28 @@ ${init}
     (local.set $whole (i32.and (local.get $end) (i32.const -16)))
     (block $vdone (loop $vloop
       (br_if $vdone (i32.ge_u (local.get $i) (local.get $whole)))${
-    body(l.vec, "v128.load", "v128.store", onto, "v")
+    body(l.vec, "v128.load", "v128.store", "v")
   }
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br $vloop)))
     (block $sdone (loop $sloop
       (br_if $sdone (i32.ge_u (local.get $i) (local.get $end)))${
-    body(l.t, `${l.t}.load`, `${l.t}.store`, onto, "s")
+    body(l.t, `${l.t}.load`, `${l.t}.store`, "s")
   }
       (local.set $i (i32.add (local.get $i) (i32.const ${l.size})))
       (br $sloop))))`;
 }
 
 /**
- * The four Adam functions, as module fields (to be placed inside a `(module ...)` that
+ * The two Adam functions, as module fields (to be placed inside a `(module ...)` that
  * exports its memory).
  *
  * @example
  * ```ts
  * import { adamWat } from "./adam_wat.ts";
- * if (!adamWat().includes('(export "adam_onto_f32")')) throw new Error("missing export");
+ * if (!adamWat().includes('(export "adam_f32")')) throw new Error("missing export");
  * ```
  */
 export function adamWat(): string {
-  return LANES.flatMap((l) => [adamFunction(l, false), adamFunction(l, true)]).join("\n");
+  return LANES.map(adamFunction).join("\n");
 }

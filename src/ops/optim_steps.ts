@@ -1,0 +1,96 @@
+/**
+ * Fused optimiser steps: loops over tensor data that an optimiser link calls once per leaf.
+ *
+ * An optimiser step is never differentiated, so these are plain functions of a backend and
+ * tensors rather than primitives with pullbacks (and an `Ops` value has no method for them).
+ * Each equals a composition of primitives, which its test checks on every backend:
+ * {@linkcode adamMoments} is `mulScalar`, `add`, `square`, `sqrt`, `addScalar` and `div`, run
+ * as one loop (a backend's `adam` kernel where it has one, WebAssembly SIMD say, whose square
+ * roots and divisions are what the optimiser spends its time on).
+ *
+ * @module
+ */
+
+import { adamTs } from "../kernels/adam_ts.ts";
+import type { AdamScalars, Backend } from "../kernels/kernels.ts";
+import {
+  allocate,
+  assertSameDType,
+  assertSameShape,
+  fromTypedArray,
+  type Tensor,
+} from "../tensor.ts";
+import { checkNumber } from "../_checks.ts";
+import { assertTensor } from "./_checks.ts";
+
+/** The outputs of {@linkcode adamMoments}: the new moments and the bias-corrected step. */
+export interface AdamMoments {
+  /** The new first moment, `b1·m + (1 − b1)·g`. */
+  readonly mu: Tensor;
+  /** The new second moment, `b2·v + (1 − b2)·g²`. */
+  readonly nu: Tensor;
+  /** Adam's direction, `(mu·c1) / (√(nu·c2) + eps)` (not yet scaled by the learning rate). */
+  readonly update: Tensor;
+}
+
+/**
+ * One Adam step over one leaf: from the gradient `g` and the moments `m`, `v` (same shape and
+ * dtype), the new moments and the update
+ *
+ *     mu = b1·m + (1 − b1)·g           nu = b2·v + (1 − b2)·g²
+ *     update = (mu·c1) / (√(nu·c2) + eps)
+ *
+ * with the bias corrections `c1 = 1/(1 − b1ᵗ)`, `c2 = 1/(1 − b2ᵗ)` at step `t`. It runs
+ * `backend.adam` when the backend has it and the TypeScript loop of `adam_ts.ts` otherwise.
+ * In float64 it equals, bit for bit, the primitives composed:
+ * `t.add(t.mulScalar(m, b1), t.mulScalar(g, 1 − b1))`,
+ * `t.add(t.mulScalar(v, b2), t.mulScalar(t.square(g), 1 − b2))` and
+ * `t.div(t.mulScalar(mu, c1), t.addScalar(t.sqrt(t.mulScalar(nu, c2)), eps))`. In float32 a
+ * backend may compute in float32, within a few units in the last place of that. The inputs are
+ * untouched; the outputs are fresh tensors. Not differentiable (an optimiser step).
+ *
+ * @example
+ * ```ts
+ * import { adamMoments } from "./optim_steps.ts";
+ * import { backend } from "../kernels/select.ts";
+ * import { tensor, zeros } from "../tensor.ts";
+ * const g = tensor([-3, 2], [2], "float64"), zero = zeros([2], "float64");
+ * const scalars = { b1: 0.9, b2: 0.999, c1: 1 / (1 - 0.9), c2: 1 / (1 - 0.999), eps: 0 };
+ * const { mu, nu, update } = adamMoments(backend("ts"), g, zero, zero, scalars);
+ * // At the first step the bias-corrected moments are g and g², so the update is sign(g).
+ * if (update.data.join() !== "-1,1") throw new Error(`unexpected ${update.data}`);
+ * if (Math.abs(mu.data[0] + 0.3) > 1e-15 || Math.abs(nu.data[1] - 0.004) > 1e-15) {
+ *   throw new Error("unexpected moments");
+ * }
+ * ```
+ */
+export function adamMoments(
+  backend: Backend,
+  g: Tensor,
+  m: Tensor,
+  v: Tensor,
+  scalars: AdamScalars,
+): AdamMoments {
+  const op = "adamMoments";
+  assertTensor(op, g, "the gradient g");
+  assertTensor(op, m, "the first moment m");
+  assertTensor(op, v, "the second moment v");
+  assertSameShape(op, g, m);
+  assertSameShape(op, g, v);
+  assertSameDType(op, g, m);
+  assertSameDType(op, g, v);
+  const { b1, b2, c1, c2, eps } = scalars;
+  for (const [name, value] of [["b1", b1], ["b2", b2], ["c1", c1], ["c2", c2], ["eps", eps]]) {
+    checkNumber(op, `scalars.${name}`, value);
+  }
+  const n = g.data.length;
+  const mu = allocate(g.dtype, n);
+  const nu = allocate(g.dtype, n);
+  const update = allocate(g.dtype, n);
+  (backend.adam ?? adamTs)(g.data, m.data, v.data, mu, nu, update, { b1, b2, c1, c2, eps });
+  return {
+    mu: fromTypedArray(mu, g.shape),
+    nu: fromTypedArray(nu, g.shape),
+    update: fromTypedArray(update, g.shape),
+  };
+}

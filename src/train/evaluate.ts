@@ -7,7 +7,7 @@
 import { EVAL, type Layer } from "../layers/layer.ts";
 import type { Loss } from "../losses.ts";
 import type { Tree } from "../tree.ts";
-import { type Dataset, datasetSize, takeRows } from "./dataset.ts";
+import { type Dataset, datasetSize, takeRows } from "../data/dataset.ts";
 import type { Metric } from "./metrics.ts";
 import type { TrainState } from "./state.ts";
 import {

@@ -42,7 +42,6 @@
  * @module
  */
 
-export * from "./dataset.ts";
 export * from "./batches.ts";
 export * from "./source.ts";
 export * from "./state.ts";

@@ -16,7 +16,7 @@ import {
   type Tensor,
 } from "../tensor.ts";
 import type { Tree } from "../tree.ts";
-import { type Dataset, takeRows } from "./dataset.ts";
+import { type Dataset, takeRows } from "../data/dataset.ts";
 import type { TrainState } from "./state.ts";
 
 /** Options of {@linkcode predict}. */

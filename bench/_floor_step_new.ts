@@ -17,6 +17,7 @@ import process from "node:process";
 import { untraced } from "../src/autodiff/ops.ts";
 import { Trace } from "../src/autodiff/trace.ts";
 import { backend as backendNamed } from "../src/kernels/select.ts";
+import { loadWasmKernels } from "../src/kernels/wasm_kernels.ts";
 import type { BackendName } from "../src/kernels/kernels.ts";
 import { reluLayer } from "../src/layers/activations.ts";
 import { dense } from "../src/layers/dense.ts";
@@ -39,16 +40,20 @@ import {
   syntheticBatches,
 } from "./_floor_harness.ts";
 
-const name = argOf("backend") as BackendName;
+const name = argOf("backend");
 const warmup = Number(argOf("warmup", "100"));
 const steps = Number(argOf("steps", "300"));
-const be = backendNamed(name); // throws, saying why, if this backend cannot run here
+// Throws, saying why, if this backend cannot run here. `wasm-relaxed` / `wasm-plain`: the
+// WebAssembly module of that flavour (this floor's `wasm` is the plain one).
+const be = name.startsWith("wasm-")
+  ? loadWasmKernels({ relaxed: name === "wasm-relaxed" })
+  : backendNamed(name as BackendName);
 
 const model = serial(dense(SIZES[1]), reluLayer(), dense(SIZES[2]), reluLayer(), dense(SIZES[3]));
 const optimizer = adam(LR, ADAM_OPTIONS);
 const init = initTrain(model, optimizer, key(0), [SIZES[0]], { backend: be });
 let { params, modelState, optState } = init;
-const t = untraced(init.backend);
+const t = untraced(be);
 const batches = syntheticBatches(8).map((b) => ({
   x: fromTypedArray(b.x, [BATCH, SIZES[0]]),
   y: fromTypedArray(b.labels, [BATCH]),
@@ -58,7 +63,7 @@ let calls = 0;
 const result = measure(
   (i) => {
     const { x, y } = batches[i % batches.length];
-    const trace = new Trace(init.backend);
+    const trace = new Trace(be);
     trace.watch(params);
     const out = model.apply(trace.ops, params, modelState, x, trainContext(key(i)));
     const loss = softmaxCrossEntropy(trace.ops, out.y, y);
@@ -74,7 +79,7 @@ const result = measure(
 reportResult({
   side: "new",
   backend: name,
-  detail: init.backend.description,
+  detail: be.description,
   primitiveCalls: calls,
   ...result,
 });

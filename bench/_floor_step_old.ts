@@ -19,9 +19,11 @@ import {
   dense,
   fromTypedArray,
   key,
+  loadWasmKernels,
   reluLayer,
   serial,
   softmaxCrossEntropy,
+  split,
   trainContext,
   updateAndApply,
   useBackend,
@@ -40,11 +42,16 @@ import {
 const backend = argOf("backend");
 const warmup = Number(argOf("warmup", "100"));
 const steps = Number(argOf("steps", "300"));
-useBackend(backend);
+// `wasm-relaxed` / `wasm-plain`: the WebAssembly module of that flavour (this floor's `wasm`
+// is the relaxed one where the engine validates it).
+useBackend(
+  backend.startsWith("wasm-") ? loadWasmKernels({ relaxed: backend === "wasm-relaxed" }) : backend,
+);
 
 const model = serial(dense(SIZES[1]), reluLayer(), dense(SIZES[2]), reluLayer(), dense(SIZES[3]));
 const optimizer = adam(LR, ADAM_OPTIONS);
-const init = model.init(key(0), [SIZES[0]]);
+// The new floor's initTrain initialises from the first half of split(key(0)): the same start.
+const init = model.init(split(key(0))[0], [SIZES[0]]);
 let params = init.params;
 let state = init.state;
 let optState = optimizer.init(params);

@@ -26,7 +26,9 @@
  *   `_floor_harness.ts`): `external` is typed arrays' memory, `heap` the JavaScript objects.
  * - Primitive calls per step (new floor): the trace's recorded calls, `Trace.size`.
  *
- * Options: `--commit REV`, `--backends ts,wasm,blas`, `--rounds N` (default 3), `--steps N`
+ * Options: `--commit REV`, `--backends LIST` (default `ts,wasm-plain,wasm-relaxed,blas`; `wasm`
+ * is each floor's default module, relaxed-SIMD FMA in the old and plain SIMD in the new, so
+ * the flavours are compared by name), `--rounds N` (default 3), `--steps N`
  * timed steps (default 300) after `--warmup N` (default 100); the slow ts backend runs
  * `--slow-steps N` (default 60) after `--slow-warmup N` (default 30); `--runtimes deno,bun`
  * (default deno); `--cpus LIST|none`; `--keep` keeps the old checkout and prints its path.
@@ -43,7 +45,9 @@ import { fileURLToPath } from "node:url";
 import { MARK } from "./_floor_harness.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const BACKENDS = ["ts", "wasm", "blas"] as const;
+/** `wasm` is each floor's default module: relaxed-SIMD FMA in the old, plain SIMD in the new. */
+const BACKENDS = ["ts", "wasm", "wasm-plain", "wasm-relaxed", "blas"] as const;
+const DEFAULT_BACKENDS = ["ts", "wasm-plain", "wasm-relaxed", "blas"] as const;
 const RUNTIMES = ["deno", "bun"] as const;
 type Side = "old" | "new";
 
@@ -235,7 +239,7 @@ function printTable(cells: Map<string, Result[]>): void {
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const commit = args.get("commit") ?? "5594a93";
-  const backends = listArg(args, "backends", BACKENDS, BACKENDS);
+  const backends = listArg(args, "backends", BACKENDS, DEFAULT_BACKENDS);
   const runtimes = listArg(args, "runtimes", RUNTIMES, ["deno"]);
   const rounds = intArg(args, "rounds", 3);
   const steps = intArg(args, "steps", 300), warmup = intArg(args, "warmup", 100);

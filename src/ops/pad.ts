@@ -54,7 +54,7 @@ export const pad = primitive(
     const out = x.shape.map((n, d) => pads[d][0] + n + pads[d][1]);
     const begin = pads.map(([b]) => b);
     const data = allocate(x.dtype, out.reduce((s, n) => s * n, 1), "pad");
-    if (value !== 0) data.fill(value);
+    if (!Object.is(value, 0)) data.fill(value); // -0 too: the border keeps its sign
     copyBox(x.shape, x.data, whole(x.shape), data, boxAt(out, begin));
     const y = fromTypedArray(data, out);
     return [y, (dy, needs) => {

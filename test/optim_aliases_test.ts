@@ -4,14 +4,20 @@ import fc from "fast-check";
 import {
   adam,
   adamw,
+  addDecayedWeights,
   applyUpdates,
+  chain,
   cosineDecay,
   excludeBiases,
   gradientDescent,
   momentum,
   nesterov,
   rmsprop,
+  scaleByAdam,
+  scaleByLearningRate,
+  scaleByRms,
   sgd,
+  traceMomentum,
   type Transform,
 } from "../src/optim/mod.ts";
 import { type Tensor, tensor } from "../src/tensor.ts";
@@ -129,6 +135,62 @@ test("adamw: w ← w − η(m̂/(√v̂ + ε) + λw) on masked weights, plain Ad
   // b: m = 0.05 then 0.095, v = 0.00025 then 0.00049975: m̂ = 0.5, v̂ = 0.25, u = 0.5/(0.5 + ε).
   const b2 = b1 - 0.1 * (0.5 / (0.5 + EPS));
   close(seen, [[...w1, b1], [...w2, b2]], 1e-10);
+});
+
+test("each alias equals its chain of links, bitwise, states included", () => {
+  const lr = (step: number) => 0.1 / (step + 1);
+  const pairs: [string, Transform<Tree>, Transform<Tree>][] = [
+    ["sgd", sgd(lr), chain(scaleByLearningRate(lr))],
+    ["gradientDescent", gradientDescent(lr), chain(scaleByLearningRate(lr))],
+    [
+      "momentum",
+      momentum(lr, { decay: 0.8 }),
+      chain(traceMomentum({ decay: 0.8 }), scaleByLearningRate(lr)),
+    ],
+    [
+      "nesterov",
+      nesterov(lr, { decay: 0.8 }),
+      chain(traceMomentum({ decay: 0.8, nesterov: true }), scaleByLearningRate(lr)),
+    ],
+    [
+      "rmsprop",
+      rmsprop(lr, { decay: 0.7, eps: 1e-6 }),
+      chain(scaleByRms({ decay: 0.7, eps: 1e-6 }), scaleByLearningRate(lr)),
+    ],
+    ["adam", adam(lr, { b1: 0.8 }), chain(scaleByAdam({ b1: 0.8 }), scaleByLearningRate(lr))],
+    [
+      "adamw",
+      adamw(lr, { b2: 0.99, weightDecay: 0.3, mask: excludeBiases }),
+      chain(
+        scaleByAdam({ b2: 0.99 }),
+        addDecayedWeights(0.3, excludeBiases),
+        scaleByLearningRate(lr),
+      ),
+    ],
+  ];
+  const treeArb = (dtype: "float32" | "float64") =>
+    fc.record({ w: tensorArb([3, 2], { dtype }), b: tensorArb([2], { dtype }) });
+  const values = (t: unknown) => treeLeaves(t as Tree).map((l) => [...l.value.data]);
+  fc.assert(
+    fc.property(
+      fc.constantFrom("float32" as const, "float64" as const).chain((d) =>
+        fc.tuple(treeArb(d), fc.array(treeArb(d), { minLength: 3, maxLength: 3 }))
+      ),
+      ([p, grads]) => {
+        for (const [name, alias, chained] of pairs) {
+          let [sa, sc] = [alias.init(p), chained.init(p)];
+          for (const g of grads) {
+            const [ua, na] = alias.update(g, sa, p);
+            const [uc, nc] = chained.update(g, sc, p);
+            assert.deepEqual(values(ua), values(uc), name);
+            assert.deepEqual(values(na), values(nc), name);
+            [sa, sc] = [na, nc];
+          }
+        }
+      },
+    ),
+    { numRuns: 20 },
+  );
 });
 
 // f(w) = ½ Σ aᵢ(wᵢ − cᵢ)², ill-conditioned (a = 1, 10), minimum 0 at c.

@@ -85,3 +85,19 @@ test("clip options out of range are RangeErrors naming the value", () => {
     message: /clipByValue: limit must be a finite positive number, got -1/,
   });
 });
+
+test("globalNorm of float32 leaves is the Euclidean norm to float32 rounding", () => {
+  const arb = fc.record({
+    w: tensorArb([3, 2], { dtype: "float32", min: -10, max: 10 }),
+    b: tensorArb([2], { dtype: "float32", min: -10, max: 10 }),
+  });
+  fc.assert(
+    fc.property(arb, (g) => {
+      const expected = Math.sqrt(flat(g).reduce((s, v) => s + v * v, 0));
+      // Each leaf's g² and Σ g² are rounded to float32: a few roundings of 2^-24 each, halved
+      // by √; a square below the normal range may vanish (2^-149 each, √ of their sum).
+      assert.ok(Math.abs(globalNorm(g) - expected) <= 2 ** -21 * expected + 2 ** -70);
+    }),
+    { numRuns: 50 },
+  );
+});

@@ -1,28 +1,16 @@
 /**
- * The training loop: pull one batch, run the stages, loop the new state back.
+ * The training loop: the stages composed once over the stream of batches, the state looping
+ * back from `step` to the next batch.
  *
  * @module
  */
 
-import {
-  concatMap,
-  defaultIfEmpty,
-  defer,
-  expand,
-  filter,
-  finalize,
-  from,
-  map,
-  type Observable,
-  of,
-  type OperatorFunction,
-  takeLast,
-  takeWhile,
-} from "rxjs";
+import type { Observable, OperatorFunction } from "rxjs";
 import type { Tree } from "../tree.ts";
 import type { Batch } from "./batches.ts";
 import type { StepCtx } from "./context.ts";
-import { openSource, type Source } from "./source.ts";
+import { runLoop } from "./_loop.ts";
+import type { Source } from "./source.ts";
 import type { TrainState } from "./state.ts";
 import { checkFunction, checkIterable, checkKey, describeValue } from "../_checks.ts";
 
@@ -31,35 +19,62 @@ function checkTrainState(op: string, s: unknown): void {
   const t = s as Partial<TrainState> | null;
   if (
     typeof t !== "object" || t === null || !("params" in t) || !("modelState" in t) ||
-    !("optState" in t) || typeof t.step !== "number" || typeof t.epoch !== "number"
+    !("optState" in t) || typeof t.backend !== "object" || t.backend === null ||
+    typeof t.step !== "number" || typeof t.epoch !== "number"
   ) {
     throw new TypeError(
-      `${op}: the initial state must be a training state { params, modelState, optState, step, ` +
-        `epoch, key } (from initTrain), got ${describeValue(s)}`,
+      `${op}: the initial state must be a training state { params, modelState, optState, ` +
+        `backend, step, epoch, key } (from initTrain), got ${describeValue(s)}`,
     );
   }
   checkKey(op, t.key, "the state's key");
 }
 
-/** One pass of the stages: the context they emitted last, or none (the batch was skipped). */
-interface Outcome<P extends Tree, S extends Tree> {
-  readonly state: TrainState<P, S>;
-  readonly ctx?: StepCtx<P, S>;
-}
+/** What goes into the stages: a batch with the latest state. */
+type In<P extends Tree, S extends Tree, O> = StepCtx<NoInfer<P>, NoInfer<S>, NoInfer<O>>;
+
+/** What the stages emit: anything carrying the state that loops back. */
+type Looped<P extends Tree, S extends Tree, O> = {
+  readonly state: TrainState<NoInfer<P>, NoInfer<S>, NoInfer<O>>;
+};
 
 /**
- * Trains: for each batch pulled from `source`, runs `of({ state, batch }).pipe(...stages)`
- * and feeds the state of the context it emitted into the next step. The state is the one
- * value that loops back, threaded by a single `expand`; everything else is in the stages.
+ * Trains: composes `stages` once over the stream of all batches pulled from `source` and
+ * loops the state back. Each batch goes in as `{ state, batch }` with the latest state the
+ * stages have emitted (the `state` of their last context: what `step` produced), `initial`
+ * before the first; the returned observable emits every context the stages emit.
  *
- * The returned observable emits each step's final context (loss, grads, the new `state`) and
- * completes when the source is exhausted. It is cold and lazy: nothing is pulled until you
- * subscribe, and the next batch is pulled only after the previous step finished, even when
- * stages are asynchronous. Unsubscribing (`take`, `takeWhile`, `takeUntil`) stops pulling
- * and closes the source. Errors thrown by a stage (e.g. `NonFiniteLossError`) end the run.
+ * Because the stages run over the whole stream, stateful operators between them keep their
+ * state from batch to batch: `forward(model), backward(loss), bufferCount(4), map(sumGrads),
+ * step(optimizer)` (or {@linkcode accumulateGrads}`(4)`) computes four batches' gradients
+ * from the same parameters and then steps once, and a `scan` after `step` (or
+ * {@linkcode emaParams}) keeps a moving average of the parameters.
  *
- * If the stages emit nothing for a batch (a `filter` that skips it), the state carries over
- * unchanged; if they emit several contexts, the last one counts.
+ * **When the next batch is pulled.** fit pushes one batch's context into the stages and pulls
+ * the next batch when the stages have finished reacting to it:
+ *
+ * - at once, if pushing it returns with the context through the stages (stepped and emitted),
+ *   or stopped at a stage that holds or drops it (a `bufferCount` filling up, a `filter`);
+ * - if a stage answers asynchronously (a `concatMap` over a promise or a timer), when that
+ *   stage has answered and its answer has gone on through the stages the same way.
+ *
+ * From outside, a stage that holds a context cannot be told from one that will answer later,
+ * until it answers: synchronously (during a push: `bufferCount` on its k-th context, `filter`
+ * on one it lets through) or late. So while a context stops at a stage that has not answered
+ * yet, fit waits a timer turn (`setTimeout(0)`) before pulling the next batch; a stage that
+ * has answered synchronously holds or drops from then on, and one that has answered late is
+ * asynchronous and owes one answer for every context it took (those before included). An
+ * asynchronous stage slower than a timer turn thus lets a few batches in early, once, before
+ * its first answer; after that, none. An asynchronous stage must answer every context it
+ * receives with one context; one that drops contexts asynchronously would leave fit waiting.
+ *
+ * So a step never starts from stale parameters, the source never runs ahead of training (one
+ * batch is pulled at a time, even from a fast async source), and memory stays bounded. The
+ * observable is cold and lazy: nothing is pulled until you subscribe. Unsubscribing (`take`,
+ * `takeWhile`, `takeUntil`) stops pulling and closes the source. An error thrown by a stage
+ * (e.g. `NonFiniteLossError`) ends the run with that error and closes the source. A batch the
+ * stages drop leaves the state unchanged. When the source is exhausted the stages complete,
+ * so a `bufferCount` flushes its partial buffer (one last, shorter accumulation).
  *
  * @example
  * ```ts
@@ -84,34 +99,157 @@ interface Outcome<P extends Tree, S extends Tree> {
  * if (Math.abs(last.state.params.w.data[0] - 3) > 1e-3) throw new Error("did not learn w = 3");
  * ```
  */
-export function fit<P extends Tree, S extends Tree>(
-  initial: TrainState<P, S>,
+export function fit<P extends Tree, S extends Tree, O>(
+  initial: TrainState<P, S, O>,
   source: Source<Batch>,
-  ...stages: OperatorFunction<StepCtx<P, S>, StepCtx<P, S>>[]
-): Observable<StepCtx<P, S>> {
+): Observable<StepCtx<P, S, O>>;
+export function fit<P extends Tree, S extends Tree, O, R extends Looped<P, S, O>>(
+  initial: TrainState<P, S, O>,
+  source: Source<Batch>,
+  s0: OperatorFunction<In<P, S, O>, R>,
+): Observable<R>;
+export function fit<P extends Tree, S extends Tree, O, A, R extends Looped<P, S, O>>(
+  initial: TrainState<P, S, O>,
+  source: Source<Batch>,
+  s0: OperatorFunction<In<P, S, O>, A>,
+  s1: OperatorFunction<A, R>,
+): Observable<R>;
+export function fit<P extends Tree, S extends Tree, O, A, B, R extends Looped<P, S, O>>(
+  initial: TrainState<P, S, O>,
+  source: Source<Batch>,
+  s0: OperatorFunction<In<P, S, O>, A>,
+  s1: OperatorFunction<A, B>,
+  s2: OperatorFunction<B, R>,
+): Observable<R>;
+export function fit<P extends Tree, S extends Tree, O, A, B, C, R extends Looped<P, S, O>>(
+  initial: TrainState<P, S, O>,
+  source: Source<Batch>,
+  s0: OperatorFunction<In<P, S, O>, A>,
+  s1: OperatorFunction<A, B>,
+  s2: OperatorFunction<B, C>,
+  s3: OperatorFunction<C, R>,
+): Observable<R>;
+export function fit<P extends Tree, S extends Tree, O, A, B, C, D, R extends Looped<P, S, O>>(
+  initial: TrainState<P, S, O>,
+  source: Source<Batch>,
+  s0: OperatorFunction<In<P, S, O>, A>,
+  s1: OperatorFunction<A, B>,
+  s2: OperatorFunction<B, C>,
+  s3: OperatorFunction<C, D>,
+  s4: OperatorFunction<D, R>,
+): Observable<R>;
+export function fit<P extends Tree, S extends Tree, O, A, B, C, D, E, R extends Looped<P, S, O>>(
+  initial: TrainState<P, S, O>,
+  source: Source<Batch>,
+  s0: OperatorFunction<In<P, S, O>, A>,
+  s1: OperatorFunction<A, B>,
+  s2: OperatorFunction<B, C>,
+  s3: OperatorFunction<C, D>,
+  s4: OperatorFunction<D, E>,
+  s5: OperatorFunction<E, R>,
+): Observable<R>;
+export function fit<P extends Tree, S extends Tree, O, A, B, C, D, E, F, R extends Looped<P, S, O>>(
+  initial: TrainState<P, S, O>,
+  source: Source<Batch>,
+  s0: OperatorFunction<In<P, S, O>, A>,
+  s1: OperatorFunction<A, B>,
+  s2: OperatorFunction<B, C>,
+  s3: OperatorFunction<C, D>,
+  s4: OperatorFunction<D, E>,
+  s5: OperatorFunction<E, F>,
+  s6: OperatorFunction<F, R>,
+): Observable<R>;
+export function fit<
+  P extends Tree,
+  S extends Tree,
+  O,
+  A,
+  B,
+  C,
+  D,
+  E,
+  F,
+  G,
+  R extends Looped<P, S, O>,
+>(
+  initial: TrainState<P, S, O>,
+  source: Source<Batch>,
+  s0: OperatorFunction<In<P, S, O>, A>,
+  s1: OperatorFunction<A, B>,
+  s2: OperatorFunction<B, C>,
+  s3: OperatorFunction<C, D>,
+  s4: OperatorFunction<D, E>,
+  s5: OperatorFunction<E, F>,
+  s6: OperatorFunction<F, G>,
+  s7: OperatorFunction<G, R>,
+): Observable<R>;
+export function fit<
+  P extends Tree,
+  S extends Tree,
+  O,
+  A,
+  B,
+  C,
+  D,
+  E,
+  F,
+  G,
+  H,
+  R extends Looped<P, S, O>,
+>(
+  initial: TrainState<P, S, O>,
+  source: Source<Batch>,
+  s0: OperatorFunction<In<P, S, O>, A>,
+  s1: OperatorFunction<A, B>,
+  s2: OperatorFunction<B, C>,
+  s3: OperatorFunction<C, D>,
+  s4: OperatorFunction<D, E>,
+  s5: OperatorFunction<E, F>,
+  s6: OperatorFunction<F, G>,
+  s7: OperatorFunction<G, H>,
+  s8: OperatorFunction<H, R>,
+): Observable<R>;
+export function fit<
+  P extends Tree,
+  S extends Tree,
+  O,
+  A,
+  B,
+  C,
+  D,
+  E,
+  F,
+  G,
+  H,
+  I,
+  R extends Looped<P, S, O>,
+>(
+  initial: TrainState<P, S, O>,
+  source: Source<Batch>,
+  s0: OperatorFunction<In<P, S, O>, A>,
+  s1: OperatorFunction<A, B>,
+  s2: OperatorFunction<B, C>,
+  s3: OperatorFunction<C, D>,
+  s4: OperatorFunction<D, E>,
+  s5: OperatorFunction<E, F>,
+  s6: OperatorFunction<F, G>,
+  s7: OperatorFunction<G, H>,
+  s8: OperatorFunction<H, I>,
+  s9: OperatorFunction<I, R>,
+): Observable<R>;
+export function fit<P extends Tree, S extends Tree, O>(
+  initial: TrainState<P, S, O>,
+  source: Source<Batch>,
+  ...stages: OperatorFunction<In<P, S, O>, In<P, S, O>>[]
+): Observable<StepCtx<P, S, O>>;
+export function fit(
+  initial: TrainState,
+  source: Source<Batch>,
+  ...stages: OperatorFunction<StepCtx, StepCtx>[]
+): Observable<StepCtx> {
   const op = "fit";
   checkTrainState(op, initial);
   checkIterable(op, "the source of batches", source);
   stages.forEach((s, i) => checkFunction(op, `stage ${i}`, s, "an RxJS operator"));
-  return defer(() => {
-    const puller = openSource(source);
-    const runStages = (state: TrainState<P, S>, batch: Batch): Observable<Outcome<P, S>> =>
-      stages.reduce((o, op) => op(o), of<StepCtx<P, S>>({ state, batch })).pipe(
-        takeLast(1),
-        map((ctx): Outcome<P, S> => ({ state: ctx.state, ctx })),
-        defaultIfEmpty<Outcome<P, S>, Outcome<P, S>>({ state }),
-      );
-    // One step: pull a batch (only now; a closed puller answers "done"), then run the stages.
-    const next = (state: TrainState<P, S>): Observable<Outcome<P, S>> =>
-      defer(() => from(puller.next())).pipe(
-        takeWhile((r) => !r.done),
-        concatMap((r) => runStages(state, r.value as Batch)),
-      );
-    return next(initial).pipe(
-      expand((outcome) => next(outcome.state)),
-      filter((outcome) => outcome.ctx !== undefined),
-      map((outcome) => outcome.ctx as StepCtx<P, S>),
-      finalize(() => puller.close()),
-    );
-  });
+  return runLoop(initial, source, stages);
 }

@@ -53,7 +53,7 @@ const model = serial(dense(SIZES[1]), reluLayer(), dense(SIZES[2]), reluLayer(),
 const optimizer = adam(LR, ADAM_OPTIONS);
 const init = initTrain(model, optimizer, key(0), [SIZES[0]], { backend: be });
 let { params, modelState, optState } = init;
-const t = untraced(be);
+const t = untraced(init.backend);
 const batches = syntheticBatches(8).map((b) => ({
   x: fromTypedArray(b.x, [BATCH, SIZES[0]]),
   y: fromTypedArray(b.labels, [BATCH]),
@@ -63,7 +63,7 @@ let calls = 0;
 const result = measure(
   (i) => {
     const { x, y } = batches[i % batches.length];
-    const trace = new Trace(be);
+    const trace = new Trace(init.backend);
     trace.watch(params);
     const out = model.apply(trace.ops, params, modelState, x, trainContext(key(i)));
     const loss = softmaxCrossEntropy(trace.ops, out.y, y);
@@ -79,7 +79,7 @@ const result = measure(
 reportResult({
   side: "new",
   backend: name,
-  detail: be.description,
+  detail: init.backend.description,
   primitiveCalls: calls,
   ...result,
 });

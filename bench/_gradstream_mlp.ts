@@ -1,15 +1,15 @@
 /**
  * The gradstream side of `bench/compare.ts`: the MLP 784-256-128-10 trained the way a user
  * writes it, `fit(initTrain(...), batches(...), forward(model), backward(loss), step(adam))`,
- * with one backend pinned. `tap` operators between the stages time each stage, which is the
+ * with the backend passed as a value (`initTrain(..., { backend })`). `tap` operators between the stages time each stage, which is the
  * pipeline's own way of letting a user look inside a step.
  *
  * @module
  */
 
 import { lastValueFrom, type MonoTypeOperatorFunction, take, tap } from "rxjs";
-import { backendInfo, useBackend } from "../src/kernels/select.ts";
-import type { BackendName, Backend } from "../src/kernels/kernels.ts";
+import { backend as backendNamed } from "../src/kernels/select.ts";
+import type { Backend, BackendName } from "../src/kernels/kernels.ts";
 import { dense } from "../src/layers/dense.ts";
 import { reluLayer } from "../src/layers/activations.ts";
 import { serial } from "../src/layers/serial.ts";
@@ -52,7 +52,8 @@ export async function runGradstream(
     throw new RangeError(`runGradstream: needs at least one warm-up step, got ${options.warmup}`);
   }
   const peak = new PeakRss();
-  useBackend(backend); // throws, saying why, if this backend cannot run here
+  // Throws, saying why, if this backend cannot run here.
+  const be = typeof backend === "string" ? backendNamed(backend) : backend;
   const model = mlp();
   const optimizer = adam(LEARNING_RATE, ADAM);
   const features = LAYER_SIZES[0];
@@ -78,7 +79,7 @@ export async function runGradstream(
   let firstLoss = NaN, lastLoss = NaN;
   await lastValueFrom(
     fit(
-      initTrain(model, optimizer, key(0), [features]),
+      initTrain(model, optimizer, key(0), [features], { backend: be }),
       source,
       stageClock(),
       forward(model),
@@ -103,8 +104,8 @@ export async function runGradstream(
   );
   const summary = clock.summary();
   return {
-    config: `gradstream-${typeof backend === "string" ? backend : backend.name}`,
-    detail: backendInfo(),
+    config: `gradstream-${be.name}`,
+    detail: be.description,
     ...summary,
     peakRssBytes: peak.bytes(),
     firstLoss,

@@ -1,14 +1,17 @@
 /**
- * gradstream against TensorFlow.js, side by side: the MLP 784-256-128-10 (ReLU, softmax
- * cross-entropy, batch 128, Adam lr 1e-3, float32) trained for the same number of steps with
- * each gradstream backend (blas, wasm, ts) and with TensorFlow.js 4.22 (cpu and wasm backends).
+ * gradstream against TensorFlow.js, PyTorch and JAX, side by side: the MLP 784-256-128-10
+ * (ReLU, softmax cross-entropy, batch 128, Adam lr 1e-3, float32) trained for the same number
+ * of steps with each gradstream backend (blas, wasm, ts), with TensorFlow.js 4.22 (cpu and wasm
+ * backends), and, where `python3` has them, with PyTorch eager and JAX jit on one thread
+ * (`bench/_python_mlp.py`; `pip install torch jax`; a missing one is reported as unavailable).
  *
  * ```sh
  * deno run -A bench/compare.ts            # or: bun bench/compare.ts
  * deno run -A bench/compare.ts --steps 400 --only gradstream-blas,tfjs-wasm --runtimes deno,bun
  * ```
  *
- * Each configuration runs in its own subprocess (this script, started again with `--child`),
+ * Each configuration runs in its own subprocess (this script, started again with `--child`, or
+ * `python3 bench/_python_mlp.py --child` for PyTorch and JAX),
  * so backends never share a process and each peak RSS is that configuration's alone. The
  * driver loads the data once (real MNIST when `src/data` can load it, otherwise synthetic data
  * of the same shape) and hands it over as a raw file. Warm-up steps are not timed.
@@ -22,7 +25,10 @@
  *   a training step frees ~5 MB a step in bursts (after each collection), so most of it is
  *   handed back and faulted in again, page by page, a few steps later. A 1 s delay keeps it
  *   (measured here: 18k -> 31k samples/s with the same code). `README.md` recommends it.
- * A runtime that is not installed (on `PATH`) is reported as unavailable.
+ * A runtime that is not installed (on `PATH`) is reported as unavailable. The Python
+ * configurations run once per round whatever `--runtimes` says (runtime column `python`;
+ * `--python EXE` picks the interpreter, default `python3`); `vs pytorch-eager` compares every
+ * row with PyTorch eager on one thread, the target issue 9 sets.
  *
  * Options: `--steps N` timed steps (default 600), `--warmup N` untimed steps first (default
  * 500, about one MNIST epoch; at least 1): the first steps include JIT compilation and the
@@ -76,9 +82,16 @@ const CONFIGS = [
   "gradstream-ts",
   "tfjs-cpu",
   "tfjs-wasm",
+  "pytorch-eager",
+  "jax-jit",
 ] as const;
 type Config = typeof CONFIGS[number];
 const BASELINE: Config = "tfjs-wasm";
+/** The configuration every row is also compared with: issue 9's target. */
+const TARGET: Config = "pytorch-eager";
+/** Configurations run by `bench/_python_mlp.py` under Python, once per round. */
+const PYTHON: ReadonlySet<Config> = new Set<Config>(["pytorch-eager", "jax-jit"]);
+const PYTHON_SCRIPT = fileURLToPath(new URL("./_python_mlp.py", import.meta.url));
 /** Configurations timed over `--slow-steps`: seconds per step, not minutes per run. */
 const SLOW: ReadonlySet<Config> = new Set<Config>(["tfjs-cpu"]);
 
@@ -86,7 +99,7 @@ const SLOW: ReadonlySet<Config> = new Set<Config>(["tfjs-cpu"]);
 interface Runtime {
   readonly name: string;
   /** The executable (`deno` or `bun`). */
-  readonly exe: "deno" | "bun";
+  readonly exe: "deno" | "bun" | "python";
   /** Extra environment for the child. */
   readonly env: Readonly<Record<string, string>>;
 }
@@ -170,7 +183,7 @@ async function loadData(examples: number, synthetic: boolean): Promise<BenchData
 }
 
 /** The command that starts `exe`: this process's own executable when it is that runtime. */
-function executable(exe: Runtime["exe"]): string | undefined {
+function executable(exe: "deno" | "bun"): string | undefined {
   if (runtimeInfo().name === exe) return process.execPath;
   const probe = spawnSync(exe, ["--version"], { encoding: "utf8" });
   return probe.status === 0 ? exe : undefined;
@@ -206,19 +219,22 @@ function spawnChild(
   options: RunOptions,
   cpus: string | undefined,
 ): Row {
-  const exe = executable(rt.exe);
+  const exe = rt.exe === "python" ? rt.name : executable(rt.exe);
   if (exe === undefined) {
     return { config, runtime: rt.name, error: `${rt.exe} is not on PATH` } as Row;
   }
-  const self = [SCRIPT, "--child", config, "--data", dataPath];
+  const self = [
+    rt.exe === "python" ? PYTHON_SCRIPT : SCRIPT,
+    "--child",
+    config,
+    "--data",
+    dataPath,
+  ];
   const more = ["--steps", String(options.steps), "--warmup", String(options.warmup)];
   const run = rt.exe === "deno" ? [exe, "run", "-A", ...self, ...more] : [exe, ...self, ...more];
   // `taskset -c LIST cmd...` pins the child (and every thread it starts) to those CPUs.
   const [command, ...argv] = cpus === undefined ? run : ["taskset", "-c", cpus, ...run];
   const env: Record<string, string | undefined> = { ...process.env, ...rt.env };
-  if (config.startsWith("gradstream-")) {
-    env.GRADSTREAM_BACKEND = config.slice("gradstream-".length).replace("-relaxed", "");
-  }
   const out = spawnSync(command, argv, {
     cwd: ROOT,
     env,
@@ -236,10 +252,22 @@ function spawnChild(
 
 /** `deno 2.9.6`, `bun 1.4.5`: what each runtime's `--version` says (first line). */
 function versionOf(rt: Runtime): string {
+  if (rt.exe === "python") return pythonVersions(rt.name);
   const exe = executable(rt.exe);
   if (exe === undefined) return `${rt.exe} (not installed)`;
   const out = spawnSync(exe, ["--version"], { encoding: "utf8" });
   return `${rt.exe} ${(out.stdout ?? "").trim().split("\n")[0].replace(/^(deno|bun)\s*/, "")}`;
+}
+
+/** `Python 3.11.7, torch 2.13.0, jax 0.10.2`, `(missing)` for what is not installed. */
+function pythonVersions(python: string): string {
+  const probe = spawnSync(python, [
+    "-c",
+    "import sys, importlib.util as u, importlib.metadata as m\n" +
+    "v = lambda p: m.version(p) if u.find_spec(p) else '(missing)'\n" +
+    'print(f\'Python {sys.version.split()[0]}, torch {v("torch")}, jax {v("jax")}\')',
+  ], { encoding: "utf8" });
+  return probe.status === 0 ? probe.stdout.trim() : `${python} (not installed)`;
 }
 
 function fmtInt(v: number): string {
@@ -259,13 +287,15 @@ function printTable(results: readonly Row[]): void {
     "(median step)",
     "peak RSS",
     `vs ${BASELINE}`,
+    `vs ${TARGET}`,
     "loss first -> last",
   ];
   const rows = results.map((r) => {
     if (r.error !== undefined) {
-      return [r.runtime, r.config, `unavailable: ${r.error}`, "", "", "", "", "", "", ""];
+      return [r.runtime, r.config, `unavailable: ${r.error}`, "", "", "", "", "", "", "", ""];
     }
     const base = baseOf(r.runtime);
+    const target = results.find((t) => t.config === TARGET && t.error === undefined);
     return [
       r.runtime,
       r.config,
@@ -276,11 +306,12 @@ function printTable(results: readonly Row[]): void {
       fmtInt(r.medianSamplesPerSecond),
       `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
       base === undefined ? "-" : `${(r.samplesPerSecond / base.samplesPerSecond).toFixed(2)}x`,
+      target === undefined ? "-" : `${(r.samplesPerSecond / target.samplesPerSecond).toFixed(2)}x`,
       `${r.firstLoss.toFixed(3)} -> ${r.lastLoss.toFixed(3)}`,
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const right = new Set([3, 4, 5, 6, 7, 8]);
+  const right = new Set([3, 4, 5, 6, 7, 8, 9]);
   const line = (cells: readonly string[]) =>
     cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ")
       .trimEnd();
@@ -345,6 +376,11 @@ async function driver(args: Map<string, string>): Promise<void> {
   const runtimes = RUNTIMES.filter((rt) =>
     runtimeNames === undefined || runtimeNames.includes(rt.name)
   );
+  const python: Runtime = { name: args.get("python") || "python3", exe: "python", env: {} };
+  const jsConfigs = configs.filter((c) => !PYTHON.has(c));
+  const pyConfigs = configs.filter((c) => PYTHON.has(c));
+  /** The runtimes a configuration runs under. */
+  const runtimesOf = (c: Config): readonly Runtime[] => PYTHON.has(c) ? [python] : runtimes;
 
   const cpu = cpus();
   const data = await loadData(examples, args.has("synthetic"));
@@ -358,7 +394,8 @@ async function driver(args: Map<string, string>): Promise<void> {
         `${rt.name} = ${versionOf(rt)}` +
         Object.entries(rt.env).map(([k, v]) => ` with ${k}=${v}`).join("")
       ).join("; ")
-    }; TensorFlow.js 4.22.0 (tfjs-core)`,
+    }; TensorFlow.js 4.22.0 (tfjs-core)` +
+      (pyConfigs.length > 0 ? `; python = ${versionOf(python)}` : ""),
   );
   console.log(`driver: ${runtimeInfo().line}`);
   console.log(`machine: ${cpu.length} x ${cpu[0]?.model.trim() ?? "unknown CPU"}`);
@@ -383,7 +420,7 @@ async function driver(args: Map<string, string>): Promise<void> {
     writeBenchData(dataPath, data);
     for (let round = 1; round <= rounds; round++) {
       for (const config of configs) {
-        for (const rt of runtimes) {
+        for (const rt of runtimesOf(config)) {
           const n = SLOW.has(config) ? slowSteps : steps;
           const w = SLOW.has(config) ? Math.min(warmup, 3) : warmup;
           const t0 = performance.now();
@@ -401,7 +438,10 @@ async function driver(args: Map<string, string>): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const results = runtimes.flatMap((rt) => configs.map((c) => medianRun(runs.get(cell(rt, c))!)));
+  const results = [
+    ...runtimes.flatMap((rt) => jsConfigs.map((c) => medianRun(runs.get(cell(rt, c))!))),
+    ...pyConfigs.map((c) => medianRun(runs.get(cell(python, c))!)),
+  ];
   console.log();
   printTable(results);
 }

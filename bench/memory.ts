@@ -68,9 +68,12 @@ import { lastValueFrom, tap } from "rxjs";
 import {
   accuracy,
   adam,
+  backend,
+  type BackendName,
   backward,
   batches,
   type Dataset,
+  defaultBackend,
   dense,
   dropout,
   epochSummaries,
@@ -80,7 +83,6 @@ import {
   forward,
   fromTypedArray,
   initTrain,
-  kernels,
   key,
   l2,
   loadMnist,
@@ -92,7 +94,6 @@ import {
   split,
   step,
   uniform,
-  useBackend,
   warmupCosine,
 } from "../mod.ts";
 import { runtimeInfo } from "./_common.ts";
@@ -115,7 +116,8 @@ const epochs = option("epochs", 20, 3);
 const examples = option("examples", 20000, BATCH_SIZE);
 const valExamples = option("val", 2000, 1);
 const backendArg = args.indexOf("--backend");
-if (backendArg >= 0) useBackend(args[backendArg + 1] as "blas" | "wasm" | "ts");
+// The run's backend, a value the training state carries (and evaluate computes on).
+const be = backendArg >= 0 ? backend(args[backendArg + 1] as BackendName) : defaultBackend();
 
 // --- Peak RSS. ----------------------------------------------------------------------------
 // The peak that counts is the one from the end of epoch 1 on. Epoch 1 is warm-up: loading
@@ -201,7 +203,7 @@ async function data(): Promise<{ train: Dataset; val: Dataset; source: string }>
 
 const { train, val, source } = await data();
 const n = train.x.shape[0];
-console.log(`${runtimeInfo().line}; backend ${kernels().description}`);
+console.log(`${runtimeInfo().line}; backend ${be.description}`);
 console.log(
   `${source}: ${n} training and ${val.x.shape[0]} validation images, ${epochs} epochs`,
 );
@@ -241,7 +243,7 @@ console.log(resetPeak());
 const started = performance.now();
 await lastValueFrom(
   fit(
-    initTrain(model, optimizer, initKey, [784]),
+    initTrain(model, optimizer, initKey, [784], { backend: be }),
     batches(train, { batchSize: BATCH_SIZE, shuffle: shuffleKey, epochs }),
     forward(model),
     backward(softmaxCrossEntropy),

@@ -2,29 +2,34 @@
  * Where a training step of the MLP 784-256-128-10 (ReLU, softmax cross-entropy, batch 128,
  * Adam, float32) spends its time, in a plain loop without the RxJS pipeline: milliseconds per
  * stage (median and mean over the steps), samples per second, and per step the page faults and
- * CPU time of the whole process.
+ * CPU time of the whole process; then the step's primitives one by one, timed through a
+ * recording backend and `Ops` wrapper (`--primitives`).
  *
  * ```sh
- * deno run -A bench/step_split.ts              # or: bun bench/step_split.ts
- * deno run -A bench/step_split.ts --steps 500 --general
+ * deno run -A bench/step_split.ts --backend wasm      # or: bun bench/step_split.ts
+ * deno run -A bench/step_split.ts --steps 500 --primitives
  * ```
  *
- * `--general` runs the optimiser as `update` then `applyUpdates` (two passes over the
- * parameters) instead of `updateAndApply`, as `step()` did before the fused path. The backend
- * is the one `GRADSTREAM_BACKEND` selects. Mean and median part where allocation is slow:
- * fresh memory (page faults) and garbage collection land on some steps only.
+ * Stages: `forward` is the model through a trace, `loss` the loss through the same trace,
+ * `pullback` the trace pulled back to the parameters, `optimiser` `updateAndApply` on an
+ * untraced `Ops` of the backend. `--backend blas|wasm|ts` picks the backend (a value; default:
+ * the default backend). Mean and median part where allocation is slow: fresh memory (page
+ * faults) and garbage collection land on some steps only.
  *
  * @module
  */
 
 import process from "node:process";
-import { backendInfo } from "../src/kernels/select.ts";
+import { makeOps, type Ops, untraced } from "../src/autodiff/ops.ts";
+import { Trace } from "../src/autodiff/trace.ts";
+import type { Backend, BackendName } from "../src/kernels/kernels.ts";
+import { backend as backendNamed, defaultBackend } from "../src/kernels/select.ts";
 import { trainContext } from "../src/layers/layer.ts";
 import { softmaxCrossEntropy } from "../src/losses.ts";
 import { adam } from "../src/optim/aliases.ts";
-import { applyUpdates, updateAndApply } from "../src/optim/chain.ts";
+import { updateAndApply } from "../src/optim/chain.ts";
 import { key, split, uniform } from "../src/random.ts";
-import { fromTypedArray } from "../src/tensor.ts";
+import { fromTypedArray, full } from "../src/tensor.ts";
 import { ADAM, BATCH_SIZE, LAYER_SIZES, LEARNING_RATE } from "./_common.ts";
 import { mlp } from "./_gradstream_mlp.ts";
 
@@ -32,7 +37,8 @@ const args = process.argv.slice(2);
 const argAt = (name: string) => args.indexOf(`--${name}`);
 const steps = argAt("steps") >= 0 ? Number(args[argAt("steps") + 1]) : 300;
 const warmup = argAt("warmup") >= 0 ? Number(args[argAt("warmup") + 1]) : 30;
-const general = argAt("general") >= 0;
+const named = argAt("backend") >= 0 ? args[argAt("backend") + 1] as BackendName : undefined;
+const be: Backend = named === undefined ? defaultBackend() : backendNamed(named);
 
 const model = mlp();
 const optimizer = adam(LEARNING_RATE, ADAM);
@@ -48,63 +54,97 @@ const y = fromTypedArray(
   [BATCH_SIZE],
 );
 
-const STAGES = ["forward", "loss", "VJP", "optimiser", "step"] as const;
-const times: Record<typeof STAGES[number], number[]> = {
-  forward: [],
-  loss: [],
-  VJP: [],
-  optimiser: [],
-  step: [],
-};
-let usage = process.resourceUsage();
-for (let s = 0; s < warmup + steps; s++) {
-  if (s === warmup) usage = process.resourceUsage();
-  const ctx = trainContext(key(s));
+/** One step through `t` (an untraced `Ops` for the optimiser) and `trace`; stage times in ms. */
+function oneStep(s: number, trace: Trace, t: Ops): number[] {
   const t0 = performance.now();
-  const out = model.apply(params, state, x, ctx);
+  trace.watch(params);
+  const out = model.apply(trace.ops, params, state, x, trainContext(key(s)));
   const t1 = performance.now();
-  const [, dy] = softmaxCrossEntropy(out.y, y);
+  const loss = softmaxCrossEntropy(trace.ops, out.y, y);
   const t2 = performance.now();
-  const grads = out.vjp(dy).params;
+  const grads = trace.pullback(loss, full(loss.shape, 1, loss.dtype), params);
   const t3 = performance.now();
-  if (general) {
-    const [updates, next] = optimizer.update(grads, optState, params);
-    [params, optState] = [applyUpdates(params, updates), next];
-  } else {
-    [params, optState] = updateAndApply(optimizer, grads, optState, params);
-  }
+  [params, optState] = updateAndApply(optimizer, grads, optState, params, t);
   const t4 = performance.now();
   state = out.state;
-  if (s >= warmup) {
-    times.forward.push(t1 - t0);
-    times.loss.push(t2 - t1);
-    times.VJP.push(t3 - t2);
-    times.optimiser.push(t4 - t3);
-    times.step.push(t4 - t0);
-  }
+  return [t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0];
+}
+
+const STAGES = ["forward", "loss", "pullback", "optimiser", "step"] as const;
+const times: number[][] = STAGES.map(() => []);
+const plain = untraced(be);
+let usage = process.resourceUsage();
+let calls = 0;
+for (let s = 0; s < warmup + steps; s++) {
+  if (s === warmup) usage = process.resourceUsage();
+  const trace = new Trace(be);
+  const split = oneStep(s, trace, plain);
+  calls = trace.size;
+  if (s >= warmup) split.forEach((v, i) => times[i].push(v));
 }
 const end = process.resourceUsage();
 
 const median = (a: readonly number[]) => [...a].sort((p, q) => p - q)[a.length >> 1];
 const mean = (a: readonly number[]) => a.reduce((p, q) => p + q, 0) / a.length;
 const perStep = (n: number) => (n / steps).toFixed(n / steps < 10 ? 2 : 0);
-console.log(
-  `${backendInfo()}; optimiser: ${general ? "update, then applyUpdates" : "updateAndApply"}; ` +
-    `${steps} steps after ${warmup}`,
-);
+console.log(`${be.description}; ${steps} steps after ${warmup}; ${calls} traced calls a step`);
 console.log(`stage       median ms   mean ms`);
-for (const stage of STAGES) {
-  const v = times[stage];
+STAGES.forEach((stage, i) => {
+  const v = times[i];
   console.log(
     `${stage.padEnd(10)} ${median(v).toFixed(3).padStart(10)} ${mean(v).toFixed(3).padStart(9)}`,
   );
-}
+});
+const stepTimes = times[STAGES.length - 1];
 console.log(
-  `samples/s: ${(BATCH_SIZE / mean(times.step) * 1000).toFixed(0)} (mean step), ` +
-    `${(BATCH_SIZE / median(times.step) * 1000).toFixed(0)} (median step)`,
+  `samples/s: ${(BATCH_SIZE / mean(stepTimes) * 1000).toFixed(0)} (mean step), ` +
+    `${(BATCH_SIZE / median(stepTimes) * 1000).toFixed(0)} (median step)`,
 );
 console.log(
   `per step: ${perStep(end.minorPageFault - usage.minorPageFault)} page faults, CPU ms ` +
     `${perStep((end.userCPUTime - usage.userCPUTime) / 1000)} user + ` +
     `${perStep((end.systemCPUTime - usage.systemCPUTime) / 1000)} system (all threads)`,
 );
+
+if (argAt("primitives") >= 0) {
+  // Each primitive call and each gemm of the step, timed: a backend whose gemm is timed, an
+  // Ops whose calls are timed (the optimiser's), and a trace whose forward calls are timed.
+  const spent = new Map<string, [calls: number, ms: number]>();
+  const charge = (name: string, ms: number) => {
+    const [c, total] = spent.get(name) ?? [0, 0];
+    spent.set(name, [c + 1, total + ms]);
+  };
+  const timedBackend: Backend = {
+    ...be,
+    gemm: (...a) => {
+      const t0 = performance.now();
+      be.gemm(...a);
+      charge(
+        `  gemm ${a[2]}×${a[3]}×${a[4]}${a[0] ? " Aᵀ" : ""}${a[1] ? " Bᵀ" : ""}`,
+        performance.now() - t0,
+      );
+    },
+    adam: be.adam === undefined ? undefined : (...a) => {
+      const t0 = performance.now();
+      be.adam!(...a);
+      charge(`  adam kernel`, performance.now() - t0);
+    },
+  };
+  const timedOps = makeOps(timedBackend, false, (p, a) => {
+    const t0 = performance.now();
+    const out = p.run(timedBackend, ...a)[0];
+    charge(`optimiser ${p.name}`, performance.now() - t0);
+    return out;
+  });
+  const rounds = Math.min(steps, 100);
+  for (let s = 0; s < rounds; s++) oneStep(s, new Trace(timedBackend), timedOps);
+  console.log(`\nover ${rounds} steps (gemm and adam kernel times are inside their callers):`);
+  console.log(`${"what".padEnd(34)} ${"calls/step".padStart(10)} ${"ms/step".padStart(9)}`);
+  for (const [name, [c, ms]] of [...spent].sort((p, q) => q[1][1] - p[1][1])) {
+    console.log(
+      `${name.padEnd(34)} ${(c / rounds).toFixed(1).padStart(10)} ${
+        (ms / rounds).toFixed(3).padStart(9)
+      }`,
+    );
+  }
+}

@@ -1,20 +1,25 @@
 /**
  * `deno bench -A bench/train_step_bench.ts`: one training step of the MLP 784-256-128-10
- * (ReLU, softmax cross-entropy, batch 128, Adam, float32) on gradstream's current backend
- * (`GRADSTREAM_BACKEND=blas|wasm|ts` picks one), whole and in parts, so a regression shows
- * and the part that caused it too. For the side-by-side with TensorFlow.js, run
- * `bench/compare.ts`.
+ * (ReLU, softmax cross-entropy, batch 128, Adam, float32) on every backend that loads here,
+ * whole and in parts, so a regression shows and the part that caused it too. Each backend is
+ * a value handed to the trace and the optimiser (`new Trace(backend)`, `untraced(backend)`).
+ * For the side-by-side with other libraries, run `bench/compare.ts`; for the old floor
+ * against the new, `bench/floor_compare.ts`.
  *
  * @module
  */
 
-import { backendInfo } from "../src/kernels/select.ts";
+import { untraced } from "../src/autodiff/ops.ts";
+import { Trace } from "../src/autodiff/trace.ts";
+import type { Backend, BackendName } from "../src/kernels/kernels.ts";
+import { probeBackend } from "../src/kernels/select.ts";
+import { EVAL, trainContext } from "../src/layers/layer.ts";
 import { softmaxCrossEntropy } from "../src/losses.ts";
 import { adam } from "../src/optim/aliases.ts";
 import { applyUpdates, updateAndApply } from "../src/optim/chain.ts";
-import { EVAL, trainContext } from "../src/layers/layer.ts";
 import { key, split, uniform } from "../src/random.ts";
-import { fromTypedArray } from "../src/tensor.ts";
+import { fromTypedArray, full } from "../src/tensor.ts";
+import type { Tree } from "../src/tree.ts";
 import { ADAM, BATCH_SIZE, LAYER_SIZES, LEARNING_RATE } from "./_common.ts";
 import { mlp } from "./_gradstream_mlp.ts";
 
@@ -31,54 +36,56 @@ const y = fromTypedArray(
   [BATCH_SIZE],
 );
 const ctx = trainContext(key(1));
-// Fixed gradients for the optimiser-only benchmark, from one real backward pass.
-const out = model.apply(params, state, x, ctx);
-const grads = out.vjp(softmaxCrossEntropy(out.y, y)[1]).params;
 
-const group = `MLP 784-256-128-10 batch ${BATCH_SIZE}, ${backendInfo()}`;
+/** The gradients of one step: the model and loss through a trace, pulled back to the params. */
+function gradients(backend: Backend): Tree {
+  const trace = new Trace(backend);
+  trace.watch(params);
+  const out = model.apply(trace.ops, params, state, x, ctx);
+  const loss = softmaxCrossEntropy(trace.ops, out.y, y);
+  return trace.pullback(loss, full(loss.shape, 1, loss.dtype), params);
+}
 
-Deno.bench({
-  name: "train step (forward, loss, VJP, updateAndApply(adam)), as step() runs it",
-  group,
-  baseline: true,
-  fn: () => {
-    const fwd = model.apply(params, state, x, ctx);
-    const [, dy] = softmaxCrossEntropy(fwd.y, y);
-    const g = fwd.vjp(dy).params;
-    updateAndApply(optimizer, g, optState, params);
-  },
-});
+for (const name of ["blas", "wasm", "ts"] as const satisfies readonly BackendName[]) {
+  const probe = probeBackend(name);
+  if (!probe.ok) {
+    console.error(`(${name} skipped: ${probe.reason})`);
+    continue;
+  }
+  const backend = probe.kernels;
+  const t = untraced(backend);
+  const group = `MLP 784-256-128-10 batch ${BATCH_SIZE}, ${backend.description}`;
+  // Fixed gradients for the optimiser-only benchmarks, from one real backward pass.
+  const grads = gradients(backend);
 
-Deno.bench({
-  name: "forward (eval)",
-  group,
-  fn: () => {
-    model.apply(params, state, x, EVAL);
-  },
-});
-
-Deno.bench({
-  name: "forward + loss + VJP",
-  group,
-  fn: () => {
-    const fwd = model.apply(params, state, x, ctx);
-    fwd.vjp(softmaxCrossEntropy(fwd.y, y)[1]);
-  },
-});
-
-Deno.bench({
-  name: "Adam update, then applyUpdates (the general path)",
-  group,
-  fn: () => {
-    const [updates] = optimizer.update(grads, optState, params);
-    applyUpdates(params, updates);
-  },
-});
-
-Deno.bench({
-  name: "Adam updateAndApply (one pass per leaf writes params and moments)",
-  group,
-  fn: () => {
-    updateAndApply(optimizer, grads, optState, params);
-  },
-});
+  Deno.bench({
+    name: `${name}: train step (forward, loss, pullback, updateAndApply(adam))`,
+    group,
+    baseline: true,
+    fn: () => {
+      updateAndApply(optimizer, gradients(backend), optState, params, t);
+    },
+  });
+  Deno.bench({
+    name: `${name}: forward (eval, untraced)`,
+    group,
+    fn: () => {
+      model.apply(t, params, state, x, EVAL);
+    },
+  });
+  Deno.bench({
+    name: `${name}: forward + loss + pullback`,
+    group,
+    fn: () => {
+      gradients(backend);
+    },
+  });
+  Deno.bench({
+    name: `${name}: updateAndApply(adam) (Adam, learning rate, add)`,
+    group,
+    fn: () => {
+      const [updates] = optimizer.update(grads, optState, params, t);
+      applyUpdates(params, updates, t);
+    },
+  });
+}

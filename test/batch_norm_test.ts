@@ -6,6 +6,11 @@ import { EVAL, trainContext } from "../src/layers/layer.ts";
 import { key } from "../src/random.ts";
 import { full, type Shape, type Tensor, tensor } from "../src/tensor.ts";
 import { checkLayerGradients, shapeArb, tensorArb } from "../src/testing/mod.ts";
+import { untraced } from "../src/autodiff/ops.ts";
+import { Trace } from "../src/autodiff/trace.ts";
+import { layerVjp } from "./_layer_fixtures.ts";
+
+const t = untraced();
 
 const EPS = 1e-5;
 
@@ -68,8 +73,8 @@ test("batchNorm() init reports the shape apply returns, minus the batch axis", (
       const layer = batchNorm();
       const { outShape, params, state } = layer.init(key(0), shape.slice(1));
       const x = full(shape, 1);
-      const { y } = layer.apply(params, state, x, training ? trainContext() : EVAL);
-      assert.deepEqual([...outShape], y.shape.slice(1));
+      const { y } = layer.apply(t, params, state, x, training ? trainContext() : EVAL);
+      assert.deepEqual([...(outShape as number[])], y.shape.slice(1));
       assert.equal(y.shape[0], shape[0]);
     }),
     { numRuns: 50 },
@@ -84,14 +89,14 @@ test("batchNorm({ dtype }) creates parameters and statistics of that dtype and t
       assert.equal(t.dtype, dtype);
     }
     const x = tensor([[1, 2, 3], [3, 6, 9]], [2, 3], dtype);
-    const { y, state: next, vjp } = layer.apply(params, state, x, trainContext());
+    const { y, state: next, pullback } = layerVjp(layer, params, state, x, trainContext());
     assert.equal(y.dtype, dtype);
     assert.equal(next.mean.dtype, dtype);
-    assert.equal(vjp(y).params.gamma.dtype, dtype);
+    assert.equal(pullback(y).params.gamma.dtype, dtype);
     // A float32 layer refuses float64 inputs, naming the parameter.
     if (dtype === "float32") {
       assert.throws(
-        () => layer.apply(params, state, tensor([[1, 2, 3]], [1, 3], "float64"), EVAL),
+        () => layer.apply(t, params, state, tensor([[1, 2, 3]], [1, 3], "float64"), EVAL),
         {
           name: "TypeError",
           message: /batchNorm: gamma is float32 but the input is float64/,
@@ -105,7 +110,7 @@ test("batchNorm({ dtype }) creates parameters and statistics of that dtype and t
   });
 });
 
-test("batchNorm() training VJP matches central differences for gamma, beta and x", () => {
+test("batchNorm() training gradient matches central differences for gamma, beta and x", () => {
   // Central differences of the normalisation have a relative truncation error of about
   // h²/(σ² + eps); keeping each feature's batch variance >= 0.05 holds it near 1e-9. Their
   // rounding error is about ε·Σ|u·y|/h, up to ~1e-9 absolute for these batches of up to 180
@@ -122,7 +127,7 @@ test("batchNorm() training VJP matches central differences for gamma, beta and x
   );
 });
 
-test("batchNorm() evaluation VJP matches central differences for gamma, beta and x", () => {
+test("batchNorm() evaluation gradient matches central differences for gamma, beta and x", () => {
   // With running statistics fixed the output is affine in each single coordinate the checker
   // moves, so central differences have no truncation error and a larger step (1e-3) only
   // shrinks their rounding error.
@@ -140,9 +145,10 @@ test("batchNorm() never mutates params, state, input or cotangent", () => {
     fc.property(caseArb, fc.boolean(), ({ params, state, x }, training) => {
       const snapshot = (t: Tensor) => Array.from(t.data);
       const before = [params.gamma, params.beta, state.mean, state.var, x].map(snapshot);
-      const { vjp } = batchNorm().apply(params, state, x, training ? trainContext() : EVAL);
+      const ctx = training ? trainContext() : EVAL;
+      const { pullback } = layerVjp(batchNorm(), params, state, x, ctx);
       const dy = full(x.shape, 0.5, "float64");
-      vjp(dy);
+      pullback(dy);
       const after = [params.gamma, params.beta, state.mean, state.var, x].map(snapshot);
       assert.deepEqual(after, before);
       assert.ok(dy.data.every((v) => v === 0.5));
@@ -154,7 +160,7 @@ test("batchNorm() never mutates params, state, input or cotangent", () => {
 test("batchNorm() training moves running statistics toward batch statistics by momentum", () => {
   fc.assert(
     fc.property(caseArb, fc.double({ min: 0, max: 1, noNaN: true }), (c, momentum) => {
-      const { state } = batchNorm({ momentum }).apply(c.params, c.state, c.x, trainContext());
+      const { state } = batchNorm({ momentum }).apply(t, c.params, c.state, c.x, trainContext());
       const { mean, variance } = featureStats(c.x);
       for (let j = 0; j < mean.length; j++) {
         const m = momentum * c.state.mean.data[j] + (1 - momentum) * mean[j];
@@ -177,7 +183,7 @@ test("batchNorm() training output has zero mean and unit variance per feature (u
       const { variance: v } = featureStats(x);
       const f = v.length;
       const params = { gamma: full([f], 1, "float64"), beta: full([f], 0, "float64") };
-      const { y } = layer.apply(params, init.state, x, trainContext());
+      const { y } = layer.apply(t, params, init.state, x, trainContext());
       const { mean, variance } = featureStats(y);
       for (let j = 0; j < f; j++) {
         close(mean[j], 0, 1e-9, `mean of feature ${j}`);
@@ -192,7 +198,7 @@ test("batchNorm() training output has zero mean and unit variance per feature (u
 test("batchNorm() evaluation normalises with the running statistics and keeps the state", () => {
   fc.assert(
     fc.property(caseArb, ({ params, state, x }) => {
-      const { y, state: next } = batchNorm().apply(params, state, x, EVAL);
+      const { y, state: next } = batchNorm().apply(t, params, state, x, EVAL);
       assert.equal(next, state);
       const f = params.gamma.data.length;
       for (let i = 0; i < x.data.length; i++) {
@@ -210,10 +216,10 @@ test("batchNorm() evaluation treats each example independently of the rest of th
   fc.assert(
     fc.property(caseArb, ({ params, state, x }) => {
       const layer = batchNorm();
-      const whole = layer.apply(params, state, x, EVAL).y;
+      const whole = layer.apply(t, params, state, x, EVAL).y;
       const per = x.data.length / x.shape[0];
       const first = tensor(x.data.slice(0, per), [1, ...x.shape.slice(1)]);
-      const alone = layer.apply(params, state, first, EVAL).y;
+      const alone = layer.apply(t, params, state, first, EVAL).y;
       assert.deepEqual(Array.from(alone.data), Array.from(whole.data.slice(0, per)));
     }),
     { numRuns: 30 },
@@ -223,7 +229,7 @@ test("batchNorm() evaluation treats each example independently of the rest of th
 test("batchNorm() works in float32 with the parameters init returns", () => {
   const layer = batchNorm();
   const { params, state } = layer.init(key(0), [2]);
-  const { y, state: next } = layer.apply(params, state, tensor([[1, 4], [3, 8]]), trainContext());
+  const { y, state: next } = layer.apply(t, params, state, tensor([[1, 4], [3, 8]]), trainContext());
   assert.equal(y.dtype, "float32");
   assert.deepEqual(Array.from(y.data).map((v) => Math.round(v * 1e4) / 1e4), [-1, -1, 1, 1]);
   // Running mean of feature 1: 0.9 · 0 + 0.1 · 6 = 0.6; running variance: 0.9 · 1 + 0.1 · 4.
@@ -234,17 +240,34 @@ test("batchNorm() works in float32 with the parameters init returns", () => {
 test("batchNorm() rejects inputs whose feature axis disagrees with its parameters", () => {
   const layer = batchNorm();
   const { params, state } = layer.init(key(0), [3]);
-  assert.throws(() => layer.apply(params, state, full([2, 4], 1), trainContext()), {
+  assert.throws(() => layer.apply(t, params, state, full([2, 4], 1), trainContext()), {
     name: "TypeError",
     message: /Cannot batchNorm: gamma has shape \[3\], expected \[4\]/,
   });
-  assert.throws(() => layer.apply(params, state, full([3], 1), trainContext()), {
+  assert.throws(() => layer.apply(t, params, state, full([3], 1), trainContext()), {
     name: "TypeError",
     message: /rank >= 2, got shape \[3\]/,
   });
-  assert.throws(() => layer.apply(params, state, full([2, 3], 1, "float64"), trainContext()), {
+  assert.throws(() => layer.apply(t, params, state, full([2, 3], 1, "float64"), trainContext()), {
     name: "TypeError",
     message: /gamma is float32 but the input is float64/,
   });
   assert.throws(() => layer.init(key(0), [] as Shape), { name: "TypeError", message: /feature/ });
+});
+
+test("batchNorm() is forward code over primitives: nothing but recorded pullbacks", () => {
+  // The trace records each primitive call; a hand-written VJP would record none.
+  const layer = batchNorm({ dtype: "float64" });
+  const { params, state } = layer.init(key(0), [3]);
+  const tr = new Trace();
+  const x = tr.watch(tensor([[1, 2, 3], [3, 6, 10]], [2, 3], "float64"));
+  layer.apply(tr.ops, tr.watch(params), state, x, trainContext());
+  assert.ok(tr.size >= 8, `${tr.size} primitive calls recorded`);
+});
+
+test("batchNorm() init rejects a tree of example shapes with a TypeError naming it", () => {
+  assert.throws(() => batchNorm().init(key(0), { a: [3] }), {
+    name: "TypeError",
+    message: /^batchNorm init: takes one tensor per example/,
+  });
 });

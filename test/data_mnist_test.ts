@@ -17,7 +17,7 @@ import {
   MNIST_FILES,
 } from "../src/data/mnist.ts";
 import { parseIdx } from "../src/data/idx.ts";
-import type { Dataset } from "../src/train/dataset.ts";
+import type { Dataset } from "../src/data/dataset.ts";
 
 /** A uint8 IDX file of the given shape, by hand (magic 0x000008DD, big-endian dims). */
 function uint8Idx(shape: number[], values: ArrayLike<number>): Uint8Array {

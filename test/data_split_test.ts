@@ -6,7 +6,7 @@ import { sliceDataset, takeExamples } from "../src/data/subset.ts";
 import { oneHot } from "../src/data/one_hot.ts";
 import { key } from "../src/random.ts";
 import { fromTypedArray, tensor } from "../src/tensor.ts";
-import type { Dataset } from "../src/train/dataset.ts";
+import type { Dataset } from "../src/data/dataset.ts";
 
 const seedArb = fc.integer({ min: 0, max: 2 ** 31 });
 

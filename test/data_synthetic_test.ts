@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { circles, spirals, twoMoons } from "../src/data/synthetic.ts";
 import { key } from "../src/random.ts";
-import type { Dataset } from "../src/train/dataset.ts";
+import type { Dataset } from "../src/data/dataset.ts";
 
 const seedArb = fc.integer({ min: 0, max: 2 ** 31 });
 const countArb = fc.integer({ min: 1, max: 200 });

@@ -3,10 +3,15 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { dense, type DenseParams } from "../src/layers/dense.ts";
 import { EVAL } from "../src/layers/layer.ts";
+import { untraced } from "../src/autodiff/ops.ts";
+import { Trace } from "../src/autodiff/trace.ts";
 import { constantInit, type Initializer, type InitOptions } from "../src/init.ts";
 import { key } from "../src/random.ts";
 import { astype, isTensor, tensor } from "../src/tensor.ts";
 import { checkLayerGradients, tensorArb } from "../src/testing/mod.ts";
+import { layerVjp } from "./_layer_fixtures.ts";
+
+const t = untraced();
 
 const dimArb = fc.integer({ min: 1, max: 5 });
 /** A float64 dense layer with its parameters and an input batch. */
@@ -28,7 +33,7 @@ function snapshot(p: DenseParams) {
   return [[...p.w.data], p.b === undefined ? null : [...p.b.data]];
 }
 
-test("dense() VJP matches central differences for weights, bias and input", () => {
+test("dense() gradient matches central differences for weights, bias and input", () => {
   fc.assert(
     fc.property(caseArb, ({ layer, params, x }) => {
       const report = checkLayerGradients(layer, params, null, x, EVAL);
@@ -41,8 +46,8 @@ test("dense() VJP matches central differences for weights, bias and input", () =
 test("dense() returns the shape init reports, after the batch axis", () => {
   fc.assert(
     fc.property(caseArb, ({ layer, params, outShape, x }) => {
-      const { y } = layer.apply(params, null, x, EVAL);
-      assert.deepEqual(y.shape, [x.shape[0], ...outShape]);
+      const { y } = layer.apply(t, params, null, x, EVAL);
+      assert.deepEqual(y.shape, [x.shape[0], ...(outShape as number[])]);
     }),
     { numRuns: 50 },
   );
@@ -52,9 +57,9 @@ test("dense() never mutates its inputs, parameters or cotangent, nor aliases the
   fc.assert(
     fc.property(caseArb, ({ layer, params, x, units }) => {
       const before = { x: [...x.data], p: snapshot(params) };
-      const { y, vjp } = layer.apply(params, null, x, EVAL);
+      const { y, pullback } = layerVjp(layer, params, null, x, EVAL);
       const dy = tensor(new Float64Array(x.shape[0] * units).fill(0.5), [x.shape[0], units]);
-      const grads = vjp(dy);
+      const grads = pullback(dy);
       assert.deepEqual({ x: [...x.data], p: snapshot(params) }, before);
       assert.ok(dy.data.every((v) => v === 0.5));
       for (const out of [y.data, grads.x.data, grads.params.w.data]) {
@@ -65,33 +70,31 @@ test("dense() never mutates its inputs, parameters or cotangent, nor aliases the
   );
 });
 
-test("dense() computes x·W + b and its VJP (by hand)", () => {
+test("dense() computes x·W + b and its gradients (by hand)", () => {
   // x = [[1, 2]], W = [[1, 2, 3], [4, 5, 6]], b = [0.5, 0, -1]:
   // y = [1·1 + 2·4 + 0.5, 1·2 + 2·5 + 0, 1·3 + 2·6 − 1] = [9.5, 12, 14].
   // dy = [[1, 0, 2]]: dW = xᵀ·dy = [[1, 0, 2], [2, 0, 4]], db = [1, 0, 2],
   // dx = dy·Wᵀ = [1·1 + 0·2 + 2·3, 1·4 + 0·5 + 2·6] = [7, 16].
   const layer = dense(3);
   const params = { w: tensor([[1, 2, 3], [4, 5, 6]]), b: tensor([0.5, 0, -1]) };
-  const { y, vjp } = layer.apply(params, null, tensor([[1, 2]]), EVAL);
+  const { y, pullback } = layerVjp(layer, params, null, tensor([[1, 2]]), EVAL);
   assert.deepEqual([...y.data], [9.5, 12, 14]);
-  const g = vjp(tensor([[1, 0, 2]]));
+  const g = pullback(tensor([[1, 0, 2]]));
   assert.deepEqual([...g.params.w.data], [1, 0, 2, 2, 0, 4]);
   assert.deepEqual([...g.params.b!.data], [1, 0, 2]);
   assert.deepEqual([...g.x.data], [7, 16]);
 });
 
-test("dense() VJP's input cotangent is dy·Wᵀ, a frozen tensor whose data never changes once read", () => {
+test("dense()'s input cotangent is dy·Wᵀ, a frozen tensor", () => {
   fc.assert(
     fc.property(caseArb, ({ layer, params, x, units }) => {
       const [batch, inDim] = x.shape;
       const dy = tensor(new Float64Array(batch * units).map((_, i) => (i % 5) - 2), [batch, units]);
-      const { x: dx, params: grads } = layer.apply(params, null, x, EVAL).vjp(dy);
-      // The parameter gradients are there whether or not dx is ever read.
+      const { x: dx, params: grads } = layerVjp(layer, params, null, x, EVAL).pullback(dy);
       assert.deepEqual(grads.w.shape, [inDim, units]);
       assert.ok(isTensor(dx) && Object.isFrozen(dx) && Object.isFrozen(dx.shape));
       assert.deepEqual([dx.dtype, dx.shape], ["float64", [batch, inDim]]);
       const first = dx.data;
-      assert.equal(dx.data, first);
       for (let i = 0; i < batch; i++) {
         for (let k = 0; k < inDim; k++) {
           let s = 0;
@@ -113,7 +116,7 @@ test("dense() sums the bias gradient over the batch", () => {
       if (params.b === undefined) return;
       const batch = x.shape[0];
       const dy = tensor(new Float64Array(batch * units).map((_, i) => i % 3), [batch, units]);
-      const db = layer.apply(params, null, x, EVAL).vjp(dy).params.b!;
+      const db = layerVjp(layer, params, null, x, EVAL).pullback(dy).params.b!;
       for (let j = 0; j < units; j++) {
         let s = 0;
         for (let i = 0; i < batch; i++) s += dy.data[i * units + j];
@@ -164,17 +167,17 @@ test("dense() rejects non-vector examples and non-matrix batches with TypeError"
     message: /examples must be vectors \[in\].*\[2,3\]/,
   });
   const { params } = layer.init(key(0), [3]);
-  assert.throws(() => layer.apply(params, null, tensor([[[1, 2, 3]]]), EVAL), {
+  assert.throws(() => layer.apply(t, params, null, tensor([[[1, 2, 3]]]), EVAL), {
     name: "TypeError",
     message: /expected a batch \[batch, in\] of rank 2, got shape \[1,1,3\]/,
   });
-  assert.throws(() => layer.apply(params, null, tensor([1, 2, 3]), EVAL), { name: "TypeError" });
+  assert.throws(() => layer.apply(t, params, null, tensor([1, 2, 3]), EVAL), { name: "TypeError" });
 });
 
 test("dense() rejects an input whose width differs from the weights with TypeError", () => {
   const layer = dense(2);
   const { params } = layer.init(key(0), [3]);
-  assert.throws(() => layer.apply(params, null, tensor([[1, 2]]), EVAL), {
+  assert.throws(() => layer.apply(t, params, null, tensor([[1, 2]]), EVAL), {
     name: "TypeError",
     message: /the weight w has shape \[3,2\], expected \[2,2\]/,
   });
@@ -184,12 +187,12 @@ test("dense() rejects parameters whose dtype differs from the input's with TypeE
   const layer = dense(2);
   const { params } = layer.init(key(0), [3]);
   const x64 = tensor([[1, 2, 3]], undefined, "float64");
-  assert.throws(() => layer.apply(params, null, x64, EVAL), {
+  assert.throws(() => layer.apply(t, params, null, x64, EVAL), {
     name: "TypeError",
     message: /the weight w is float32 but the input is float64/,
   });
   const mixed = { w: astype(params.w, "float64"), b: params.b };
-  assert.throws(() => layer.apply(mixed, null, x64, EVAL), {
+  assert.throws(() => layer.apply(t, mixed, null, x64, EVAL), {
     name: "TypeError",
     message: /the bias b is float32/,
   });
@@ -197,22 +200,37 @@ test("dense() rejects parameters whose dtype differs from the input's with TypeE
 
 test("dense() rejects parameters that disagree with the bias option with TypeError", () => {
   const { params } = dense(2).init(key(0), [3]);
-  assert.throws(() => dense(2, { bias: false }).apply(params, null, tensor([[1, 2, 3]]), EVAL), {
+  assert.throws(() => dense(2, { bias: false }).apply(t, params, null, tensor([[1, 2, 3]]), EVAL), {
     name: "TypeError",
     message: /bias: false but the parameters have a bias/,
   });
 });
 
-test("dense() VJP rejects a cotangent of the wrong shape or dtype with TypeError", () => {
+test("dense()'s pullback rejects a cotangent of the wrong shape with TypeError", () => {
   const layer = dense(2);
   const { params } = layer.init(key(0), [3]);
-  const { vjp } = layer.apply(params, null, tensor([[1, 2, 3]]), EVAL);
-  assert.throws(() => vjp(tensor([[1, 2, 3]])), {
+  const { pullback } = layerVjp(layer, params, null, tensor([[1, 2, 3]]), EVAL);
+  assert.throws(() => pullback(tensor([[1, 2, 3]])), {
     name: "TypeError",
-    message: /dense VJP: the cotangent has shape \[1,3\], expected \[1,2\]/,
+    message: /cotangent .*shape \[1,3\] for a tensor of shape \[1,2\]/,
   });
-  assert.throws(() => vjp(tensor([[1, 2]], undefined, "float64")), {
+});
+
+test("dense() init rejects a tree of example shapes with a TypeError naming it", () => {
+  assert.throws(() => dense(2).init(key(0), [[3], [4]]), {
     name: "TypeError",
-    message: /dense VJP: the cotangent is float64 but the input is float32/,
+    message: /^dense init: takes one tensor per example.*\[\[3\],\[4\]\]/,
   });
+  assert.throws(() => dense(2).init(key(0), { a: [3] }), {
+    name: "TypeError",
+    message: /^dense init: .*\{a:\[3\]\}/,
+  });
+});
+
+test("dense() records one primitive call, the fused linear", () => {
+  const layer = dense(2, { dtype: "float64" });
+  const { params } = layer.init(key(0), [3]);
+  const tr = new Trace();
+  layer.apply(tr.ops, tr.watch(params), null, tensor([[1, 2, 3]], undefined, "float64"), EVAL);
+  assert.equal(tr.size, 1);
 });

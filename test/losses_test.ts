@@ -10,19 +10,18 @@ import {
   softmaxCrossEntropy,
   softmaxCrossEntropyOneHot,
 } from "../src/losses.ts";
-import { fromTypedArray, scalar, type Tensor, tensor } from "../src/tensor.ts";
+import { untraced } from "../src/autodiff/ops.ts";
+import { valueAndGrad } from "../src/autodiff/trace.ts";
+import { backend } from "../src/kernels/select.ts";
+import { fromTypedArray, type Tensor, tensor } from "../src/tensor.ts";
 import { assertGradients, shapeArb, tensorArb } from "../src/testing/mod.ts";
 
-/** The loss as a differentiable function of the prediction: a scalar and its pullback. */
-function asDifferentiable(loss: Loss, target: Tensor) {
-  return (p: Tensor): [Tensor, (dy: Tensor) => Tensor] => {
-    const [value, grad] = loss(p, target);
-    return [
-      scalar(value, "float64"),
-      (dy) => fromTypedArray(grad.data.map((g) => g * dy.data[0]), grad.shape),
-    ];
-  };
-}
+const t = untraced(backend("ts"));
+/** The loss's value, untraced. */
+const value = (loss: Loss, p: Tensor, y: Tensor) => loss(t, p, y).data[0];
+/** The loss's value and its gradient with respect to the prediction. */
+const withGrad = (loss: Loss, p: Tensor, y: Tensor) =>
+  valueAndGrad((t, p: Tensor) => loss(t, p, y), p, { backend: backend("ts") });
 
 const batchShapeArb = shapeArb({ minRank: 1, maxRank: 3 });
 /** A target and a prediction of the same (drawn) shape. */
@@ -72,8 +71,8 @@ const GRADIENT_CASES: [string, fc.Arbitrary<readonly [Tensor, Tensor, Loss]>][] 
 for (const [name, arb] of GRADIENT_CASES) {
   test(`${name}() gradient matches central differences`, () => {
     fc.assert(
-      fc.property(arb, ([p, t, loss]) => {
-        assertGradients(asDifferentiable(loss, t), p);
+      fc.property(arb, ([p, y, loss]) => {
+        assertGradients((t, p: Tensor) => loss(t, p, y), p);
       }),
       { numRuns: 40 },
     );
@@ -81,22 +80,25 @@ for (const [name, arb] of GRADIENT_CASES) {
 
   test(`${name}() never mutates its inputs`, () => {
     fc.assert(
-      fc.property(arb, ([p, t, loss]) => {
-        const before = [[...p.data], [...t.data]];
-        const [, grad] = loss(p, t);
-        assert.deepEqual([[...p.data], [...t.data]], before);
+      fc.property(arb, ([p, y, loss]) => {
+        const before = [[...p.data], [...y.data]];
+        const [, grad] = withGrad(loss, p, y);
+        assert.deepEqual([[...p.data], [...y.data]], before);
         assert.notEqual(grad.data, p.data);
       }),
       { numRuns: 20 },
     );
   });
 
-  test(`${name}() returns a gradient of the prediction's shape and dtype`, () => {
+  test(`${name}() is a finite scalar of the prediction's dtype, its gradient of its shape`, () => {
     fc.assert(
-      fc.property(arb, ([p, t, loss]) => {
+      fc.property(arb, ([p, y, loss]) => {
         const p32 = fromTypedArray(Float32Array.from(p.data), p.shape);
-        const [value, grad] = loss(p32, t);
-        assert.ok(Number.isFinite(value));
+        const out = loss(t, p32, y);
+        assert.equal(out.data.length, 1);
+        assert.equal(out.dtype, "float32");
+        assert.ok(Number.isFinite(out.data[0]));
+        const [, grad] = withGrad(loss, p32, y);
         assert.equal(grad.dtype, "float32");
         assert.deepEqual(grad.shape, p.shape);
       }),
@@ -107,16 +109,35 @@ for (const [name, arb] of GRADIENT_CASES) {
 
 test("meanSquaredError() averages squared errors over every element (by hand)", () => {
   // Errors 1, 2, 3, 4: (1 + 4 + 9 + 16)/4 = 7.5; gradient 2r/4 = r/2.
-  const [loss, grad] = meanSquaredError(tensor([[1, 2], [3, 4]]), tensor([[0, 0], [0, 0]]));
+  const [loss, grad] = withGrad(
+    meanSquaredError,
+    tensor([[1, 2], [3, 4]]),
+    tensor([[0, 0], [0, 0]]),
+  );
   assert.equal(loss, 7.5);
   assert.deepEqual([...grad.data], [0.5, 1, 1.5, 2]);
 });
 
 test("meanAbsoluteError() averages absolute errors over every element (by hand)", () => {
   // Errors −2, 0, 4: (2 + 0 + 4)/3 = 2; gradient sign(r)/3, 0 at r = 0.
-  const [loss, grad] = meanAbsoluteError(tensor([-1, 5, 6], [3], "float64"), tensor([1, 5, 2]));
+  const [loss, grad] = withGrad(
+    meanAbsoluteError,
+    tensor([-1, 5, 6], [3], "float64"),
+    tensor([1, 5, 2]),
+  );
   assert.equal(loss, 2);
   assert.deepEqual([...grad.data], [-1 / 3, 0, 1 / 3]);
+});
+
+test("huber(1) by hand: ½r² inside, |r| − ½ outside, gradient r resp. sign(r), over N", () => {
+  // (½·0.25 + (3 − ½) + (2 − ½) + 0)/4; gradients (0.5, 1, −1, 0)/4.
+  const [loss, grad] = withGrad(
+    huber(1),
+    tensor([0.5, 3, -2, 0], [4], "float64"),
+    tensor([0, 0, 0, 0], [4], "float64"),
+  );
+  assert.equal(loss, (0.125 + 2.5 + 1.5) / 4);
+  assert.deepEqual([...grad.data], [0.125, 0.25, -0.25, 0]);
 });
 
 test("huber(δ) is half the squared error inside δ and δ·|r| − δ²/2 outside", () => {
@@ -128,16 +149,17 @@ test("huber(δ) is half the squared error inside δ and δ·|r| − δ²/2 outsi
       (delta, u, negative) => {
         const zero = tensor([0, 0, 0, 0], [4], "float64");
         // Inside: |r| = u·δ < δ.
-        const inside = fromTypedArray(u.data.map((v, i) => (negative[i] ? -1 : 1) * v * delta), [
-          4,
-        ]);
-        const [h1] = huber(delta)(inside, zero);
-        const [mse] = meanSquaredError(inside, zero);
+        const inside = fromTypedArray(
+          u.data.map((v, i) => (negative[i] ? -1 : 1) * v * delta),
+          [4],
+        );
+        const h1 = value(huber(delta), inside, zero);
+        const mse = value(meanSquaredError, inside, zero);
         assert.ok(Math.abs(h1 - mse / 2) <= 1e-12 * (1 + mse));
         // Outside: |r| = δ(1 + u) > δ.
         const outside = fromTypedArray(inside.data.map((v) => v + Math.sign(v) * delta), [4]);
-        const [h2] = huber(delta)(outside, zero);
-        const [mae] = meanAbsoluteError(outside, zero);
+        const h2 = value(huber(delta), outside, zero);
+        const mae = value(meanAbsoluteError, outside, zero);
         assert.ok(Math.abs(h2 - (delta * mae - delta * delta / 2)) <= 1e-12 * (1 + h2));
       },
     ),
@@ -149,13 +171,13 @@ test("binaryCrossEntropyWithLogits() equals −t·log σ(z) − (1−t)·log(1�
   fc.assert(
     fc.property(
       fc.tuple(tensorArb([6], { min: -10, max: 10 }), tensorArb([6], { min: 0, max: 1 })),
-      ([z, t]) => {
+      ([z, y]) => {
         let naive = 0;
         for (let i = 0; i < 6; i++) {
           const s = 1 / (1 + Math.exp(-z.data[i]));
-          naive -= t.data[i] * Math.log(s) + (1 - t.data[i]) * Math.log(1 - s);
+          naive -= y.data[i] * Math.log(s) + (1 - y.data[i]) * Math.log(1 - s);
         }
-        const [loss] = binaryCrossEntropyWithLogits(z, t);
+        const loss = value(binaryCrossEntropyWithLogits, z, y);
         assert.ok(Math.abs(loss - naive / 6) <= 1e-9 * (1 + loss), `${loss} vs ${naive / 6}`);
       },
     ),
@@ -165,7 +187,8 @@ test("binaryCrossEntropyWithLogits() equals −t·log σ(z) − (1−t)·log(1�
 
 test("binaryCrossEntropyWithLogits() stays finite and exact at logits of ±1000", () => {
   // z = 1000, t = 0: ℓ = 1000 + log(1 + e⁻¹⁰⁰⁰) = 1000; z = −1000, t = 0: ℓ = log(1 + e⁻¹⁰⁰⁰) = 0.
-  const [loss, grad] = binaryCrossEntropyWithLogits(
+  const [loss, grad] = withGrad(
+    binaryCrossEntropyWithLogits,
     tensor([1000, -1000], [2], "float64"),
     tensor([0, 0]),
   );
@@ -176,8 +199,8 @@ test("binaryCrossEntropyWithLogits() stays finite and exact at logits of ±1000"
 test("softmaxCrossEntropy() equals softmaxCrossEntropyOneHot() on one-hot labels", () => {
   fc.assert(
     fc.property(labelledArb, ([z, labels]) => {
-      const [a, ga] = softmaxCrossEntropy(z, labels);
-      const [b, gb] = softmaxCrossEntropyOneHot(z, oneHot(labels, z.shape[1]));
+      const [a, ga] = withGrad(softmaxCrossEntropy, z, labels);
+      const [b, gb] = withGrad(softmaxCrossEntropyOneHot, z, oneHot(labels, z.shape[1]));
       assert.ok(Math.abs(a - b) <= 1e-12 * (1 + Math.abs(a)));
       for (let i = 0; i < ga.data.length; i++) {
         assert.ok(Math.abs(ga.data[i] - gb.data[i]) <= 1e-15);
@@ -191,8 +214,8 @@ test("softmaxCrossEntropy() is unchanged by adding a constant to a row of logits
   fc.assert(
     fc.property(labelledArb, fc.double({ min: -500, max: 500, noNaN: true }), ([z, l], shift) => {
       const shifted = fromTypedArray(z.data.map((v) => v + shift), z.shape);
-      const [a] = softmaxCrossEntropy(z, l);
-      const [b] = softmaxCrossEntropy(shifted, l);
+      const a = value(softmaxCrossEntropy, z, l);
+      const b = value(softmaxCrossEntropy, shifted, l);
       assert.ok(Math.abs(a - b) <= 1e-9 * (1 + Math.abs(shift)), `${a} vs ${b}`);
     }),
     { numRuns: 50 },
@@ -203,7 +226,7 @@ test("softmaxCrossEntropy() gradient is (softmax − onehot)/B, so each row sums
   fc.assert(
     fc.property(labelledArb, ([z, l]) => {
       const [b, c] = z.shape;
-      const [, grad] = softmaxCrossEntropy(z, l);
+      const [, grad] = withGrad(softmaxCrossEntropy, z, l);
       for (let i = 0; i < b; i++) {
         let s = 0;
         for (let j = 0; j < c; j++) s += grad.data[i * c + j];
@@ -218,7 +241,11 @@ test("softmaxCrossEntropy() gradient is (softmax − onehot)/B, so each row sums
 
 test("softmaxCrossEntropy() of C equal logits is log C (by hand)", () => {
   // softmax = 1/C everywhere, so ℓ = −log(1/C) = log C for every row.
-  const [loss] = softmaxCrossEntropy(tensor([[3, 3, 3, 3, 3], [0, 0, 0, 0, 0]]), tensor([4, 0]));
+  const loss = value(
+    softmaxCrossEntropy,
+    tensor([[3, 3, 3, 3, 3], [0, 0, 0, 0, 0]]),
+    tensor([4, 0]),
+  );
   assert.ok(Math.abs(loss - Math.log(5)) < 1e-6);
 });
 
@@ -226,11 +253,12 @@ test("softmax cross-entropies stay finite at logits of ±1000", () => {
   // Row [1000, −1000, 0] with label 1: logsumexp = 1000 (the rest underflow), ℓ = 2000.
   // Row [−1000, −1000, 1000] with label 2: ℓ = 1000 − 1000 = 0.
   const z = tensor([[1000, -1000, 0], [-1000, -1000, 1000]]);
-  const [loss, grad] = softmaxCrossEntropy(z, tensor([1, 2]));
+  const [loss, grad] = withGrad(softmaxCrossEntropy, z, tensor([1, 2]));
   assert.equal(loss, 1000);
   assert.ok(grad.data.every(Number.isFinite));
-  const [loss2] = softmaxCrossEntropyOneHot(z, tensor([[0, 1, 0], [0, 0, 1]]));
+  const [loss2, grad2] = withGrad(softmaxCrossEntropyOneHot, z, tensor([[0, 1, 0], [0, 0, 1]]));
   assert.equal(loss2, 1000);
+  assert.ok(grad2.data.every(Number.isFinite));
 });
 
 test("softmaxCrossEntropy() rejects non-integer and out-of-range labels, naming the row", () => {
@@ -242,50 +270,85 @@ test("softmaxCrossEntropy() rejects non-integer and out-of-range labels, naming 
     ]] as const
   ) {
     const row = labels.findIndex((v) => String(v) === bad);
-    assert.throws(() => softmaxCrossEntropy(z, tensor([...labels])), {
+    assert.throws(() => softmaxCrossEntropy(t, z, tensor([...labels])), {
       name: "RangeError",
       message: new RegExp(
-        `batch row ${row} is ${bad}; labels must be integer class indices in \\[0, 3\\)`,
+        `^softmaxCrossEntropy: label at batch row ${row} is ${bad}; labels must be integer ` +
+          `class indices in \\[0, 3\\)`,
       ),
     });
   }
 });
 
+test("softmaxCrossEntropyOneHot() rejects a negative or NaN target, naming row and class", () => {
+  for (const bad of [-0.5, NaN]) {
+    assert.throws(
+      () => softmaxCrossEntropyOneHot(t, tensor([[0, 1], [1, 0]]), tensor([[1, 0], [0, bad]])),
+      { name: "RangeError", message: /^softmaxCrossEntropyOneHot: target at row 1, class 1 is/ },
+    );
+  }
+});
+
 test("softmax cross-entropies reject mismatched shapes with TypeError", () => {
   const z = tensor([[0, 1, 2], [2, 1, 0]]);
-  assert.throws(() => softmaxCrossEntropy(z, tensor([0, 1, 2])), {
+  assert.throws(() => softmaxCrossEntropy(t, z, tensor([0, 1, 2])), {
     name: "TypeError",
-    message: /labels must have shape \[2\].*got \[3\]/,
+    message: /softmaxCrossEntropy: labels must have shape \[2\].*got \[3\]/,
   });
-  assert.throws(() => softmaxCrossEntropy(z, tensor([[0], [1]])), { name: "TypeError" });
-  assert.throws(() => softmaxCrossEntropy(tensor([0, 1, 2]), tensor([0])), {
+  assert.throws(() => softmaxCrossEntropy(t, z, tensor([[0], [1]])), { name: "TypeError" });
+  assert.throws(() => softmaxCrossEntropy(t, tensor([0, 1, 2]), tensor([0])), {
     name: "TypeError",
-    message: /logits of shape \[batch, classes\]/,
+    message: /softmaxCrossEntropy: expected logits of shape \[batch, classes\]/,
   });
-  assert.throws(() => softmaxCrossEntropyOneHot(z, tensor([[0, 1], [1, 0]])), {
+  assert.throws(() => softmaxCrossEntropyOneHot(t, z, tensor([[0, 1], [1, 0]])), {
     name: "TypeError",
-    message: /prediction shape \[2,3\] differs from target shape \[2,2\]/,
+    message:
+      /softmaxCrossEntropyOneHot: prediction shape \[2,3\] differs from target shape \[2,2\]/,
   });
 });
 
-test("elementwise losses reject mismatched or empty shapes with TypeError", () => {
-  for (const loss of [meanSquaredError, meanAbsoluteError, huber(), binaryCrossEntropyWithLogits]) {
-    assert.throws(() => loss(tensor([[1, 2]]), tensor([1, 2])), {
+test("losses reject a prediction or target that is not a tensor, naming the loss", () => {
+  const losses: [string, Loss][] = [
+    ["meanSquaredError", meanSquaredError],
+    ["softmaxCrossEntropy", softmaxCrossEntropy],
+    ["softmaxCrossEntropyOneHot", softmaxCrossEntropyOneHot],
+  ];
+  for (const [name, loss] of losses) {
+    assert.throws(() => loss(t, [1, 2] as unknown as Tensor, tensor([1, 2])), {
       name: "TypeError",
-      message: /prediction shape \[1,2\] differs from target shape \[2\]/,
+      message: new RegExp(`^Cannot ${name}: the prediction must be a tensor`),
     });
-    assert.throws(() => loss(tensor([], [0]), tensor([], [0])), {
+    assert.throws(() => loss(t, tensor([[1, 2]]), null as unknown as Tensor), {
       name: "TypeError",
-      message: /no elements/,
+      message: new RegExp(`^Cannot ${name}: the target must be a tensor`),
+    });
+  }
+});
+
+test("elementwise losses reject mismatched or empty shapes with TypeError", () => {
+  const losses: [string, Loss][] = [
+    ["meanSquaredError", meanSquaredError],
+    ["meanAbsoluteError", meanAbsoluteError],
+    ["huber", huber()],
+    ["binaryCrossEntropyWithLogits", binaryCrossEntropyWithLogits],
+  ];
+  for (const [name, loss] of losses) {
+    assert.throws(() => loss(t, tensor([[1, 2]]), tensor([1, 2])), {
+      name: "TypeError",
+      message: new RegExp(`^Cannot ${name}: prediction shape \\[1,2\\] differs from target shape`),
+    });
+    assert.throws(() => loss(t, tensor([], [0]), tensor([], [0])), {
+      name: "TypeError",
+      message: new RegExp(`^Cannot ${name}: the prediction \\[0\\] has no elements`),
     });
   }
 });
 
 test("binaryCrossEntropyWithLogits() rejects targets outside [0, 1] with RangeError", () => {
   for (const bad of [-0.1, 1.5, NaN]) {
-    assert.throws(() => binaryCrossEntropyWithLogits(tensor([0, 0]), tensor([0, bad])), {
+    assert.throws(() => binaryCrossEntropyWithLogits(t, tensor([0, 0]), tensor([0, bad])), {
       name: "RangeError",
-      message: /flat index 1/,
+      message: /^binaryCrossEntropyWithLogits: target at flat index 1/,
     });
   }
 });
@@ -298,19 +361,34 @@ test("huber() rejects a non-positive or non-finite delta with RangeError", () =>
 
 test("softmax cross-entropies take their limits at a +Infinity logit instead of NaN", () => {
   const logits = tensor([[Infinity, 0], [Infinity, Infinity]], [2, 2], "float64");
-  const [loss, grad] = softmaxCrossEntropy(logits, tensor([0, 1], [2], "float64"));
+  const [loss, grad] = withGrad(softmaxCrossEntropy, logits, tensor([0, 1], [2], "float64"));
   // Row 0: all mass on the label, loss 0; row 1: half of it, loss log 2.
   assert.equal(loss, Math.LN2 / 2);
   assert.deepEqual(Array.from(grad.data), [0, 0, 0.25, -0.25]);
-  const [oneHot] = softmaxCrossEntropyOneHot(logits, tensor([[1, 0], [0, 1]], [2, 2], "float64"));
-  assert.equal(oneHot, Math.LN2 / 2);
+  const oneHotTargets = tensor([[1, 0], [0, 1]], [2, 2], "float64");
+  const [oneHotLoss, oneHotGrad] = withGrad(softmaxCrossEntropyOneHot, logits, oneHotTargets);
+  assert.equal(oneHotLoss, Math.LN2 / 2);
+  assert.deepEqual(Array.from(oneHotGrad.data), [0, 0, 0.25, -0.25]);
 });
 
 test("binaryCrossEntropyWithLogits takes its limits at ±Infinity logits instead of NaN", () => {
   const z = tensor([Infinity, -Infinity, Infinity, -Infinity], [4], "float64");
-  const [agree, grad] = binaryCrossEntropyWithLogits(z, tensor([1, 0, 1, 0], [4], "float64"));
+  const [agree, grad] = withGrad(
+    binaryCrossEntropyWithLogits,
+    z,
+    tensor([1, 0, 1, 0], [4], "float64"),
+  );
   assert.equal(agree, 0);
   assert.deepEqual(Array.from(grad.data), [0, 0, 0, 0]);
-  const [disagree] = binaryCrossEntropyWithLogits(z, tensor([0, 1, 0, 1], [4], "float64"));
+  const disagree = value(binaryCrossEntropyWithLogits, z, tensor([0, 1, 0, 1], [4], "float64"));
   assert.equal(disagree, Infinity);
+});
+
+test("a loss runs untraced and traced to the same value", () => {
+  fc.assert(
+    fc.property(labelledArb, ([z, l]) => {
+      assert.equal(withGrad(softmaxCrossEntropy, z, l)[0], value(softmaxCrossEntropy, z, l));
+    }),
+    { numRuns: 20 },
+  );
 });

@@ -15,7 +15,7 @@ import { stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
-import type { Dataset } from "../train/dataset.ts";
+import type { Dataset } from "./dataset.ts";
 import { fileError, filePath, isSandboxDenial } from "../file_errors.ts";
 import { type IdxArray, readIdx } from "./idx.ts";
 import { allocate, DEFAULT_DTYPE, type DType, fromTypedArray } from "../tensor.ts";

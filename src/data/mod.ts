@@ -18,6 +18,7 @@
  * @module
  */
 
+export * from "./dataset.ts";
 export * from "./subset.ts";
 export * from "./idx.ts";
 export * from "./mnist.ts";

@@ -6,7 +6,7 @@
 
 import { checkKey, checkNumber } from "../_checks.ts";
 import { takeExamples } from "./subset.ts";
-import { type Dataset, datasetSize } from "../train/dataset.ts";
+import { type Dataset, datasetSize } from "./dataset.ts";
 import { type Key, permutation } from "../random.ts";
 
 /**

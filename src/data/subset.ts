@@ -5,7 +5,7 @@
  */
 
 import { checkInteger, describeValue } from "../_checks.ts";
-import { type Dataset, datasetSize, takeRows } from "../train/dataset.ts";
+import { type Dataset, datasetSize, takeRows } from "./dataset.ts";
 
 /**
  * The examples at `indices`, in that order (a copy). Throws a `RangeError` for an index outside

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Dataset } from "../train/dataset.ts";
+import type { Dataset } from "./dataset.ts";
 import { type Key, normal, split, uniform } from "../random.ts";
 import { allocate, DEFAULT_DTYPE, type DType, fromTypedArray } from "../tensor.ts";
 import { checkDType, checkInteger, checkKey, checkNumber, checkOptions } from "../_checks.ts";

@@ -13,14 +13,45 @@ import { describeTreeOf } from "../_tree_walk.ts";
 import { formatShape, isTensor, type Shape, type Tensor } from "../tensor.ts";
 import type { ApplyContext, ShapeTree } from "./layer.ts";
 
-/** `init`'s arguments: a key and the shape of one example (no batch axis). */
+/**
+ * `init`'s arguments for a layer over one tensor: a key and the shape of one example (no batch
+ * axis). A tree of shapes (`[[3], [5]]`, `{ a: [3] }`) is a `TypeError` naming the layer.
+ */
 export function checkInitArgs(
   op: string,
   key: unknown,
   inShape: unknown,
 ): asserts inShape is Shape {
   checkKey(`${op} init`, key);
+  checkSingleShape(op, inShape);
   checkShape(`${op} init`, inShape, "the example shape inShape");
+}
+
+/**
+ * A layer over one tensor cannot take a tree of shapes (the output of `parallel(..., { combine:
+ * "tuple" })`, say): a `TypeError` naming the layer and saying what it got.
+ */
+export function checkSingleShape(op: string, inShape: unknown): void {
+  const isTree = (typeof inShape === "object" && inShape !== null && !Array.isArray(inShape)) ||
+    (Array.isArray(inShape) && inShape.some((d) => Array.isArray(d) || (typeof d === "object" && d !== null)));
+  if (isTree) {
+    throw new TypeError(
+      `${op} init: takes one tensor per example, so inShape must be a shape such as [784], ` +
+        `got the tree of shapes ${describeShapeTree(inShape)} (combine the branches first)`,
+    );
+  }
+}
+
+/** A shape tree as text: `[3]`, `[[3],[5]]`, `{a:[3],b:[2,2]}`. */
+export function describeShapeTree(s: unknown, depth = 0): string {
+  if (Array.isArray(s) && s.every((d) => typeof d === "number")) return formatShape(s);
+  if (depth < 8 && Array.isArray(s)) return `[${s.map((c) => describeShapeTree(c, depth + 1)).join(",")}]`;
+  if (depth < 8 && typeof s === "object" && s !== null) {
+    return `{${
+      Object.entries(s).map(([k, c]) => `${k}:${describeShapeTree(c, depth + 1)}`).join(",")
+    }}`;
+  }
+  return describeValue(s);
 }
 
 /**
@@ -115,19 +146,6 @@ export function checkRecord(
       `Cannot ${op}: ${what} must have the structure ${expected} (as init returned it), got ${
         describeTreeOf(value)
       }`,
-    );
-  }
-}
-
-/** A cotangent of the output's shape (the VJP's argument). */
-export function checkCotangent(op: string, dy: unknown, shape: Shape): asserts dy is Tensor {
-  if (
-    !isTensor(dy) || dy.shape.length !== shape.length || dy.shape.some((d, i) => d !== shape[i])
-  ) {
-    throw new TypeError(
-      `Cannot ${op} VJP: the cotangent must be a tensor of the output's shape ${
-        formatShape(shape)
-      }, got ${describeValue(dy)}`,
     );
   }
 }

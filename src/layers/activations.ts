@@ -1,10 +1,10 @@
 /**
  * Activation layers: parameter-free, stateless `Layer<null, null>` wrappers around the
- * activation ops of `src/ops/`.
+ * activation primitives of `src/ops/`, called through `t` (`t.relu(x)`).
  *
  * The factories carry a `Layer` suffix (`reluLayer()`, `softmaxLayer(axis)`) because the ops
- * they wrap are exported from the same top-level module under the plain names (`relu(x)`,
- * `softmax(x)`); the suffix keeps both usable side by side, and they are factories (not
+ * they wrap are exported from the same top-level module under the plain names (`relu`,
+ * `softmax`); the suffix keeps both usable side by side, and they are factories (not
  * constants) like every other layer, so options such as `alpha` are checked once, where the
  * model is written. Any other shape-preserving op becomes a layer with {@linkcode activation}.
  *
@@ -12,23 +12,17 @@
  */
 
 import { checkFinite, normalizeAxis } from "../ops/_checks.ts";
-import { elu, leakyRelu, relu, sigmoid, softplus, swish, tanh } from "../ops/activations.ts";
-import { gelu, geluTanh } from "../ops/gelu.ts";
-import { logSoftmax, softmax } from "../ops/softmax.ts";
+import type { Ops } from "../autodiff/ops.ts";
 import { checkFunction, checkInteger, describeValue } from "../_checks.ts";
-import {
-  checkBatch,
-  checkContext,
-  checkCotangent,
-  checkInitArgs,
-  checkNone,
-} from "./_layer_checks.ts";
+import { checkBatch, checkContext, checkInitArgs, checkNone } from "./_layer_checks.ts";
 import { formatShape, isTensor, type Shape, shapesEqual, type Tensor } from "../tensor.ts";
-import type { Vjp } from "../vjp.ts";
 import type { Layer } from "./layer.ts";
 
-/** A shape-preserving differentiable function of one tensor, e.g. `relu` or `(x) => elu(x, 0.5)`. */
-export type ActivationFn = (x: Tensor) => [Tensor, Vjp<Tensor, Tensor>];
+/**
+ * A shape-preserving function of one tensor written over the primitives of `t`, e.g.
+ * `(t, x) => t.relu(x)` or `(t, x) => t.elu(x, 0.5)`. Its gradient is the trace's.
+ */
+export type ActivationFn = (t: Ops, x: Tensor) => Tensor;
 
 /**
  * A factory without options called with some is a mistake worth a word (`reluLayer(0.2)` is
@@ -52,20 +46,20 @@ function checkApply(name: string, params: unknown, state: unknown, x: unknown, c
 }
 
 /**
- * Wraps a shape-preserving op as a parameter-free layer: `init` reports the input shape as the
- * output shape, `apply` runs `fn` on the whole batch and its VJP returns `{ params: null, x }`.
- * An `fn` that changes the shape is a `TypeError` at `apply`.
+ * Wraps a shape-preserving function over `t` as a parameter-free layer: `init` reports the
+ * input shape as the output shape, `apply` runs `fn(t, x)` on the whole batch (its gradient is
+ * the primitives'). An `fn` that changes the shape is a `TypeError` at `apply`.
  *
  * @example
  * ```ts
  * import { activation } from "./activations.ts";
- * import { elu } from "../ops/activations.ts";
  * import { EVAL } from "./layer.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { key } from "../random.ts";
  * import { tensor } from "../tensor.ts";
- * const layer = activation((x) => elu(x, 0.5), "elu(0.5)");
+ * const layer = activation((t, x) => t.elu(x, 0.5), "elu(0.5)");
  * const { params, state } = layer.init(key(0), [2]);
- * const { y } = layer.apply(params, state, tensor([[1, -1000]]), EVAL);
+ * const { y } = layer.apply(untraced(), params, state, tensor([[1, -1000]]), EVAL);
  * if (y.data.join() !== "1,-0.5") throw new Error("unexpected");
  * ```
  */
@@ -73,21 +67,18 @@ export function activation(fn: ActivationFn, name = "activation"): Layer<null, n
   if (typeof name !== "string") {
     throw new TypeError(`activation: name must be a string, got ${describeValue(name)}`);
   }
-  checkFunction(`activation(${name})`, "fn", fn, "a function (x) => [y, vjp]");
+  checkFunction(`activation(${name})`, "fn", fn, "a function (t, x) => y over the primitives of t");
   return {
     name,
     init: (key, inShape) => {
       checkInitArgs(name, key, inShape);
       return { outShape: [...inShape], params: null, state: null };
     },
-    apply: (params, state, x, ctx) => {
+    apply: (t, params, state, x, ctx) => {
       checkApply(name, params, state, x, ctx);
-      const result = fn(x);
-      const [y, back] = Array.isArray(result) ? result : [undefined, undefined];
-      if (!isTensor(y) || typeof back !== "function") {
-        throw new TypeError(
-          `${name}: the activation must return [y, vjp], got ${describeValue(result)}`,
-        );
+      const y = fn(t, x);
+      if (!isTensor(y)) {
+        throw new TypeError(`${name}: the activation must return a tensor, got ${describeValue(y)}`);
       }
       if (!shapesEqual(y.shape, x.shape)) {
         throw new TypeError(
@@ -96,14 +87,7 @@ export function activation(fn: ActivationFn, name = "activation"): Layer<null, n
           }; activation layers must preserve it`,
         );
       }
-      return {
-        y,
-        state,
-        vjp: (dy) => {
-          checkCotangent(name, dy, y.shape);
-          return { params: null, x: back(dy) };
-        },
-      };
+      return { y, state };
     },
   };
 }
@@ -115,14 +99,15 @@ export function activation(fn: ActivationFn, name = "activation"): Layer<null, n
  * ```ts
  * import { sigmoidLayer } from "./activations.ts";
  * import { EVAL } from "./layer.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { tensor } from "../tensor.ts";
- * const { y } = sigmoidLayer().apply(null, null, tensor([[0]]), EVAL);
+ * const { y } = sigmoidLayer().apply(untraced(), null, null, tensor([[0]]), EVAL);
  * if (y.data[0] !== 0.5) throw new Error("unexpected");
  * ```
  */
 export function sigmoidLayer(): Layer<null, null> {
   noArguments("sigmoidLayer", arguments.length);
-  return activation(sigmoid, "sigmoidLayer");
+  return activation((t, x) => t.sigmoid(x), "sigmoidLayer");
 }
 
 /**
@@ -132,13 +117,14 @@ export function sigmoidLayer(): Layer<null, null> {
  * ```ts
  * import { tanhLayer } from "./activations.ts";
  * import { EVAL } from "./layer.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { tensor } from "../tensor.ts";
- * if (tanhLayer().apply(null, null, tensor([[0]]), EVAL).y.data[0] !== 0) throw new Error("unexpected");
+ * if (tanhLayer().apply(untraced(), null, null, tensor([[0]]), EVAL).y.data[0] !== 0) throw new Error("unexpected");
  * ```
  */
 export function tanhLayer(): Layer<null, null> {
   noArguments("tanhLayer", arguments.length);
-  return activation(tanh, "tanhLayer");
+  return activation((t, x) => t.tanh(x), "tanhLayer");
 }
 
 /**
@@ -148,14 +134,15 @@ export function tanhLayer(): Layer<null, null> {
  * ```ts
  * import { reluLayer } from "./activations.ts";
  * import { EVAL } from "./layer.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { tensor } from "../tensor.ts";
- * const { y } = reluLayer().apply(null, null, tensor([[-1, 2]]), EVAL);
+ * const { y } = reluLayer().apply(untraced(), null, null, tensor([[-1, 2]]), EVAL);
  * if (y.data.join() !== "0,2") throw new Error("unexpected");
  * ```
  */
 export function reluLayer(): Layer<null, null> {
   noArguments("reluLayer", arguments.length);
-  return activation(relu, "reluLayer");
+  return activation((t, x) => t.relu(x), "reluLayer");
 }
 
 /**
@@ -166,14 +153,15 @@ export function reluLayer(): Layer<null, null> {
  * ```ts
  * import { leakyReluLayer } from "./activations.ts";
  * import { EVAL } from "./layer.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { tensor } from "../tensor.ts";
- * const { y } = leakyReluLayer(0.5).apply(null, null, tensor([[-2, 2]]), EVAL);
+ * const { y } = leakyReluLayer(0.5).apply(untraced(), null, null, tensor([[-2, 2]]), EVAL);
  * if (y.data.join() !== "-1,2") throw new Error("unexpected");
  * ```
  */
 export function leakyReluLayer(alpha = 0.01): Layer<null, null> {
   checkFinite("leakyReluLayer", "alpha", alpha, 0);
-  return activation((x) => leakyRelu(x, alpha), "leakyReluLayer");
+  return activation((t, x) => t.leakyRelu(x, alpha), "leakyReluLayer");
 }
 
 /**
@@ -184,14 +172,15 @@ export function leakyReluLayer(alpha = 0.01): Layer<null, null> {
  * ```ts
  * import { eluLayer } from "./activations.ts";
  * import { EVAL } from "./layer.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { tensor } from "../tensor.ts";
- * const { y } = eluLayer().apply(null, null, tensor([[3, -1000]]), EVAL);
+ * const { y } = eluLayer().apply(untraced(), null, null, tensor([[3, -1000]]), EVAL);
  * if (y.data.join() !== "3,-1") throw new Error("unexpected");
  * ```
  */
 export function eluLayer(alpha = 1): Layer<null, null> {
   checkFinite("eluLayer", "alpha", alpha, 0);
-  return activation((x) => elu(x, alpha), "eluLayer");
+  return activation((t, x) => t.elu(x, alpha), "eluLayer");
 }
 
 /**
@@ -201,13 +190,14 @@ export function eluLayer(alpha = 1): Layer<null, null> {
  * ```ts
  * import { geluLayer } from "./activations.ts";
  * import { EVAL } from "./layer.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { tensor } from "../tensor.ts";
- * if (geluLayer().apply(null, null, tensor([[0]]), EVAL).y.data[0] !== 0) throw new Error("unexpected");
+ * if (geluLayer().apply(untraced(), null, null, tensor([[0]]), EVAL).y.data[0] !== 0) throw new Error("unexpected");
  * ```
  */
 export function geluLayer(): Layer<null, null> {
   noArguments("geluLayer", arguments.length);
-  return activation(gelu, "geluLayer");
+  return activation((t, x) => t.gelu(x), "geluLayer");
 }
 
 /**
@@ -217,13 +207,14 @@ export function geluLayer(): Layer<null, null> {
  * ```ts
  * import { geluTanhLayer } from "./activations.ts";
  * import { EVAL } from "./layer.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { tensor } from "../tensor.ts";
- * if (geluTanhLayer().apply(null, null, tensor([[1000]]), EVAL).y.data[0] !== 1000) throw new Error("unexpected");
+ * if (geluTanhLayer().apply(untraced(), null, null, tensor([[1000]]), EVAL).y.data[0] !== 1000) throw new Error("unexpected");
  * ```
  */
 export function geluTanhLayer(): Layer<null, null> {
   noArguments("geluTanhLayer", arguments.length);
-  return activation(geluTanh, "geluTanhLayer");
+  return activation((t, x) => t.geluTanh(x), "geluTanhLayer");
 }
 
 /**
@@ -233,13 +224,14 @@ export function geluTanhLayer(): Layer<null, null> {
  * ```ts
  * import { softplusLayer } from "./activations.ts";
  * import { EVAL } from "./layer.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { tensor } from "../tensor.ts";
- * if (softplusLayer().apply(null, null, tensor([[1000]]), EVAL).y.data[0] !== 1000) throw new Error("unexpected");
+ * if (softplusLayer().apply(untraced(), null, null, tensor([[1000]]), EVAL).y.data[0] !== 1000) throw new Error("unexpected");
  * ```
  */
 export function softplusLayer(): Layer<null, null> {
   noArguments("softplusLayer", arguments.length);
-  return activation(softplus, "softplusLayer");
+  return activation((t, x) => t.softplus(x), "softplusLayer");
 }
 
 /**
@@ -249,13 +241,14 @@ export function softplusLayer(): Layer<null, null> {
  * ```ts
  * import { swishLayer } from "./activations.ts";
  * import { EVAL } from "./layer.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { tensor } from "../tensor.ts";
- * if (swishLayer().apply(null, null, tensor([[0]]), EVAL).y.data[0] !== 0) throw new Error("unexpected");
+ * if (swishLayer().apply(untraced(), null, null, tensor([[0]]), EVAL).y.data[0] !== 0) throw new Error("unexpected");
  * ```
  */
 export function swishLayer(beta = 1): Layer<null, null> {
   checkFinite("swishLayer", "beta", beta);
-  return activation((x) => swish(x, beta), "swishLayer");
+  return activation((t, x) => t.swish(x, beta), "swishLayer");
 }
 
 /**
@@ -265,7 +258,7 @@ export function swishLayer(beta = 1): Layer<null, null> {
  */
 function alongAxis(
   name: string,
-  op: (x: Tensor, axis: number) => [Tensor, Vjp<Tensor, Tensor>],
+  op: (t: Ops, x: Tensor, axis: number) => Tensor,
   axis: number,
 ): Layer<null, null> {
   checkInteger(name, "axis", axis);
@@ -277,17 +270,9 @@ function alongAxis(
       resolve(inShape);
       return { outShape: [...inShape], params: null, state: null };
     },
-    apply: (params, state, x, ctx) => {
+    apply: (t, params, state, x, ctx) => {
       checkApply(name, params, state, x, ctx);
-      const [y, back] = op(x, resolve(x.shape.slice(1)));
-      return {
-        y,
-        state,
-        vjp: (dy) => {
-          checkCotangent(name, dy, y.shape);
-          return { params: null, x: back(dy) };
-        },
-      };
+      return { y: op(t, x, resolve(x.shape.slice(1))), state };
     },
   };
 }
@@ -299,13 +284,14 @@ function alongAxis(
  * ```ts
  * import { softmaxLayer } from "./activations.ts";
  * import { EVAL } from "./layer.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { tensor } from "../tensor.ts";
- * const { y } = softmaxLayer().apply(null, null, tensor([[0, 0], [1000, -1000]]), EVAL);
+ * const { y } = softmaxLayer().apply(untraced(), null, null, tensor([[0, 0], [1000, -1000]]), EVAL);
  * if (y.data.join() !== "0.5,0.5,1,0") throw new Error("unexpected");
  * ```
  */
 export function softmaxLayer(axis = -1): Layer<null, null> {
-  return alongAxis("softmaxLayer", softmax, axis);
+  return alongAxis("softmaxLayer", (t, x, a) => t.softmax(x, a), axis);
 }
 
 /**
@@ -315,11 +301,12 @@ export function softmaxLayer(axis = -1): Layer<null, null> {
  * ```ts
  * import { logSoftmaxLayer } from "./activations.ts";
  * import { EVAL } from "./layer.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { tensor } from "../tensor.ts";
- * const { y } = logSoftmaxLayer().apply(null, null, tensor([[1000, -1000]]), EVAL);
+ * const { y } = logSoftmaxLayer().apply(untraced(), null, null, tensor([[1000, -1000]]), EVAL);
  * if (y.data.join() !== "0,-2000") throw new Error("unexpected");
  * ```
  */
 export function logSoftmaxLayer(axis = -1): Layer<null, null> {
-  return alongAxis("logSoftmaxLayer", logSoftmax, axis);
+  return alongAxis("logSoftmaxLayer", (t, x, a) => t.logSoftmax(x, a), axis);
 }

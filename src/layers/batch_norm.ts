@@ -4,12 +4,13 @@
  * @module
  */
 
+import type { Ops } from "../autodiff/ops.ts";
+import { untraced } from "../autodiff/ops.ts";
 import {
-  allocate,
+  astype,
   DEFAULT_DTYPE,
   type DType,
   formatShape,
-  fromTypedArray,
   isTensor,
   ones,
   type Tensor,
@@ -17,13 +18,7 @@ import {
 } from "../tensor.ts";
 import type { Layer } from "./layer.ts";
 import { checkDType, checkNumber, checkOptions, describeValue } from "../_checks.ts";
-import {
-  checkBatch,
-  checkContext,
-  checkCotangent,
-  checkInitArgs,
-  checkRecord,
-} from "./_layer_checks.ts";
+import { checkBatch, checkContext, checkInitArgs, checkRecord } from "./_layer_checks.ts";
 
 /** Options of {@linkcode batchNorm}. */
 export interface BatchNormOptions {
@@ -71,31 +66,36 @@ function checkFeatures(op: string, t: Tensor, what: string, features: number, dt
  * inputs both work; for `[B, H, W, C]` images this is per-channel normalisation).
  *
  * While training (`ctx.training`), `μ` and `σ²` are the batch's mean and biased variance
- * (divided by N, the number of values per feature), the VJP differentiates through them, and
+ * (divided by N, the number of values per feature), the gradient flows through them, and
  * the returned state moves toward them:
  * `running = momentum · running + (1 - momentum) · batch`. The running variance tracks the same
  * biased variance the batch is normalised with (as Keras does; PyTorch tracks the unbiased one).
  * At evaluation `μ` and `σ²` are the running statistics, and the state is returned unchanged.
  *
- * The training VJP, with `x̂ = (x - μ)·invstd` and `invstd = 1/sqrt(σ² + eps)`, is
- * `dβ = Σ dy`, `dγ = Σ dy·x̂`, and with `dx̂ = γ·dy`,
- * `dx = (1/N)·invstd·(N·dx̂ − Σ dx̂ − x̂·Σ(dx̂·x̂))`, sums over the N values of each feature.
+ * The forward code is a handful of primitives (`mean`, `sub`, `square`, `addScalar`, `sqrt`,
+ * `div`, `mul`, `add`, the statistics kept as `[1, ..., 1, F]` so they broadcast), and its
+ * gradient is theirs composed: with `x̂ = (x - μ)·invstd` it comes to `dβ = Σ dy`,
+ * `dγ = Σ dy·x̂` and `dx = (1/N)·invstd·(N·dx̂ − Σ dx̂ − x̂·Σ(dx̂·x̂))` for `dx̂ = γ·dy`, which
+ * nobody has to write. The running statistics are updated outside the trace: they are state,
+ * not part of the function being differentiated.
  *
  * @example
  * ```ts
  * import { batchNorm } from "./batch_norm.ts";
  * import { EVAL, trainContext } from "./layer.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { key } from "../random.ts";
  * import { tensor } from "../tensor.ts";
  * const layer = batchNorm({ momentum: 0.9 });
  * const { params, state } = layer.init(key(0), [2]);
  * const x = tensor([[1, 10], [3, 30]]);
- * const { y, state: next } = layer.apply(params, state, x, trainContext());
+ * const t = untraced();
+ * const { y, state: next } = layer.apply(t, params, state, x, trainContext());
  * // Each feature is normalised to mean 0 and variance 1 (up to eps).
  * if (Math.abs(y.data[0] + 1) > 1e-3 || Math.abs(y.data[2] - 1) > 1e-3) throw new Error("unexpected");
  * // The running mean of feature 0 moves from 0 toward 2 by 1 - momentum.
  * if (Math.abs(next.mean.data[0] - 0.2) > 1e-6) throw new Error("unexpected");
- * const evaluated = layer.apply(params, next, x, EVAL);
+ * const evaluated = layer.apply(t, params, next, x, EVAL);
  * if (evaluated.state !== next) throw new Error("eval leaves the state alone");
  * ```
  */
@@ -129,7 +129,7 @@ export function batchNorm(
         state: { mean: zeros([f], dtype), var: ones([f], dtype) },
       };
     },
-    apply: (params, state, x, ctx) => {
+    apply: (t, params, state, x, ctx) => {
       checkContext(op, ctx);
       checkBatch(op, x);
       if (x.shape.length < 2) {
@@ -146,88 +146,59 @@ export function batchNorm(
       checkFeatures("batchNorm", params.beta, "beta", f, x.dtype);
       checkFeatures("batchNorm", state.var, "the running variance", f, state.var?.dtype);
       checkFeatures("batchNorm", state.mean, "the running mean", f, state.var.dtype);
-      const total = x.data.length;
-      const n = f === 0 ? 0 : total / f;
-      if (ctx.training && n === 0) {
+      if (ctx.training && x.data.length === 0) {
         throw new TypeError(
           `Cannot batchNorm: training needs at least one value per feature, got shape ${
             formatShape(x.shape)
           }`,
         );
       }
-      const xd = x.data, gamma = params.gamma.data, beta = params.beta.data;
-      const mean = new Float64Array(f), invstd = new Float64Array(f);
-      let nextState = state;
-      if (ctx.training) {
-        const variance = new Float64Array(f);
-        for (let i = 0; i < total; i += f) for (let j = 0; j < f; j++) mean[j] += xd[i + j];
-        for (let j = 0; j < f; j++) mean[j] /= n;
-        // Two passes (mean, then squared deviations) avoid E[x²] − E[x]² cancellation.
-        for (let i = 0; i < total; i += f) {
-          for (let j = 0; j < f; j++) {
-            const d = xd[i + j] - mean[j];
-            variance[j] += d * d;
-          }
-        }
-        const runMean = allocate(state.mean.dtype, f), runVar = allocate(state.var.dtype, f);
-        for (let j = 0; j < f; j++) {
-          variance[j] /= n;
-          invstd[j] = 1 / Math.sqrt(variance[j] + eps);
-          runMean[j] = momentum * state.mean.data[j] + (1 - momentum) * mean[j];
-          runVar[j] = momentum * state.var.data[j] + (1 - momentum) * variance[j];
-        }
-        nextState = { mean: fromTypedArray(runMean, [f]), var: fromTypedArray(runVar, [f]) };
-      } else {
-        for (let j = 0; j < f; j++) {
-          mean[j] = state.mean.data[j];
-          invstd[j] = 1 / Math.sqrt(state.var.data[j] + eps);
-        }
+      if (!ctx.training) {
+        // Running statistics are constants here, so the layer is affine in x.
+        const mean = astype(state.mean, x.dtype), variance = astype(state.var, x.dtype);
+        return { y: normalize(t, x, mean, variance, params, eps), state };
       }
-      const out = allocate(x.dtype, total);
-      for (let i = 0; i < total; i += f) {
-        for (let j = 0; j < f; j++) {
-          out[i + j] = gamma[j] * (xd[i + j] - mean[j]) * invstd[j] + beta[j];
-        }
-      }
-      const training = ctx.training;
-      return {
-        y: fromTypedArray(out, x.shape),
-        state: nextState,
-        vjp: (dy) => {
-          checkCotangent(op, dy, x.shape);
-          const g = dy.data;
-          const dbeta = new Float64Array(f), dgamma = new Float64Array(f);
-          for (let i = 0; i < total; i += f) {
-            for (let j = 0; j < f; j++) {
-              dbeta[j] += g[i + j];
-              dgamma[j] += g[i + j] * (xd[i + j] - mean[j]) * invstd[j];
-            }
-          }
-          const dx = allocate(x.dtype, total);
-          if (training) {
-            // With dx̂ = γ·dy: Σdx̂ = γ·dβ and Σdx̂·x̂ = γ·dγ, so
-            // dx = γ·invstd·(dy − dβ/N − x̂·dγ/N).
-            for (let i = 0; i < total; i += f) {
-              for (let j = 0; j < f; j++) {
-                const xhat = (xd[i + j] - mean[j]) * invstd[j];
-                dx[i + j] = gamma[j] * invstd[j] * (g[i + j] - (dbeta[j] + xhat * dgamma[j]) / n);
-              }
-            }
-          } else {
-            // Running statistics are constants here, so the layer is affine in x.
-            for (let i = 0; i < total; i += f) {
-              for (let j = 0; j < f; j++) dx[i + j] = g[i + j] * gamma[j] * invstd[j];
-            }
-          }
-          const dGamma = allocate(params.gamma.dtype, f), dBeta = allocate(params.beta.dtype, f);
-          dGamma.set(dgamma);
-          dBeta.set(dbeta);
-          return {
-            params: { gamma: fromTypedArray(dGamma, [f]), beta: fromTypedArray(dBeta, [f]) },
-            x: fromTypedArray(dx, x.shape),
-          };
-        },
-      };
+      // Statistics over every axis but the last, kept as [1, ..., 1, F] to broadcast.
+      const axis = x.shape.slice(0, -1).map((_, i) => i);
+      const mean = t.mean(x, { axis, keepDims: true });
+      // Two passes (mean, then squared deviations) avoid E[x²] − E[x]² cancellation.
+      const variance = t.mean(t.square(t.sub(x, mean)), { axis, keepDims: true });
+      const y = normalize(t, x, mean, variance, params, eps);
+      return { y, state: runningUpdate(t, state, mean, variance, momentum) };
     },
   };
+}
+
+/** `γ · (x − μ) / sqrt(σ² + eps) + β`, `μ` and `σ²` broadcasting against `x`. */
+function normalize(
+  t: Ops,
+  x: Tensor,
+  mean: Tensor,
+  variance: Tensor,
+  params: BatchNormParams,
+  eps: number,
+): Tensor {
+  const xhat = t.div(t.sub(x, mean), t.sqrt(t.addScalar(variance, eps)));
+  return t.add(t.mul(xhat, params.gamma), params.beta);
+}
+
+/**
+ * `momentum · running + (1 − momentum) · batch` for the mean and the variance, computed
+ * untraced (state is not differentiated), in the state's dtype.
+ */
+function runningUpdate(
+  t: Ops,
+  state: BatchNormState,
+  mean: Tensor,
+  variance: Tensor,
+  momentum: number,
+): BatchNormState {
+  const u = untraced(t.backend);
+  const f = state.mean.shape;
+  const move = (running: Tensor, batch: Tensor) =>
+    u.add(
+      u.mulScalar(running, momentum),
+      u.mulScalar(astype(u.reshape(batch, f), running.dtype), 1 - momentum),
+    );
+  return { mean: move(state.mean, mean), var: move(state.var, variance) };
 }

@@ -7,22 +7,21 @@
 import { randomBits } from "../random.ts";
 import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
 import { checkNumber } from "../_checks.ts";
-import {
-  checkBatch,
-  checkContext,
-  checkCotangent,
-  checkInitArgs,
-  checkNone,
-} from "./_layer_checks.ts";
+import { checkBatch, checkContext, checkInitArgs, checkNone } from "./_layer_checks.ts";
 import type { Layer } from "./layer.ts";
 
 /** 2³², the number of distinct uint32 words the key's bits are drawn from. */
 const TWO_POW_32 = 4294967296;
 
-function copy(t: Tensor): Tensor {
-  const data = allocate(t.dtype, t.data.length);
-  data.set(t.data);
-  return fromTypedArray(data, t.shape);
+/**
+ * The scaled mask for `x`: `scale` where the unit is kept (its uint32 word is >= `threshold`,
+ * which happens with probability 1 - rate up to 2⁻³²), else 0. A constant: data, not a
+ * function of anything differentiated.
+ */
+function drawMask(bits: Uint32Array, x: Tensor, threshold: number, scale: number): Tensor {
+  const mask = allocate(x.dtype, bits.length);
+  for (let i = 0; i < bits.length; i++) mask[i] = bits[i] >= threshold ? scale : 0;
+  return fromTypedArray(mask, x.shape);
 }
 
 /**
@@ -39,21 +38,25 @@ function copy(t: Tensor): Tensor {
  * model runs without dropout layers at all.
  *
  * Randomness comes from `ctx.key`, which must be present while training; the same key gives
- * the same mask. The VJP is `dy · mask / (1 - rate)`, with the mask of the forward pass.
+ * the same mask. The forward code is one primitive, `t.mul(x, mask)` with the mask (0 or
+ * `1 / (1 - rate)`) drawn as a constant, so the gradient is `dy · mask`, the forward mask's. A
+ * dropped unit is `x · 0`: 0 for finite `x` (NaN stays NaN, as it should, to be seen).
+ * At evaluation the layer copies its input (`t.mulScalar(x, 1)`), so the result never aliases it.
  *
  * @example
  * ```ts
  * import { dropout } from "./dropout.ts";
  * import { EVAL, trainContext } from "./layer.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { key } from "../random.ts";
  * import { ones } from "../tensor.ts";
  * const layer = dropout(0.5);
  * const { params, state } = layer.init(key(0), [4]);
  * const x = ones([2, 4]);
- * const train = layer.apply(params, state, x, trainContext(key(1)));
+ * const train = layer.apply(untraced(), params, state, x, trainContext(key(1)));
  * // Kept units are scaled by 1 / (1 - 0.5) = 2; dropped ones are 0.
  * if (!train.y.data.every((v) => v === 0 || v === 2)) throw new Error("unexpected");
- * const evaluated = layer.apply(params, state, x, EVAL);
+ * const evaluated = layer.apply(untraced(), params, state, x, EVAL);
  * if (!evaluated.y.data.every((v) => v === 1)) throw new Error("eval is the identity");
  * ```
  */
@@ -61,8 +64,6 @@ export function dropout(rate: number): Layer<null, null> {
   const op = "dropout";
   checkNumber(op, "rate", rate, { min: 0, max: 1, maxExclusive: true });
   const scale = 1 / (1 - rate);
-  // A unit is kept when its uint32 word is >= rate·2³², which happens with probability
-  // 1 - rate up to 2⁻³² (the resolution of one word).
   const threshold = rate * TWO_POW_32;
   return {
     name: op,
@@ -70,51 +71,20 @@ export function dropout(rate: number): Layer<null, null> {
       checkInitArgs(op, key, inShape);
       return { outShape: [...inShape], params: null, state: null };
     },
-    apply: (params, state, x, ctx) => {
+    apply: (t, params, state, x, ctx) => {
       checkNone(op, "params", params);
       checkNone(op, "state", state);
       checkContext(op, ctx);
       checkBatch(op, x);
-      if (!ctx.training || rate === 0) {
-        // Copies rather than returning x itself, so a result never aliases an input.
-        return {
-          y: copy(x),
-          state,
-          vjp: (dy) => {
-            checkCotangent(op, dy, x.shape);
-            return { params: null, x: copy(dy) };
-          },
-        };
-      }
+      if (!ctx.training || rate === 0) return { y: t.mulScalar(x, 1), state };
       if (ctx.key === undefined) {
         throw new TypeError(
           `dropout: training mode needs a key in the context (ctx.key), got none; ` +
             `pass trainContext(key) or use the evaluation context`,
         );
       }
-      const n = x.data.length;
-      const bits = randomBits(ctx.key, n);
-      const mask = new Uint8Array(n);
-      const out = allocate(x.dtype, n);
-      const xd = x.data;
-      // Selects rather than branches (a random 1-in-(1/rate) branch mispredicts often); a
-      // dropped element is 0 even where x is NaN or infinite.
-      for (let i = 0; i < n; i++) {
-        const keep = bits[i] >= threshold;
-        mask[i] = keep ? 1 : 0;
-        out[i] = keep ? xd[i] * scale : 0;
-      }
-      return {
-        y: fromTypedArray(out, x.shape),
-        state,
-        vjp: (dy) => {
-          checkCotangent(op, dy, x.shape);
-          const dx = allocate(x.dtype, n);
-          const g = dy.data;
-          for (let i = 0; i < n; i++) dx[i] = mask[i] === 1 ? g[i] * scale : 0;
-          return { params: null, x: fromTypedArray(dx, x.shape) };
-        },
-      };
+      const mask = drawMask(randomBits(ctx.key, x.data.length), x, threshold, scale);
+      return { y: t.mul(x, mask), state };
     },
   };
 }

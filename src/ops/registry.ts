@@ -10,6 +10,8 @@
 import type { Primitive } from "./primitive.ts";
 import * as activations from "./activations.ts";
 import * as arithmetic from "./arithmetic.ts";
+import * as cast from "./cast.ts";
+import * as crossEntropy from "./cross_entropy.ts";
 import * as broadcast from "./broadcast.ts";
 import * as elementwise from "./elementwise.ts";
 import * as gelu from "./gelu.ts";
@@ -50,6 +52,8 @@ export function pick<M extends Record<string, unknown>>(module: M): PrimitivesOf
 export const PRIMITIVES = Object.freeze({
   ...pick(activations),
   ...pick(arithmetic),
+  ...pick(cast),
+  ...pick(crossEntropy),
   ...pick(broadcast),
   ...pick(elementwise),
   ...pick(gelu),

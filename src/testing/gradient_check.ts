@@ -6,7 +6,8 @@
  * so failures reproduce) and compares, for each checked input element `x_i`,
  *
  * - the analytic value `pullback(u)_i`, from the composed pullbacks of a trace, with
- * - the numeric value `(L(x + h e_i) - L(x - h e_i)) / 2h`, where `L(x) = Σ <u, f(x)>`.
+ * - the numeric value `Σ <u, f(x + h e_i) - f(x - h e_i)> / 2h` (each output differenced before
+ *   the sum, so a large output that does not depend on `x_i` cannot swamp one that does).
  *
  * The error of one element is `|analytic - numeric| / max(|analytic|, |numeric|, floor)`: a
  * relative error, with an absolute floor so that gradients that are zero up to rounding do not
@@ -173,12 +174,15 @@ function check<X extends Tree>(
     );
   }
   const plain = untraced(backend);
-  const project = (moved: Tree): number => {
-    const [ys] = flattenTree(`${op} (f's output)`, f(plain, moved as X));
+  const outputsAt = (moved: Tree): Tensor[] =>
+    flattenTree(`${op} (f's output)`, f(plain, moved as X))[0];
+  // Σ u·(f(x + h) − f(x − h)), differenced output by output before the sum, so that a large
+  // output that does not depend on x_i cannot swamp a small one that does.
+  const projectDifference = (plus: Tensor[], minus: Tensor[]): number => {
     let sum = 0;
-    for (let o = 0; o < ys.length; o++) {
-      const yd = ys[o].data, ud = us[o].data;
-      for (let j = 0; j < ud.length; j++) sum += ud[j] * yd[j];
+    for (let o = 0; o < us.length; o++) {
+      const pd = plus[o].data, md = minus[o].data, ud = us[o].data;
+      for (let j = 0; j < ud.length; j++) sum += ud[j] * (pd[j] - md[j]);
     }
     return sum;
   };
@@ -202,9 +206,9 @@ function check<X extends Tree>(
         data[index] += delta;
         const moved = leaves.slice();
         moved[l] = fromTypedArray(data, leaf.shape);
-        return project(unflatten(moved));
+        return outputsAt(unflatten(moved));
       };
-      const numeric = (evalAt(step) - evalAt(-step)) / (2 * step);
+      const numeric = projectDifference(evalAt(step), evalAt(-step)) / (2 * step);
       const analytic = grad.data[index];
       const error = Math.abs(analytic - numeric) /
         Math.max(Math.abs(analytic), Math.abs(numeric), floor);
@@ -239,12 +243,10 @@ function pickIndices(n: number, max: number, leaf: number, key: Key): number[] {
  * @example
  * ```ts
  * import { assertGradients } from "./gradient_check.ts";
- * import { fromTypedArray, tensor, type Tensor } from "../tensor.ts";
- * const triple = (x: Tensor): [Tensor, (dy: Tensor) => Tensor] => [
- *   fromTypedArray(x.data.map((v) => 3 * v), x.shape),
- *   (dy) => fromTypedArray(dy.data.map((g) => 3 * g), dy.shape),
- * ];
- * assertGradients(triple, tensor([1, 2], [2], "float64"));
+ * import { tensor } from "../tensor.ts";
+ * const w = tensor([[1], [2]], [2, 1], "float64");
+ * const triple = tensor([[3, 0], [0, 3]], [2, 2], "float64");
+ * assertGradients((t, x) => t.matmul(t.matmul(x, triple), w), tensor([[1, 2]], [1, 2], "float64"));
  * ```
  */
 export function assertGradients<X extends Tree>(

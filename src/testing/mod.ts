@@ -4,12 +4,10 @@
  * @example
  * ```ts
  * import { checkGradients } from "./mod.ts";
- * import { fromTypedArray, tensor, type Tensor } from "../tensor.ts";
- * const cube = (x: Tensor): [Tensor, (dy: Tensor) => Tensor] => [
- *   fromTypedArray(x.data.map((v) => v ** 3), x.shape),
- *   (dy) => fromTypedArray(dy.data.map((g, i) => 3 * x.data[i] ** 2 * g), x.shape),
- * ];
- * if (!checkGradients(cube, tensor([0.3, -1.2], [2], "float64")).ok) throw new Error("bad VJP");
+ * import { tensor } from "../tensor.ts";
+ * // x ↦ x·x elementwise, differentiated through the mul primitive's pullback.
+ * const report = checkGradients((t, x) => t.mul(x, x), tensor([0.3, -1.2], [2], "float64"));
+ * if (!report.ok) throw new Error("bad VJP");
  * ```
  *
  * @module

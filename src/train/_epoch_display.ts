@@ -32,8 +32,12 @@ export interface ProgressDisplayOptions {
    * read); elsewhere none, so a log gets one line per epoch.
    */
   columns?: number;
-  /** A description of the compute backend for the header, e.g. `kernels().description`. */
-  backend?: string;
+  /**
+   * A header naming the compute backend, written before the first step: `true` for the
+   * training state's `backend.description` (`backend: blas (OpenBLAS 0.3.21, 2 threads)`),
+   * or a string to show instead. Default none.
+   */
+  backend?: boolean | string;
   /** The number of epochs in the run, shown as `epoch 3/20`. */
   epochs?: number;
   /** Minimum milliseconds between redraws of the live line (default 100). */
@@ -104,8 +108,8 @@ export function checkDisplayOptions(
   if (tty !== undefined && typeof tty !== "boolean") {
     throw new TypeError(`${op}: tty must be a boolean, got ${typeof tty}`);
   }
-  if (o.backend !== undefined && typeof o.backend !== "string") {
-    throw new TypeError(`${op}: backend must be a string, got ${typeof o.backend}`);
+  if (o.backend !== undefined && typeof o.backend !== "string" && typeof o.backend !== "boolean") {
+    throw new TypeError(`${op}: backend must be a boolean or a string, got ${typeof o.backend}`);
   }
 }
 
@@ -117,7 +121,7 @@ function view(m: EpochMeter, epochs: number | undefined, val?: Evaluation): Epoc
     steps: m.steps,
     ...(m.batchCount === undefined ? {} : { batchCount: m.batchCount }),
     loss: m.loss,
-    metrics: m.metrics(),
+    metrics: { ...m.aux(), ...m.metrics() },
     ...(val === undefined ? {} : { val }),
     samples: m.samples,
     ms: m.ms,
@@ -147,7 +151,7 @@ export class EpochDisplay {
   readonly #epochs: number | undefined;
   readonly #refreshMs: number;
   readonly #barCells: number;
-  readonly #backend: string | undefined;
+  readonly #backend: boolean | string;
   #lastDraw = -Infinity;
   #drawn = false; // a live line is on screen without its newline
 
@@ -158,7 +162,7 @@ export class EpochDisplay {
     this.#epochs = o.epochs;
     this.#refreshMs = o.refreshMs ?? 100;
     this.#barCells = o.width ?? 24;
-    this.#backend = o.backend;
+    this.#backend = o.backend ?? false;
   }
 
   /** The width to fit: the option, else the terminal's (live), else none. */
@@ -166,10 +170,15 @@ export class EpochDisplay {
     return this.#columns ?? (this.#tty ? terminalColumns() : undefined);
   }
 
-  /** The header, written once when the run starts. */
-  begin(): void {
-    if (this.#backend === undefined) return;
-    const text = `backend: ${this.#backend}`;
+  /** The header, written once before the first step, for a state on `backend` (if known). */
+  begin(backend: { readonly description?: unknown } | undefined): void {
+    if (this.#backend === false) return;
+    const described = typeof this.#backend === "string"
+      ? this.#backend
+      : typeof backend?.description === "string"
+      ? backend.description
+      : "unknown";
+    const text = `backend: ${described}`;
     const width = this.#width();
     if (width === undefined) return this.#write(`${text}\n`);
     // A word too long for a row (a library's path) is broken across rows, not cut.

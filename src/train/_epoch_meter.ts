@@ -26,6 +26,7 @@ export class EpochMeter {
   readonly #metrics: Readonly<Record<string, Metric>>;
   readonly #sums: Float64Array;
   #metricSamples = 0;
+  readonly #aux = new Map<string, { sum: number; samples: number }>();
 
   constructor(epoch: number, metrics: Readonly<Record<string, Metric>>) {
     this.epoch = epoch;
@@ -40,9 +41,16 @@ export class EpochMeter {
     this.samples += size;
     this.ms += ms;
     this.batchCount = ctx.batch.batchCount;
-    if (ctx.loss !== undefined) {
-      this.#lossSum += size * ctx.loss;
+    const loss = ctx.dataLoss ?? ctx.loss;
+    if (loss !== undefined) {
+      this.#lossSum += size * loss;
       this.#lossSamples += size;
+    }
+    for (const [name, value] of Object.entries(ctx.auxLosses ?? {})) {
+      const a = this.#aux.get(name) ?? { sum: 0, samples: 0 };
+      a.sum += size * value;
+      a.samples += size;
+      this.#aux.set(name, a);
     }
     if (this.#names.length > 0 && ctx.y !== undefined) {
       for (let m = 0; m < this.#names.length; m++) {
@@ -52,9 +60,16 @@ export class EpochMeter {
     }
   }
 
-  /** Mean data loss so far (NaN before any step reported one). */
+  /** Mean data loss so far (`dataLoss`, else `loss`; NaN before any step reported one). */
   get loss(): number {
     return this.#lossSamples === 0 ? NaN : this.#lossSum / this.#lossSamples;
+  }
+
+  /** Mean of each auxiliary loss term (a model's `aux`) so far, by name. */
+  aux(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, a] of this.#aux) out[name] = a.sum / a.samples;
+    return out;
   }
 
   /** Mean of each training metric so far, by name. */
@@ -80,6 +95,8 @@ export function defaultNow(): number {
 
 /** What {@linkcode watchEpochs} calls; each runs synchronously inside the step's delivery. */
 export interface EpochHooks<P extends Tree, S extends Tree> {
+  /** The first step arrived (before it is counted): the place for a header. */
+  first?(ctx: StepCtx<P, S>): void;
   /** A step was counted and did not end its epoch; `t` is when it arrived. */
   step?(meter: EpochMeter, t: number): void;
   /** The step itself, after it was counted (and its epoch ended, if it was the last). */
@@ -109,6 +126,7 @@ export function watchEpochs<P extends Tree, S extends Tree>(
   let ready = now();
   let meter: EpochMeter | undefined;
   let last: TrainState<P, S> | undefined;
+  let started = false;
   const close = () => {
     if (meter === undefined || last === undefined) return;
     const m = meter;
@@ -118,6 +136,10 @@ export function watchEpochs<P extends Tree, S extends Tree>(
   const subscription = source.subscribe({
     next: (ctx) => {
       try {
+        if (!started) {
+          started = true;
+          hooks.first?.(ctx);
+        }
         const t = now();
         if (meter !== undefined && ctx.batch.epoch !== meter.epoch) close();
         if (sink.closed) return;

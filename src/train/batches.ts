@@ -6,7 +6,7 @@
 
 import { foldIn, type Key, permutation } from "../random.ts";
 import type { Tensor } from "../tensor.ts";
-import { type Dataset, datasetSize, takeRows } from "./dataset.ts";
+import { type Dataset, datasetSize, takeRows } from "../data/dataset.ts";
 import { checkBoolean, checkInteger, checkKey, checkOptions, MAX_ELEMENTS } from "../_checks.ts";
 
 /** One mini-batch, with where it sits in the run. */

@@ -89,9 +89,10 @@ export interface EpochSummaryOptions<P extends Tree, S extends Tree> {
  * ```ts
  * import { epochSummaries } from "./epochs.ts";
  * import { from, lastValueFrom, toArray } from "rxjs";
+ * import { backend } from "../kernels/select.ts";
  * import { key } from "../random.ts";
  * import { tensor } from "../tensor.ts";
- * const state = { params: null, modelState: null, optState: null, step: 0, epoch: 0, key: key(0) };
+ * const state = { params: null, modelState: null, optState: null, backend: backend("ts"), step: 0, epoch: 0, key: key(0) };
  * const ctx = (epoch: number, index: number, loss: number) => ({
  *   state, loss, batch: { x: tensor([[0]]), y: tensor([0]), epoch, index, size: 1, batchCount: 2 },
  * });
@@ -109,9 +110,10 @@ export interface EpochSummaryOptions<P extends Tree, S extends Tree> {
  * ```ts
  * import { epochSummaries } from "./epochs.ts";
  * import { from, lastValueFrom } from "rxjs";
+ * import { backend } from "../kernels/select.ts";
  * import { key } from "../random.ts";
  * import { tensor } from "../tensor.ts";
- * const state = { params: null, modelState: null, optState: null, step: 0, epoch: 0, key: key(0) };
+ * const state = { params: null, modelState: null, optState: null, backend: backend("ts"), step: 0, epoch: 0, key: key(0) };
  * const ctx = (index: number) => ({
  *   state, loss: 0.5, batch: { x: tensor([[0]]), y: tensor([0]), epoch: 0, index, size: 10, batchCount: 2 },
  * });
@@ -143,8 +145,8 @@ export function epochSummaries<P extends Tree, S extends Tree>(
   return (source) =>
     new Observable<EpochSummary<P, S>>((subscriber) => {
       const display = show === undefined ? undefined : new EpochDisplay(show);
-      display?.begin();
       return watchEpochs(source, subscriber, { metrics, now }, {
+        first: (ctx) => display?.begin(ctx.state.backend),
         step: (m, t) => display?.update(m, t),
         end: (m, state) => {
           const val = validate?.(state);
@@ -155,7 +157,7 @@ export function epochSummaries<P extends Tree, S extends Tree>(
             steps: m.steps,
             samples: m.samples,
             trainLoss: m.loss,
-            train: { loss: m.loss, ...m.metrics() },
+            train: { loss: m.loss, ...m.aux(), ...m.metrics() },
             ...(val === undefined ? {} : { val, valLoss: val.loss, valAccuracy: val.accuracy }),
             samplesPerSec: m.samples / seconds,
             seconds,
@@ -177,8 +179,9 @@ export function epochSummaries<P extends Tree, S extends Tree>(
  * @example
  * ```ts
  * import { formatSummary } from "./epochs.ts";
+ * import { backend } from "../kernels/select.ts";
  * import { key } from "../random.ts";
- * const state = { params: null, modelState: null, optState: null, step: 4, epoch: 0, key: key(0) };
+ * const state = { params: null, modelState: null, optState: null, backend: backend("ts"), step: 4, epoch: 0, key: key(0) };
  * const line = formatSummary({
  *   epoch: 0, steps: 4, samples: 100, trainLoss: 0.5, train: { loss: 0.5 },
  *   val: { loss: 0.25, accuracy: 0.9 }, samplesPerSec: 200, seconds: 0.5, state,

@@ -1,24 +1,11 @@
 /**
- * The training loop: pull one batch, run the stages, loop the new state back.
+ * The training loop: the stages composed once over the stream of batches, the state looping
+ * back from `step` to the next batch.
  *
  * @module
  */
 
-import {
-  concatMap,
-  defaultIfEmpty,
-  defer,
-  expand,
-  filter,
-  finalize,
-  from,
-  map,
-  type Observable,
-  of,
-  type OperatorFunction,
-  takeLast,
-  takeWhile,
-} from "rxjs";
+import { Observable, type OperatorFunction, Subject } from "rxjs";
 import type { Tree } from "../tree.ts";
 import type { Batch } from "./batches.ts";
 import type { StepCtx } from "./context.ts";
@@ -31,35 +18,67 @@ function checkTrainState(op: string, s: unknown): void {
   const t = s as Partial<TrainState> | null;
   if (
     typeof t !== "object" || t === null || !("params" in t) || !("modelState" in t) ||
-    !("optState" in t) || typeof t.step !== "number" || typeof t.epoch !== "number"
+    !("optState" in t) || typeof t.backend !== "object" || t.backend === null ||
+    typeof t.step !== "number" || typeof t.epoch !== "number"
   ) {
     throw new TypeError(
-      `${op}: the initial state must be a training state { params, modelState, optState, step, ` +
-        `epoch, key } (from initTrain), got ${describeValue(s)}`,
+      `${op}: the initial state must be a training state { params, modelState, optState, ` +
+        `backend, step, epoch, key } (from initTrain), got ${describeValue(s)}`,
     );
   }
   checkKey(op, t.key, "the state's key");
 }
 
-/** One pass of the stages: the context they emitted last, or none (the batch was skipped). */
-interface Outcome<P extends Tree, S extends Tree> {
-  readonly state: TrainState<P, S>;
-  readonly ctx?: StepCtx<P, S>;
+/** What fit knows about one stage from how it has answered so far. */
+interface StageWatch {
+  /** Depth of deliveries into the stage in progress (an emission during one is synchronous). */
+  depth: number;
+  /** Emitted during the current delivery. */
+  answered: boolean;
+  /** Has emitted outside any delivery: it works asynchronously, one context out per one in. */
+  async: boolean;
+  /** Has held a context for a timer turn without answering: it buffers or drops. */
+  holds: boolean;
+  /** Contexts an asynchronous stage has received and not yet answered. */
+  owed: number;
 }
 
+const timerTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 /**
- * Trains: for each batch pulled from `source`, runs `of({ state, batch }).pipe(...stages)`
- * and feeds the state of the context it emitted into the next step. The state is the one
- * value that loops back, threaded by a single `expand`; everything else is in the stages.
+ * Trains: composes `stages` once over the stream of all batches pulled from `source` and
+ * loops the state back. Each batch goes in as `{ state, batch }` with the latest state the
+ * stages have emitted (the `state` of their last context: what `step` produced), `initial`
+ * before the first; the returned observable emits every context the stages emit.
  *
- * The returned observable emits each step's final context (loss, grads, the new `state`) and
- * completes when the source is exhausted. It is cold and lazy: nothing is pulled until you
- * subscribe, and the next batch is pulled only after the previous step finished, even when
- * stages are asynchronous. Unsubscribing (`take`, `takeWhile`, `takeUntil`) stops pulling
- * and closes the source. Errors thrown by a stage (e.g. `NonFiniteLossError`) end the run.
+ * Because the stages run over the whole stream, stateful operators between them keep their
+ * state from batch to batch: `forward(model), backward(loss), bufferCount(4), map(sumGrads),
+ * step(optimizer)` (or {@linkcode accumulateGrads}`(4)`) computes four batches' gradients
+ * from the same parameters and then steps once, and a `scan` after `step` (or
+ * {@linkcode emaParams}) keeps a moving average of the parameters.
  *
- * If the stages emit nothing for a batch (a `filter` that skips it), the state carries over
- * unchanged; if they emit several contexts, the last one counts.
+ * **When the next batch is pulled.** fit pushes one batch's context into the stages and pulls
+ * the next batch when the stages have finished reacting to it:
+ *
+ * - at once, if pushing it returns with the context through the stages (stepped and emitted),
+ *   or stopped at a stage that holds or drops it (a `bufferCount` filling up, a `filter`);
+ * - if a stage answers asynchronously (a `concatMap` over a promise or a timer), when that
+ *   stage has answered and its answer has gone on through the stages the same way.
+ *
+ * From outside, a stage that holds a context cannot be told from one that will answer later,
+ * until one of them does: the first time a context stops at a stage, fit waits a timer turn
+ * (`setTimeout(0)`), and a stage that has not answered by then counts as one that holds
+ * (a stage that later answers asynchronously counts as asynchronous from then on). An
+ * asynchronous stage must answer every context it receives with one context; one that drops
+ * contexts asynchronously would leave fit waiting.
+ *
+ * So a step never starts from stale parameters, the source never runs ahead of training (one
+ * batch is pulled at a time, even from a fast async source), and memory stays bounded. The
+ * observable is cold and lazy: nothing is pulled until you subscribe. Unsubscribing (`take`,
+ * `takeWhile`, `takeUntil`) stops pulling and closes the source. An error thrown by a stage
+ * (e.g. `NonFiniteLossError`) ends the run with that error and closes the source. A batch the
+ * stages drop leaves the state unchanged. When the source is exhausted the stages complete,
+ * so a `bufferCount` flushes its partial buffer (one last, shorter accumulation).
  *
  * @example
  * ```ts
@@ -84,34 +103,127 @@ interface Outcome<P extends Tree, S extends Tree> {
  * if (Math.abs(last.state.params.w.data[0] - 3) > 1e-3) throw new Error("did not learn w = 3");
  * ```
  */
-export function fit<P extends Tree, S extends Tree>(
-  initial: TrainState<P, S>,
+export function fit<P extends Tree, S extends Tree, O>(
+  initial: TrainState<P, S, O>,
   source: Source<Batch>,
-  ...stages: OperatorFunction<StepCtx<P, S>, StepCtx<P, S>>[]
-): Observable<StepCtx<P, S>> {
+  ...stages: OperatorFunction<StepCtx<NoInfer<P>, NoInfer<S>, NoInfer<O>>, StepCtx<NoInfer<P>, NoInfer<S>, NoInfer<O>>>[]
+): Observable<StepCtx<P, S, O>> {
   const op = "fit";
   checkTrainState(op, initial);
   checkIterable(op, "the source of batches", source);
   stages.forEach((s, i) => checkFunction(op, `stage ${i}`, s, "an RxJS operator"));
-  return defer(() => {
+  return new Observable<StepCtx<P, S, O>>((subscriber) => {
     const puller = openSource(source);
-    const runStages = (state: TrainState<P, S>, batch: Batch): Observable<Outcome<P, S>> =>
-      stages.reduce((o, op) => op(o), of<StepCtx<P, S>>({ state, batch })).pipe(
-        takeLast(1),
-        map((ctx): Outcome<P, S> => ({ state: ctx.state, ctx })),
-        defaultIfEmpty<Outcome<P, S>, Outcome<P, S>>({ state }),
+    const input = new Subject<StepCtx<P, S, O>>();
+    const watches: StageWatch[] = stages.map(() => ({
+      depth: 0,
+      answered: false,
+      async: false,
+      holds: false,
+      owed: 0,
+    }));
+    let latest = initial;
+    let closed = false;
+    let wake: (() => void) | undefined;
+    const probes: StageWatch[] = []; // stages a context stopped at for the first time
+    const owed = () => watches.some((w) => w.owed > 0);
+
+    // Into stage j: record whether it answers during the delivery.
+    const into = (j: number) => (o: Observable<StepCtx<P, S, O>>) =>
+      new Observable<StepCtx<P, S, O>>((sub) =>
+        o.subscribe({
+          next: (ctx) => {
+            const w = watches[j];
+            const outer = w.answered;
+            w.depth++;
+            w.answered = false;
+            try {
+              sub.next(ctx);
+            } finally {
+              w.depth--;
+              if (!w.answered) {
+                if (w.async) w.owed++;
+                else if (!w.holds) probes.push(w);
+              }
+              w.answered = outer || w.answered;
+            }
+          },
+          error: (e) => sub.error(e),
+          complete: () => sub.complete(),
+        })
       );
-    // One step: pull a batch (only now; a closed puller answers "done"), then run the stages.
-    const next = (state: TrainState<P, S>): Observable<Outcome<P, S>> =>
-      defer(() => from(puller.next())).pipe(
-        takeWhile((r) => !r.done),
-        concatMap((r) => runStages(state, r.value as Batch)),
+    // Out of stage j: an answer outside any delivery into it is asynchronous.
+    const outOf = (j: number) => (o: Observable<StepCtx<P, S, O>>) =>
+      new Observable<StepCtx<P, S, O>>((sub) =>
+        o.subscribe({
+          next: (ctx) => {
+            const w = watches[j];
+            if (w.depth > 0) w.answered = true;
+            else {
+              w.async = true;
+              w.holds = false;
+              w.owed = Math.max(0, w.owed - 1);
+            }
+            sub.next(ctx);
+            if (w.depth === 0) wake?.();
+          },
+          error: (e) => sub.error(e),
+          complete: () => sub.complete(),
+        })
       );
-    return next(initial).pipe(
-      expand((outcome) => next(outcome.state)),
-      filter((outcome) => outcome.ctx !== undefined),
-      map((outcome) => outcome.ctx as StepCtx<P, S>),
-      finalize(() => puller.close()),
+
+    const out = stages.reduce<Observable<StepCtx<P, S, O>>>(
+      (o, stage, j) => stage(o.pipe(into(j))).pipe(outOf(j)),
+      input,
     );
+    const finish = () => {
+      closed = true;
+      wake?.();
+      puller.close();
+    };
+    const subscription = out.subscribe({
+      next: (ctx) => {
+        latest = ctx.state;
+        subscriber.next(ctx);
+      },
+      error: (e) => {
+        finish();
+        subscriber.error(e);
+      },
+      complete: () => {
+        finish();
+        subscriber.complete();
+      },
+    });
+
+    // Waits until no asynchronous stage owes an answer (or the run ended).
+    const settle = async () => {
+      while (!closed && (probes.length > 0 || owed())) {
+        if (probes.length > 0) {
+          const waiting = probes.splice(0);
+          await timerTurn();
+          for (const w of waiting) if (!w.async) w.holds = true;
+        } else {
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
+      }
+    };
+    const pump = async () => {
+      while (!closed) {
+        const r = await puller.next();
+        if (closed) return;
+        if (r.done) return input.complete();
+        input.next({ state: latest, batch: r.value });
+        await settle();
+      }
+    };
+    pump().catch((e) => {
+      if (!closed) input.error(e);
+    });
+    return () => {
+      finish();
+      subscription.unsubscribe();
+    };
   });
 }

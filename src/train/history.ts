@@ -26,8 +26,9 @@ export type HistoryRow = Readonly<Record<string, number>>;
  * @example
  * ```ts
  * import { historyRow } from "./history.ts";
+ * import { backend } from "../kernels/select.ts";
  * import { key } from "../random.ts";
- * const state = { params: null, modelState: null, optState: null, step: 4, epoch: 0, key: key(0) };
+ * const state = { params: null, modelState: null, optState: null, backend: backend("ts"), step: 4, epoch: 0, key: key(0) };
  * const row = historyRow({
  *   epoch: 0, steps: 4, samples: 100, trainLoss: 0.5, train: { loss: 0.5, accuracy: 0.8 },
  *   val: { loss: 0.25 }, valLoss: 0.25, samplesPerSec: 200, seconds: 0.5, state,
@@ -188,11 +189,12 @@ export async function writeHistory(
  * ```ts
  * import { saveHistory } from "./history.ts";
  * import { from, lastValueFrom } from "rxjs";
+ * import { backend } from "../kernels/select.ts";
  * import { key } from "../random.ts";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
  * import { readFile, rm } from "node:fs/promises";
- * const state = { params: null, modelState: null, optState: null, step: 0, epoch: 0, key: key(0) };
+ * const state = { params: null, modelState: null, optState: null, backend: backend("ts"), step: 0, epoch: 0, key: key(0) };
  * const summary = (epoch: number, loss: number) => ({
  *   epoch, steps: 1, samples: 8, trainLoss: loss, train: { loss }, samplesPerSec: 16, seconds: 0.5, state,
  * });

@@ -42,14 +42,15 @@
  * @module
  */
 
-export * from "./dataset.ts";
 export * from "./batches.ts";
 export * from "./source.ts";
 export * from "./state.ts";
 export * from "./context.ts";
 export * from "./errors.ts";
 export * from "./stages.ts";
+export * from "./train.ts";
 export * from "./fit.ts";
+export * from "./accumulate.ts";
 export * from "./stream_batches.ts";
 export * from "./metrics.ts";
 export * from "./evaluate.ts";

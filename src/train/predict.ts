@@ -5,6 +5,8 @@
  */
 
 import { checkInteger, checkLayer, checkOptions, MAX_ELEMENTS, rethrowAs } from "../_checks.ts";
+import { untraced } from "../autodiff/ops.ts";
+import type { Backend } from "../kernels/kernels.ts";
 import { EVAL, type Layer } from "../layers/layer.ts";
 import {
   allocate,
@@ -16,21 +18,24 @@ import {
   type Tensor,
 } from "../tensor.ts";
 import type { Tree } from "../tree.ts";
-import { type Dataset, takeRows } from "./dataset.ts";
-import type { TrainState } from "./state.ts";
+import { type Dataset, takeRows } from "../data/dataset.ts";
+import { backendFor, type ModelValues } from "./evaluate.ts";
 
 /** Options of {@linkcode predict}. */
 export interface PredictOptions {
   /** Examples per forward pass: bounds memory, never changes the result. Default 256. */
   batchSize?: number;
+  /** The backend to compute on; default the state's, else the default backend. */
+  backend?: Backend;
 }
 
 /**
  * The model's outputs for every example of `x` (a tensor `[N, ...inShape]`, or a dataset,
  * whose inputs `x` are used), in eval mode (`{ training: false }`: no dropout, batch norm on
  * its running statistics), computed `batchSize` examples at a time and returned as one tensor
- * `[N, ...outShape]`. `state` is anything with `params` and `modelState`: a
- * {@linkcode TrainState}, a summary's `state`, or what `loadModel` returns.
+ * `[N, ...outShape]`, through `untraced(backend)` (the `backend` option, else the state's,
+ * else the default backend). `state` is anything with `params` and `modelState`: a
+ * `TrainState`, a summary's `state`, or what `loadModel` returns.
  *
  * @example
  * ```ts
@@ -43,7 +48,7 @@ export interface PredictOptions {
  */
 export function predict<P extends Tree, S extends Tree>(
   model: Layer<P, S>,
-  state: Pick<TrainState<P, S>, "params" | "modelState">,
+  state: ModelValues<P, S>,
   x: Tensor | Dataset,
   options: PredictOptions = {},
 ): Tensor {
@@ -71,13 +76,14 @@ export function predict<P extends Tree, S extends Tree>(
       `predict: x needs an example axis first, got shape ${formatShape(inputs.shape)}`,
     );
   }
-  const { batchSize = 256 } = checkOptions(op, options, ["batchSize"]);
+  const { batchSize = 256, backend } = checkOptions(op, options, ["batchSize", "backend"]);
+  const t = untraced(backendFor(op, state, backend));
   checkInteger(op, "batchSize", batchSize, { min: 1, max: MAX_ELEMENTS });
   const n = inputs.shape[0];
   if (n === 0) throw new RangeError("predict: x has no examples (shape [0, ...])");
   const run = (batch: Tensor, rows: number) => {
     // A model that rejects these params or inputs says why, under predict's name.
-    const y = rethrowAs(op, () => model.apply(state.params, state.modelState, batch, EVAL).y);
+    const y = rethrowAs(op, () => model.apply(t, state.params, state.modelState, batch, EVAL).y);
     if (!isTensor(y) || y.shape.length === 0 || y.shape[0] !== rows) {
       throw new TypeError(
         `predict: the model returned ${

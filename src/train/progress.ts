@@ -72,9 +72,10 @@ export interface ProgressOptions extends ProgressDisplayOptions {
  * ```ts
  * import { progress } from "./progress.ts";
  * import { from, lastValueFrom } from "rxjs";
+ * import { backend } from "../kernels/select.ts";
  * import { key } from "../random.ts";
  * import { tensor } from "../tensor.ts";
- * const state = { params: null, modelState: null, optState: null, step: 0, epoch: 0, key: key(0) };
+ * const state = { params: null, modelState: null, optState: null, backend: backend("ts"), step: 0, epoch: 0, key: key(0) };
  * const steps = [0, 1].map((index) => ({
  *   state, loss: 0.5, batch: { x: tensor([[0]]), y: tensor([0]), epoch: 0, index, size: 10, batchCount: 2 },
  * }));
@@ -93,8 +94,8 @@ export function progress<P extends Tree, S extends Tree>(
   return (source) =>
     new Observable<StepCtx<P, S>>((subscriber) => {
       const display = new EpochDisplay(options);
-      display.begin();
       return watchEpochs(source, subscriber, { metrics, now }, {
+        first: (ctx) => display.begin(ctx.state.backend),
         step: (m, t) => display.update(m, t),
         end: (m) => display.end(m),
         pass: (ctx) => subscriber.next(ctx),

@@ -5,17 +5,19 @@
  */
 
 import type { Backend } from "../kernels/kernels.ts";
-import type { Layer } from "../layers/layer.ts";
+import { defaultBackend } from "../kernels/select.ts";
+import type { Layer, ShapeTree } from "../layers/layer.ts";
 import type { Transform } from "../optim/transform.ts";
 import { foldIn, type Key, split } from "../random.ts";
-import type { Shape } from "../tensor.ts";
 import type { Tree } from "../tree.ts";
 import {
   checkInteger,
   checkKey,
   checkLayer,
+  checkOptions,
   checkShape,
   checkTransform,
+  describeValue,
   rethrowAs,
 } from "../_checks.ts";
 
@@ -41,38 +43,52 @@ export interface TrainState<P extends Tree = Tree, S extends Tree = Tree, O = un
   readonly key: Key;
 }
 
+/** Options of {@linkcode initTrain}. */
+export interface InitTrainOptions {
+  /** The backend every step of the run computes on; default {@linkcode defaultBackend}. */
+  readonly backend?: Backend;
+}
+
 /**
  * A fresh training state: splits `key` into an initialisation key (for `model.init`) and the
- * run key that dropout and other training-time randomness derive from.
+ * run key that dropout and other training-time randomness derive from. The state is typed by
+ * the optimiser, so `step` with another optimiser's state is a type error; it carries the
+ * backend (`options.backend`, the default backend otherwise) that `forward`, `step`,
+ * `evaluate` and `predict` compute on.
  *
  * @example
  * ```ts
  * import { initTrain } from "./state.ts";
- * import type { Backend } from "../kernels/kernels.ts";
-import type { Layer } from "../layers/layer.ts";
+ * import type { Layer } from "../layers/layer.ts";
  * import type { Transform } from "../optim/transform.ts";
+ * import { backend } from "../kernels/select.ts";
  * import { key } from "../random.ts";
  * import { zeros } from "../tensor.ts";
  * const bias: Layer<{ b: ReturnType<typeof zeros> }, null> = {
- *   init: (_k, inShape) => ({ outShape: inShape, params: { b: zeros(inShape) }, state: null }),
- *   apply: () => { throw new Error("not needed here"); },
+ *   init: (_k, inShape) => ({ outShape: inShape, params: { b: zeros(inShape as number[]) }, state: null }),
+ *   apply: (t, p, state, x) => ({ y: t.add(x, p.b), state }),
  * };
  * const noop: Transform<null> = { init: () => null, update: (g, s) => [g, s] };
- * const s = initTrain(bias, noop, key(0), [3]);
- * if (s.step !== 0 || s.params.b.shape[0] !== 3) throw new Error("unexpected");
+ * const s = initTrain(bias, noop, key(0), [3], { backend: backend("ts") });
+ * if (s.step !== 0 || s.params.b.shape[0] !== 3 || s.backend.name !== "ts") throw new Error("unexpected");
  * ```
  */
-export function initTrain<P extends Tree, S extends Tree>(
+export function initTrain<P extends Tree, S extends Tree, O>(
   model: Layer<P, S>,
-  optimizer: Transform<unknown>,
+  optimizer: Transform<O>,
   key: Key,
-  inShape: Shape,
-): TrainState<P, S> {
+  inShape: ShapeTree,
+  options: InitTrainOptions = {},
+): TrainState<P, S, O> {
   const op = "initTrain";
   checkLayer(op, model);
   checkTransform(op, optimizer);
   checkKey(op, key);
-  checkShape(op, inShape, "the example shape inShape");
+  if (Array.isArray(inShape) && inShape.every((d) => typeof d === "number")) {
+    checkShape(op, inShape, "the example shape inShape");
+  }
+  const { backend = defaultBackend() } = checkOptions(op, options, ["backend"]);
+  checkBackend(op, backend);
   const [initKey, runKey] = split(key);
   const { params, state } = rethrowAs(op, () => model.init(initKey, inShape));
   const optState = rethrowAs(op, () => optimizer.init(params));
@@ -80,10 +96,26 @@ export function initTrain<P extends Tree, S extends Tree>(
     params,
     modelState: state,
     optState,
+    backend,
     step: 0,
     epoch: 0,
     key: runKey,
   });
+}
+
+/** A backend is an object with a `name`, a `description` and a `gemm` kernel. */
+export function checkBackend(op: string, backend: unknown, what = "options.backend"): void {
+  const b = backend as Partial<Backend> | null;
+  if (
+    typeof b !== "object" || b === null || typeof b.name !== "string" ||
+    typeof b.description !== "string" || typeof b.gemm !== "function"
+  ) {
+    throw new TypeError(
+      `${op}: ${what} must be a backend (from backend("ts"), defaultBackend() ...), got ${
+        describeValue(backend)
+      }`,
+    );
+  }
 }
 
 /**

@@ -14,7 +14,7 @@ import {
 } from "../_checks.ts";
 import { allocate, formatShape, fromTypedArray, type Tensor } from "../tensor.ts";
 import type { Batch } from "./batches.ts";
-import { type Dataset, datasetSize } from "./dataset.ts";
+import { type Dataset, datasetSize } from "../data/dataset.ts";
 import { openSource, type Source } from "./source.ts";
 
 /** Options of {@linkcode streamBatches}. */

@@ -19,3 +19,5 @@ export * from "./dropout.ts";
 export * from "./batch_norm.ts";
 export * from "./activations.ts";
 export * from "./summary.ts";
+export * from "./conv.ts";
+export * from "./pool.ts";

@@ -33,7 +33,11 @@ function elementwise(
 /** tanh as a test primitive, with tanh' = 1 − y². */
 export const tanhOp = elementwise("localTanh", Math.tanh, (y) => 1 - y * y);
 /** The logistic sigmoid σ(x) = 1/(1 + e⁻ˣ) as a test primitive, with σ' = y(1 − y). */
-export const sigmoidOp = elementwise("localSigmoid", (v) => 1 / (1 + Math.exp(-v)), (y) => y * (1 - y));
+export const sigmoidOp = elementwise(
+  "localSigmoid",
+  (v) => 1 / (1 + Math.exp(-v)),
+  (y) => y * (1 - y),
+);
 /** The identity as a test primitive that copies (so no output aliases an input). */
 export const copyOp = elementwise("localCopy", (v) => v, () => 1);
 

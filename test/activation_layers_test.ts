@@ -129,11 +129,14 @@ test("activation() wraps any shape-preserving function over t, and rejects one t
   const { y, pullback } = layerVjp(double, null, null, tensor([[1, 2]]), EVAL);
   assert.deepEqual(Array.from(y.data), [2, 4]);
   assert.deepEqual(Array.from(pullback(tensor([[1, 1]])).x.data), [2, 2]);
-  assert.throws(() => activation((t, x) => t.sum(x), "total").apply(t, null, null, tensor([[1, 2]]), EVAL), {
-    name: "TypeError",
-    message: "total: the activation changed the shape from [1,2] to []; " +
-      "activation layers must preserve it",
-  });
+  assert.throws(
+    () => activation((t, x) => t.sum(x), "total").apply(t, null, null, tensor([[1, 2]]), EVAL),
+    {
+      name: "TypeError",
+      message: "total: the activation changed the shape from [1,2] to []; " +
+        "activation layers must preserve it",
+    },
+  );
   const notATensor = activation(() => 3 as unknown as Tensor, "three");
   assert.throws(() => notATensor.apply(t, null, null, tensor([[1]]), EVAL), {
     name: "TypeError",

@@ -94,7 +94,13 @@ function backprop() {
 
 test("the forward pass gives the hand-computed output and error", () => {
   // The hidden activations are the output of the first two layers.
-  const hidden = serial(dense(2), localSigmoid()).apply(ops, [params[0], null], [null, null], x, EVAL);
+  const hidden = serial(dense(2), localSigmoid()).apply(
+    ops,
+    [params[0], null],
+    [null, null],
+    x,
+    EVAL,
+  );
   close(hidden.y.data, [0.593269992, 0.596884378], "h");
   const { o, E } = backprop();
   close([o], [0.751365070], "o");

@@ -229,7 +229,13 @@ test("batchNorm() evaluation treats each example independently of the rest of th
 test("batchNorm() works in float32 with the parameters init returns", () => {
   const layer = batchNorm();
   const { params, state } = layer.init(key(0), [2]);
-  const { y, state: next } = layer.apply(t, params, state, tensor([[1, 4], [3, 8]]), trainContext());
+  const { y, state: next } = layer.apply(
+    t,
+    params,
+    state,
+    tensor([[1, 4], [3, 8]]),
+    trainContext(),
+  );
   assert.equal(y.dtype, "float32");
   assert.deepEqual(Array.from(y.data).map((v) => Math.round(v * 1e4) / 1e4), [-1, -1, 1, 1]);
   // Running mean of feature 1: 0.9 · 0 + 0.1 · 6 = 0.6; running variance: 0.9 · 1 + 0.1 · 4.

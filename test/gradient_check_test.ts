@@ -87,9 +87,13 @@ test("one large unrelated output does not swamp a small gradient", () => {
     const y = fromTypedArray(x.data.map(Math.exp), x.shape);
     return [y, (dy) => fromTypedArray(dy.data.map((g, i) => g * y.data[i]), x.shape)];
   });
-  const report = checkGradients((t, x: Tensor) => t.call(expOp, x), tensor([8, -8, -7.5], [3], "float64"), {
-    floor: 1e-6,
-  });
+  const report = checkGradients(
+    (t, x: Tensor) => t.call(expOp, x),
+    tensor([8, -8, -7.5], [3], "float64"),
+    {
+      floor: 1e-6,
+    },
+  );
   assert.ok(report.ok, `max error ${report.maxError}`);
 });
 

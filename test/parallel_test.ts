@@ -8,9 +8,12 @@ import { serial } from "../src/layers/serial.ts";
 import { type ApplyContext, EVAL, type Layer, trainContext } from "../src/layers/layer.ts";
 import { key } from "../src/random.ts";
 import { fromTypedArray, type Tensor, tensor } from "../src/tensor.ts";
-import { type Tree, treeLeaves } from "../src/tree.ts";
+import { type Tree, treeLeaves, treeMap } from "../src/tree.ts";
 import { checkLayerGradients, tensorArb } from "../src/testing/mod.ts";
-import { callCounter, contextRecorder, localTanh } from "./_layer_fixtures.ts";
+import { untraced } from "../src/autodiff/ops.ts";
+import { callCounter, contextRecorder, layerVjp, localTanh } from "./_layer_fixtures.ts";
+
+const t = untraced();
 
 const dimArb = fc.integer({ min: 1, max: 4 });
 const seedArb = fc.integer({ min: 0, max: 2 ** 31 });
@@ -38,7 +41,7 @@ function snapshot(x: Tensor, params: Tree): number[][] {
   return [[...x.data], ...treeLeaves(params).map((l) => [...l.value.data])];
 }
 
-test("parallel() VJP matches central differences for every branch's params and the input", () => {
+test("parallel() gradient matches central differences for every branch's params and the input", () => {
   fc.assert(
     fc.property(parallelArb, ({ model, params, state, x }) => {
       const report = checkLayerGradients(model, params, state, x, EVAL);
@@ -52,7 +55,8 @@ test("parallel() returns the shape init reports, after the batch axis", () => {
   fc.assert(
     fc.property(parallelArb, ({ model, params, state, outShape, x, u, v }) => {
       assert.deepEqual(outShape, [u + v]);
-      assert.deepEqual(model.apply(params, state, x, EVAL).y.shape, [x.shape[0], ...outShape]);
+      const { y } = model.apply(t, params, state, x, EVAL);
+      assert.deepEqual(y.shape, [x.shape[0], ...(outShape as number[])]);
     }),
     { numRuns: 30 },
   );
@@ -61,9 +65,9 @@ test("parallel() returns the shape init reports, after the batch axis", () => {
 test("parallel() concatenates its branches' outputs row by row on the last axis", () => {
   fc.assert(
     fc.property(parallelArb, ({ model, params, state, x, u, v }) => {
-      const y = model.apply(params, state, x, EVAL).y;
-      const a = dense(u).apply(params[0], null, x, EVAL).y;
-      const b = serial(dense(v), localTanh()).apply(params[1], [null, null], x, EVAL).y;
+      const y = model.apply(t, params, state, x, EVAL).y;
+      const a = dense(u).apply(t, params[0], null, x, EVAL).y;
+      const b = serial(dense(v), localTanh()).apply(t, params[1], [null, null], x, EVAL).y;
       for (let r = 0; r < x.shape[0]; r++) {
         const row = [...y.data.subarray(r * (u + v), (r + 1) * (u + v))];
         const expected = [
@@ -81,9 +85,9 @@ test("parallel() never mutates its input, parameters or cotangent", () => {
   fc.assert(
     fc.property(parallelArb, ({ model, params, state, x }) => {
       const before = snapshot(x, params);
-      const { y, vjp } = model.apply(params, state, x, EVAL);
+      const { y, pullback } = layerVjp(model, params, state, x, EVAL);
       const dy = fromTypedArray(new Float64Array(y.data.length).fill(2), y.shape);
-      const grads = vjp(dy);
+      const grads = pullback(dy);
       assert.deepEqual(snapshot(x, params), before);
       assert.ok(dy.data.every((v) => v === 2) && grads.x.data !== x.data);
     }),
@@ -96,11 +100,11 @@ test("parallel() splits keys per branch and threads each branch's state", () => 
   const model = parallel(contextRecorder(log), callCounter(), contextRecorder(log));
   const { params, state } = model.init(key(0), [2]);
   const x = tensor([[1, 2]]);
-  const { y, state: next } = model.apply(params, state, x, trainContext(key(5)));
+  const { y, state: next } = model.apply(t, params, state, x, trainContext(key(5)));
   assert.deepEqual([...y.data], [1, 2, 1, 2, 1, 2]);
   assert.notEqual(log[0].key!.join(), log[1].key!.join());
   assert.equal((next[1] as Tensor).data[0], 1);
-  assert.equal(model.apply(params, next, x, EVAL).state, next);
+  assert.equal(model.apply(t, params, next, x, EVAL).state, next);
 });
 
 test("parallel() rejects branches whose outputs differ before the last axis", () => {
@@ -122,14 +126,25 @@ test("parallel() rejects no branches with RangeError and a wrong cotangent with 
   assert.throws(() => parallel(), { name: "RangeError", message: /parallel: needs at least one/ });
   const model = parallel(dense(2), dense(1));
   const { params, state } = model.init(key(0), [2]);
-  const { vjp } = model.apply(params, state, tensor([[1, 2]]), EVAL);
-  assert.throws(() => vjp(tensor([[1, 2]])), {
+  const { pullback } = layerVjp(model, params, state, tensor([[1, 2]]), EVAL);
+  assert.throws(() => pullback(tensor([[1, 2]])), {
     name: "TypeError",
-    message: /parallel VJP: cotangent shape \[1,2\] differs from output shape \[1,3\]/,
+    message: /cotangent .*shape \[1,2\] for a tensor of shape \[1,3\]/,
   });
 });
 
-test("residual() VJP matches central differences for the inner params and the input", () => {
+test("parallel() rejects an unknown combine with RangeError and non-layers with TypeError", () => {
+  assert.throws(() => parallel(dense(2), { combine: "max" as "sum" }), {
+    name: "RangeError",
+    message: /parallel: combine must be "concat", "sum" or "tuple", got "max"/,
+  });
+  assert.throws(() => parallel(dense(2), 3 as unknown as Layer), {
+    name: "TypeError",
+    message: /parallel: argument 1 is not a layer/,
+  });
+});
+
+test("residual() gradient matches central differences for the inner params and the input", () => {
   fc.assert(
     fc.property(residualArb, ({ model, params, state, x }) => {
       const report = checkLayerGradients(model, params, state, x, EVAL);
@@ -142,9 +157,9 @@ test("residual() VJP matches central differences for the inner params and the in
 test("residual(f) computes x + f(x) with the shape init reports", () => {
   fc.assert(
     fc.property(residualArb, ({ model, params, state, outShape, x }) => {
-      const y = model.apply(params, state, x, EVAL).y;
-      const inner = serial(dense(x.shape[1]), localTanh()).apply(params, state, x, EVAL).y;
-      assert.deepEqual(y.shape, [x.shape[0], ...outShape]);
+      const y = model.apply(t, params, state, x, EVAL).y;
+      const inner = serial(dense(x.shape[1]), localTanh()).apply(t, params, state, x, EVAL).y;
+      assert.deepEqual(y.shape, [x.shape[0], ...(outShape as number[])]);
       for (let i = 0; i < y.data.length; i++) {
         assert.equal(y.data[i], x.data[i] + inner.data[i]);
       }
@@ -157,9 +172,9 @@ test("residual() never mutates its input, parameters or cotangent", () => {
   fc.assert(
     fc.property(residualArb, ({ model, params, state, x }) => {
       const before = snapshot(x, params);
-      const { y, vjp } = model.apply(params, state, x, EVAL);
+      const { y, pullback } = layerVjp(model, params, state, x, EVAL);
       const dy = fromTypedArray(new Float64Array(y.data.length).fill(3), y.shape);
-      const grads = vjp(dy);
+      const grads = pullback(dy);
       assert.deepEqual(snapshot(x, params), before);
       assert.ok(dy.data.every((v) => v === 3));
       assert.ok(y.data !== x.data && grads.x.data !== x.data && grads.x.data !== dy.data);
@@ -172,10 +187,10 @@ test("residual() around a zero layer is the identity, forward and backward", () 
   const block = residual(dense(3, { init: zerosInit }));
   const { params, state } = block.init(key(0), [3]);
   const x = tensor([[1, -2, 3]]);
-  const { y, vjp } = block.apply(params, state, x, EVAL);
+  const { y, pullback } = layerVjp(block, params, state, x, EVAL);
   assert.deepEqual([...y.data], [1, -2, 3]);
   // dx = dy + dy·Wᵀ = dy when W = 0.
-  assert.deepEqual([...vjp(tensor([[4, 5, 6]])).x.data], [4, 5, 6]);
+  assert.deepEqual([...pullback(tensor([[4, 5, 6]])).x.data], [4, 5, 6]);
 });
 
 test("residual() rejects an inner layer that changes the shape, with TypeError", () => {
@@ -184,8 +199,109 @@ test("residual() rejects an inner layer that changes the shape, with TypeError",
     message: /residual: y = x \+ f\(x\) needs f to keep the shape, but it maps \[2\] to \[3\]/,
   });
   const { params } = dense(3).init(key(0), [2]);
-  assert.throws(() => residual(dense(3)).apply(params, null, tensor([[1, 2]]), EVAL), {
+  assert.throws(() => residual(dense(3)).apply(t, params, null, tensor([[1, 2]]), EVAL), {
     name: "TypeError",
     message: /maps \[1,2\] to \[1,3\]/,
   });
+});
+
+/** Two float64 branches of one width v over the same input, and a batch. */
+const sameWidthArb = fc.record({ batch: dimArb, inDim: dimArb, v: dimArb, seed: seedArb })
+  .chain(({ batch, inDim, v, seed }) =>
+    tensorArb([batch, inDim]).map((x) => ({ x, v, seed, inDim }))
+  );
+
+test('parallel(..., { combine: "tuple" }) returns the branch outputs with a tuple outShape', () => {
+  fc.assert(
+    fc.property(parallelArb, ({ params, state, x, u, v }) => {
+      const model = parallel(dense(u, f64), serial(dense(v, f64), localTanh()), {
+        combine: "tuple",
+      });
+      const { outShape } = model.init(key(0), [x.shape[1]]);
+      assert.deepEqual(outShape, [[u], [v]]);
+      const { y } = model.apply(t, params, state, x, EVAL);
+      const [a, b] = y as Tensor[];
+      assert.deepEqual([a.shape, b.shape], [[x.shape[0], u], [x.shape[0], v]]);
+      assert.deepEqual([...a.data], [...dense(u).apply(t, params[0], null, x, EVAL).y.data]);
+    }),
+    { numRuns: 20 },
+  );
+});
+
+test('parallel(..., { combine: "tuple" }) gradient matches central differences', () => {
+  fc.assert(
+    fc.property(parallelArb, ({ params, state, x, u, v }) => {
+      const model = parallel(dense(u, f64), serial(dense(v, f64), localTanh()), {
+        combine: "tuple",
+      });
+      const report = checkLayerGradients(model, params, state, x, EVAL);
+      assert.ok(report.ok, `max error ${report.maxError} at ${report.worst?.path}`);
+    }),
+    { numRuns: 30 },
+  );
+});
+
+test('parallel(..., { combine: "sum" }) adds equal-shaped branches, with gradients to match', () => {
+  fc.assert(
+    fc.property(sameWidthArb, ({ x, v, seed, inDim }) => {
+      const model = parallel(dense(v, f64), serial(dense(v, f64), localTanh()), { combine: "sum" });
+      const { outShape, params, state } = model.init(key(seed), [inDim]);
+      assert.deepEqual(outShape, [v]);
+      const { y } = model.apply(t, params, state, x, EVAL);
+      const a = dense(v).apply(t, params[0], null, x, EVAL).y;
+      const b = serial(dense(v), localTanh()).apply(t, params[1], [null, null], x, EVAL).y;
+      for (let i = 0; i < y.data.length; i++) assert.equal(y.data[i], a.data[i] + b.data[i]);
+      const report = checkLayerGradients(model, params, state, x, EVAL);
+      assert.ok(report.ok, `max error ${report.maxError} at ${report.worst?.path}`);
+    }),
+    { numRuns: 30 },
+  );
+});
+
+test('parallel(..., { combine: "sum" }) rejects branches of different shapes', () => {
+  assert.throws(() => parallel(dense(2), dense(3), { combine: "sum" }).init(key(0), [2]), {
+    name: "TypeError",
+    message: /combine "sum" needs branch outputs of one shape, got \[2\], \[3\] \(branch 1/,
+  });
+});
+
+test("a tuple of branches feeds a layer over a tree, inside serial", () => {
+  // The tuple's outShape is a tree: a layer over one tensor refuses it, naming itself.
+  const pair = parallel(dense(2), dense(3), { combine: "tuple" });
+  assert.throws(() => serial(pair, dense(1)).init(key(0), [4]), {
+    name: "TypeError",
+    message:
+      /^serial layer 1 \(dense, of 2\): dense init: takes one tensor per example.*\[\[2\],\[3\]\]/,
+  });
+  // A layer over the pair takes it.
+  const join: Layer<null, null, readonly Tensor[], Tensor> = {
+    name: "join",
+    init: (_k, s) => {
+      const [a, b] = s as number[][];
+      return { outShape: [a[0] + b[0]], params: null, state: null };
+    },
+    apply: (t, _p, state, xs) => ({ y: t.concat(xs, -1), state }),
+  };
+  const model = serial(pair, join, dense(1));
+  const { outShape, params, state } = model.init(key(0), [4]);
+  assert.deepEqual(outShape, [1]);
+  const { y } = model.apply(t, params, state, tensor([[1, 2, 3, 4]]), EVAL);
+  assert.deepEqual(y.shape, [1, 1]);
+});
+
+test("parallel() and residual() init accept a tree of example shapes", () => {
+  const first: Layer<null, null, { a: Tensor }, Tensor> = {
+    init: (_k, s) => ({ outShape: (s as { a: number[] }).a, params: null, state: null }),
+    apply: (_t, _p, state, x) => ({ y: x.a, state }),
+  };
+  assert.deepEqual(parallel(first, first).init(key(0), { a: [3] }).outShape, [6]);
+  const keep: Layer<null, null, Tree, Tree> = {
+    init: (_k, s) => ({ outShape: s, params: null, state: null }),
+    apply: (t, _p, state, x) => ({ y: treeMap((v) => t.mulScalar(v, 2), x), state }),
+  };
+  const block = residual(keep);
+  assert.deepEqual(block.init(key(0), { a: [3], b: [1, 2] }).outShape, { a: [3], b: [1, 2] });
+  const x = { a: tensor([[1, 2, 3]]), b: tensor([[[4, 5]]]) };
+  const { y } = block.apply(t, null, null, x, EVAL) as unknown as { y: { a: Tensor; b: Tensor } };
+  assert.deepEqual([...y.a.data, ...y.b.data], [3, 6, 9, 12, 15]);
 });

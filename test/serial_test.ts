@@ -10,13 +10,7 @@ import { untraced } from "../src/autodiff/ops.ts";
 import { vjp } from "../src/autodiff/trace.ts";
 import { treeLeaves } from "../src/tree.ts";
 import { checkLayerGradients, tensorArb } from "../src/testing/mod.ts";
-import {
-  activity,
-  callCounter,
-  contextRecorder,
-  layerVjp,
-  localTanh,
-} from "./_layer_fixtures.ts";
+import { activity, callCounter, contextRecorder, layerVjp, localTanh } from "./_layer_fixtures.ts";
 
 const t = untraced();
 
@@ -125,7 +119,13 @@ test("serial() splits ctx.key into a distinct key per layer", () => {
     fc.property(seedArb, (seed) => {
       const log: ApplyContext[] = [];
       const model = serial(contextRecorder(log), contextRecorder(log), contextRecorder(log));
-      model.apply(t, [null, null, null], [null, null, null], tensor([[1]]), trainContext(key(seed)));
+      model.apply(
+        t,
+        [null, null, null],
+        [null, null, null],
+        tensor([[1]]),
+        trainContext(key(seed)),
+      );
       const keys = log.map((c) => c.key!.join());
       assert.equal(new Set([...keys, key(seed).join()]).size, 4);
       assert.ok(log.every((c) => c.training));
@@ -210,7 +210,12 @@ test("serial() rejects no layers with RangeError and non-layers with TypeError",
 });
 
 test("serial() sums its layers' auxiliary terms by name", () => {
-  const model = serial(activity(0.5), dense(2, { dtype: "float64" }), activity(0.25), activity(1, "other"));
+  const model = serial(
+    activity(0.5),
+    dense(2, { dtype: "float64" }),
+    activity(0.25),
+    activity(1, "other"),
+  );
   const { params, state } = model.init(key(0), [2]);
   const x = tensor([[1, 2]], undefined, "float64");
   const { y, aux } = model.apply(t, params, state, x, EVAL);
@@ -230,8 +235,18 @@ test("serial() without auxiliary terms returns none", () => {
 test("serial()'s gradient check covers its auxiliary terms", () => {
   fc.assert(
     fc.property(mlpArb, ({ params, state, x }) => {
-      const model = serial(activity(0.3), dense(params[0].w.shape[1], { dtype: "float64" }), activity(0.1));
-      const report = checkLayerGradients(model, [null, params[0], null], [null, null, null], x, EVAL);
+      const model = serial(
+        activity(0.3),
+        dense(params[0].w.shape[1], { dtype: "float64" }),
+        activity(0.1),
+      );
+      const report = checkLayerGradients(
+        model,
+        [null, params[0], null],
+        [null, null, null],
+        x,
+        EVAL,
+      );
       assert.ok(report.ok, `max error ${report.maxError} at ${report.worst?.path}`);
     }),
     { numRuns: 30 },

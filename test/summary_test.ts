@@ -131,7 +131,7 @@ test("summary: a table with a row per layer, output shapes and the totals", () =
 test("summarize: a layer of the user's own, without a name, is a row named layer", () => {
   const double: Layer<null, null> = {
     init: (_k, s) => ({ outShape: s, params: null, state: null }),
-    apply: (_p, state, x) => ({ y: x, state, vjp: (dy) => ({ params: null, x: dy }) }),
+    apply: (t, _p, state, x) => ({ y: t.mulScalar(x, 2), state }),
   };
   const s = summarize(serial(dense(3), double), [2]);
   assert.deepEqual(s.rows.map((r) => [r.name, r.params]), [["dense", 9], ["layer", 0]]);
@@ -144,4 +144,16 @@ test("summary and summarize reject a non-layer or a bad example shape, naming th
     message: /^summarize: inShape .*\[0\]/,
   });
   assert.throws(() => summary(dense(2), "3" as unknown as number[]), /^TypeError: summary: /);
+});
+
+test("summarize: a tuple-valued parallel has a tree of output shapes", () => {
+  const s = summarize(serial(dense(4), parallel(dense(2), dense(3), { combine: "tuple" })), [3]);
+  assert.deepEqual(s.outShape, [[2], [3]]);
+  assert.deepEqual(s.rows.map((r) => [r.name, r.outShape]), [
+    ["dense", [4]],
+    ["parallel", [[2], [3]]],
+    ["dense", [2]],
+    ["dense", [3]],
+  ]);
+  assert.ok(summary(parallel(dense(2), dense(3), { combine: "tuple" }), [3]).includes("[[2],[3]]"));
 });

@@ -36,10 +36,29 @@ export function atLayer<T>(
   }
 }
 
-/** What a layer's `init` returned must be `{ outShape, params, state }` (a hand-written layer). */
+/** Each argument of a combinator must be a layer (an `{ init, apply }` pair). */
+export function checkLayers(op: string, layers: readonly unknown[]): void {
+  layers.forEach((layer, i) => {
+    const l = layer as { init?: unknown; apply?: unknown } | null | undefined;
+    if (typeof l?.init !== "function" || typeof l?.apply !== "function") {
+      throw new TypeError(
+        `${op}: argument ${i} is not a layer (an { init, apply } pair), got ${
+          describeValue(layer)
+        }${typeof layer === "function" ? " (call the factory: dense(8), not dense)" : ""}`,
+      );
+    }
+  });
+}
+
+/**
+ * What a layer's `init` returned must be `{ outShape, params, state }` (a hand-written layer),
+ * `outShape` a shape or a tree of shapes.
+ */
 export function checkInitResult(r: unknown): void {
   const o = r as { outShape?: unknown } | null;
-  if (typeof o !== "object" || o === null || !Array.isArray(o.outShape)) {
+  if (
+    typeof o !== "object" || o === null || typeof o.outShape !== "object" || o.outShape === null
+  ) {
     throw new TypeError(
       `init must return { outShape, params, state }, got ${describeValue(r)}`,
     );
@@ -47,12 +66,12 @@ export function checkInitResult(r: unknown): void {
 }
 
 /**
- * The auxiliary terms of two layers together: terms of the same name are added (through `t`,
- * so their gradients flow), others kept. `undefined` when neither has any.
+ * The auxiliary terms of two layers together (each checked by `checkApplyResult`): terms of
+ * the same name are added (through `t`, so their gradients flow), others kept. `undefined`
+ * when neither has any.
  */
 export function sumAux(t: Ops, a: Aux | undefined, b: Aux | undefined): Aux | undefined {
   if (b === undefined) return a;
-  checkAux(b);
   if (a === undefined) return b;
   const out: Record<string, Tensor> = { ...a };
   for (const [name, value] of Object.entries(b)) {
@@ -78,12 +97,14 @@ function checkAux(aux: unknown): void {
   }
 }
 
-/** What a layer's `apply` returned must be `{ y, state }` (and `aux`, if any, a record). */
+/** What a layer's `apply` returned must be `{ y, state }` (and `aux`, if any, a record of scalars). */
 export function checkApplyResult(r: unknown): void {
   const o = r as { y?: unknown } | null;
   if (typeof o !== "object" || o === null || !("y" in o) || !("state" in o)) {
     throw new TypeError(`apply must return { y, state, aux? }, got ${describeValue(r)}`);
   }
+  const aux = (o as { aux?: unknown }).aux;
+  if (aux !== undefined) checkAux(aux);
 }
 
 /** Checks that `value` is an array of one entry per layer. */

@@ -33,7 +33,8 @@ export function checkInitArgs(
  */
 export function checkSingleShape(op: string, inShape: unknown): void {
   const isTree = (typeof inShape === "object" && inShape !== null && !Array.isArray(inShape)) ||
-    (Array.isArray(inShape) && inShape.some((d) => Array.isArray(d) || (typeof d === "object" && d !== null)));
+    (Array.isArray(inShape) &&
+      inShape.some((d) => Array.isArray(d) || (typeof d === "object" && d !== null)));
   if (isTree) {
     throw new TypeError(
       `${op} init: takes one tensor per example, so inShape must be a shape such as [784], ` +
@@ -45,7 +46,9 @@ export function checkSingleShape(op: string, inShape: unknown): void {
 /** A shape tree as text: `[3]`, `[[3],[5]]`, `{a:[3],b:[2,2]}`. */
 export function describeShapeTree(s: unknown, depth = 0): string {
   if (Array.isArray(s) && s.every((d) => typeof d === "number")) return formatShape(s);
-  if (depth < 8 && Array.isArray(s)) return `[${s.map((c) => describeShapeTree(c, depth + 1)).join(",")}]`;
+  if (depth < 8 && Array.isArray(s)) {
+    return `[${s.map((c) => describeShapeTree(c, depth + 1)).join(",")}]`;
+  }
   if (depth < 8 && typeof s === "object" && s !== null) {
     return `{${
       Object.entries(s).map(([k, c]) => `${k}:${describeShapeTree(c, depth + 1)}`).join(",")

@@ -78,7 +78,9 @@ export function activation(fn: ActivationFn, name = "activation"): Layer<null, n
       checkApply(name, params, state, x, ctx);
       const y = fn(t, x);
       if (!isTensor(y)) {
-        throw new TypeError(`${name}: the activation must return a tensor, got ${describeValue(y)}`);
+        throw new TypeError(
+          `${name}: the activation must return a tensor, got ${describeValue(y)}`,
+        );
       }
       if (!shapesEqual(y.shape, x.shape)) {
         throw new TypeError(

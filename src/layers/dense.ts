@@ -6,14 +6,7 @@
 
 import { glorotUniform, type Initializer, zerosInit } from "../init.ts";
 import { split } from "../random.ts";
-import {
-  allocate,
-  DEFAULT_DTYPE,
-  type DType,
-  formatShape,
-  isTensor,
-  type Tensor,
-} from "../tensor.ts";
+import { DEFAULT_DTYPE, type DType, formatShape, isTensor, type Tensor } from "../tensor.ts";
 import type { Layer } from "./layer.ts";
 import {
   checkBoolean,
@@ -151,7 +144,7 @@ export function dense(units: number, options: DenseOptions = {}): Layer<DensePar
           }`,
         );
       }
-      const [n, inDim] = x.shape;
+      const inDim = x.shape[1];
       // The structure init made for this input, as describeTree writes it.
       const expected = bias ? `{b:[${units}],w:[${inDim},${units}]}` : `{w:[${inDim},${units}]}`;
       if (typeof params !== "object" || params === null || isTensor(params)) {

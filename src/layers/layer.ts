@@ -102,6 +102,12 @@ export interface Layer<
 }
 
 /**
+ * Any layer, whatever its parameters, state, input and output: what combinators take.
+ */
+// deno-lint-ignore no-explicit-any
+export type TreeLayer = Layer<any, any, any, any>;
+
+/**
  * The layers inside a combinator and how they are wired: `"chain"` feeds each the previous
  * one's output (`serial`), `"branch"` feeds each the combinator's input (`parallel`'s
  * branches, `residual`'s body). Entry `i` holds `params[i]` and `state[i]` when the
@@ -112,7 +118,7 @@ export interface LayerChildren {
   /** `"chain"`: one after another; `"branch"`: each on the same input. */
   readonly wiring: "chain" | "branch";
   /** The layers, in order. */
-  readonly layers: readonly Layer[];
+  readonly layers: readonly TreeLayer[];
 }
 
 /** The training context: `{ training: true, key }` (the key is checked: a pair of uint32 words). */

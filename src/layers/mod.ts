@@ -19,5 +19,6 @@ export * from "./dropout.ts";
 export * from "./batch_norm.ts";
 export * from "./activations.ts";
 export * from "./summary.ts";
+export * from "./reshape.ts";
 export * from "./conv.ts";
 export * from "./pool.ts";

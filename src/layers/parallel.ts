@@ -1,96 +1,169 @@
 /**
- * Branching combinators: `parallel` (branches side by side, outputs concatenated) and
- * `residual` (a skip connection, `y = x + f(x)`).
+ * Branching combinators: `parallel` (branches side by side on one input, their outputs
+ * concatenated, summed or kept as a tuple) and `residual` (a skip connection, `y = x + f(x)`).
  *
  * @module
  */
 
 import { split } from "../random.ts";
-import {
-  allocate,
-  formatShape,
-  fromTypedArray,
-  isTensor,
-  type Shape,
-  shapesEqual,
-  sizeOf,
-  type Tensor,
-} from "../tensor.ts";
-import type { Tree } from "../tree.ts";
-import type { Vjp } from "../vjp.ts";
-import type { Layer, LayerGrads } from "./layer.ts";
+import { formatShape, isTensor, type Shape, shapesEqual, type Tensor } from "../tensor.ts";
+import { type Tree, treeMap } from "../tree.ts";
+import type { Aux, Layer, ShapeTree, TreeLayer } from "./layer.ts";
 import type { EachLayerParams, EachLayerState } from "./serial.ts";
 import {
   atLayer,
   checkApplyResult,
   checkInitResult,
+  checkLayers,
   checkPerLayer,
-  checkVjpResult,
   splitContext,
+  sumAux,
 } from "./_combinator.ts";
-import { checkBatch, checkContext, checkInitArgs } from "./_layer_checks.ts";
-import { describeValue } from "../_checks.ts";
+import { checkBatch, checkContext, checkInitTreeArgs, describeShapeTree } from "./_layer_checks.ts";
+import { checkOptions, describeValue } from "../_checks.ts";
 
-function checkBranchShapes(op: string, shapes: readonly Shape[], batched: boolean): void {
-  const first = shapes[0];
+/**
+ * How {@linkcode parallel} combines its branches' outputs: `"concat"` along the last axis (the
+ * default), `"sum"` of equal shapes, or `"tuple"`: the array of the outputs, one per branch
+ * (its `outShape` is then the array of the branches' shapes).
+ */
+export type Combine = "concat" | "sum" | "tuple";
+
+/** Options of {@linkcode parallel}, given after the branches. */
+export interface ParallelOptions {
+  /** How to combine the branch outputs; default `"concat"`. */
+  readonly combine?: Combine;
+}
+
+const COMBINES: readonly Combine[] = ["concat", "sum", "tuple"];
+
+function isShape(s: ShapeTree): s is Shape {
+  return Array.isArray(s) && s.every((d) => typeof d === "number");
+}
+
+function checkConcatShapes(shapes: readonly ShapeTree[], batched: boolean): Shape[] {
   const minRank = batched ? 2 : 1;
-  for (let i = 0; i < shapes.length; i++) {
-    const s = shapes[i];
-    const agree = s.length === first.length &&
-      s.slice(0, -1).every((d, a) => d === first[a]);
-    if (s.length < minRank || !agree) {
+  const all = shapes.map(describeShapeTree).join(", ");
+  const fail = (i: number) =>
+    new TypeError(
+      `Cannot parallel: branch outputs must agree on every axis but the last (and have one), ` +
+        `got ${all} (branch ${i} differs)`,
+    );
+  const first = shapes[0];
+  if (!isShape(first) || first.length < minRank) throw fail(0);
+  shapes.forEach((s, i) => {
+    if (
+      !isShape(s) || s.length < minRank || s.length !== first.length ||
+      s.slice(0, -1).some((d, a) => d !== first[a])
+    ) throw fail(i);
+  });
+  return shapes as Shape[];
+}
+
+function checkSumShapes(shapes: readonly ShapeTree[]): Shape {
+  const first = shapes[0];
+  shapes.forEach((s, i) => {
+    if (!isShape(s) || !isShape(first) || !shapesEqual(s, first)) {
       throw new TypeError(
-        `Cannot ${op}: branch outputs must agree on every axis but the last (and have one), ` +
-          `got ${shapes.map(formatShape).join(", ")} (branch ${i} differs)`,
+        `Cannot parallel: combine "sum" needs branch outputs of one shape, got ${
+          shapes.map(describeShapeTree).join(", ")
+        } (branch ${i} differs)`,
+      );
+    }
+  });
+  return first as Shape;
+}
+
+function checkSameDType(ys: readonly Tensor[]): void {
+  for (let i = 1; i < ys.length; i++) {
+    if (ys[i].dtype !== ys[0].dtype) {
+      throw new TypeError(
+        `Cannot parallel: branch outputs differ in dtype (${ys[0].dtype} vs ${
+          ys[i].dtype
+        } from branch ${i})`,
       );
     }
   }
 }
 
+function branchTensors(ys: readonly Tree[], combine: Combine): Tensor[] {
+  ys.forEach((y, i) => {
+    if (!isTensor(y)) {
+      throw new TypeError(
+        `Cannot parallel: combine "${combine}" needs a tensor from every branch, got ${
+          describeValue(y)
+        } from branch ${i} (use combine: "tuple" for tree outputs)`,
+      );
+    }
+  });
+  return ys as Tensor[];
+}
+
+/** Splits `parallel`'s arguments into the branches and the trailing options, if any. */
+function splitArgs(args: readonly unknown[]): [TreeLayer[], ParallelOptions] {
+  const last = args[args.length - 1] as { init?: unknown } | undefined;
+  const hasOptions = typeof last === "object" && last !== null && !Array.isArray(last) &&
+    typeof last.init !== "function";
+  const layers = (hasOptions ? args.slice(0, -1) : args) as TreeLayer[];
+  return [layers, hasOptions ? (last as ParallelOptions) : {}];
+}
+
 /**
- * Branches applied to the same input, their outputs concatenated along the last axis:
- * `parallel(f, g)(x) = concat(f(x), g(x))`. Branch outputs must agree on every axis but the
- * last. (Concatenation rather than a sum because it loses nothing: a following `dense` layer
- * can learn any weighted sum, and a sum of equal shapes is what {@linkcode residual} is for.)
+ * Branches applied to the same input, their outputs combined: by default concatenated along
+ * the last axis, `parallel(f, g)(x) = concat([f(x), g(x)], -1)` (branch outputs must agree on
+ * every axis but the last); with `{ combine: "sum" }` added (equal shapes); with
+ * `{ combine: "tuple" }` kept as the array `[f(x), g(x)]` for a layer over a tree to take.
+ * (Concatenation is the default because it loses nothing: a following `dense` layer can learn
+ * any weighted sum.) The input may be a tree; every branch gets all of it.
  *
  * Like `serial`, `init` splits the key per branch, parameters and state are arrays with one
- * entry per branch, each branch gets its own key split from `ctx.key`, and a branch's
- * `TypeError`/`RangeError` is rethrown naming it. The VJP slices `dy` along the last axis,
- * pulls each slice back through its branch, and sums the input cotangents.
+ * entry per branch, each branch gets its own key split from `ctx.key`, the branches'
+ * auxiliary terms are summed by name, and a branch's `TypeError`/`RangeError` is rethrown
+ * naming it. The forward code is `t.concat` (or `t.add`) of the branches' outputs, so the
+ * gradient is the trace's: each branch gets its slice of `dy`, and the input's cotangents add.
  *
  * @example
  * ```ts
  * import { parallel } from "./parallel.ts";
  * import { dense } from "./dense.ts";
  * import { EVAL } from "./layer.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { key } from "../random.ts";
  * import { tensor } from "../tensor.ts";
  * const model = parallel(dense(2), dense(3));
  * const { outShape, params, state } = model.init(key(0), [4]);
- * if (outShape[0] !== 5) throw new Error("2 + 3 features");
- * const { y } = model.apply(params, state, tensor([[1, 2, 3, 4]]), EVAL);
+ * if ((outShape as number[])[0] !== 5) throw new Error("2 + 3 features");
+ * const { y } = model.apply(untraced(), params, state, tensor([[1, 2, 3, 4]]), EVAL);
  * if (y.shape.join() !== "1,5") throw new Error("unexpected");
+ * const pair = parallel(dense(2), dense(3), { combine: "tuple" });
+ * if (JSON.stringify(pair.init(key(0), [4]).outShape) !== "[[2],[3]]") throw new Error("tuple");
  * ```
  */
-export function parallel<const L extends readonly Layer[]>(
+export function parallel<const L extends readonly TreeLayer[]>(
   ...layers: L
-): Layer<EachLayerParams<L> & Tree, EachLayerState<L> & Tree> {
+): Layer<EachLayerParams<L> & Tree, EachLayerState<L> & Tree>;
+export function parallel<const L extends readonly TreeLayer[]>(
+  ...args: [...L, ParallelOptions & { readonly combine: "tuple" }]
+): Layer<EachLayerParams<L> & Tree, EachLayerState<L> & Tree, Tree, readonly Tree[]>;
+export function parallel<const L extends readonly TreeLayer[]>(
+  ...args: [...L, ParallelOptions]
+): Layer<EachLayerParams<L> & Tree, EachLayerState<L> & Tree>;
+export function parallel(...args: unknown[]): TreeLayer {
+  const [layers, options] = splitArgs(args);
+  const { combine = "concat" } = checkOptions("parallel", options, ["combine"]);
+  if (!COMBINES.includes(combine)) {
+    throw new RangeError(
+      `parallel: combine must be "concat", "sum" or "tuple", got ${describeValue(combine)}`,
+    );
+  }
   const n = layers.length;
   if (n === 0) throw new RangeError("parallel: needs at least one layer, got none");
-  layers.forEach((layer, i) => {
-    if (typeof layer?.init !== "function" || typeof layer?.apply !== "function") {
-      throw new TypeError(
-        `parallel: argument ${i} is not a layer (an { init, apply } pair), got ${
-          describeValue(layer)
-        }${typeof layer === "function" ? " (call the factory: dense(8), not dense)" : ""}`,
-      );
-    }
-  });
-  const composed: Layer<readonly Tree[], readonly Tree[]> = {
+  checkLayers("parallel", layers);
+  const composed: Layer<readonly Tree[], readonly Tree[], Tree, Tree> = {
     name: "parallel",
     children: { wiring: "branch", layers },
     init: (key, inShape) => {
-      checkInitArgs("parallel", key, inShape);
+      checkInitTreeArgs("parallel", key, inShape);
       const keys = split(key, n);
       const results = layers.map((layer, i) =>
         atLayer("parallel", i, n, () => {
@@ -100,135 +173,86 @@ export function parallel<const L extends readonly Layer[]>(
         }, layer.name)
       );
       const shapes = results.map((r) => r.outShape);
-      checkBranchShapes("parallel", shapes, false);
-      let width = 0;
-      for (const s of shapes) width += s[s.length - 1];
+      let outShape: ShapeTree;
+      if (combine === "tuple") outShape = shapes;
+      else if (combine === "sum") outShape = [...checkSumShapes(shapes)];
+      else {
+        const checked = checkConcatShapes(shapes, false);
+        let width = 0;
+        for (const s of checked) width += s[s.length - 1];
+        outShape = [...checked[0].slice(0, -1), width];
+      }
       return {
-        outShape: [...shapes[0].slice(0, -1), width],
+        outShape,
         params: results.map((r) => r.params),
         state: results.map((r) => r.state),
       };
     },
-    apply: (params, state, x, ctx) => {
+    apply: (t, params, state, x, ctx) => {
       checkPerLayer("parallel", "params", params, n);
       checkPerLayer("parallel", "state", state, n);
       checkContext("parallel", ctx);
-      checkBatch("parallel", x);
+      if (isTensor(x)) checkBatch("parallel", x);
       const contexts = splitContext(ctx, n);
-      const results = layers.map((layer, i) =>
-        atLayer(
-          "parallel",
-          i,
-          n,
-          () => {
-            const out = layer.apply(params[i], state[i], x, contexts[i]);
-            checkApplyResult(out);
-            return out;
-          },
-          layer.name,
-        )
-      );
+      let aux: Aux | undefined;
+      let changed = false;
+      const results = layers.map((layer, i) => {
+        const r = atLayer("parallel", i, n, () => {
+          const out = layer.apply(t, params[i], state[i], x, contexts[i]);
+          checkApplyResult(out);
+          return out;
+        }, layer.name);
+        aux = sumAux(t, aux, r.aux);
+        if (r.state !== state[i]) changed = true;
+        return r;
+      });
       const ys = results.map((r) => r.y);
-      checkBranchShapes("parallel", ys.map((y) => y.shape), true);
-      for (let i = 1; i < n; i++) {
-        if (ys[i].dtype !== ys[0].dtype) {
-          throw new TypeError(
-            `Cannot parallel: branch outputs differ in dtype (${ys[0].dtype} vs ${
-              ys[i].dtype
-            } from branch ${i})`,
-          );
+      let y: Tree;
+      if (combine === "tuple") y = ys;
+      else {
+        const tensors = branchTensors(ys, combine);
+        checkSameDType(tensors);
+        if (combine === "sum") {
+          checkSumShapes(tensors.map((v) => v.shape));
+          y = tensors.reduce((a, b) => t.add(a, b));
+        } else {
+          checkConcatShapes(tensors.map((v) => v.shape), true);
+          // One branch: concat still copies, so the output never aliases the branch's.
+          y = t.concat(tensors, -1);
         }
       }
-      // Each output is `rows` rows of width widths[i]; the result interleaves them row by row.
-      const widths = ys.map((y) => y.shape[y.shape.length - 1]);
-      const offsets: number[] = [];
-      let total = 0;
-      for (const w of widths) {
-        offsets.push(total);
-        total += w;
-      }
-      const rows = sizeOf(ys[0].shape.slice(0, -1));
-      const outShape = [...ys[0].shape.slice(0, -1), total];
-      const out = allocate(ys[0].dtype, rows * total);
-      for (let i = 0; i < n; i++) {
-        const src = ys[i].data, w = widths[i], off = offsets[i];
-        for (let r = 0; r < rows; r++) out.set(src.subarray(r * w, (r + 1) * w), r * total + off);
-      }
-      const vjps: Vjp<Tensor, LayerGrads<Tree>>[] = results.map((r) => r.vjp);
-      let changed = false;
-      for (let i = 0; i < n; i++) if (results[i].state !== state[i]) changed = true;
-      return {
-        y: fromTypedArray(out, outShape),
-        state: changed ? results.map((r) => r.state) : state,
-        vjp: (dy) => {
-          if (!isTensor(dy) || !shapesEqual(dy.shape, outShape)) {
-            throw new TypeError(
-              `Cannot parallel VJP: cotangent shape ${
-                isTensor(dy) ? formatShape(dy.shape) : "(not a tensor)"
-              } differs from output shape ${formatShape(outShape)}`,
-            );
-          }
-          const g = dy.data;
-          const dx = allocate(x.dtype, x.data.length);
-          const grads: Tree[] = new Array(n);
-          for (let i = 0; i < n; i++) {
-            const w = widths[i], off = offsets[i];
-            const slice = allocate(dy.dtype, rows * w);
-            for (let r = 0; r < rows; r++) {
-              slice.set(g.subarray(r * total + off, r * total + off + w), r * w);
-            }
-            const r = atLayer(
-              "parallel VJP",
-              i,
-              n,
-              () => {
-                const out = vjps[i](fromTypedArray(slice, ys[i].shape));
-                checkVjpResult(out);
-                if (!isTensor(out.x) || out.x.data.length !== x.data.length) {
-                  throw new TypeError(
-                    `the VJP's input cotangent must be a tensor of the input's shape ${
-                      formatShape(x.shape)
-                    }, got ${describeValue(out.x)}`,
-                  );
-                }
-                return out;
-              },
-              layers[i].name,
-            );
-            grads[i] = r.params;
-            const d = r.x.data;
-            for (let j = 0; j < d.length; j++) dx[j] += d[j];
-          }
-          return { params: grads, x: fromTypedArray(dx, x.shape) };
-        },
-      };
+      const out = { y, state: changed ? results.map((r) => r.state) : state };
+      return aux === undefined ? out : { ...out, aux };
     },
   };
-  // The array-typed layer is the tuple-typed one: entry i holds branch i's params and state.
-  return composed as unknown as Layer<EachLayerParams<L> & Tree, EachLayerState<L> & Tree>;
+  return composed as TreeLayer;
 }
 
 /**
  * A skip connection: `y = x + f(x)`. The inner layer must map each example to its own shape
- * (a `TypeError` at `init`, or at `apply` if it does not). Parameters and state are the inner
- * layer's, unwrapped. VJP: `dx = dy + f.vjp(dy).x`; parameter cotangents are `f`'s.
+ * (a `TypeError` at `init`, or at `apply` if it does not); over a tree input, leaf by leaf.
+ * Parameters and state are the inner layer's, unwrapped, and so are its auxiliary terms. The
+ * forward code is `t.add(x, f(x))`, so the input's cotangent is `dy` plus `f`'s pullback of it.
  *
  * @example
  * ```ts
  * import { residual } from "./parallel.ts";
  * import { dense } from "./dense.ts";
  * import { EVAL } from "./layer.ts";
+ * import { untraced } from "../autodiff/ops.ts";
  * import { key } from "../random.ts";
  * import { tensor } from "../tensor.ts";
  * import { zerosInit } from "../init.ts";
  * // With zero weights the inner layer outputs 0, so the block is the identity.
  * const block = residual(dense(2, { init: zerosInit }));
  * const { params, state } = block.init(key(0), [2]);
- * const { y } = block.apply(params, state, tensor([[1, -2]]), EVAL);
+ * const { y } = block.apply(untraced(), params, state, tensor([[1, -2]]), EVAL);
  * if (y.data[0] !== 1 || y.data[1] !== -2) throw new Error("unexpected");
  * ```
  */
-export function residual<P extends Tree, S extends Tree>(layer: Layer<P, S>): Layer<P, S> {
+export function residual<P extends Tree, S extends Tree, X extends Tree = Tensor>(
+  layer: Layer<P, S, X, X>,
+): Layer<P, S, X, X> {
   if (typeof layer?.init !== "function" || typeof layer?.apply !== "function") {
     throw new TypeError(
       `residual: the argument is not a layer (an { init, apply } pair), got ${
@@ -236,67 +260,63 @@ export function residual<P extends Tree, S extends Tree>(layer: Layer<P, S>): La
       }`,
     );
   }
-  const mismatch = (from: Shape, to: Shape) =>
+  const mismatch = (from: string, to: string) =>
     new TypeError(
-      `Cannot residual: y = x + f(x) needs f to keep the shape, but it maps ${
-        formatShape(from)
-      } to ${formatShape(to)}`,
+      `Cannot residual: y = x + f(x) needs f to keep the shape, but it maps ${from} to ${to}`,
     );
-  const inner = (fn: () => unknown) => atLayer("residual", 0, 1, fn, layer.name);
+  const inner = <T>(fn: () => T) => atLayer("residual", 0, 1, fn, layer.name);
   return {
     name: "residual",
-    children: { wiring: "branch", layers: [layer] },
+    children: { wiring: "branch", layers: [layer as TreeLayer] },
     init: (key, inShape) => {
-      checkInitArgs("residual", key, inShape);
+      checkInitTreeArgs("residual", key, inShape);
       const r = inner(() => {
         const out = layer.init(key, inShape);
         checkInitResult(out);
         return out;
-      }) as ReturnType<typeof layer.init>;
-      if (!shapesEqual(r.outShape, inShape)) throw mismatch(inShape, r.outShape);
-      return { outShape: [...inShape], params: r.params, state: r.state };
+      });
+      const from = describeShapeTree(inShape), to = describeShapeTree(r.outShape);
+      if (from !== to) throw mismatch(from, to);
+      return { outShape: r.outShape, params: r.params, state: r.state };
     },
-    apply: (params, state, x, ctx) => {
+    apply: (t, params, state, x, ctx) => {
       checkContext("residual", ctx);
-      checkBatch("residual", x);
+      if (isTensor(x)) checkBatch("residual", x);
       const r = inner(() => {
-        const out = layer.apply(params, state, x, ctx);
+        const out = layer.apply(t, params, state, x, ctx);
         checkApplyResult(out);
         return out;
-      }) as ReturnType<typeof layer.apply>;
-      if (!shapesEqual(r.y.shape, x.shape)) throw mismatch(x.shape, r.y.shape);
-      const xd = x.data, fd = r.y.data;
-      const out = allocate(x.dtype, xd.length);
-      for (let i = 0; i < xd.length; i++) out[i] = xd[i] + fd[i];
-      return {
-        y: fromTypedArray(out, x.shape),
-        state: r.state,
-        vjp: (dy) => {
-          if (!isTensor(dy) || !shapesEqual(dy.shape, x.shape)) {
-            throw new TypeError(
-              `Cannot residual VJP: cotangent shape ${
-                isTensor(dy) ? formatShape(dy.shape) : "(not a tensor)"
-              } differs from output shape ${formatShape(x.shape)}`,
-            );
-          }
-          const back = inner(() => {
-            const out = r.vjp(dy);
-            checkVjpResult(out);
-            if (!isTensor(out.x) || !shapesEqual(out.x.shape, x.shape)) {
-              throw new TypeError(
-                `the VJP's input cotangent must be a tensor of the input's shape ${
-                  formatShape(x.shape)
-                }, got ${describeValue(out.x)}`,
-              );
+      });
+      let y: X;
+      try {
+        y = treeMap(
+          (a: Tensor, b: Tensor) => {
+            if (!shapesEqual(a.shape, b.shape)) {
+              throw mismatch(formatShape(a.shape), formatShape(b.shape));
             }
-            return out;
-          }) as ReturnType<typeof r.vjp>;
-          const g = dy.data, d = back.x.data;
-          const dx = allocate(x.dtype, xd.length);
-          for (let i = 0; i < dx.length; i++) dx[i] = g[i] + d[i];
-          return { params: back.params, x: fromTypedArray(dx, x.shape) };
-        },
-      };
+            return t.add(a, b);
+          },
+          x,
+          r.y as Tree,
+        ) as X;
+      } catch (e) {
+        if (e instanceof TypeError && !e.message.startsWith("Cannot residual")) {
+          throw mismatch(shapesOf(x), shapesOf(r.y));
+        }
+        throw e;
+      }
+      const out = { y, state: r.state };
+      return r.aux === undefined ? out : { ...out, aux: r.aux };
     },
   };
+}
+
+/** The shapes of a tree's tensors, written as a shape tree (`[2,3]`, `{a:[1,2]}`). */
+function shapesOf(v: unknown, depth = 0): string {
+  if (isTensor(v)) return formatShape(v.shape);
+  if (depth < 8 && Array.isArray(v)) return `[${v.map((c) => shapesOf(c, depth + 1)).join(",")}]`;
+  if (depth < 8 && typeof v === "object" && v !== null) {
+    return `{${Object.entries(v).map(([k, c]) => `${k}:${shapesOf(c, depth + 1)}`).join(",")}}`;
+  }
+  return describeValue(v);
 }

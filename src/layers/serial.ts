@@ -5,33 +5,32 @@
  */
 
 import { split } from "../random.ts";
-import type { Tensor } from "../tensor.ts";
 import type { Tree } from "../tree.ts";
-import type { Aux, Layer, ShapeTree } from "./layer.ts";
+import type { Aux, Layer, ShapeTree, TreeLayer } from "./layer.ts";
 import {
   atLayer,
   checkApplyResult,
   checkInitResult,
+  checkLayers,
   checkPerLayer,
   splitContext,
   sumAux,
 } from "./_combinator.ts";
 import { checkContext, checkInitTreeArgs } from "./_layer_checks.ts";
-import { describeValue } from "../_checks.ts";
 
 /** The parameter type of a layer. */
-export type LayerParams<L> = L extends Layer<infer P, infer _S> ? P : never;
+export type LayerParams<L> = L extends Layer<infer P, infer _S, infer _X, infer _Y> ? P : never;
 
 /** The state type of a layer. */
-export type LayerState<L> = L extends Layer<infer _P, infer S> ? S : never;
+export type LayerState<L> = L extends Layer<infer _P, infer S, infer _X, infer _Y> ? S : never;
 
 /** Parameters of a tuple of layers: one entry per layer, in order. */
-export type EachLayerParams<L extends readonly Layer[]> = {
+export type EachLayerParams<L extends readonly TreeLayer[]> = {
   readonly [K in keyof L]: LayerParams<L[K]>;
 };
 
 /** State of a tuple of layers: one entry per layer, in order. */
-export type EachLayerState<L extends readonly Layer[]> = {
+export type EachLayerState<L extends readonly TreeLayer[]> = {
   readonly [K in keyof L]: LayerState<L[K]>;
 };
 
@@ -61,21 +60,13 @@ export type EachLayerState<L extends readonly Layer[]> = {
  * if (y.shape.join() !== "1,2" || grads[0].w.shape.join() !== "3,4") throw new Error("unexpected");
  * ```
  */
-export function serial<const L extends readonly Layer[]>(
+export function serial<const L extends readonly TreeLayer[]>(
   ...layers: L
 ): Layer<EachLayerParams<L> & Tree, EachLayerState<L> & Tree> {
   const n = layers.length;
   if (n === 0) throw new RangeError("serial: needs at least one layer, got none");
-  layers.forEach((layer, i) => {
-    if (typeof layer?.init !== "function" || typeof layer?.apply !== "function") {
-      throw new TypeError(
-        `serial: argument ${i} is not a layer (an { init, apply } pair), got ${
-          describeValue(layer)
-        }${typeof layer === "function" ? " (call the factory: dense(8), not dense)" : ""}`,
-      );
-    }
-  });
-  const composed: Layer<readonly Tree[], readonly Tree[]> = {
+  checkLayers("serial", layers);
+  const composed: Layer<readonly Tree[], readonly Tree[], Tree, Tree> = {
     name: "serial",
     children: { wiring: "chain", layers },
     init: (key, inShape) => {
@@ -110,7 +101,7 @@ export function serial<const L extends readonly Layer[]>(
           i,
           n,
           () => {
-            const out = layers[i].apply(t, params[i], state[i], h as Tensor, contexts[i]);
+            const out = layers[i].apply(t, params[i], state[i], h, contexts[i]);
             checkApplyResult(out);
             return out;
           },
@@ -121,7 +112,7 @@ export function serial<const L extends readonly Layer[]>(
         aux = sumAux(t, aux, r.aux);
         h = r.y;
       }
-      const out = { y: h as Tensor, state: changed ? next : state };
+      const out = { y: h, state: changed ? next : state };
       return aux === undefined ? out : { ...out, aux };
     },
   };

@@ -8,9 +8,10 @@
 
 import { rethrowAs } from "../_checks.ts";
 import { key } from "../random.ts";
-import { formatShape, isTensor, type Shape, sizeOf } from "../tensor.ts";
+import { isTensor, sizeOf } from "../tensor.ts";
 import { type Tree, treeLeaves, type TreePath, treeSize } from "../tree.ts";
-import type { Layer } from "./layer.ts";
+import type { Layer, ShapeTree, TreeLayer } from "./layer.ts";
+import { describeShapeTree } from "./_layer_checks.ts";
 
 /** One layer of a {@linkcode ModelSummary}. */
 export interface SummaryRow {
@@ -20,10 +21,10 @@ export interface SummaryRow {
   readonly depth: number;
   /** Where its parameters sit in the model's: `[2]` is `params[2]` (as checkpoints name it). */
   readonly path: TreePath;
-  /** Shape of one input example. */
-  readonly inShape: Shape;
-  /** Shape of one output example. */
-  readonly outShape: Shape;
+  /** Shape of one input example (a tree of shapes for a layer over a tree). */
+  readonly inShape: ShapeTree;
+  /** Shape of one output example (a tree of shapes for a tree-valued layer). */
+  readonly outShape: ShapeTree;
   /** Trainable parameters (scalars), a combinator's including its layers'. */
   readonly params: number;
   /** Non-trainable state values (batch-norm running statistics). */
@@ -35,9 +36,9 @@ export interface ModelSummary {
   /** One row per layer, in order, a combinator before its layers. */
   readonly rows: readonly SummaryRow[];
   /** Shape of one input example, as given. */
-  readonly inShape: Shape;
+  readonly inShape: ShapeTree;
   /** Shape of one output example. */
-  readonly outShape: Shape;
+  readonly outShape: ShapeTree;
   /** Trainable parameters of the whole model: `treeSize` of `init`'s `params`. */
   readonly params: number;
   /** Non-trainable state values of the whole model: `treeSize` of `init`'s `state`. */
@@ -56,14 +57,26 @@ function bytesOf(tree: Tree): number {
   return n;
 }
 
+/** A copy of a shape tree (so a row never shares arrays with a layer's `init`). */
+function copyShape(s: ShapeTree): ShapeTree {
+  if (Array.isArray(s)) {
+    return (s as readonly (number | ShapeTree)[]).map((c) =>
+      typeof c === "number" ? c : copyShape(c)
+    ) as ShapeTree;
+  }
+  return Object.fromEntries(
+    Object.entries(s as { [k: string]: ShapeTree }).map(([k, c]) => [k, copyShape(c)]),
+  );
+}
+
 function rowsOf(
-  layer: Layer,
-  inShape: Shape,
+  layer: TreeLayer,
+  inShape: ShapeTree,
   depth: number,
   path: TreePath,
   out: SummaryRow[],
   self: boolean,
-): Shape {
+): ShapeTree {
   // Counts and shapes do not depend on the key, so any key will do.
   const r = layer.init(key(0), inShape);
   if (self) {
@@ -71,8 +84,8 @@ function rowsOf(
       name: typeof layer.name === "string" && layer.name !== "" ? layer.name : "layer",
       depth,
       path,
-      inShape: [...inShape],
-      outShape: [...r.outShape],
+      inShape: copyShape(inShape),
+      outShape: copyShape(r.outShape),
       params: treeSize(r.params),
       state: treeSize(r.state),
     });
@@ -105,7 +118,7 @@ function table(rows: readonly SummaryRow[], s: Omit<ModelSummary, "text" | "rows
   const head = ["Layer", "Output shape", "Params", "State"];
   const body = rows.map((r) => [
     `${"  ".repeat(r.depth)}${r.name}`,
-    formatShape(r.outShape),
+    describeShapeTree(r.outShape),
     count(r.params),
     count(r.state),
   ]);
@@ -119,7 +132,9 @@ function table(rows: readonly SummaryRow[], s: Omit<ModelSummary, "text" | "rows
     rule,
     ...body.map(line),
     rule,
-    `Input ${formatShape(s.inShape)} -> output ${formatShape(s.outShape)} (one example)`,
+    `Input ${describeShapeTree(s.inShape)} -> output ${
+      describeShapeTree(s.outShape)
+    } (one example)`,
     `Trainable parameters: ${count(s.params)}`,
     `Non-trainable state: ${count(s.state)}`,
     `Total: ${count(s.params + s.state)} values, ${formatBytes(s.bytes)}`,
@@ -131,7 +146,8 @@ function table(rows: readonly SummaryRow[], s: Omit<ModelSummary, "text" | "rows
  * its output shape, trainable parameters and non-trainable state, layers inside nested
  * combinators (`serial`, `parallel`, `residual`) indented under theirs, and the totals. The
  * model's own `serial`, if it is one, is not a row of its own (as Keras shows a Sequential).
- * It runs `init` (with a fixed key) to learn shapes and counts; nothing is trained.
+ * It runs `init` (with a fixed key) to learn shapes and counts; the model is never applied
+ * and nothing is trained.
  *
  * @example
  * ```ts
@@ -142,22 +158,35 @@ function table(rows: readonly SummaryRow[], s: Omit<ModelSummary, "text" | "rows
  * if (s.params !== 16 + 8 + 10 || s.state !== 8 || s.rows[3].path[0] !== 3) throw new Error("counts");
  * ```
  */
-export function summarize<P extends Tree, S extends Tree>(
-  model: Layer<P, S>,
-  inShape: Shape,
+export function summarize<P extends Tree, S extends Tree, X extends Tree, Y extends Tree>(
+  model: Layer<P, S, X, Y>,
+  inShape: ShapeTree,
 ): ModelSummary {
-  return summarizeAs("summarize", model as Layer, inShape);
+  return summarizeAs("summarize", model as TreeLayer, inShape);
 }
 
-function summarizeAs(op: string, model: Layer, inShape: Shape): ModelSummary {
+/** Whether `s` is a shape of positive sizes or a non-empty tree of them. */
+function isPositiveShapeTree(s: unknown, depth = 0): boolean {
+  if (Array.isArray(s) && s.every((d) => typeof d === "number")) {
+    return s.every((d) => Number.isInteger(d) && d >= 1);
+  }
+  if (depth >= 32 || typeof s !== "object" || s === null) return false;
+  const children = Array.isArray(s) ? s : Object.values(s);
+  return children.length > 0 && children.every((c) => isPositiveShapeTree(c, depth + 1));
+}
+
+function summarizeAs(op: string, model: TreeLayer, inShape: ShapeTree): ModelSummary {
   if (typeof model?.init !== "function" || typeof model?.apply !== "function") {
     throw new TypeError(`${op}: the model is not a layer (an { init, apply } pair)`);
   }
-  if (!Array.isArray(inShape) || !inShape.every((d) => Number.isInteger(d) && d >= 1)) {
+  if (!isPositiveShapeTree(inShape)) {
     throw new TypeError(
-      `${op}: inShape is the shape of one example, positive integers such as [784], got ${
-        Array.isArray(inShape) ? formatShape(inShape) : String(inShape)
-      }`,
+      `${op}: inShape is the shape of one example, positive integers such as [784] (or a tree ` +
+        `of such shapes), got ${
+          typeof inShape === "object" && inShape !== null
+            ? describeShapeTree(inShape)
+            : String(inShape)
+        }`,
     );
   }
   const rows: SummaryRow[] = [];
@@ -165,8 +194,8 @@ function summarizeAs(op: string, model: Layer, inShape: Shape): ModelSummary {
   rethrowAs(op, () => rowsOf(model, inShape, 0, [], rows, model.children?.wiring !== "chain"));
   const r = rethrowAs(op, () => model.init(key(0), inShape));
   const totals = {
-    inShape: [...inShape],
-    outShape: [...r.outShape],
+    inShape: copyShape(inShape),
+    outShape: copyShape(r.outShape),
     params: treeSize(r.params),
     state: treeSize(r.state),
     bytes: bytesOf(r.params) + bytesOf(r.state),
@@ -194,9 +223,9 @@ function summarizeAs(op: string, model: Layer, inShape: Shape): ModelSummary {
  * if (!text.includes("  dense") || !text.includes("Trainable parameters: 85")) throw new Error(text);
  * ```
  */
-export function summary<P extends Tree, S extends Tree>(
-  model: Layer<P, S>,
-  inShape: Shape,
+export function summary<P extends Tree, S extends Tree, X extends Tree, Y extends Tree>(
+  model: Layer<P, S, X, Y>,
+  inShape: ShapeTree,
 ): string {
-  return summarizeAs("summary", model as Layer, inShape).text;
+  return summarizeAs("summary", model as TreeLayer, inShape).text;
 }

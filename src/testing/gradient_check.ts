@@ -19,7 +19,7 @@
  */
 
 import { type Key, key as makeKey, normal, randomBits, split } from "../random.ts";
-import { formatShape, fromTypedArray, isTensor, shapesEqual, type Tensor } from "../tensor.ts";
+import { formatShape, fromTypedArray, shapesEqual, type Tensor } from "../tensor.ts";
 import { formatPath, type Tree, treeLeaves } from "../tree.ts";
 import { flattenTree } from "../_tree_walk.ts";
 import {

@@ -122,9 +122,7 @@ export function windowOut(
 export function checkExample(op: string, inShape: Shape, layout: string): void {
   if (inShape.length !== layout.split(",").length || inShape.some((d) => d < 1)) {
     throw new TypeError(
-      `${op}: examples must have shape ${layout} with every size >= 1, got ${
-        formatShape(inShape)
-      }`,
+      `${op}: examples must have shape ${layout} with every size >= 1, got ${formatShape(inShape)}`,
     );
   }
 }

@@ -26,10 +26,10 @@ import {
   checkPadding,
   checkPair,
   type Padding,
-  type Pair,
   paddingOption,
-  type WindowSpec,
+  type Pair,
   windowOut,
+  type WindowSpec,
 } from "./_window_shape.ts";
 
 /** Parameters of {@linkcode conv2d} and {@linkcode conv1d}: the kernel `w` and, unless disabled, bias `b`. */
@@ -235,7 +235,8 @@ export function conv2d(
 }
 
 /** Options of {@linkcode conv1d}: those of {@linkcode conv2d} over one axis. */
-export interface Conv1dLayerOptions extends Omit<Conv2dLayerOptions, "stride" | "dilation" | "padding"> {
+export interface Conv1dLayerOptions
+  extends Omit<Conv2dLayerOptions, "stride" | "dilation" | "padding"> {
   /** Step of the window. Default 1. */
   stride?: number;
   /** `"valid"` (default), `"same"` or `[left, right]` zeros at the sequence's ends. */

@@ -15,10 +15,10 @@ import {
   checkPadding,
   checkPair,
   type Padding,
-  type Pair,
   paddingOption,
-  type WindowSpec,
+  type Pair,
   windowOut,
+  type WindowSpec,
 } from "./_window_shape.ts";
 
 /** Options of {@linkcode maxPool2d} and {@linkcode avgPool2d}. */
@@ -55,7 +55,8 @@ function windowPool(op: PoolPrimitive, size: Pair, options: Pool2dLayerOptions):
     pads: checkPadding(op, o.padding ?? "valid", kernel),
   };
   const opts = { size: kernel, stride: spec.stride, padding: paddingOption(spec.pads) };
-  const run = (t: Ops, x: Tensor) => op === "maxPool2d" ? t.maxPool2d(x, opts) : t.avgPool2d(x, opts);
+  const run = (t: Ops, x: Tensor) =>
+    op === "maxPool2d" ? t.maxPool2d(x, opts) : t.avgPool2d(x, opts);
   return {
     name: op,
     init: (key, inShape) => {

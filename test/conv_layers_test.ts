@@ -12,7 +12,7 @@ import { EVAL } from "../src/layers/layer.ts";
 import { untraced } from "../src/autodiff/ops.ts";
 import type { Initializer, InitOptions } from "../src/init.ts";
 import { key } from "../src/random.ts";
-import { fromTypedArray, type Tensor, zeros } from "../src/tensor.ts";
+import { fromTypedArray, zeros } from "../src/tensor.ts";
 import { checkLayerGradients, tensorArb } from "../src/testing/mod.ts";
 
 const t = untraced();

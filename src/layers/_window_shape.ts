@@ -10,7 +10,7 @@
 
 import { checkInteger, describeValue } from "../_checks.ts";
 import { formatShape, type Shape } from "../tensor.ts";
-import type { Padding, Pair } from "../ops/conv.ts";
+import type { Padding } from "../ops/conv.ts";
 
 export type { Padding, Pair } from "../ops/conv.ts";
 

@@ -8,7 +8,7 @@
 
 import { glorotUniform, type Initializer, zerosInit } from "../init.ts";
 import { split } from "../random.ts";
-import { DEFAULT_DTYPE, type DType, formatShape, isTensor, type Tensor } from "../tensor.ts";
+import { DEFAULT_DTYPE, type DType, formatShape, type Tensor } from "../tensor.ts";
 import type { Ops } from "../autodiff/ops.ts";
 import {
   checkBoolean,
@@ -20,6 +20,7 @@ import {
   MAX_ELEMENTS,
 } from "../_checks.ts";
 import type { Layer } from "./layer.ts";
+import { checkParam, checkRank } from "./_conv_checks.ts";
 import { checkContext, checkInitArgs, checkNone, checkRecord } from "./_layer_checks.ts";
 import {
   checkExample,
@@ -59,24 +60,6 @@ export interface Conv2dLayerOptions {
 }
 
 const OPTIONS = ["stride", "padding", "dilation", "groups", "bias", "init", "biasInit", "dtype"];
-
-function checkParam(op: string, p: unknown, what: string, shape: readonly number[], dt: DType) {
-  const ok = isTensor(p) && p.shape.length === shape.length &&
-    p.shape.every((d, i) => d === shape[i]);
-  if (!ok) {
-    throw new TypeError(
-      `Cannot ${op}: ${what} must be a tensor of shape ${formatShape(shape)}, got ${
-        isTensor(p) ? `shape ${formatShape(p.shape)}` : describeValue(p)
-      }`,
-    );
-  }
-  if ((p as Tensor).dtype !== dt) {
-    throw new TypeError(
-      `Cannot ${op}: ${what} is ${(p as Tensor).dtype} but the input is ${dt} ` +
-        `(parameters and inputs must share a dtype)`,
-    );
-  }
-}
 
 /** The checked configuration one convolution layer is built from. */
 interface ConvConfig {
@@ -163,16 +146,6 @@ function convolve(t: Ops, c: ConvConfig, x: Tensor, w: Tensor, b: Tensor | undef
   const { stride, dilation, pads } = c.spec;
   const y = t.conv2d(x, w, { stride, dilation, padding: paddingOption(pads), groups: c.groups });
   return b === undefined ? y : t.add(y, b);
-}
-
-function checkRank(op: string, x: unknown, rank: number, layout: string): asserts x is Tensor {
-  if (!isTensor(x) || x.shape.length !== rank) {
-    throw new TypeError(
-      `Cannot ${op}: expected a batch ${layout} of rank ${rank}, got ${
-        isTensor(x) ? `shape ${formatShape(x.shape)}` : describeValue(x)
-      }`,
-    );
-  }
 }
 
 /**

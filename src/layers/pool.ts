@@ -5,10 +5,11 @@
  * @module
  */
 
-import { formatShape, isTensor, type Tensor } from "../tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import type { Ops } from "../autodiff/ops.ts";
-import { checkOptions, describeValue } from "../_checks.ts";
+import { checkOptions } from "../_checks.ts";
 import type { Layer } from "./layer.ts";
+import { checkRank } from "./_conv_checks.ts";
 import { checkContext, checkInitArgs, checkNone } from "./_layer_checks.ts";
 import {
   checkExample,
@@ -31,16 +32,6 @@ export interface Pool2dLayerOptions {
    * the real elements of its window.
    */
   padding?: Padding;
-}
-
-function checkImages(op: string, x: unknown): asserts x is Tensor {
-  if (!isTensor(x) || x.shape.length !== 4) {
-    throw new TypeError(
-      `Cannot ${op}: expected a batch [batch, height, width, channels] of rank 4, got ${
-        isTensor(x) ? `shape ${formatShape(x.shape)}` : describeValue(x)
-      }`,
-    );
-  }
 }
 
 type PoolPrimitive = "maxPool2d" | "avgPool2d";
@@ -70,7 +61,7 @@ function windowPool(op: PoolPrimitive, size: Pair, options: Pool2dLayerOptions):
       checkContext(op, ctx);
       checkNone(op, "params", params);
       checkNone(op, "state", state);
-      checkImages(op, x);
+      checkRank(op, x, 4, "[batch, height, width, channels]");
       checkExample(`Cannot ${op}`, x.shape.slice(1), "[height, width, channels]");
       windowOut(`Cannot ${op}`, spec, x.shape[1], x.shape[2], x.shape.slice(1), "window");
       return { y: run(t, x), state };
@@ -136,7 +127,7 @@ export function globalAvgPool2d(): Layer<null, null> {
       checkContext(op, ctx);
       checkNone(op, "params", params);
       checkNone(op, "state", state);
-      checkImages(op, x);
+      checkRank(op, x, 4, "[batch, height, width, channels]");
       checkExample(`Cannot ${op}`, x.shape.slice(1), "[height, width, channels]");
       return { y: t.globalAvgPool2d(x), state };
     },

@@ -1,6 +1,6 @@
 // Run by test/train_cross_runtime_test.ts in a child process, once under Deno and once under
 // Bun: trains small models with fixed seeds on the backend named by the first argument (ts,
-// wasm or blas; default ts) and prints the trained parameters as JSON, so the parent can
+// wasm or blas; default ts; the training state carries it) and prints the trained parameters as JSON, so the parent can
 // compare runtimes value by value. Not a test file itself.
 //
 // Every backend's arithmetic is fixed to the bit: the ts gemm is JavaScript arithmetic on
@@ -18,6 +18,8 @@
 import { lastValueFrom } from "rxjs";
 import {
   adam,
+  type Backend,
+  backend as backendNamed,
   type BackendName,
   batches,
   type Dataset,
@@ -43,13 +45,12 @@ import {
   type TreeLeaf,
   treeLeaves,
   uniform,
-  useBackend,
 } from "../mod.ts";
 import process from "node:process";
 
-const backend = (process.argv[2] ?? "ts") as BackendName;
+let backend: Backend;
 try {
-  useBackend(backend);
+  backend = backendNamed((process.argv[2] ?? "ts") as BackendName);
 } catch (error) {
   console.log(JSON.stringify({ unavailable: (error as Error).message }));
   process.exit(0);
@@ -83,7 +84,7 @@ async function run<P extends Tree, S extends Tree>(
   const [initKey, shuffleKey] = split(key(seed));
   const last = await lastValueFrom(
     fit(
-      initTrain(model, optimizer, initKey, [2]),
+      initTrain(model, optimizer, initKey, [2], { backend }),
       batches(dataset, { batchSize: 12, shuffle: shuffleKey, epochs: 10 }),
       train({ model, loss, optimizer }),
     ),

@@ -12,14 +12,16 @@ import {
   type Layer,
   meanSquaredError,
   normal,
+  predict,
   softmaxCrossEntropy,
   tensor,
 } from "../mod.ts";
+import { backend } from "../src/kernels/select.ts";
 
 /** A model whose logits are its input. */
 const identity: Layer<null, null> = {
   init: (_k, s) => ({ outShape: s, params: null, state: null }),
-  apply: (_p, state, x) => ({ y: x, state, vjp: (dy) => ({ params: null, x: dy }) }),
+  apply: (_t, _p, state, x) => ({ y: x, state }),
 };
 const none = { params: null, modelState: null };
 
@@ -104,14 +106,68 @@ test("evaluate: runs the model in eval mode without a key", () => {
   const contexts: unknown[] = [];
   const spy: Layer<null, null> = {
     ...identity,
-    apply: (p, s, x, ctx) => {
+    apply: (t, p, s, x, ctx) => {
       contexts.push(ctx);
-      return identity.apply(p, s, x, ctx);
+      return identity.apply(t, p, s, x, ctx);
     },
   };
   const data = { x: tensor([[1], [2], [3]]), y: tensor([[1], [2], [3]]) };
   assert.equal(evaluate(spy, none, data, { batchSize: 2, loss: meanSquaredError }).loss, 0);
   assert.deepEqual(contexts, [{ training: false }, { training: false }]);
+});
+
+test("evaluate: reports each auxiliary term by name, averaged over every example", () => {
+  // aux "size" is the batch's mean of x; weighted by batch size it is the dataset's mean.
+  const withAux: Layer<null, null> = {
+    ...identity,
+    apply: (t, _p, state, x) => ({ y: x, state, aux: { size: t.mean(x) } }),
+  };
+  const data = {
+    x: tensor([[1], [2], [3], [6]], undefined, "float64"),
+    y: tensor([[0], [0], [0], [0]], undefined, "float64"),
+  };
+  const r = evaluate(withAux, none, data, { batchSize: 3, metrics: {} });
+  assert.deepEqual(Object.keys(r), ["size"]);
+  assert.ok(Math.abs(r.size - 3) < 1e-12, `${r.size}`);
+  assert.throws(
+    () =>
+      evaluate(
+        { ...withAux, apply: (t, p, s, x) => ({ y: x, state: s, aux: { loss: t.mean(x) } }) },
+        none,
+        data,
+        {
+          loss: meanSquaredError,
+        },
+      ),
+    {
+      name: "TypeError",
+      message: /evaluate: the model's auxiliary term loss has the name of the loss/,
+    },
+  );
+});
+
+test("evaluate and predict run on the backend of the option, else of the state", () => {
+  const seen: string[] = [];
+  const spy: Layer<null, null> = {
+    ...identity,
+    apply: (t, p, s, x, ctx) => {
+      seen.push(t.backend.name);
+      assert.equal(t.tracing, false);
+      return identity.apply(t, p, s, x, ctx);
+    },
+  };
+  const ts = backend("ts");
+  const mine = { ...ts, name: "mine", description: "mine (a copy of ts)" };
+  const data = { x: tensor([[1], [2]]), y: tensor([0, 0]) };
+  evaluate(spy, { ...none, backend: mine }, data);
+  evaluate(spy, { ...none, backend: mine }, data, { backend: ts });
+  predict(spy, { ...none, backend: mine }, data.x);
+  predict(spy, none, data.x, { backend: mine });
+  assert.deepEqual(seen, ["mine", "ts", "mine", "mine"]);
+  assert.throws(() => evaluate(spy, none, data, { backend: {} as never }), {
+    name: "TypeError",
+    message: /evaluate: options.backend must be a backend/,
+  });
 });
 
 test("evaluate: does not write into the dataset", () => {

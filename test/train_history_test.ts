@@ -14,8 +14,17 @@ import {
   saveHistory,
   writeHistory,
 } from "../mod.ts";
+import { backend } from "../src/kernels/select.ts";
 
-const state = { params: null, modelState: null, optState: null, step: 0, epoch: 0, key: key(0) };
+const state = {
+  params: null,
+  modelState: null,
+  optState: null,
+  backend: backend("ts"),
+  step: 0,
+  epoch: 0,
+  key: key(0),
+};
 
 function summary(epoch: number, loss: number, val?: Record<string, number>): EpochSummary {
   return {

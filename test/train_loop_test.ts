@@ -34,6 +34,7 @@ import {
   NonFiniteLossError,
   regularize,
   reluLayer,
+  scalar,
   serial,
   sgd,
   softmaxCrossEntropy,
@@ -47,6 +48,7 @@ import {
   treeMap,
   twoMoons,
 } from "../mod.ts";
+import { type Ops, untraced } from "../src/autodiff/ops.ts";
 import { indexData, lineData } from "./_train_fixtures.ts";
 
 const model = dense(1);
@@ -54,8 +56,9 @@ const mse = meanSquaredError;
 const data = lineData(64);
 
 function fullLoss(params: Tree): number {
-  const { y } = model.apply(params as never, null, data.x, { training: false });
-  return mse(y, data.y)[0];
+  const t = untraced();
+  const { y } = model.apply(t, params as never, null, data.x, { training: false });
+  return mse(t, y, data.y).data[0];
 }
 
 test("fit: the loss on a linear regression falls by 100x within five epochs", async () => {
@@ -96,10 +99,10 @@ test("forward: step t runs the model in training mode with stepKey(state.key, t)
   const keys: (Key | undefined)[] = [];
   const spy: Layer<null, null> = {
     init: (_k, s) => ({ outShape: s, params: null, state: null }),
-    apply: (_p, state, x, ctx) => {
+    apply: (_t, _p, state, x, ctx) => {
       assert.equal(ctx.training, true);
       keys.push(ctx.key);
-      return { y: x, state, vjp: (dy) => ({ params: null, x: dy }) };
+      return { y: x, state };
     },
   };
   const optimizer = sgd(0.1);
@@ -330,11 +333,10 @@ test("regularize: adds the penalty value and its gradient", async () => {
   const optimizer = sgd(0.1);
   const initial = initTrain(model, optimizer, key(0), [2]);
   const lambda = 0.5;
-  // 0.5·λ·Σw² over w only, written out by hand.
-  const penalty = (p: Tree): [number, Tree] => {
+  // 0.5·λ·Σw² over w only, as forward code over t.
+  const penalty = (t: Ops, p: Tree) => {
     const { w } = p as unknown as { w: Tensor };
-    const value = 0.5 * lambda * [...w.data].reduce((s, v) => s + v * v, 0);
-    return [value, { w: fromTypedArray(w.data.map((v) => lambda * v), w.shape), b: tensor([0]) }];
+    return t.mul(t.sum(t.mul(w, w)), scalar(0.5 * lambda));
   };
   const [plain, reg] = await Promise.all([
     firstValueFrom(fit(initial, batches(data, { batchSize: 64 }), forward(model), backward(mse))),

@@ -29,9 +29,18 @@ import {
   tensor,
   train,
 } from "../mod.ts";
+import { backend } from "../src/kernels/select.ts";
 import { lineData } from "./_train_fixtures.ts";
 
-const state = { params: null, modelState: null, optState: null, step: 0, epoch: 0, key: key(0) };
+const state = {
+  params: null,
+  modelState: null,
+  optState: null,
+  backend: backend("ts"),
+  step: 0,
+  epoch: 0,
+  key: key(0),
+};
 
 /** A step context with a loss and a two-class prediction that is right for `right` rows. */
 function ctx(
@@ -94,6 +103,42 @@ test("progress: plain output is one line per epoch with loss, metrics, samples/s
       "epoch 1 2/2 loss 0.4000 accuracy 0.6250 80 samples/s 0.50s\n" +
       "epoch 2 1/2 loss 0.1000 accuracy 1.0000 160 samples/s 0.25s\n",
   );
+});
+
+test("progress: backend: true heads the output with the training state's backend", async () => {
+  let out = "";
+  const clock = new FakeClock();
+  const mine = { ...backend("ts"), description: "mine (a test backend)" };
+  const steps = [0, 1].map((i) => ({
+    ...ctx(0, i, 10, 0.5, 10, 2),
+    state: { ...state, backend: mine },
+  }));
+  await lastValueFrom(
+    clock.steps(steps, 250).pipe(
+      progress({ write: (s) => (out += s), tty: false, backend: true, now: clock.now }),
+    ),
+  );
+  assert.equal(out, "backend: mine (a test backend)\nepoch 1 2/2 loss 0.5000 40 samples/s 0.50s\n");
+});
+
+test("progress and epochSummaries: auxiliary losses are shown and summarised by name", async () => {
+  let out = "";
+  const clock = new FakeClock();
+  // loss is the objective (data + kl); the display's loss is the data loss.
+  const step = (i: number, kl: number) => ({
+    ...ctx(0, i, 10, 0.5 + kl, 10, 2),
+    dataLoss: 0.5,
+    auxLosses: { kl },
+  });
+  const history = await lastValueFrom(
+    clock.steps([step(0, 0.1), step(1, 0.3)], 250).pipe(
+      epochSummaries({ progress: { write: (s) => (out += s), tty: false }, now: clock.now }),
+      toArray(),
+    ),
+  );
+  assert.equal(out, "epoch 1 2/2 loss 0.5000 kl 0.2000 40 samples/s 0.50s\n");
+  assert.equal(history[0].trainLoss, 0.5);
+  assert.ok(Math.abs(history[0].train.kl - 0.2) < 1e-12);
 });
 
 test("progress: on a terminal it redraws a bar with elapsed time and ETA, then the epoch's line", async () => {

@@ -1,20 +1,31 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { lastValueFrom, tap, toArray } from "rxjs";
+import { bufferCount, lastValueFrom, map, scan, tap, toArray } from "rxjs";
 import {
+  astype,
+  backward,
+  batches,
   type Dataset,
   dense,
+  emaParams,
   fit,
+  forward,
   fromTypedArray,
   initTrain,
   key,
   meanSquaredError,
+  mergeGrads,
   sgd,
+  step,
+  type StepCtx,
   streamBatches,
   tensor,
   train,
+  type Tree,
+  treeLeaves,
 } from "../mod.ts";
+import { lineData } from "./_train_fixtures.ts";
 
 /** Chunks of the given sizes whose rows are numbered consecutively (x = [i, -i], y = i). */
 function chunksOf(sizes: number[]): Dataset[] {
@@ -123,4 +134,110 @@ test("streamBatches + fit: training on a chunked stream reads at most one chunk 
   );
   assert.equal(steps.length, 15);
   assert.ok(maxAhead <= 5 + 2, `held ${maxAhead} rows ahead of training`);
+});
+
+// The stages run once over the whole stream: stateful operators between them keep their state.
+
+const model = dense(1, { dtype: "float64" });
+const line = lineData(48);
+const data = { x: astype(line.x, "float64"), y: astype(line.y, "float64") };
+
+/** The leaves of a tree as plain numbers, for comparisons. */
+const values = (tree: Tree) => treeLeaves(tree).flatMap((l) => Array.from(l.value.data));
+
+test("accumulating k batches by bufferCount equals one step on the concatenated batch", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 1, max: 6 }),
+      async (k, size) => {
+        const optimizer = sgd(0.1);
+        const initial = initTrain(model, optimizer, key(k * 10 + size), [2]);
+        const rows = k * size;
+        const part = { x: data.x, y: data.y };
+        const accumulated = await lastValueFrom(
+          fit(
+            initial,
+            [...batches(part, { batchSize: size, epochs: 1 })].slice(0, k),
+            forward(model),
+            backward(meanSquaredError),
+            bufferCount(k),
+            map((group) => mergeGrads(group)),
+            step(optimizer),
+          ).pipe(toArray()),
+        );
+        const whole = await lastValueFrom(
+          fit(
+            initial,
+            [...batches(part, { batchSize: rows, epochs: 1 })].slice(0, 1),
+            forward(model),
+            backward(meanSquaredError),
+            step(optimizer),
+          ),
+        );
+        assert.equal(accumulated.length, 1, "one step for k batches");
+        assert.equal(accumulated[0].state.step, 1);
+        const a = values(accumulated[0].state.params), b = values(whole.state.params);
+        a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-12, `${v} vs ${b[i]}`));
+        assert.ok(Math.abs(accumulated[0].loss! - whole.loss!) < 1e-12);
+      },
+    ),
+    { numRuns: 20 },
+  );
+});
+
+test("emaParams after n steps equals the closed form d^(n-1)·p1 + (1-d)·Σ d^(n-t)·pt", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 12 }),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      async (n, decay) => {
+        const optimizer = sgd(0.05);
+        const out = await lastValueFrom(
+          fit(
+            initTrain(model, optimizer, key(n), [2]),
+            [...batches(data, { batchSize: 4, epochs: 1 })].slice(0, n),
+            forward(model),
+            backward(meanSquaredError),
+            step(optimizer),
+            emaParams(decay),
+          ).pipe(toArray()),
+        );
+        assert.equal(out.length, n);
+        const p = out.map((c) => values(c.state.params));
+        const expected = p[0].map((_, i) => {
+          let e = decay ** (n - 1) * p[0][i];
+          for (let t = 2; t <= n; t++) e += (1 - decay) * decay ** (n - t) * p[t - 1][i];
+          return e;
+        });
+        const got = values(out[n - 1].ema);
+        got.forEach((v, i) =>
+          assert.ok(Math.abs(v - expected[i]) < 1e-12, `${v} vs ${expected[i]}`)
+        );
+      },
+    ),
+    { numRuns: 30 },
+  );
+  assert.throws(() => emaParams(1.5), { name: "RangeError", message: /emaParams: decay/ });
+});
+
+test("a scan between forward and backward sees every batch: stages are not reset per step", async () => {
+  const optimizer = sgd(0.1);
+  const initial = initTrain(model, optimizer, key(0), [2]);
+  type Ctx = StepCtx<typeof initial.params, null, typeof initial.optState>;
+  const counts: number[] = [];
+  const out = await lastValueFrom(
+    fit(
+      initial,
+      batches(data, { batchSize: 8, epochs: 2 }), // 12 batches
+      forward(model),
+      scan((acc: { n: number; ctx?: Ctx }, ctx: Ctx) => ({ n: acc.n + 1, ctx }), { n: 0 }),
+      tap(({ n }) => counts.push(n)),
+      map(({ ctx }) => ctx!),
+      backward(meanSquaredError),
+      step(optimizer),
+    ).pipe(toArray()),
+  );
+  assert.equal(out.length, 12);
+  assert.deepEqual(counts, Array.from({ length: 12 }, (_, i) => i + 1));
 });

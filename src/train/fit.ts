@@ -5,11 +5,12 @@
  * @module
  */
 
-import { Observable, type OperatorFunction, Subject } from "rxjs";
+import type { Observable, OperatorFunction } from "rxjs";
 import type { Tree } from "../tree.ts";
 import type { Batch } from "./batches.ts";
 import type { StepCtx } from "./context.ts";
-import { openSource, type Source } from "./source.ts";
+import { runLoop } from "./_loop.ts";
+import type { Source } from "./source.ts";
 import type { TrainState } from "./state.ts";
 import { checkFunction, checkIterable, checkKey, describeValue } from "../_checks.ts";
 
@@ -29,21 +30,13 @@ function checkTrainState(op: string, s: unknown): void {
   checkKey(op, t.key, "the state's key");
 }
 
-/** What fit knows about one stage from how it has answered so far. */
-interface StageWatch {
-  /** Depth of deliveries into the stage in progress (an emission during one is synchronous). */
-  depth: number;
-  /** Emitted during the current delivery. */
-  answered: boolean;
-  /** Has emitted outside any delivery: it works asynchronously, one context out per one in. */
-  async: boolean;
-  /** Has held a context for a timer turn without answering: it buffers or drops. */
-  holds: boolean;
-  /** Contexts an asynchronous stage has received and not yet answered. */
-  owed: number;
-}
+/** What goes into the stages: a batch with the latest state. */
+type In<P extends Tree, S extends Tree, O> = StepCtx<NoInfer<P>, NoInfer<S>, NoInfer<O>>;
 
-const timerTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+/** What the stages emit: anything carrying the state that loops back. */
+type Looped<P extends Tree, S extends Tree, O> = {
+  readonly state: TrainState<NoInfer<P>, NoInfer<S>, NoInfer<O>>;
+};
 
 /**
  * Trains: composes `stages` once over the stream of all batches pulled from `source` and
@@ -66,11 +59,14 @@ const timerTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
  *   stage has answered and its answer has gone on through the stages the same way.
  *
  * From outside, a stage that holds a context cannot be told from one that will answer later,
- * until one of them does: the first time a context stops at a stage, fit waits a timer turn
- * (`setTimeout(0)`), and a stage that has not answered by then counts as one that holds
- * (a stage that later answers asynchronously counts as asynchronous from then on). An
- * asynchronous stage must answer every context it receives with one context; one that drops
- * contexts asynchronously would leave fit waiting.
+ * until it answers: synchronously (during a push: `bufferCount` on its k-th context, `filter`
+ * on one it lets through) or late. So while a context stops at a stage that has not answered
+ * yet, fit waits a timer turn (`setTimeout(0)`) before pulling the next batch; a stage that
+ * has answered synchronously holds or drops from then on, and one that has answered late is
+ * asynchronous and owes one answer for every context it took (those before included). An
+ * asynchronous stage slower than a timer turn thus lets a few batches in early, once, before
+ * its first answer; after that, none. An asynchronous stage must answer every context it
+ * receives with one context; one that drops contexts asynchronously would leave fit waiting.
  *
  * So a step never starts from stale parameters, the source never runs ahead of training (one
  * batch is pulled at a time, even from a fast async source), and memory stays bounded. The
@@ -106,124 +102,154 @@ const timerTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 export function fit<P extends Tree, S extends Tree, O>(
   initial: TrainState<P, S, O>,
   source: Source<Batch>,
-  ...stages: OperatorFunction<StepCtx<NoInfer<P>, NoInfer<S>, NoInfer<O>>, StepCtx<NoInfer<P>, NoInfer<S>, NoInfer<O>>>[]
-): Observable<StepCtx<P, S, O>> {
+): Observable<StepCtx<P, S, O>>;
+export function fit<P extends Tree, S extends Tree, O, R extends Looped<P, S, O>>(
+  initial: TrainState<P, S, O>,
+  source: Source<Batch>,
+  s0: OperatorFunction<In<P, S, O>, R>,
+): Observable<R>;
+export function fit<P extends Tree, S extends Tree, O, A, R extends Looped<P, S, O>>(
+  initial: TrainState<P, S, O>,
+  source: Source<Batch>,
+  s0: OperatorFunction<In<P, S, O>, A>,
+  s1: OperatorFunction<A, R>,
+): Observable<R>;
+export function fit<P extends Tree, S extends Tree, O, A, B, R extends Looped<P, S, O>>(
+  initial: TrainState<P, S, O>,
+  source: Source<Batch>,
+  s0: OperatorFunction<In<P, S, O>, A>,
+  s1: OperatorFunction<A, B>,
+  s2: OperatorFunction<B, R>,
+): Observable<R>;
+export function fit<P extends Tree, S extends Tree, O, A, B, C, R extends Looped<P, S, O>>(
+  initial: TrainState<P, S, O>,
+  source: Source<Batch>,
+  s0: OperatorFunction<In<P, S, O>, A>,
+  s1: OperatorFunction<A, B>,
+  s2: OperatorFunction<B, C>,
+  s3: OperatorFunction<C, R>,
+): Observable<R>;
+export function fit<P extends Tree, S extends Tree, O, A, B, C, D, R extends Looped<P, S, O>>(
+  initial: TrainState<P, S, O>,
+  source: Source<Batch>,
+  s0: OperatorFunction<In<P, S, O>, A>,
+  s1: OperatorFunction<A, B>,
+  s2: OperatorFunction<B, C>,
+  s3: OperatorFunction<C, D>,
+  s4: OperatorFunction<D, R>,
+): Observable<R>;
+export function fit<P extends Tree, S extends Tree, O, A, B, C, D, E, R extends Looped<P, S, O>>(
+  initial: TrainState<P, S, O>,
+  source: Source<Batch>,
+  s0: OperatorFunction<In<P, S, O>, A>,
+  s1: OperatorFunction<A, B>,
+  s2: OperatorFunction<B, C>,
+  s3: OperatorFunction<C, D>,
+  s4: OperatorFunction<D, E>,
+  s5: OperatorFunction<E, R>,
+): Observable<R>;
+export function fit<P extends Tree, S extends Tree, O, A, B, C, D, E, F, R extends Looped<P, S, O>>(
+  initial: TrainState<P, S, O>,
+  source: Source<Batch>,
+  s0: OperatorFunction<In<P, S, O>, A>,
+  s1: OperatorFunction<A, B>,
+  s2: OperatorFunction<B, C>,
+  s3: OperatorFunction<C, D>,
+  s4: OperatorFunction<D, E>,
+  s5: OperatorFunction<E, F>,
+  s6: OperatorFunction<F, R>,
+): Observable<R>;
+export function fit<
+  P extends Tree,
+  S extends Tree,
+  O,
+  A,
+  B,
+  C,
+  D,
+  E,
+  F,
+  G,
+  R extends Looped<P, S, O>,
+>(
+  initial: TrainState<P, S, O>,
+  source: Source<Batch>,
+  s0: OperatorFunction<In<P, S, O>, A>,
+  s1: OperatorFunction<A, B>,
+  s2: OperatorFunction<B, C>,
+  s3: OperatorFunction<C, D>,
+  s4: OperatorFunction<D, E>,
+  s5: OperatorFunction<E, F>,
+  s6: OperatorFunction<F, G>,
+  s7: OperatorFunction<G, R>,
+): Observable<R>;
+export function fit<
+  P extends Tree,
+  S extends Tree,
+  O,
+  A,
+  B,
+  C,
+  D,
+  E,
+  F,
+  G,
+  H,
+  R extends Looped<P, S, O>,
+>(
+  initial: TrainState<P, S, O>,
+  source: Source<Batch>,
+  s0: OperatorFunction<In<P, S, O>, A>,
+  s1: OperatorFunction<A, B>,
+  s2: OperatorFunction<B, C>,
+  s3: OperatorFunction<C, D>,
+  s4: OperatorFunction<D, E>,
+  s5: OperatorFunction<E, F>,
+  s6: OperatorFunction<F, G>,
+  s7: OperatorFunction<G, H>,
+  s8: OperatorFunction<H, R>,
+): Observable<R>;
+export function fit<
+  P extends Tree,
+  S extends Tree,
+  O,
+  A,
+  B,
+  C,
+  D,
+  E,
+  F,
+  G,
+  H,
+  I,
+  R extends Looped<P, S, O>,
+>(
+  initial: TrainState<P, S, O>,
+  source: Source<Batch>,
+  s0: OperatorFunction<In<P, S, O>, A>,
+  s1: OperatorFunction<A, B>,
+  s2: OperatorFunction<B, C>,
+  s3: OperatorFunction<C, D>,
+  s4: OperatorFunction<D, E>,
+  s5: OperatorFunction<E, F>,
+  s6: OperatorFunction<F, G>,
+  s7: OperatorFunction<G, H>,
+  s8: OperatorFunction<H, I>,
+  s9: OperatorFunction<I, R>,
+): Observable<R>;
+export function fit<P extends Tree, S extends Tree, O>(
+  initial: TrainState<P, S, O>,
+  source: Source<Batch>,
+  ...stages: OperatorFunction<In<P, S, O>, In<P, S, O>>[]
+): Observable<StepCtx<P, S, O>>;
+export function fit(
+  initial: TrainState,
+  source: Source<Batch>,
+  ...stages: OperatorFunction<StepCtx, StepCtx>[]
+): Observable<StepCtx> {
   const op = "fit";
   checkTrainState(op, initial);
   checkIterable(op, "the source of batches", source);
   stages.forEach((s, i) => checkFunction(op, `stage ${i}`, s, "an RxJS operator"));
-  return new Observable<StepCtx<P, S, O>>((subscriber) => {
-    const puller = openSource(source);
-    const input = new Subject<StepCtx<P, S, O>>();
-    const watches: StageWatch[] = stages.map(() => ({
-      depth: 0,
-      answered: false,
-      async: false,
-      holds: false,
-      owed: 0,
-    }));
-    let latest = initial;
-    let closed = false;
-    let wake: (() => void) | undefined;
-    const probes: StageWatch[] = []; // stages a context stopped at for the first time
-    const owed = () => watches.some((w) => w.owed > 0);
-
-    // Into stage j: record whether it answers during the delivery.
-    const into = (j: number) => (o: Observable<StepCtx<P, S, O>>) =>
-      new Observable<StepCtx<P, S, O>>((sub) =>
-        o.subscribe({
-          next: (ctx) => {
-            const w = watches[j];
-            const outer = w.answered;
-            w.depth++;
-            w.answered = false;
-            try {
-              sub.next(ctx);
-            } finally {
-              w.depth--;
-              if (!w.answered) {
-                if (w.async) w.owed++;
-                else if (!w.holds) probes.push(w);
-              }
-              w.answered = outer || w.answered;
-            }
-          },
-          error: (e) => sub.error(e),
-          complete: () => sub.complete(),
-        })
-      );
-    // Out of stage j: an answer outside any delivery into it is asynchronous.
-    const outOf = (j: number) => (o: Observable<StepCtx<P, S, O>>) =>
-      new Observable<StepCtx<P, S, O>>((sub) =>
-        o.subscribe({
-          next: (ctx) => {
-            const w = watches[j];
-            if (w.depth > 0) w.answered = true;
-            else {
-              w.async = true;
-              w.holds = false;
-              w.owed = Math.max(0, w.owed - 1);
-            }
-            sub.next(ctx);
-            if (w.depth === 0) wake?.();
-          },
-          error: (e) => sub.error(e),
-          complete: () => sub.complete(),
-        })
-      );
-
-    const out = stages.reduce<Observable<StepCtx<P, S, O>>>(
-      (o, stage, j) => stage(o.pipe(into(j))).pipe(outOf(j)),
-      input,
-    );
-    const finish = () => {
-      closed = true;
-      wake?.();
-      puller.close();
-    };
-    const subscription = out.subscribe({
-      next: (ctx) => {
-        latest = ctx.state;
-        subscriber.next(ctx);
-      },
-      error: (e) => {
-        finish();
-        subscriber.error(e);
-      },
-      complete: () => {
-        finish();
-        subscriber.complete();
-      },
-    });
-
-    // Waits until no asynchronous stage owes an answer (or the run ended).
-    const settle = async () => {
-      while (!closed && (probes.length > 0 || owed())) {
-        if (probes.length > 0) {
-          const waiting = probes.splice(0);
-          await timerTurn();
-          for (const w of waiting) if (!w.async) w.holds = true;
-        } else {
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
-        }
-      }
-    };
-    const pump = async () => {
-      while (!closed) {
-        const r = await puller.next();
-        if (closed) return;
-        if (r.done) return input.complete();
-        input.next({ state: latest, batch: r.value });
-        await settle();
-      }
-    };
-    pump().catch((e) => {
-      if (!closed) input.error(e);
-    });
-    return () => {
-      finish();
-      subscription.unsubscribe();
-    };
-  });
+  return runLoop(initial, source, stages);
 }

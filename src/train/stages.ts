@@ -160,7 +160,11 @@ export function backward(loss: Loss): Stage {
     }
     const value = objective.data[0];
     if (!Number.isFinite(value)) throw new NonFiniteLossError("loss", value, site(ctx));
-    const grads = trace.pullback(objective, full(objective.shape, 1, objective.dtype), ctx.state.params);
+    const grads = trace.pullback(
+      objective,
+      full(objective.shape, 1, objective.dtype),
+      ctx.state.params,
+    );
     return { ...ctx, loss: value, dataLoss: data.data[0], auxLosses, grads };
   });
 }

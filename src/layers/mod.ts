@@ -21,3 +21,5 @@ export * from "./batch_norm.ts";
 export * from "./activations.ts";
 export * from "./summary.ts";
 export * from "./reshape.ts";
+export * from "./conv.ts";
+export * from "./pool.ts";

@@ -80,8 +80,8 @@ export {
   describeTree,
   formatPath,
   type Tree,
-  type TreeLeaf,
   treeFlatten,
+  type TreeLeaf,
   treeLeaves,
   treeMap,
   type TreePath,
@@ -120,3 +120,10 @@ export {
   saveCheckpoint,
   type SaveCheckpointOptions,
 } from "./src/checkpoint/files.ts";
+export {
+  fromTorchStateDict,
+  loadTorchStateDict,
+  saveTorchStateDict,
+  type TorchStateDict,
+  toTorchStateDict,
+} from "./src/checkpoint/torch.ts";

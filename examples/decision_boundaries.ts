@@ -27,7 +27,6 @@ import {
   type Dataset,
   dense,
   EVAL,
-  untraced,
   evaluate,
   fit,
   fromTypedArray,
@@ -46,6 +45,7 @@ import {
   trainTestSplit,
   type Tree,
   uniform,
+  untraced,
 } from "../mod.ts";
 import { type Figure, gridOf, gridPoints, heatmap, sheet } from "../src/plot/mod.ts";
 import { pictureArgs, writeFigures } from "./_pictures.ts";

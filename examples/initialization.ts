@@ -29,8 +29,6 @@ import {
   batches,
   dense,
   EVAL,
-  item,
-  untraced,
   evaluate,
   featureStats,
   fit,
@@ -39,6 +37,7 @@ import {
   heNormal,
   type Initializer,
   initTrain,
+  item,
   key,
   type Layer,
   normal,
@@ -52,6 +51,7 @@ import {
   train,
   type Tree,
   twoMoons,
+  untraced,
   zerosInit,
 } from "../mod.ts";
 import { type Figure, gridOf, gridPoints, heatmap, histogram, sheet } from "../src/plot/mod.ts";

@@ -28,13 +28,12 @@ import {
   batches,
   dense,
   EVAL,
-  item,
-  untraced,
   evaluate,
   excludeBiases,
   fit,
   fromTypedArray,
   initTrain,
+  item,
   type Key,
   key,
   type Layer,
@@ -50,6 +49,7 @@ import {
   type Tree,
   treeFlatten,
   treeLeaves,
+  untraced,
 } from "../mod.ts";
 import { contourPlot, type Figure, gridOf, gridPoints, sheet } from "../src/plot/mod.ts";
 import { pictureArgs, writeFigures } from "./_pictures.ts";

@@ -119,7 +119,7 @@ const optimizer = adam(
 // --- The training stream: batches -> forward -> backward -> regularize -> step. --------------
 const [initKey, shuffleKey] = split(key(seed));
 const initial = initTrain(model, optimizer, initKey, [784]);
-const measure = (state: typeof initial) =>
+const measure = (state: Pick<typeof initial, "params" | "modelState">) =>
   evaluate(model, state, test, { loss: softmaxCrossEntropy, metrics: { accuracy } });
 
 type Summary = EpochSummary<typeof initial.params, typeof initial.modelState>;

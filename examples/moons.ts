@@ -22,7 +22,6 @@ import {
   dense,
   dropout,
   epochSummaries,
-  predict,
   evaluate,
   excludeBiases,
   featureStats,
@@ -33,6 +32,7 @@ import {
   initTrain,
   key,
   l2,
+  predict,
   regularize,
   reluLayer,
   serial,
@@ -65,7 +65,7 @@ const optimizer = adam(0.01);
 
 // --- Training: batches -> forward -> backward -> regularize (L2) -> step. -------------------
 const initial = initTrain(model, optimizer, initKey, [2]);
-const measure = (state: typeof initial) =>
+const measure = (state: Pick<typeof initial, "params" | "modelState">) =>
   evaluate(model, state, test, { loss: softmaxCrossEntropy, metrics: { accuracy } });
 const history = await lastValueFrom(
   fit(

@@ -127,9 +127,12 @@ async function run(c: Config): Promise<Run> {
   const optimizer = adam(1e-3);
   const measure = (s: { params: Tree; modelState: Tree }) =>
     evaluate(model, s as never, testSet, { loss: softmaxCrossEntropy, metrics: { accuracy } });
-  const stages = [forward(model), backward(softmaxCrossEntropy)];
-  if (c.penalty) stages.push(regularize(c.penalty));
-  stages.push(step(optimizer));
+  const stages = [
+    forward(model),
+    backward(softmaxCrossEntropy),
+    ...(c.penalty ? [regularize(c.penalty)] : []),
+    step(optimizer),
+  ];
   const history = await lastValueFrom(
     fit(
       initTrain(model, optimizer, initKey, [FEATURES]),

@@ -32,8 +32,6 @@
 import {
   dense,
   EVAL,
-  untraced,
-  valueAndGrad,
   fromTypedArray,
   type Initializer,
   key,
@@ -44,6 +42,8 @@ import {
   type Tensor,
   treeMap,
   uniform,
+  untraced,
+  valueAndGrad,
   zerosInit,
 } from "../mod.ts";
 import { lineChart, type Series } from "../src/plot/mod.ts";

@@ -38,8 +38,6 @@ import {
   type DenseParams,
   epochSummaries,
   EVAL,
-  valueAndGrad,
-  vjp,
   fit,
   glorotNormal,
   heNormal,
@@ -58,6 +56,8 @@ import {
   type Tensor,
   train,
   type Tree,
+  valueAndGrad,
+  vjp,
 } from "../mod.ts";
 import { barChart, type Figure, lineChart, type Series, sheet } from "../src/plot/mod.ts";
 import { pictureArgs, writeFigures } from "./_pictures.ts";

@@ -10,7 +10,7 @@ import * as mod from "../mod.ts";
 import * as files from "../src/files.ts";
 
 const g = { ...mod, ...files };
-import { arg, dtype, fixed, num, options, type Spec, spec, t32 } from "./_sweep.ts";
+import { arg, dtype, fixed, type Spec, spec, t32 } from "./_sweep.ts";
 
 const bytes = () => g.encodeSafetensors({ w: t32([1, 2]) });
 const checkpointBytes = () => g.encodeCheckpoint({ params: { w: t32([1, 2]) }, step: 1 });

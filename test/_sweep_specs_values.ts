@@ -9,7 +9,6 @@ import * as g from "../mod.ts";
 import {
   arg,
   badCall,
-  bool,
   count,
   dtype,
   fixed,
@@ -20,7 +19,6 @@ import {
   shape,
   type Spec,
   spec,
-  t32,
   t64,
   tensorArg,
   treeArg,
@@ -28,8 +26,6 @@ import {
 
 const m22 = () => t64([[1, 2], [3, 4]]);
 const v2 = () => t64([1, 2]);
-const v3 = () => t64([1, 2, 3]);
-const f32v2 = () => t32([1, 2]);
 const params = () => ({ w: t64([[1, 2]]), b: t64([3]) });
 
 /** Tensors, keys, trees. */

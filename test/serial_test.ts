@@ -234,7 +234,7 @@ test("serial() without auxiliary terms returns none", () => {
 
 test("serial()'s gradient check covers its auxiliary terms", () => {
   fc.assert(
-    fc.property(mlpArb, ({ params, state, x }) => {
+    fc.property(mlpArb, ({ params, x }) => {
       const model = serial(
         activity(0.3),
         dense(params[0].w.shape[1], { dtype: "float64" }),

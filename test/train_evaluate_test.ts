@@ -132,7 +132,7 @@ test("evaluate: reports each auxiliary term by name, averaged over every example
   assert.throws(
     () =>
       evaluate(
-        { ...withAux, apply: (t, p, s, x) => ({ y: x, state: s, aux: { loss: t.mean(x) } }) },
+        { ...withAux, apply: (t, _p, s, x) => ({ y: x, state: s, aux: { loss: t.mean(x) } }) },
         none,
         data,
         {

@@ -43,7 +43,6 @@ import {
   step,
   stepKey,
   type Tensor,
-  tensor,
   train,
   type Tree,
   treeLeaves,

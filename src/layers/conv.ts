@@ -189,7 +189,7 @@ export function conv2d(
       return { outShape: [oh, ow, filters], params, state: null };
     },
     apply: (t, params, state, x, ctx) => {
-      checkContext(op, ctx);
+      checkContext(op, ctx, t);
       checkNone(op, "state", state);
       checkRank(op, x, 4, "[batch, height, width, channels]");
       const cin = x.shape[3];
@@ -264,7 +264,7 @@ export function conv1d(
       return { outShape: [ol, filters], params, state: null };
     },
     apply: (t, params, state, x, ctx) => {
-      checkContext(op, ctx);
+      checkContext(op, ctx, t);
       checkNone(op, "state", state);
       checkRank(op, x, 3, "[batch, length, channels]");
       const [n, length, cin] = x.shape;

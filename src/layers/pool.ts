@@ -58,7 +58,7 @@ function windowPool(op: PoolPrimitive, size: Pair, options: Pool2dLayerOptions):
       return { outShape: [oh, ow, c], params: null, state: null };
     },
     apply: (t, params, state, x, ctx) => {
-      checkContext(op, ctx);
+      checkContext(op, ctx, t);
       checkNone(op, "params", params);
       checkNone(op, "state", state);
       checkRank(op, x, 4, "[batch, height, width, channels]");
@@ -124,7 +124,7 @@ export function globalAvgPool2d(): Layer<null, null> {
       return { outShape: [inShape[2]], params: null, state: null };
     },
     apply: (t, params, state, x, ctx) => {
-      checkContext(op, ctx);
+      checkContext(op, ctx, t);
       checkNone(op, "params", params);
       checkNone(op, "state", state);
       checkRank(op, x, 4, "[batch, height, width, channels]");

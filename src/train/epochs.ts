@@ -55,7 +55,9 @@ export interface EpochSummary<P extends Tree = Tree, S extends Tree = Tree> {
 /** Options of {@linkcode epochSummaries}. */
 export interface EpochSummaryOptions<P extends Tree, S extends Tree> {
   /** Called with the state at the end of each epoch, e.g. `(s) => evaluate(model, s, val, ...)`. */
-  validate?: (state: TrainState<P, S>) => Evaluation;
+  // `never` as the optimiser state: a function of any run's state (typed by its optimiser, as
+  // `typeof initial` is) fits here.
+  validate?: (state: TrainState<P, S, never>) => Evaluation;
   /** Metrics averaged over the training batches' predictions, e.g. `{ accuracy }`. */
   metrics?: Readonly<Record<string, Metric>>;
   /** Clock in milliseconds (default `performance.now`); tests inject a fake one. */
@@ -149,7 +151,7 @@ export function epochSummaries<P extends Tree, S extends Tree>(
         first: (ctx) => display?.begin(ctx.state.backend),
         step: (m, t) => display?.update(m, t),
         end: (m, state) => {
-          const val = validate?.(state);
+          const val = validate?.(state as TrainState<P, S, never>);
           display?.end(m, val);
           const seconds = m.ms / 1000;
           subscriber.next({

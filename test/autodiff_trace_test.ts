@@ -130,7 +130,7 @@ test("a cotangent of the wrong shape for an output is a TypeError", () => {
   const [, pullback] = vjp((t, v: Tensor) => t.exp(v), f64([1, 2]));
   assert.throws(() => pullback(f64([1, 2, 3])), {
     name: "TypeError",
-    message: "a cotangent of the outputs has shape [3] for a tensor of shape [2]",
+    message: "vjp: a cotangent of the outputs has shape [3] for a tensor of shape [2]",
   });
 });
 

@@ -105,7 +105,7 @@ export class Trace {
    * depends on gets zeros. The trace can be pulled back through more than once.
    */
   pullback<W extends Tree>(outputs: Tree, cotangents: Tree, wrt: W, op = "Trace.pullback"): W {
-    if (cotangents === null || cotangents === undefined) {
+    if (cotangents === undefined) {
       throw new TypeError(
         `${op}: the cotangents must be a tensor or a tree like the outputs, got ${
           describeValue(cotangents)
@@ -164,11 +164,17 @@ function pairLeaves(
   if (isTensor(outputs)) {
     if (cotangents !== null && !isTensor(cotangents)) throw mismatch();
     if (cotangents !== null) {
-      if (!shapesEqual(cotangents.shape, outputs.shape) || cotangents.dtype !== outputs.dtype) {
+      if (!shapesEqual(cotangents.shape, outputs.shape)) {
         throw new TypeError(
-          `${op}: a cotangent must have its output's shape and dtype: got a ${cotangents.dtype} ${
+          `${op}: a cotangent of the outputs has shape ${
             formatShape(cotangents.shape)
-          } for a ${outputs.dtype} ${formatShape(outputs.shape)} output`,
+          } for a tensor of shape ${formatShape(outputs.shape)}`,
+        );
+      }
+      if (cotangents.dtype !== outputs.dtype) {
+        throw new TypeError(
+          `${op}: a cotangent of the outputs is ${cotangents.dtype} for a ${outputs.dtype} tensor ` +
+            `of shape ${formatShape(outputs.shape)} (give it the output's dtype)`,
         );
       }
     }

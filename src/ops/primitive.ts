@@ -114,9 +114,7 @@ export function unary<A extends readonly unknown[]>(
 }
 
 function checkPrimitiveName(op: string, name: unknown): void {
-  if (typeof name !== "string" || !/^[A-Za-z_$][\w$]*$/.test(name)) {
-    throw new TypeError(
-      `${op}: name must be an identifier (the Ops method name), got ${describeValue(name)}`,
-    );
+  if (typeof name !== "string" || name === "") {
+    throw new TypeError(`${op}: name must be a non-empty string, got ${describeValue(name)}`);
   }
 }

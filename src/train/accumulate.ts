@@ -10,7 +10,7 @@ import { bufferCount, filter, map, type OperatorFunction, pipe, scan } from "rxj
 import { untraced } from "../autodiff/ops.ts";
 import { scalar, type Tensor } from "../tensor.ts";
 import { assertSameStructure, type Tree, treeMap } from "../tree.ts";
-import { checkInteger, checkNumber, MAX_ELEMENTS } from "../_checks.ts";
+import { checkInteger, checkNumber, describeValue, MAX_ELEMENTS } from "../_checks.ts";
 import type { StepCtx } from "./context.ts";
 
 /**
@@ -39,6 +39,21 @@ export function mergeGrads<P extends Tree, S extends Tree, O>(
   if (!Array.isArray(contexts) || contexts.length === 0) {
     throw new TypeError("mergeGrads: needs a non-empty array of step contexts");
   }
+  contexts.forEach((c, i) => {
+    const o = c as Partial<StepCtx<P, S, O>> | null;
+    if (typeof o !== "object" || o === null || o.state === undefined || o.batch === undefined) {
+      throw new TypeError(
+        `mergeGrads: context ${i} must be a step context { state, batch, grads, ... }, got ${
+          describeValue(c)
+        }`,
+      );
+    }
+    if (o.grads === undefined) {
+      throw new TypeError(
+        `mergeGrads: context ${i} has no grads; put backward(loss) before accumulating`,
+      );
+    }
+  });
   const last = contexts[contexts.length - 1];
   if (contexts.length === 1) return { ...last, trace: undefined };
   const t = untraced(last.state.backend);

@@ -130,7 +130,7 @@ export function evaluate<P extends Tree, S extends Tree>(
     const size = end - start;
     if (loss !== undefined) lossSum += size * rethrowAs(op, () => scalarValue(loss(t, pred, y)));
     for (let m = 0; m < names.length; m++) {
-      sums[m] += size * rethrowAs(op, () => metrics[names[m]](pred, y));
+      sums[m] += size * rethrowAs(op, () => metrics[names[m]](pred, y, t));
     }
     for (const [name, term] of Object.entries(out.aux ?? {})) {
       if (name === "loss" || name in metrics) {

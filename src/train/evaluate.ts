@@ -12,7 +12,8 @@ import { formatShape, isTensor } from "../tensor.ts";
 import type { Tree } from "../tree.ts";
 import { type Dataset, datasetSize, takeRows } from "../data/dataset.ts";
 import type { Metric } from "./metrics.ts";
-import { checkBackend, type TrainState } from "./state.ts";
+import type { TrainState } from "./state.ts";
+import { backendFor } from "./_backend_for.ts";
 import {
   checkFunction,
   checkInteger,
@@ -39,17 +40,6 @@ export interface EvaluateOptions {
 export type ModelValues<P extends Tree, S extends Tree> =
   & Pick<TrainState<P, S>, "params" | "modelState">
   & { readonly backend?: Backend };
-
-/** The backend to run on: the option, else the state's, else the default (checked). */
-export function backendFor(
-  op: string,
-  state: { readonly backend?: Backend },
-  option: Backend | undefined,
-): Backend | undefined {
-  if (option !== undefined) checkBackend(op, option);
-  else if (state.backend !== undefined) checkBackend(op, state.backend, "the state's backend");
-  return option ?? state.backend;
-}
 
 /**
  * Mean values by name over the examples evaluated: `loss` (the data loss), each metric, and

@@ -81,7 +81,6 @@ const NOT_SWEPT: Readonly<Record<string, string>> = {
   describeTree: "describes any value for a message: total, see the test below",
   // Helpers of the library's own checks, taking their caller's name (`op`) as the first
   // argument; exported from mod.ts by train/mod.ts's `export *`.
-  backendFor: "an internal check taking its caller's name (swept through evaluate, predict)",
   checkBackend: "an internal check taking its caller's name (swept through initTrain)",
   loadBlasKernels: "loads a native library; whether one loads depends on the machine",
   // Asynchronous functions and what else is not called here.

@@ -23,8 +23,9 @@
  * Bun 1.4.5, seed 0, the cores shared with other jobs, so the speeds are low bounds):
  * `--quick` reached 82.75% on 2,000 test images (blas: 89 samples/s under Deno, 110 under
  * Bun, the same losses; wasm: 82.85%, 78 samples/s); `--epochs 1` on all 60,000 images
- * reached 97.87% test accuracy (blas, 139 samples/s, 431 s per epoch). The default run
- * (12 epochs, aimed at 99.3%) has not been measured yet: at these speeds it takes about 1.5 h.
+ * reached 97.87% test accuracy (blas, 139 samples/s, 431 s per epoch); `--epochs 2` reached
+ * 98.73% (blas, 247 samples/s on a quieter machine, 243 s per epoch). The default run (12
+ * epochs, aimed at 99.3%) has not been measured yet: at these speeds it takes 50-90 minutes.
  *
  * @module
  */

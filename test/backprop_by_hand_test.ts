@@ -53,6 +53,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { dense } from "../src/layers/dense.ts";
 import { serial } from "../src/layers/serial.ts";
+import { sigmoidLayer } from "../src/layers/activations.ts";
 import { EVAL } from "../src/layers/layer.ts";
 import { untraced } from "../src/autodiff/ops.ts";
 import { valueAndGrad } from "../src/autodiff/trace.ts";
@@ -154,4 +155,15 @@ test("a mean squared error on this network is 2E, so its gradients are twice the
   close([loss], [2 * 0.274811083], "MSE");
   close([mse(model.apply(ops, params, state, x, EVAL).y).data[0]], [2 * 0.274811083], "MSE");
   close(grads[2]!.w.data, [2 * 0.082167041, 2 * 0.082667628], "dMSE/dv");
+});
+
+test("the library's sigmoidLayer gives the same hand-computed gradients", () => {
+  const library = serial(dense(2), sigmoidLayer(), dense(1), sigmoidLayer());
+  const { y, pullback } = layerVjp(library, params, state, x, EVAL);
+  const o = y.data[0];
+  close([o], [0.751365070], "o");
+  const grads = pullback(f64([[o - t]]));
+  close(grads.params[2]!.w.data, [0.082167041, 0.082667628], "dE/dv");
+  close(grads.params[0]!.w.data, [0.000668396, 0.000749804, 0.001336792, 0.001499608], "dE/dW₁");
+  close(grads.x.data, [0.005754207, 0.007172407], "dE/dx");
 });

@@ -1,20 +1,20 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { lastValueFrom, of } from "rxjs";
-import {
-  applyUpdates,
-  excludeBiases,
-  l1,
-  l2,
-  type Penalty,
-  sumPenalties,
-} from "../src/optim/mod.ts";
-import { key } from "../src/random.ts";
-import { regularize } from "../src/train/stages.ts";
-import { fromTypedArray, scalar, type Tensor, tensor } from "../src/tensor.ts";
-import { type Tree, treeLeaves, treeMap } from "../src/tree.ts";
+import { l1, l2, sumPenalties } from "../src/optim/penalties.ts";
+import { excludeBiases } from "../src/optim/masks.ts";
+import type { Penalty } from "../src/optim/transform.ts";
+import { untraced } from "../src/autodiff/ops.ts";
+import { valueAndGrad } from "../src/autodiff/trace.ts";
+import { backend } from "../src/kernels/select.ts";
+import { type Tensor, tensor } from "../src/tensor.ts";
+import { type Tree, treeLeaves } from "../src/tree.ts";
 import { assertGradients, tensorArb } from "../src/testing/mod.ts";
+
+const ts = backend("ts");
+const t = untraced(ts);
+const withGrad = <P extends Tree>(penalty: Penalty, params: P) =>
+  valueAndGrad((t, p: P) => penalty(t, p), params, { backend: ts });
 
 type P = { w: Tensor; b: Tensor };
 // L1's kink at 0 is kept out of reach of the finite differences.
@@ -22,18 +22,6 @@ const paramsArb = fc.record({
   w: tensorArb([2, 3], { avoid: [0], margin: 0.01 }),
   b: tensorArb([3], { avoid: [0], margin: 0.01 }),
 });
-
-/** A penalty as the checker's differentiable function: scalar output, VJP scales the grads. */
-function differentiable(penalty: Penalty) {
-  return (params: P): [Tensor, (dy: Tensor) => P] => {
-    const [value, grads] = penalty(params);
-    return [
-      scalar(value, "float64"),
-      (dy) =>
-        treeMap((g) => fromTypedArray(g.data.map((v) => v * dy.data[0]), g.shape), grads) as P,
-    ];
-  };
-}
 
 const penalties: [string, Penalty][] = [
   ["l2(0.3)", l2(0.3)],
@@ -46,7 +34,7 @@ for (const [name, penalty] of penalties) {
   test(`${name}'s gradient matches central differences`, () => {
     fc.assert(
       fc.property(paramsArb, (params) => {
-        assertGradients(differentiable(penalty), params);
+        assertGradients((t, p: P) => penalty(t, p), params);
       }),
       { numRuns: 20 },
     );
@@ -55,49 +43,68 @@ for (const [name, penalty] of penalties) {
 
 test("l2 is ½λ‖w‖² with gradient λw", () => {
   // ½·0.1·(9 + 16) = 1.25; gradient 0.1·(3, −4).
-  const [value, grads] = l2(0.1)(tensor([3, -4], [2], "float64"));
+  const [value, grads] = withGrad(l2(0.1), tensor([3, -4], [2], "float64"));
   assert.ok(Math.abs(value - 1.25) < 1e-12);
-  const g = [...(grads as Tensor).data];
+  const g = [...grads.data];
   assert.ok(Math.abs(g[0] - 0.3) < 1e-12 && Math.abs(g[1] + 0.4) < 1e-12);
 });
 
 test("l1 is λΣ|w| with gradient λ·sign(w), 0 at 0", () => {
   // 0.5·(2 + 0 + 1) = 1.5.
-  const [value, grads] = l1(0.5)(tensor([-2, 0, 1], [3], "float64"));
+  const [value, grads] = withGrad(l1(0.5), tensor([-2, 0, 1], [3], "float64"));
   assert.equal(value, 1.5);
-  assert.deepEqual([...(grads as Tensor).data], [-0.5, 0, 0.5]);
+  assert.deepEqual([...grads.data], [-0.5, 0, 0.5]);
+});
+
+test("a penalty sums over every leaf of the tree", () => {
+  const params = {
+    a: [tensor([1, 2], [2], "float64")],
+    b: { c: tensor([[3]], [1, 1], "float64") },
+  };
+  assert.equal(l2(2)(t, params).data[0], 1 + 4 + 9);
+  assert.equal(l1(2)(t, params).data[0], 2 * (1 + 2 + 3));
 });
 
 test("a masked-out leaf adds nothing to the value and gets a zero gradient", () => {
   const params = { w: tensor([[1, 2]], [1, 2], "float64"), b: tensor([10], [1], "float64") };
-  const [value, grads] = l2(1, excludeBiases)(params);
+  const [value, grads] = withGrad(l2(1, excludeBiases), params);
   assert.equal(value, 2.5);
-  assert.deepEqual([...(grads as P).b.data], [0]);
-  assert.deepEqual([...(grads as P).w.data], [1, 2]);
+  assert.deepEqual([...grads.b.data], [0]);
+  assert.deepEqual([...grads.w.data], [1, 2]);
 });
 
 test("sumPenalties adds values and gradients of its terms", () => {
   fc.assert(
     fc.property(paramsArb, (params) => {
-      const [va, ga] = l1(0.2)(params);
-      const [vb, gb] = l2(0.5)(params);
-      const [v, g] = sumPenalties(l1(0.2), l2(0.5))(params);
+      const [va, ga] = withGrad(l1(0.2), params);
+      const [vb, gb] = withGrad(l2(0.5), params);
+      const [v, g] = withGrad(sumPenalties(l1(0.2), l2(0.5)), params);
       assert.ok(Math.abs(v - (va + vb)) <= 1e-12 * Math.max(1, Math.abs(v)));
-      const sum = treeLeaves(g);
-      const a = treeLeaves(ga);
-      const b = treeLeaves(gb);
-      sum.forEach((leaf, l) =>
-        leaf.value.data.forEach((x, i) => assert.equal(x, a[l].value.data[i] + b[l].value.data[i]))
+      const a = treeLeaves(ga), b = treeLeaves(gb);
+      treeLeaves(g).forEach((leaf, l) =>
+        leaf.value.data.forEach((x, i) =>
+          assert.ok(Math.abs(x - (a[l].value.data[i] + b[l].value.data[i])) <= 1e-15)
+        )
       );
     }),
     { numRuns: 20 },
   );
 });
 
+test("with nothing to penalise (no leaves, all masked, no penalties) the value is a zero", () => {
+  const params = { b: tensor([3]) };
+  for (const out of [l2(1)(t, null), l1(1, excludeBiases)(t, params), sumPenalties()(t, params)]) {
+    assert.equal(out.data.length, 1);
+    assert.equal(out.data[0], 0);
+  }
+  const [, grads] = withGrad(l2(1, excludeBiases), params);
+  assert.deepEqual([...grads.b.data], [0]);
+});
+
 test("penalties keep the params' structure and dtype in their gradients", () => {
   const params = { layers: [{ w: tensor([[1, -1]]) }, null] };
   for (const [name, penalty] of penalties) {
-    const [, grads] = penalty(params as Tree);
+    const [, grads] = withGrad(penalty, params as Tree);
     const leaves = treeLeaves(grads);
     assert.deepEqual(leaves.map((l) => l.path.join(".")), ["layers.0.w"], name);
     assert.equal(leaves[0].value.dtype, "float32", name);
@@ -105,11 +112,21 @@ test("penalties keep the params' structure and dtype in their gradients", () => 
   }
 });
 
+test("a penalty's value has the params' dtype and mixes leaves of both dtypes", () => {
+  assert.equal(l2(1)(t, { w: tensor([1, 2]) }).dtype, "float32");
+  const mixed = { a: tensor([1, 2], [2], "float32"), b: tensor([3], [1], "float64") };
+  const [value, grads] = withGrad(l2(1), mixed);
+  assert.equal(value, 0.5 * (1 + 4 + 9));
+  assert.equal(grads.a.dtype, "float32");
+  assert.equal(grads.b.dtype, "float64");
+  assert.deepEqual([...grads.b.data], [3]);
+});
+
 test("penalties never mutate the params", () => {
   fc.assert(
     fc.property(paramsArb, (params) => {
       const before = treeLeaves(params).map((l) => [...l.value.data]);
-      for (const [, penalty] of penalties) penalty(params);
+      for (const [, penalty] of penalties) withGrad(penalty, params);
       assert.deepEqual(treeLeaves(params).map((l) => [...l.value.data]), before);
     }),
     { numRuns: 20 },
@@ -121,94 +138,18 @@ test("a negative or non-finite lambda is a RangeError naming the penalty and val
   assert.throws(() => l1(NaN), { name: "RangeError", message: /l1: lambda .* got NaN/ });
 });
 
-// The fused form `addTo(params, grads)` that `regularize` uses must give exactly what the
-// penalty followed by `applyUpdates` gives: same value, same elements, either dtype.
-const fusable: [string, Penalty][] = [
-  ["l2(0.3)", l2(0.3)],
-  ["l1(0.7)", l1(0.7)],
-  ["l2(0.3, excludeBiases)", l2(0.3, excludeBiases)],
-  ["l1(0.7, excludeBiases)", l1(0.7, excludeBiases)],
-];
-for (const dtype of ["float32", "float64"] as const) {
-  const arb = fc.record({
-    params: fc.record({ w: tensorArb([2, 3], { dtype }), b: tensorArb([3], { dtype }) }),
-    grads: fc.record({ w: tensorArb([2, 3], { dtype }), b: tensorArb([3], { dtype }) }),
-  });
-  for (const [name, penalty] of fusable) {
-    test(`${name}.addTo equals the penalty added by applyUpdates, element for element (${dtype})`, () => {
-      assert.equal(typeof penalty.addTo, "function");
-      fc.assert(
-        fc.property(arb, ({ params, grads }) => {
-          const [value, fused] = penalty.addTo!(params, grads);
-          const [expectedValue, pg] = penalty(params);
-          const expected = applyUpdates(grads, pg) as P;
-          assert.equal(value, expectedValue);
-          for (const k of ["w", "b"] as const) {
-            const got = (fused as P)[k];
-            assert.equal(got.dtype, dtype);
-            assert.deepEqual(got.shape, params[k].shape);
-            // === rather than deepEqual: 0 and -0 are the same gradient.
-            got.data.forEach((v, i) => assert.ok(v === expected[k].data[i], `${k}[${i}]`));
-          }
-        }),
-        { numRuns: 30 },
-      );
-    });
-  }
-}
-
-test("addTo passes a leaf the mask leaves out through as the same tensor", () => {
-  const params = { w: tensor([[1, -2]]), b: tensor([3]) };
-  const grads = { w: tensor([[0.5, 0.5]]), b: tensor([0.25]) };
-  const [, out] = l2(0.1, excludeBiases).addTo!(params, grads);
-  assert.equal((out as typeof grads).b, grads.b);
-  assert.notEqual((out as typeof grads).w, grads.w);
-  assert.deepEqual([...grads.w.data], [0.5, 0.5]); // the loss gradient is not written into
-});
-
-test("addTo names the penalty when params and grads differ in structure, shape or dtype", () => {
-  const params = { w: tensor([1, 2]) };
-  assert.throws(() => l2(0.1).addTo!(params, { v: tensor([1, 2]) }), {
+test("a mask that is not a function, or a penalty that is not, is a TypeError", () => {
+  assert.throws(() => l2(1, "w" as never), { name: "TypeError", message: /^l2: mask must be/ });
+  assert.throws(() => sumPenalties(l1(1), 3 as never), {
     name: "TypeError",
-    message: /l2 \(params vs grads\)/,
-  });
-  assert.throws(() => l1(0.1).addTo!(params, { w: tensor([1, 2, 3]) }), {
-    name: "TypeError",
-    message: /l1 \(params vs grads\)/,
-  });
-  assert.throws(() => l2(0.1).addTo!(params, { w: tensor([1, 2], [2], "float64") }), {
-    name: "TypeError",
-    message: /l2: a gradient is float64 but its parameter is float32/,
+    message: /^sumPenalties: every penalty must be a function, got number/,
   });
 });
 
-test("regularize uses a penalty's addTo when it has one, and the plain call otherwise", async () => {
-  const state = {
-    params: { w: tensor([2, -4]) },
-    modelState: null,
-    optState: null,
-    step: 0,
-    epoch: 0,
-    key: key(0),
-  };
-  const ctx = {
-    state,
-    batch: { x: tensor([0]), y: tensor([0]), epoch: 0, index: 0, size: 1 },
-    grads: { w: tensor([1, 1]) },
-  };
-  let fusedCalls = 0;
-  const base = l2(0.5);
-  const counted: Penalty = Object.assign((p: Tree) => base(p), {
-    addTo: (p: Tree, g: Tree) => {
-      fusedCalls++;
-      return base.addTo!(p, g);
-    },
+test("params that are not a tree are a TypeError naming the penalty", () => {
+  assert.throws(() => l2(1)(t, { w: [1, 2] } as never), { name: "TypeError", message: /^l2: / });
+  assert.throws(() => sumPenalties(l1(1))(t, "w" as never), {
+    name: "TypeError",
+    message: /^sumPenalties: /,
   });
-  const plain: Penalty = (p) => base(p); // a user's penalty: no addTo
-  for (const penalty of [counted, plain]) {
-    const out = await lastValueFrom(of(ctx).pipe(regularize(penalty)));
-    assert.equal(out.penalty, 0.5 * 0.5 * 20);
-    assert.deepEqual([...(out.grads as typeof ctx.grads).w.data], [2, -1]);
-  }
-  assert.equal(fusedCalls, 1);
 });

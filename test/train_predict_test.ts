@@ -80,7 +80,7 @@ test("predict rejects bad input with errors that name it", () => {
   });
   const dropsRows: Layer<null, null> = {
     init: (_k, s) => ({ outShape: s, params: null, state: null }),
-    apply: (_p, state) => ({ y: tensor([[1]]), state, vjp: (dy) => ({ params: null, x: dy }) }),
+    apply: (_t, _p, state) => ({ y: tensor([[1]]), state }),
   };
   assert.throws(() => predict(dropsRows, { params: null, modelState: null }, x), {
     name: "TypeError",

@@ -3,10 +3,10 @@
  *
  * @example
  * ```ts
- * import { batchNorm, dense, dropout, serial } from "./mod.ts";
+ * import { batchNorm, dense, dropout, flatten, serial } from "./mod.ts";
  * import { key } from "../random.ts";
- * const { outShape } = serial(dense(8), batchNorm(), dropout(0.5), dense(3)).init(key(0), [4]);
- * if (outShape[0] !== 3) throw new Error("unexpected");
+ * const { outShape } = serial(flatten(), dense(8), batchNorm(), dropout(0.5), dense(3)).init(key(0), [2, 2]);
+ * if ((outShape as number[])[0] !== 3) throw new Error("unexpected");
  * ```
  *
  * @module
@@ -15,6 +15,7 @@
 export * from "./dense.ts";
 export * from "./serial.ts";
 export * from "./parallel.ts";
+export * from "./residual.ts";
 export * from "./dropout.ts";
 export * from "./batch_norm.ts";
 export * from "./activations.ts";

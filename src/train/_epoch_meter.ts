@@ -6,6 +6,7 @@
  */
 
 import type { Observable, Subscriber, TeardownLogic } from "rxjs";
+import { untraced } from "../autodiff/ops.ts";
 import type { Tree } from "../tree.ts";
 import type { StepCtx } from "./context.ts";
 import type { Metric } from "./metrics.ts";
@@ -53,8 +54,10 @@ export class EpochMeter {
       this.#aux.set(name, a);
     }
     if (this.#names.length > 0 && ctx.y !== undefined) {
+      // Metrics compute on the run's backend, untraced (the step's trace is done with).
+      const t = ctx.state.backend === undefined ? undefined : untraced(ctx.state.backend);
       for (let m = 0; m < this.#names.length; m++) {
-        this.#sums[m] += size * this.#metrics[this.#names[m]](ctx.y, ctx.batch.y);
+        this.#sums[m] += size * this.#metrics[this.#names[m]](ctx.y, ctx.batch.y, t);
       }
       this.#metricSamples += size;
     }

@@ -88,7 +88,7 @@ export function mergeGrads<P extends Tree, S extends Tree, O>(
  * import { backend } from "../kernels/select.ts";
  * import { key } from "../random.ts";
  * import { tensor } from "../tensor.ts";
- * const state = { params: null, modelState: null, optState: null, backend: backend("ts"), step: 0, epoch: 0, key: key(0) };
+ * const state = { params: { w: tensor([0]) }, modelState: null, optState: null, backend: backend("ts"), step: 0, epoch: 0, key: key(0) };
  * const ctx = (g: number) => ({
  *   state, batch: { x: tensor([0]), y: tensor([0]), epoch: 0, index: g, size: 2 }, grads: { w: tensor([g]) },
  * });

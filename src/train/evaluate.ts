@@ -12,7 +12,8 @@ import { formatShape, isTensor } from "../tensor.ts";
 import type { Tree } from "../tree.ts";
 import { type Dataset, datasetSize, takeRows } from "../data/dataset.ts";
 import type { Metric } from "./metrics.ts";
-import { checkBackend, type TrainState } from "./state.ts";
+import type { TrainState } from "./state.ts";
+import { backendFor } from "./_backend_for.ts";
 import {
   checkFunction,
   checkInteger,
@@ -39,17 +40,6 @@ export interface EvaluateOptions {
 export type ModelValues<P extends Tree, S extends Tree> =
   & Pick<TrainState<P, S>, "params" | "modelState">
   & { readonly backend?: Backend };
-
-/** The backend to run on: the option, else the state's, else the default (checked). */
-export function backendFor(
-  op: string,
-  state: { readonly backend?: Backend },
-  option: Backend | undefined,
-): Backend | undefined {
-  if (option !== undefined) checkBackend(op, option);
-  else if (state.backend !== undefined) checkBackend(op, state.backend, "the state's backend");
-  return option ?? state.backend;
-}
 
 /**
  * Mean values by name over the examples evaluated: `loss` (the data loss), each metric, and
@@ -130,7 +120,7 @@ export function evaluate<P extends Tree, S extends Tree>(
     const size = end - start;
     if (loss !== undefined) lossSum += size * rethrowAs(op, () => scalarValue(loss(t, pred, y)));
     for (let m = 0; m < names.length; m++) {
-      sums[m] += size * rethrowAs(op, () => metrics[names[m]](pred, y));
+      sums[m] += size * rethrowAs(op, () => metrics[names[m]](pred, y, t));
     }
     for (const [name, term] of Object.entries(out.aux ?? {})) {
       if (name === "loss" || name in metrics) {

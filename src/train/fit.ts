@@ -45,7 +45,7 @@ type Looped<P extends Tree, S extends Tree, O> = {
  * before the first; the returned observable emits every context the stages emit.
  *
  * Because the stages run over the whole stream, stateful operators between them keep their
- * state from batch to batch: `forward(model), backward(loss), bufferCount(4), map(sumGrads),
+ * state from batch to batch: `forward(model), backward(loss), bufferCount(4), map(mergeGrads),
  * step(optimizer)` (or {@linkcode accumulateGrads}`(4)`) computes four batches' gradients
  * from the same parameters and then steps once, and a `scan` after `step` (or
  * {@linkcode emaParams}) keeps a moving average of the parameters.
@@ -68,8 +68,9 @@ type Looped<P extends Tree, S extends Tree, O> = {
  * its first answer; after that, none. An asynchronous stage must answer every context it
  * receives with one context; one that drops contexts asynchronously would leave fit waiting.
  *
- * So a step never starts from stale parameters, the source never runs ahead of training (one
- * batch is pulled at a time, even from a fast async source), and memory stays bounded. The
+ * Outside that window, no batch starts from stale parameters and the source never runs ahead
+ * of training (one batch is pulled at a time, even from a fast async source), so memory stays
+ * bounded. The
  * observable is cold and lazy: nothing is pulled until you subscribe. Unsubscribing (`take`,
  * `takeWhile`, `takeUntil`) stops pulling and closes the source. An error thrown by a stage
  * (e.g. `NonFiniteLossError`) ends the run with that error and closes the source. A batch the

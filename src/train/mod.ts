@@ -1,15 +1,17 @@
 /**
  * Training as an RxJS pipeline.
  *
- * - {@linkcode batches} turns a {@linkcode Dataset} into a lazy source of {@linkcode Batch}es,
+ * - {@linkcode batches} turns a `Dataset` into a lazy source of {@linkcode Batch}es,
  *   reshuffled every epoch from a key.
  * - {@linkcode initTrain} builds the {@linkcode TrainState}: the one value that loops back
  *   from step to step (params, model state, optimiser state, step, epoch, key).
  * - The stage operators {@linkcode forward}, {@linkcode backward}, {@linkcode regularize} and
  *   {@linkcode step} each map a {@linkcode StepCtx} to the next; put any RxJS operator between
  *   them. {@linkcode train} composes the usual four.
- * - {@linkcode fit} pulls one batch per step, runs the stages and threads the state; it emits
- *   every step and stops pulling when you unsubscribe.
+ * - {@linkcode fit} composes the stages once over the stream of batches and loops the state
+ *   back from `step`; it pulls one batch at a time and stops pulling when you unsubscribe.
+ *   Stateful operators between stages keep their state: {@linkcode accumulateGrads}
+ *   (`bufferCount` + {@linkcode mergeGrads}) and {@linkcode emaParams} (a `scan`).
  * - {@linkcode evaluate}, the metrics, {@linkcode epochSummaries} and {@linkcode progress}
  *   measure and report.
  *

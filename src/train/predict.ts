@@ -19,7 +19,8 @@ import {
 } from "../tensor.ts";
 import type { Tree } from "../tree.ts";
 import { type Dataset, takeRows } from "../data/dataset.ts";
-import { backendFor, type ModelValues } from "./evaluate.ts";
+import type { ModelValues } from "./evaluate.ts";
+import { backendFor } from "./_backend_for.ts";
 
 /** Options of {@linkcode predict}. */
 export interface PredictOptions {

@@ -12,7 +12,10 @@ import { EVAL } from "../src/layers/layer.ts";
 import { untraced } from "../src/autodiff/ops.ts";
 import type { Initializer, InitOptions } from "../src/init.ts";
 import { key } from "../src/random.ts";
-import { fromTypedArray, zeros } from "../src/tensor.ts";
+import { astype, fromTypedArray, zeros } from "../src/tensor.ts";
+import type { Backend } from "../src/kernels/kernels.ts";
+import { backend } from "../src/kernels/select.ts";
+import { load, probed, skipReason } from "./_backends.ts";
 import { checkLayerGradients, tensorArb } from "../src/testing/mod.ts";
 
 const t = untraced();
@@ -237,3 +240,25 @@ test("conv1d() equals conv2d() on images of height 1", () => {
     { numRuns: 50 },
   );
 });
+
+for (const name of ["blas", "wasm"] as const) {
+  const k = load(probed(name));
+  test(`conv2d() computes on the ${name} backend what it computes on ts (float32)`, {
+    skip: skipReason(name, k),
+  }, () => {
+    fc.assert(
+      fc.property(caseArb, ({ filters, kernel, options, inShape, seed, x }) => {
+        const layer = conv2d(filters, kernel, { ...options, dtype: "float32" });
+        const { params } = layer.init(key(seed), inShape);
+        const x32 = astype(x, "float32");
+        const ref = layer.apply(untraced(backend("ts")), params, null, x32, EVAL).y;
+        const y = layer.apply(untraced(k as Backend), params, null, x32, EVAL).y;
+        assert.deepEqual(y.shape, ref.shape);
+        y.data.forEach((v, i) =>
+          assert.ok(Math.abs(v - ref.data[i]) <= 1e-4 * (1 + Math.abs(ref.data[i])))
+        );
+      }),
+      { numRuns: 40 },
+    );
+  });
+}

@@ -78,7 +78,7 @@ function config(
   filters: number,
   kernel: [number, number],
   options: Conv2dLayerOptions,
-  one = (name: string, v: unknown) => checkPair(op, name, v),
+  axisPair = (name: string, v: unknown) => checkPair(op, name, v),
 ): ConvConfig {
   checkInteger(op, "filters", filters, { min: 1, max: MAX_ELEMENTS });
   const o = checkOptions(op, options, OPTIONS);
@@ -94,8 +94,8 @@ function config(
   checkDType(op, dtype);
   const spec: WindowSpec = {
     kernel,
-    stride: one("stride", o.stride ?? 1),
-    dilation: one("dilation", o.dilation ?? 1),
+    stride: axisPair("stride", o.stride ?? 1),
+    dilation: axisPair("dilation", o.dilation ?? 1),
     pads: checkPadding(op, o.padding ?? "valid"),
   };
   return { op, filters, spec, groups, bias, init, biasInit, dtype };
@@ -120,11 +120,11 @@ function initParams(
   const [kh, kw] = c.spec.kernel;
   const shape = [...taps, cin / groups, filters];
   const fans = { fanIn: kh * kw * cin / groups, fanOut: kh * kw * filters / groups, dtype };
-  const [kw_, kb] = split(key);
-  const w = c.init(kw_, shape, fans);
+  const [keyW, keyB] = split(key);
+  const w = c.init(keyW, shape, fans);
   checkParam(`${op} init`, w, "the kernel the initialiser returned", shape, dtype);
   if (!c.bias) return { w };
-  const b = c.biasInit(kb, [filters], fans);
+  const b = c.biasInit(keyB, [filters], fans);
   checkParam(`${op} init`, b, "the bias the initialiser returned", [filters], dtype);
   return { w, b };
 }

@@ -89,7 +89,7 @@ export {
 } from "./src/tree.ts";
 
 // Differentiation: the primitives through an Ops value, traces, your own primitives.
-export { type Ops, untraced } from "./src/autodiff/ops.ts";
+export { type OpMethod, type Ops, untraced } from "./src/autodiff/ops.ts";
 export { Trace, valueAndGrad, vjp, type VjpOptions } from "./src/autodiff/trace.ts";
 export {
   type Cotangents,

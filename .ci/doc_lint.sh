@@ -6,7 +6,7 @@
 # project's own sources; every other diagnostic fails the check.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-out=$(NO_COLOR=1 deno doc --lint mod.ts src/testing/mod.ts src/kernels/mod.ts src/plot/mod.ts 2>&1 >/dev/null)
+out=$(NO_COLOR=1 deno doc --lint mod.ts src/testing/mod.ts src/kernels/mod.ts src/plot/mod.ts src/ops/mod.ts src/files.ts 2>&1 >/dev/null)
 failed=0
 ignored=0
 while IFS= read -r line; do

@@ -9,7 +9,8 @@
  *
  * @example
  * ```ts
- * import { decodeCheckpoint, encodeCheckpoint, tensor } from "../mod.ts";
+ * import { decodeCheckpoint, encodeCheckpoint } from "./files.ts";
+ * import { tensor } from "./tensor.ts";
  * const checkpoint = { params: [{ w: tensor([[1, 2]]), b: tensor([0]) }, null], step: 7 };
  * const back = decodeCheckpoint(encodeCheckpoint(checkpoint)) as typeof checkpoint;
  * if (back.step !== 7 || back.params[0]?.w.data[1] !== 2) throw new Error("unexpected");

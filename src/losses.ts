@@ -78,7 +78,7 @@ function residual(t: Ops, prediction: Tensor, target: Tensor): Tensor {
  * if (loss !== 2.5 || grad.data[1] !== 2) throw new Error("unexpected");
  * ```
  */
-export const meanSquaredError: Loss = (t, prediction, target) => {
+export const meanSquaredError: Loss = (t, prediction, target): Tensor => {
   checkOps("meanSquaredError", t);
   checkSameShape("meanSquaredError", prediction, target);
   return t.mean(t.square(residual(t, prediction, target)));
@@ -96,7 +96,7 @@ export const meanSquaredError: Loss = (t, prediction, target) => {
  * if (loss.data[0] !== 2.5) throw new Error("unexpected");
  * ```
  */
-export const meanAbsoluteError: Loss = (t, prediction, target) => {
+export const meanAbsoluteError: Loss = (t, prediction, target): Tensor => {
   checkOps("meanAbsoluteError", t);
   checkSameShape("meanAbsoluteError", prediction, target);
   return t.mean(t.abs(residual(t, prediction, target)));
@@ -121,7 +121,7 @@ export const meanAbsoluteError: Loss = (t, prediction, target) => {
  */
 export function huber(delta = 1): Loss {
   checkNumber("huber", "delta", delta, { min: 0, minExclusive: true });
-  return (t, prediction, target) => {
+  return (t, prediction, target): Tensor => {
     checkOps("huber", t);
     checkSameShape("huber", prediction, target);
     const a = t.abs(residual(t, prediction, target));
@@ -152,7 +152,7 @@ export function huber(delta = 1): Loss {
  * if (Math.abs(loss - Math.LN2) > 1e-12 || grad.data[0] !== -0.5) throw new Error("unexpected");
  * ```
  */
-export const binaryCrossEntropyWithLogits: Loss = (t, prediction, target) => {
+export const binaryCrossEntropyWithLogits: Loss = (t, prediction, target): Tensor => {
   checkOps("binaryCrossEntropyWithLogits", t);
   const op = "binaryCrossEntropyWithLogits";
   checkSameShape(op, prediction, target);
@@ -202,7 +202,7 @@ function checkLogits(op: string, logits: Tensor): [number, number] {
  * if (Math.abs(loss - Math.log(4)) > 1e-12 || grad.data[2] !== -0.75) throw new Error("unexpected");
  * ```
  */
-export const softmaxCrossEntropy: Loss = (t, prediction, target) => {
+export const softmaxCrossEntropy: Loss = (t, prediction, target): Tensor => {
   checkOps("softmaxCrossEntropy", t);
   const op = "softmaxCrossEntropy";
   checkTensors(op, prediction, target);
@@ -244,7 +244,7 @@ export const softmaxCrossEntropy: Loss = (t, prediction, target) => {
  * if (loss.data[0] !== 2000) throw new Error("unexpected");
  * ```
  */
-export const softmaxCrossEntropyOneHot: Loss = (t, prediction, target) => {
+export const softmaxCrossEntropyOneHot: Loss = (t, prediction, target): Tensor => {
   checkOps("softmaxCrossEntropyOneHot", t);
   const op = "softmaxCrossEntropyOneHot";
   checkSameShape(op, prediction, target);

@@ -142,9 +142,11 @@ function splitArgs(args: readonly unknown[]): [TreeLayer[], ParallelOptions] {
 export function parallel<const L extends readonly TreeLayer[]>(
   ...layers: L
 ): Layer<EachLayerParams<L> & Tree, EachLayerState<L> & Tree>;
+/** `parallel` (overload 1; see the first signature for the documentation). */
 export function parallel<const L extends readonly TreeLayer[]>(
   ...args: [...L, ParallelOptions & { readonly combine: "tuple" }]
 ): Layer<EachLayerParams<L> & Tree, EachLayerState<L> & Tree, Tree, readonly Tree[]>;
+/** `parallel` (overload 2; see the first signature for the documentation). */
 export function parallel<const L extends readonly TreeLayer[]>(
   ...args: [...L, ParallelOptions]
 ): Layer<EachLayerParams<L> & Tree, EachLayerState<L> & Tree>;

@@ -15,7 +15,7 @@
 
 import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
 import { assertTensor, checkFinite, cotangent } from "./_checks.ts";
-import { unary } from "./primitive.ts";
+import { type Primitive, unary } from "./primitive.ts";
 import { sigmoidOf } from "./_scalar.ts";
 
 /**
@@ -31,7 +31,7 @@ import { sigmoidOf } from "./_scalar.ts";
  * if (pullback(tensor([1, 1, 1], [3], "float64")).data[0] !== 0.25) throw new Error("σ'(0) = 1/4");
  * ```
  */
-export const sigmoid = unary("sigmoid", (x: Tensor) => {
+export const sigmoid: Primitive<[Tensor]> = unary("sigmoid", (x: Tensor) => {
   assertTensor("sigmoid", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
@@ -58,7 +58,7 @@ export const sigmoid = unary("sigmoid", (x: Tensor) => {
  * if (y.data.join() !== "0,1" || pullback(tensor([1, 1])).data.join() !== "1,0") throw new Error("unexpected");
  * ```
  */
-export const tanh = unary("tanh", (x: Tensor) => {
+export const tanh: Primitive<[Tensor]> = unary("tanh", (x: Tensor) => {
   assertTensor("tanh", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
@@ -85,7 +85,7 @@ export const tanh = unary("tanh", (x: Tensor) => {
  * if (y.data.join() !== "0,2" || pullback(tensor([5, 5])).data.join() !== "0,5") throw new Error("unexpected");
  * ```
  */
-export const relu = unary("relu", (x: Tensor) => {
+export const relu: Primitive<[Tensor]> = unary("relu", (x: Tensor) => {
   assertTensor("relu", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
@@ -114,22 +114,25 @@ export const relu = unary("relu", (x: Tensor) => {
  * if (y.data.join() !== "-1,3") throw new Error("unexpected");
  * ```
  */
-export const leakyRelu = unary<[alpha?: number]>("leakyRelu", (x, alpha = 0.01) => {
-  checkFinite("leakyRelu", "alpha", alpha, 0);
-  assertTensor("leakyRelu", x);
-  const xd = x.data;
-  const out = allocate(x.dtype, xd.length);
-  for (let i = 0; i < xd.length; i++) {
-    const v = xd[i];
-    out[i] = v > 0 || v !== v ? v : alpha * v;
-  }
-  return [fromTypedArray(out, x.shape), (dy) => {
-    const g = cotangent("leakyRelu", dy, x.shape);
-    const dx = allocate(x.dtype, g.length);
-    for (let i = 0; i < g.length; i++) dx[i] = xd[i] > 0 ? g[i] : alpha * g[i];
-    return fromTypedArray(dx, x.shape);
-  }];
-});
+export const leakyRelu: Primitive<[Tensor, alpha?: number]> = unary<[alpha?: number]>(
+  "leakyRelu",
+  (x, alpha = 0.01) => {
+    checkFinite("leakyRelu", "alpha", alpha, 0);
+    assertTensor("leakyRelu", x);
+    const xd = x.data;
+    const out = allocate(x.dtype, xd.length);
+    for (let i = 0; i < xd.length; i++) {
+      const v = xd[i];
+      out[i] = v > 0 || v !== v ? v : alpha * v;
+    }
+    return [fromTypedArray(out, x.shape), (dy) => {
+      const g = cotangent("leakyRelu", dy, x.shape);
+      const dx = allocate(x.dtype, g.length);
+      for (let i = 0; i < g.length; i++) dx[i] = xd[i] > 0 ? g[i] : alpha * g[i];
+      return fromTypedArray(dx, x.shape);
+    }];
+  },
+);
 
 /**
  * The exponential linear unit: x for x > 0, else α(eˣ - 1); `alpha` (default 1) must be finite
@@ -143,25 +146,28 @@ export const leakyRelu = unary<[alpha?: number]>("leakyRelu", (x, alpha = 0.01) 
  * if (y.data.join() !== "2,-1") throw new Error("unexpected");
  * ```
  */
-export const elu = unary<[alpha?: number]>("elu", (x, alpha = 1) => {
-  checkFinite("elu", "alpha", alpha, 0);
-  assertTensor("elu", x);
-  const xd = x.data;
-  const out = allocate(x.dtype, xd.length);
-  for (let i = 0; i < xd.length; i++) {
-    const v = xd[i];
-    out[i] = v > 0 ? v : alpha * Math.expm1(v); // expm1 keeps digits near 0
-  }
-  return [fromTypedArray(out, x.shape), (dy) => {
-    const g = cotangent("elu", dy, x.shape);
-    const dx = allocate(x.dtype, g.length);
-    for (let i = 0; i < g.length; i++) {
+export const elu: Primitive<[Tensor, alpha?: number]> = unary<[alpha?: number]>(
+  "elu",
+  (x, alpha = 1) => {
+    checkFinite("elu", "alpha", alpha, 0);
+    assertTensor("elu", x);
+    const xd = x.data;
+    const out = allocate(x.dtype, xd.length);
+    for (let i = 0; i < xd.length; i++) {
       const v = xd[i];
-      dx[i] = v > 0 ? g[i] : g[i] * alpha * Math.exp(v);
+      out[i] = v > 0 ? v : alpha * Math.expm1(v); // expm1 keeps digits near 0
     }
-    return fromTypedArray(dx, x.shape);
-  }];
-});
+    return [fromTypedArray(out, x.shape), (dy) => {
+      const g = cotangent("elu", dy, x.shape);
+      const dx = allocate(x.dtype, g.length);
+      for (let i = 0; i < g.length; i++) {
+        const v = xd[i];
+        dx[i] = v > 0 ? g[i] : g[i] * alpha * Math.exp(v);
+      }
+      return fromTypedArray(dx, x.shape);
+    }];
+  },
+);
 
 /**
  * softplus(x) = log(1 + eˣ), computed as max(x, 0) + log1p(e^(-|x|)) so that it never
@@ -176,7 +182,7 @@ export const elu = unary<[alpha?: number]>("elu", (x, alpha = 1) => {
  * if (pullback(tensor([1, 1], [2], "float64")).data[0] !== 0.5) throw new Error("σ(0) = 1/2");
  * ```
  */
-export const softplus = unary("softplus", (x: Tensor) => {
+export const softplus: Primitive<[Tensor]> = unary("softplus", (x: Tensor) => {
   assertTensor("softplus", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
@@ -205,25 +211,28 @@ export const softplus = unary("softplus", (x: Tensor) => {
  * if (pullback(tensor([1, 1, 1], [3], "float64")).data.join() !== "0.5,1,0") throw new Error("unexpected");
  * ```
  */
-export const swish = unary<[beta?: number]>("swish", (x, beta = 1) => {
-  checkFinite("swish", "beta", beta);
-  assertTensor("swish", x);
-  const xd = x.data;
-  const out = allocate(x.dtype, xd.length);
-  for (let i = 0; i < xd.length; i++) {
-    const s = sigmoidOf(beta * xd[i]);
-    out[i] = s === 0 ? (xd[i] < 0 ? -0 : 0) : xd[i] * s; // x·σ(βx) → 0 where σ(βx) vanishes (x → ∓Infinity)
-  }
-  return [fromTypedArray(out, x.shape), (dy) => {
-    const g = cotangent("swish", dy, x.shape);
-    const dx = allocate(x.dtype, g.length);
-    for (let i = 0; i < g.length; i++) {
-      const z = beta * xd[i];
-      const s = sigmoidOf(z);
-      const ds = s * (1 - s);
-      // Once σ'(z) has underflowed, z·σ'(z) is 0 even where z itself overflowed to ±Infinity.
-      dx[i] = g[i] * (s + (ds === 0 ? 0 : z * ds));
+export const swish: Primitive<[Tensor, beta?: number]> = unary<[beta?: number]>(
+  "swish",
+  (x, beta = 1) => {
+    checkFinite("swish", "beta", beta);
+    assertTensor("swish", x);
+    const xd = x.data;
+    const out = allocate(x.dtype, xd.length);
+    for (let i = 0; i < xd.length; i++) {
+      const s = sigmoidOf(beta * xd[i]);
+      out[i] = s === 0 ? (xd[i] < 0 ? -0 : 0) : xd[i] * s; // x·σ(βx) → 0 where σ(βx) vanishes (x → ∓Infinity)
     }
-    return fromTypedArray(dx, x.shape);
-  }];
-});
+    return [fromTypedArray(out, x.shape), (dy) => {
+      const g = cotangent("swish", dy, x.shape);
+      const dx = allocate(x.dtype, g.length);
+      for (let i = 0; i < g.length; i++) {
+        const z = beta * xd[i];
+        const s = sigmoidOf(z);
+        const ds = s * (1 - s);
+        // Once σ'(z) has underflowed, z·σ'(z) is 0 even where z itself overflowed to ±Infinity.
+        dx[i] = g[i] * (s + (ds === 0 ? 0 : z * ds));
+      }
+      return fromTypedArray(dx, x.shape);
+    }];
+  },
+);

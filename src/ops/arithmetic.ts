@@ -26,7 +26,7 @@ import {
 } from "./_strided.ts";
 import { broadcastShapes } from "./broadcast.ts";
 
-import { primitive } from "./primitive.ts";
+import { type Primitive, primitive } from "./primitive.ts";
 
 function forward(op: string, code: BinaryOp, a: Tensor, b: Tensor): Tensor {
   assertTensor(op, a, "the first argument");
@@ -64,16 +64,20 @@ function negate(acc: Float64Array): Float64Array {
  * if (db.data.join() !== "2,2") throw new Error("b was used twice per element");
  * ```
  */
-export const add = primitive("add", 2, (_backend, a: Tensor, b: Tensor) => {
-  const y = forward("add", ADD, a, b);
-  return [y, (dy, needs) => {
-    const g = cotangent("add", dy, y.shape);
-    return [
-      needs[0] ? wrap(reduceTo(SUM, g, y.shape, a.shape), a) : undefined,
-      needs[1] ? wrap(reduceTo(SUM, g, y.shape, b.shape), b) : undefined,
-    ];
-  }];
-});
+export const add: Primitive<[a: Tensor, b: Tensor]> = primitive(
+  "add",
+  2,
+  (_backend, a: Tensor, b: Tensor) => {
+    const y = forward("add", ADD, a, b);
+    return [y, (dy, needs) => {
+      const g = cotangent("add", dy, y.shape);
+      return [
+        needs[0] ? wrap(reduceTo(SUM, g, y.shape, a.shape), a) : undefined,
+        needs[1] ? wrap(reduceTo(SUM, g, y.shape, b.shape), b) : undefined,
+      ];
+    }];
+  },
+);
 
 /**
  * `a - b` with broadcasting. d/da = 1, d/db = -1.
@@ -86,16 +90,20 @@ export const add = primitive("add", 2, (_backend, a: Tensor, b: Tensor) => {
  * if (y.data.join() !== "4,6") throw new Error("unexpected");
  * ```
  */
-export const sub = primitive("sub", 2, (_backend, a: Tensor, b: Tensor) => {
-  const y = forward("sub", SUB, a, b);
-  return [y, (dy, needs) => {
-    const g = cotangent("sub", dy, y.shape);
-    return [
-      needs[0] ? wrap(reduceTo(SUM, g, y.shape, a.shape), a) : undefined,
-      needs[1] ? wrap(negate(reduceTo(SUM, g, y.shape, b.shape)), b) : undefined,
-    ];
-  }];
-});
+export const sub: Primitive<[a: Tensor, b: Tensor]> = primitive(
+  "sub",
+  2,
+  (_backend, a: Tensor, b: Tensor) => {
+    const y = forward("sub", SUB, a, b);
+    return [y, (dy, needs) => {
+      const g = cotangent("sub", dy, y.shape);
+      return [
+        needs[0] ? wrap(reduceTo(SUM, g, y.shape, a.shape), a) : undefined,
+        needs[1] ? wrap(negate(reduceTo(SUM, g, y.shape, b.shape)), b) : undefined,
+      ];
+    }];
+  },
+);
 
 /**
  * `a * b` elementwise with broadcasting. d/da = b, d/db = a.
@@ -111,16 +119,20 @@ export const sub = primitive("sub", 2, (_backend, a: Tensor, b: Tensor) => {
  * if (da.data.join() !== "4,5") throw new Error("d(ab)/da = b");
  * ```
  */
-export const mul = primitive("mul", 2, (_backend, a: Tensor, b: Tensor) => {
-  const y = forward("mul", MUL, a, b);
-  return [y, (dy, needs) => {
-    const g = cotangent("mul", dy, y.shape);
-    return [
-      needs[0] ? wrap(reduceTo(MUL, g, y.shape, a.shape, b.data, b.shape), a) : undefined,
-      needs[1] ? wrap(reduceTo(MUL, g, y.shape, b.shape, a.data, a.shape), b) : undefined,
-    ];
-  }];
-});
+export const mul: Primitive<[a: Tensor, b: Tensor]> = primitive(
+  "mul",
+  2,
+  (_backend, a: Tensor, b: Tensor) => {
+    const y = forward("mul", MUL, a, b);
+    return [y, (dy, needs) => {
+      const g = cotangent("mul", dy, y.shape);
+      return [
+        needs[0] ? wrap(reduceTo(MUL, g, y.shape, a.shape, b.data, b.shape), a) : undefined,
+        needs[1] ? wrap(reduceTo(MUL, g, y.shape, b.shape, a.data, a.shape), b) : undefined,
+      ];
+    }];
+  },
+);
 
 /**
  * `a / b` elementwise with broadcasting (IEEE: division by zero gives ±Infinity or NaN).
@@ -137,19 +149,23 @@ export const mul = primitive("mul", 2, (_backend, a: Tensor, b: Tensor) => {
  * if (db.data[0] !== -(1 / 4 + 6 / 4)) throw new Error("d(a/b)/db = -a/b²");
  * ```
  */
-export const div = primitive("div", 2, (_backend, a: Tensor, b: Tensor) => {
-  const y = forward("div", DIV, a, b);
-  return [y, (dy, needs) => {
-    const g = cotangent("div", dy, y.shape);
-    let db: Tensor | undefined;
-    if (needs[1]) {
-      const gy = new Float64Array(g.length);
-      for (let i = 0; i < g.length; i++) gy[i] = g[i] * y.data[i];
-      db = wrap(negate(reduceTo(DIV, gy, y.shape, b.shape, b.data, b.shape)), b);
-    }
-    return [
-      needs[0] ? wrap(reduceTo(DIV, g, y.shape, a.shape, b.data, b.shape), a) : undefined,
-      db,
-    ];
-  }];
-});
+export const div: Primitive<[a: Tensor, b: Tensor]> = primitive(
+  "div",
+  2,
+  (_backend, a: Tensor, b: Tensor) => {
+    const y = forward("div", DIV, a, b);
+    return [y, (dy, needs) => {
+      const g = cotangent("div", dy, y.shape);
+      let db: Tensor | undefined;
+      if (needs[1]) {
+        const gy = new Float64Array(g.length);
+        for (let i = 0; i < g.length; i++) gy[i] = g[i] * y.data[i];
+        db = wrap(negate(reduceTo(DIV, gy, y.shape, b.shape, b.data, b.shape)), b);
+      }
+      return [
+        needs[0] ? wrap(reduceTo(DIV, g, y.shape, a.shape, b.data, b.shape), a) : undefined,
+        db,
+      ];
+    }];
+  },
+);

@@ -13,7 +13,7 @@ import {
   type Shape,
   type Tensor,
 } from "../tensor.ts";
-import { unary } from "./primitive.ts";
+import { type Primitive, unary } from "./primitive.ts";
 import { assertTensor, cotangent } from "./_checks.ts";
 import { asDType, expandTo, reduceTo, SUM } from "./_strided.ts";
 import { checkShape as checkShapeOf } from "../_checks.ts";
@@ -64,24 +64,27 @@ export function broadcastShapes(a: Shape, b: Shape, op = "broadcastShapes"): num
  * if (dx.data.join() !== "3,3") throw new Error("each input element was used 3 times");
  * ```
  */
-export const broadcastTo = unary("broadcastTo", (x: Tensor, shape: Shape) => {
-  const op = "broadcastTo";
-  assertTensor(op, x);
-  checkShape(shape, op);
-  const target = broadcastShapes(x.shape, shape, op);
-  if (target.length !== shape.length || target.some((d, i) => d !== shape[i])) {
-    throw new TypeError(
-      `Cannot ${op}: shape ${formatShape(x.shape)} does not broadcast to ${formatShape(shape)}`,
-    );
-  }
-  const data = allocate(x.dtype, target.reduce((p, d) => p * d, 1));
-  expandTo(x.data, x.shape, target, data);
-  const y = fromTypedArray(data, target);
-  return [y, (dy) => {
-    const g = cotangent(op, dy, y.shape);
-    return fromTypedArray(asDType(reduceTo(SUM, g, target, x.shape), x.dtype), x.shape);
-  }];
-});
+export const broadcastTo: Primitive<[Tensor, shape: Shape]> = unary(
+  "broadcastTo",
+  (x: Tensor, shape: Shape) => {
+    const op = "broadcastTo";
+    assertTensor(op, x);
+    checkShape(shape, op);
+    const target = broadcastShapes(x.shape, shape, op);
+    if (target.length !== shape.length || target.some((d, i) => d !== shape[i])) {
+      throw new TypeError(
+        `Cannot ${op}: shape ${formatShape(x.shape)} does not broadcast to ${formatShape(shape)}`,
+      );
+    }
+    const data = allocate(x.dtype, target.reduce((p, d) => p * d, 1));
+    expandTo(x.data, x.shape, target, data);
+    const y = fromTypedArray(data, target);
+    return [y, (dy) => {
+      const g = cotangent(op, dy, y.shape);
+      return fromTypedArray(asDType(reduceTo(SUM, g, target, x.shape), x.dtype), x.shape);
+    }];
+  },
+);
 
 /**
  * Sums `x` down to `shape`, the adjoint of {@linkcode broadcastTo}: every axis where `shape`
@@ -96,22 +99,25 @@ export const broadcastTo = unary("broadcastTo", (x: Tensor, shape: Shape) => {
  * if (y.data.join() !== "9,12") throw new Error("unexpected");
  * ```
  */
-export const sumTo = unary("sumTo", (x: Tensor, shape: Shape) => {
-  const op = "sumTo";
-  assertTensor(op, x);
-  checkShape(shape, op);
-  const big = broadcastShapes(x.shape, shape, op);
-  if (big.length !== x.shape.length || big.some((d, i) => d !== x.shape[i])) {
-    throw new TypeError(
-      `Cannot ${op}: shape ${formatShape(x.shape)} does not reduce to ${formatShape(shape)}`,
-    );
-  }
-  const small = [...shape];
-  const y = fromTypedArray(asDType(reduceTo(SUM, x.data, big, small), x.dtype), small);
-  return [y, (dy) => {
-    const g = cotangent(op, dy, y.shape);
-    const data = allocate(x.dtype, x.data.length);
-    expandTo(g, small, big, data);
-    return fromTypedArray(data, x.shape);
-  }];
-});
+export const sumTo: Primitive<[Tensor, shape: Shape]> = unary(
+  "sumTo",
+  (x: Tensor, shape: Shape) => {
+    const op = "sumTo";
+    assertTensor(op, x);
+    checkShape(shape, op);
+    const big = broadcastShapes(x.shape, shape, op);
+    if (big.length !== x.shape.length || big.some((d, i) => d !== x.shape[i])) {
+      throw new TypeError(
+        `Cannot ${op}: shape ${formatShape(x.shape)} does not reduce to ${formatShape(shape)}`,
+      );
+    }
+    const small = [...shape];
+    const y = fromTypedArray(asDType(reduceTo(SUM, x.data, big, small), x.dtype), small);
+    return [y, (dy) => {
+      const g = cotangent(op, dy, y.shape);
+      const data = allocate(x.dtype, x.data.length);
+      expandTo(g, small, big, data);
+      return fromTypedArray(data, x.shape);
+    }];
+  },
+);

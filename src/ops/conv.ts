@@ -21,7 +21,7 @@ import { checkInteger, checkOptions } from "../_checks.ts";
 import { checkBackend, cotangent } from "./_checks.ts";
 import { col2im, im2col, putColumns, takeColumns } from "./_im2col.ts";
 import { nhwc, type Padding, type Pair, pair, type Window, window } from "./_window.ts";
-import { primitive } from "./primitive.ts";
+import { type Primitive, primitive } from "./primitive.ts";
 
 export type { Padding, Pair } from "./_window.ts";
 
@@ -193,7 +193,7 @@ function backward(
  * if (same.data.join() !== "3,5,3") throw new Error("unexpected");
  * ```
  */
-export const conv2d = primitive(
+export const conv2d: Primitive<[x: Tensor, w: Tensor, options?: Conv2dOptions]> = primitive(
   "conv2d",
   2,
   (backend, x: Tensor, w: Tensor, options?: Conv2dOptions) => {

@@ -17,7 +17,7 @@
 
 import { allocate, formatShape, fromTypedArray, shapesEqual, type Tensor } from "../tensor.ts";
 import { assertTensor, cotangent } from "./_checks.ts";
-import { primitive } from "./primitive.ts";
+import { type Primitive, primitive } from "./primitive.ts";
 
 function checkLogits(op: string, z: Tensor): [number, number] {
   assertTensor(op, z, "the logits");
@@ -85,7 +85,7 @@ function crossTerm(lse: number, zj: number, p: number): number {
  * if (y.data[0] !== Math.LN2 || y.data[1] !== 2000) throw new Error("unexpected");
  * ```
  */
-export const sparseSoftmaxCrossEntropy = primitive(
+export const sparseSoftmaxCrossEntropy: Primitive<[logits: Tensor, labels: Tensor]> = primitive(
   "sparseSoftmaxCrossEntropy",
   1,
   (_backend, logits: Tensor, labels: Tensor) => {
@@ -141,7 +141,7 @@ export const sparseSoftmaxCrossEntropy = primitive(
  * if (y.data[0] !== 0) throw new Error("all mass on the target: no loss");
  * ```
  */
-export const softmaxCrossEntropyWithProbs = primitive(
+export const softmaxCrossEntropyWithProbs: Primitive<[logits: Tensor, targets: Tensor]> = primitive(
   "softmaxCrossEntropyWithProbs",
   2,
   (_backend, logits: Tensor, targets: Tensor) => {
@@ -207,7 +207,7 @@ export const softmaxCrossEntropyWithProbs = primitive(
  * if (y.data[0] !== Math.LN2 || y.data[1] !== 1000) throw new Error("unexpected");
  * ```
  */
-export const sigmoidCrossEntropy = primitive(
+export const sigmoidCrossEntropy: Primitive<[logits: Tensor, targets: Tensor]> = primitive(
   "sigmoidCrossEntropy",
   2,
   (_backend, logits: Tensor, targets: Tensor) => {

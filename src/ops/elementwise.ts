@@ -10,7 +10,7 @@
 
 import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
 import { assertTensor, checkFinite, cotangent } from "./_checks.ts";
-import { unary } from "./primitive.ts";
+import { type Primitive, unary } from "./primitive.ts";
 
 /**
  * `eˣ`. d/dx eˣ = eˣ = y.
@@ -23,7 +23,7 @@ import { unary } from "./primitive.ts";
  * if (y.data[0] !== 1) throw new Error("unexpected");
  * ```
  */
-export const exp = unary("exp", (x: Tensor) => {
+export const exp: Primitive<[Tensor]> = unary("exp", (x: Tensor) => {
   assertTensor("exp", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
@@ -47,7 +47,7 @@ export const exp = unary("exp", (x: Tensor) => {
  * if (y.data[0] !== 0 || pullback(tensor([1, 1], [2], "float64")).data[1] !== 0.25) throw new Error("unexpected");
  * ```
  */
-export const log = unary("log", (x: Tensor) => {
+export const log: Primitive<[Tensor]> = unary("log", (x: Tensor) => {
   assertTensor("log", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
@@ -71,7 +71,7 @@ export const log = unary("log", (x: Tensor) => {
  * if (y.data[0] !== 2 || pullback(tensor([1])).data[0] !== 0.25) throw new Error("unexpected");
  * ```
  */
-export const sqrt = unary("sqrt", (x: Tensor) => {
+export const sqrt: Primitive<[Tensor]> = unary("sqrt", (x: Tensor) => {
   assertTensor("sqrt", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
@@ -95,7 +95,7 @@ export const sqrt = unary("sqrt", (x: Tensor) => {
  * if (y.data[0] !== 9 || pullback(tensor([1])).data[0] !== -6) throw new Error("unexpected");
  * ```
  */
-export const square = unary("square", (x: Tensor) => {
+export const square: Primitive<[Tensor]> = unary("square", (x: Tensor) => {
   assertTensor("square", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
@@ -120,7 +120,7 @@ export const square = unary("square", (x: Tensor) => {
  * if (pullback(tensor([1, 1, 1])).data.join() !== "-1,0,1") throw new Error("unexpected");
  * ```
  */
-export const abs = unary("abs", (x: Tensor) => {
+export const abs: Primitive<[Tensor]> = unary("abs", (x: Tensor) => {
   assertTensor("abs", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
@@ -147,7 +147,7 @@ export const abs = unary("abs", (x: Tensor) => {
  * if (y.data.join() !== "-1,2") throw new Error("unexpected");
  * ```
  */
-export const neg = unary("neg", (x: Tensor) => {
+export const neg: Primitive<[Tensor]> = unary("neg", (x: Tensor) => {
   assertTensor("neg", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
@@ -173,7 +173,7 @@ export const neg = unary("neg", (x: Tensor) => {
  * if (pullback(tensor([1, 1], [2], "float64")).data.join() !== "12,3") throw new Error("3x²");
  * ```
  */
-export const pow = unary("pow", (x: Tensor, p: number) => {
+export const pow: Primitive<[Tensor, p: number]> = unary("pow", (x: Tensor, p: number) => {
   assertTensor("pow", x);
   checkFinite("pow", "p", p);
   const xd = x.data;
@@ -200,19 +200,22 @@ export const pow = unary("pow", (x: Tensor, p: number) => {
  * if (y.data.join() !== "3,6" || pullback(tensor([1, 1])).data.join() !== "3,3") throw new Error("unexpected");
  * ```
  */
-export const mulScalar = unary("mulScalar", (x: Tensor, c: number) => {
-  assertTensor("mulScalar", x);
-  checkFinite("mulScalar", "c", c);
-  const xd = x.data;
-  const out = allocate(x.dtype, xd.length);
-  for (let i = 0; i < xd.length; i++) out[i] = c * xd[i];
-  return [fromTypedArray(out, x.shape), (dy) => {
-    const g = cotangent("mulScalar", dy, x.shape);
-    const dx = allocate(x.dtype, g.length);
-    for (let i = 0; i < g.length; i++) dx[i] = c * g[i];
-    return fromTypedArray(dx, x.shape);
-  }];
-});
+export const mulScalar: Primitive<[Tensor, c: number]> = unary(
+  "mulScalar",
+  (x: Tensor, c: number) => {
+    assertTensor("mulScalar", x);
+    checkFinite("mulScalar", "c", c);
+    const xd = x.data;
+    const out = allocate(x.dtype, xd.length);
+    for (let i = 0; i < xd.length; i++) out[i] = c * xd[i];
+    return [fromTypedArray(out, x.shape), (dy) => {
+      const g = cotangent("mulScalar", dy, x.shape);
+      const dx = allocate(x.dtype, g.length);
+      for (let i = 0; i < g.length; i++) dx[i] = c * g[i];
+      return fromTypedArray(dx, x.shape);
+    }];
+  },
+);
 
 /**
  * `x + c` for a finite number `c` (RangeError otherwise). d/dx (x + c) = 1.
@@ -225,16 +228,19 @@ export const mulScalar = unary("mulScalar", (x: Tensor, c: number) => {
  * if (y.data.join() !== "1.5,2.5" || pullback(tensor([2, 3])).data.join() !== "2,3") throw new Error("unexpected");
  * ```
  */
-export const addScalar = unary("addScalar", (x: Tensor, c: number) => {
-  assertTensor("addScalar", x);
-  checkFinite("addScalar", "c", c);
-  const xd = x.data;
-  const out = allocate(x.dtype, xd.length);
-  for (let i = 0; i < xd.length; i++) out[i] = xd[i] + c;
-  return [fromTypedArray(out, x.shape), (dy) => {
-    const g = cotangent("addScalar", dy, x.shape);
-    const dx = allocate(x.dtype, g.length);
-    dx.set(g);
-    return fromTypedArray(dx, x.shape);
-  }];
-});
+export const addScalar: Primitive<[Tensor, c: number]> = unary(
+  "addScalar",
+  (x: Tensor, c: number) => {
+    assertTensor("addScalar", x);
+    checkFinite("addScalar", "c", c);
+    const xd = x.data;
+    const out = allocate(x.dtype, xd.length);
+    for (let i = 0; i < xd.length; i++) out[i] = xd[i] + c;
+    return [fromTypedArray(out, x.shape), (dy) => {
+      const g = cotangent("addScalar", dy, x.shape);
+      const dx = allocate(x.dtype, g.length);
+      dx.set(g);
+      return fromTypedArray(dx, x.shape);
+    }];
+  },
+);

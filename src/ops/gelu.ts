@@ -9,7 +9,7 @@
 import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
 import { assertTensor, cotangent } from "./_checks.ts";
 import { sigmoidOf } from "./_scalar.ts";
-import { unary } from "./primitive.ts";
+import { type Primitive, unary } from "./primitive.ts";
 import { erfc } from "./erf.ts";
 
 const SQRT1_2 = Math.SQRT1_2;
@@ -31,7 +31,7 @@ const GELU_C = 0.044715;
  * if (pullback(tensor([1, 0, 0], [3], "float64")).data[0] !== 0.5) throw new Error("gelu'(0) = 1/2");
  * ```
  */
-export const gelu = unary("gelu", (x: Tensor) => {
+export const gelu: Primitive<[Tensor]> = unary("gelu", (x: Tensor) => {
   assertTensor("gelu", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
@@ -68,7 +68,7 @@ export const gelu = unary("gelu", (x: Tensor) => {
  * if (Math.abs(y.data[2] - 0.8411919906082768) > 1e-15) throw new Error("unexpected");
  * ```
  */
-export const geluTanh = unary("geluTanh", (x: Tensor) => {
+export const geluTanh: Primitive<[Tensor]> = unary("geluTanh", (x: Tensor) => {
   assertTensor("geluTanh", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);

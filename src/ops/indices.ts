@@ -12,7 +12,7 @@ import { checkInteger } from "../_checks.ts";
 import { assertTensor, normalizeAxis } from "./_checks.ts";
 import { broadcastShapes } from "./broadcast.ts";
 import { broadcastIndex } from "./select.ts";
-import { primitive } from "./primitive.ts";
+import { type Primitive, primitive } from "./primitive.ts";
 
 /**
  * The position of the largest element along `axis` (default the last; negative counts from
@@ -27,35 +27,41 @@ import { primitive } from "./primitive.ts";
  * if (y.data.join() !== "1,0") throw new Error("unexpected");
  * ```
  */
-export const argmax = primitive("argmax", 1, (_backend, x: Tensor, axis: number = -1) => {
-  assertTensor("argmax", x, "the input x");
-  const d = normalizeAxis("argmax", axis, x.shape);
-  const n = x.shape[d];
-  if (n === 0) {
-    throw new RangeError(
-      `Cannot argmax: axis ${axis} of shape ${formatShape(x.shape)} is empty (no largest element)`,
-    );
-  }
-  const outer = x.shape.slice(0, d).reduce((a, b) => a * b, 1);
-  const inner = x.shape.slice(d + 1).reduce((a, b) => a * b, 1);
-  const out = allocate(x.dtype, outer * inner);
-  for (let o = 0; o < outer; o++) {
-    for (let e = 0; e < inner; e++) {
-      const base = o * n * inner + e;
-      let best = x.data[base];
-      let at = 0;
-      for (let j = 1; j < n && best === best; j++) {
-        const v = x.data[base + j * inner];
-        if (v > best || v !== v) {
-          best = v;
-          at = j;
-        }
-      }
-      out[o * inner + e] = at;
+export const argmax: Primitive<[x: Tensor, axis?: number]> = primitive(
+  "argmax",
+  1,
+  (_backend, x: Tensor, axis: number = -1) => {
+    assertTensor("argmax", x, "the input x");
+    const d = normalizeAxis("argmax", axis, x.shape);
+    const n = x.shape[d];
+    if (n === 0) {
+      throw new RangeError(
+        `Cannot argmax: axis ${axis} of shape ${
+          formatShape(x.shape)
+        } is empty (no largest element)`,
+      );
     }
-  }
-  return [fromTypedArray(out, x.shape.filter((_, k) => k !== d)), undefined];
-});
+    const outer = x.shape.slice(0, d).reduce((a, b) => a * b, 1);
+    const inner = x.shape.slice(d + 1).reduce((a, b) => a * b, 1);
+    const out = allocate(x.dtype, outer * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let e = 0; e < inner; e++) {
+        const base = o * n * inner + e;
+        let best = x.data[base];
+        let at = 0;
+        for (let j = 1; j < n && best === best; j++) {
+          const v = x.data[base + j * inner];
+          if (v > best || v !== v) {
+            best = v;
+            at = j;
+          }
+        }
+        out[o * inner + e] = at;
+      }
+    }
+    return [fromTypedArray(out, x.shape.filter((_, k) => k !== d)), undefined];
+  },
+);
 
 /**
  * One-hot rows: for indices of any shape (integers stored as floats, each in `[0, classes)`),
@@ -70,24 +76,28 @@ export const argmax = primitive("argmax", 1, (_backend, x: Tensor, axis: number 
  * if (y.data.join() !== "0,0,1,1,0,0") throw new Error("unexpected");
  * ```
  */
-export const oneHot = primitive("oneHot", 1, (_backend, indices: Tensor, classes: number) => {
-  assertTensor("oneHot", indices, "the indices");
-  checkInteger("Cannot oneHot", "classes", classes, { min: 1 });
-  const n = indices.data.length;
-  const out = allocate(indices.dtype, n * classes, "oneHot");
-  for (let i = 0; i < n; i++) {
-    const c = indices.data[i];
-    if (!Number.isInteger(c) || c < 0 || c >= classes) {
-      throw new RangeError(
-        `Cannot oneHot: index ${c} at flat position ${i} of shape ${
-          formatShape(indices.shape)
-        } is not an integer in [0, ${classes - 1}]`,
-      );
+export const oneHot: Primitive<[indices: Tensor, classes: number]> = primitive(
+  "oneHot",
+  1,
+  (_backend, indices: Tensor, classes: number) => {
+    assertTensor("oneHot", indices, "the indices");
+    checkInteger("Cannot oneHot", "classes", classes, { min: 1 });
+    const n = indices.data.length;
+    const out = allocate(indices.dtype, n * classes, "oneHot");
+    for (let i = 0; i < n; i++) {
+      const c = indices.data[i];
+      if (!Number.isInteger(c) || c < 0 || c >= classes) {
+        throw new RangeError(
+          `Cannot oneHot: index ${c} at flat position ${i} of shape ${
+            formatShape(indices.shape)
+          } is not an integer in [0, ${classes - 1}]`,
+        );
+      }
+      out[i * classes + c] = 1;
     }
-    out[i * classes + c] = 1;
-  }
-  return [fromTypedArray(out, [...indices.shape, classes]), undefined];
-});
+    return [fromTypedArray(out, [...indices.shape, classes]), undefined];
+  },
+);
 
 /**
  * 1 where `a` and `b` are equal and 0 elsewhere, with broadcasting, in their (shared) dtype.
@@ -101,14 +111,18 @@ export const oneHot = primitive("oneHot", 1, (_backend, indices: Tensor, classes
  * if (y.data.join() !== "1,1,0,1") throw new Error("unexpected");
  * ```
  */
-export const equal = primitive("equal", 2, (_backend, a: Tensor, b: Tensor) => {
-  assertTensor("equal", a, "the first argument");
-  assertTensor("equal", b, "the second argument");
-  assertSameDType("equal", a, b);
-  const big = broadcastShapes(a.shape, b.shape, "equal");
-  const ia = broadcastIndex(a.shape, big);
-  const ib = broadcastIndex(b.shape, big);
-  const out = allocate(a.dtype, ia.length);
-  for (let i = 0; i < ia.length; i++) out[i] = a.data[ia[i]] === b.data[ib[i]] ? 1 : 0;
-  return [fromTypedArray(out, big), undefined];
-});
+export const equal: Primitive<[a: Tensor, b: Tensor]> = primitive(
+  "equal",
+  2,
+  (_backend, a: Tensor, b: Tensor) => {
+    assertTensor("equal", a, "the first argument");
+    assertTensor("equal", b, "the second argument");
+    assertSameDType("equal", a, b);
+    const big = broadcastShapes(a.shape, b.shape, "equal");
+    const ia = broadcastIndex(a.shape, big);
+    const ib = broadcastIndex(b.shape, big);
+    const out = allocate(a.dtype, ia.length);
+    for (let i = 0; i < ia.length; i++) out[i] = a.data[ia[i]] === b.data[ib[i]] ? 1 : 0;
+    return [fromTypedArray(out, big), undefined];
+  },
+);

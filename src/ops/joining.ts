@@ -19,7 +19,7 @@ import { describeValue } from "../_checks.ts";
 import { cotangent, normalizeAxis } from "./_checks.ts";
 import { boxAt, copyBox, whole } from "./_region.ts";
 import type { Cotangents } from "./primitive.ts";
-import { primitive } from "./primitive.ts";
+import { type Primitive, primitive } from "./primitive.ts";
 
 function tensorList(op: string, xs: unknown): readonly Tensor[] {
   if (!Array.isArray(xs) || xs.length === 0) {
@@ -80,7 +80,7 @@ function join(op: string, xs: readonly Tensor[], parts: readonly Shape[], d: num
  * if (y.shape.join() !== "3,2" || y.data.join() !== "1,2,3,4,5,6") throw new Error("unexpected");
  * ```
  */
-export const concat = primitive(
+export const concat: Primitive<[xs: readonly Tensor[], axis: number]> = primitive(
   "concat",
   "list",
   (_backend, xs: readonly Tensor[], axis: number) => {
@@ -121,30 +121,34 @@ export const concat = primitive(
  * if (y.shape.join() !== "2,2" || y.data.join() !== "1,3,2,4") throw new Error("unexpected");
  * ```
  */
-export const stack = primitive("stack", "list", (_backend, xs: readonly Tensor[], axis: number) => {
-  tensorList("stack", xs);
-  const first = xs[0].shape;
-  xs.forEach((x, i) => {
-    if (x.shape.length !== first.length || x.shape.some((n, k) => n !== first[k])) {
-      throw new TypeError(
-        `Cannot stack: xs[${i}] has shape ${formatShape(x.shape)}, xs[0] has ${
-          formatShape(first)
-        } (stacked tensors must have one shape)`,
+export const stack: Primitive<[xs: readonly Tensor[], axis: number]> = primitive(
+  "stack",
+  "list",
+  (_backend, xs: readonly Tensor[], axis: number) => {
+    tensorList("stack", xs);
+    const first = xs[0].shape;
+    xs.forEach((x, i) => {
+      if (x.shape.length !== first.length || x.shape.some((n, k) => n !== first[k])) {
+        throw new TypeError(
+          `Cannot stack: xs[${i}] has shape ${formatShape(x.shape)}, xs[0] has ${
+            formatShape(first)
+          } (stacked tensors must have one shape)`,
+        );
+      }
+    });
+    const rank = first.length;
+    if (typeof axis !== "number") {
+      throw new TypeError(`Cannot stack: axis must be an integer, got ${describeValue(axis)}`);
+    }
+    if (!Number.isInteger(axis) || axis < -(rank + 1) || axis > rank) {
+      throw new RangeError(
+        `Cannot stack: axis ${axis} is out of range for tensors of shape ${formatShape(first)} ` +
+          `(a new axis is an integer in [${-(rank + 1)}, ${rank}])`,
       );
     }
-  });
-  const rank = first.length;
-  if (typeof axis !== "number") {
-    throw new TypeError(`Cannot stack: axis must be an integer, got ${describeValue(axis)}`);
-  }
-  if (!Number.isInteger(axis) || axis < -(rank + 1) || axis > rank) {
-    throw new RangeError(
-      `Cannot stack: axis ${axis} is out of range for tensors of shape ${formatShape(first)} ` +
-        `(a new axis is an integer in [${-(rank + 1)}, ${rank}])`,
-    );
-  }
-  const d = axis < 0 ? axis + rank + 1 : axis;
-  const part = [...first.slice(0, d), 1, ...first.slice(d)];
-  const out = [...first.slice(0, d), xs.length, ...first.slice(d)];
-  return join("stack", xs, xs.map(() => part), d, out);
-});
+    const d = axis < 0 ? axis + rank + 1 : axis;
+    const part = [...first.slice(0, d), 1, ...first.slice(d)];
+    const out = [...first.slice(0, d), xs.length, ...first.slice(d)];
+    return join("stack", xs, xs.map(() => part), d, out);
+  },
+);

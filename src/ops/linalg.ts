@@ -17,7 +17,7 @@ import {
   type Tensor,
 } from "../tensor.ts";
 import { assertTensor, checkBackend, cotangent } from "./_checks.ts";
-import { primitive } from "./primitive.ts";
+import { type Primitive, primitive } from "./primitive.ts";
 
 function rank2(op: string, a: Tensor, b: Tensor): [number, number, number] {
   if (a.shape.length !== 2 || b.shape.length !== 2) {
@@ -70,26 +70,30 @@ function gemm(
  * if (y.data.join() !== "17,39") throw new Error("unexpected");
  * ```
  */
-export const matmul = primitive("matmul", 2, (backend, a: Tensor, b: Tensor) => {
-  checkBackend("Cannot matmul", backend);
-  assertTensor("matmul", a, "the first argument");
-  assertTensor("matmul", b, "the second argument");
-  const [m, k, n] = rank2("matmul", a, b);
-  const y = fromTypedArray(gemm(backend, a.dtype, false, false, m, n, k, a.data, b.data), [m, n]);
-  return [y, (dy, needs) => {
-    cotangent("matmul", dy, y.shape);
-    // gemm wants one element type, so a cotangent of the other dtype is converted first.
-    const g = astype(dy, a.dtype).data;
-    return [
-      needs[0]
-        ? fromTypedArray(gemm(backend, a.dtype, false, true, m, k, n, g, b.data), [m, k])
-        : undefined,
-      needs[1]
-        ? fromTypedArray(gemm(backend, a.dtype, true, false, k, n, m, a.data, g), [k, n])
-        : undefined,
-    ];
-  }];
-});
+export const matmul: Primitive<[a: Tensor, b: Tensor]> = primitive(
+  "matmul",
+  2,
+  (backend, a: Tensor, b: Tensor) => {
+    checkBackend("Cannot matmul", backend);
+    assertTensor("matmul", a, "the first argument");
+    assertTensor("matmul", b, "the second argument");
+    const [m, k, n] = rank2("matmul", a, b);
+    const y = fromTypedArray(gemm(backend, a.dtype, false, false, m, n, k, a.data, b.data), [m, n]);
+    return [y, (dy, needs) => {
+      cotangent("matmul", dy, y.shape);
+      // gemm wants one element type, so a cotangent of the other dtype is converted first.
+      const g = astype(dy, a.dtype).data;
+      return [
+        needs[0]
+          ? fromTypedArray(gemm(backend, a.dtype, false, true, m, k, n, g, b.data), [m, k])
+          : undefined,
+        needs[1]
+          ? fromTypedArray(gemm(backend, a.dtype, true, false, k, n, m, a.data, g), [k, n])
+          : undefined,
+      ];
+    }];
+  },
+);
 
 /**
  * The affine map of a dense layer, fused: `x·W + b` for `x: [batch, in]`, `W: [in, units]` and
@@ -105,7 +109,7 @@ export const matmul = primitive("matmul", 2, (backend, a: Tensor, b: Tensor) => 
  * if (y.data.join() !== "11,22") throw new Error("unexpected");
  * ```
  */
-export const linear = primitive(
+export const linear: Primitive<[x: Tensor, w: Tensor, b: Tensor | undefined]> = primitive(
   "linear",
   3,
   (backend, x: Tensor, w: Tensor, b: Tensor | undefined) => {

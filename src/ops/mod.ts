@@ -36,7 +36,7 @@ export * from "./conv.ts";
 export * from "./pool.ts";
 export * from "./optim_steps.ts";
 export * from "./primitive.ts";
-export { PRIMITIVES, type Primitives } from "./registry.ts";
+export { PRIMITIVES, type Primitives, type PrimitivesOf } from "./registry.ts";
 export * from "./slicing.ts";
 export * from "./joining.ts";
 export * from "./pad.ts";

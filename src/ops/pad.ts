@@ -8,7 +8,7 @@ import { allocate, formatShape, fromTypedArray, type Tensor } from "../tensor.ts
 import { describeValue } from "../_checks.ts";
 import { assertTensor, cotangent } from "./_checks.ts";
 import { boxAt, copyBox, whole } from "./_region.ts";
-import { primitive } from "./primitive.ts";
+import { type Primitive, primitive } from "./primitive.ts";
 
 /**
  * `x` with `pads[d] = [before, after]` elements of `value` added before and after it on each
@@ -24,7 +24,9 @@ import { primitive } from "./primitive.ts";
  * if (y.shape.join() !== "2,3" || y.data.join() !== "9,9,9,1,2,9") throw new Error("unexpected");
  * ```
  */
-export const pad = primitive(
+export const pad: Primitive<
+  [x: Tensor, pads: readonly (readonly [number, number])[], value?: number]
+> = primitive(
   "pad",
   1,
   (_backend, x: Tensor, pads: readonly (readonly [number, number])[], value: number = 0) => {

@@ -17,7 +17,7 @@ import {
 import { checkOptions, describeValue } from "../_checks.ts";
 import { cotangent } from "./_checks.ts";
 import { nhwc, type Padding, type Pair, pair, type Window, window } from "./_window.ts";
-import { primitive, unary } from "./primitive.ts";
+import { type Primitive, primitive, unary } from "./primitive.ts";
 
 /** Options of {@linkcode maxPool2d} and {@linkcode avgPool2d}. */
 export interface Pool2dOptions {
@@ -100,7 +100,7 @@ function maxForward(x: FloatArray, win: Window, out: FloatArray, arg: Int32Array
  * if (y.data.join() !== "5,5") throw new Error("unexpected");
  * ```
  */
-export const maxPool2d = primitive(
+export const maxPool2d: Primitive<[x: Tensor, options: Pool2dOptions]> = primitive(
   "maxPool2d",
   1,
   (_backend, x: Tensor, options: Pool2dOptions) => {
@@ -161,7 +161,7 @@ function avgLoop(x: FloatArray, win: Window, out: FloatArray, back: boolean): vo
  * if (y.data.join() !== "2,5") throw new Error("the last window holds only 5");
  * ```
  */
-export const avgPool2d = primitive(
+export const avgPool2d: Primitive<[x: Tensor, options: Pool2dOptions]> = primitive(
   "avgPool2d",
   1,
   (_backend, x: Tensor, options: Pool2dOptions) => {
@@ -191,7 +191,7 @@ export const avgPool2d = primitive(
  * if (untraced().globalAvgPool2d(x).data.join() !== "2,20") throw new Error("unexpected");
  * ```
  */
-export const globalAvgPool2d = unary("globalAvgPool2d", (x: Tensor) => {
+export const globalAvgPool2d: Primitive<[Tensor]> = unary("globalAvgPool2d", (x: Tensor) => {
   const [batch, h, w, c] = nhwc("globalAvgPool2d", x, "the input x");
   if (h === 0 || w === 0) {
     throw new TypeError(

@@ -6,7 +6,7 @@
  */
 
 import { allocate, formatShape, fromTypedArray, sizeOf, type Tensor } from "../tensor.ts";
-import { unary } from "./primitive.ts";
+import { type Primitive, unary } from "./primitive.ts";
 import { assertTensor, axisMask, cotangent } from "./_checks.ts";
 import { checkBoolean, checkOptions } from "../_checks.ts";
 import {
@@ -82,11 +82,14 @@ function expand(op: string, dy: Tensor, p: Plan, x: Tensor, factor: number): Ten
  * if (rows.shape.join() !== "2,1" || rows.data.join() !== "6,15") throw new Error("unexpected");
  * ```
  */
-export const sum = unary("sum", (x: Tensor, options: ReduceOptions = {}) => {
-  const p = plan("sum", x, options);
-  const y = fromTypedArray(asDType(reduceTo(SUM, x.data, x.shape, p.kept), x.dtype), p.out);
-  return [y, (dy) => expand("sum", dy, p, x, 1)];
-});
+export const sum: Primitive<[Tensor, options?: ReduceOptions]> = unary(
+  "sum",
+  (x: Tensor, options: ReduceOptions = {}) => {
+    const p = plan("sum", x, options);
+    const y = fromTypedArray(asDType(reduceTo(SUM, x.data, x.shape, p.kept), x.dtype), p.out);
+    return [y, (dy) => expand("sum", dy, p, x, 1)];
+  },
+);
 
 /**
  * Mean over `axis` (default all). Reducing axes of size 0 is a `TypeError` (the mean of no
@@ -101,14 +104,17 @@ export const sum = unary("sum", (x: Tensor, options: ReduceOptions = {}) => {
  * if (pullback(tensor([1, 1])).data.join() !== "0.5,0.5,0.5,0.5") throw new Error("unexpected");
  * ```
  */
-export const mean = unary("mean", (x: Tensor, options: ReduceOptions = {}) => {
-  const p = plan("mean", x, options);
-  requireElements("mean", x, p);
-  const acc = reduceTo(SUM, x.data, x.shape, p.kept);
-  for (let i = 0; i < acc.length; i++) acc[i] /= p.count;
-  const y = fromTypedArray(asDType(acc, x.dtype), p.out);
-  return [y, (dy) => expand("mean", dy, p, x, 1 / p.count)];
-});
+export const mean: Primitive<[Tensor, options?: ReduceOptions]> = unary(
+  "mean",
+  (x: Tensor, options: ReduceOptions = {}) => {
+    const p = plan("mean", x, options);
+    requireElements("mean", x, p);
+    const acc = reduceTo(SUM, x.data, x.shape, p.kept);
+    for (let i = 0; i < acc.length; i++) acc[i] /= p.count;
+    const y = fromTypedArray(asDType(acc, x.dtype), p.out);
+    return [y, (dy) => expand("mean", dy, p, x, 1 / p.count)];
+  },
+);
 
 /**
  * Maximum over `axis` (default all); NaN propagates. Reducing axes of size 0 is a
@@ -126,20 +132,23 @@ export const mean = unary("mean", (x: Tensor, options: ReduceOptions = {}) => {
  * if (pullback(tensor([1, 1])).data.join() !== "0,1,0,1,0,0") throw new Error("unexpected");
  * ```
  */
-export const max = unary("max", (x: Tensor, options: ReduceOptions = {}) => {
-  const p = plan("max", x, options);
-  requireElements("max", x, p);
-  const best = new Float64Array(sizeOf(p.out));
-  const arg = new Int32Array(best.length);
-  if (x.data.length > 0) {
-    const nest = coalesce(x.shape, [broadcastStrides(p.kept, x.shape)]);
-    maxLoop(nest, x.data, best, arg, x.data.length);
-  }
-  const y = fromTypedArray(asDType(best, x.dtype), p.out);
-  return [y, (dy) => {
-    const g = cotangent("max", dy, p.out);
-    const dx = allocate(x.dtype, x.data.length);
-    for (let q = 0; q < arg.length; q++) dx[arg[q]] += g[q];
-    return fromTypedArray(dx, x.shape);
-  }];
-});
+export const max: Primitive<[Tensor, options?: ReduceOptions]> = unary(
+  "max",
+  (x: Tensor, options: ReduceOptions = {}) => {
+    const p = plan("max", x, options);
+    requireElements("max", x, p);
+    const best = new Float64Array(sizeOf(p.out));
+    const arg = new Int32Array(best.length);
+    if (x.data.length > 0) {
+      const nest = coalesce(x.shape, [broadcastStrides(p.kept, x.shape)]);
+      maxLoop(nest, x.data, best, arg, x.data.length);
+    }
+    const y = fromTypedArray(asDType(best, x.dtype), p.out);
+    return [y, (dy) => {
+      const g = cotangent("max", dy, p.out);
+      const dx = allocate(x.dtype, x.data.length);
+      for (let q = 0; q < arg.length; q++) dx[arg[q]] += g[q];
+      return fromTypedArray(dx, x.shape);
+    }];
+  },
+);

@@ -48,8 +48,30 @@ export function pick<M extends Record<string, unknown>>(module: M): PrimitivesOf
   return out as PrimitivesOf<M>;
 }
 
+/** The type of {@linkcode PRIMITIVES}: each module's primitives, by name. */
+export type Primitives = Readonly<
+  & PrimitivesOf<typeof activations>
+  & PrimitivesOf<typeof arithmetic>
+  & PrimitivesOf<typeof cast>
+  & PrimitivesOf<typeof crossEntropy>
+  & PrimitivesOf<typeof broadcast>
+  & PrimitivesOf<typeof elementwise>
+  & PrimitivesOf<typeof gelu>
+  & PrimitivesOf<typeof linalg>
+  & PrimitivesOf<typeof reduce>
+  & PrimitivesOf<typeof shape>
+  & PrimitivesOf<typeof softmax>
+  & PrimitivesOf<typeof slicing>
+  & PrimitivesOf<typeof joining>
+  & PrimitivesOf<typeof pad>
+  & PrimitivesOf<typeof select>
+  & PrimitivesOf<typeof indices>
+  & PrimitivesOf<typeof conv>
+  & PrimitivesOf<typeof pool>
+>;
+
 /** All built-in primitives by name. */
-export const PRIMITIVES = Object.freeze({
+export const PRIMITIVES: Primitives = Object.freeze({
   ...pick(activations),
   ...pick(arithmetic),
   ...pick(cast),
@@ -69,6 +91,3 @@ export const PRIMITIVES = Object.freeze({
   ...pick(conv),
   ...pick(pool),
 });
-
-/** The type of {@linkcode PRIMITIVES}. */
-export type Primitives = typeof PRIMITIVES;

@@ -22,7 +22,7 @@ import { checkNumber } from "../_checks.ts";
 import { assertTensor, cotangent } from "./_checks.ts";
 import { asDType, expandTo, reduceTo, SUM } from "./_strided.ts";
 import { broadcastShapes } from "./broadcast.ts";
-import { primitive } from "./primitive.ts";
+import { type Primitive, primitive } from "./primitive.ts";
 
 /** For each position of `big`, the flat index of the element of `small` broadcast there. */
 export function broadcastIndex(small: Shape, big: Shape): Int32Array {
@@ -53,41 +53,45 @@ function routed(g: FloatArray, weight: Float64Array, big: Shape, like: Tensor): 
  * if (y.data.join() !== "1,0,3") throw new Error("unexpected");
  * ```
  */
-export const where = primitive("where", 3, (_backend, cond: Tensor, a: Tensor, b: Tensor) => {
-  assertTensor("where", cond, "the condition");
-  assertTensor("where", a, "the first choice a");
-  assertTensor("where", b, "the second choice b");
-  assertSameDType("where", a, b);
-  const big = broadcastShapes(broadcastShapes(cond.shape, a.shape, "where"), b.shape, "where");
-  const ic = broadcastIndex(cond.shape, big);
-  const ia = broadcastIndex(a.shape, big);
-  const ib = broadcastIndex(b.shape, big);
-  const n = ic.length;
-  const out = allocate(a.dtype, n);
-  const pick = new Float64Array(n); // 1 where a was chosen
-  for (let i = 0; i < n; i++) {
-    if (cond.data[ic[i]] !== 0) {
-      out[i] = a.data[ia[i]];
-      pick[i] = 1;
-    } else {
-      out[i] = b.data[ib[i]];
+export const where: Primitive<[cond: Tensor, a: Tensor, b: Tensor]> = primitive(
+  "where",
+  3,
+  (_backend, cond: Tensor, a: Tensor, b: Tensor) => {
+    assertTensor("where", cond, "the condition");
+    assertTensor("where", a, "the first choice a");
+    assertTensor("where", b, "the second choice b");
+    assertSameDType("where", a, b);
+    const big = broadcastShapes(broadcastShapes(cond.shape, a.shape, "where"), b.shape, "where");
+    const ic = broadcastIndex(cond.shape, big);
+    const ia = broadcastIndex(a.shape, big);
+    const ib = broadcastIndex(b.shape, big);
+    const n = ic.length;
+    const out = allocate(a.dtype, n);
+    const pick = new Float64Array(n); // 1 where a was chosen
+    for (let i = 0; i < n; i++) {
+      if (cond.data[ic[i]] !== 0) {
+        out[i] = a.data[ia[i]];
+        pick[i] = 1;
+      } else {
+        out[i] = b.data[ib[i]];
+      }
     }
-  }
-  const y = fromTypedArray(out, big);
-  return [y, (dy, needs) => {
-    const g = cotangent("where", dy, big);
-    let other: Float64Array | undefined;
-    if (needs[2]) {
-      other = new Float64Array(n);
-      for (let i = 0; i < n; i++) other[i] = 1 - pick[i];
-    }
-    return [
-      needs[0] ? fromTypedArray(allocate(cond.dtype, cond.data.length), cond.shape) : undefined,
-      needs[1] ? routed(g, pick, big, a) : undefined,
-      other !== undefined ? routed(g, other, big, b) : undefined,
-    ];
-  }];
-});
+    const y = fromTypedArray(out, big);
+    return [y, (dy, needs) => {
+      const g = cotangent("where", dy, big);
+      let other: Float64Array | undefined;
+      if (needs[2]) {
+        other = new Float64Array(n);
+        for (let i = 0; i < n; i++) other[i] = 1 - pick[i];
+      }
+      return [
+        needs[0] ? fromTypedArray(allocate(cond.dtype, cond.data.length), cond.shape) : undefined,
+        needs[1] ? routed(g, pick, big, a) : undefined,
+        other !== undefined ? routed(g, other, big, b) : undefined,
+      ];
+    }];
+  },
+);
 
 /**
  * `maximum` (`larger`) or `minimum`: the chosen element, and the weights of the cotangent for
@@ -144,7 +148,7 @@ function extremum(op: string, larger: boolean, a: Tensor, b: Tensor) {
  * if (y.data.join() !== "2,5,3") throw new Error("unexpected");
  * ```
  */
-export const maximum = primitive(
+export const maximum: Primitive<[a: Tensor, b: Tensor]> = primitive(
   "maximum",
   2,
   (_backend, a: Tensor, b: Tensor) => extremum("maximum", true, a, b),
@@ -162,7 +166,7 @@ export const maximum = primitive(
  * if (y.data.join() !== "1,2,2") throw new Error("unexpected");
  * ```
  */
-export const minimum = primitive(
+export const minimum: Primitive<[a: Tensor, b: Tensor]> = primitive(
   "minimum",
   2,
   (_backend, a: Tensor, b: Tensor) => extremum("minimum", false, a, b),
@@ -180,28 +184,32 @@ export const minimum = primitive(
  * if (y.data.join() !== "0,0.5,1") throw new Error("unexpected");
  * ```
  */
-export const clip = primitive("clip", 1, (_backend, x: Tensor, lo: number, hi: number) => {
-  assertTensor("clip", x, "the input x");
-  checkNumber("Cannot clip", "lo", lo, { infinite: true });
-  checkNumber("Cannot clip", "hi", hi, { infinite: true });
-  if (lo > hi) {
-    throw new RangeError(`Cannot clip: lo must be <= hi, got lo = ${lo} and hi = ${hi}`);
-  }
-  const n = x.data.length;
-  const out = allocate(x.dtype, n);
-  for (let i = 0; i < n; i++) {
-    const v = x.data[i];
-    out[i] = v < lo ? lo : v > hi ? hi : v;
-  }
-  const y = fromTypedArray(out, x.shape);
-  return [y, (dy, needs) => {
-    const g = cotangent("clip", dy, x.shape);
-    if (!needs[0]) return [undefined];
-    const dx = allocate(x.dtype, n);
+export const clip: Primitive<[x: Tensor, lo: number, hi: number]> = primitive(
+  "clip",
+  1,
+  (_backend, x: Tensor, lo: number, hi: number) => {
+    assertTensor("clip", x, "the input x");
+    checkNumber("Cannot clip", "lo", lo, { infinite: true });
+    checkNumber("Cannot clip", "hi", hi, { infinite: true });
+    if (lo > hi) {
+      throw new RangeError(`Cannot clip: lo must be <= hi, got lo = ${lo} and hi = ${hi}`);
+    }
+    const n = x.data.length;
+    const out = allocate(x.dtype, n);
     for (let i = 0; i < n; i++) {
       const v = x.data[i];
-      dx[i] = v >= lo && v <= hi ? g[i] : 0;
+      out[i] = v < lo ? lo : v > hi ? hi : v;
     }
-    return [fromTypedArray(dx, x.shape)];
-  }];
-});
+    const y = fromTypedArray(out, x.shape);
+    return [y, (dy, needs) => {
+      const g = cotangent("clip", dy, x.shape);
+      if (!needs[0]) return [undefined];
+      const dx = allocate(x.dtype, n);
+      for (let i = 0; i < n; i++) {
+        const v = x.data[i];
+        dx[i] = v >= lo && v <= hi ? g[i] : 0;
+      }
+      return [fromTypedArray(dx, x.shape)];
+    }];
+  },
+);

@@ -13,7 +13,7 @@ import {
   sizeOf,
   type Tensor,
 } from "../tensor.ts";
-import { unary } from "./primitive.ts";
+import { type Primitive, unary } from "./primitive.ts";
 import { assertTensor, cotangent, normalizeAxis } from "./_checks.ts";
 import { coalesce, gatherLoop, stridesOf } from "./_strided.ts";
 import { describeValue } from "../_checks.ts";
@@ -32,19 +32,22 @@ import { describeValue } from "../_checks.ts";
  * if (pullback(y).shape.join() !== "2,3") throw new Error("unexpected");
  * ```
  */
-export const reshape = unary("reshape", (x: Tensor, shape: Shape) => {
-  assertTensor("reshape", x);
-  const target = resolveShape(x, shape);
-  const data = allocate(x.dtype, x.data.length);
-  data.set(x.data);
-  const y = fromTypedArray(data, target);
-  return [y, (dy) => {
-    const g = cotangent("reshape", dy, y.shape);
-    const dx = allocate(x.dtype, g.length);
-    dx.set(g);
-    return fromTypedArray(dx, x.shape);
-  }];
-});
+export const reshape: Primitive<[Tensor, shape: Shape]> = unary(
+  "reshape",
+  (x: Tensor, shape: Shape) => {
+    assertTensor("reshape", x);
+    const target = resolveShape(x, shape);
+    const data = allocate(x.dtype, x.data.length);
+    data.set(x.data);
+    const y = fromTypedArray(data, target);
+    return [y, (dy) => {
+      const g = cotangent("reshape", dy, y.shape);
+      const dx = allocate(x.dtype, g.length);
+      dx.set(g);
+      return fromTypedArray(dx, x.shape);
+    }];
+  },
+);
 
 function resolveShape(x: Tensor, shape: Shape): number[] {
   const bad = (why: string) =>
@@ -89,18 +92,21 @@ function resolveShape(x: Tensor, shape: Shape): number[] {
  * if (y.shape.join() !== "3,2" || y.data.join() !== "1,4,2,5,3,6") throw new Error("unexpected");
  * ```
  */
-export const transpose = unary("transpose", (x: Tensor, axes?: readonly number[]) => {
-  assertTensor("transpose", x);
-  const rank = x.shape.length;
-  const perm = axes === undefined ? x.shape.map((_, i) => rank - 1 - i) : checkPerm(x, axes);
-  const inverse = new Array<number>(rank);
-  for (let i = 0; i < rank; i++) inverse[perm[i]] = i;
-  const y = permute(x.data, x.shape, perm, x);
-  return [y, (dy) => {
-    const g = cotangent("transpose", dy, y.shape);
-    return permute(g, y.shape, inverse, x);
-  }];
-});
+export const transpose: Primitive<[Tensor, axes?: readonly number[]]> = unary(
+  "transpose",
+  (x: Tensor, axes?: readonly number[]) => {
+    assertTensor("transpose", x);
+    const rank = x.shape.length;
+    const perm = axes === undefined ? x.shape.map((_, i) => rank - 1 - i) : checkPerm(x, axes);
+    const inverse = new Array<number>(rank);
+    for (let i = 0; i < rank; i++) inverse[perm[i]] = i;
+    const y = permute(x.data, x.shape, perm, x);
+    return [y, (dy) => {
+      const g = cotangent("transpose", dy, y.shape);
+      return permute(g, y.shape, inverse, x);
+    }];
+  },
+);
 
 function checkPerm(x: Tensor, axes: readonly number[]): number[] {
   const rank = x.shape.length;

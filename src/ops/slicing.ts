@@ -13,7 +13,7 @@ import { allocate, formatShape, fromTypedArray, type Shape, type Tensor } from "
 import { describeValue } from "../_checks.ts";
 import { assertTensor, cotangent, normalizeAxis } from "./_checks.ts";
 import { boxAt, copyBox, whole } from "./_region.ts";
-import { primitive } from "./primitive.ts";
+import { type Primitive, primitive } from "./primitive.ts";
 
 function intList(op: string, name: string, v: unknown, shape: Shape): readonly number[] {
   if (!Array.isArray(v) || v.some((e) => typeof e !== "number")) {
@@ -69,37 +69,38 @@ function scatterBox(op: string, x: Tensor, begin: readonly number[], box: Shape,
  * if (y.data.join() !== "2,3,5,6") throw new Error("unexpected");
  * ```
  */
-export const slice = primitive(
-  "slice",
-  1,
-  (_backend, x: Tensor, begin: readonly number[], size: readonly number[]) => {
-    assertTensor("slice", x, "the input x");
-    intList("slice", "begin", begin, x.shape);
-    intList("slice", "size", size, x.shape);
-    const out = x.shape.map((n, d) => {
-      const b = begin[d], s = size[d];
-      if (!Number.isInteger(b) || b < 0 || b > n) {
-        throw new RangeError(
-          `Cannot slice: begin[${d}] = ${b} is out of range for shape ${
-            formatShape(x.shape)
-          } (an integer in [0, ${n}])`,
-        );
-      }
-      if (!Number.isInteger(s) || s < -1 || b + s > n) {
-        throw new RangeError(
-          `Cannot slice: size[${d}] = ${s} from begin ${b} runs past shape ${
-            formatShape(x.shape)
-          } (-1 or an integer in [0, ${n - b}])`,
-        );
-      }
-      return s === -1 ? n - b : s;
-    });
-    const data = allocate(x.dtype, out.reduce((a, b) => a * b, 1));
-    copyBox(out, x.data, boxAt(x.shape, begin), data, whole(out));
-    const y = fromTypedArray(data, out);
-    return [y, scatterBox("slice", x, begin, out, out)];
-  },
-);
+export const slice: Primitive<[x: Tensor, begin: readonly number[], size: readonly number[]]> =
+  primitive(
+    "slice",
+    1,
+    (_backend, x: Tensor, begin: readonly number[], size: readonly number[]) => {
+      assertTensor("slice", x, "the input x");
+      intList("slice", "begin", begin, x.shape);
+      intList("slice", "size", size, x.shape);
+      const out = x.shape.map((n, d) => {
+        const b = begin[d], s = size[d];
+        if (!Number.isInteger(b) || b < 0 || b > n) {
+          throw new RangeError(
+            `Cannot slice: begin[${d}] = ${b} is out of range for shape ${
+              formatShape(x.shape)
+            } (an integer in [0, ${n}])`,
+          );
+        }
+        if (!Number.isInteger(s) || s < -1 || b + s > n) {
+          throw new RangeError(
+            `Cannot slice: size[${d}] = ${s} from begin ${b} runs past shape ${
+              formatShape(x.shape)
+            } (-1 or an integer in [0, ${n - b}])`,
+          );
+        }
+        return s === -1 ? n - b : s;
+      });
+      const data = allocate(x.dtype, out.reduce((a, b) => a * b, 1));
+      copyBox(out, x.data, boxAt(x.shape, begin), data, whole(out));
+      const y = fromTypedArray(data, out);
+      return [y, scatterBox("slice", x, begin, out, out)];
+    },
+  );
 
 /**
  * Position `i` of axis `axis` of `x`, the axis dropped: `index(x, i, 1)` is numpy's
@@ -114,18 +115,22 @@ export const slice = primitive(
  * if (y.data.join() !== "3,6" || y.shape.join() !== "2") throw new Error("unexpected");
  * ```
  */
-export const index = primitive("index", 1, (_backend, x: Tensor, i: number, axis: number) => {
-  assertTensor("index", x, "the input x");
-  const d = normalizeAxis("index", axis, x.shape);
-  const p = position("index", "the position i", i, x.shape[d], x.shape);
-  const begin = x.shape.map((_, k) => (k === d ? p : 0));
-  const box = x.shape.map((n, k) => (k === d ? 1 : n));
-  const out = x.shape.filter((_, k) => k !== d);
-  const data = allocate(x.dtype, out.reduce((a, b) => a * b, 1));
-  copyBox(box, x.data, boxAt(x.shape, begin), data, whole(box));
-  const y = fromTypedArray(data, out);
-  return [y, scatterBox("index", x, begin, box, out)];
-});
+export const index: Primitive<[x: Tensor, i: number, axis: number]> = primitive(
+  "index",
+  1,
+  (_backend, x: Tensor, i: number, axis: number) => {
+    assertTensor("index", x, "the input x");
+    const d = normalizeAxis("index", axis, x.shape);
+    const p = position("index", "the position i", i, x.shape[d], x.shape);
+    const begin = x.shape.map((_, k) => (k === d ? p : 0));
+    const box = x.shape.map((n, k) => (k === d ? 1 : n));
+    const out = x.shape.filter((_, k) => k !== d);
+    const data = allocate(x.dtype, out.reduce((a, b) => a * b, 1));
+    copyBox(box, x.data, boxAt(x.shape, begin), data, whole(box));
+    const y = fromTypedArray(data, out);
+    return [y, scatterBox("index", x, begin, box, out)];
+  },
+);
 
 /**
  * The positions `indices` of axis `axis` of `x`, in that order (repeats allowed; negative
@@ -141,7 +146,7 @@ export const index = primitive("index", 1, (_backend, x: Tensor, i: number, axis
  * if (y.data.join() !== "5,6,1,2,5,6") throw new Error("unexpected");
  * ```
  */
-export const take = primitive(
+export const take: Primitive<[x: Tensor, indices: readonly number[], axis: number]> = primitive(
   "take",
   1,
   (_backend, x: Tensor, indices: readonly number[], axis: number) => {

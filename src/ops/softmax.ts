@@ -12,7 +12,7 @@
 import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
 import { assertTensor, cotangent, normalizeAxis } from "./_checks.ts";
 import { asDType } from "./_strided.ts";
-import { unary } from "./primitive.ts";
+import { type Primitive, unary } from "./primitive.ts";
 
 /** The largest finite float32. */
 const FLOAT32_MAX = 3.4028234663852886e38;
@@ -98,41 +98,44 @@ function shiftedExpSums(
  * if (y.data.join() !== "0.5,0.5,1,0") throw new Error("unexpected");
  * ```
  */
-export const softmax = unary<[axis?: number]>("softmax", (x, axis = -1) => {
-  const l = layout("softmax", x, axis);
-  const { outer, n, inner } = l;
-  const e = new Float64Array(x.data.length);
-  const sums = new Float64Array(outer * inner);
-  shiftedExpSums(x.data, l, true, e, sums);
-  for (let o = 0; o < outer; o++) {
-    for (let j = 0; j < n; j++) {
-      const row = (o * n + j) * inner;
-      for (let i = 0; i < inner; i++) e[row + i] /= sums[o * inner + i];
-    }
-  }
-  const out = asDType(e, x.dtype);
-  return [fromTypedArray(out, x.shape), (dy) => {
-    const g = cotangent("softmax", dy, x.shape);
-    const dot = new Float64Array(inner);
-    const dx = allocate(x.dtype, g.length);
+export const softmax: Primitive<[Tensor, axis?: number]> = unary<[axis?: number]>(
+  "softmax",
+  (x, axis = -1) => {
+    const l = layout("softmax", x, axis);
+    const { outer, n, inner } = l;
+    const e = new Float64Array(x.data.length);
+    const sums = new Float64Array(outer * inner);
+    shiftedExpSums(x.data, l, true, e, sums);
     for (let o = 0; o < outer; o++) {
-      const base = o * n * inner;
-      dot.fill(0);
       for (let j = 0; j < n; j++) {
-        for (let i = 0; i < inner; i++) {
-          dot[i] += g[base + j * inner + i] * out[base + j * inner + i];
-        }
-      }
-      for (let j = 0; j < n; j++) {
-        for (let i = 0; i < inner; i++) {
-          const k = base + j * inner + i;
-          dx[k] = out[k] * (g[k] - dot[i]);
-        }
+        const row = (o * n + j) * inner;
+        for (let i = 0; i < inner; i++) e[row + i] /= sums[o * inner + i];
       }
     }
-    return fromTypedArray(dx, x.shape);
-  }];
-});
+    const out = asDType(e, x.dtype);
+    return [fromTypedArray(out, x.shape), (dy) => {
+      const g = cotangent("softmax", dy, x.shape);
+      const dot = new Float64Array(inner);
+      const dx = allocate(x.dtype, g.length);
+      for (let o = 0; o < outer; o++) {
+        const base = o * n * inner;
+        dot.fill(0);
+        for (let j = 0; j < n; j++) {
+          for (let i = 0; i < inner; i++) {
+            dot[i] += g[base + j * inner + i] * out[base + j * inner + i];
+          }
+        }
+        for (let j = 0; j < n; j++) {
+          for (let i = 0; i < inner; i++) {
+            const k = base + j * inner + i;
+            dx[k] = out[k] * (g[k] - dot[i]);
+          }
+        }
+      }
+      return fromTypedArray(dx, x.shape);
+    }];
+  },
+);
 
 /**
  * logSoftmax(x)ᵢ = xᵢ - log Σⱼ e^(xⱼ) along `axis` (default -1), computed as
@@ -149,43 +152,46 @@ export const softmax = unary<[axis?: number]>("softmax", (x, axis = -1) => {
  * if (y.data[0] !== 0 || y.data[1] !== -2000) throw new Error("unexpected");
  * ```
  */
-export const logSoftmax = unary<[axis?: number]>("logSoftmax", (x, axis = -1) => {
-  const l = layout("logSoftmax", x, axis);
-  const { outer, n, inner } = l;
-  const z = new Float64Array(x.data.length);
-  const sums = new Float64Array(outer * inner);
-  shiftedExpSums(x.data, l, false, z, sums);
-  for (let k = 0; k < sums.length; k++) sums[k] = Math.log(sums[k]);
-  // Only when the input's spread exceeds the dtype's range is the exact value below the most
-  // negative finite number; it saturates there instead of becoming -Infinity.
-  const lowest = x.dtype === "float32" ? -FLOAT32_MAX : -Number.MAX_VALUE;
-  for (let o = 0; o < outer; o++) {
-    for (let j = 0; j < n; j++) {
-      const row = (o * n + j) * inner;
-      for (let i = 0; i < inner; i++) {
-        const v = z[row + i] - sums[o * inner + i];
-        z[row + i] = v < lowest ? lowest : v;
-      }
-    }
-  }
-  const out = asDType(z, x.dtype);
-  return [fromTypedArray(out, x.shape), (dy) => {
-    const g = cotangent("logSoftmax", dy, x.shape);
-    const total = new Float64Array(inner);
-    const dx = allocate(x.dtype, g.length);
+export const logSoftmax: Primitive<[Tensor, axis?: number]> = unary<[axis?: number]>(
+  "logSoftmax",
+  (x, axis = -1) => {
+    const l = layout("logSoftmax", x, axis);
+    const { outer, n, inner } = l;
+    const z = new Float64Array(x.data.length);
+    const sums = new Float64Array(outer * inner);
+    shiftedExpSums(x.data, l, false, z, sums);
+    for (let k = 0; k < sums.length; k++) sums[k] = Math.log(sums[k]);
+    // Only when the input's spread exceeds the dtype's range is the exact value below the most
+    // negative finite number; it saturates there instead of becoming -Infinity.
+    const lowest = x.dtype === "float32" ? -FLOAT32_MAX : -Number.MAX_VALUE;
     for (let o = 0; o < outer; o++) {
-      const base = o * n * inner;
-      total.fill(0);
       for (let j = 0; j < n; j++) {
-        for (let i = 0; i < inner; i++) total[i] += g[base + j * inner + i];
-      }
-      for (let j = 0; j < n; j++) {
+        const row = (o * n + j) * inner;
         for (let i = 0; i < inner; i++) {
-          const k = base + j * inner + i;
-          dx[k] = g[k] - Math.exp(out[k]) * total[i];
+          const v = z[row + i] - sums[o * inner + i];
+          z[row + i] = v < lowest ? lowest : v;
         }
       }
     }
-    return fromTypedArray(dx, x.shape);
-  }];
-});
+    const out = asDType(z, x.dtype);
+    return [fromTypedArray(out, x.shape), (dy) => {
+      const g = cotangent("logSoftmax", dy, x.shape);
+      const total = new Float64Array(inner);
+      const dx = allocate(x.dtype, g.length);
+      for (let o = 0; o < outer; o++) {
+        const base = o * n * inner;
+        total.fill(0);
+        for (let j = 0; j < n; j++) {
+          for (let i = 0; i < inner; i++) total[i] += g[base + j * inner + i];
+        }
+        for (let j = 0; j < n; j++) {
+          for (let i = 0; i < inner; i++) {
+            const k = base + j * inner + i;
+            dx[k] = g[k] - Math.exp(out[k]) * total[i];
+          }
+        }
+      }
+      return fromTypedArray(dx, x.shape);
+    }];
+  },
+);

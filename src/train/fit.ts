@@ -104,17 +104,20 @@ export function fit<P extends Tree, S extends Tree, O>(
   initial: TrainState<P, S, O>,
   source: Source<Batch>,
 ): Observable<StepCtx<P, S, O>>;
+/** `fit` with stages (overload 1; see the first signature for the documentation). */
 export function fit<P extends Tree, S extends Tree, O, R extends Looped<P, S, O>>(
   initial: TrainState<P, S, O>,
   source: Source<Batch>,
   s0: OperatorFunction<In<P, S, O>, R>,
 ): Observable<R>;
+/** `fit` with stages (overload 2; see the first signature for the documentation). */
 export function fit<P extends Tree, S extends Tree, O, A, R extends Looped<P, S, O>>(
   initial: TrainState<P, S, O>,
   source: Source<Batch>,
   s0: OperatorFunction<In<P, S, O>, A>,
   s1: OperatorFunction<A, R>,
 ): Observable<R>;
+/** `fit` with stages (overload 3; see the first signature for the documentation). */
 export function fit<P extends Tree, S extends Tree, O, A, B, R extends Looped<P, S, O>>(
   initial: TrainState<P, S, O>,
   source: Source<Batch>,
@@ -122,6 +125,7 @@ export function fit<P extends Tree, S extends Tree, O, A, B, R extends Looped<P,
   s1: OperatorFunction<A, B>,
   s2: OperatorFunction<B, R>,
 ): Observable<R>;
+/** `fit` with stages (overload 4; see the first signature for the documentation). */
 export function fit<P extends Tree, S extends Tree, O, A, B, C, R extends Looped<P, S, O>>(
   initial: TrainState<P, S, O>,
   source: Source<Batch>,
@@ -130,6 +134,7 @@ export function fit<P extends Tree, S extends Tree, O, A, B, C, R extends Looped
   s2: OperatorFunction<B, C>,
   s3: OperatorFunction<C, R>,
 ): Observable<R>;
+/** `fit` with stages (overload 5; see the first signature for the documentation). */
 export function fit<P extends Tree, S extends Tree, O, A, B, C, D, R extends Looped<P, S, O>>(
   initial: TrainState<P, S, O>,
   source: Source<Batch>,
@@ -139,6 +144,7 @@ export function fit<P extends Tree, S extends Tree, O, A, B, C, D, R extends Loo
   s3: OperatorFunction<C, D>,
   s4: OperatorFunction<D, R>,
 ): Observable<R>;
+/** `fit` with stages (overload 6; see the first signature for the documentation). */
 export function fit<P extends Tree, S extends Tree, O, A, B, C, D, E, R extends Looped<P, S, O>>(
   initial: TrainState<P, S, O>,
   source: Source<Batch>,
@@ -149,6 +155,7 @@ export function fit<P extends Tree, S extends Tree, O, A, B, C, D, E, R extends 
   s4: OperatorFunction<D, E>,
   s5: OperatorFunction<E, R>,
 ): Observable<R>;
+/** `fit` with stages (overload 7; see the first signature for the documentation). */
 export function fit<P extends Tree, S extends Tree, O, A, B, C, D, E, F, R extends Looped<P, S, O>>(
   initial: TrainState<P, S, O>,
   source: Source<Batch>,
@@ -160,6 +167,7 @@ export function fit<P extends Tree, S extends Tree, O, A, B, C, D, E, F, R exten
   s5: OperatorFunction<E, F>,
   s6: OperatorFunction<F, R>,
 ): Observable<R>;
+/** `fit` with stages (overload 8; see the first signature for the documentation). */
 export function fit<
   P extends Tree,
   S extends Tree,
@@ -184,6 +192,7 @@ export function fit<
   s6: OperatorFunction<F, G>,
   s7: OperatorFunction<G, R>,
 ): Observable<R>;
+/** `fit` with stages (overload 9; see the first signature for the documentation). */
 export function fit<
   P extends Tree,
   S extends Tree,
@@ -210,6 +219,7 @@ export function fit<
   s7: OperatorFunction<G, H>,
   s8: OperatorFunction<H, R>,
 ): Observable<R>;
+/** `fit` with stages (overload 10; see the first signature for the documentation). */
 export function fit<
   P extends Tree,
   S extends Tree,
@@ -238,6 +248,7 @@ export function fit<
   s8: OperatorFunction<H, I>,
   s9: OperatorFunction<I, R>,
 ): Observable<R>;
+/** `fit` with stages (overload 11; see the first signature for the documentation). */
 export function fit<P extends Tree, S extends Tree, O>(
   initial: TrainState<P, S, O>,
   source: Source<Batch>,

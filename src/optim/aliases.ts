@@ -7,6 +7,7 @@
  */
 
 import { chainAs } from "./_chain.ts";
+import { fusedAdamParams } from "./fused_adam.ts";
 import { checkFunction, checkOptions } from "../_checks.ts";
 import { checkDecay, checkLearningRate, checkNonNegative } from "./_leaves.ts";
 import { scaleByLearningRate } from "./scale.ts";
@@ -166,10 +167,10 @@ export function adam(
   options: AdamOptions = {},
 ): Transform<[AdamState, CountState]> {
   checkLearningRate("adam", lr);
-  return chainAs(
-    "adam",
-    [scaleByAdam(checkAdamOptions("adam", options)), scaleByLearningRate(lr)] as const,
-  );
+  const { b1 = 0.9, b2 = 0.999, eps = 1e-8 } = checkAdamOptions("adam", options);
+  const chained = chainAs("adam", [scaleByAdam({ b1, b2, eps }), scaleByLearningRate(lr)] as const);
+  // The declared fused step (see Transform.updateParams): one adamApply per leaf.
+  return { ...chained, updateParams: fusedAdamParams(b1, b2, eps, lr, chained) };
 }
 
 function checkAdamOptions(op: string, options: AdamOptions | undefined): AdamOptions {

@@ -72,6 +72,9 @@ export function updateAndApply<P extends Params, S>(
     );
   }
   return rethrowAs("updateAndApply", () => {
+    if (typeof optimizer.updateParams === "function") {
+      return optimizer.updateParams(grads, state, params, t) as [P, S];
+    }
     const [updates, next] = optimizer.update(grads, state, params, t);
     return [applyUpdates(params, updates, t), next];
   });

@@ -61,6 +61,7 @@ function penalty(
  * ```
  */
 export function l2(lambda: number, mask?: Mask): Penalty {
+  checkNumber("l2", "lambda", lambda, { min: 0 }); // before 0.5 * lambda coerces it
   return penalty("l2", lambda, mask, 0.5 * lambda, (t, w) => t.sum(t.square(w)));
 }
 

@@ -42,6 +42,14 @@ export interface Transform<S = unknown> {
   init(params: Params): S;
   /** Transforms `grads` into updates, returning the next state. */
   update(grads: Params, state: S, params: Params, t?: Ops): [updates: Params, state: S];
+  /**
+   * Optional, declared fused form of `update` followed by `applyUpdates`: the new parameters
+   * and the next state in one call, for an optimiser whose step is one fused primitive (`adam`,
+   * `sgd`). It must equal `update` then `applyUpdates` (bitwise in float64, to float32
+   * rounding in float32; tested for every optimiser that has one), and `step`/`updateAndApply`
+   * use it when present. A chain of your own does not need it.
+   */
+  updateParams?(grads: Params, state: S, params: Params, t?: Ops): [params: Params, state: S];
 }
 
 /**

@@ -247,11 +247,15 @@ export function step<O>(optimizer: Transform<O>): OptimizerStage<O> {
     if (ctx.grads === undefined) throw missing("step", "grads", "backward(loss)");
     const { state } = ctx;
     const t = untraced(state.backend);
-    const [updates, optState] = rethrowAs(
-      "step",
-      () => optimizer.update(ctx.grads as Tree, state.optState, state.params, t),
-    );
-    const params = rethrowAs("step", () => applyUpdates(state.params, updates, t));
+    const grads = ctx.grads as Tree;
+    // An optimiser's declared fused step (Transform.updateParams) when it has one.
+    const [params, optState] = rethrowAs("step", (): [P, O] => {
+      if (typeof optimizer.updateParams === "function") {
+        return optimizer.updateParams(grads, state.optState, state.params, t) as [P, O];
+      }
+      const [updates, next] = optimizer.update(grads, state.optState, state.params, t);
+      return [applyUpdates(state.params, updates, t), next];
+    });
     const next: TrainState<P, S, O> = Object.freeze({
       params,
       modelState: ctx.modelState === undefined ? state.modelState : ctx.modelState,

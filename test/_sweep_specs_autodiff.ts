@@ -7,7 +7,7 @@
  */
 
 import * as g from "../mod.ts";
-import { arg, badCall, fn, type Spec, spec, t32, t64, tensorArg, treeArg } from "./_sweep.ts";
+import { arg, badCall, fn, type Spec, spec, t32, t64, treeArg } from "./_sweep.ts";
 
 const ts = g.backend("ts");
 const w = () => t64([[3], [4]]);

@@ -7,7 +7,7 @@ import { adam } from "../src/optim/aliases.ts";
 import { applyUpdates, updateAndApply } from "../src/optim/chain.ts";
 import { warmupCosine } from "../src/optim/join_schedules.ts";
 import type { Schedule, Transform } from "../src/optim/transform.ts";
-import { type DType, type Tensor } from "../src/tensor.ts";
+import type { DType, Tensor } from "../src/tensor.ts";
 import { tensorArb } from "../src/testing/mod.ts";
 import type { Tree } from "../src/tree.ts";
 import { load, probed, skipReason } from "./_backends.ts";

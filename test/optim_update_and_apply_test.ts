@@ -64,7 +64,7 @@ const MAKERS: [string, () => Transform<Tree>][] = [
 ];
 
 for (const dtype of ["float64", "float32"] as const) {
-  test(`updateAndApply equals update then applyUpdates bitwise in ${dtype}, states included`, () => {
+  test(`updateAndApply equals update then applyUpdates in ${dtype} (bitwise, but for a fused step's single float32 rounding), states included`, () => {
     fc.assert(
       fc.property(
         paramsArb(dtype),
@@ -77,7 +77,17 @@ for (const dtype of ["float64", "float32"] as const) {
               const [applied, appliedState] = updateAndApply(opt, g, state, params);
               const [u, s] = opt.update(g, state, params);
               [params, state] = [applyUpdates(params, u), s];
-              assert.deepEqual(data(applied), data(params), name);
+              if (dtype === "float32" && opt.updateParams !== undefined) {
+                // A declared fused step rounds p + scale·u once where the chain rounds twice.
+                const [a, b] = [data(applied), data(params)];
+                a.forEach((leaf, l) =>
+                  leaf.forEach((v, i) =>
+                    assert.ok(Math.abs(v - b[l][i]) <= 2 ** -22 * Math.max(1, Math.abs(v)), name)
+                  )
+                );
+              } else {
+                assert.deepEqual(data(applied), data(params), name);
+              }
               assert.deepEqual(data(appliedState), data(state), name);
               for (const leaf of treeLeaves(applied)) assert.equal(leaf.value.dtype, dtype);
             }

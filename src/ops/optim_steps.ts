@@ -152,7 +152,21 @@ export function adamApply(
   return { param: update, mu, nu };
 }
 
-/** `u[i] = p[i] + scale·u[i]`, in place on `u` (an array adamApply has just made). */
+/**
+ * `u[i] = p[i] + scale·u[i]`, in place on `u` (an array adamApply has just made). One loop per
+ * element type: a loop that has seen both stays polymorphic in V8 and ran 3x slower.
+ */
 function addScaledInPlace(u: FloatArray, p: FloatArray, scale: number): void {
-  for (let i = 0; i < u.length; i++) u[i] = p[i] + u[i] * scale;
+  if (u instanceof Float32Array && p instanceof Float32Array) addScaled32(u, p, scale);
+  else addScaled64(u, p, scale);
+}
+
+function addScaled32(u: Float32Array, p: Float32Array, scale: number): void {
+  const n = u.length;
+  for (let i = 0; i < n; i++) u[i] = p[i] + u[i] * scale;
+}
+
+function addScaled64(u: FloatArray, p: FloatArray, scale: number): void {
+  const n = u.length;
+  for (let i = 0; i < n; i++) u[i] = p[i] + u[i] * scale;
 }

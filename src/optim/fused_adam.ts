@@ -11,7 +11,7 @@
 import { type Ops, untraced } from "../autodiff/ops.ts";
 import { adamApply } from "../ops/optim_steps.ts";
 import { isTensor, type Tensor } from "../tensor.ts";
-import { formatPath, type Tree, treeFlatten, type TreeLeaf, treeLeaves } from "../tree.ts";
+import { type Tree, treeFlatten } from "../tree.ts";
 import { countTensor } from "./_leaves.ts";
 import { applyUpdates } from "./chain.ts";
 import type { AdamState } from "./scale_by_adam.ts";
@@ -27,18 +27,44 @@ function countOf(state: unknown): number | undefined {
   return Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 
-/** Leaves of `tree` when it has exactly the structure (paths), shapes and dtypes of `like`. */
-function leavesLike(tree: unknown, like: readonly TreeLeaf[]): Tensor[] | undefined {
-  try {
-    const leaves = treeLeaves(tree as Tree);
-    if (leaves.length !== like.length) return undefined;
-    for (let i = 0; i < leaves.length; i++) {
-      if (formatPath(leaves[i].path) !== formatPath(like[i].path)) return undefined;
-      const a = leaves[i].value, b = like[i].value;
-      if (a.dtype !== b.dtype || a.shape.length !== b.shape.length) return undefined;
-      for (let d = 0; d < a.shape.length; d++) if (a.shape[d] !== b.shape[d]) return undefined;
+/** Whether two trees have the same structure (keys, lengths, leaf shapes and dtypes). */
+function sameStructure(a: unknown, b: unknown, depth = 0): boolean {
+  if (depth > 64) return false;
+  if (a === null || b === null) return a === b;
+  if (isTensor(a) || isTensor(b)) {
+    if (!isTensor(a) || !isTensor(b) || a.dtype !== b.dtype) return false;
+    if (a.shape.length !== b.shape.length) return false;
+    for (let d = 0; d < a.shape.length; d++) if (a.shape[d] !== b.shape[d]) return false;
+    return true;
+  }
+  if (typeof a !== "object" || typeof b !== "object") return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameStructure(a[i], b[i], depth + 1)) return false;
+    return true;
+  }
+  const ka = Object.keys(a), kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) {
+    if (!Object.hasOwn(b, k)) return false;
+    if (
+      !sameStructure(
+        (a as Record<string, unknown>)[k],
+        (b as Record<string, unknown>)[k],
+        depth + 1,
+      )
+    ) {
+      return false;
     }
-    return leaves.map((l) => l.value);
+  }
+  return true;
+}
+
+/** Leaves of `tree` when it has exactly the structure, shapes and dtypes of `like`. */
+function leavesLike(tree: unknown, like: Tree): Tensor[] | undefined {
+  if (!sameStructure(tree, like)) return undefined;
+  try {
+    return treeFlatten(tree as Tree)[0];
   } catch {
     return undefined;
   }
@@ -82,16 +108,15 @@ function fastPath(
   if (typeof t !== "object" || t === null || typeof t.backend?.gemm !== "function") {
     return undefined;
   }
-  let ps: Tensor[], rebuild: (leaves: readonly Tensor[]) => Tree, shape: TreeLeaf[];
+  let ps: Tensor[], rebuild: (leaves: readonly Tensor[]) => Tree;
   try {
     [ps, rebuild] = treeFlatten(params);
-    shape = treeLeaves(params);
   } catch {
     return undefined;
   }
-  const gs = leavesLike(grads, shape);
-  const ms = leavesLike(adamState?.mu, shape);
-  const vs = leavesLike(adamState?.nu, shape);
+  const gs = leavesLike(grads, params);
+  const ms = leavesLike(adamState?.mu, params);
+  const vs = leavesLike(adamState?.nu, params);
   if (gs === undefined || ms === undefined || vs === undefined) return undefined;
   const rate = typeof lr === "number" ? lr : lr(lrStep);
   // A bad rate is the chain's to report, with its message.

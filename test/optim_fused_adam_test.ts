@@ -186,3 +186,28 @@ test("the step stage takes adam's fused step and gives what update then applyUpd
   assert.deepEqual(leaves(fused.state.params), leaves(plain.state.params));
   assert.deepEqual(leaves(fused.state.optState as Tree), leaves(plain.state.optState as Tree));
 });
+
+test("every backend's adamApply kernel equals adamTs then p + out·scale (float64 bitwise)", async () => {
+  const { adamApplyTs, adamTs } = await import("../src/kernels/adam_ts.ts");
+  const n = 37; // past the SIMD widths, with a remainder
+  const arr = (seed: number) =>
+    Float64Array.from({ length: n }, (_, i) => Math.sin(seed + 1.7 * i));
+  const [p, g, m0] = [arr(1), arr(2), arr(3)];
+  const v0 = arr(4).map(Math.abs);
+  const s = { b1: 0.9, b2: 0.999, c1: 1 / (1 - 0.9 ** 3), c2: 1 / (1 - 0.999 ** 3), eps: 1e-8 };
+  const [rm, rv, ru] = [new Float64Array(n), new Float64Array(n), new Float64Array(n)];
+  adamTs(g, m0, v0, rm, rv, ru, s);
+  const expected = ru.map((u, i) => p[i] + u * -0.01);
+  const kernels = [["ts reference", adamApplyTs]] as [string, typeof adamApplyTs][];
+  for (const [name, b] of BACKENDS) {
+    if (typeof b !== "string" && b.adamApply !== undefined) kernels.push([name, b.adamApply]);
+  }
+  assert.ok(kernels.length >= 2, "the wasm backend has an adamApply kernel");
+  for (const [name, k] of kernels) {
+    const [m1, v1, out] = [new Float64Array(n), new Float64Array(n), new Float64Array(n)];
+    k(p, g, m0, v0, m1, v1, out, s, -0.01);
+    assert.deepEqual([...out], [...expected], name);
+    assert.deepEqual([...m1], [...rm], name);
+    assert.deepEqual([...v1], [...rv], name);
+  }
+});

@@ -78,6 +78,22 @@ export type AdamKernel = (
 ) => void;
 
 /**
+ * The signature of {@linkcode Backend.adamApply}: the Adam step applied to a parameter `p`,
+ * `m1`, `v1` as for {@linkcode AdamKernel} and `out = p + scale · (m1·c1)/(√(v1·c2) + eps)`.
+ */
+export type AdamApplyKernel = (
+  p: FloatArray,
+  g: FloatArray,
+  m0: FloatArray,
+  v0: FloatArray,
+  m1: FloatArray,
+  v1: FloatArray,
+  out: FloatArray,
+  s: AdamScalars,
+  scale: number,
+) => void;
+
+/**
  * A backend: the kernels the primitives run on, as a value. A model's training state carries
  * one (`initTrain(..., { backend })`), a trace carries it to every primitive called through it
  * (`t.backend`), and two models in one process can use different ones. `gemm` is required; every
@@ -106,4 +122,10 @@ export interface Backend {
    * from it by a few units in the last place; float64 leaves must match it exactly.
    */
   adam?: AdamKernel;
+  /**
+   * The Adam step applied to the parameter in the same pass (optional; see
+   * {@linkcode AdamApplyKernel}): what the `adamApply` primitive runs when present. Float64
+   * must match `adamTs` followed by `p + out·scale` exactly; float32 may compute in float32.
+   */
+  adamApply?: AdamApplyKernel;
 }

@@ -59,6 +59,7 @@ function withWasmAdam(blas: Backend): Backend {
     ...blas,
     description: `${blas.description}; Adam: wasm SIMD`,
     adam: wasm.kernels.adam,
+    adamApply: wasm.kernels.adamApply,
   });
 }
 

@@ -12,8 +12,8 @@
  */
 
 import type { FloatArray } from "../tensor.ts";
-import { adamTs } from "./adam_ts.ts";
-import type { AdamKernel, Backend, GemmKernel } from "./kernels.ts";
+import { adamApplyTs, adamTs } from "./adam_ts.ts";
+import type { AdamApplyKernel, AdamKernel, Backend, GemmKernel } from "./kernels.ts";
 import { checkGemmArgs } from "./check_gemm.ts";
 import { checkBoolean, checkOptions } from "../_checks.ts";
 import { tsGemm } from "./ts_gemm.ts";
@@ -40,6 +40,25 @@ type AdamExport = (
   c1: number,
   c2: number,
   eps: number,
+) => void;
+
+type AdamApplyExport = (
+  n: number,
+  g: number,
+  m0: number,
+  v0: number,
+  p: number,
+  m1: number,
+  v1: number,
+  out: number,
+  b1: number,
+  k1: number,
+  b2: number,
+  k2: number,
+  c1: number,
+  c2: number,
+  eps: number,
+  scale: number,
 ) => void;
 
 /** RangeError unless every array of an Adam step has the gradient's length `n`. */
@@ -122,6 +141,8 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Backend {
   const gemmF64 = exports.gemm_f64 as GemmExport;
   const adamF32 = exports.adam_f32 as AdamExport;
   const adamF64 = exports.adam_f64 as AdamExport;
+  const adamApplyF32 = exports.adam_apply_f32 as AdamApplyExport;
+  const adamApplyF64 = exports.adam_apply_f64 as AdamApplyExport;
   let heap32 = new Float32Array(memory.buffer);
   let heap64 = new Float64Array(memory.buffer);
 
@@ -213,11 +234,58 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Backend {
     out.set(from(5));
   };
 
+  const adamApply: AdamApplyKernel = (p, g, m0, v0, m1, v1, out, s, scale) => {
+    const n = g.length;
+    checkAdamArgs(n, g, m0, v0, m1, v1, out);
+    checkAdamArgs(n, g, p);
+    if (n === 0) return;
+    const f64 = g instanceof Float64Array;
+    const size = f64 ? 8 : 4;
+    const span = align16(n * size);
+    const at = (slot: number) => GEMM_WASM_HEAP_BASE + slot * span;
+    const end = at(7);
+    const sameType = [p, m0, v0, m1, v1, out].every((a) => a instanceof g.constructor);
+    if (!sameType || end > MAX_BYTES || !reserve(end)) {
+      adamApplyTs(p, g, m0, v0, m1, v1, out, s, scale);
+      return;
+    }
+    const heap = f64 ? heap64 : heap32;
+    const shift = f64 ? 3 : 2;
+    // Slots: g, m0, v0, p, m1, v1, out.
+    heap.set(g, at(0) >> shift);
+    heap.set(m0, at(1) >> shift);
+    heap.set(v0, at(2) >> shift);
+    heap.set(p, at(3) >> shift);
+    (f64 ? adamApplyF64 : adamApplyF32)(
+      n,
+      at(0),
+      at(1),
+      at(2),
+      at(3),
+      at(4),
+      at(5),
+      at(6),
+      s.b1,
+      1 - s.b1,
+      s.b2,
+      1 - s.b2,
+      s.c1,
+      s.c2,
+      s.eps,
+      scale,
+    );
+    const from = (slot: number) => heap.subarray(at(slot) >> shift, (at(slot) >> shift) + n);
+    m1.set(from(4));
+    v1.set(from(5));
+    out.set(from(6));
+  };
+
   const flavour = relaxed ? "relaxed-SIMD FMA, 6×8 f32 tiles" : "SIMD mul+add, 4×8 f32 tiles";
   return Object.freeze({
     name: "wasm" as const,
     description: `wasm (WebAssembly ${flavour}, 1 thread)`,
     gemm,
     adam,
+    adamApply,
   });
 }

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { adamTs } from "../kernels/adam_ts.ts";
+import { adamApplyTs, adamTs } from "../kernels/adam_ts.ts";
 import type { AdamScalars, Backend } from "../kernels/kernels.ts";
 import {
   allocate,
@@ -74,6 +74,23 @@ export function adamMoments(
 ): AdamMoments {
   const op = "adamMoments";
   checkBackend(`Cannot ${op}`, backend);
+  checkMoments(g, m, v, scalars);
+  const { b1, b2, c1, c2, eps } = scalars;
+  const n = g.data.length;
+  const mu = allocate(g.dtype, n);
+  const nu = allocate(g.dtype, n);
+  const update = allocate(g.dtype, n);
+  (backend.adam ?? adamTs)(g.data, m.data, v.data, mu, nu, update, { b1, b2, c1, c2, eps });
+  return {
+    mu: fromTypedArray(mu, g.shape),
+    nu: fromTypedArray(nu, g.shape),
+    update: fromTypedArray(update, g.shape),
+  };
+}
+
+/** adamMoments' checks of the gradient, the moments and the scalars. */
+function checkMoments(g: Tensor, m: Tensor, v: Tensor, scalars: AdamScalars): void {
+  const op = "adamMoments";
   if (typeof scalars !== "object" || scalars === null) {
     throw new TypeError(
       `${op}: scalars must be { b1, b2, c1, c2, eps }, got ${describeValue(scalars)}`,
@@ -90,16 +107,6 @@ export function adamMoments(
   for (const [name, value] of [["b1", b1], ["b2", b2], ["c1", c1], ["c2", c2], ["eps", eps]]) {
     checkNumber(op, `scalars.${name}`, value);
   }
-  const n = g.data.length;
-  const mu = allocate(g.dtype, n);
-  const nu = allocate(g.dtype, n);
-  const update = allocate(g.dtype, n);
-  (backend.adam ?? adamTs)(g.data, m.data, v.data, mu, nu, update, { b1, b2, c1, c2, eps });
-  return {
-    mu: fromTypedArray(mu, g.shape),
-    nu: fromTypedArray(nu, g.shape),
-    update: fromTypedArray(update, g.shape),
-  };
 }
 
 /** The result of {@linkcode adamApply}: the new parameter and both moments. */
@@ -147,9 +154,30 @@ export function adamApply(
   assertSameShape(op, g, p);
   assertSameDType(op, g, p);
   checkNumber(op, "scale", scale);
-  const { mu, nu, update } = rethrowAs(op, () => adamMoments(backend, g, m, v, scalars));
-  addScaledInPlace(update.data, p.data, scale);
-  return { param: update, mu, nu };
+  if (backend.adam !== undefined && backend.adamApply === undefined) {
+    // A backend with an Adam kernel but no applied form: its kernel, then the add.
+    const { mu, nu, update } = rethrowAs(op, () => adamMoments(backend, g, m, v, scalars));
+    addScaledInPlace(update.data, p.data, scale);
+    return { param: update, mu, nu };
+  }
+  // Checks as adamMoments makes them, then the one-pass kernel (the reference loop where the
+  // backend has none).
+  rethrowAs(op, () => checkMoments(g, m, v, scalars));
+  const n = g.data.length;
+  const mu = allocate(g.dtype, n), nu = allocate(g.dtype, n), param = allocate(g.dtype, n);
+  const { b1, b2, c1, c2, eps } = scalars;
+  (backend.adamApply ?? adamApplyTs)(p.data, g.data, m.data, v.data, mu, nu, param, {
+    b1,
+    b2,
+    c1,
+    c2,
+    eps,
+  }, scale);
+  return {
+    param: fromTypedArray(param, g.shape),
+    mu: fromTypedArray(mu, g.shape),
+    nu: fromTypedArray(nu, g.shape),
+  };
 }
 
 /**

@@ -7,7 +7,9 @@
  * the arrays in the module's memory, and the scalars as f64 (`k1 = 1 - b1`, `k2 = 1 - b2`,
  * computed by the caller). They compute `m1 = b1·m0 + k1·g`, `v1 = b2·v0 + k2·(g·g)`,
  * `out = (m1·c1) / (√(v1·c2) + eps)`, four (f32) or two (f64) lanes at a time,
- * then the remainder one element at a time, with the operations in that order. In float64 that
+ * then the remainder one element at a time, with the operations in that order. `adam_apply_t`
+ * takes the parameter's address `p` after `v0` and a last scalar `scale`, and stores
+ * `out = p + out·scale` instead (the step applied: `scale` is the negated learning rate). In float64 that
  * is exactly what the TypeScript loop of `adam_ts.ts` computes (IEEE operations, no fused
  * multiply-add); the float32 functions compute in float32, where SIMD square roots and
  * divisions are cheapest, which is the point of the kernel: in JavaScript the square root and
@@ -32,7 +34,7 @@ const LANES: readonly Lane[] = [
 const SCALARS = ["b1", "k1", "b2", "k2", "c1", "c2", "eps"] as const;
 
 /** One update, in vector (`op = vec`) or scalar (`op = t`) form, at byte offset `$i`. */
-function body(op: string, load: string, store: string, v: string): string {
+function body(op: string, load: string, store: string, v: string, apply = false): string {
   const at = (base: string) => `(i32.add (local.get $${base}) (local.get $i))`;
   const k = (name: string) => `(local.get $${v}${name})`;
   const x = `(${op}.div (${op}.mul (local.get $${v}m) ${k("c1")})
@@ -45,15 +47,18 @@ function body(op: string, load: string, store: string, v: string): string {
           (${op}.mul ${k("k2")} (${op}.mul (local.get $${v}g) (local.get $${v}g)))))
         (${store} ${at("m1")} (local.get $${v}m))
         (${store} ${at("v1")} (local.get $${v}v))
-        (${store} ${at("out")} ${x})`;
+        (${store} ${at("out")} ${
+    apply ? `(${op}.add (${load} ${at("p")}) (${op}.mul ${x} ${k("scale")}))` : x
+  })`;
 }
 
-function adamFunction(l: Lane): string {
-  const name = `adam_${l.t}`;
-  const params = SCALARS.map((s) => `(param $${s} f64)`).join(" ");
-  const scalarLocals = SCALARS.map((s) => `(local $s${s} ${l.t})`).join(" ");
-  const vectorLocals = SCALARS.map((s) => `(local $v${s} v128)`).join(" ");
-  const init = SCALARS.map((s) =>
+function adamFunction(l: Lane, apply: boolean): string {
+  const name = `adam${apply ? "_apply" : ""}_${l.t}`;
+  const scalars = apply ? [...SCALARS, "scale"] : SCALARS;
+  const params = scalars.map((s) => `(param $${s} f64)`).join(" ");
+  const scalarLocals = scalars.map((s) => `(local $s${s} ${l.t})`).join(" ");
+  const vectorLocals = scalars.map((s) => `(local $v${s} v128)`).join(" ");
+  const init = scalars.map((s) =>
     `    (local.set $s${s} ${
       l.fromF64 === "" ? `(local.get $${s})` : `(${l.fromF64} (local.get $${s}))`
     })
@@ -61,7 +66,7 @@ function adamFunction(l: Lane): string {
   ).join("\n");
   return `
   (func (export "${name}") (param $n i32) (param $g i32) (param $m0 i32) (param $v0 i32)
-    (param $m1 i32) (param $v1 i32) (param $out i32) ${params}
+    ${apply ? "(param $p i32) " : ""}(param $m1 i32) (param $v1 i32) (param $out i32) ${params}
     (local $i i32) (local $end i32) (local $whole i32)
     ${scalarLocals}
     ${vectorLocals}
@@ -71,13 +76,13 @@ ${init}
     (local.set $whole (i32.and (local.get $end) (i32.const -16)))
     (block $vdone (loop $vloop
       (br_if $vdone (i32.ge_u (local.get $i) (local.get $whole)))${
-    body(l.vec, "v128.load", "v128.store", "v")
+    body(l.vec, "v128.load", "v128.store", "v", apply)
   }
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br $vloop)))
     (block $sdone (loop $sloop
       (br_if $sdone (i32.ge_u (local.get $i) (local.get $end)))${
-    body(l.t, `${l.t}.load`, `${l.t}.store`, "s")
+    body(l.t, `${l.t}.load`, `${l.t}.store`, "s", apply)
   }
       (local.set $i (i32.add (local.get $i) (i32.const ${l.size})))
       (br $sloop))))`;
@@ -94,5 +99,5 @@ ${init}
  * ```
  */
 export function adamWat(): string {
-  return LANES.map(adamFunction).join("\n");
+  return LANES.flatMap((l) => [adamFunction(l, false), adamFunction(l, true)]).join("\n");
 }

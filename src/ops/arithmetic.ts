@@ -9,7 +9,14 @@
  * @module
  */
 
-import { allocate, assertSameDType, fromTypedArray, sizeOf, type Tensor } from "../tensor.ts";
+import {
+  allocate,
+  assertSameDType,
+  type FloatArray,
+  fromTypedArray,
+  sizeOf,
+  type Tensor,
+} from "../tensor.ts";
 import { assertTensor, cotangent } from "./_checks.ts";
 import {
   ADD,
@@ -43,6 +50,13 @@ function forward(op: string, code: BinaryOp, a: Tensor, b: Tensor): Tensor {
 
 function wrap(acc: Float64Array, like: Tensor): Tensor {
   return fromTypedArray(asDType(acc, like.dtype), like.shape);
+}
+
+// A top-level function, not a loop inside div's pullback closure: the closure is made afresh
+// for every call, and its loop ran unoptimised often enough to box every element it read (16
+// bytes of heap per element; measured under V8).
+function mulInto(g: FloatArray, yd: FloatArray, gy: Float64Array): void {
+  for (let i = 0; i < g.length; i++) gy[i] = g[i] * yd[i];
 }
 
 function negate(acc: Float64Array): Float64Array {
@@ -159,7 +173,7 @@ export const div: Primitive<[a: Tensor, b: Tensor]> = primitive(
       let db: Tensor | undefined;
       if (needs[1]) {
         const gy = new Float64Array(g.length);
-        for (let i = 0; i < g.length; i++) gy[i] = g[i] * y.data[i];
+        mulInto(g, y.data, gy);
         db = wrap(negate(reduceTo(DIV, gy, y.shape, b.shape, b.data, b.shape)), b);
       }
       return [

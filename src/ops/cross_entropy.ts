@@ -131,7 +131,8 @@ export const sparseSoftmaxCrossEntropy: Primitive<[logits: Tensor, labels: Tenso
   },
 );
 
-// Top-level, not inside the pullback closure (made afresh per call), so it runs optimised.
+// Top-level, not inside the pullback closure (made afresh per call), so it runs optimised;
+// likewise the other `…Back` functions below.
 function sparseBack(
   g: FloatArray,
   p: Float64Array,
@@ -191,26 +192,50 @@ export const softmaxCrossEntropyWithProbs: Primitive<[logits: Tensor, targets: T
       let dz: Tensor | undefined, dt: Tensor | undefined;
       if (needs[0]) {
         const d = allocate(logits.dtype, b * c);
-        for (let i = 0; i < b; i++) {
-          const offset = i * c, gi = g[i], mass = masses[i];
-          for (let j = 0; j < c; j++) d[offset + j] = gi * (p[offset + j] * mass - t[offset + j]);
-        }
+        probsLogitsBack(g, p, masses, t, d, b, c);
         dz = fromTypedArray(d, logits.shape);
       }
       if (needs[1]) {
         const d = allocate(targets.dtype, b * c);
-        for (let i = 0; i < b; i++) {
-          const offset = i * c, gi = g[i];
-          for (let j = 0; j < c; j++) {
-            d[offset + j] = gi * crossTerm(lses[i], z[offset + j], p[offset + j]);
-          }
-        }
+        probsTargetsBack(g, lses, z, p, d, b, c);
         dt = fromTypedArray(d, targets.shape);
       }
       return [dz, dt];
     }];
   },
 );
+
+function probsLogitsBack(
+  g: FloatArray,
+  p: Float64Array,
+  masses: Float64Array,
+  t: FloatArray,
+  d: FloatArray,
+  b: number,
+  c: number,
+): void {
+  for (let i = 0; i < b; i++) {
+    const offset = i * c, gi = g[i], mass = masses[i];
+    for (let j = 0; j < c; j++) d[offset + j] = gi * (p[offset + j] * mass - t[offset + j]);
+  }
+}
+
+function probsTargetsBack(
+  g: FloatArray,
+  lses: Float64Array,
+  z: FloatArray,
+  p: Float64Array,
+  d: FloatArray,
+  b: number,
+  c: number,
+): void {
+  for (let i = 0; i < b; i++) {
+    const offset = i * c, gi = g[i];
+    for (let j = 0; j < c; j++) {
+      d[offset + j] = gi * crossTerm(lses[i], z[offset + j], p[offset + j]);
+    }
+  }
+}
 
 /**
  * Elementwise binary cross-entropy on logits `z` and targets `t` of the same shape:
@@ -251,19 +276,27 @@ export const sigmoidCrossEntropy: Primitive<[logits: Tensor, targets: Tensor]> =
       let dz: Tensor | undefined, dt: Tensor | undefined;
       if (needs[0]) {
         const d = allocate(logits.dtype, n);
-        for (let i = 0; i < n; i++) {
-          // e = exp(−|z|) ∈ (0, 1]; σ(z) = 1/(1 + e) for z ≥ 0 and e/(1 + e) for z < 0.
-          const zi = z[i], e = Math.exp(-Math.abs(zi));
-          d[i] = g[i] * ((zi >= 0 ? 1 / (1 + e) : e / (1 + e)) - t[i]);
-        }
+        sigmoidLogitsBack(g, z, t, d);
         dz = fromTypedArray(d, logits.shape);
       }
       if (needs[1]) {
         const d = allocate(targets.dtype, n);
-        for (let i = 0; i < n; i++) d[i] = -g[i] * z[i];
+        sigmoidTargetsBack(g, z, d);
         dt = fromTypedArray(d, targets.shape);
       }
       return [dz, dt];
     }];
   },
 );
+
+function sigmoidLogitsBack(g: FloatArray, z: FloatArray, t: FloatArray, d: FloatArray): void {
+  for (let i = 0; i < d.length; i++) {
+    // e = exp(−|z|) ∈ (0, 1]; σ(z) = 1/(1 + e) for z ≥ 0 and e/(1 + e) for z < 0.
+    const zi = z[i], e = Math.exp(-Math.abs(zi));
+    d[i] = g[i] * ((zi >= 0 ? 1 / (1 + e) : e / (1 + e)) - t[i]);
+  }
+}
+
+function sigmoidTargetsBack(g: FloatArray, z: FloatArray, d: FloatArray): void {
+  for (let i = 0; i < d.length; i++) d[i] = -g[i] * z[i];
+}

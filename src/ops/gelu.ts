@@ -6,7 +6,7 @@
  * @module
  */
 
-import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
+import { allocate, type FloatArray, fromTypedArray, type Tensor } from "../tensor.ts";
 import { assertTensor, cotangent } from "./_checks.ts";
 import { sigmoidOf } from "./_scalar.ts";
 import { type Primitive, unary } from "./primitive.ts";
@@ -43,16 +43,23 @@ export const gelu: Primitive<[Tensor]> = unary("gelu", (x: Tensor) => {
   return [fromTypedArray(out, x.shape), (dy) => {
     const g = cotangent("gelu", dy, x.shape);
     const dx = allocate(x.dtype, g.length);
-    for (let i = 0; i < g.length; i++) {
-      const v = xd[i];
-      // φ(v) underflows to 0 well before v² overflows, so v·φ(v) is Infinity·0 only at ±Infinity,
-      // where its limit is 0.
-      const phi = Math.exp(-0.5 * v * v);
-      dx[i] = g[i] * (0.5 * erfc(-v * SQRT1_2) + (phi === 0 ? 0 : v * INV_SQRT_2PI * phi));
-    }
+    geluBack(xd, g, dx);
     return fromTypedArray(dx, x.shape);
   }];
 });
+
+// A top-level function, not a loop inside the pullback closure: the closure is made afresh for
+// every call, and its loop ran unoptimised often enough to box every element it read (16 bytes
+// of heap per element; measured under V8). The same holds for `geluTanhBack` below.
+function geluBack(xd: FloatArray, g: FloatArray, dx: FloatArray): void {
+  for (let i = 0; i < g.length; i++) {
+    const v = xd[i];
+    // φ(v) underflows to 0 well before v² overflows, so v·φ(v) is Infinity·0 only at ±Infinity,
+    // where its limit is 0.
+    const phi = Math.exp(-0.5 * v * v);
+    dx[i] = g[i] * (0.5 * erfc(-v * SQRT1_2) + (phi === 0 ? 0 : v * INV_SQRT_2PI * phi));
+  }
+}
 
 /**
  * The tanh approximation of GELU: ½x(1 + tanh(u)), u = √(2/π)(x + 0.044715x³), computed as
@@ -80,14 +87,18 @@ export const geluTanh: Primitive<[Tensor]> = unary("geluTanh", (x: Tensor) => {
   return [fromTypedArray(out, x.shape), (dy) => {
     const g = cotangent("geluTanh", dy, x.shape);
     const dx = allocate(x.dtype, g.length);
-    for (let i = 0; i < g.length; i++) {
-      const v = xd[i];
-      const s = sigmoidOf(2 * SQRT_2_OVER_PI * (v + GELU_C * v * v * v));
-      const ds = s * (1 - s);
-      // Once σ' has underflowed the second term is 0, even where v·u' overflowed.
-      const tail = ds === 0 ? 0 : v * 2 * ds * SQRT_2_OVER_PI * (1 + 3 * GELU_C * v * v);
-      dx[i] = g[i] * (s + tail);
-    }
+    geluTanhBack(xd, g, dx);
     return fromTypedArray(dx, x.shape);
   }];
 });
+
+function geluTanhBack(xd: FloatArray, g: FloatArray, dx: FloatArray): void {
+  for (let i = 0; i < g.length; i++) {
+    const v = xd[i];
+    const s = sigmoidOf(2 * SQRT_2_OVER_PI * (v + GELU_C * v * v * v));
+    const ds = s * (1 - s);
+    // Once σ' has underflowed the second term is 0, even where v·u' overflowed.
+    const tail = ds === 0 ? 0 : v * 2 * ds * SQRT_2_OVER_PI * (1 + 3 * GELU_C * v * v);
+    dx[i] = g[i] * (s + tail);
+  }
+}

@@ -24,7 +24,14 @@
  * @module
  */
 
-export type { AdamKernel, AdamScalars, Backend, BackendName, GemmKernel } from "./kernels.ts";
+export type {
+  AdamApplyKernel,
+  AdamKernel,
+  AdamScalars,
+  Backend,
+  BackendName,
+  GemmKernel,
+} from "./kernels.ts";
 export type { FloatArray } from "../tensor.ts";
 export {
   backend,

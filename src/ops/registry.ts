@@ -32,7 +32,10 @@ type AnyPrimitive = Primitive<any>;
 
 /** The primitive-valued exports of a module namespace. */
 export type PrimitivesOf<M> = {
-  readonly [K in keyof M as M[K] extends AnyPrimitive ? K : never]: M[K];
+  readonly [
+    // deno-lint-ignore no-explicit-any
+    K in keyof M as M[K] extends Primitive<any> ? K : never
+  ]: M[K];
 };
 
 function isPrimitive(v: unknown): v is AnyPrimitive {

@@ -128,15 +128,6 @@ export const glorotNormal: Initializer = normalInit("glorotNormal", glorotVarian
 export const glorotUniform: Initializer = uniformInit("glorotUniform", glorotVariance);
 
 /**
- * The same draws as {@linkcode glorotNormal} (Xavier Glorot's initialiser under his first name);
- * its errors name `xavierNormal`.
- */
-export const xavierNormal: Initializer = normalInit("xavierNormal", glorotVariance);
-
-/** The same draws as {@linkcode glorotUniform}; its errors name `xavierUniform`. */
-export const xavierUniform: Initializer = uniformInit("xavierUniform", glorotVariance);
-
-/**
  * He (Kaiming) normal: `N(0, 2 / fanIn)`, for ReLU layers.
  *
  * @example

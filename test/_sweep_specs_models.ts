@@ -286,8 +286,6 @@ export const modelSpecs: Spec[] = [
       }),
     ])
   ),
-  spec("xavierNormal", g.xavierNormal, [key(), shape([2, 2])]),
-  spec("xavierUniform", g.xavierUniform, [key(), shape([2, 2])]),
   spec("constantInit", g.constantInit, [num(0.5)]),
   spec("constantInit", (k: g.Key, s: g.Shape, o: g.InitOptions) => g.constantInit(0.5)(k, s, o), [
     key(),

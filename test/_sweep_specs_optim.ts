@@ -96,7 +96,6 @@ const adamOptions = {
 export const optimSpecs: Spec[] = [
   spec("sgd", g.sgd, [lr(0.1)]),
   ...protocol("sgd", () => g.sgd(0.1) as g.Transform<unknown>, false),
-  spec("gradientDescent", g.gradientDescent, [lr(0.1)]),
   spec("momentum", g.momentum, [
     lr(0.1),
     options(() => ({ decay: 0.5 }), { decay: adamOptions.b1 }),

@@ -9,7 +9,6 @@ import {
   chain,
   cosineDecay,
   excludeBiases,
-  gradientDescent,
   momentum,
   nesterov,
   rmsprop,
@@ -58,10 +57,6 @@ function close(actual: number[][], expected: number[][], tol = 1e-12) {
 test("sgd: w ← w − ηg for three steps", () => {
   // η = 0.1: (1, −2) − 0.1(1, −2) = (0.9, −1.8); − 0.1(0.5, 1) = (0.85, −1.9); − 0.1(−1, 0) = (0.95, −1.9).
   close(trajectory(sgd(0.1), 3), [[0.9, -1.8], [0.85, -1.9], [0.95, -1.9]]);
-});
-
-test("gradientDescent is sgd", () => {
-  close(trajectory(gradientDescent(0.1), 3), trajectory(sgd(0.1), 3), 0);
 });
 
 test("momentum: v ← μv + g; w ← w − ηv for three steps", () => {
@@ -141,7 +136,6 @@ test("each alias equals its chain of links, bitwise, states included", () => {
   const lr = (step: number) => 0.1 / (step + 1);
   const pairs: [string, Transform<Tree>, Transform<Tree>][] = [
     ["sgd", sgd(lr), chain(scaleByLearningRate(lr))],
-    ["gradientDescent", gradientDescent(lr), chain(scaleByLearningRate(lr))],
     [
       "momentum",
       momentum(lr, { decay: 0.8 }),

@@ -54,23 +54,6 @@ export function sgd(lr: number | Schedule): Transform<[CountState]> {
 }
 
 /**
- * Same as {@linkcode sgd}: `w ← w − η·g`.
- *
- * @example
- * ```ts
- * import { gradientDescent } from "./aliases.ts";
- * import { tensor } from "../tensor.ts";
- * const opt = gradientDescent(0.5);
- * const [u] = opt.update(tensor([2]), opt.init(tensor([0])), tensor([0]));
- * if ((u as { data: Float32Array }).data[0] !== -1) throw new Error("unexpected");
- * ```
- */
-export function gradientDescent(lr: number | Schedule): Transform<[CountState]> {
-  checkLearningRate("gradientDescent", lr);
-  return chainAs("gradientDescent", [scaleByLearningRate(lr)] as const);
-}
-
-/**
  * Momentum (heavy ball): `v ← μ·v + g; w ← w − η·v`, with `v` starting at 0. Equals
  * `chain(traceMomentum({ decay }), scaleByLearningRate(lr))`. State: `[{ trace }, { count }]`.
  *

@@ -28,7 +28,7 @@ import {
   treeArg,
 } from "./_sweep.ts";
 
-type AnyLayer = Layer<g.Tree, g.Tree>;
+export type AnyLayer = Layer<g.Tree, g.Tree>;
 
 const badContexts = [
   null,
@@ -50,7 +50,7 @@ const badOps = [undefined, 3, {}, g.backend("ts"), { relu: 3 }];
  * call in the old four-argument form (params where `t` goes). Gradients are the trace's: a
  * malformed cotangent is swept through `vjp`.
  */
-function protocol(
+export function protocol(
   name: string,
   make: () => AnyLayer,
   inShape: readonly number[],

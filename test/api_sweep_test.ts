@@ -32,6 +32,7 @@ import { kernelSpecs, testingSpecs, trainSpecs } from "./_sweep_specs_train.ts";
 import { modelIoSpecs } from "./_sweep_specs_model_io.ts";
 import { fileSpecs } from "./_sweep_specs_files.ts";
 import { plotSpecs } from "./_sweep_specs_plot.ts";
+import { convSpecs } from "./_sweep_specs_conv.ts";
 import * as plotMod from "../src/plot/mod.ts";
 
 const SPECS: readonly Spec[] = [
@@ -39,6 +40,7 @@ const SPECS: readonly Spec[] = [
   ...opSpecs,
   ...autodiffSpecs,
   ...layerSpecs,
+  ...convSpecs,
   ...contractSpecs,
   ...modelSpecs,
   ...optimSpecs,
@@ -61,8 +63,6 @@ const NOT_SWEPT: Readonly<Record<string, string>> = {
   // Values, not functions.
   BACKEND_ORDER: "a constant",
   DEFAULT_DTYPE: "a constant",
-  conv1d:
-    "new with the CNN layers; its errors are tested in test/conv_layers_test.ts (a sweep spec is left)",
   EVAL: "a constant (the evaluation context)",
   PRIMITIVES: "a table of primitive records: each is swept through untraced() and its run",
   FASHION_MNIST_CLASSES: "a constant",

@@ -83,7 +83,7 @@ function config(
   checkInteger(op, "filters", filters, { min: 1, max: MAX_ELEMENTS });
   const o = checkOptions(op, options, OPTIONS);
   const { bias = true, init = glorotUniform, biasInit = zerosInit, dtype = DEFAULT_DTYPE } = o;
-  const groups = o.groups ?? 1;
+  const groups = o.groups === undefined ? 1 : o.groups;
   checkInteger(op, "groups", groups, { min: 1 });
   if (filters % groups !== 0) {
     throw new RangeError(`${op}: groups ${groups} must divide filters (${filters})`);
@@ -94,9 +94,9 @@ function config(
   checkDType(op, dtype);
   const spec: WindowSpec = {
     kernel,
-    stride: axisPair("stride", o.stride ?? 1),
-    dilation: axisPair("dilation", o.dilation ?? 1),
-    pads: checkPadding(op, o.padding ?? "valid"),
+    stride: axisPair("stride", o.stride === undefined ? 1 : o.stride),
+    dilation: axisPair("dilation", o.dilation === undefined ? 1 : o.dilation),
+    pads: checkPadding(op, o.padding === undefined ? "valid" : o.padding),
   };
   return { op, filters, spec, groups, bias, init, biasInit, dtype };
 }
@@ -240,7 +240,7 @@ export function conv1d(
   const op = "conv1d";
   checkInteger(op, "kernelSize", kernelSize, { min: 1 });
   const o = checkOptions(op, options, OPTIONS);
-  const p = o.padding ?? "valid";
+  const p = o.padding === undefined ? "valid" : o.padding;
   const ok = typeof p === "string" || (Array.isArray(p) && p.length === 2);
   if (!ok) {
     throw new TypeError(

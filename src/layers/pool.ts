@@ -43,7 +43,7 @@ function windowPool(op: PoolPrimitive, size: Pair, options: Pool2dLayerOptions):
     kernel,
     stride: o.stride === undefined ? kernel : checkPair(op, "stride", o.stride),
     dilation: [1, 1],
-    pads: checkPadding(op, o.padding ?? "valid", kernel),
+    pads: checkPadding(op, o.padding === undefined ? "valid" : o.padding, kernel),
   };
   const opts = { size: kernel, stride: spec.stride, padding: paddingOption(spec.pads) };
   const run = (t: Ops, x: Tensor) =>
@@ -116,6 +116,9 @@ export function avgPool2d(size: Pair, options: Pool2dLayerOptions = {}): Layer<n
  */
 export function globalAvgPool2d(): Layer<null, null> {
   const op = "globalAvgPool2d";
+  if (arguments.length > 0) {
+    throw new TypeError(`${op}: takes no arguments, got ${arguments.length}`);
+  }
   return {
     name: op,
     init: (key, inShape) => {

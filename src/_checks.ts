@@ -344,3 +344,17 @@ export function checkStringRecord(op: string, name: string, value: unknown): voi
     }
   }
 }
+
+/**
+ * A backend is an object with a `gemm` kernel (a `TypeError` naming `op` otherwise): the one check
+ * every floor that takes a backend value makes, structural so that floor 0 needs no backend type.
+ */
+export function checkBackend(op: string, b: unknown, what = "the backend"): void {
+  if (typeof b !== "object" || b === null || typeof (b as { gemm?: unknown }).gemm !== "function") {
+    throw new TypeError(
+      `${op}: ${what} must be a backend (backend("ts"), defaultBackend(), ...), got ${
+        describeValue(b)
+      }`,
+    );
+  }
+}

@@ -14,7 +14,7 @@ import { defaultBackend } from "../kernels/select.ts";
 import type { Primitive, Pullback } from "../ops/primitive.ts";
 import { PRIMITIVES, type Primitives } from "../ops/registry.ts";
 import { isTensor, type Tensor } from "../tensor.ts";
-import { describeValue } from "../_checks.ts";
+import { checkBackend, describeValue } from "../_checks.ts";
 
 /** The method an `Ops` value has for a primitive: its arguments, minus the backend. */
 export type OpMethod<P> = P extends Primitive<infer A> ? (...args: A) => Tensor : never;
@@ -54,17 +54,6 @@ export function makeOps(backend: Backend, tracing: boolean, caller: Caller): Ops
     ops[p.name] = (...args: unknown[]) => caller(p, args);
   }
   return Object.freeze(ops) as unknown as Ops;
-}
-
-/** Throws a `TypeError` naming `op` unless `b` is a backend (an object with a `gemm` kernel). */
-export function checkBackend(op: string, b: unknown, what = "the backend"): asserts b is Backend {
-  if (typeof b !== "object" || b === null || typeof (b as Backend).gemm !== "function") {
-    throw new TypeError(
-      `${op}: ${what} must be a backend (backend("ts"), defaultBackend(), ...), got ${
-        describeValue(b)
-      }`,
-    );
-  }
 }
 
 /**

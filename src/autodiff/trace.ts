@@ -20,8 +20,8 @@ import { PRIMITIVES } from "../ops/registry.ts";
 import { formatShape, full, isTensor, shapesEqual, type Tensor, zerosLike } from "../tensor.ts";
 import { type Tree, treeFlatten } from "../tree.ts";
 import { flattenTree } from "../_tree_walk.ts";
-import { describeValue } from "../_checks.ts";
-import { checkBackend, checkRun, makeOps, type Ops } from "./ops.ts";
+import { checkBackend, describeValue } from "../_checks.ts";
+import { checkRun, makeOps, type Ops } from "./ops.ts";
 
 interface Node {
   readonly name: string;

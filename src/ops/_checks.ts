@@ -89,10 +89,3 @@ export function axisMask(
 export function checkFinite(op: string, name: string, value: number, min = -Infinity): void {
   checkNumber(`Cannot ${op}`, name, value, min === -Infinity ? {} : { min });
 }
-
-/** Throws a `TypeError` naming `op` unless `b` is a backend (an object with a `gemm` kernel). */
-export function checkBackend(op: string, b: unknown): void {
-  if (typeof b !== "object" || b === null || typeof (b as { gemm?: unknown }).gemm !== "function") {
-    throw new TypeError(`${op}: the backend must be a backend value, got ${describeValue(b)}`);
-  }
-}

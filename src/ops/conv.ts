@@ -18,7 +18,8 @@ import {
   type Tensor,
 } from "../tensor.ts";
 import { checkInteger, checkOptions } from "../_checks.ts";
-import { checkBackend, cotangent } from "./_checks.ts";
+import { cotangent } from "./_checks.ts";
+import { checkBackend } from "../_checks.ts";
 import { col2im, im2col, putColumns, takeColumns } from "./_im2col.ts";
 import { nhwc, type Padding, type Pair, pair, type Window, window } from "./_window.ts";
 import { type Primitive, primitive } from "./primitive.ts";

@@ -16,7 +16,8 @@ import {
   isTensor,
   type Tensor,
 } from "../tensor.ts";
-import { assertTensor, checkBackend, cotangent } from "./_checks.ts";
+import { assertTensor, cotangent } from "./_checks.ts";
+import { checkBackend } from "../_checks.ts";
 import { type Primitive, primitive } from "./primitive.ts";
 
 function rank2(op: string, a: Tensor, b: Tensor): [number, number, number] {

@@ -21,8 +21,8 @@ import {
   fromTypedArray,
   type Tensor,
 } from "../tensor.ts";
-import { checkNumber, describeValue, rethrowAs } from "../_checks.ts";
-import { assertTensor, checkBackend } from "./_checks.ts";
+import { checkBackend, checkNumber, describeValue, rethrowAs } from "../_checks.ts";
+import { assertTensor } from "./_checks.ts";
 
 /** The outputs of {@linkcode adamMoments}: the new moments and the bias-corrected step. */
 export interface AdamMoments {

@@ -23,6 +23,7 @@ import { formatShape, fromTypedArray, shapesEqual, type Tensor } from "../tensor
 import { formatPath, type Tree, treeLeaves } from "../tree.ts";
 import { flattenTree } from "../_tree_walk.ts";
 import {
+  checkBackend,
   checkFunction,
   checkInteger,
   checkKey,
@@ -95,12 +96,6 @@ export type Differentiable<X extends Tree> = (t: Ops, x: X) => Tree;
 
 const referenceBackend: Backend = namedBackend("ts");
 
-function checkBackend(op: string, b: unknown): void {
-  if (typeof b !== "object" || b === null || typeof (b as Backend).gemm !== "function") {
-    throw new TypeError(`${op}: options.backend must be a backend, got ${describeValue(b)}`);
-  }
-}
-
 function requireFloat64(op: string, leaves: readonly Tensor[], what: string): void {
   for (const t of leaves) {
     if (t.dtype !== "float64") {
@@ -154,7 +149,7 @@ function check<X extends Tree>(
   checkNumber(op, "floor", floor, { min: 0, minExclusive: true });
   checkKey(op, key);
   checkInteger(op, "maxPerLeaf", maxPerLeaf, { min: 1 });
-  checkBackend(op, backend);
+  checkBackend(op, backend, "options.backend");
   const [leaves, unflatten] = flattenTree(op, x);
   requireFloat64(op, leaves, "inputs");
   const [y, pullback] = vjp(f, x, { backend });

@@ -11,6 +11,7 @@ import type { Transform } from "../optim/transform.ts";
 import { foldIn, type Key, split } from "../random.ts";
 import type { Tree } from "../tree.ts";
 import {
+  checkBackend as checkBackendValue,
   checkInteger,
   checkKey,
   checkLayer,
@@ -105,11 +106,9 @@ export function initTrain<P extends Tree, S extends Tree, O>(
 
 /** A backend is an object with a `name`, a `description` and a `gemm` kernel. */
 export function checkBackend(op: string, backend: unknown, what = "options.backend"): void {
-  const b = backend as Partial<Backend> | null;
-  if (
-    typeof b !== "object" || b === null || typeof b.name !== "string" ||
-    typeof b.description !== "string" || typeof b.gemm !== "function"
-  ) {
+  checkBackendValue(op, backend, what);
+  const b = backend as Partial<Backend>;
+  if (typeof b.name !== "string" || typeof b.description !== "string") {
     throw new TypeError(
       `${op}: ${what} must be a backend (from backend("ts"), defaultBackend() ...), got ${
         describeValue(backend)

@@ -122,8 +122,7 @@ export {
 } from "./src/checkpoint/files.ts";
 export {
   fromTorchStateDict,
-  loadTorchStateDict,
-  saveTorchStateDict,
   type TorchStateDict,
   toTorchStateDict,
 } from "./src/checkpoint/torch.ts";
+export { loadTorchStateDict, saveTorchStateDict } from "./src/checkpoint/torch_files.ts";

@@ -44,14 +44,16 @@ export {
   storedToTensor,
 } from "./checkpoint/stored_tensor.ts";
 export {
-  decodeTorchStateDict,
-  encodeTorchStateDict,
   type FromTorch,
   fromTorchStateDict,
-  loadTorchStateDict,
-  saveTorchStateDict,
   type TorchMappable,
   type TorchStateDict,
   type ToTorchOptions,
   toTorchStateDict,
 } from "./checkpoint/torch.ts";
+export {
+  decodeTorchStateDict,
+  encodeTorchStateDict,
+  loadTorchStateDict,
+  saveTorchStateDict,
+} from "./checkpoint/torch_files.ts";

@@ -30,12 +30,9 @@
  */
 
 import { checkInteger, checkOptions, describeValue } from "../_checks.ts";
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
-import { fileError, filePath, renameError } from "../file_errors.ts";
 import { type DType, fromTypedArray, isTensor, type Tensor } from "../tensor.ts";
 import type { Tree } from "../tree.ts";
 import { quote } from "./json.ts";
-import { decodeSafetensorsAs, encodeNamedTensors } from "./safetensors.ts";
 import { isStoredTensor, type StoredTensor, storedToTensor } from "./stored_tensor.ts";
 
 /** A PyTorch state dict: names to tensors (float) or stored tensors (`I64` counters, ...). */
@@ -141,7 +138,7 @@ export function toTorchStateDict(
 }
 
 /** A model's trees: an object holding `params` and `state` (a `TypeError` naming `op`). */
-function checkTrees(op: string, model: unknown, what: string): void {
+export function checkTrees(op: string, model: unknown, what: string): void {
   if (
     typeof model !== "object" || model === null || !("params" in model) || !("state" in model)
   ) {
@@ -152,7 +149,12 @@ function checkTrees(op: string, model: unknown, what: string): void {
   }
 }
 
-function toTorchAs(model: TorchMappable, options: ToTorchOptions, op: string): TorchStateDict {
+/** {@linkcode toTorchStateDict} reporting errors as `op` (the file writers' name). */
+export function toTorchAs(
+  model: TorchMappable,
+  options: ToTorchOptions,
+  op: string,
+): TorchStateDict {
   checkTrees(op, model, "the model");
   const { numBatchesTracked } = checkOptions(op, options, ["numBatchesTracked"]);
   if (typeof numBatchesTracked === "number") {
@@ -234,7 +236,8 @@ export function fromTorchStateDict<P extends Tree, S extends Tree>(
   return fromTorchAs(dict, template, "fromTorchStateDict");
 }
 
-function fromTorchAs<P extends Tree, S extends Tree>(
+/** {@linkcode fromTorchStateDict} reporting errors as `op` (the file readers' name). */
+export function fromTorchAs<P extends Tree, S extends Tree>(
   dict: TorchStateDict,
   template: TorchMappable<P, S>,
   op: string,
@@ -341,100 +344,4 @@ function convert(v: Tensor | StoredTensor, dtype: DType, name: string, op: strin
     const Kind = e instanceof RangeError ? RangeError : TypeError;
     throw new Kind(`${op}: ${(e as Error).message.replace(/^storedToTensor: /, "")}`);
   }
-}
-
-/**
- * {@linkcode toTorchStateDict} as safetensors bytes, which `safetensors.torch.load` (or
- * `load_file` on a saved copy) turns into a dict `model.load_state_dict` accepts.
- */
-export function encodeTorchStateDict(
-  model: TorchMappable,
-  options: ToTorchOptions = {},
-): Uint8Array {
-  const dict = toTorchAs(model, options, "encodeTorchStateDict");
-  return encodeNamedTensors(
-    Object.entries(dict).map(([name, tensor]) => ({ name, tensor })),
-    { format: "pt" },
-    "encodeTorchStateDict",
-  );
-}
-
-/** {@linkcode fromTorchStateDict} of safetensors bytes (`safetensors.torch.save(model.state_dict())`). */
-export function decodeTorchStateDict<P extends Tree, S extends Tree>(
-  bytes: Uint8Array,
-  template: TorchMappable<P, S>,
-): FromTorch<P, S> {
-  const op = "decodeTorchStateDict";
-  const { tensors, others } = decodeSafetensorsAs(bytes, op);
-  return fromTorchAs({ ...tensors, ...others }, template, op);
-}
-
-/**
- * Writes a model's parameters and state as a PyTorch state dict in a safetensors file:
- * `model.load_state_dict(safetensors.torch.load_file(path))` in Python restores them.
- *
- * @example
- * ```ts
- * import { loadTorchStateDict, saveTorchStateDict } from "./torch.ts";
- * import { batchNorm, dense, reluLayer, serial } from "../../mod.ts";
- * import { key } from "../random.ts";
- * import { tmpdir } from "node:os";
- * import { join } from "node:path";
- * import { rm } from "node:fs/promises";
- * const model = serial(dense(4), reluLayer(), batchNorm(), dense(2));
- * const trained = model.init(key(0), [3]);
- * const path = join(tmpdir(), `gradstream-doc-torch-${Date.now()}.safetensors`);
- * await saveTorchStateDict(path, trained, { numBatchesTracked: 5 });
- * const back = await loadTorchStateDict(path, model.init(key(1), [3]));
- * await rm(path);
- * if (back.numBatchesTracked["2."] !== 5) throw new Error("unexpected");
- * ```
- */
-export async function saveTorchStateDict(
-  path: string,
-  model: TorchMappable,
-  options: ToTorchOptions = {},
-): Promise<void> {
-  const op = "saveTorchStateDict";
-  filePath(op, path);
-  const bytes = (() => {
-    try {
-      return encodeTorchStateDict(model, options);
-    } catch (e) {
-      throw renameError(e, "encodeTorchStateDict", op);
-    }
-  })();
-  const partial = `${path}.partial`;
-  try {
-    await writeFile(partial, bytes);
-    await rename(partial, path);
-  } catch (e) {
-    await rm(partial, { force: true }).catch(() => {});
-    throw fileError("saveTorchStateDict", path, e, "write");
-  }
-}
-
-/**
- * Reads a PyTorch state dict saved as safetensors (`safetensors.torch.save_file(
- * model.state_dict(), path)`) into a model's parameters and state, shaped as `template`.
- * Errors name the file.
- */
-export async function loadTorchStateDict<P extends Tree, S extends Tree>(
-  path: string,
-  template: TorchMappable<P, S>,
-): Promise<FromTorch<P, S>> {
-  filePath("loadTorchStateDict", path);
-  checkTrees("loadTorchStateDict", template, "the template");
-  let raw: Uint8Array;
-  try {
-    raw = await readFile(path);
-  } catch (e) {
-    throw fileError("loadTorchStateDict", path, e, "read");
-  }
-  const op = `loadTorchStateDict: ${path}`;
-  const { tensors, others } = decodeSafetensorsAs(
-    new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength),
-    op,
-  );
-  return fromTorchAs({ ...tensors, ...others }, template, op);
 }

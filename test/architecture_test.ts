@@ -18,7 +18,9 @@ function floorOf(path: string): number | "plot" | "testing" {
   if (top === "plot") return "plot";
   if (top === "testing") return "testing";
   if (
-    ["tensor.ts", "random.ts", "tree.ts", "_checks.ts", "_tree_walk.ts"].includes(top)
+    ["tensor.ts", "random.ts", "random_keys.ts", "tree.ts", "_checks.ts", "_tree_walk.ts"].includes(
+      top,
+    )
   ) {
     return 0;
   }

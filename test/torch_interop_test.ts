@@ -18,7 +18,10 @@ import {
 import { readFile, writeFile } from "node:fs/promises";
 import { batchNorm } from "../src/layers/batch_norm.ts";
 import { reluLayer } from "../src/layers/activations.ts";
+import { conv1d, conv2d } from "../src/layers/conv.ts";
 import { dense } from "../src/layers/dense.ts";
+import { maxPool2d } from "../src/layers/pool.ts";
+import { flatten } from "../src/layers/reshape.ts";
 import { EVAL, trainContext } from "../src/layers/layer.ts";
 import { serial } from "../src/layers/serial.ts";
 import { meanSquaredError } from "../src/losses.ts";
@@ -182,6 +185,83 @@ test(
         );
       }
     }
+    await rm(dir, { recursive: true });
+  },
+);
+
+const TORCH_CNN =
+  "torch.nn.Sequential(torch.nn.Conv2d(2, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Conv2d(4, 6, 3, padding=1, groups=2), torch.nn.BatchNorm2d(6), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(54, 5))";
+const cnn = serial(
+  conv2d(4, 3, { padding: "same" }),
+  reluLayer(),
+  maxPool2d(2),
+  conv2d(6, 3, { padding: "same", groups: 2 }),
+  batchNorm(),
+  reluLayer(),
+  flatten(),
+  dense(5),
+);
+
+test(
+  "a CNN's state dict moves both ways: PyTorch computes gradstream's outputs on NCHW images",
+  { skip, timeout: 120_000 },
+  async () => {
+    const dir = await mkdtemp(join(tmpdir(), "gradstream-torch-"));
+    const [k0, k1, k2] = split(key(21), 3);
+    let { params, state } = cnn.init(k0, [6, 6, 2]);
+    for (const k of split(k1, 2)) {
+      state = cnn.apply(untraced(), params, state, normal(k, [8, 6, 6, 2]), trainContext()).state;
+    }
+    const x = normal(k2, [7, 6, 6, 2]); // NHWC here; PyTorch gets x.permute(0, 3, 1, 2)
+    const y = cnn.apply(untraced(), params, state, x, EVAL).y;
+    await saveTorchStateDict(join(dir, "cnn.safetensors"), { params, state });
+    await writeFile(join(dir, "x.safetensors"), encodeSafetensors({ x }));
+    python(
+      dir,
+      `m = ${TORCH_CNN}\nm.load_state_dict(st.load_file(d + "/cnn.safetensors"))\nm.eval()\n` +
+        `x = st.load_file(d + "/x.safetensors")["x"].permute(0, 3, 1, 2)\n` +
+        `st.save_file({"y": m(x).detach().contiguous()}, d + "/y.safetensors")\n` +
+        `torch.manual_seed(1)\nn = ${TORCH_CNN}\nfor _ in range(3): n(torch.randn(8, 2, 6, 6))\nn.eval()\n` +
+        `st.save_file(n.state_dict(), d + "/theirs.safetensors")\n` +
+        `st.save_file({"y": n(x).detach().contiguous()}, d + "/theirs_y.safetensors")`,
+    );
+    assertClose(y, (await readTensors(join(dir, "y.safetensors"))).y, "PyTorch's output");
+    const theirs = await loadTorchStateDict(
+      join(dir, "theirs.safetensors"),
+      cnn.init(k0, [6, 6, 2]),
+    );
+    assertClose(
+      cnn.apply(untraced(), theirs.params, theirs.state, x, EVAL).y,
+      (await readTensors(join(dir, "theirs_y.safetensors"))).y,
+      "gradstream's output with PyTorch's weights",
+    );
+    await rm(dir, { recursive: true });
+  },
+);
+
+test(
+  "a conv1d model's state dict computes the same outputs in PyTorch on NCL sequences",
+  { skip, timeout: 120_000 },
+  async () => {
+    const dir = await mkdtemp(join(tmpdir(), "gradstream-torch-"));
+    const net = serial(conv1d(4, 3), reluLayer(), flatten(), dense(2));
+    const [k0, k1] = split(key(22), 2);
+    const { params, state } = net.init(k0, [10, 3]);
+    const x = normal(k1, [5, 10, 3]);
+    await saveTorchStateDict(join(dir, "net.safetensors"), { params, state });
+    await writeFile(join(dir, "x.safetensors"), encodeSafetensors({ x }));
+    python(
+      dir,
+      `m = torch.nn.Sequential(torch.nn.Conv1d(3, 4, 3), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(32, 2))\n` +
+        `m.load_state_dict(st.load_file(d + "/net.safetensors"))\n` +
+        `x = st.load_file(d + "/x.safetensors")["x"].permute(0, 2, 1)\n` +
+        `st.save_file({"y": m(x).detach().contiguous()}, d + "/y.safetensors")`,
+    );
+    assertClose(
+      net.apply(untraced(), params, state, x, EVAL).y,
+      (await readTensors(join(dir, "y.safetensors"))).y,
+      "PyTorch's output",
+    );
     await rm(dir, { recursive: true });
   },
 );

@@ -11,7 +11,9 @@
  * | -------------------------------------------- | ---------------------------------------------- |
  * | `serial(...)`: entry `i` of params and state  | `nn.Sequential`: child `i` (`"i."` prefix)      |
  * | `dense`: `w` `[in, out]`, `b` `[out]`         | `nn.Linear`: `weight` `[out, in]`, `bias`       |
- * | `batchNorm`: `gamma`, `beta`, `mean`, `var`   | `nn.BatchNorm1d`: `weight`, `bias`, `running_mean`, `running_var`, `num_batches_tracked` (I64) |
+ * | `conv2d`/`conv1d`: `w` `[kh, kw, in/g, out]`   | `nn.Conv2d`/`nn.Conv1d`: `weight` `[out, in/g, kh, kw]` |
+ * | `dense` after `flatten` of a `C`-channel map  | `nn.Linear` after `nn.Flatten`: columns in channels-first order (see `./torch_layout.ts`) |
+ * | `batchNorm`: `gamma`, `beta`, `mean`, `var`   | `nn.BatchNorm1d`/`2d`: `weight`, `bias`, `running_mean`, `running_var`, `num_batches_tracked` (I64) |
  * | a layer without params or state (activations, dropout) | a child without a state dict (its index is used all the same) |
  *
  * A Linear weight is always transposed, by the library: a weight whose shape is not the
@@ -31,6 +33,14 @@
 
 import { checkInteger, checkOptions, describeValue } from "../_checks.ts";
 import { type DType, fromTypedArray, isTensor, type Tensor } from "../tensor.ts";
+import {
+  convFromTorch,
+  convToTorch,
+  kindOf,
+  linearFromTorch,
+  linearToTorch,
+  torchWeightShape,
+} from "./torch_layout.ts";
 import type { Tree } from "../tree.ts";
 import { quote } from "./json.ts";
 import { isStoredTensor, type StoredTensor, storedToTensor } from "./stored_tensor.ts";
@@ -65,54 +75,24 @@ export interface FromTorch<P extends Tree = Tree, S extends Tree = Tree> {
   readonly numBatchesTracked: Readonly<Record<string, number>>;
 }
 
-type Kind = "none" | "linear" | "batchnorm" | "sequential";
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !isTensor(v);
-}
-
-const hasKeys = (v: Record<string, unknown>, keys: string[]) =>
-  Object.keys(v).length === keys.length && keys.every((k) => isTensor(v[k]));
-
-function kindOf(op: string, params: unknown, state: unknown, where: string): Kind {
-  if (params === null && state === null) return "none";
-  if (Array.isArray(params) && Array.isArray(state)) {
-    if (params.length !== state.length) {
-      throw new TypeError(
-        `${op}: ${where} has ${params.length} parameter entries but ${state.length} state entries`,
-      );
-    }
-    return "sequential";
-  }
-  if (isRecord(params) && state === null) {
-    if (
-      (hasKeys(params, ["w", "b"]) || hasKeys(params, ["w"])) &&
-      (params.w as Tensor).shape.length === 2
-    ) {
-      return "linear";
-    }
-  }
-  if (
-    isRecord(params) && isRecord(state) && hasKeys(params, ["gamma", "beta"]) &&
-    hasKeys(state, ["mean", "var"])
-  ) {
-    return "batchnorm";
-  }
-  throw new TypeError(
-    `${op}: ${where} holds parameters no PyTorch layer of this mapping matches (it knows ` +
-      `serial → nn.Sequential, dense → nn.Linear, batchNorm → nn.BatchNorm1d, and layers ` +
-      `without parameters)`,
-  );
-}
-
-function transpose(t: Tensor): Tensor {
-  const [r, c] = t.shape;
-  const out = t.dtype === "float64" ? new Float64Array(r * c) : new Float32Array(r * c);
-  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = t.data[i * c + j];
-  return fromTypedArray(out, [c, r]);
-}
-
 const layerName = (prefix: string) => prefix === "" ? "the model" : `layer ${prefix.slice(0, -1)}`;
+
+/**
+ * The channels a dense layer's inputs interleave: those of the feature map before it (through
+ * `flatten` or a global pool), 1 when none came before. A width that is no multiple of them
+ * means something other than a flatten joined the two: a `TypeError`, not a guess.
+ */
+function flattened(op: string, w: Tensor, channels: number | undefined, prefix: string): number {
+  if (channels === undefined) return 1;
+  if (w.shape[0] % channels !== 0) {
+    throw new TypeError(
+      `${op}: dense ${layerName(prefix)} takes ${w.shape[0]} inputs after a feature map of ` +
+        `${channels} channels: the mapping needs the map flattened (or pooled) into it, a ` +
+        `multiple of ${channels} inputs`,
+    );
+  }
+  return channels;
+}
 
 /**
  * The PyTorch state dict of a model's parameters and state (see the module doc for the
@@ -182,6 +162,9 @@ export function toTorchAs(
     new DataView(bytes.buffer).setBigInt64(0, BigInt(v), true);
     return { dtype: "I64", shape: [], bytes };
   };
+  // The channels of the last feature map walked past, for a dense that flattens it.
+  let channels: number | undefined;
+  const flatChannels = (w: Tensor, prefix: string) => flattened(op, w, channels, prefix);
   const walk = (params: unknown, state: unknown, prefix: string, depth: number) => {
     if (depth > 100) throw new RangeError(`${op}: the model nests deeper than 100 levels`);
     switch (kindOf(op, params, state, layerName(prefix))) {
@@ -194,8 +177,16 @@ export function toTorchAs(
         return;
       case "linear": {
         const p = params as { w: Tensor; b?: Tensor };
-        out[`${prefix}weight`] = transpose(p.w);
+        out[`${prefix}weight`] = linearToTorch(p.w, flatChannels(p.w, prefix));
         if (p.b !== undefined) out[`${prefix}bias`] = p.b;
+        channels = undefined;
+        return;
+      }
+      case "conv": {
+        const p = params as { w: Tensor; b?: Tensor };
+        out[`${prefix}weight`] = convToTorch(p.w);
+        if (p.b !== undefined) out[`${prefix}bias`] = p.b;
+        channels = p.w.shape[p.w.shape.length - 1];
         return;
       }
       case "batchnorm": {
@@ -262,6 +253,7 @@ export function fromTorchAs<P extends Tree, S extends Tree>(
     }
     return convert(v, like.dtype, name, op);
   };
+  let channels: number | undefined; // as in toTorchAs
   const walk = (params: unknown, state: unknown, prefix: string, depth: number): [Tree, Tree] => {
     if (depth > 100) throw new RangeError(`${op}: the model nests deeper than 100 levels`);
     const where = layerName(prefix);
@@ -286,9 +278,25 @@ export function fromTorchAs<P extends Tree, S extends Tree>(
           [nout, nin],
           `the nn.Linear weight [out, in] of dense ${where} (w [${nin},${nout}])`,
         );
-        const w = transpose(weight);
+        const w = linearFromTorch(weight, flattened(op, p.w, channels, prefix));
+        channels = undefined;
         if (p.b === undefined) return [{ w }, null];
         return [{ w, b: take(`${prefix}bias`, p.b, [nout], `the bias of dense ${where}`) }, null];
+      }
+      case "conv": {
+        const p = params as { w: Tensor; b?: Tensor };
+        const shape = p.w.shape, nout = shape[shape.length - 1];
+        const weight = take(
+          `${prefix}weight`,
+          p.w,
+          torchWeightShape(shape),
+          `the nn.Conv${shape.length - 2}d weight [out, in/groups, ...kernel] of conv ${where} ` +
+            `(w [${shape.join(",")}])`,
+        );
+        const w = convFromTorch(weight, shape);
+        channels = nout;
+        if (p.b === undefined) return [{ w }, null];
+        return [{ w, b: take(`${prefix}bias`, p.b, [nout], `the bias of conv ${where}`) }, null];
       }
       case "batchnorm": {
         const p = params as { gamma: Tensor; beta: Tensor },

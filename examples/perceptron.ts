@@ -106,7 +106,10 @@ const last = await lastValueFrom(
     train({ model, loss: softmaxCrossEntropy, optimizer }),
   ),
 );
-const result = evaluate(model, last.state, data, { loss: softmaxCrossEntropy, metrics: { accuracy } });
+const result = evaluate(model, last.state, data, {
+  loss: softmaxCrossEntropy,
+  metrics: { accuracy },
+});
 console.log(`\n3. XOR with one hidden layer (2-4-2, tanh), 300 Adam steps`);
 console.log(
   `   accuracy ${(100 * result.accuracy).toFixed(0)}%, cross-entropy ${result.loss.toFixed(4)}`,

@@ -30,12 +30,13 @@ import {
   evaluate,
   fit,
   initTrain,
-  key,
   type Key,
+  key,
   kmeans,
   type Layer,
   type Loss,
   meanSquaredError,
+  type Metric,
   normal,
   rbf,
   serial,
@@ -75,9 +76,9 @@ async function trainAndTest(
       train({ model, loss, optimizer }),
     ),
   );
-  const metrics = o.classes ? { accuracy } : {};
+  const metrics: Record<string, Metric> = o.classes ? { accuracy } : {};
   const result = evaluate(model, last.state, data.test, { loss, metrics });
-  return { parameters: treeSize(start.params), ...result };
+  return { parameters: treeSize(start.params), loss: result.loss, accuracy: result.accuracy };
 }
 
 // --- 1. Spirals: 3 classes, 900 points, a quarter held out. ---------------------------------
@@ -88,8 +89,10 @@ async function trainAndTest(
   const rbfNet = serial(rbf(k, { centers, widths: "nearest" }), dense(classes));
   const mlp = serial(dense(k), tanhLayer(), dense(classes));
   const o = { epochs, learningRate: 0.01, init: keys[3], shuffle: keys[4], classes: true };
-  console.log(`1. spirals: ${classes} classes, ${data.train.x.shape[0]} training and ` +
-    `${data.test.x.shape[0]} test points, ${epochs} epochs of Adam (batch 32)`);
+  console.log(
+    `1. spirals: ${classes} classes, ${data.train.x.shape[0]} training and ` +
+      `${data.test.x.shape[0]} test points, ${epochs} epochs of Adam (batch 32)`,
+  );
   for (const [name, model] of [["RBF network", rbfNet], ["MLP (tanh)", mlp]] as const) {
     const r = await trainAndTest(model as Layer, softmaxCrossEntropy, data, o);
     console.log(
@@ -121,8 +124,10 @@ async function trainAndTest(
   const rbfNet = serial(rbf(k, { centers, widths: "nearest" }), dense(1));
   const mlp = serial(dense(k), tanhLayer(), dense(1));
   const o = { epochs, learningRate: 0.01, init: keys[3], shuffle: keys[4], classes: false };
-  console.log(`\n2. f(x) = sin(3x) + 0.5·exp(-8x²)·cos(12x) from 256 noisy samples (std 0.05), ` +
-    `tested on 401 clean points, ${epochs} epochs`);
+  console.log(
+    `\n2. f(x) = sin(3x) + 0.5·exp(-8x²)·cos(12x) from 256 noisy samples (std 0.05), ` +
+      `tested on 401 clean points, ${epochs} epochs`,
+  );
   for (const [name, model] of [["RBF network", rbfNet], ["MLP (tanh)", mlp]] as const) {
     const r = await trainAndTest(model as Layer, meanSquaredError, data, o);
     console.log(

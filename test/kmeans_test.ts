@@ -83,11 +83,15 @@ function direct(x: Tensor, assign: Tensor, centers: Tensor) {
   return { sums, counts, inertia };
 }
 
-test("kmeans at convergence: each centre is the mean of its points, inertia the sum of squared distances", () => {
+test("kmeans at convergence: centres are their points' means, inertia the squared distances", () => {
   fc.assert(
     fc.property(
       fc.integer({ min: 2, max: 25 }).chain((n) =>
-        fc.record({ n: fc.constant(n), k: fc.integer({ min: 1, max: Math.min(n, 5) }), seed: fc.nat() })
+        fc.record({
+          n: fc.constant(n),
+          k: fc.integer({ min: 1, max: Math.min(n, 5) }),
+          seed: fc.nat(),
+        })
       ),
       ({ n, k, seed }) => {
         const x = normal(key(seed), [n, 2], { dtype: "float64" });
@@ -122,7 +126,10 @@ test("kmeans names k > n, missing keys, bad shapes and too few distinct points",
   assert.throws(() => kmeans(x, 0, { key: key(0) }), named(RangeError, "k"));
   assert.throws(() => kmeans(x, 2, undefined as never), named(TypeError, "key"));
   assert.throws(() => kmeans(x, 2, {} as never), named(TypeError, "key"));
-  assert.throws(() => kmeans(tensor([1, 2, 3]), 1, { key: key(0) }), named(TypeError, "[n, features]"));
+  assert.throws(
+    () => kmeans(tensor([1, 2, 3]), 1, { key: key(0) }),
+    named(TypeError, "[n, features]"),
+  );
   assert.throws(
     () => kmeans(x, 2, { key: key(0), iterations: 0 }),
     named(RangeError, "iterations"),

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { trainPerceptron } from "../src/train/perceptron.ts";
 import { novikoffBound } from "../src/train/novikoff.ts";
 import { backend } from "../src/kernels/select.ts";
-import { key, type Key } from "../src/random.ts";
+import { type Key, key } from "../src/random.ts";
 import { type Tensor, tensor } from "../src/tensor.ts";
 import { snapshot } from "./_arbitraries.ts";
 
@@ -163,8 +163,14 @@ test("trainPerceptron names bad labels, shapes and options", () => {
   const train = (x: unknown, y: unknown, o?: unknown) =>
     trainPerceptron(x as Tensor, y as Tensor, o as Record<string, never>);
   assert.throws(() => train(x22(), tensor([0, 1], [2], "float64")), named("y[0]", RangeError));
-  assert.throws(() => train(tensor([1, 2], [2], "float64"), y2()), named("trainPerceptron", TypeError));
-  assert.throws(() => train(x22(), tensor([1], [1], "float64")), named("trainPerceptron", TypeError));
+  assert.throws(
+    () => train(tensor([1, 2], [2], "float64"), y2()),
+    named("trainPerceptron", TypeError),
+  );
+  assert.throws(
+    () => train(x22(), tensor([1], [1], "float64")),
+    named("trainPerceptron", TypeError),
+  );
   assert.throws(() => train(x22(), tensor([1, -1], [2])), named("dtype", TypeError));
   assert.throws(() => train(x22(), y2(), { epochs: 0 }), named("epochs", RangeError));
   assert.throws(() => train(x22(), y2(), { learningRate: 0 }), named("learningRate", RangeError));
@@ -174,7 +180,10 @@ test("trainPerceptron names bad labels, shapes and options", () => {
     named("finite", RangeError),
   );
   const p = trainPerceptron(x22(), y2(), { backend: ts });
-  assert.throws(() => p.predict(tensor([[1, 2, 3]], [1, 3], "float64")), named("predict", TypeError));
+  assert.throws(
+    () => p.predict(tensor([[1, 2, 3]], [1, 3], "float64")),
+    named("predict", TypeError),
+  );
 });
 
 test("novikoffBound rejects a hyperplane that does not separate the data, naming the example", () => {

@@ -11,7 +11,12 @@ import { checkLayerGradients, tensorArb } from "../src/testing/mod.ts";
 import { distinctTensorArb, snapshot } from "./_arbitraries.ts";
 
 const t = untraced(backend("ts"));
-const KERNELS: RbfKernel[] = ["gaussian", "multiquadric", "inverseMultiquadric", "inverseQuadratic"];
+const KERNELS: RbfKernel[] = [
+  "gaussian",
+  "multiquadric",
+  "inverseMultiquadric",
+  "inverseQuadratic",
+];
 const PHI: Record<RbfKernel, (u: number) => number> = {
   gaussian: (u) => Math.exp(-u / 2),
   multiquadric: (u) => Math.sqrt(1 + u),
@@ -60,7 +65,10 @@ test("rbf() computes φ(‖x − c‖²/σ²) with σ = exp(logWidths), as the d
           }
           const want = PHI[c.kernel](r2 / Math.exp(2 * logWidths.data[j]));
           const got = y.data[i * c.units + j];
-          assert.ok(Math.abs(got - want) <= 1e-9 * Math.max(1, Math.abs(want)), `${got} vs ${want}`);
+          assert.ok(
+            Math.abs(got - want) <= 1e-9 * Math.max(1, Math.abs(want)),
+            `${got} vs ${want}`,
+          );
         }
       }
     }),
@@ -71,14 +79,21 @@ test("rbf() computes φ(‖x − c‖²/σ²) with σ = exp(logWidths), as the d
 test("rbf() returns the shape init reports, and init keeps given centres and widths", () => {
   fc.assert(
     fc.property(caseArb, ({ c, centers, x }) => {
-      const widths = tensor(Array.from({ length: c.units }, (_, j) => 0.5 + j), [c.units], "float64");
+      const widths = tensor(
+        Array.from({ length: c.units }, (_, j) => 0.5 + j),
+        [c.units],
+        "float64",
+      );
       const layer = rbf(c.units, { kernel: c.kernel, centers, widths });
       const { outShape, params } = layer.init(key(0), [c.features]);
       assert.equal(params.centers, centers);
       for (let j = 0; j < c.units; j++) {
         assert.ok(Math.abs(Math.exp(params.logWidths.data[j]) - widths.data[j]) < 1e-12);
       }
-      assert.deepEqual(layer.apply(t, params, null, x, EVAL).y.shape, [c.batch, ...outShape as number[]]);
+      assert.deepEqual(layer.apply(t, params, null, x, EVAL).y.shape, [
+        c.batch,
+        ...outShape as number[],
+      ]);
     }),
     { numRuns: 30 },
   );
@@ -130,7 +145,13 @@ test("rbf() leaves its parameters and input untouched", () => {
   fc.assert(
     fc.property(caseArb, ({ c, centers, logWidths, x }) => {
       const before = snapshot(centers, logWidths, x);
-      rbf(c.units, { kernel: c.kernel, dtype: "float64" }).apply(t, { centers, logWidths }, null, x, EVAL);
+      rbf(c.units, { kernel: c.kernel, dtype: "float64" }).apply(
+        t,
+        { centers, logWidths },
+        null,
+        x,
+        EVAL,
+      );
       assert.deepEqual(snapshot(centers, logWidths, x), before);
     }),
     { numRuns: 10 },
@@ -140,7 +161,8 @@ test("rbf() leaves its parameters and input untouched", () => {
 test("rbf() names bad kernels, centres, widths and inputs", () => {
   const c = tensor([[0, 0], [1, 1]]);
   const throwsNamed = (f: () => unknown, Ctor: typeof TypeError, part: string) =>
-    assert.throws(f, (e: unknown) => e instanceof Ctor && /rbf/.test((e as Error).message) &&
+    assert.throws(f, (e: unknown) =>
+      e instanceof Ctor && /rbf/.test((e as Error).message) &&
       (e as Error).message.includes(part));
   throwsNamed(() => rbf(2, { kernel: "laplace" as RbfKernel }), TypeError, "kernel");
   throwsNamed(() => rbf(3, { centers: c }), TypeError, "centers");

@@ -25,7 +25,10 @@ import {
 export interface KMeansOptions {
   /** The key of the k-means++ seeding (required): the same key gives the same clusters. */
   key: Key;
-  /** The most Lloyd iterations (assign, then move each centre to its cluster's mean). Default 100. */
+  /**
+   * The most Lloyd iterations (assign each point, then move each centre to its cluster's
+   * mean). Default 100.
+   */
   iterations?: number;
   /** The backend the primitives run on; default {@linkcode defaultBackend}. */
   backend?: Backend;
@@ -35,7 +38,10 @@ export interface KMeansOptions {
 export interface KMeans {
   /** The centres `[k, features]`, in x's dtype. */
   readonly centers: Tensor;
-  /** The index of each point's nearest centre `[n]` (a float tensor of class indices, as datasets hold them). */
+  /**
+   * The index of each point's nearest centre, `[n]` (a float tensor of class indices, as
+   * datasets hold them).
+   */
   readonly assignments: Tensor;
   /** The sum of squared distances from each point to its centre. */
   readonly inertia: number;

@@ -7,7 +7,7 @@
 
 import { type Ops, untraced } from "../autodiff/ops.ts";
 import type { Initializer } from "../init.ts";
-import { normal, split } from "../random.ts";
+import { normal } from "../random.ts";
 import {
   DEFAULT_DTYPE,
   type DType,
@@ -193,7 +193,7 @@ export function rbf(units: number, options: RbfOptions = {}): Layer<RbfParams, n
             `${formatShape(inShape)} have ${inShape[0]}`,
         );
       }
-      const c = centers ?? init(split(key)[0], shape, { fanIn: inShape[0], fanOut: units, dtype });
+      const c = centers ?? init(key, shape, { fanIn: inShape[0], fanOut: units, dtype });
       checkParam(`${op} init`, c, "the centres the initialiser returned", shape, dtype);
       let logWidths: Tensor;
       if (widths === "nearest") {

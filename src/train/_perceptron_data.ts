@@ -21,9 +21,9 @@ export function checkPerceptronData(op: string, t: Ops, x: unknown, y: unknown):
   const [n, d] = x.shape;
   if (!isTensor(y) || y.shape.length !== 1 || y.shape[0] !== n) {
     throw new TypeError(
-      `${op}: y must be a tensor of ${n} labels [${n}] for x of shape ${formatShape(x.shape)}, got ${
-        isTensor(y) ? `shape ${formatShape(y.shape)}` : describeValue(y)
-      }`,
+      `${op}: y must be a tensor of ${n} labels [${n}] for x of shape ${
+        formatShape(x.shape)
+      }, got ${isTensor(y) ? `shape ${formatShape(y.shape)}` : describeValue(y)}`,
     );
   }
   if (y.dtype !== x.dtype) {
@@ -43,4 +43,3 @@ export function checkPerceptronData(op: string, t: Ops, x: unknown, y: unknown):
   }
   return [n, d];
 }
-

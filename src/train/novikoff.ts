@@ -21,7 +21,10 @@ import { checkBoolean, checkNumber, checkOptions, describeValue } from "../_chec
 import { checkBackend } from "./state.ts";
 import { checkPerceptronData } from "./_perceptron_data.ts";
 
-/** A hyperplane `w·x + b = 0`: weights `[features]` and an optional bias (a number or scalar tensor; default 0). */
+/**
+ * A hyperplane `w·x + b = 0`: weights `[features]` and an optional bias (a number or a scalar
+ * tensor; default 0).
+ */
 export interface Separator {
   /** The normal vector, `[features]`, in the data's dtype. It need not be a unit vector. */
   readonly w: Tensor;
@@ -45,7 +48,10 @@ export interface NovikoffOptions {
 export interface NovikoffBound {
   /** `R`: the largest norm of an (augmented) example. */
   readonly radius: number;
-  /** `γ`: the smallest signed distance `yᵢ(w·xᵢ + b)/‖(w, b)‖` of an example to the hyperplane, positive. */
+  /**
+   * `γ`: the smallest signed distance `yᵢ(w·xᵢ + b)/‖(w, b)‖` of an example to the
+   * hyperplane, positive.
+   */
   readonly margin: number;
   /** `(R/γ)²`: no perceptron run from zero weights on this data makes more mistakes. */
   readonly bound: number;
@@ -98,9 +104,9 @@ export function novikoffBound(
   let offset: number;
   if (isTensor(b)) {
     if (b.data.length !== 1) {
-      throw new TypeError(`${op}: separator.b must be a number or a one-element tensor, got ${
-        describeValue(b)
-      }`);
+      throw new TypeError(
+        `${op}: separator.b must be a number or a one-element tensor, got ${describeValue(b)}`,
+      );
     }
     offset = item(b);
   } else {
@@ -115,7 +121,7 @@ export function novikoffBound(
   }
   const extra = bias ? 1 : 0;
   // R² = max_i ‖x_i‖² (+ 1 for the augmented coordinate).
-  const radius = Math.sqrt(item(t.max(t.sum(t.square(x), { axis: 1 }))) + extra);
+  const r2 = item(t.max(t.sum(t.square(x), { axis: 1 }))) + extra;
   const norm = Math.sqrt(item(t.sum(t.square(w))) + offset * offset);
   if (!(norm > 0)) throw new RangeError(`${op}: separator.w and separator.b are all zero`);
   const scores = t.reshape(
@@ -133,5 +139,6 @@ export function novikoffBound(
     );
   }
   const margin = -worst / norm;
-  return Object.freeze({ radius, margin, bound: (radius / margin) ** 2 });
+  // R²/γ² from R² itself: squaring √(R²) again would round a whole bound off its integer.
+  return Object.freeze({ radius: Math.sqrt(r2), margin, bound: r2 / (margin * margin) });
 }

@@ -7,8 +7,8 @@
  * Each epoch is one call of the fused `perceptronEpoch` (`src/ops/perceptron_step.ts`): the
  * rule is sequential, each example seeing the weights the previous mistake left, so no batched
  * primitive expresses it, and the same rule composed from primitives one example at a time
- * (which the op equals bit for bit, tested) spent about 40 µs per example in small tensors,
- * over a hundred times the loop's time.
+ * (which the op equals bit for bit, tested) spent about a hundred times the loop's time on
+ * its small tensors (figures in the op's doc).
  *
  * @module
  */

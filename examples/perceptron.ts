@@ -10,7 +10,7 @@
  *    bends the boundary and classifies XOR perfectly.
  *
  * ```sh
- * deno run examples/perceptron.ts            # --seed N for other data; well under a second
+ * deno run examples/perceptron.ts            # --seed N for other data; a second or two
  * bun examples/perceptron.ts
  * ```
  *

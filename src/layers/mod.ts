@@ -23,3 +23,4 @@ export * from "./summary.ts";
 export * from "./reshape.ts";
 export * from "./conv.ts";
 export * from "./pool.ts";
+export * from "./rbf.ts";

@@ -44,3 +44,4 @@ export { clip, maximum, minimum, where } from "./select.ts";
 export * from "./indices.ts";
 export * from "./cross_entropy.ts";
 export * from "./cast.ts";
+export * from "./perceptron_step.ts";

@@ -61,3 +61,5 @@ export * from "./progress.ts";
 export * from "./predict.ts";
 export * from "./model_file.ts";
 export * from "./history.ts";
+export * from "./perceptron.ts";
+export * from "./novikoff.ts";

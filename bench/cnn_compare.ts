@@ -69,6 +69,12 @@ const flag = (name: string, fallback: string) => {
 };
 const steps = Number(flag("--steps", "10")), warmup = Number(flag("--warmup", "3"));
 
+/** User and system CPU seconds of this process so far (a steadier clock on a shared core). */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 async function child(name: "blas" | "wasm" | "ts"): Promise<void> {
   const model = serial(
     reshapeLayer([28, 28, 1]),
@@ -88,7 +94,7 @@ async function child(name: "blas" | "wasm" | "ts"): Promise<void> {
   const data = { x: uniform(key(1), [n, 784]), y: fromTypedArray(labels, [n]) };
   const optimizer = adam(1e-3);
   const initial = initTrain(model, optimizer, key(0), [784], { backend: backend(name) });
-  let start = 0, peak = 0, done = 0;
+  let start = 0, peak = 0, done = 0, cpu0 = 0;
   await lastValueFrom(
     fit(
       initial,
@@ -100,12 +106,21 @@ async function child(name: "blas" | "wasm" | "ts"): Promise<void> {
       take(warmup + steps),
       tap(() => {
         peak = Math.max(peak, process.memoryUsage().rss);
-        if (++done === warmup) start = performance.now();
+        if (++done === warmup) {
+          start = performance.now();
+          cpu0 = cpuSeconds();
+        }
       }),
     ),
   );
-  const seconds = (performance.now() - start) / 1000;
-  const line = { config: `gradstream-${name}`, seconds, peak, detail: initial.backend.description };
+  const seconds = (performance.now() - start) / 1000, cpu = cpuSeconds() - cpu0;
+  const line = {
+    config: `gradstream-${name}`,
+    seconds,
+    cpu,
+    peak,
+    detail: initial.backend.description,
+  };
   console.log(MARK + JSON.stringify(line));
 }
 
@@ -176,8 +191,9 @@ async function main(): Promise<void> {
       continue;
     }
     const perSec = (steps * BATCH) / (r.seconds as number);
+    const perCpu = r.cpu === undefined ? "" : `(${((steps * BATCH) / (r.cpu as number)).toFixed(1)} per CPU-s) `;
     console.log(
-      `${String(r.config).padEnd(18)} ${perSec.toFixed(1).padStart(8)} samples/s ` +
+      `${String(r.config).padEnd(18)} ${perSec.toFixed(1).padStart(8)} samples/s ${perCpu}` +
         `${(perSec * flops / 1e9).toFixed(2).padStart(6)} GFLOP/s ` +
         `${((r.peak as number) / 2 ** 20).toFixed(0).padStart(6)} MiB peak  ${r.detail}`,
     );

@@ -71,28 +71,34 @@ function unpadded(win: Window, cg: number): boolean {
   return cg === win.c && win.top === 0 && win.left === 0 && hp === win.h && wp === win.w;
 }
 
-/** Channels `[c0, c0 + cg)` of `x` in the padded layout of `_im2col.ts` (or `x` itself). */
-function padded(x: FloatArray, win: Window, c0: number, cg: number, xp: FloatArray): FloatArray {
-  if (unpadded(win, cg)) return x;
-  // The border stays zero from the allocation; each call overwrites the whole interior.
-  padInput(x, win, c0, cg, xp);
-  return xp;
-}
-
-function paddedBuffer(dt: DType, win: Window, cg: number): FloatArray {
-  const [hp, wp] = paddedSize(win);
-  return allocate(dt, unpadded(win, cg) ? 0 : win.batch * hp * wp * cg, "conv2d");
-}
-
-/** `out[r, o] += bias[o]` over the `rows × n` matrix `out`. */
-function addBias(out: FloatArray, rows: number, n: number, bias: FloatArray): void {
-  for (let r = 0; r < rows; r++) {
-    const at = r * n;
-    for (let o = 0; o < n; o++) out[at + o] += bias[o];
+/**
+ * One buffer for the padded input (`[batch, hp, wp, cg]`, zeros around; the whole batch) and
+ * one chunk's window matrix after it (`rows` rows of `stride`): `im2col` copies within it.
+ */
+class Arena {
+  readonly buf: FloatArray;
+  readonly cols: number;
+  constructor(dt: DType, win: Window, cg: number, rows: number, stride: number) {
+    const [hp, wp] = paddedSize(win);
+    this.cols = win.batch * hp * wp * cg;
+    this.buf = allocate(dt, this.cols + rows * stride, "conv2d");
+  }
+  /** Channels `[c0, c0 + cg)` of `x` as the padded input (the border stays zero). */
+  pad(x: FloatArray, win: Window, c0: number, cg: number): void {
+    padInput(x, win, c0, cg, this.buf.subarray(0, this.cols));
+  }
+  /** The window matrix of images `[b0, b1)`, as a view. */
+  windows(win: Window, cg: number, b0: number, b1: number, stride: number): FloatArray {
+    im2col(this.buf, 0, win, cg, b0, b1, this.cols, stride);
+    return this.buf.subarray(this.cols, this.cols + (b1 - b0) * win.oh * win.ow * stride);
   }
 }
 
-/** `y = conv(x, w) (+ bias)`, as `[rows, cout]`. */
+/**
+ * `y = conv(x, w) (+ bias)`, as `[rows, cout]`. The bias rides in the gemm: each window row
+ * ends in a 1 and the kernel matrix in the bias row (a separate pass over the output cost the
+ * MNIST CNN's first layer as much as its gemm).
+ */
 export function convForward(
   backend: Backend,
   geo: Geometry,
@@ -104,25 +110,28 @@ export function convForward(
   const { win, groups, cg, og, cout, rows, k } = geo;
   const out = allocate(dt, rows * cout, "conv2d");
   if (rows === 0 || cout === 0) return out;
-  const pos = win.oh * win.ow, per = imagesPerChunk(win.batch, pos * k);
-  const cols = allocate(dt, per * pos * k, "conv2d");
-  const xp = paddedBuffer(dt, win, cg);
-  const wg = allocate(dt, groups === 1 ? 0 : k * og);
+  const kx = bias === undefined ? k : k + 1;
+  const pos = win.oh * win.ow, per = imagesPerChunk(win.batch, pos * kx);
+  const arena = new Arena(dt, win, cg, per * pos, kx);
+  if (kx > k) { for (let r = 0; r < per * pos; r++) arena.buf[arena.cols + r * kx + k] = 1; }
+  const wk = allocate(dt, groups === 1 && kx === k ? 0 : kx * og);
   const yg = allocate(dt, groups === 1 ? 0 : per * pos * og);
   for (let g = 0; g < groups; g++) {
-    const src = padded(x, win, g * cg, cg, xp);
-    const wk = groups === 1 ? w : takeColumns(w, k, cout, g * og, og, wg);
+    arena.pad(x, win, g * cg, cg);
+    let wg = w;
+    if (wk.length > 0) {
+      wg = takeColumns(w, k, cout, g * og, og, wk);
+      if (bias !== undefined) wk.set(bias.subarray(g * og, (g + 1) * og), k * og);
+    }
     for (let b0 = 0; b0 < win.batch; b0 += per) {
       const b1 = Math.min(win.batch, b0 + per), r0 = b0 * pos, m = (b1 - b0) * pos;
       const chunk = out.subarray(r0 * cout, (r0 + m) * cout);
-      im2col(src, win, cg, b0, b1, cols);
-      if (groups === 1) gemm(backend, false, false, m, cout, k, cols, wk, chunk);
+      const cols = arena.windows(win, cg, b0, b1, kx);
+      if (groups === 1) gemm(backend, false, false, m, cout, kx, cols, wg, chunk);
       else {
-        gemm(backend, false, false, m, og, k, cols, wk, yg);
+        gemm(backend, false, false, m, og, kx, cols, wg, yg);
         putColumns(yg, m, cout, g * og, og, chunk);
       }
-      // While the chunk is in cache.
-      if (bias !== undefined && g === groups - 1) addBias(chunk, m, cout, bias);
     }
   }
   return out;
@@ -147,20 +156,22 @@ export function convKernelGrad(
   const dw = allocate(dt, k * cout, "conv2d");
   if (rows === 0 || k === 0 || og === 0) return dw;
   const pos = win.oh * win.ow;
-  const per = Math.max(imagesPerChunk(win.batch, pos * k), KERNEL_CHUNK / (pos * k) | 0);
+  const per = Math.min(
+    win.batch,
+    Math.max(imagesPerChunk(win.batch, pos * k), KERNEL_CHUNK / (pos * k) | 0),
+  );
   const whole = groups === 1 && per >= win.batch;
-  const cols = allocate(dt, Math.min(per, win.batch) * pos * k, "conv2d");
-  const xp = paddedBuffer(dt, win, cg);
-  const dyg = allocate(dt, groups === 1 ? 0 : Math.min(per, win.batch) * pos * og);
+  const arena = new Arena(dt, win, cg, per * pos, k);
+  const dyg = allocate(dt, groups === 1 ? 0 : per * pos * og);
   const part = allocate(dt, whole ? 0 : k * og);
   for (let g = 0; g < groups; g++) {
-    const src = padded(x, win, g * cg, cg, xp);
+    arena.pad(x, win, g * cg, cg);
     for (let b0 = 0; b0 < win.batch; b0 += per) {
       const b1 = Math.min(win.batch, b0 + per), r0 = b0 * pos, m = (b1 - b0) * pos;
       const dyc = groups === 1
         ? dy.subarray(r0 * cout, (r0 + m) * cout)
         : takeColumns(dy.subarray(r0 * cout), m, cout, g * og, og, dyg);
-      im2col(src, win, cg, b0, b1, cols);
+      const cols = arena.windows(win, cg, b0, b1, k);
       gemm(backend, true, false, k, og, m, cols, dyc, whole ? dw : part);
       if (!whole) addColumns(part, k, cout, g * og, og, dw);
     }
@@ -168,15 +179,17 @@ export function convKernelGrad(
   return dw;
 }
 
-/** `db[o] = Σ_r dy[r, o]`, accumulated in double. */
-export function biasGrad(dt: DType, dy: FloatArray, rows: number, n: number): FloatArray {
-  const acc = new Float64Array(n);
-  for (let r = 0; r < rows; r++) {
-    const at = r * n;
-    for (let o = 0; o < n; o++) acc[o] += dy[at + o];
-  }
+/** `db = 1ᵀ·dy`: the column sums of `dy` (`rows × n`), as one gemm with a vector of ones. */
+export function biasGrad(
+  backend: Backend,
+  dt: DType,
+  dy: FloatArray,
+  rows: number,
+  n: number,
+): FloatArray {
   const db = allocate(dt, n, "conv2d");
-  db.set(acc);
+  const ones = allocate(dt, rows, "conv2d").fill(1);
+  gemm(backend, false, false, 1, n, rows, ones, dy, db);
   return db;
 }
 
@@ -226,17 +239,16 @@ export function convInputGrad(
   if (t === undefined) return viaCol2im(backend, geo, dt, w, dy, dx);
   const kt = win.kh * win.kw * og, pos = win.h * win.w, cin = cg * groups;
   const per = imagesPerChunk(win.batch, pos * kt);
-  const cols = allocate(dt, per * pos * kt, "conv2d");
-  const dyp = paddedBuffer(dt, t, og);
+  const arena = new Arena(dt, t, og, per * pos, kt);
   const wf = allocate(dt, kt * cg);
   const xg = allocate(dt, groups === 1 ? 0 : per * pos * cg);
   for (let g = 0; g < groups; g++) {
-    const src = padded(dy, t, g * og, og, dyp);
+    arena.pad(dy, t, g * og, og);
     flipKernel(w, geo, g, wf);
     for (let b0 = 0; b0 < win.batch; b0 += per) {
       const b1 = Math.min(win.batch, b0 + per), r0 = b0 * pos, m = (b1 - b0) * pos;
       const chunk = dx.subarray(r0 * cin, (r0 + m) * cin);
-      im2col(src, t, og, b0, b1, cols);
+      const cols = arena.windows(t, og, b0, b1, kt);
       if (groups === 1) gemm(backend, false, false, m, cg, kt, cols, wf, chunk);
       else {
         gemm(backend, false, false, m, cg, kt, cols, wf, xg);
@@ -260,7 +272,8 @@ function viaCol2im(
   const pos = win.oh * win.ow, per = imagesPerChunk(win.batch, pos * k);
   const buf = allocate(dt, per * pos * k, "conv2d");
   const direct = unpadded(win, cg);
-  const dxp = direct ? dx : paddedBuffer(dt, win, cg);
+  const [hp, wp] = paddedSize(win);
+  const dxp = direct ? dx : allocate(dt, win.batch * hp * wp * cg, "conv2d");
   const dyg = allocate(dt, groups === 1 ? 0 : per * pos * og);
   const wg = allocate(dt, groups === 1 ? 0 : k * og);
   for (let g = 0; g < groups; g++) {

@@ -181,7 +181,9 @@ export const conv2dBias: Primitive<
       return [
         needs[0] ? inputGrad(backend, geo, x, w, g) : undefined,
         needs[1] ? kernelGrad(backend, geo, x, w, g) : undefined,
-        needs[2] ? fromTypedArray(biasGrad(x.dtype, g, geo.rows, geo.cout), b.shape) : undefined,
+        needs[2]
+          ? fromTypedArray(biasGrad(backend, x.dtype, g, geo.rows, geo.cout), b.shape)
+          : undefined,
       ];
     }];
   },

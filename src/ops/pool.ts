@@ -66,6 +66,10 @@ function span(win: Window, i: number, j: number): [number, number, number, numbe
  */
 function maxForward(x: FloatArray, win: Window, out: FloatArray, arg: Int32Array): void {
   const { batch, h, w, c, oh, ow, sh, sw, kh, kw, top, left } = win;
+  const inside = top === 0 && left === 0 && 2 * oh <= h && 2 * ow <= w;
+  if (kh === 2 && kw === 2 && sh === 2 && sw === 2 && inside) {
+    return max2x2(x, win, out, arg);
+  }
   for (let b = 0; b < batch; b++) {
     for (let i = 0; i < oh; i++) {
       const r = i * sh - top, r0 = Math.max(r, 0), r1 = Math.min(r + kh, h);
@@ -80,6 +84,39 @@ function maxForward(x: FloatArray, win: Window, out: FloatArray, arg: Int32Array
           for (let qq = rr === r0 ? q0 + 1 : q0; qq < q1; qq++) {
             maxInto(x, ((b * h + rr) * w + qq) * c, out, arg, o, c);
           }
+        }
+      }
+    }
+  }
+}
+
+/** The common 2x2 window at stride 2, every window inside: four taps unrolled, row-major. */
+function max2x2(x: FloatArray, win: Window, out: FloatArray, arg: Int32Array): void {
+  const { batch, h, w, c, oh, ow } = win;
+  const down = w * c;
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < oh; i++) {
+      for (let j = 0; j < ow; j++) {
+        const o = ((b * oh + i) * ow + j) * c, s = ((b * h + 2 * i) * w + 2 * j) * c;
+        for (let ch = 0; ch < c; ch++) {
+          const p = s + ch;
+          let best = p, m = x[p], v = x[p + c];
+          if (v > m || (v !== v && m === m)) {
+            m = v;
+            best = p + c;
+          }
+          v = x[p + down];
+          if (v > m || (v !== v && m === m)) {
+            m = v;
+            best = p + down;
+          }
+          v = x[p + down + c];
+          if (v > m || (v !== v && m === m)) {
+            m = v;
+            best = p + down + c;
+          }
+          out[o + ch] = m;
+          arg[o + ch] = best;
         }
       }
     }

@@ -72,24 +72,31 @@ function unpadded(win: Window, cg: number): boolean {
 }
 
 /**
- * One buffer for the padded input (`[batch, hp, wp, cg]`, zeros around; the whole batch) and
- * one chunk's window matrix after it (`rows` rows of `stride`): `im2col` copies within it.
+ * One buffer for a chunk's padded input (`[images, hp, wp, cg]`, zeros around) and its window
+ * matrix after it (`rows` rows of `stride`): `im2col` copies within it. Chunk by chunk, so no
+ * padded copy of the whole batch is made.
  */
 class Arena {
   readonly buf: FloatArray;
   readonly cols: number;
-  constructor(dt: DType, win: Window, cg: number, rows: number, stride: number) {
+  constructor(dt: DType, win: Window, cg: number, images: number, stride: number) {
     const [hp, wp] = paddedSize(win);
-    this.cols = win.batch * hp * wp * cg;
-    this.buf = allocate(dt, this.cols + rows * stride, "conv2d");
+    this.cols = images * hp * wp * cg;
+    this.buf = allocate(dt, this.cols + images * win.oh * win.ow * stride, "conv2d");
   }
-  /** Channels `[c0, c0 + cg)` of `x` as the padded input (the border stays zero). */
-  pad(x: FloatArray, win: Window, c0: number, cg: number): void {
-    padInput(x, win, c0, cg, this.buf.subarray(0, this.cols));
-  }
-  /** The window matrix of images `[b0, b1)`, as a view. */
-  windows(win: Window, cg: number, b0: number, b1: number, stride: number): FloatArray {
-    im2col(this.buf, 0, win, cg, b0, b1, this.cols, stride);
+  /** The window matrix of channels `[c0, c0 + cg)` of images `[b0, b1)` of `x`, as a view. */
+  windows(
+    x: FloatArray,
+    win: Window,
+    c0: number,
+    cg: number,
+    b0: number,
+    b1: number,
+    stride: number,
+  ): FloatArray {
+    // The border stays zero from the allocation; each chunk overwrites the whole interior.
+    padInput(x, win, c0, cg, this.buf, b0, b1);
+    im2col(this.buf, 0, win, cg, 0, b1 - b0, this.cols, stride);
     return this.buf.subarray(this.cols, this.cols + (b1 - b0) * win.oh * win.ow * stride);
   }
 }
@@ -112,12 +119,11 @@ export function convForward(
   if (rows === 0 || cout === 0) return out;
   const kx = bias === undefined ? k : k + 1;
   const pos = win.oh * win.ow, per = imagesPerChunk(win.batch, pos * kx);
-  const arena = new Arena(dt, win, cg, per * pos, kx);
+  const arena = new Arena(dt, win, cg, per, kx);
   if (kx > k) { for (let r = 0; r < per * pos; r++) arena.buf[arena.cols + r * kx + k] = 1; }
   const wk = allocate(dt, groups === 1 && kx === k ? 0 : kx * og);
   const yg = allocate(dt, groups === 1 ? 0 : per * pos * og);
   for (let g = 0; g < groups; g++) {
-    arena.pad(x, win, g * cg, cg);
     let wg = w;
     if (wk.length > 0) {
       wg = takeColumns(w, k, cout, g * og, og, wk);
@@ -126,7 +132,7 @@ export function convForward(
     for (let b0 = 0; b0 < win.batch; b0 += per) {
       const b1 = Math.min(win.batch, b0 + per), r0 = b0 * pos, m = (b1 - b0) * pos;
       const chunk = out.subarray(r0 * cout, (r0 + m) * cout);
-      const cols = arena.windows(win, cg, b0, b1, kx);
+      const cols = arena.windows(x, win, g * cg, cg, b0, b1, kx);
       if (groups === 1) gemm(backend, false, false, m, cout, kx, cols, wg, chunk);
       else {
         gemm(backend, false, false, m, og, kx, cols, wg, yg);
@@ -161,17 +167,16 @@ export function convKernelGrad(
     Math.max(imagesPerChunk(win.batch, pos * k), KERNEL_CHUNK / (pos * k) | 0),
   );
   const whole = groups === 1 && per >= win.batch;
-  const arena = new Arena(dt, win, cg, per * pos, k);
+  const arena = new Arena(dt, win, cg, per, k);
   const dyg = allocate(dt, groups === 1 ? 0 : per * pos * og);
   const part = allocate(dt, whole ? 0 : k * og);
   for (let g = 0; g < groups; g++) {
-    arena.pad(x, win, g * cg, cg);
     for (let b0 = 0; b0 < win.batch; b0 += per) {
       const b1 = Math.min(win.batch, b0 + per), r0 = b0 * pos, m = (b1 - b0) * pos;
       const dyc = groups === 1
         ? dy.subarray(r0 * cout, (r0 + m) * cout)
         : takeColumns(dy.subarray(r0 * cout), m, cout, g * og, og, dyg);
-      const cols = arena.windows(win, cg, b0, b1, k);
+      const cols = arena.windows(x, win, g * cg, cg, b0, b1, k);
       gemm(backend, true, false, k, og, m, cols, dyc, whole ? dw : part);
       if (!whole) addColumns(part, k, cout, g * og, og, dw);
     }
@@ -239,16 +244,15 @@ export function convInputGrad(
   if (t === undefined) return viaCol2im(backend, geo, dt, w, dy, dx);
   const kt = win.kh * win.kw * og, pos = win.h * win.w, cin = cg * groups;
   const per = imagesPerChunk(win.batch, pos * kt);
-  const arena = new Arena(dt, t, og, per * pos, kt);
+  const arena = new Arena(dt, t, og, per, kt);
   const wf = allocate(dt, kt * cg);
   const xg = allocate(dt, groups === 1 ? 0 : per * pos * cg);
   for (let g = 0; g < groups; g++) {
-    arena.pad(dy, t, g * og, og);
     flipKernel(w, geo, g, wf);
     for (let b0 = 0; b0 < win.batch; b0 += per) {
       const b1 = Math.min(win.batch, b0 + per), r0 = b0 * pos, m = (b1 - b0) * pos;
       const chunk = dx.subarray(r0 * cin, (r0 + m) * cin);
-      const cols = arena.windows(t, og, b0, b1, kt);
+      const cols = arena.windows(dy, t, g * og, og, b0, b1, kt);
       if (groups === 1) gemm(backend, false, false, m, cg, kt, cols, wf, chunk);
       else {
         gemm(backend, false, false, m, cg, kt, cols, wf, xg);

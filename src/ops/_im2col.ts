@@ -28,8 +28,9 @@ export function paddedSize(win: Window): [hp: number, wp: number] {
 }
 
 /**
- * Channels `[c0, c0 + cg)` of `x` placed in `xp` (`[batch, hp, wp, cg]`, zero-filled by the
- * caller) at offset `(top, left)`; rows and columns the windows never reach are left out.
+ * Channels `[c0, c0 + cg)` of images `[b0, b1)` of `x` placed in `xp` (`[b1 - b0, hp, wp, cg]`,
+ * zero-filled by the caller) at offset `(top, left)`; rows and columns the windows never reach
+ * are left out. Only the interior is written, so one buffer serves every chunk of images.
  */
 export function padInput(
   x: FloatArray,
@@ -37,17 +38,19 @@ export function padInput(
   c0: number,
   cg: number,
   xp: FloatArray,
+  b0 = 0,
+  b1 = win.batch,
 ): void {
-  const { batch, h, w, c, top, left } = win;
+  const { h, w, c, top, left } = win;
   const [hp, wp] = paddedSize(win);
   const r0 = Math.max(0, -top), r1 = Math.min(h, hp - top);
   const q0 = Math.max(0, -left), q1 = Math.min(w, wp - left);
   const run = (q1 - q0) * cg;
   if (run <= 0) return;
-  for (let b = 0; b < batch; b++) {
+  for (let b = b0; b < b1; b++) {
     for (let r = r0; r < r1; r++) {
       const from = ((b * h + r) * w + q0) * c + c0;
-      const to = ((b * hp + r + top) * wp + q0 + left) * cg;
+      const to = (((b - b0) * hp + r + top) * wp + q0 + left) * cg;
       if (cg === c) xp.set(x.subarray(from, from + run), to);
       else copyStrided(x, from, c, xp, to, cg, cg, q1 - q0);
     }

@@ -6,8 +6,8 @@
  * Chunks: each chunk's window matrix holds about `CHUNK` elements, so it is written and read
  * back by the gemm while still in cache and no call allocates a window matrix for the whole
  * batch (80 MiB for the second convolution of the MNIST CNN at batch 128). Measured on that
- * convolution (batch 128, blas, one core, CPU time): whole-batch matrices 2^26 elements, 1.9x
- * the time of one-image chunks.
+ * convolution (batch 128, blas, one core, wall clock on a shared machine): whole-batch matrices
+ * of 2^26 elements took 1.9x the time of one-image chunks.
  *
  * The input's gradient at stride 1 is itself a convolution, of `dy` with the kernel flipped in
  * space and transposed in channels, so it is computed as one: windows of `dy` (long contiguous

@@ -7,7 +7,7 @@
  * so a convolution is this matrix times the kernel viewed as `[kh·kw·cg, cout]`. Internal to
  * `src/ops/`.
  *
- * Both directions work on a padded copy of the input's channel group (`[batch, hp, wp, cg]`,
+ * Both directions work on a padded copy of the input's channel group (`[images, hp, wp, cg]`,
  * zeros around): every window is then in range, and one kernel row of a window (`kw` taps of
  * `cg` channels, contiguous when undilated) is one straight copy with no test per element. The
  * per-element bounds tests and the short per-tap copies of the first version cost more than

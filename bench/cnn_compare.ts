@@ -1,32 +1,34 @@
 /**
- * The CNN of issue 10 trained with each gradstream backend and, when Python with PyTorch is
- * installed, with PyTorch, one thread each, in one run: conv(5x5, 32, same)-relu-maxpool2-
- * conv(5x5, 64, same)-relu-maxpool2-flatten-dense(128)-relu-dense(10), batch 128, Adam 1e-3,
- * float32, 28x28x1 inputs (synthetic: speed does not depend on the pixels).
+ * The CNN of issue 10 trained with each gradstream backend beside TensorFlow.js 4.22 (cpu and
+ * wasm) and, when Python has them, PyTorch eager and JAX `jit`, one thread each, in one run:
+ * conv(5x5, 32, same)-relu-maxpool2-conv(5x5, 64, same)-relu-maxpool2-flatten-dense(128)-relu-
+ * dense(10), batch 128, Adam 1e-3, float32, 28x28x1 inputs (synthetic: speed does not depend
+ * on the pixels).
  *
  * ```sh
- * deno run -A bench/cnn_compare.ts                         # or: bun bench/cnn_compare.ts
+ * OPENBLAS_NUM_THREADS=1 deno run -A bench/cnn_compare.ts --rounds 3 --cpus 1
  * deno run -A bench/cnn_compare.ts --steps 20 --only blas,torch --cpus 0
+ * bun bench/cnn_compare.ts --only blas,wasm
  * ```
  *
- * Each configuration runs in its own subprocess (so each peak RSS is its own), `--warmup N`
- * untimed steps (default 3) then `--steps N` timed ones (default 10); it prints samples/s, the
- * effective GFLOP/s (65.1 MFLOP per sample, forward and backward, counted below) and the peak
- * RSS. `--cpus LIST` pins every run with `taskset`. TensorFlow.js is not in the table yet: its
- * layers API cannot train a convolution on its wasm backend (tfjs issue 8474).
- *
- * Measured 2026-12-01 on this project's build machine (2 shared vCPUs, AMD EPYC, `--cpus 1`,
- * 3 warm-up + 10 timed steps, one round, so a rough figure): PyTorch 2.13 eager 559 samples/s
- * (36.4 GFLOP/s); gradstream blas 170 (Deno) / 181 (Bun), wasm 108 / 122: blas at 0.30x of
- * PyTorch, short of the issue's target (at least as fast). One measurement of where time
- * goes (one batch, blas, a busy machine): the first convolution's im2col (one input channel,
- * so a short copy per tap) took 66 ms against 19 ms for its gemm; the second's took 64 ms.
+ * Each configuration runs in its own subprocess (so each peak RSS is its own): `--warmup N`
+ * untimed steps (default 3), then `--steps N` timed ones (default 10); TensorFlow.js's cpu
+ * backend, at a few samples per second, runs `--tfjs-cpu-steps N` (default 1) with no warm-up.
+ * `--rounds N` repeats the list N times, interleaved, and shows medians. `--cpus LIST` pins every
+ * run with `taskset`; `--only` picks from blas, wasm, ts, tfjs-wasm, tfjs-cpu, torch, jax
+ * (default all but ts). Columns: samples/s (wall clock), samples per CPU-second (steadier when
+ * other processes share the core), effective GFLOP/s (65.1 MFLOP per sample, forward and
+ * backward, counted below, over wall time) and peak RSS (the kernel's high-water mark).
+ * TensorFlow.js trains through its core ops with a hand-made filter gradient
+ * (`bench/_tfjs_cnn.ts`: its wasm backend has no `Conv2DBackpropFilter`, tfjs issue 8474);
+ * PyTorch and JAX: `bench/_python_cnn.py`.
  *
  * @module
  */
 
 import process from "node:process";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { lastValueFrom, take, tap } from "rxjs";
 import {
@@ -50,6 +52,7 @@ import {
   step,
   uniform,
 } from "../mod.ts";
+import { runTfjsCnn, type TfjsBackend } from "./_tfjs_cnn.ts";
 
 const BATCH = 128;
 const MARK = "@@cnn-bench ";
@@ -68,6 +71,13 @@ const flag = (name: string, fallback: string) => {
   return i >= 0 ? args[i + 1] : fallback;
 };
 const steps = Number(flag("--steps", "10")), warmup = Number(flag("--warmup", "3"));
+const rounds = Number(flag("--rounds", "1")), cpuSteps = Number(flag("--tfjs-cpu-steps", "1"));
+
+/** User and system CPU seconds of this process so far (a steadier clock on a shared core). */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
 
 async function child(name: "blas" | "wasm" | "ts"): Promise<void> {
   const model = serial(
@@ -88,7 +98,7 @@ async function child(name: "blas" | "wasm" | "ts"): Promise<void> {
   const data = { x: uniform(key(1), [n, 784]), y: fromTypedArray(labels, [n]) };
   const optimizer = adam(1e-3);
   const initial = initTrain(model, optimizer, key(0), [784], { backend: backend(name) });
-  let start = 0, peak = 0, done = 0;
+  let start = 0, peak = 0, done = 0, cpu0 = 0;
   await lastValueFrom(
     fit(
       initial,
@@ -100,34 +110,24 @@ async function child(name: "blas" | "wasm" | "ts"): Promise<void> {
       take(warmup + steps),
       tap(() => {
         peak = Math.max(peak, process.memoryUsage().rss);
-        if (++done === warmup) start = performance.now();
+        if (++done === warmup) {
+          start = performance.now();
+          cpu0 = cpuSeconds();
+        }
       }),
     ),
   );
-  const seconds = (performance.now() - start) / 1000;
-  const line = { config: `gradstream-${name}`, seconds, peak, detail: initial.backend.description };
+  const seconds = (performance.now() - start) / 1000, cpu = cpuSeconds() - cpu0;
+  peak = peakRss(peak);
+  const line = {
+    config: `gradstream-${name}`,
+    seconds,
+    cpu,
+    peak,
+    detail: initial.backend.description,
+  };
   console.log(MARK + JSON.stringify(line));
 }
-
-const TORCH = `
-import json, resource, sys, time, torch
-from torch import nn
-torch.set_num_threads(1)
-steps, warmup = int(sys.argv[1]), int(sys.argv[2])
-torch.manual_seed(0)
-model = nn.Sequential(nn.Conv2d(1, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-  nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-  nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
-opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-x = torch.rand(${BATCH}, 1, 28, 28); y = torch.arange(${BATCH}) % 10
-for i in range(warmup + steps):
-  if i == warmup: start = time.perf_counter()
-  opt.zero_grad(); nn.functional.cross_entropy(model(x), y).backward(); opt.step()
-seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print("${MARK}" + json.dumps({"config": "pytorch-eager", "seconds": seconds, "peak": peak,
-  "detail": "PyTorch " + torch.__version__ + ", 1 thread"}))
-`;
 
 function run(command: string, argv: string[]): Record<string, unknown> | string {
   const cpus = flag("--cpus", "");
@@ -141,45 +141,91 @@ function run(command: string, argv: string[]): Record<string, unknown> | string 
   return JSON.parse(line.slice(MARK.length));
 }
 
+/** Peak RSS of this process: the kernel's high-water mark where there is one, else `sampled`. */
+function peakRss(sampled: number): number {
+  try {
+    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync("/proc/self/status", "utf8"));
+    if (m !== null) return Math.max(sampled, Number(m[1]) * 1024);
+  } catch {
+    // Not Linux: the sampled maximum is the best there is.
+  }
+  return sampled;
+}
+
+async function tfjsChild(backend: TfjsBackend): Promise<void> {
+  const r = await runTfjsCnn(backend, BATCH, steps, warmup);
+  const peak = peakRss(process.memoryUsage().rss);
+  console.log(MARK + JSON.stringify({ config: `tfjs-${backend}`, ...r, peak }));
+}
+
+const KNOWN = ["blas", "wasm", "ts", "tfjs-wasm", "tfjs-cpu", "torch", "jax"];
+
+/** One configuration in its own subprocess: its result line, or why it did not run. */
+function measure(config: string, self: string): Record<string, unknown> | string {
+  // tfjs cpu trains this CNN at well under one sample per second: one timed step, no warm-up.
+  const [s, w] = config === "tfjs-cpu" ? [cpuSteps, 0] : [steps, warmup];
+  if (config === "torch" || config === "jax") {
+    const script = fileURLToPath(new URL("./_python_cnn.py", import.meta.url));
+    return run("python3", [script, config, String(s), String(w)]);
+  }
+  const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
+  const argv = isBun ? [self] : ["run", "-A", self];
+  return run(process.execPath, [
+    ...argv,
+    "--child",
+    config,
+    "--steps",
+    String(s),
+    "--warmup",
+    String(w),
+  ]);
+}
+
 async function main(): Promise<void> {
   const mode = flag("--child", "");
+  if (mode.startsWith("tfjs-")) return await tfjsChild(mode.slice(5) as TfjsBackend);
   if (mode !== "") return await child(mode as "blas");
-  const only = flag("--only", "blas,wasm,torch").split(",");
-  const known = ["blas", "wasm", "ts", "torch"];
-  const unknown = only.filter((c) => !known.includes(c));
+  const only = flag("--only", "blas,wasm,tfjs-wasm,tfjs-cpu,torch,jax").split(",");
+  const unknown = only.filter((c) => !KNOWN.includes(c));
   if (unknown.length > 0) {
-    throw new RangeError(`--only: unknown ${unknown.join(", ")} (expected ${known.join(", ")})`);
+    throw new RangeError(`--only: unknown ${unknown.join(", ")} (expected ${KNOWN.join(", ")})`);
   }
   const self = fileURLToPath(import.meta.url);
-  const runtime = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined"
-    ? [process.execPath, [self]]
-    : [process.execPath, ["run", "-A", self]];
   const flops = flopsPerSample();
   console.log(
-    `CNN of issue 10, batch ${BATCH}, ${warmup} warm-up + ${steps} timed steps, ` +
+    `CNN of issue 10, batch ${BATCH}, ${warmup} warm-up + ${steps} timed steps ` +
+      `(tfjs-cpu: ${cpuSteps}), ${rounds} interleaved round(s), medians; ` +
       `${(flops / 1e6).toFixed(1)} MFLOP per sample; ${new Date().toISOString().slice(0, 10)}`,
   );
+  const results = new Map<string, Record<string, unknown>[]>();
+  const failed = new Map<string, string>();
+  for (let round = 0; round < rounds; round++) {
+    for (const config of only) {
+      if (failed.has(config)) continue;
+      const r = measure(config, self);
+      if (typeof r === "string") failed.set(config, r);
+      else results.set(config, [...(results.get(config) ?? []), r]);
+    }
+  }
+  const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[(xs.length - 1) >> 1];
+  console.log(
+    `${"config".padEnd(16)} ${"samples/s".padStart(9)} ${"per CPU-s".padStart(9)} ` +
+      `${"GFLOP/s".padStart(7)} ${"peak MiB".padStart(8)}  detail`,
+  );
   for (const config of only) {
-    const r = config === "torch"
-      ? run("python3", ["-c", TORCH, String(steps), String(warmup)])
-      : run(runtime[0] as string, [
-        ...(runtime[1] as string[]),
-        "--child",
-        config,
-        "--steps",
-        String(steps),
-        "--warmup",
-        String(warmup),
-      ]);
-    if (typeof r === "string") {
-      console.log(`${config.padEnd(18)} ${r}`);
+    const rs = results.get(config);
+    if (rs === undefined) {
+      console.log(`${config.padEnd(16)} ${failed.get(config)}`);
       continue;
     }
-    const perSec = (steps * BATCH) / (r.seconds as number);
+    const n = config === "tfjs-cpu" ? cpuSteps : steps;
+    const perSec = median(rs.map((r) => (n * BATCH) / (r.seconds as number)));
+    const perCpu = median(rs.map((r) => (n * BATCH) / (r.cpu as number)));
+    const peak = median(rs.map((r) => r.peak as number));
     console.log(
-      `${String(r.config).padEnd(18)} ${perSec.toFixed(1).padStart(8)} samples/s ` +
-        `${(perSec * flops / 1e9).toFixed(2).padStart(6)} GFLOP/s ` +
-        `${((r.peak as number) / 2 ** 20).toFixed(0).padStart(6)} MiB peak  ${r.detail}`,
+      `${String(rs[0].config).padEnd(16)} ${perSec.toFixed(1).padStart(9)} ` +
+        `${perCpu.toFixed(1).padStart(9)} ${(perSec * flops / 1e9).toFixed(2).padStart(7)} ` +
+        `${(peak / 2 ** 20).toFixed(0).padStart(8)}  ${rs[0].detail}`,
     );
   }
 }

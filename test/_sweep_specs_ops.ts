@@ -148,6 +148,25 @@ const ARGS: Readonly<Record<string, readonly Arg[]>> = {
       groups: num(1, { int: true, min: 1, max: 1 }),
     }),
   ],
+  conv2dBias: [
+    tensorArg(image, [m22, () => g.zeros([1, 3, 3, 2], "float64")]),
+    tensorArg(() => g.ones([2, 2, 1, 1], "float64"), [
+      m22,
+      () => g.ones([4, 4, 1, 1], "float64"),
+      () => g.ones([2, 2, 1, 1], "float32"),
+    ]),
+    tensorArg(() => g.zeros([1], "float64"), [
+      m22,
+      () => g.zeros([2], "float64"),
+      () => g.zeros([1], "float32"),
+    ]),
+    options(() => ({ stride: 1 }), {
+      stride: pair(),
+      dilation: pair(),
+      padding: arg(() => "valid", "full", 3, [[1, 0]], [[-1, 0], [0, 0]]),
+      groups: num(1, { int: true, min: 1, max: 1 }),
+    }),
+  ],
   maxPool2d: poolArgs(),
   avgPool2d: poolArgs(),
   globalAvgPool2d: [tensorArg(image, [m22])],
@@ -208,7 +227,7 @@ function viaRun(name: string, record: Record_, args: readonly Arg[], usesBackend
   });
 }
 
-const USES_BACKEND = new Set(["matmul", "linear", "conv2d"]);
+const USES_BACKEND = new Set(["matmul", "linear", "conv2d", "conv2dBias"]);
 
 const missing = Object.keys(PRIMITIVES).filter((n) => !(n in ARGS));
 if (missing.length > 0) throw new Error(`sweep: no arguments for primitives ${missing}`);

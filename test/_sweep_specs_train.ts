@@ -210,6 +210,16 @@ export const trainSpecs: Spec[] = [
     }),
     options(() => undefined, { epsilon: num(1e-8, { min: 0 }) }),
   ]),
+  spec("randomShifts", g.randomShifts, [
+    key(),
+    tensorArg(() => t64([[1, 2, 3, 4], [5, 6, 7, 8]]), [() => t64([1, 2, 3, 4])]),
+    options(() => ({ height: 2, width: 2, max: 1 }), {
+      height: count(2, 1, 2),
+      width: count(2, 1, 2),
+      channels: count(1, 1, 1, true),
+      max: count(1, 0, 1),
+    }, { optional: false }),
+  ]),
   spec("minMaxScale", g.minMaxScale, [
     tensorArg(() => t64([[1, 2], [3, 4]])),
     arg(() => g.featureRange(t64([[1, 2], [3, 4]])), null, 3, {}, { min: t64([1]), max: t64([1]) }),

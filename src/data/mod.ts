@@ -24,6 +24,7 @@ export * from "./idx.ts";
 export * from "./mnist.ts";
 export * from "./normalize.ts";
 export * from "./one_hot.ts";
+export * from "./shift.ts";
 export * from "./split.ts";
 export * from "./synthetic.ts";
 export * from "./kmeans.ts";

@@ -1,7 +1,7 @@
 /**
  * Convolution layers over NHWC batches: `conv2d` over images `[h, w, c]` and `conv1d` over
  * sequences `[length, c]`, both forward code over the `conv2d` primitive (im2col onto the
- * backend's gemm) and a broadcast `add` for the bias.
+ * backend's gemm), or `conv2dBias` (the same with the bias fused) when they have a bias.
  *
  * @module
  */
@@ -144,8 +144,8 @@ function checkParams(c: ConvConfig, params: unknown, kernelShape: number[], dt: 
 /** The convolution and bias on an NHWC batch `x` with a kernel of shape `[kh, kw, cg, filters]`. */
 function convolve(t: Ops, c: ConvConfig, x: Tensor, w: Tensor, b: Tensor | undefined): Tensor {
   const { stride, dilation, pads } = c.spec;
-  const y = t.conv2d(x, w, { stride, dilation, padding: paddingOption(pads), groups: c.groups });
-  return b === undefined ? y : t.add(y, b);
+  const options = { stride, dilation, padding: paddingOption(pads), groups: c.groups };
+  return b === undefined ? t.conv2d(x, w, options) : t.conv2dBias(x, w, b, options);
 }
 
 /**
@@ -153,8 +153,8 @@ function convolve(t: Ops, c: ConvConfig, x: Tensor, w: Tensor, b: Tensor | undef
  * (examples `[h, w, c]`): `y = conv2d(x, W) + b` with the kernel `W: [kh, kw, c/groups,
  * filters]` and bias `b: [filters]`. `kernelSize` is one number or `[kh, kw]`. Output
  * examples are `[oh, ow, filters]` (see {@linkcode Conv2dLayerOptions} for stride, padding,
- * dilation and groups). Its gradient is the primitives': `conv2d`'s im2col products and
- * `add`'s sum over the batch and positions for the bias.
+ * dilation and groups). Its gradient is the primitive's: `conv2dBias` (the convolution's im2col
+ * products and the bias's sum over the batch and positions), or `conv2d` without a bias.
  *
  * @example
  * ```ts

@@ -1,27 +1,32 @@
 /**
  * Two-dimensional convolution of NHWC images with HWIO kernels, on the backend's gemm:
- * `conv2d`. The windows are laid out as the rows of one im2col matrix (per group, reusing one
- * buffer), multiplied by the kernel; the pullback is two more products of the same shapes.
+ * `conv2d`, and `conv2dBias` with its bias fused. The windows are laid out as the rows of
+ * im2col matrices multiplied by the kernel; the pullback is two more products of the same
+ * sizes (the lowering: `_conv_gemm.ts`).
  *
  * @module
  */
 
 import type { Backend } from "../kernels/kernels.ts";
 import {
-  allocate,
   assertSameDType,
   astype,
-  type DType,
   type FloatArray,
   formatShape,
   fromTypedArray,
   type Tensor,
 } from "../tensor.ts";
 import { checkInteger, checkOptions } from "../_checks.ts";
-import { cotangent } from "./_checks.ts";
+import { assertTensor, cotangent } from "./_checks.ts";
 import { checkBackend } from "../_checks.ts";
-import { col2im, im2col, putColumns, takeColumns } from "./_im2col.ts";
-import { nhwc, type Padding, type Pair, pair, type Window, window } from "./_window.ts";
+import {
+  biasGrad,
+  convForward,
+  convInputGrad,
+  convKernelGrad,
+  type Geometry,
+} from "./_conv_gemm.ts";
+import { nhwc, type Padding, type Pair, pair, window } from "./_window.ts";
 import { type Primitive, primitive } from "./primitive.ts";
 
 export type { Padding, Pair } from "./_window.ts";
@@ -49,19 +54,7 @@ export interface Conv2dOptions {
 
 const OPTIONS = ["stride", "padding", "dilation", "groups"];
 
-interface Geometry {
-  readonly win: Window;
-  readonly groups: number;
-  /** Input and output channels per group, and the im2col row length kh·kw·cg. */
-  readonly cg: number;
-  readonly og: number;
-  readonly cout: number;
-  readonly rows: number;
-  readonly k: number;
-}
-
-function geometry(x: Tensor, w: Tensor, options: Conv2dOptions | undefined): Geometry {
-  const op = "conv2d";
+function geometry(op: string, x: Tensor, w: Tensor, options: Conv2dOptions | undefined): Geometry {
   const [, , , cin] = nhwc(op, x, "the input x");
   const [kh, kw, cg, cout] = nhwc(op, w, "the kernel w", "[kh, kw, cin/groups, cout]");
   assertSameDType(op, x, w);
@@ -70,13 +63,13 @@ function geometry(x: Tensor, w: Tensor, options: Conv2dOptions | undefined): Geo
   checkInteger(`Cannot ${op}`, "groups", groups, { min: 1 });
   if (cin % groups !== 0 || cout % groups !== 0) {
     throw new RangeError(
-      `Cannot conv2d: groups ${groups} must divide the input channels (${cin}) and the ` +
+      `Cannot ${op}: groups ${groups} must divide the input channels (${cin}) and the ` +
         `output channels (${cout}) of shapes ${formatShape(x.shape)} and ${formatShape(w.shape)}`,
     );
   }
   if (cg * groups !== cin || kh === 0 || kw === 0) {
     throw new TypeError(
-      `Cannot conv2d: the kernel must have shape [kh, kw, ${cin / groups}, cout] with kh, kw ` +
+      `Cannot ${op}: the kernel must have shape [kh, kw, ${cin / groups}, cout] with kh, kw ` +
         `>= 1 for an input of ${cin} channels in ${groups} group(s), got ${formatShape(w.shape)}`,
     );
   }
@@ -89,85 +82,6 @@ function geometry(x: Tensor, w: Tensor, options: Conv2dOptions | undefined): Geo
   return { win, groups, cg, og: cout / groups, cout, rows, k: kh * kw * cg };
 }
 
-/** `out = op(a)·op(b)` on the backend, skipped when a dimension is zero (`out` is fresh). */
-function gemm(
-  backend: Backend,
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  a: FloatArray,
-  b: FloatArray,
-  out: FloatArray,
-): void {
-  if (m > 0 && n > 0 && k > 0) backend.gemm(transA, transB, m, n, k, a, b, out);
-}
-
-/** The kernel columns of group `g` as a contiguous `[k, og]` matrix (the kernel itself for one group). */
-function kernelOf(geo: Geometry, w: FloatArray, g: number, scratch: FloatArray): FloatArray {
-  return geo.groups === 1 ? w : takeColumns(w, geo.k, geo.cout, g * geo.og, geo.og, scratch);
-}
-
-function forward(backend: Backend, geo: Geometry, dt: DType, x: FloatArray, w: FloatArray) {
-  const { win, groups, cg, og, cout, rows, k } = geo;
-  const out = allocate(dt, rows * cout, "conv2d");
-  if (rows === 0 || cout === 0) return out;
-  const cols = allocate(dt, rows * k, "conv2d");
-  const wg = allocate(dt, groups === 1 ? 0 : k * og);
-  const yg = allocate(dt, groups === 1 ? 0 : rows * og);
-  for (let g = 0; g < groups; g++) {
-    im2col(x, win, g * cg, cg, cols);
-    if (groups === 1) {
-      gemm(backend, false, false, rows, cout, k, cols, w, out);
-    } else {
-      gemm(backend, false, false, rows, og, k, cols, kernelOf(geo, w, g, wg), yg);
-      putColumns(yg, rows, cout, g * og, og, out);
-    }
-  }
-  return out;
-}
-
-/**
- * The cotangents of x and w for `dy` (`[rows, cout]`), each only when asked: `dW = colsᵀ·dy`
- * and `dx = col2im(dy·Wᵀ)`, per group. The im2col matrix is rebuilt here rather than kept
- * from the forward pass, so a model holds no window matrices between its forward and backward
- * passes, and one buffer serves both products (the columns for dW, then dy·Wᵀ over them).
- */
-function backward(
-  backend: Backend,
-  geo: Geometry,
-  dt: DType,
-  x: FloatArray,
-  w: FloatArray,
-  dy: FloatArray,
-  needX: boolean,
-  needW: boolean,
-): [FloatArray | undefined, FloatArray | undefined] {
-  const { win, groups, cg, og, cout, rows, k } = geo;
-  const dx = needX ? allocate(dt, x.length, "conv2d") : undefined;
-  const dw = needW ? allocate(dt, w.length, "conv2d") : undefined;
-  if (rows === 0 || k === 0 || og === 0 || (!needX && !needW)) return [dx, dw];
-  const buf = allocate(dt, rows * k, "conv2d");
-  const one = groups === 1;
-  const dyg = one ? dy : allocate(dt, rows * og);
-  const wg = allocate(dt, one || !needX ? 0 : k * og);
-  const dwg = allocate(dt, one || !needW ? 0 : k * og);
-  for (let g = 0; g < groups; g++) {
-    if (!one) takeColumns(dy, rows, cout, g * og, og, dyg);
-    if (dw !== undefined) {
-      im2col(x, win, g * cg, cg, buf);
-      gemm(backend, true, false, k, og, rows, buf, dyg, one ? dw : dwg);
-      if (!one) putColumns(dwg, k, cout, g * og, og, dw);
-    }
-    if (dx !== undefined) {
-      gemm(backend, false, true, rows, k, og, dyg, kernelOf(geo, w, g, wg), buf);
-      col2im(buf, win, g * cg, cg, dx);
-    }
-  }
-  return [dx, dw];
-}
-
 /**
  * The 2-D convolution (a cross-correlation, as in every deep-learning library) of `x`
  * (`[batch, h, w, cin]`) with the kernel `w` (`[kh, kw, cin/groups, cout]`): output
@@ -177,9 +91,10 @@ function backward(
  * {@linkcode Conv2dOptions} for stride, padding, dilation and groups. A dilated kernel larger
  * than the padded input is a `TypeError` naming both sizes.
  *
- * Runs as one gemm per group of the im2col matrix `[batch·oh·ow, kh·kw·cin/groups]` (one
- * buffer for the call) with the kernel. Pullback: `dW = colsᵀ·dy` and `dx = col2im(dy·Wᵀ)`,
- * each only when needed (a model's first convolution computes no `dx`).
+ * Runs as gemms of im2col matrices `[images·oh·ow, kh·kw·cin/groups]` (a few images at a time,
+ * per group) with the kernel. Pullback: `dW = colsᵀ·dy` and `dx`, at stride 1 the convolution
+ * of `dy` with the flipped kernel, else `col2im(dy·Wᵀ)`, each only when needed (a model's first
+ * convolution computes no `dx`).
  *
  * @example
  * ```ts
@@ -199,18 +114,76 @@ export const conv2d: Primitive<[x: Tensor, w: Tensor, options?: Conv2dOptions]> 
   2,
   (backend, x: Tensor, w: Tensor, options?: Conv2dOptions) => {
     checkBackend("Cannot conv2d", backend);
-    const geo = geometry(x, w, options);
-    const dt = x.dtype;
-    const { win } = geo;
-    const shape = [win.batch, win.oh, win.ow, geo.cout];
-    const y = fromTypedArray(forward(backend, geo, dt, x.data, w.data), shape);
+    const geo = geometry("conv2d", x, w, options);
+    const shape = outShape(geo);
+    const y = fromTypedArray(convForward(backend, geo, x.dtype, x.data, w.data), shape);
     return [y, (dy, needs) => {
       cotangent("conv2d", dy, shape);
-      const g = astype(dy, dt).data;
-      const [dx, dw] = backward(backend, geo, dt, x.data, w.data, g, needs[0], needs[1]);
+      const g = astype(dy, x.dtype).data;
       return [
-        dx === undefined ? undefined : fromTypedArray(dx, x.shape),
-        dw === undefined ? undefined : fromTypedArray(dw, w.shape),
+        needs[0] ? inputGrad(backend, geo, x, w, g) : undefined,
+        needs[1] ? kernelGrad(backend, geo, x, w, g) : undefined,
+      ];
+    }];
+  },
+);
+
+function outShape(geo: Geometry): number[] {
+  return [geo.win.batch, geo.win.oh, geo.win.ow, geo.cout];
+}
+
+function inputGrad(backend: Backend, geo: Geometry, x: Tensor, w: Tensor, g: FloatArray): Tensor {
+  return fromTypedArray(convInputGrad(backend, geo, x.dtype, w.data, g, x.data.length), x.shape);
+}
+
+function kernelGrad(backend: Backend, geo: Geometry, x: Tensor, w: Tensor, g: FloatArray): Tensor {
+  return fromTypedArray(convKernelGrad(backend, geo, x.dtype, x.data, g), w.shape);
+}
+
+/**
+ * {@linkcode conv2d} plus a bias per output channel, fused: `y = conv2d(x, w, options) + b`
+ * with `b` of shape `[cout]`, the bias added to each chunk of the output while it is in cache
+ * (the separate broadcast `add` and its pullback's sum cost the MNIST CNN's first layer more
+ * than its convolution). Pullback: `conv2d`'s for `x` and `w`, and `db = Σ dy` over the batch
+ * and positions, each only when needed. What the `conv2d` layer runs when it has a bias.
+ *
+ * @example
+ * ```ts
+ * import { untraced } from "../autodiff/ops.ts";
+ * import { tensor } from "../tensor.ts";
+ * const x = tensor([1, 2, 3], [1, 1, 3, 1]);
+ * const w = tensor([1, 1], [1, 2, 1, 1]);
+ * const y = untraced().conv2dBias(x, w, tensor([10]));
+ * if (y.data.join() !== "13,15") throw new Error("unexpected");
+ * ```
+ */
+export const conv2dBias: Primitive<
+  [x: Tensor, w: Tensor, b: Tensor, options?: Conv2dOptions]
+> = primitive(
+  "conv2dBias",
+  3,
+  (backend, x: Tensor, w: Tensor, b: Tensor, options?: Conv2dOptions) => {
+    const op = "conv2dBias";
+    checkBackend(`Cannot ${op}`, backend);
+    const geo = geometry(op, x, w, options);
+    assertTensor(op, b, "the bias b");
+    if (b.shape.length !== 1 || b.shape[0] !== geo.cout || b.dtype !== x.dtype) {
+      throw new TypeError(
+        `Cannot ${op}: the bias must be a ${x.dtype} tensor of shape [${geo.cout}] (the ` +
+          `kernel's output channels), got ${b.dtype} ${formatShape(b.shape)}`,
+      );
+    }
+    const shape = outShape(geo);
+    const y = fromTypedArray(convForward(backend, geo, x.dtype, x.data, w.data, b.data), shape);
+    return [y, (dy, needs) => {
+      cotangent(op, dy, shape);
+      const g = astype(dy, x.dtype).data;
+      return [
+        needs[0] ? inputGrad(backend, geo, x, w, g) : undefined,
+        needs[1] ? kernelGrad(backend, geo, x, w, g) : undefined,
+        needs[2]
+          ? fromTypedArray(biasGrad(backend, x.dtype, g, geo.rows, geo.cout), b.shape)
+          : undefined,
       ];
     }];
   },

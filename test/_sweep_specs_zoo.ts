@@ -58,7 +58,7 @@ const separator = () =>
     { w: t64([1, 1]), b: "0" },
     { w: t64([1, 1]), b: NaN },
     { w: t64([1, 1]), b: t64([1, 2]) },
-    { w: t64([1, 0]) }, // does not separate: example 3 is on the line
+    { w: t64([0, 1]) }, // does not separate: example 3 ([-2, 0]) is on the line
     { w: t64([0, 0]), b: 0 },
     { w: t64([1, 1]), c: 1 },
   );

@@ -23,3 +23,6 @@ export * from "./summary.ts";
 export * from "./reshape.ts";
 export * from "./conv.ts";
 export * from "./pool.ts";
+export * from "./noise.ts";
+export * from "./sparsity.ts";
+export * from "./reparameterize.ts";

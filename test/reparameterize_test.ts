@@ -13,6 +13,9 @@ import { key, normal } from "../src/random.ts";
 import { fromTypedArray, type Tensor } from "../src/tensor.ts";
 import { checkLayerGradients, tensorArb } from "../src/testing/mod.ts";
 import { untraced } from "../src/autodiff/ops.ts";
+import { serial } from "../src/layers/serial.ts";
+import { dense } from "../src/layers/dense.ts";
+import { tanhLayer } from "../src/layers/activations.ts";
 
 const t = untraced();
 const seedArb = fc.integer({ min: 0, max: 2 ** 31 });
@@ -188,4 +191,17 @@ test("reparameterize() in training needs a key in the context", () => {
     name: "TypeError",
     message: /needs a key/,
   });
+});
+
+test("a VAE's VJP through reparameterize (sample and kl) matches central differences", () => {
+  const f64 = { dtype: "float64" as const };
+  const vae = serial(dense(4, f64), tanhLayer(), dense(4, f64), reparameterize(), dense(3, f64));
+  fc.assert(
+    fc.property(tensorArb([3, 3]), seedArb, (x, seed) => {
+      const { params, state } = vae.init(key(seed), [3]);
+      const r = checkLayerGradients(vae, params, state, x, trainContext(key(seed + 1)));
+      assert.ok(r.ok, `max error ${r.maxError}`);
+    }),
+    { numRuns: 10 },
+  );
 });

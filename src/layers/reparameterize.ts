@@ -83,7 +83,9 @@ export function reparameterize(): Layer<null, null> {
       checkBatch(op, x);
       const k = checkWidth(`Cannot ${op}`, x.shape, "batch");
       const batch = x.shape[0];
-      if (batch === 0) throw new TypeError(`Cannot ${op}: the batch ${formatShape(x.shape)} is empty`);
+      if (batch === 0) {
+        throw new TypeError(`Cannot ${op}: the batch ${formatShape(x.shape)} is empty`);
+      }
       const mean = t.slice(x, [0, 0], [batch, k]);
       const logVar = t.slice(x, [0, k], [batch, k]);
       const std = t.exp(t.mulScalar(logVar, 0.5));

@@ -154,7 +154,9 @@ if (history.last === undefined) throw new Error("mnist_vae: the run ended before
 const { params, modelState } = history.last.state;
 console.log(
   `\nfinal test −ELBO ${history.last.val!.loss.toFixed(2)} nats per image after ${epochs} ` +
-    `epochs; ${Math.round(history.samples / history.seconds)} samples/s over the run`,
+    `epoch${epochs === 1 ? "" : "s"}; ${
+      Math.round(history.samples / history.seconds)
+    } samples/s over the run`,
 );
 // evaluate() runs in eval mode, where reparameterize gives the mean: the reconstruction of
 // z = μ (not an ELBO term) and the kl it reports beside the loss.
@@ -191,13 +193,14 @@ const figures: Record<string, ReturnType<typeof imageGrid>> = {
 };
 if (latent === 2) {
   // The codes (means) of the test set, coloured by digit, over a blank background.
-  const means = mapBatches(
+  const encoded = mapBatches(
     test.x,
     1000,
     (x) => encoder.apply(t, params[0], modelState[0], x, EVAL).y,
   );
-  const xs = Array.from({ length: means.shape[0] }, (_, i) => means.data[2 * i]);
-  const ys = Array.from({ length: means.shape[0] }, (_, i) => means.data[2 * i + 1]);
+  // Each row of the encoder's output is (μ1, μ2, log σ1², log σ2²): the code is its first two.
+  const xs = Array.from({ length: encoded.shape[0] }, (_, i) => encoded.data[4 * i]);
+  const ys = Array.from({ length: encoded.shape[0] }, (_, i) => encoded.data[4 * i + 1]);
   const lim = Math.ceil(Math.max(...xs.map(Math.abs), ...ys.map(Math.abs)));
   figures.latent_space = heatmap(
     { values: [0, 0, 0, 0], cols: 2, rows: 2, x: [-lim, lim], y: [-lim, lim] },
@@ -205,11 +208,12 @@ if (latent === 2) {
       color: { colors: ["white", "white"] },
       points: { x: xs, y: ys, label: Array.from(test.y.data) },
       pointRadius: 1.5,
-      title: "test codes (means) by digit: 0 blue, 1 orange, 2 red, 3 teal, 4 green ...",
+      title: "test codes by digit: 0 blue, 1 orange, 2 red, 3 teal, 4 green, 5 yellow, " +
+        "6 purple, 7 pink, 8 brown, 9 grey",
       xLabel: "z1",
       yLabel: "z2",
-      width: 560,
-      height: 520,
+      width: 720,
+      height: 640,
     },
   );
   // The latent plane decoded on a 15 x 15 grid over [-3, 3]².

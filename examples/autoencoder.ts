@@ -116,7 +116,7 @@ const last = await lastValueFrom(
   fit(
     initial,
     batches({ x: images, y: images }, { batchSize: 128, shuffle: shuffleKey, epochs }),
-    train({ model: model, loss: bernoulliNll, optimizer }),
+    train({ model, loss: bernoulliNll, optimizer }),
   ).pipe(
     epochSummaries(),
     tap((s) => {

@@ -4,7 +4,9 @@
  *
  * Elementwise losses (`meanSquaredError`, `meanAbsoluteError`, `huber`,
  * `binaryCrossEntropyWithLogits`) average over every element, batch and feature axes alike (as
- * Keras and PyTorch do), so their gradient carries a factor `1/N`, `N` the element count.
+ * Keras and PyTorch do), so their gradient carries a factor `1/N`, `N` the element count;
+ * `bernoulliNll` sums over each example's elements and averages over the batch (a
+ * log-likelihood in nats per example).
  * The softmax cross-entropies sum over the class axis (one distribution per row) and average
  * over the `B` rows, so their gradient is `(softmax − target)/B`.
  *
@@ -156,6 +158,12 @@ export const binaryCrossEntropyWithLogits: Loss = (t, prediction, target): Tenso
   checkOps("binaryCrossEntropyWithLogits", t);
   const op = "binaryCrossEntropyWithLogits";
   checkSameShape(op, prediction, target);
+  checkUnitTargets(op, target);
+  return t.mean(t.sigmoidCrossEntropy(prediction, target));
+};
+
+/** Binary cross-entropy targets are probabilities: a `RangeError` at the first outside [0, 1]. */
+function checkUnitTargets(op: string, target: Tensor): void {
   const y = target.data;
   for (let i = 0; i < y.length; i++) {
     if (!(y[i] >= 0 && y[i] <= 1)) {
@@ -164,7 +172,41 @@ export const binaryCrossEntropyWithLogits: Loss = (t, prediction, target): Tenso
       );
     }
   }
-  return t.mean(t.sigmoidCrossEntropy(prediction, target));
+}
+
+/**
+ * The negative log-likelihood of a Bernoulli model with logits `z`, in nats per example: the
+ * binary cross-entropy `ℓ = softplus(z) − z·t` summed over each example's elements (axes after
+ * the first) and averaged over the `B` examples, `L = (1/B) Σ ℓ`, so `∂L/∂z = (σ(z) − t)/B`.
+ * The likelihood of a VAE's decoder (PyTorch's example sums `binary_cross_entropy` over the
+ * pixels): with {@linkcode reparameterize}'s `kl`, the objective is the negative ELBO per
+ * image. It is {@linkcode binaryCrossEntropyWithLogits} times the elements per example (that
+ * loss averages over them too). Targets in `[0, 1]` may be intensities, not only 0 or 1; a
+ * target outside is a `RangeError`. Runs on the fused `sigmoidCrossEntropy` primitive.
+ *
+ * @example
+ * ```ts
+ * import { bernoulliNll } from "./losses.ts";
+ * import { untraced } from "./autodiff/ops.ts";
+ * import { tensor } from "./tensor.ts";
+ * // Two images of three pixels at logit 0: each pixel costs log 2 whatever its target.
+ * const loss = bernoulliNll(untraced(), tensor([[0, 0, 0], [0, 0, 0]], [2, 3], "float64"), tensor([[0, 1, 0.5], [1, 1, 1]]));
+ * if (Math.abs(loss.data[0] - 3 * Math.LN2) > 1e-12) throw new Error(`${loss.data[0]}`);
+ * ```
+ */
+export const bernoulliNll: Loss = (t, prediction, target): Tensor => {
+  checkOps("bernoulliNll", t);
+  const op = "bernoulliNll";
+  checkSameShape(op, prediction, target);
+  if (prediction.shape.length < 2) {
+    throw new TypeError(
+      `Cannot ${op}: expected a batch [batch, ...example] of rank >= 2, got shape ${
+        formatShape(prediction.shape)
+      }`,
+    );
+  }
+  checkUnitTargets(op, target);
+  return t.mulScalar(t.sum(t.sigmoidCrossEntropy(prediction, target)), 1 / prediction.shape[0]);
 };
 
 /** Checks logits `[B, C]` with `B, C ≥ 1`; returns `[B, C]`. */

@@ -296,7 +296,8 @@ export const modelSpecs: Spec[] = [
 ];
 
 /** A loss called as `loss(t, prediction, target)`; `t` malformed, and the old two-argument form. */
-function lossSpec(name: string, loss: g.Loss, p: Arg, y: Arg, label = name): Spec[] {
+/** Specs for a loss `(t, prediction, target)` and its call in the old form without `t`. */
+export function lossSpec(name: string, loss: g.Loss, p: Arg, y: Arg, label = name): Spec[] {
   return [
     spec(name, loss, [arg(() => g.untraced(), null, undefined, 3, {}, g.backend("ts")), p, y], {
       label,

@@ -34,6 +34,7 @@ import { fileSpecs } from "./_sweep_specs_files.ts";
 import { plotSpecs } from "./_sweep_specs_plot.ts";
 import { convSpecs } from "./_sweep_specs_conv.ts";
 import { zooSpecs } from "./_sweep_specs_zoo.ts";
+import { autoencoderSpecs } from "./_sweep_specs_autoencoders.ts";
 import * as plotMod from "../src/plot/mod.ts";
 
 const SPECS: readonly Spec[] = [
@@ -43,6 +44,7 @@ const SPECS: readonly Spec[] = [
   ...layerSpecs,
   ...convSpecs,
   ...zooSpecs,
+  ...autoencoderSpecs,
   ...contractSpecs,
   ...modelSpecs,
   ...optimSpecs,

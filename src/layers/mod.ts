@@ -24,3 +24,6 @@ export * from "./reshape.ts";
 export * from "./conv.ts";
 export * from "./pool.ts";
 export * from "./rbf.ts";
+export * from "./noise.ts";
+export * from "./sparsity.ts";
+export * from "./reparameterize.ts";

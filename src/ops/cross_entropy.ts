@@ -260,23 +260,16 @@ export const sigmoidCrossEntropy: Primitive<[logits: Tensor, targets: Tensor]> =
     checkSameShape(op, logits, targets);
     const z = logits.data, t = targets.data, n = z.length;
     const out = allocate(logits.dtype, n);
-    for (let i = 0; i < n; i++) {
-      const zi = z[i], ti = t[i];
-      // At z = ±Infinity the linear part is Infinity·0 where the target agrees; its limit is 0.
-      const lin = zi === Infinity
-        ? (ti === 1 ? 0 : Infinity)
-        : zi === -Infinity
-        ? (ti === 0 ? 0 : Infinity)
-        : (zi > 0 ? zi : 0) - zi * ti;
-      out[i] = lin + Math.log1p(Math.exp(-Math.abs(zi)));
-    }
+    // σ(z), kept for the pullback: the forward pass has already paid for exp(−|z|).
+    const s = new Float64Array(n);
+    sigmoidForward(z, t, out, s);
     const y = fromTypedArray(out, logits.shape);
     return [y, (dy, needs) => {
       const g = cotangent(op, dy, y.shape);
       let dz: Tensor | undefined, dt: Tensor | undefined;
       if (needs[0]) {
         const d = allocate(logits.dtype, n);
-        sigmoidLogitsBack(g, z, t, d);
+        sigmoidLogitsBack(g, s, t, d);
         dz = fromTypedArray(d, logits.shape);
       }
       if (needs[1]) {
@@ -289,12 +282,25 @@ export const sigmoidCrossEntropy: Primitive<[logits: Tensor, targets: Tensor]> =
   },
 );
 
-function sigmoidLogitsBack(g: FloatArray, z: FloatArray, t: FloatArray, d: FloatArray): void {
-  for (let i = 0; i < d.length; i++) {
+// A top-level loop (not inside `run`'s closure), like the pullbacks' below.
+function sigmoidForward(z: FloatArray, t: FloatArray, out: FloatArray, s: Float64Array): void {
+  for (let i = 0; i < z.length; i++) {
+    const zi = z[i], ti = t[i];
     // e = exp(−|z|) ∈ (0, 1]; σ(z) = 1/(1 + e) for z ≥ 0 and e/(1 + e) for z < 0.
-    const zi = z[i], e = Math.exp(-Math.abs(zi));
-    d[i] = g[i] * ((zi >= 0 ? 1 / (1 + e) : e / (1 + e)) - t[i]);
+    const e = Math.exp(-Math.abs(zi));
+    s[i] = zi >= 0 ? 1 / (1 + e) : e / (1 + e);
+    // At z = ±Infinity the linear part is Infinity·0 where the target agrees; its limit is 0.
+    const lin = zi === Infinity
+      ? (ti === 1 ? 0 : Infinity)
+      : zi === -Infinity
+      ? (ti === 0 ? 0 : Infinity)
+      : (zi > 0 ? zi : 0) - zi * ti;
+    out[i] = lin + Math.log1p(e);
   }
+}
+
+function sigmoidLogitsBack(g: FloatArray, s: Float64Array, t: FloatArray, d: FloatArray): void {
+  for (let i = 0; i < d.length; i++) d[i] = g[i] * (s[i] - t[i]);
 }
 
 function sigmoidTargetsBack(g: FloatArray, z: FloatArray, d: FloatArray): void {

@@ -141,7 +141,11 @@ export function rbf(units: number, options: RbfOptions = {}): Layer<RbfParams, n
     );
   }
   checkFunction(op, "init", init, "an initialiser (key, shape, options) => Tensor");
-  const dtype = checkDType(op, o.dtype ?? (isTensor(centers) ? centers.dtype : DEFAULT_DTYPE));
+  // An explicit `dtype: null` is an error, not the default (`??` would take it as absent).
+  const dtype = checkDType(
+    op,
+    o.dtype !== undefined ? o.dtype : isTensor(centers) ? centers.dtype : DEFAULT_DTYPE,
+  );
   if (centers !== undefined) {
     if (!isTensor(centers) || centers.shape.length !== 2 || centers.shape[0] !== units) {
       throw new TypeError(

@@ -71,6 +71,9 @@ export function levels(lo: number, hi: number, count: number, log: boolean): num
       `levels: needs lo < hi${log ? " and lo > 0 (log spacing)" : ""}, got ${lo} and ${hi}`,
     );
   }
+  if (typeof count !== "number") {
+    throw new TypeError(`levels: count must be a number, got ${typeof count}`);
+  }
   if (!Number.isInteger(count) || count < 1 || count > MAX_LEVELS) {
     throw new RangeError(`levels: count must be an integer in [1, ${MAX_LEVELS}], got ${count}`);
   }

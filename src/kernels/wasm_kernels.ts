@@ -1,77 +1,29 @@
 /**
  * The WebAssembly SIMD backend: for runtimes or permissions without FFI, single-threaded.
  *
- * The module (source: `wasm/gemm_wat.ts`, bytes: `wasm/gemm_wasm.ts`) is instantiated once,
- * synchronously, from bytes embedded in the code, so no file is read. Each call copies the
- * operands into the module's memory, runs the kernel there and copies the product out; the
- * memory grows to the largest call seen and stays at that size. Both dtypes run in SIMD
+ * The module (source: `wasm/gemm_wat.ts`, bytes: `wasm/gemm_wasm.ts`) is compiled once,
+ * synchronously, from bytes embedded in the code, so no file is read, and instantiated twice:
+ * once for the gemm and once for the Adam kernels, whose memory keeps the optimiser's arrays
+ * between steps (`wasm_adam.ts`). Each gemm copies the operands into its instance's memory, runs
+ * the kernel there and copies the product out; the memory grows to the largest call seen and
+ * stays at that size. Both dtypes run in SIMD
  * (f32x4 and f64x2). A call whose operands would not fit 2 GiB of wasm memory, or for which
  * the engine refuses to grow the memory, falls back to the plain TypeScript kernel.
  *
  * @module
  */
 
-import type { FloatArray } from "../tensor.ts";
-import { adamApplyTs, adamTs } from "./adam_ts.ts";
-import type { AdamApplyKernel, AdamKernel, Backend, GemmKernel } from "./kernels.ts";
+import type { Backend, GemmKernel } from "./kernels.ts";
 import { checkGemmArgs } from "./check_gemm.ts";
 import { checkBoolean, checkOptions } from "../_checks.ts";
 import { tsGemm } from "./ts_gemm.ts";
+import { wasmAdam } from "./wasm_adam.ts";
 import {
   GEMM_WASM_HEAP_BASE,
   GEMM_WASM_PLAIN,
   GEMM_WASM_RELAXED,
   GEMM_WASM_WORK_BYTES,
 } from "./wasm/gemm_wasm.ts";
-
-/** The signature of the module's `adam_*` exports (see `wasm/adam_wat.ts`). */
-type AdamExport = (
-  n: number,
-  g: number,
-  m0: number,
-  v0: number,
-  m1: number,
-  v1: number,
-  out: number,
-  b1: number,
-  k1: number,
-  b2: number,
-  k2: number,
-  c1: number,
-  c2: number,
-  eps: number,
-) => void;
-
-type AdamApplyExport = (
-  n: number,
-  g: number,
-  m0: number,
-  v0: number,
-  p: number,
-  m1: number,
-  v1: number,
-  out: number,
-  b1: number,
-  k1: number,
-  b2: number,
-  k2: number,
-  c1: number,
-  c2: number,
-  eps: number,
-  scale: number,
-) => void;
-
-/** RangeError unless every array of an Adam step has the gradient's length `n`. */
-function checkAdamArgs(n: number, ...arrays: FloatArray[]): void {
-  const names = ["g", "m0", "v0", "m1", "v1", "out"];
-  arrays.forEach((a, i) => {
-    if (a.length !== n) {
-      throw new RangeError(
-        `adam kernel: ${names[i]} has ${a.length} elements but the gradient has ${n}`,
-      );
-    }
-  });
-}
 
 /** Options of {@linkcode loadWasmKernels}. */
 export interface WasmKernelOptions {
@@ -135,14 +87,14 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Backend {
     throw new Error("this engine lacks WebAssembly relaxed SIMD");
   }
   if (!WebAssembly.validate(bytes)) throw new Error("this engine lacks WebAssembly SIMD");
-  const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;
+  const module = new WebAssembly.Module(bytes);
+  const exports = new WebAssembly.Instance(module, {}).exports;
   const memory = exports.memory as WebAssembly.Memory;
   const gemmF32 = exports.gemm_f32 as GemmExport;
   const gemmF64 = exports.gemm_f64 as GemmExport;
-  const adamF32 = exports.adam_f32 as AdamExport;
-  const adamF64 = exports.adam_f64 as AdamExport;
-  const adamApplyF32 = exports.adam_apply_f32 as AdamApplyExport;
-  const adamApplyF64 = exports.adam_apply_f64 as AdamApplyExport;
+  // The Adam kernels on an instance of their own, whose memory keeps the optimiser's arrays
+  // between steps (see wasm_adam.ts) where the gemm's operands would overwrite them.
+  const { adam, adamApply } = wasmAdam(module);
   let heap32 = new Float32Array(memory.buffer);
   let heap64 = new Float64Array(memory.buffer);
 
@@ -189,95 +141,6 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Backend {
     heap.set(b.length === lb ? b : b.subarray(0, lb), offB >> shift);
     (f64 ? gemmF64 : gemmF32)(+transA, +transB, m, n, k, offA, offB, offC, work);
     out.set(heap.subarray(offC >> shift, (offC >> shift) + mn));
-  };
-
-  const adam: AdamKernel = (g, m0, v0, m1, v1, out, s) => {
-    const n = g.length;
-    checkAdamArgs(n, g, m0, v0, m1, v1, out);
-    if (n === 0) return;
-    const f64 = g instanceof Float64Array;
-    const size = f64 ? 8 : 4;
-    const span = align16(n * size);
-    const at = (slot: number) => GEMM_WASM_HEAP_BASE + slot * span;
-    const end = at(6);
-    // Mixed element types, or a leaf too large for the module's memory: the TypeScript loop.
-    const sameType = [m0, v0, m1, v1, out].every((a) => a instanceof g.constructor);
-    if (!sameType || end > MAX_BYTES || !reserve(end)) {
-      adamTs(g, m0, v0, m1, v1, out, s);
-      return;
-    }
-    const heap = f64 ? heap64 : heap32;
-    const shift = f64 ? 3 : 2;
-    // Slots: g, m0, v0, m1, v1, out.
-    heap.set(g, at(0) >> shift);
-    heap.set(m0, at(1) >> shift);
-    heap.set(v0, at(2) >> shift);
-    (f64 ? adamF64 : adamF32)(
-      n,
-      at(0),
-      at(1),
-      at(2),
-      at(3),
-      at(4),
-      at(5),
-      s.b1,
-      1 - s.b1,
-      s.b2,
-      1 - s.b2,
-      s.c1,
-      s.c2,
-      s.eps,
-    );
-    const from = (slot: number) => heap.subarray(at(slot) >> shift, (at(slot) >> shift) + n);
-    m1.set(from(3));
-    v1.set(from(4));
-    out.set(from(5));
-  };
-
-  const adamApply: AdamApplyKernel = (p, g, m0, v0, m1, v1, out, s, scale) => {
-    const n = g.length;
-    checkAdamArgs(n, g, m0, v0, m1, v1, out);
-    checkAdamArgs(n, g, p);
-    if (n === 0) return;
-    const f64 = g instanceof Float64Array;
-    const size = f64 ? 8 : 4;
-    const span = align16(n * size);
-    const at = (slot: number) => GEMM_WASM_HEAP_BASE + slot * span;
-    const end = at(7);
-    const sameType = [p, m0, v0, m1, v1, out].every((a) => a instanceof g.constructor);
-    if (!sameType || end > MAX_BYTES || !reserve(end)) {
-      adamApplyTs(p, g, m0, v0, m1, v1, out, s, scale);
-      return;
-    }
-    const heap = f64 ? heap64 : heap32;
-    const shift = f64 ? 3 : 2;
-    // Slots: g, m0, v0, p, m1, v1, out.
-    heap.set(g, at(0) >> shift);
-    heap.set(m0, at(1) >> shift);
-    heap.set(v0, at(2) >> shift);
-    heap.set(p, at(3) >> shift);
-    (f64 ? adamApplyF64 : adamApplyF32)(
-      n,
-      at(0),
-      at(1),
-      at(2),
-      at(3),
-      at(4),
-      at(5),
-      at(6),
-      s.b1,
-      1 - s.b1,
-      s.b2,
-      1 - s.b2,
-      s.c1,
-      s.c2,
-      s.eps,
-      scale,
-    );
-    const from = (slot: number) => heap.subarray(at(slot) >> shift, (at(slot) >> shift) + n);
-    m1.set(from(4));
-    v1.set(from(5));
-    out.set(from(6));
   };
 
   const flavour = relaxed ? "relaxed-SIMD FMA, 6×8 f32 tiles" : "SIMD mul+add, 4×8 f32 tiles";

@@ -31,6 +31,8 @@ export type {
   Backend,
   BackendName,
   GemmKernel,
+  ReluBackKernel,
+  ReluKernel,
 } from "./kernels.ts";
 export type { FloatArray } from "../tensor.ts";
 export {

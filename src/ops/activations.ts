@@ -15,7 +15,9 @@
 
 import { allocate, type FloatArray, fromTypedArray, type Tensor } from "../tensor.ts";
 import { assertTensor, checkFinite, cotangent } from "./_checks.ts";
-import { type Primitive, unary } from "./primitive.ts";
+import { type Primitive, primitive, unary } from "./primitive.ts";
+import { reluBackTs, reluTs } from "../kernels/relu_ts.ts";
+import { checkBackend } from "../_checks.ts";
 import { sigmoidOf } from "./_scalar.ts";
 
 /**
@@ -96,56 +98,31 @@ function tanhBack(out: FloatArray, g: FloatArray, dx: FloatArray): void {
  * if (y.data.join() !== "0,2" || pullback(tensor([5, 5])).data.join() !== "0,5") throw new Error("unexpected");
  * ```
  */
-export const relu: Primitive<[Tensor]> = unary("relu", (x: Tensor) => {
+export const relu: Primitive<[Tensor]> = primitive("relu", 1, (backend, x: Tensor) => {
+  checkBackend("Cannot relu", backend);
   assertTensor("relu", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
-  if (xd instanceof Float32Array) relu32(bits(xd), bits(out as Float32Array));
+  // float32: the backend's kernel (wasm SIMD where it has one), else the branch-free loop of
+  // kernels/relu_ts.ts; float64: the comparisons below.
+  if (xd instanceof Float32Array) (backend.relu ?? reluTs)(xd, out as Float32Array);
   else relu64(xd, out);
-  return [fromTypedArray(out, x.shape), (dy) => {
+  const y = fromTypedArray(out, x.shape);
+  return [y, (dy) => {
     const g = cotangent("relu", dy, x.shape);
     const dx = allocate(x.dtype, g.length);
     if (xd instanceof Float32Array && g instanceof Float32Array) {
-      reluBack32(bits(xd), bits(g), bits(dx as Float32Array));
+      (backend.reluBack ?? reluBackTs)(xd, g, dx as Float32Array);
     } else reluBack64(xd, g, dx);
-    return fromTypedArray(dx, x.shape);
+    return [fromTypedArray(dx, x.shape)];
   }];
 });
-
-/** The bits of a float32 array, for the branch-free loops below. */
-function bits(a: Float32Array): Int32Array {
-  return new Int32Array(a.buffer, a.byteOffset, a.length);
-}
-
-// relu on float32 as bit masks, with no branch per element: the sign of a branch's condition is
-// a coin toss on a layer's pre-activations, and the mispredictions made the branching loops
-// ~3x slower (float32 [128, 256], V8 and JavaScriptCore). Same results, bit for bit, as
-// `v > 0 || v !== v ? v : 0` (NaN kept) and `x > 0 ? g : 0` (+0 otherwise); float64 keeps
-// those loops.
-
-/** `y = x` where x > 0 or x is NaN, else +0: keep = (bits > 0) | (|bits| > +Inf's bits). */
-function relu32(xb: Int32Array, yb: Int32Array): void {
-  for (let i = 0; i < xb.length; i++) {
-    const b = xb[i];
-    // (~b & -b) < 0 exactly when b > 0 as an int32; 0x7f800000 - |b| < 0 exactly for NaN.
-    yb[i] = b & (((~b & -b) | (0x7f800000 - (b & 0x7fffffff))) >> 31);
-  }
-}
 
 function relu64(xd: FloatArray, out: FloatArray): void {
   // `v > 0 || v !== v` keeps NaN rather than turning it into 0.
   for (let i = 0; i < xd.length; i++) {
     const v = xd[i];
     out[i] = v > 0 || v !== v ? v : 0;
-  }
-}
-
-/** `dx = g` where x > 0 (bits in [1, +Inf's bits]: positive, not NaN), else +0. */
-function reluBack32(xb: Int32Array, gb: Int32Array, db: Int32Array): void {
-  for (let i = 0; i < gb.length; i++) {
-    // u = bits - 1 lies in [0, 0x7f7fffff] exactly when x > 0: both signs below must be 1.
-    const u = (xb[i] - 1) | 0;
-    db[i] = gb[i] & (~u >> 31) & ((u - 0x7f800000) >> 31);
   }
 }
 

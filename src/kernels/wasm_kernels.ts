@@ -13,8 +13,16 @@
  * @module
  */
 
-import type { Backend, GemmKernel, ReluBackKernel, ReluKernel } from "./kernels.ts";
+import type {
+  AddRowsKernel,
+  Backend,
+  ColumnSumsKernel,
+  GemmKernel,
+  ReluBackKernel,
+  ReluKernel,
+} from "./kernels.ts";
 import { reluBackTs, reluTs } from "./relu_ts.ts";
+import { addRowsTs, columnSumsTs } from "./rows_ts.ts";
 import { checkGemmArgs } from "./check_gemm.ts";
 import { checkBoolean, checkOptions } from "../_checks.ts";
 import { tsGemm } from "./ts_gemm.ts";
@@ -100,6 +108,9 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Backend {
     g: number,
     dx: number,
   ) => void;
+  type RowsExport = (n: number, units: number, m: number, other: number) => void;
+  const addRowsF32 = exports.add_rows_f32 as RowsExport;
+  const columnSumsF32 = exports.column_sums_f32 as RowsExport;
   // The Adam kernels on an instance of their own, whose memory keeps the optimiser's arrays
   // between steps (see wasm_adam.ts) where the gemm's operands would overwrite them.
   const { adam, adamApply } = wasmAdam(module);
@@ -185,6 +196,26 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Backend {
     }
   };
 
+  // linear's bias loops, likewise: the bias added to a product in place, and the bias
+  // cotangent's column sums in double, in row order (the same bits as rows_ts.ts).
+  const addRows: AddRowsKernel = (m, b, n, units) => {
+    checkRows("addRows", m, n, units, b.length === units && b instanceof Float32Array);
+    const at = GEMM_WASM_HEAP_BASE, bAt = align16(at + n * units * 4), end = bAt + units * 4;
+    if (end > MAX_BYTES || !reserve(end)) return addRowsTs(m, b, n, units);
+    heap32.set(m.subarray(0, n * units), at >> 2);
+    heap32.set(b, bAt >> 2);
+    addRowsF32(n, units, at, bAt);
+    m.set(heap32.subarray(at >> 2, (at >> 2) + n * units));
+  };
+  const columnSums: ColumnSumsKernel = (m, n, units, sums) => {
+    checkRows("columnSums", m, n, units, sums.length >= units && sums instanceof Float64Array);
+    const at = GEMM_WASM_HEAP_BASE, sAt = align16(at + n * units * 4), end = sAt + units * 8;
+    if (end > MAX_BYTES || !reserve(end)) return columnSumsTs(m, n, units, sums);
+    heap32.set(m.subarray(0, n * units), at >> 2);
+    columnSumsF32(n, units, at, sAt);
+    sums.set(heap64.subarray(sAt >> 3, (sAt >> 3) + units));
+  };
+
   const flavour = relaxed ? "relaxed-SIMD FMA, 6×8 f32 tiles" : "SIMD mul+add, 4×8 f32 tiles";
   return Object.freeze({
     name: "wasm" as const,
@@ -194,6 +225,8 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Backend {
     adamApply,
     relu,
     reluBack,
+    addRows,
+    columnSums,
   });
 }
 
@@ -204,5 +237,15 @@ function checkElementwise(op: string, arrays: readonly unknown[]): void {
     if (!(a instanceof Float32Array) || a.length !== n) {
       throw new TypeError(`${op} kernel: expects float32 arrays of one length`);
     }
+  }
+}
+
+/** TypeError unless `m` is a float32 `n × units` matrix and the other array fits (`ok`). */
+function checkRows(op: string, m: unknown, n: number, units: number, ok: boolean): void {
+  if (
+    !(m instanceof Float32Array) || !Number.isSafeInteger(n) || !Number.isSafeInteger(units) ||
+    n < 0 || units < 0 || m.length < n * units || !ok
+  ) {
+    throw new TypeError(`${op} kernel: expects a float32 n × units matrix and a matching array`);
   }
 }

@@ -18,14 +18,16 @@
  * {@linkcode WASM_WORK_BYTES} free bytes for the packed panels; bytes `[0, 1024)` are the
  * module's own scratch tile, so callers place their data from {@linkcode WASM_HEAP_BASE} on.
  *
- * The same module carries the Adam step (`adam_wat.ts`) and the float32 rectifier and its
- * pullback (`relu_wat.ts`), so one compiled module serves every wasm kernel.
+ * The same module carries the Adam step (`adam_wat.ts`), the float32 rectifier and its
+ * pullback (`relu_wat.ts`) and the bias loops of `linear` (`rows_wat.ts`), so one compiled
+ * module serves every wasm kernel.
  *
  * @module
  */
 
 import { adamWat } from "./adam_wat.ts";
 import { reluWat } from "./relu_wat.ts";
+import { rowsWat } from "./rows_wat.ts";
 
 /** Depth of one packed block (the `k` extent kept in L1/L2). */
 const KC = 256;
@@ -319,7 +321,8 @@ function driver(t: ElementType, g: Tile): string {
 
 /**
  * The WAT text of the kernels module: exports `memory`, `gemm_f32`, `gemm_f64`, the Adam
- * functions of `adam_wat.ts` and the rectifier's of `relu_wat.ts`.
+ * functions of `adam_wat.ts`, the rectifier's of `relu_wat.ts` and the bias loops of
+ * `rows_wat.ts`.
  *
  * @example
  * ```ts
@@ -350,6 +353,7 @@ export function gemmWat(options: GemmWatOptions = {}): string {
 ${parts.join("\n")}
 ${adamWat()}
 ${reluWat()}
+${rowsWat()}
 )
 `;
 }

@@ -125,10 +125,14 @@ test("adam kernels fall back to the TypeScript loop for mixed element types", {
   assert.deepEqual(got, want);
 });
 
-test("the blas backend borrows the WebAssembly Adam step and says so", {
+test("the blas backend borrows the WebAssembly Adam step, rectifier and bias loops and says so", {
   skip: skipReason("blas", BACKENDS[0][1]) || skipReason("wasm", BACKENDS[1][1]),
 }, () => {
   const blas = BACKENDS[0][1] as Backend, wasm = BACKENDS[1][1] as Backend;
   assert.equal(blas.adam, wasm.adam);
-  assert.match(blas.description, /; Adam: wasm SIMD$/);
+  assert.equal(blas.relu, wasm.relu);
+  assert.equal(blas.reluBack, wasm.reluBack);
+  assert.equal(blas.addRows, wasm.addRows);
+  assert.equal(blas.columnSums, wasm.columnSums);
+  assert.match(blas.description, /; Adam, relu, bias: wasm SIMD$/);
 });

@@ -111,6 +111,29 @@ test("relu keeps NaN instead of hiding it", () => {
   assert.ok(Number.isNaN(plain.leakyRelu(f64([NaN])).data[0]));
 });
 
+test("float32 relu and its pullback equal their definitions, ±0, ±Infinity, NaN and subnormals included", () => {
+  // The float32 loops work on bit masks; the definitions are the plain comparisons.
+  const same = (a: number, b: number) => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
+  const values = fc.array(
+    fc.oneof(fc.float(), fc.constantFrom(0, -0, NaN, Infinity, -Infinity, 1e-45, -1e-45)),
+    { minLength: 1, maxLength: 40 },
+  );
+  fc.assert(
+    fc.property(values, values, (xs, gs) => {
+      const n = Math.min(xs.length, gs.length);
+      const x = tensor(xs.slice(0, n), [n], "float32");
+      const dy = tensor(gs.slice(0, n), [n], "float32");
+      const [y, dx] = pull((t, v) => t.relu(v), x, dy);
+      for (let i = 0; i < n; i++) {
+        const v = x.data[i];
+        assert.ok(same(y.data[i], v > 0 || Number.isNaN(v) ? v : 0), `relu(${v}) = ${y.data[i]}`);
+        assert.ok(same(dx.data[i], v > 0 ? dy.data[i] : 0), `relu'(${v})·${dy.data[i]}`);
+      }
+    }),
+    { numRuns: 200 },
+  );
+});
+
 test("leakyRelu, elu and swish reject bad parameters with a RangeError", () => {
   const x = f64([1]);
   assert.throws(() => plain.leakyRelu(x, -0.1), {

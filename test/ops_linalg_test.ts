@@ -62,6 +62,35 @@ test("linear(x, W, b) equals add(matmul(x, W), b), with equal pullbacks", () => 
   );
 });
 
+test("linear()'s bias cotangent is the rows of dy summed in order in double, bit for bit", () => {
+  // Batches 1 to 13 cover the pullback's four-row passes and the rows left over.
+  const cases = fc.tuple(
+    fc.integer({ min: 1, max: 13 }),
+    dims,
+    fc.constantFrom(
+      "float32" as const,
+      "float64" as const,
+    ),
+  ).chain(([n, u, dtype]) =>
+    fc.tuple(tensorArb([n, 2], { dtype }), tensorArb([2, u], { dtype }), tensorArb([u], { dtype }))
+  );
+  fc.assert(
+    fc.property(cases, ([x, w, b]) => {
+      const [y, back] = vjp((t, p: Tensor[]) => t.linear(x, w, p[0]), [b], { backend: TS });
+      const dy = fromTypedArray(
+        y.data.map((v, k) => Math.sin(7 * k + v) * 1e3 ** (k % 3)),
+        y.shape,
+      );
+      const [n, u] = y.shape;
+      const expected = new Float64Array(u);
+      for (let i = 0; i < n; i++) for (let j = 0; j < u; j++) expected[j] += dy.data[i * u + j];
+      const db = back(dy)[0];
+      assert.deepEqual(Array.from(db.data), Array.from(b.data.map((_, j) => expected[j])));
+    }),
+    RUNS,
+  );
+});
+
 for (const [name, p, arity] of [["matmul", matmul, 2], ["linear", linear, 3]] as const) {
   test(`${name}() computes only the cotangents its pullback is asked for`, () => {
     fc.assert(

@@ -94,6 +94,35 @@ export type AdamApplyKernel = (
 ) => void;
 
 /**
+ * The signature of {@linkcode Backend.relu}: `y = x` where `x > 0` or `x` is NaN, else +0, for
+ * float32 arrays of one length (`y` overwritten).
+ */
+export type ReluKernel = (x: Float32Array, y: Float32Array) => void;
+
+/**
+ * The signature of {@linkcode Backend.reluBack}: `dx = g` where `x > 0`, else +0, for float32
+ * arrays of one length (`dx` overwritten).
+ */
+export type ReluBackKernel = (x: Float32Array, g: Float32Array, dx: Float32Array) => void;
+
+/**
+ * The signature of {@linkcode Backend.addRows}: `m[i, j] += b[j]` for each of the `n` rows of
+ * the float32 `n × units` matrix `m`, in place (`m` is the caller's fresh output).
+ */
+export type AddRowsKernel = (m: Float32Array, b: Float32Array, n: number, units: number) => void;
+
+/**
+ * The signature of {@linkcode Backend.columnSums}: `sums[j] = Σ_i m[i, j]` over the `n` rows of
+ * the float32 `n × units` matrix `m`, accumulated in double in row order (`sums` overwritten).
+ */
+export type ColumnSumsKernel = (
+  m: Float32Array,
+  n: number,
+  units: number,
+  sums: Float64Array,
+) => void;
+
+/**
  * A backend: the kernels the primitives run on, as a value. A model's training state carries
  * one (`initTrain(..., { backend })`), a trace carries it to every primitive called through it
  * (`t.backend`), and two models in one process can use different ones. `gemm` is required; every
@@ -128,4 +157,19 @@ export interface Backend {
    * must match `adamTs` followed by `p + out·scale` exactly; float32 may compute in float32.
    */
   adamApply?: AdamApplyKernel;
+  /**
+   * The rectifier over a float32 array (optional; without it the TypeScript loop of
+   * `relu_ts.ts` runs, and float64 always runs the `relu` primitive's own loop). Must match
+   * that loop bit for bit.
+   */
+  relu?: ReluKernel;
+  /** The rectifier's pullback over float32 arrays (optional, as {@linkcode Backend.relu}). */
+  reluBack?: ReluBackKernel;
+  /**
+   * The bias added to every row of a float32 product (optional; without it the TypeScript loop
+   * of `rows_ts.ts` runs): `linear`'s forward. Must match that loop bit for bit.
+   */
+  addRows?: AddRowsKernel;
+  /** The column sums of a float32 matrix in double: `linear`'s bias cotangent (as `addRows`). */
+  columnSums?: ColumnSumsKernel;
 }

@@ -28,9 +28,13 @@ export type {
   AdamApplyKernel,
   AdamKernel,
   AdamScalars,
+  AddRowsKernel,
   Backend,
   BackendName,
+  ColumnSumsKernel,
   GemmKernel,
+  ReluBackKernel,
+  ReluKernel,
 } from "./kernels.ts";
 export type { FloatArray } from "../tensor.ts";
 export {

@@ -15,7 +15,9 @@
 
 import { allocate, type FloatArray, fromTypedArray, type Tensor } from "../tensor.ts";
 import { assertTensor, checkFinite, cotangent } from "./_checks.ts";
-import { type Primitive, unary } from "./primitive.ts";
+import { type Primitive, primitive, unary } from "./primitive.ts";
+import { reluBackTs, reluTs } from "../kernels/relu_ts.ts";
+import { checkBackend } from "../_checks.ts";
 import { sigmoidOf } from "./_scalar.ts";
 
 /**
@@ -96,26 +98,37 @@ function tanhBack(out: FloatArray, g: FloatArray, dx: FloatArray): void {
  * if (y.data.join() !== "0,2" || pullback(tensor([5, 5])).data.join() !== "0,5") throw new Error("unexpected");
  * ```
  */
-export const relu: Primitive<[Tensor]> = unary("relu", (x: Tensor) => {
+export const relu: Primitive<[Tensor]> = primitive("relu", 1, (backend, x: Tensor) => {
+  checkBackend("Cannot relu", backend);
   assertTensor("relu", x);
   const xd = x.data;
   const out = allocate(x.dtype, xd.length);
+  // float32: the backend's kernel (wasm SIMD where it has one), else the branch-free loop of
+  // kernels/relu_ts.ts; float64: the comparisons below.
+  if (xd instanceof Float32Array) (backend.relu ?? reluTs)(xd, out as Float32Array);
+  else relu64(xd, out);
+  const y = fromTypedArray(out, x.shape);
+  return [y, (dy) => {
+    const g = cotangent("relu", dy, x.shape);
+    const dx = allocate(x.dtype, g.length);
+    if (xd instanceof Float32Array && g instanceof Float32Array) {
+      (backend.reluBack ?? reluBackTs)(xd, g, dx as Float32Array);
+    } else reluBack64(xd, g, dx);
+    return [fromTypedArray(dx, x.shape)];
+  }];
+});
+
+function relu64(xd: FloatArray, out: FloatArray): void {
   // `v > 0 || v !== v` keeps NaN rather than turning it into 0.
   for (let i = 0; i < xd.length; i++) {
     const v = xd[i];
     out[i] = v > 0 || v !== v ? v : 0;
   }
-  return [fromTypedArray(out, x.shape), (dy) => {
-    const g = cotangent("relu", dy, x.shape);
-    const dx = allocate(x.dtype, g.length);
-    reluBack(xd, g, dx);
-    return fromTypedArray(dx, x.shape);
-  }];
-});
+}
 
-// (Before this was a top-level function, relu's pullback was the most allocated by a training
-// step.)
-function reluBack(xd: FloatArray, g: FloatArray, dx: FloatArray): void {
+// (Before the relu loops were top-level functions, relu's pullback was the most allocated by a
+// training step.)
+function reluBack64(xd: FloatArray, g: FloatArray, dx: FloatArray): void {
   for (let i = 0; i < g.length; i++) dx[i] = xd[i] > 0 ? g[i] : 0;
 }
 

@@ -18,13 +18,16 @@
  * {@linkcode WASM_WORK_BYTES} free bytes for the packed panels; bytes `[0, 1024)` are the
  * module's own scratch tile, so callers place their data from {@linkcode WASM_HEAP_BASE} on.
  *
- * The same module carries the Adam step (`adam_wat.ts`), so one instance and one memory serve
- * both kernels.
+ * The same module carries the Adam step (`adam_wat.ts`), the float32 rectifier and its
+ * pullback (`relu_wat.ts`) and the bias loops of `linear` (`rows_wat.ts`), so one compiled
+ * module serves every wasm kernel.
  *
  * @module
  */
 
 import { adamWat } from "./adam_wat.ts";
+import { reluWat } from "./relu_wat.ts";
+import { rowsWat } from "./rows_wat.ts";
 
 /** Depth of one packed block (the `k` extent kept in L1/L2). */
 const KC = 256;
@@ -317,8 +320,9 @@ function driver(t: ElementType, g: Tile): string {
 }
 
 /**
- * The WAT text of the kernels module: exports `memory`, `gemm_f32`, `gemm_f64` and the Adam
- * functions of `adam_wat.ts`.
+ * The WAT text of the kernels module: exports `memory`, `gemm_f32`, `gemm_f64`, the Adam
+ * functions of `adam_wat.ts`, the rectifier's of `relu_wat.ts` and the bias loops of
+ * `rows_wat.ts`.
  *
  * @example
  * ```ts
@@ -348,6 +352,8 @@ export function gemmWat(options: GemmWatOptions = {}): string {
   (memory (export "memory") 1)
 ${parts.join("\n")}
 ${adamWat()}
+${reluWat()}
+${rowsWat()}
 )
 `;
 }

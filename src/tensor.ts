@@ -5,6 +5,12 @@
  * The object itself is frozen, and the library never hands out a typed array it will write later,
  * so sharing tensors between parameter trees, optimiser states and closures is always safe.
  *
+ * The other half of the contract is the caller's: once a typed array is a tensor's `data`, do
+ * not write into it. Kernels rely on that: the wasm Adam kernel keeps the parameters and
+ * moments it wrote last and, handed the same arrays again, skips copying them in, so a write
+ * into a parameter's `data` between steps would be silently lost. To change a value, build a
+ * new tensor (`fromTypedArray(data.slice(), shape)`, then edit the copy before wrapping it).
+ *
  * @module
  */
 

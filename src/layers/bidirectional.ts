@@ -12,7 +12,7 @@ import { describeTreeOf } from "../_tree_walk.ts";
 import type { Layer } from "./layer.ts";
 import { atLayer, checkPerLayer } from "./_combinator.ts";
 import { checkContext } from "./_layer_checks.ts";
-import { isRecurrent, type RecurrentLayer } from "./recurrent.ts";
+import { isRecurrent, type RecurrentLayer, type RecurrentOutput } from "./recurrent.ts";
 
 /** Options of {@linkcode bidirectional}. */
 export interface BidirectionalOptions {
@@ -50,8 +50,8 @@ export type BidirectionalInput = Tensor | { readonly inputs: Tensor; readonly ma
  * if (outShape.toString() !== "4,6" || y.shape.join() !== "2,4,6") throw new Error("unexpected");
  * ```
  */
-export function bidirectional<P extends Tree, St extends Tree>(
-  layer: RecurrentLayer<P, St>,
+export function bidirectional<P extends Tree, St extends Tree, O extends RecurrentOutput>(
+  layer: RecurrentLayer<P, St, O>,
   options: BidirectionalOptions = {},
 ): Layer<readonly [P, P], readonly [null, null], BidirectionalInput, Tensor> {
   const op = "bidirectional";

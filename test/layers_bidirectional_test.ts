@@ -8,13 +8,14 @@ import { key, normal } from "../src/random.ts";
 import { fromTypedArray, type Tensor } from "../src/tensor.ts";
 import { checkGradients, checkLayerGradients } from "../src/testing/mod.ts";
 import type { RecurrentLayer } from "../src/layers/recurrent.ts";
+import type { Tree } from "../src/tree.ts";
 
 const f64 = { dtype: "float64" as const };
 const t = untraced();
-// deno-lint-ignore no-explicit-any
-const makers = { rnn, lstm, gru } as Record<
+type AnyRecurrent = RecurrentLayer<Tree, Tree, "sequence" | "last">;
+const makers = { rnn, lstm, gru } as unknown as Record<
   string,
-  (u: number, o: object) => RecurrentLayer<any, any, any>
+  (u: number, o: object) => AnyRecurrent
 >;
 
 const caseArb = fc.record({

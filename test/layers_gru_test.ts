@@ -4,7 +4,7 @@ import { gru } from "../src/layers/gru.ts";
 import { EVAL } from "../src/layers/layer.ts";
 import { untraced } from "../src/autodiff/ops.ts";
 import { key, normal } from "../src/random.ts";
-import { type Tensor } from "../src/tensor.ts";
+import type { Tensor } from "../src/tensor.ts";
 import { recurrentSuite } from "./_recurrent_suite.ts";
 
 const f64 = { dtype: "float64" as const };

@@ -4,7 +4,7 @@ import { rnn } from "../src/layers/rnn.ts";
 import { EVAL } from "../src/layers/layer.ts";
 import { untraced } from "../src/autodiff/ops.ts";
 import { key, normal } from "../src/random.ts";
-import { type Tensor } from "../src/tensor.ts";
+import type { Tensor } from "../src/tensor.ts";
 import { checkLayerGradients } from "../src/testing/mod.ts";
 import { recurrentSuite } from "./_recurrent_suite.ts";
 

@@ -34,12 +34,12 @@ import { describeTreeOf } from "../_tree_walk.ts";
 import type { Initializer } from "../init.ts";
 import type { ShapeTree } from "./layer.ts";
 import { checkContext, describeShapeTree } from "./_layer_checks.ts";
-import {
-  RECURRENT_DEFAULTS,
-  type RecurrentInfo,
-  type RecurrentLayer,
-  type RecurrentOptions,
-  type RecurrentOutput,
+import { glorotUniform, orthogonal } from "../init.ts";
+import type {
+  RecurrentInfo,
+  RecurrentLayer,
+  RecurrentOptions,
+  RecurrentOutput,
 } from "./recurrent.ts";
 
 /** The options every recurrent layer checked, with defaults filled in. */
@@ -76,8 +76,8 @@ export function recurrentConfig(
     );
   }
   const { stateful = false, useBias = true, dtype = DEFAULT_DTYPE } = o;
-  const { kernelInit = RECURRENT_DEFAULTS.kernelInit } = o;
-  const { recurrentInit = RECURRENT_DEFAULTS.recurrentInit } = o;
+  const { kernelInit = glorotUniform } = o;
+  const { recurrentInit = orthogonal } = o;
   checkBoolean(op, "stateful", stateful);
   checkBoolean(op, "useBias", useBias);
   checkFunction(op, "kernelInit", kernelInit, "an initialiser (key, shape, options) => Tensor");

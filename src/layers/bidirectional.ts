@@ -7,12 +7,13 @@
 import { split } from "../random.ts";
 import { allocate, formatShape, fromTypedArray, isTensor, type Tensor } from "../tensor.ts";
 import type { Tree } from "../tree.ts";
-import { checkOptions, describeValue } from "../_checks.ts";
+import { checkKey, checkOptions, describeValue } from "../_checks.ts";
 import { describeTreeOf } from "../_tree_walk.ts";
 import type { Layer } from "./layer.ts";
 import { atLayer, checkPerLayer } from "./_combinator.ts";
 import { checkContext } from "./_layer_checks.ts";
-import { isRecurrent, type RecurrentLayer, type RecurrentOutput } from "./recurrent.ts";
+import type { RecurrentLayer, RecurrentOutput } from "./recurrent.ts";
+import { isRecurrent } from "./_is_recurrent.ts";
 
 /** Options of {@linkcode bidirectional}. */
 export interface BidirectionalOptions {
@@ -78,6 +79,7 @@ export function bidirectional<P extends Tree, St extends Tree, O extends Recurre
     name: op,
     children: { wiring: "branch", layers: [layer, layer] },
     init: (key, inShape) => {
+      checkKey(`${op} init`, key);
       const keys = split(key);
       const r = [0, 1].map((i) => atLayer(op, i, 2, () => inner.init(keys[i], inShape), names[i]));
       const out = r[0].outShape as number[];

@@ -15,7 +15,7 @@ export interface CellDims {
 }
 
 /**
- * `zx` and `zh` (either may be undefined, not both unless `state` fixes the size) of shape
+ * `zx` and `zh` (`zh` may be undefined: a zero recurrent term) of shape
  * `[batch, gates·units]`, the state (`[batch, units]` or packed `[2, batch, units]`) and the
  * mask `[batch]`, all of one dtype.
  */
@@ -37,10 +37,10 @@ export function checkCellArgs(
     }
     given.push([what, v]);
   }
-  const z = (zx ?? zh) as Tensor | undefined;
-  if (z === undefined) {
-    throw new TypeError(`Cannot ${op}: zx and zh are both undefined (give at least one)`);
+  if (zx === undefined) {
+    throw new TypeError(`Cannot ${op}: zx (the input projection) must be a tensor, got undefined`);
   }
+  const z = zx as Tensor;
   if (z.shape.length !== 2 || z.shape[1] % gates !== 0 || z.shape[1] === 0) {
     throw new TypeError(
       `Cannot ${op}: zx and zh must have shape [batch, ${gates}·units], got ${

@@ -26,7 +26,7 @@ import { type Primitive, primitive } from "./primitive.ts";
 import { checkCellArgs } from "./_cell_checks.ts";
 
 /**
- * One GRU step: `zx` and `zh` `[batch, 3·units]` (either may be `undefined`: zero), the state
+ * One GRU step: `zx` and `zh` `[batch, 3·units]` (`zh` may be `undefined`: zero), the state
  * `h` `[batch, units]` (`undefined`: zeros) and an optional constant `mask` `[batch]` (0 keeps a
  * row's state). Returns `h'` `[batch, units]`. Pullback, with `a = zx_n + r·zh_n`:
  * `du = dh'·(h − n)`, `da = dh'·(1 − u)·(1 − n²)`, `dzx_n = da`, `dzh_n = da·r`,
@@ -43,11 +43,11 @@ import { checkCellArgs } from "./_cell_checks.ts";
  * ```
  */
 export const gruCell: Primitive<
-  [zx: Tensor | undefined, zh: Tensor | undefined, h: Tensor | undefined, mask?: Tensor]
+  [zx: Tensor, zh: Tensor | undefined, h: Tensor | undefined, mask?: Tensor]
 > = primitive(
   "gruCell",
   3,
-  (_backend, zx: Tensor | undefined, zh: Tensor | undefined, h: Tensor | undefined, mask?) => {
+  (_backend, zx: Tensor, zh: Tensor | undefined, h: Tensor | undefined, mask?) => {
     const { batch, units, dtype } = checkCellArgs("gruCell", 3, zx, zh, h, mask);
     if (h !== undefined && h.shape.length !== 2) {
       throw new TypeError(
@@ -58,7 +58,7 @@ export const gruCell: Primitive<
     const out = allocate(dtype, n);
     const keep = allocate(dtype, 4 * n); // r, u, n, zh_n per element
     const fast = dtype === "float32";
-    gruForward(zx?.data, zh?.data, h?.data, mask?.data, batch, units, out, keep, fast);
+    gruForward(zx.data, zh?.data, h?.data, mask?.data, batch, units, out, keep, fast);
     const y = fromTypedArray(out, [batch, units]);
     return [y, (dy, needs) => {
       const g = cotangent("gruCell", dy, y.shape);
@@ -79,7 +79,7 @@ export const gruCell: Primitive<
 
 // Top-level loops (not closures made per call), so the engine optimises them once.
 function gruForward(
-  zx: FloatArray | undefined,
+  zx: FloatArray,
   zh: FloatArray | undefined,
   h: FloatArray | undefined,
   mask: FloatArray | undefined,
@@ -97,12 +97,8 @@ function gruForward(
       continue;
     }
     for (let j = 0; j < units; j++) {
-      let xr = 0, xu = 0, xn = 0, hr = 0, hu = 0, hn = 0;
-      if (zx !== undefined) {
-        xr = zx[row + j];
-        xu = zx[row + units + j];
-        xn = zx[row + 2 * units + j];
-      }
+      const xr = zx[row + j], xu = zx[row + units + j], xn = zx[row + 2 * units + j];
+      let hr = 0, hu = 0, hn = 0;
       if (zh !== undefined) {
         hr = zh[row + j];
         hu = zh[row + units + j];

@@ -28,7 +28,7 @@ import { type Primitive, primitive } from "./primitive.ts";
 import { checkCellArgs } from "./_cell_checks.ts";
 
 /**
- * One LSTM step: `zx` and `zh` `[batch, 4·units]` (either may be `undefined`: zero), the
+ * One LSTM step: `zx` and `zh` `[batch, 4·units]` (`zh` may be `undefined`: zero), the
  * packed state `hc` `[2, batch, units]` (`undefined`: zeros) and an optional `mask` `[batch]`
  * (a constant; 0 keeps a row's state unchanged). Returns the next packed state
  * `[2, batch, units]`. The pullback reads the gates it kept: `dc = dc' + dh'·o·(1 − tanh²c')`,
@@ -45,11 +45,11 @@ import { checkCellArgs } from "./_cell_checks.ts";
  * ```
  */
 export const lstmCell: Primitive<
-  [zx: Tensor | undefined, zh: Tensor | undefined, hc: Tensor | undefined, mask?: Tensor]
+  [zx: Tensor, zh: Tensor | undefined, hc: Tensor | undefined, mask?: Tensor]
 > = primitive(
   "lstmCell",
   3,
-  (_backend, zx: Tensor | undefined, zh: Tensor | undefined, hc: Tensor | undefined, mask?) => {
+  (_backend, zx: Tensor, zh: Tensor | undefined, hc: Tensor | undefined, mask?) => {
     const { batch, units, dtype } = checkCellArgs("lstmCell", 4, zx, zh, hc, mask);
     if (hc !== undefined && (hc.shape.length !== 3 || hc.shape[0] !== 2)) {
       throw new TypeError(
@@ -62,7 +62,7 @@ export const lstmCell: Primitive<
     const out = allocate(dtype, 2 * n);
     const keep = allocate(dtype, 5 * n); // i, f, g, o, tanh(c') per element
     const fast = dtype === "float32";
-    lstmForward(zx?.data, zh?.data, hc?.data, mask?.data, batch, units, out, keep, fast);
+    lstmForward(zx.data, zh?.data, hc?.data, mask?.data, batch, units, out, keep, fast);
     const y = fromTypedArray(out, [2, batch, units]);
     return [y, (dy, needs) => {
       const g = cotangent("lstmCell", dy, y.shape);
@@ -82,7 +82,7 @@ export const lstmCell: Primitive<
 
 // Top-level loops (not closures made per call), so the engine optimises them once.
 function lstmForward(
-  zx: FloatArray | undefined,
+  zx: FloatArray,
   zh: FloatArray | undefined,
   hc: FloatArray | undefined,
   mask: FloatArray | undefined,
@@ -103,13 +103,8 @@ function lstmForward(
       continue;
     }
     for (let j = 0; j < units; j++) {
-      let zi = 0, zf = 0, zg = 0, zo = 0;
-      if (zx !== undefined) {
-        zi = zx[row + j];
-        zf = zx[row + units + j];
-        zg = zx[row + 2 * units + j];
-        zo = zx[row + 3 * units + j];
-      }
+      let zi = zx[row + j], zf = zx[row + units + j];
+      let zg = zx[row + 2 * units + j], zo = zx[row + 3 * units + j];
       if (zh !== undefined) {
         zi += zh[row + j];
         zf += zh[row + units + j];

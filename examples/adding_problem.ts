@@ -93,9 +93,21 @@ console.log(
 );
 
 const cells: { name: string; layer: () => Layer<Tree, Tree>; color: string }[] = [
-  { name: "rnn", layer: () => rnn(UNITS, { output: "last" }) as Layer<Tree, Tree>, color: "#e15759" },
-  { name: "lstm", layer: () => lstm(UNITS, { output: "last" }) as Layer<Tree, Tree>, color: "#4e79a7" },
-  { name: "gru", layer: () => gru(UNITS, { output: "last" }) as Layer<Tree, Tree>, color: "#59a14f" },
+  {
+    name: "rnn",
+    layer: () => rnn(UNITS, { output: "last" }) as Layer<Tree, Tree>,
+    color: "#e15759",
+  },
+  {
+    name: "lstm",
+    layer: () => lstm(UNITS, { output: "last" }) as Layer<Tree, Tree>,
+    color: "#4e79a7",
+  },
+  {
+    name: "gru",
+    layer: () => gru(UNITS, { output: "last" }) as Layer<Tree, Tree>,
+    color: "#59a14f",
+  },
 ];
 
 /** ‖∂L/∂x_t‖ for each step t, on the first 200 test sequences (norm over batch and channels). */

@@ -29,10 +29,10 @@ function maskOf(m: number[] | undefined, batch: number): Tensor | undefined {
     : fromTypedArray(Float64Array.from(m.slice(0, batch)), [batch]);
 }
 
-/** The LSTM step as plain primitives: slices, activations, products and sums. */
-function lstmPlain(t: Ops, zx: Tensor, zh: Tensor, hc: Tensor, mask?: Tensor): Tensor {
+/** The LSTM step as plain primitives: the product, slices, activations, products and sums. */
+function lstmPlain(t: Ops, zx: Tensor, hc: Tensor, uk: Tensor, mask?: Tensor): Tensor {
   const [batch, w] = zx.shape, u = w / 4;
-  const z = t.add(zx, zh);
+  const z = t.add(zx, t.matmul(t.index(hc, 0, 0), uk));
   const gate = (g: number) => t.slice(z, [0, g * u], [batch, u]);
   const i = t.sigmoid(gate(0)), f = t.sigmoid(gate(1)), g = t.tanh(gate(2)), o = t.sigmoid(gate(3));
   const h0 = t.index(hc, 0, 0), c0 = t.index(hc, 1, 0);
@@ -44,8 +44,9 @@ function lstmPlain(t: Ops, zx: Tensor, zh: Tensor, hc: Tensor, mask?: Tensor): T
 }
 
 /** The GRU step (reset_after) as plain primitives. */
-function gruPlain(t: Ops, zx: Tensor, zh: Tensor, h: Tensor, mask?: Tensor): Tensor {
+function gruPlain(t: Ops, zx: Tensor, h: Tensor, uk: Tensor, rb: Tensor, mask?: Tensor): Tensor {
   const [batch, w] = zx.shape, u = w / 3;
+  const zh = t.linear(h, uk, rb);
   const part = (z: Tensor, g: number) => t.slice(z, [0, g * u], [batch, u]);
   const r = t.sigmoid(t.add(part(zx, 0), part(zh, 0)));
   const z = t.sigmoid(t.add(part(zx, 1), part(zh, 1)));
@@ -54,30 +55,47 @@ function gruPlain(t: Ops, zx: Tensor, zh: Tensor, h: Tensor, mask?: Tensor): Ten
   return mask === undefined ? next : t.where(t.reshape(mask, [batch, 1]), next, h);
 }
 
+/** Drawn inputs of a cell: projection, state, recurrent kernel and (GRU) its bias. */
+type CellInputs = { zx: Tensor; s: Tensor; u: Tensor; rb: Tensor };
+
 const cells = [
-  { name: "lstmCell", gates: 4, stateShape: (b: number, u: number) => [2, b, u], plain: lstmPlain },
-  { name: "gruCell", gates: 3, stateShape: (b: number, u: number) => [b, u], plain: gruPlain },
+  {
+    name: "lstmCell",
+    gates: 4,
+    stateShape: (b: number, u: number) => [2, b, u],
+    fused: (t: Ops, p: CellInputs, m?: Tensor) => t.lstmCell(p.zx, p.s, p.u, m),
+    plain: (t: Ops, p: CellInputs, m?: Tensor) => lstmPlain(t, p.zx, p.s, p.u, m),
+  },
+  {
+    name: "gruCell",
+    gates: 3,
+    stateShape: (b: number, u: number) => [b, u],
+    fused: (t: Ops, p: CellInputs, m?: Tensor) => t.gruCell(p.zx, p.s, p.u, p.rb, m),
+    plain: (t: Ops, p: CellInputs, m?: Tensor) => gruPlain(t, p.zx, p.s, p.u, p.rb, m),
+  },
 ] as const;
 
 for (const cell of cells) {
-  const fused = (tt: Ops, zx: Tensor, zh: Tensor, s: Tensor, m?: Tensor) =>
-    cell.name === "lstmCell" ? tt.lstmCell(zx, zh, s, m) : tt.gruCell(zx, zh, s, m);
-  const draw = (c: { batch: number; units: number; seed: number }) => ({
+  const draw = (c: { batch: number; units: number; seed: number }): CellInputs => ({
     zx: normal(key(c.seed), [c.batch, cell.gates * c.units], { ...f64, std: 2 }),
-    zh: normal(key(c.seed + 1), [c.batch, cell.gates * c.units], { ...f64, std: 2 }),
     s: normal(key(c.seed + 2), cell.stateShape(c.batch, c.units), f64),
+    u: normal(key(c.seed + 1), [c.units, cell.gates * c.units], f64),
+    rb: normal(key(c.seed + 3), [cell.gates * c.units], f64),
   });
 
   test(`${cell.name} equals its plain composition in value and gradient (float64, masks)`, () => {
     fc.assert(
       fc.property(cellArb, (c) => {
         const p = draw(c), m = maskOf(c.mask, c.batch);
-        const [y1, back1] = vjp((tt, q: typeof p) => fused(tt, q.zx, q.zh, q.s, m), p);
-        const [y2, back2] = vjp((tt, q: typeof p) => cell.plain(tt, q.zx, q.zh, q.s, m), p);
-        y1.data.forEach((v, i) => assert.ok(Math.abs(v - y2.data[i]) < 1e-14, `value ${i}`));
+        const [y1, back1] = vjp((tt, q: CellInputs) => cell.fused(tt, q, m), p);
+        const [y2, back2] = vjp((tt, q: CellInputs) => cell.plain(tt, q, m), p);
+        y1.data.forEach((v, i) => assert.ok(Math.abs(v - y2.data[i]) < 1e-13, `value ${i}`));
         const dy = normal(key(c.seed + 3), y1.shape, f64);
         const [g1, g2] = [back1(dy), back2(dy)];
-        for (const k of ["zx", "zh", "s"] as const) {
+        const keys = cell.name === "lstmCell"
+          ? ["zx", "s", "u"] as const
+          : ["zx", "s", "u", "rb"] as const;
+        for (const k of keys) {
           g1[k].data.forEach((v, i) =>
             assert.ok(Math.abs(v - g2[k].data[i]) < 1e-13, `${k}[${i}]: ${v} vs ${g2[k].data[i]}`)
           );
@@ -91,46 +109,45 @@ for (const cell of cells) {
     fc.assert(
       fc.property(cellArb, (c) => {
         const p = draw(c), m = maskOf(c.mask, c.batch);
-        const r = checkGradients((tt, q: typeof p) => fused(tt, q.zx, q.zh, q.s, m), p);
+        const q0 = cell.name === "lstmCell" ? { zx: p.zx, s: p.s, u: p.u } : p;
+        const r = checkGradients((tt, q) => cell.fused(tt, { ...p, ...q }, m), q0);
         assert.ok(r.ok, `max error ${r.maxError} at ${r.worst?.path}`);
       }),
       { numRuns: 30 },
     );
   });
 
-  test(`${cell.name} with zh and the state undefined equals zeros passed in`, () => {
-    const c = { batch: 3, units: 2, seed: 9 };
-    const p = draw(c);
-    const ref = fused(t, p.zx, zeros(p.zh.shape, "float64"), zeros(p.s.shape, "float64"));
+  test(`${cell.name} with the state undefined equals zeros passed in`, () => {
+    const p = draw({ batch: 3, units: 2, seed: 9 });
+    const ref = cell.fused(t, { ...p, s: zeros(p.s.shape, "float64") });
     const y = cell.name === "lstmCell"
-      ? t.lstmCell(p.zx, undefined, undefined)
-      : t.gruCell(p.zx, undefined, undefined);
+      ? t.lstmCell(p.zx, undefined, p.u)
+      : t.gruCell(p.zx, undefined, p.u, p.rb);
     assert.deepEqual([...y.data], [...ref.data]);
   });
 
   test(`${cell.name} never writes into its inputs`, () => {
     const p = draw({ batch: 2, units: 3, seed: 4 });
-    const before = snapshot(p.zx, p.zh, p.s);
-    const [, back] = vjp((tt, q: typeof p) => fused(tt, q.zx, q.zh, q.s), p);
+    const before = snapshot(p.zx, p.s, p.u, p.rb);
+    const [, back] = vjp((tt, q: CellInputs) => cell.fused(tt, q), p);
     back(normal(key(5), cell.name === "lstmCell" ? [2, 2, 3] : [2, 3], f64));
-    assert.deepEqual(snapshot(p.zx, p.zh, p.s), before);
+    assert.deepEqual(snapshot(p.zx, p.s, p.u, p.rb), before);
   });
 
-  test(`${cell.name} names itself and the shapes when zx and the state disagree`, () => {
-    const zx = zeros([2, cell.gates * 3]);
+  test(`${cell.name} names itself and the shapes when zx and the state or kernel disagree`, () => {
+    const zx = zeros([2, cell.gates * 3]), u = zeros([3, cell.gates * 3]);
+    const call = (s: Tensor | undefined, uk: Tensor) =>
+      cell.name === "lstmCell" ? t.lstmCell(zx, s, uk) : t.gruCell(zx, s, uk, undefined);
     assert.throws(
-      () =>
-        cell.name === "lstmCell"
-          ? t.lstmCell(zx, zx, zeros([2, 3, 3]))
-          : t.gruCell(zx, zx, zeros([3, 3])),
-      (e: Error) => e instanceof TypeError && e.message.includes(cell.name) && /\[/.test(e.message),
+      () => call(cell.name === "lstmCell" ? zeros([2, 3, 3]) : zeros([3, 3]), u),
+      (e: Error) =>
+        e instanceof TypeError && e.message.includes(cell.name) &&
+        /3,3\] for|3,3\], expected/.test(e.message),
     );
     assert.throws(
-      () =>
-        cell.name === "lstmCell"
-          ? t.lstmCell(zx, zeros([2, 5]), undefined)
-          : t.gruCell(zx, zeros([2, 5]), undefined),
-      (e: Error) => e instanceof TypeError && e.message.includes("[2,5]"),
+      () => call(undefined, zeros([3, 5])),
+      (e: Error) =>
+        e instanceof TypeError && e.message.includes(cell.name) && e.message.includes("[3,5]"),
     );
   });
 }

@@ -116,7 +116,8 @@ export interface CellSpec<P extends Tree, St extends Tree> {
   /**
    * Runs the cell over the time steps of `x` `[batch, time, features]` from `init`
    * (`undefined`: zeros), each step's `mask` (`[batch]`, a constant) if any. Returns each
-   * step's output `[batch, units]`, the final output, and the final state when `wantState`.
+   * step's output `[batch, units]` (when `wantSequence`), the final output, and the final state
+   * when `wantState`.
    */
   run(
     t: Ops,
@@ -125,6 +126,7 @@ export interface CellSpec<P extends Tree, St extends Tree> {
     masks: readonly Tensor[] | undefined,
     init: St | undefined,
     wantState: boolean,
+    wantSequence: boolean,
   ): { hs: Tensor[]; last: Tensor; final: St | undefined };
 }
 
@@ -293,7 +295,7 @@ export function recurrentLayer<P extends Tree, St extends Tree>(
       }
       const masks = mask === undefined ? undefined : maskSteps(mask, dtype);
       const wantState = output === "both" || (stateful && ctx.training);
-      const r = cell.run(t, params, inputs, masks, init, wantState);
+      const r = cell.run(t, params, inputs, masks, init, wantState, output !== "last");
       const next = stateful && ctx.training ? r.final as St : state;
       if (output === "last") return { y: r.last, state: next };
       let seq = t.stack(r.hs, 1);

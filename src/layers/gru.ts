@@ -41,8 +41,9 @@ export type GruOptions<O extends RecurrentOutput = RecurrentOutput> = RecurrentO
  * ```
  *
  * Outputs, masks, initial and carried state as for `lstm`, with the state a tensor
- * `[batch, units]`. Each step is two `linear`s and the fused `gruCell` primitive (tested equal
- * to the plain composition); the gradient is the trace's.
+ * `[batch, units]`. Each step is `linear` (`x_t·W + b`) and the fused `gruCell` primitive
+ * (`h·U + rb` and the gates, tested equal to the plain composition); the gradient is the
+ * trace's.
  *
  * @example
  * ```ts
@@ -115,17 +116,15 @@ function gruCellSpec(c: RecurrentConfig): CellSpec<GruParams, Tensor> {
       return state;
     },
     run: (t, params, x, masks, init) => {
-      const [batch, time] = x.shape;
+      const time = x.shape[1];
       const { w, u, b, rb } = params;
-      let h = init ?? zeros([batch, units], x.dtype);
+      let h = init;
       const hs: Tensor[] = [];
       for (let s = 0; s < time; s++) {
-        const zx = t.linear(t.index(x, s, 1), w, b);
-        const zh = t.linear(h, u, rb);
-        h = t.gruCell(zx, zh, h, masks?.[s]);
+        h = t.gruCell(t.linear(t.index(x, s, 1), w, b), h, u, rb, masks?.[s]);
         hs.push(h);
       }
-      return { hs, last: h, final: h };
+      return { hs, last: h as Tensor, final: h };
     },
   };
 }

@@ -6,11 +6,21 @@
  */
 
 import type { Tree } from "../tree.ts";
-import type { RecurrentInfo, RecurrentLayer } from "./recurrent.ts";
+
+/** The configuration a recurrent layer carries (`RecurrentInfo` in `recurrent.ts`). */
+interface Recurrent {
+  readonly recurrent: {
+    readonly cell: string;
+    readonly units: number;
+    readonly output: "sequence" | "last" | "both";
+    readonly stateful: boolean;
+    readonly emptyState: Tree;
+  };
+}
 
 /** Whether `layer` carries a recurrent layer's configuration. */
-export function isRecurrent(layer: unknown): layer is RecurrentLayer<Tree, Tree> {
-  const r = (layer as { recurrent?: RecurrentInfo } | null)?.recurrent;
+export function isRecurrent(layer: unknown): layer is Recurrent {
+  const r = (layer as Partial<Recurrent> | null)?.recurrent;
   return typeof r === "object" && r !== null && typeof r.cell === "string" &&
     typeof r.stateful === "boolean";
 }

@@ -101,7 +101,7 @@ export interface RecurrentLayer<
  *
  * @example
  * ```ts
- * import { lstm } from "./lstm.ts";
+ * import { lstm, type LstmState } from "./lstm.ts";
  * import { dense } from "./dense.ts";
  * import { serial } from "./serial.ts";
  * import { resetState } from "./recurrent.ts";
@@ -112,9 +112,9 @@ export interface RecurrentLayer<
  * const model = serial(lstm(4, { stateful: true, output: "last" }), dense(1));
  * const { params, state } = model.init(key(0), [5, 2]);
  * const next = model.apply(untraced(), params, state, zeros([3, 5, 2]), trainContext()).state;
- * if ((next[0] as { h: { shape: number[] } }).h.shape[0] !== 3) throw new Error("carried");
+ * if ((next[0] as LstmState).h.shape[0] !== 3) throw new Error("carried");
  * const fresh = resetState(model, next);
- * if ((fresh[0] as { h: { shape: number[] } }).h.shape[0] !== 0) throw new Error("emptied");
+ * if ((fresh[0] as LstmState).h.shape[0] !== 0) throw new Error("emptied");
  * ```
  */
 export function resetState<S extends Tree>(model: Layer<Tree, S, Tree, Tree>, state: S): S {

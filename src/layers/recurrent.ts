@@ -31,7 +31,8 @@ export interface RecurrentOptions<O extends RecurrentOutput = RecurrentOutput> {
    * batches must keep one size while it is carried (use `batches(..., { dropLast: true })`);
    * {@linkcode resetState} empties it (at each epoch or document boundary, say). Evaluation
    * (`ctx.training` false) starts from zeros, or from the input's `state`, and leaves the
-   * carried state as it is. Default `false`.
+   * carried state as it is. `loadModel` expects the empty slot `init` makes: save a model
+   * after `resetState`. Default `false`.
    */
   stateful?: boolean;
   /** Whether to learn biases; default `true`. */

@@ -25,8 +25,9 @@ export interface RecurrentOptions<O extends RecurrentOutput = RecurrentOutput> {
   /** What `apply` returns (see {@linkcode RecurrentOutput}); default `"sequence"`. */
   output?: O;
   /**
-   * Carry the final state of each training batch into the next as its initial state
-   * (truncated backpropagation through time: no gradient flows through the carried state).
+   * Carry the final state of each training batch into the next as its initial state (unless
+   * the input gives a `state`, which wins), as a constant: truncated backpropagation through
+   * time, no gradient flows into the previous batch.
    * The carried state lives in the layer's state slot (`init` returns it empty, batch 0);
    * batches must keep one size while it is carried (use `batches(..., { dropLast: true })`);
    * {@linkcode resetState} empties it (at each epoch or document boundary, say). Evaluation

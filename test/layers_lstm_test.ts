@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { lstm } from "../src/layers/lstm.ts";
-import { EVAL } from "../src/layers/layer.ts";
+import { EVAL, trainContext } from "../src/layers/layer.ts";
 import { untraced } from "../src/autodiff/ops.ts";
 import { key, normal } from "../src/random.ts";
-import type { Tensor } from "../src/tensor.ts";
+import { fromTypedArray, type Tensor, zeros } from "../src/tensor.ts";
 import { recurrentSuite } from "./_recurrent_suite.ts";
 
 const f64 = { dtype: "float64" as const };
@@ -50,4 +50,17 @@ test("lstm() one step equals the gate equations written out", () => {
     assert.ok(Math.abs(y.state.h.data[j] - h) < 1e-12);
     assert.ok(Math.abs(y.outputs.data[j] - h) < 1e-12);
   }
+});
+
+test("a stateful layer starts from the input's state when one is given, not the carried one", () => {
+  const layer = lstm(3, { stateful: true, output: "last", dtype: "float64" });
+  const { params, state } = layer.init(key(0), [4, 2]);
+  const x = fromTypedArray(Float64Array.from({ length: 16 }, (_, i) => Math.sin(i)), [2, 4, 2]);
+  const carried = layer.apply(t, params, state, x, trainContext()).state;
+  const given = { h: zeros([2, 3], "float64"), c: zeros([2, 3], "float64") };
+  const a = layer.apply(t, params, carried, { inputs: x, state: given }, trainContext())
+    .y as Tensor;
+  const b = lstm(3, { output: "last", dtype: "float64" }).apply(t, params, null, x, EVAL)
+    .y as Tensor;
+  assert.deepEqual([...a.data], [...b.data]);
 });

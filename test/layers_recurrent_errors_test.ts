@@ -150,14 +150,3 @@ test("rnn() rejects an activation that is not a function", () => {
     /"tanh"/,
   );
 });
-
-test("a stateful layer starts from the input's state when one is given, not the carried one", () => {
-  const layer = lstm(3, { stateful: true, output: "last", dtype: "float64" });
-  const { params, state } = layer.init(key(0), [4, 2]);
-  const x = fromTypedArray(Float64Array.from({ length: 16 }, (_, i) => Math.sin(i)), [2, 4, 2]);
-  const carried = layer.apply(t, params, state, x, trainContext()).state;
-  const given = { h: zeros([2, 3], "float64"), c: zeros([2, 3], "float64") };
-  const a = layer.apply(t, params, carried, { inputs: x, state: given }, trainContext()).y;
-  const b = lstm(3, { output: "last", dtype: "float64" }).apply(t, params, null, x, EVAL).y;
-  assert.deepEqual([...a.data], [...b.data]);
-});

@@ -6,14 +6,22 @@
  * scores the variance of the sum, 2 · 1/12 ≈ 0.167: the trivial baseline. To beat it a
  * network must carry a value across up to `T` steps.
  *
- * The same budget (epochs, batch size, Adam with clipping, seed) trains a plain tanh RNN, an LSTM and a
- * GRU, each with its last state read by `dense(1)`. The RNN stays near the baseline; the
- * gated cells go well below it. Why is printed beside it: the norm of ∂L/∂x_t, the gradient
- * that reaches the input at step t, for every 10th step, at initialisation and after
- * training. Through the RNN it is a product of `Uᵀ·diag(tanh′)` factors, one per step, and it
- * fades going back in time (the vanishing gradient of the lecture); the LSTM's cell state and
- * the GRU's update gate pass it along nearly unchanged. A PNG of ‖∂L/∂x_t‖ against t, per
- * cell, goes to `out/adding_problem/`.
+ * The same budget (epochs, batch size, Adam with clipping, seed) trains a plain tanh RNN, an
+ * LSTM and a GRU, each with its last state read by `dense(1)`. Why only the gated cells solve
+ * it is printed beside the losses: the norm of ∂L/∂x_t, the gradient that reaches the input at
+ * step t (every 10th step), at initialisation and after training, and the same as a picture in
+ * `out/adding_problem/gradient_per_step.png`. At initialisation every cell forgets going back
+ * in time, the gated ones fastest (their gates start near σ(0) and σ(1), a factor of about 1/2
+ * and 3/4 per step). Training opens the LSTM's forget gate and shuts the GRU's update gate, and
+ * the gradient reaches step 0 as strongly as step 99; the RNN has no gate to learn, and its
+ * gradient through `Uᵀ·diag(tanh′)`, one factor per step, fades by orders of magnitude: the
+ * vanishing gradient of the lecture, so it never learns to look back and stays at the baseline.
+ *
+ * Recorded (seed as committed, OpenBLAS backend, Deno 2.9.6, 2026-12-02, the 2 shared vCPUs of
+ * the build machine busy with about eight other jobs, so the times are long): test MSE 0.1606
+ * for the RNN (baseline 0.160 on this test set), 0.0012 for the LSTM (below the baseline from
+ * epoch 9), 0.0002 for the GRU (from epoch 3); ‖∂L/∂x_0‖ / ‖∂L/∂x_99‖ after training 4.0e-9
+ * (RNN), 1.2 (LSTM), 0.57 (GRU); 509 s in all.
  *
  * ```sh
  * deno run -A examples/adding_problem.ts            # T = 100, 3 × 12 epochs of 4,000 sequences

@@ -73,6 +73,14 @@ export const recurrentSpecs: Spec[] = [
     sequence,
     wrong,
   ),
+  spec("timeDistributed", g.timeDistributed, [arg(() => g.dense(2, f64), null, 3, {}, g.dense)]),
+  ...protocol(
+    "timeDistributed",
+    () => g.timeDistributed(g.dense(2, f64)) as AnyLayer,
+    [6, 2],
+    sequence,
+    { inShapes: [[6], [0, 2]], x: [() => t64([[1, 2, 3]]), () => g.zeros([2, 6, 3], "float64")] },
+  ),
   spec("resetState", g.resetState, [
     arg(() => g.serial(g.lstm(2, { stateful: true })), null, 3, {}, g.lstm),
     arg(() => [{ h: g.zeros([0, 2]), c: g.zeros([0, 2]) }], 3, "s"),

@@ -28,3 +28,4 @@ export * from "./lstm.ts";
 export * from "./rnn.ts";
 export * from "./gru.ts";
 export * from "./bidirectional.ts";
+export * from "./time_distributed.ts";

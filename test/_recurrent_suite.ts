@@ -7,6 +7,7 @@ import type { RecurrentInput, RecurrentLayer, RecurrentOptions } from "../src/la
 import { resetState } from "../src/layers/recurrent.ts";
 import { EVAL, trainContext } from "../src/layers/layer.ts";
 import { untraced } from "../src/autodiff/ops.ts";
+import { vjp } from "../src/autodiff/trace.ts";
 import type { Ops } from "../src/autodiff/ops.ts";
 import { key, normal } from "../src/random.ts";
 import { astype, fromTypedArray, isTensor, type Tensor } from "../src/tensor.ts";
@@ -230,6 +231,35 @@ export function recurrentSuite(
           );
         }),
         { numRuns: 20 },
+      );
+    });
+
+    test(`${name}() pulls back on the ${be} backend what it pulls back on ts (float32)`, {
+      skip: skipReason(be, k),
+    }, () => {
+      fc.assert(
+        fc.property(caseArb, (c) => {
+          const layer = make(c.units + 4, { output: c.output, dtype: "float32" });
+          const { params } = layer.init(key(c.seed), [c.time, c.features]);
+          const x = normal(key(c.seed + 1), [c.batch + 3, c.time, c.features]);
+          const grads = (b: Backend) => {
+            const f = (tt: Ops, p: { params: Tree; x: Tensor }) =>
+              layer.apply(tt, p.params, null, p.x, EVAL).y as Tree;
+            const [y, back] = vjp(f, { params, x }, { backend: b });
+            const ct = mapLeaves(
+              y,
+              (l) => fromTypedArray(l.data.map((_, i) => Math.cos(i)), l.shape),
+            );
+            return leaves(back(ct) as unknown as Tree);
+          };
+          const ref = grads(backend("ts")), got = grads(k as Backend);
+          got.forEach((leaf, i) =>
+            leaf.data.forEach((v, j) =>
+              assert.ok(Math.abs(v - ref[i].data[j]) < 1e-3 * (1 + Math.abs(ref[i].data[j])))
+            )
+          );
+        }),
+        { numRuns: 15 },
       );
     });
   }

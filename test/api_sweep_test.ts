@@ -35,6 +35,7 @@ import { plotSpecs } from "./_sweep_specs_plot.ts";
 import { convSpecs } from "./_sweep_specs_conv.ts";
 import { zooSpecs } from "./_sweep_specs_zoo.ts";
 import { autoencoderSpecs } from "./_sweep_specs_autoencoders.ts";
+import { recurrentSpecs } from "./_sweep_specs_recurrent.ts";
 import * as plotMod from "../src/plot/mod.ts";
 
 const SPECS: readonly Spec[] = [
@@ -45,6 +46,7 @@ const SPECS: readonly Spec[] = [
   ...convSpecs,
   ...zooSpecs,
   ...autoencoderSpecs,
+  ...recurrentSpecs,
   ...contractSpecs,
   ...modelSpecs,
   ...optimSpecs,

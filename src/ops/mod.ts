@@ -45,3 +45,5 @@ export * from "./indices.ts";
 export * from "./cross_entropy.ts";
 export * from "./cast.ts";
 export * from "./perceptron_step.ts";
+export * from "./lstm_cell.ts";
+export * from "./gru_cell.ts";

@@ -10,7 +10,9 @@
  *   `z = ±Infinity` where the target agrees (`softplus(∞) − ∞·1` is NaN).
  *
  * Targets are read as numbers and may be of either dtype; outputs take the logits' dtype.
- * Arithmetic is in double precision.
+ * Arithmetic is in double precision. `sigmoidCrossEntropy` on float32 logits and targets runs a
+ * monomorphic loop with its own `exp`/`log1p` polynomials (`_sigmoid_ce_f32.ts`; `Math`'s
+ * were most of a VAE step's loss), equal bitwise to the double formula's rounding (tested).
  *
  * @module
  */
@@ -24,6 +26,7 @@ import {
   type Tensor,
 } from "../tensor.ts";
 import { assertTensor, cotangent } from "./_checks.ts";
+import { sigmoidForwardF32, sigmoidLogitsBackF32 } from "./_sigmoid_ce_f32.ts";
 import { type Primitive, primitive } from "./primitive.ts";
 
 function checkLogits(op: string, z: Tensor): [number, number] {
@@ -262,14 +265,18 @@ export const sigmoidCrossEntropy: Primitive<[logits: Tensor, targets: Tensor]> =
     const out = allocate(logits.dtype, n);
     // σ(z), kept for the pullback: the forward pass has already paid for exp(−|z|).
     const s = new Float64Array(n);
-    sigmoidForward(z, t, out, s);
+    if (z instanceof Float32Array && t instanceof Float32Array && out instanceof Float32Array) {
+      sigmoidForwardF32(z, t, out, s); // monomorphic, with its own exp and log1p
+    } else sigmoidForward(z, t, out, s);
     const y = fromTypedArray(out, logits.shape);
     return [y, (dy, needs) => {
       const g = cotangent(op, dy, y.shape);
       let dz: Tensor | undefined, dt: Tensor | undefined;
       if (needs[0]) {
         const d = allocate(logits.dtype, n);
-        sigmoidLogitsBack(g, s, t, d);
+        if (g instanceof Float32Array && t instanceof Float32Array && d instanceof Float32Array) {
+          sigmoidLogitsBackF32(g, s, t, d);
+        } else sigmoidLogitsBack(g, s, t, d);
         dz = fromTypedArray(d, logits.shape);
       }
       if (needs[1]) {

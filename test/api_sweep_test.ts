@@ -34,6 +34,7 @@ import { fileSpecs } from "./_sweep_specs_files.ts";
 import { plotSpecs } from "./_sweep_specs_plot.ts";
 import { convSpecs } from "./_sweep_specs_conv.ts";
 import * as plotMod from "../src/plot/mod.ts";
+import { textSpecs } from "./_sweep_specs_text.ts";
 
 const SPECS: readonly Spec[] = [
   ...valueSpecs,
@@ -50,6 +51,7 @@ const SPECS: readonly Spec[] = [
   ...modelIoSpecs,
   ...fileSpecs,
   ...plotSpecs,
+  ...textSpecs,
 ];
 
 /**
@@ -95,6 +97,7 @@ const NOT_SWEPT: Readonly<Record<string, string>> = {
   findMnistDir: "takes no arguments (async; searches the usual install places)",
   loadMnist: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
   loadFashionMnist: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
+  readText: "async (rejects, not throws): checked in test/data_text_test.ts",
   terminalColumns: "takes no arguments",
   DEFAULT_MARGINS: "a constant",
   FONT_FAMILY: "a constant",

@@ -26,3 +26,4 @@ export * from "./normalize.ts";
 export * from "./one_hot.ts";
 export * from "./split.ts";
 export * from "./synthetic.ts";
+export * from "./text.ts";

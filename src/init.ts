@@ -26,7 +26,14 @@
 
 import { type Key, normal, uniform } from "./random.ts";
 import { checkDType, checkKey, checkNumber, checkOptions, checkShape } from "./_checks.ts";
-import { DEFAULT_DTYPE, type DType, full, type Shape, type Tensor } from "./tensor.ts";
+import {
+  DEFAULT_DTYPE,
+  type DType,
+  fromTypedArray,
+  full,
+  type Shape,
+  type Tensor,
+} from "./tensor.ts";
 
 /** Options of an {@linkcode Initializer}. */
 export interface InitOptions {
@@ -215,3 +222,67 @@ function constantOf(name: string, c: number): Initializer {
  * ```
  */
 export const zerosInit: Initializer = constantOf("zerosInit", 0);
+
+/**
+ * Orthogonal (Saxe et al. 2014): the weight, viewed as a matrix `[rows, cols]` (`cols` the last
+ * axis, `rows` the product of the others), has orthonormal rows when `rows <= cols` and
+ * orthonormal columns otherwise. The matrix is the Q of a QR decomposition (modified
+ * Gram-Schmidt, in double) of a Gaussian drawn from `key`; R's diagonal, the column norms, is
+ * positive, which makes Q uniformly distributed. The default recurrent-weight initialiser of
+ * `rnn`, `lstm` and `gru`: a product of orthogonal matrices neither grows nor shrinks a vector, so the
+ * state does not explode or vanish on the way through the first steps. Fans are ignored.
+ *
+ * @example
+ * ```ts
+ * import { orthogonal } from "./init.ts";
+ * import { key } from "./random.ts";
+ * const q = orthogonal(key(0), [2, 2], { dtype: "float64" }).data;
+ * // Orthonormal rows: unit length, perpendicular.
+ * if (Math.abs(q[0] * q[0] + q[1] * q[1] - 1) > 1e-12) throw new Error("unexpected");
+ * if (Math.abs(q[0] * q[2] + q[1] * q[3]) > 1e-12) throw new Error("unexpected");
+ * ```
+ */
+export const orthogonal: Initializer = (key, shape, options) => {
+  const { dtype } = resolve("orthogonal", key, shape, options);
+  const cols = shape.length === 0 ? 1 : shape[shape.length - 1];
+  const rows = shape.length === 0 ? 1 : shape.slice(0, -1).reduce((a, b) => a * b, 1);
+  if (rows === 0 || cols === 0) return full(shape, 0, dtype);
+  // Orthonormalise the columns of a tall [m, k] Gaussian, then transpose if the weight is wide.
+  const m = Math.max(rows, cols), k = Math.min(rows, cols);
+  const a = Float64Array.from(normal(key, [m, k], { dtype: "float64" }).data);
+  gramSchmidt(a, m, k);
+  const data = new Float64Array(rows * cols);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < k; j++) {
+      if (rows >= cols) data[i * cols + j] = a[i * k + j];
+      else data[j * cols + i] = a[i * k + j];
+    }
+  }
+  return fromTypedArray(dtype === "float64" ? data : Float32Array.from(data), shape);
+};
+
+/**
+ * Modified Gram-Schmidt on the columns of the `m × k` row-major matrix `a` (m >= k), in place:
+ * Q's columns (R's diagonal, the norms, positive). A column that is (numerically) dependent on the
+ * ones before (probability zero for a Gaussian) is replaced by a unit basis vector made
+ * orthogonal to them.
+ */
+function gramSchmidt(a: Float64Array, m: number, k: number): void {
+  for (let j = 0; j < k; j++) {
+    for (let attempt = 0; attempt <= m; attempt++) {
+      for (let p = 0; p < j; p++) {
+        let dot = 0;
+        for (let i = 0; i < m; i++) dot += a[i * k + p] * a[i * k + j];
+        for (let i = 0; i < m; i++) a[i * k + j] -= dot * a[i * k + p];
+      }
+      let norm = 0;
+      for (let i = 0; i < m; i++) norm += a[i * k + j] * a[i * k + j];
+      norm = Math.sqrt(norm);
+      if (norm > 1e-10) {
+        for (let i = 0; i < m; i++) a[i * k + j] /= norm;
+        break;
+      }
+      for (let i = 0; i < m; i++) a[i * k + j] = i === attempt % m ? 1 : 0;
+    }
+  }
+}

@@ -23,3 +23,5 @@ export * from "./summary.ts";
 export * from "./reshape.ts";
 export * from "./conv.ts";
 export * from "./pool.ts";
+export * from "./recurrent.ts";
+export * from "./lstm.ts";

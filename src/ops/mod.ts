@@ -44,3 +44,5 @@ export { clip, maximum, minimum, where } from "./select.ts";
 export * from "./indices.ts";
 export * from "./cross_entropy.ts";
 export * from "./cast.ts";
+export * from "./lstm_cell.ts";
+export * from "./gru_cell.ts";

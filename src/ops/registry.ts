@@ -26,6 +26,8 @@ import * as select from "./select.ts";
 import * as indices from "./indices.ts";
 import * as conv from "./conv.ts";
 import * as pool from "./pool.ts";
+import * as lstmCell from "./lstm_cell.ts";
+import * as gruCell from "./gru_cell.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyPrimitive = Primitive<any>;
@@ -71,6 +73,8 @@ export type Primitives = Readonly<
   & PrimitivesOf<typeof indices>
   & PrimitivesOf<typeof conv>
   & PrimitivesOf<typeof pool>
+  & PrimitivesOf<typeof lstmCell>
+  & PrimitivesOf<typeof gruCell>
 >;
 
 /** All built-in primitives by name. */
@@ -93,4 +97,6 @@ export const PRIMITIVES: Primitives = Object.freeze({
   ...pick(indices),
   ...pick(conv),
   ...pick(pool),
+  ...pick(lstmCell),
+  ...pick(gruCell),
 });

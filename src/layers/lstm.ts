@@ -1,0 +1,158 @@
+/**
+ * The LSTM layer (Hochreiter & Schmidhuber 1997, with the forget gate of Gers et al. 2000).
+ *
+ * @module
+ */
+
+import { split } from "../random.ts";
+import { allocate, type DType, fromTypedArray, isTensor, type Tensor, zeros } from "../tensor.ts";
+import { checkNumber, describeValue } from "../_checks.ts";
+import { checkRecord } from "./_layer_checks.ts";
+import { type CellSpec, checkWeight, type RecurrentConfig, recurrentConfig } from "./_recurrent.ts";
+import { recurrentLayer } from "./_recurrent.ts";
+import type { RecurrentLayer, RecurrentOptions, RecurrentOutput } from "./recurrent.ts";
+
+/**
+ * Parameters of {@linkcode lstm}: input kernel `w` `[features, 4·units]`, recurrent kernel `u`
+ * `[units, 4·units]` and, unless `useBias` is false, bias `b` `[4·units]`; gate blocks in the
+ * order input, forget, cell, output (PyTorch's).
+ */
+export type LstmParams = { readonly w: Tensor; readonly u: Tensor; readonly b?: Tensor };
+
+/** The state of an LSTM: the output `h` and the cell `c`, each `[batch, units]`. */
+export type LstmState = { readonly h: Tensor; readonly c: Tensor };
+
+/** Options of {@linkcode lstm}. */
+export interface LstmOptions<O extends RecurrentOutput = RecurrentOutput>
+  extends RecurrentOptions<O> {
+  /**
+   * The forget gate's initial bias (Jozefowicz et al. 2015: 1 lets the cell remember from the
+   * start, so gradients reach far back early in training); default 1. Needs `useBias`.
+   */
+  forgetBias?: number;
+}
+
+/**
+ * A long short-term memory layer with `units` units over sequences `[batch, time, features]`:
+ * at each step, with `z = x_t·W + h·U + b` split into four blocks,
+ *
+ * ```
+ * i = σ(z_i)  f = σ(z_f)  g = tanh(z_g)  o = σ(z_o)   c' = f·c + i·g   h' = o·tanh(c')
+ * ```
+ *
+ * The output is every step's `h` (`output: "sequence"`, the default, `[batch, time, units]`),
+ * the last valid step's (`"last"`, `[batch, units]`) or `{ outputs, state: { h, c } }`
+ * (`"both"`). The input may be a tree `{ inputs, mask?, state? }` (see `RecurrentInput`).
+ * Each step is the fused `lstmCell` primitive (tested equal to the plain composition) after
+ * `x_t·W + b` (`linear`) and `h·U` (`matmul`); backpropagation through time is the trace
+ * composing their pullbacks in reverse over the steps. Kernels start glorot-uniform (`w`) and
+ * orthogonal (`u`), the bias at zero except the forget block at `forgetBias`.
+ *
+ * @example
+ * ```ts
+ * import { lstm } from "./lstm.ts";
+ * import { EVAL } from "./layer.ts";
+ * import { untraced } from "../autodiff/ops.ts";
+ * import { key } from "../random.ts";
+ * import { ones } from "../tensor.ts";
+ * const layer = lstm(8, { output: "both" });
+ * const { outShape, params, state } = layer.init(key(0), [5, 3]);
+ * if (JSON.stringify(outShape) !== '{"outputs":[5,8],"state":{"h":[8],"c":[8]}}') throw new Error("unexpected");
+ * const { y } = layer.apply(untraced(), params, state, ones([2, 5, 3]), EVAL);
+ * if (y.outputs.shape.join() !== "2,5,8" || y.state.c.shape.join() !== "2,8") throw new Error("unexpected");
+ * ```
+ */
+export function lstm<O extends RecurrentOutput = "sequence">(
+  units: number,
+  options: LstmOptions<O> = {},
+): RecurrentLayer<LstmParams, LstmState, O> {
+  const [c, o] = recurrentConfig("lstm", units, options, ["forgetBias"]);
+  const forgetBias = o.forgetBias === undefined ? 1 : o.forgetBias;
+  checkNumber("lstm", "forgetBias", forgetBias);
+  if (!c.useBias && o.forgetBias !== undefined) {
+    throw new RangeError(
+      `lstm: forgetBias ${forgetBias} needs useBias: true (there is no bias to set)`,
+    );
+  }
+  return recurrentLayer(c, lstmCellSpec(c, forgetBias as number)) as unknown as RecurrentLayer<
+    LstmParams,
+    LstmState,
+    O
+  >;
+}
+
+function lstmCellSpec(c: RecurrentConfig, forgetBias: number): CellSpec<LstmParams, LstmState> {
+  const { op, units, dtype, useBias } = c;
+  const keys = useBias ? ["w", "u", "b"] : ["w", "u"];
+  return {
+    stateShape: { h: [units], c: [units] },
+    initParams: (key, features) => {
+      const [kw, ku] = split(key);
+      const w = c.kernelInit(kw, [features, 4 * units], {
+        fanIn: features,
+        fanOut: 4 * units,
+        dtype,
+      });
+      checkWeight(`${op} init`, w, "the input kernel the initialiser returned", [
+        features,
+        4 * units,
+      ], dtype);
+      const u = c.recurrentInit(ku, [units, 4 * units], { fanIn: units, fanOut: 4 * units, dtype });
+      checkWeight(`${op} init`, u, "the recurrent kernel the initialiser returned", [
+        units,
+        4 * units,
+      ], dtype);
+      if (!useBias) return { w, u };
+      const b = allocate(dtype, 4 * units);
+      b.fill(forgetBias, units, 2 * units);
+      return { w, u, b: fromTypedArray(b, [4 * units]) };
+    },
+    checkParams: (params, features, dt) => {
+      const g = 4 * units;
+      const expected = useBias
+        ? `{b:[${g}],u:[${units},${g}],w:[${features},${g}]}`
+        : `{u:[${units},${g}],w:[${features},${g}]}`;
+      checkRecord(op, "params", params, expected, keys);
+      checkWeight(op, params.w, "the input kernel w", [features, g], dt);
+      checkWeight(op, params.u, "the recurrent kernel u", [units, g], dt);
+      if (useBias) checkWeight(op, params.b, "the bias b", [g], dt);
+    },
+    zeroState: (batch: number, dt: DType) => ({
+      h: zeros([batch, units], dt),
+      c: zeros([batch, units], dt),
+    }),
+    checkState: (what, state, batch, dt) => {
+      const s = state as { h?: unknown; c?: unknown } | null;
+      const ok = typeof s === "object" && s !== null && !isTensor(s) &&
+        Object.keys(s).length === 2 && isTensor(s.h) && isTensor(s.c);
+      if (!ok) {
+        throw new TypeError(
+          `Cannot ${op}: ${what} must be { h, c } with two tensors [batch, ${units}], got ${
+            describeValue(state)
+          }`,
+        );
+      }
+      const rows = batch < 0 ? (s.h as Tensor).shape[0] : batch;
+      checkWeight(op, s.h, `${what}'s h`, [rows, units], dt);
+      checkWeight(op, s.c, `${what}'s c`, [rows, units], dt);
+      return s as LstmState;
+    },
+    run: (t, params, x, masks, init, wantState) => {
+      const time = x.shape[1];
+      const { w, u, b } = params;
+      let hc = init === undefined ? undefined : t.stack([init.h, init.c], 0);
+      let h = init?.h;
+      const hs: Tensor[] = [];
+      for (let s = 0; s < time; s++) {
+        const zx = t.linear(t.index(x, s, 1), w, b);
+        const zh = h === undefined ? undefined : t.matmul(h, u);
+        hc = t.lstmCell(zx, zh, hc, masks?.[s]);
+        h = t.index(hc, 0, 0);
+        hs.push(h);
+      }
+      const last = h as Tensor;
+      const final = wantState ? { h: last, c: t.index(hc as Tensor, 1, 0) } : undefined;
+      return { hs, last, final };
+    },
+  };
+}

@@ -242,7 +242,9 @@ export const zerosInit: Initializer = constantOf("zerosInit", 0);
  * if (Math.abs(q[0] * q[2] + q[1] * q[3]) > 1e-12) throw new Error("unexpected");
  * ```
  */
-export const orthogonal: Initializer = (key, shape, options) => {
+export const orthogonal: Initializer = orthogonalInit;
+
+function orthogonalInit(key: Key, shape: Shape, options?: InitOptions): Tensor {
   const { dtype } = resolve("orthogonal", key, shape, options);
   const cols = shape.length === 0 ? 1 : shape[shape.length - 1];
   const rows = shape.length === 0 ? 1 : shape.slice(0, -1).reduce((a, b) => a * b, 1);
@@ -259,7 +261,7 @@ export const orthogonal: Initializer = (key, shape, options) => {
     }
   }
   return fromTypedArray(dtype === "float64" ? data : Float32Array.from(data), shape);
-};
+}
 
 /**
  * Modified Gram-Schmidt on the columns of the `m × k` row-major matrix `a` (m >= k), in place:

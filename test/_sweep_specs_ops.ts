@@ -148,6 +148,23 @@ const ARGS: Readonly<Record<string, readonly Arg[]>> = {
       groups: num(1, { int: true, min: 1, max: 1 }),
     }),
   ],
+  lstmCell: [
+    tensorArg(() => g.zeros([2, 8], "float64"), [() => g.zeros([2, 7], "float64"), m22]),
+    tensorArg(
+      () => g.zeros([2, 2, 2], "float64"),
+      [() => g.zeros([2, 3, 2], "float64"), m22],
+      true,
+    ),
+    tensorArg(() => g.zeros([2, 8], "float64"), [() => g.zeros([3, 8], "float64"), m22]),
+    tensorArg(() => t64([1, 0]), [v3, m22], true),
+  ],
+  gruCell: [
+    tensorArg(() => g.zeros([2, 6], "float64"), [() => g.zeros([2, 5], "float64"), f32m22]),
+    tensorArg(m22, [v2, () => g.zeros([2, 2, 2], "float64"), f32m22], true),
+    tensorArg(() => g.zeros([2, 6], "float64"), [() => g.zeros([2, 3], "float64"), m22]),
+    tensorArg(() => g.zeros([6], "float64"), [v3, () => g.zeros([6])], true),
+    tensorArg(() => t64([1, 0]), [v3, m22], true),
+  ],
   maxPool2d: poolArgs(),
   avgPool2d: poolArgs(),
   globalAvgPool2d: [tensorArg(image, [m22])],

@@ -33,6 +33,7 @@ import { modelIoSpecs } from "./_sweep_specs_model_io.ts";
 import { fileSpecs } from "./_sweep_specs_files.ts";
 import { plotSpecs } from "./_sweep_specs_plot.ts";
 import { convSpecs } from "./_sweep_specs_conv.ts";
+import { recurrentSpecs } from "./_sweep_specs_recurrent.ts";
 import * as plotMod from "../src/plot/mod.ts";
 import { textSpecs } from "./_sweep_specs_text.ts";
 
@@ -42,6 +43,7 @@ const SPECS: readonly Spec[] = [
   ...autodiffSpecs,
   ...layerSpecs,
   ...convSpecs,
+  ...recurrentSpecs,
   ...contractSpecs,
   ...modelSpecs,
   ...optimSpecs,

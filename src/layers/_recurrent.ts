@@ -34,12 +34,12 @@ import { describeTreeOf } from "../_tree_walk.ts";
 import type { Initializer } from "../init.ts";
 import type { ShapeTree } from "./layer.ts";
 import { checkContext, describeShapeTree } from "./_layer_checks.ts";
-import {
-  RECURRENT_DEFAULTS,
-  type RecurrentInfo,
-  type RecurrentLayer,
-  type RecurrentOptions,
-  type RecurrentOutput,
+import { glorotUniform, orthogonal } from "../init.ts";
+import type {
+  RecurrentInfo,
+  RecurrentLayer,
+  RecurrentOptions,
+  RecurrentOutput,
 } from "./recurrent.ts";
 
 /** The options every recurrent layer checked, with defaults filled in. */
@@ -76,8 +76,8 @@ export function recurrentConfig(
     );
   }
   const { stateful = false, useBias = true, dtype = DEFAULT_DTYPE } = o;
-  const { kernelInit = RECURRENT_DEFAULTS.kernelInit } = o;
-  const { recurrentInit = RECURRENT_DEFAULTS.recurrentInit } = o;
+  const { kernelInit = glorotUniform } = o;
+  const { recurrentInit = orthogonal } = o;
   checkBoolean(op, "stateful", stateful);
   checkBoolean(op, "useBias", useBias);
   checkFunction(op, "kernelInit", kernelInit, "an initialiser (key, shape, options) => Tensor");
@@ -116,7 +116,8 @@ export interface CellSpec<P extends Tree, St extends Tree> {
   /**
    * Runs the cell over the time steps of `x` `[batch, time, features]` from `init`
    * (`undefined`: zeros), each step's `mask` (`[batch]`, a constant) if any. Returns each
-   * step's output `[batch, units]`, the final output, and the final state when `wantState`.
+   * step's output `[batch, units]` (when `wantSequence`), the final output, and the final state
+   * when `wantState`.
    */
   run(
     t: Ops,
@@ -125,6 +126,7 @@ export interface CellSpec<P extends Tree, St extends Tree> {
     masks: readonly Tensor[] | undefined,
     init: St | undefined,
     wantState: boolean,
+    wantSequence: boolean,
   ): { hs: Tensor[]; last: Tensor; final: St | undefined };
 }
 
@@ -293,7 +295,7 @@ export function recurrentLayer<P extends Tree, St extends Tree>(
       }
       const masks = mask === undefined ? undefined : maskSteps(mask, dtype);
       const wantState = output === "both" || (stateful && ctx.training);
-      const r = cell.run(t, params, inputs, masks, init, wantState);
+      const r = cell.run(t, params, inputs, masks, init, wantState, output !== "last");
       const next = stateful && ctx.training ? r.final as St : state;
       if (output === "last") return { y: r.last, state: next };
       let seq = t.stack(r.hs, 1);

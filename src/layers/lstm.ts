@@ -43,9 +43,9 @@ export interface LstmOptions<O extends RecurrentOutput = RecurrentOutput>
  * The output is every step's `h` (`output: "sequence"`, the default, `[batch, time, units]`),
  * the last valid step's (`"last"`, `[batch, units]`) or `{ outputs, state: { h, c } }`
  * (`"both"`). The input may be a tree `{ inputs, mask?, state? }` (see `RecurrentInput`).
- * Each step is the fused `lstmCell` primitive (tested equal to the plain composition) after
- * `x_t·W + b` (`linear`) and `h·U` (`matmul`); backpropagation through time is the trace
- * composing their pullbacks in reverse over the steps. Kernels start glorot-uniform (`w`) and
+ * Each step is `x_t·W + b` (`linear`) and the fused `lstmCell` primitive (`h·U` and the gates,
+ * tested equal to the plain composition); backpropagation through time is the trace composing
+ * their pullbacks in reverse over the steps. Kernels start glorot-uniform (`w`) and
  * orthogonal (`u`), the bias at zero except the forget block at `forgetBias`.
  *
  * @example
@@ -137,21 +137,18 @@ function lstmCellSpec(c: RecurrentConfig, forgetBias: number): CellSpec<LstmPara
       checkWeight(op, s.c, `${what}'s c`, [rows, units], dt);
       return s as LstmState;
     },
-    run: (t, params, x, masks, init, wantState) => {
+    run: (t, params, x, masks, init, wantState, wantSequence) => {
       const time = x.shape[1];
       const { w, u, b } = params;
       let hc = init === undefined ? undefined : t.stack([init.h, init.c], 0);
-      let h = init?.h;
       const hs: Tensor[] = [];
       for (let s = 0; s < time; s++) {
-        const zx = t.linear(t.index(x, s, 1), w, b);
-        const zh = h === undefined ? undefined : t.matmul(h, u);
-        hc = t.lstmCell(zx, zh, hc, masks?.[s]);
-        h = t.index(hc, 0, 0);
-        hs.push(h);
+        hc = t.lstmCell(t.linear(t.index(x, s, 1), w, b), hc, u, masks?.[s]);
+        if (wantSequence) hs.push(t.index(hc, 0, 0));
       }
-      const last = h as Tensor;
-      const final = wantState ? { h: last, c: t.index(hc as Tensor, 1, 0) } : undefined;
+      const packed = hc as Tensor;
+      const last = wantSequence ? hs[time - 1] : t.index(packed, 0, 0);
+      const final = wantState ? { h: last, c: t.index(packed, 1, 0) } : undefined;
       return { hs, last, final };
     },
   };

@@ -25,3 +25,6 @@ export * from "./conv.ts";
 export * from "./pool.ts";
 export * from "./recurrent.ts";
 export * from "./lstm.ts";
+export * from "./rnn.ts";
+export * from "./gru.ts";
+export * from "./bidirectional.ts";

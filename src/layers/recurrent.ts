@@ -5,12 +5,13 @@
  * @module
  */
 
-import { glorotUniform, type Initializer, orthogonal, zerosInit } from "../init.ts";
+import type { Initializer } from "../init.ts";
 import { isTensor, type Tensor } from "../tensor.ts";
 import type { DType } from "../tensor.ts";
 import type { Tree } from "../tree.ts";
 import { checkLayer, describeValue } from "../_checks.ts";
 import type { Layer, TreeLayer } from "./layer.ts";
+import { isRecurrent } from "./_is_recurrent.ts";
 
 /**
  * What a recurrent layer returns: `"sequence"` the output of every step `[batch, time, units]`
@@ -24,31 +25,26 @@ export interface RecurrentOptions<O extends RecurrentOutput = RecurrentOutput> {
   /** What `apply` returns (see {@linkcode RecurrentOutput}); default `"sequence"`. */
   output?: O;
   /**
-   * Carry the final state of each training batch into the next as its initial state
-   * (truncated backpropagation through time: no gradient flows through the carried state).
+   * Carry the final state of each training batch into the next as its initial state (unless
+   * the input gives a `state`, which wins), as a constant: truncated backpropagation through
+   * time, no gradient flows into the previous batch.
    * The carried state lives in the layer's state slot (`init` returns it empty, batch 0);
    * batches must keep one size while it is carried (use `batches(..., { dropLast: true })`);
    * {@linkcode resetState} empties it (at each epoch or document boundary, say). Evaluation
    * (`ctx.training` false) starts from zeros, or from the input's `state`, and leaves the
-   * carried state as it is. Default `false`.
+   * carried state as it is. `loadModel` expects the empty slot `init` makes: save a model
+   * after `resetState`. Default `false`.
    */
   stateful?: boolean;
   /** Whether to learn biases; default `true`. */
   useBias?: boolean;
-  /** Initialiser of the input kernel `w` `[features, gates·units]`; default {@linkcode glorotUniform}. */
+  /** Initialiser of the input kernel `w` `[features, gates·units]`; default `glorotUniform`. */
   kernelInit?: Initializer;
-  /** Initialiser of the recurrent kernel `u` `[units, gates·units]`; default {@linkcode orthogonal}. */
+  /** Initialiser of the recurrent kernel `u` `[units, gates·units]`; default `orthogonal`. */
   recurrentInit?: Initializer;
   /** Parameter dtype, default float32; inputs must match (float64 for gradient checks). */
   dtype?: DType;
 }
-
-/** The defaults of {@linkcode RecurrentOptions}' initialisers, for documentation and tests. */
-export const RECURRENT_DEFAULTS: {
-  readonly kernelInit: Initializer;
-  readonly recurrentInit: Initializer;
-  readonly biasInit: Initializer;
-} = Object.freeze({ kernelInit: glorotUniform, recurrentInit: orthogonal, biasInit: zerosInit });
 
 /**
  * The input of a recurrent layer: a batch `[batch, time, features]`, or a tree with it as
@@ -99,13 +95,6 @@ export interface RecurrentLayer<
   readonly recurrent: RecurrentInfo;
 }
 
-/** Whether `layer` is a recurrent layer (made by `rnn`, `lstm` or `gru`). */
-export function isRecurrent(layer: unknown): layer is RecurrentLayer<Tree, Tree> {
-  const r = (layer as { recurrent?: RecurrentInfo } | null)?.recurrent;
-  return typeof r === "object" && r !== null && typeof r.cell === "string" &&
-    typeof r.stateful === "boolean";
-}
-
 /**
  * The model state with every stateful recurrent layer's carried state emptied (so the next
  * batch starts from zeros), the rest (batch-norm statistics, say) as given: `model` is walked
@@ -114,7 +103,7 @@ export function isRecurrent(layer: unknown): layer is RecurrentLayer<Tree, Tree>
  *
  * @example
  * ```ts
- * import { lstm } from "./lstm.ts";
+ * import { lstm, type LstmState } from "./lstm.ts";
  * import { dense } from "./dense.ts";
  * import { serial } from "./serial.ts";
  * import { resetState } from "./recurrent.ts";
@@ -125,9 +114,9 @@ export function isRecurrent(layer: unknown): layer is RecurrentLayer<Tree, Tree>
  * const model = serial(lstm(4, { stateful: true, output: "last" }), dense(1));
  * const { params, state } = model.init(key(0), [5, 2]);
  * const next = model.apply(untraced(), params, state, zeros([3, 5, 2]), trainContext()).state;
- * if ((next[0] as { h: { shape: number[] } }).h.shape[0] !== 3) throw new Error("carried");
+ * if ((next[0] as LstmState).h.shape[0] !== 3) throw new Error("carried");
  * const fresh = resetState(model, next);
- * if ((fresh[0] as { h: { shape: number[] } }).h.shape[0] !== 0) throw new Error("emptied");
+ * if ((fresh[0] as LstmState).h.shape[0] !== 0) throw new Error("emptied");
  * ```
  */
 export function resetState<S extends Tree>(model: Layer<Tree, S, Tree, Tree>, state: S): S {
@@ -136,7 +125,21 @@ export function resetState<S extends Tree>(model: Layer<Tree, S, Tree, Tree>, st
 }
 
 function reset(layer: TreeLayer, state: Tree, depth: number): Tree {
-  if (isRecurrent(layer)) return layer.recurrent.stateful ? layer.recurrent.emptyState : state;
+  if (isRecurrent(layer)) {
+    const { cell, stateful, emptyState } = layer.recurrent;
+    const isState = stateful
+      ? (isTensor(emptyState) ? isTensor(state) : isTensor((state as { h?: unknown })?.h) &&
+        isTensor((state as { c?: unknown })?.c))
+      : state === null;
+    if (!isState) {
+      throw new TypeError(
+        `resetState: the state of a${stateful ? " stateful" : ""} ${cell} layer must be ${
+          stateful ? (isTensor(emptyState) ? "a tensor" : "{ h, c }") : "null"
+        } (as init returned it), got ${describeValue(state)}`,
+      );
+    }
+    return stateful ? emptyState : state;
+  }
   const children = (layer as TreeLayer).children;
   if (children === undefined || depth > 64) return state;
   const layers = children.layers;

@@ -1,10 +1,11 @@
 /**
- * Argument checks of the fused recurrent cells (`lstmCell`, `gruCell`). Private to `src/ops/`.
+ * What the fused recurrent cells (`lstmCell`, `gruCell`) share: their argument checks and the
+ * masked rows' pass-through of a cotangent. Private to `src/ops/`.
  *
  * @module
  */
 
-import { type DType, formatShape, isTensor, type Tensor } from "../tensor.ts";
+import { type DType, type FloatArray, formatShape, isTensor, type Shape } from "../tensor.ts";
 import { describeValue } from "../_checks.ts";
 
 /** What a cell's checks learn: rows, units and the dtype every tensor shares. */
@@ -14,62 +15,60 @@ export interface CellDims {
   readonly dtype: DType;
 }
 
+function shapeIs(shape: Shape, expected: readonly number[]): boolean {
+  return shape.length === expected.length && shape.every((d, i) => d === expected[i]);
+}
+
 /**
- * `zx` and `zh` (either may be undefined, not both unless `state` fixes the size) of shape
- * `[batch, gates·units]`, the state (`[batch, units]` or packed `[2, batch, units]`) and the
- * mask `[batch]`, all of one dtype.
+ * `zx` `[batch, gates·units]`, the state (`undefined`, `[batch, units]` or, with
+ * `stateRank` 3, the packed `[2, batch, units]`), the recurrent kernel `u` `[units,
+ * gates·units]`, an optional `extra` bias `[gates·units]` and the mask `[batch]`, all but the
+ * mask of one dtype.
  */
 export function checkCellArgs(
   op: string,
   gates: number,
   zx: unknown,
-  zh: unknown,
   state: unknown,
+  u: unknown,
   mask: unknown,
+  stateRank: 2 | 3,
+  extra?: { what: string; value: unknown },
 ): CellDims {
-  const given: [string, Tensor][] = [];
-  for (const [what, v] of [["zx", zx], ["zh", zh], ["the state", state]] as const) {
-    if (v === undefined) continue;
+  const tensor = (what: string, v: unknown, form: string) => {
     if (!isTensor(v)) {
       throw new TypeError(
-        `Cannot ${op}: ${what} must be a tensor or undefined, got ${describeValue(v)}`,
+        `Cannot ${op}: ${what} must be a tensor ${form}, got ${describeValue(v)}`,
       );
     }
-    given.push([what, v]);
-  }
-  const z = (zx ?? zh) as Tensor | undefined;
-  if (z === undefined) {
-    throw new TypeError(`Cannot ${op}: zx and zh are both undefined (give at least one)`);
-  }
+    return v;
+  };
+  const z = tensor("zx (the input projection)", zx, `[batch, ${gates}·units]`);
   if (z.shape.length !== 2 || z.shape[1] % gates !== 0 || z.shape[1] === 0) {
     throw new TypeError(
-      `Cannot ${op}: zx and zh must have shape [batch, ${gates}·units], got ${
-        formatShape(z.shape)
-      }`,
+      `Cannot ${op}: zx must have shape [batch, ${gates}·units], got ${formatShape(z.shape)}`,
     );
   }
   const [batch, width] = z.shape;
   const units = width / gates;
-  for (const [what, v] of given) {
-    if (v.dtype !== z.dtype) {
-      throw new TypeError(`Cannot ${op}: ${what} is ${v.dtype} but zx/zh are ${z.dtype}`);
-    }
-    if (what === "the state") {
-      const ok = v.shape.length >= 2 && v.shape[v.shape.length - 2] === batch &&
-        v.shape[v.shape.length - 1] === units;
-      if (!ok) {
-        throw new TypeError(
-          `Cannot ${op}: the state has shape ${
-            formatShape(v.shape)
-          } for ${batch} rows of ${units} units`,
-        );
-      }
-    } else if (v.shape.length !== 2 || v.shape[0] !== batch || v.shape[1] !== width) {
+  const expect = (what: string, v: unknown, shape: number[]) => {
+    const t = tensor(what, v, formatShape(shape));
+    if (!shapeIs(t.shape, shape)) {
       throw new TypeError(
-        `Cannot ${op}: ${what} has shape ${formatShape(v.shape)}, expected [${batch}, ${width}]`,
+        `Cannot ${op}: ${what} has shape ${formatShape(t.shape)}, expected ${
+          formatShape(shape)
+        } (zx is ${formatShape(z.shape)})`,
       );
     }
+    if (t.dtype !== z.dtype) {
+      throw new TypeError(`Cannot ${op}: ${what} is ${t.dtype} but zx is ${z.dtype}`);
+    }
+  };
+  if (state !== undefined) {
+    expect("the state", state, stateRank === 3 ? [2, batch, units] : [batch, units]);
   }
+  expect("the recurrent kernel u", u, [units, width]);
+  if (extra !== undefined && extra.value !== undefined) expect(extra.what, extra.value, [width]);
   if (mask !== undefined) {
     if (!isTensor(mask) || mask.shape.length !== 1 || mask.shape[0] !== batch) {
       throw new TypeError(
@@ -80,4 +79,18 @@ export function checkCellArgs(
     }
   }
   return { batch, units, dtype: z.dtype };
+}
+
+/** `dh[row] += dy[row]` for the masked rows, whose state (and so its cotangent) passed through. */
+export function passMasked(
+  dy: FloatArray,
+  mask: FloatArray,
+  batch: number,
+  units: number,
+  dh: FloatArray,
+): void {
+  for (let b = 0; b < batch; b++) {
+    if (mask[b] !== 0) continue;
+    for (let j = 0; j < units; j++) dh[b * units + j] += dy[b * units + j];
+  }
 }

@@ -1,7 +1,7 @@
 /**
- * The fused GRU cell: one time step's gate arithmetic in one primitive.
+ * The fused GRU cell: one time step's recurrent product and gate arithmetic in one primitive.
  *
- * With `zx = x·W + b` and `zh = h·U + b_h` (each `[batch, 3·units]`, gate blocks reset, update,
+ * With `zx = x·W + b` and `zh = h·U + rb` (each `[batch, 3·units]`, gate blocks reset, update,
  * new as PyTorch orders them) the cell is PyTorch's and Keras's `reset_after` form:
  *
  * ```
@@ -9,64 +9,83 @@
  * h' = (1 − u)·n + u·h
  * ```
  *
- * Unfused it is six slices, three activations and eight products and sums (tested equal, in
+ * Unfused it is a `linear`, six slices, three activations and eight products and sums (tested equal, in
  * value and gradient, in `test/ops_recurrent_cells_test.ts`).
+ *
+ * Float32 steps take σ and tanh from `_fast_math.ts` (rational, a few float32 ulps from the
+ * exact functions, and several times faster); float64 steps use `Math.tanh` and `Math.exp`.
  *
  * @module
  */
 
-import { allocate, type FloatArray, fromTypedArray, type Tensor } from "../tensor.ts";
+import { allocate, astype, type FloatArray, fromTypedArray, type Tensor } from "../tensor.ts";
 import { cotangent } from "./_checks.ts";
 import { sigmoidOf } from "./_scalar.ts";
+import { sigmoid32, tanh32 } from "./_fast_math.ts";
 import { type Primitive, primitive } from "./primitive.ts";
 import { checkCellArgs } from "./_cell_checks.ts";
 
 /**
- * One GRU step: `zx` and `zh` `[batch, 3·units]` (either may be `undefined`: zero), the state
- * `h` `[batch, units]` (`undefined`: zeros) and an optional constant `mask` `[batch]` (0 keeps a
- * row's state). Returns `h'` `[batch, units]`. Pullback, with `a = zx_n + r·zh_n`:
- * `du = dh'·(h − n)`, `da = dh'·(1 − u)·(1 − n²)`, `dzx_n = da`, `dzh_n = da·r`,
- * `dr = da·zh_n`, `dz_r = dr·r(1 − r)`, `dz_u = du·u(1 − u)` (for both `zx` and `zh`), and
- * `dh = dh'·u`.
+ * One GRU step: the input projection `zx = x·W + b` `[batch, 3·units]`, the state `h`
+ * `[batch, units]` (`undefined`: zeros), the recurrent kernel `u` `[units, 3·units]`, its bias
+ * `rb` `[3·units]` (or `undefined`) and an optional constant `mask` `[batch]` (0 keeps a row's
+ * state). Computes `zh = h·U + rb` (the backend's gemm) and returns `h'` `[batch, units]`.
+ * Pullback, with `a = zx_n + r·zh_n`: `du = dh'·(h − n)`, `da = dh'·(1 − u)·(1 − n²)`,
+ * `dzx_n = da`, `dzh_n = da·r`, `dr = da·zh_n`, `dz_r = dr·r(1 − r)`, `dz_u = du·u(1 − u)`
+ * (for both `zx` and `zh`); then `dU = hᵀ·dzh`, `drb = Σ_batch dzh` and `dh = dh'·u + dzh·Uᵀ`.
  *
  * @example
  * ```ts
  * import { untraced } from "../autodiff/ops.ts";
  * import { tensor, zeros } from "../tensor.ts";
  * // Pre-activations 0: u = 1/2 and n = 0, so h' = h/2.
- * const h = untraced().gruCell(zeros([1, 3]), undefined, tensor([[0.5]]));
+ * const h = untraced().gruCell(zeros([1, 3]), tensor([[0.5]]), zeros([1, 3]), undefined);
  * if (h.data[0] !== 0.25) throw new Error("unexpected");
  * ```
  */
 export const gruCell: Primitive<
-  [zx: Tensor | undefined, zh: Tensor | undefined, h: Tensor | undefined, mask?: Tensor]
+  [zx: Tensor, h: Tensor | undefined, u: Tensor, rb: Tensor | undefined, mask?: Tensor]
 > = primitive(
   "gruCell",
-  3,
-  (_backend, zx: Tensor | undefined, zh: Tensor | undefined, h: Tensor | undefined, mask?) => {
-    const { batch, units, dtype } = checkCellArgs("gruCell", 3, zx, zh, h, mask);
-    if (h !== undefined && h.shape.length !== 2) {
-      throw new TypeError(
-        `Cannot gruCell: the state h must have shape [${batch}, ${units}], got [${h.shape}]`,
-      );
-    }
-    const n = batch * units;
+  4,
+  (backend, zx: Tensor, h: Tensor | undefined, u: Tensor, rb: Tensor | undefined, mask?) => {
+    const { batch, units, dtype } = checkCellArgs("gruCell", 3, zx, h, u, mask, 2, {
+      what: "the recurrent bias rb",
+      value: rb,
+    });
+    const n = batch * units, w = 3 * units;
+    const zh = allocate(dtype, batch * w);
+    if (h !== undefined) backend.gemm(false, false, batch, w, units, h.data, u.data, zh);
+    if (rb !== undefined) addRows(zh, rb.data, batch, w);
     const out = allocate(dtype, n);
     const keep = allocate(dtype, 4 * n); // r, u, n, zh_n per element
-    gruForward(zx?.data, zh?.data, h?.data, mask?.data, batch, units, out, keep);
+    const fast = dtype === "float32";
+    gruForward(zx.data, zh, h?.data, mask?.data, batch, units, out, keep, fast);
     const y = fromTypedArray(out, [batch, units]);
     return [y, (dy, needs) => {
-      const g = cotangent("gruCell", dy, y.shape);
-      const dzx = needs[0] ? allocate(dtype, 3 * n) : undefined;
-      const dzh = needs[1] ? allocate(dtype, 3 * n) : undefined;
-      const dh = needs[2] ? allocate(dtype, n) : undefined;
-      gruBackward(g, h?.data, mask?.data, keep, batch, units, dzx, dzh, dh);
-      const wrap = (d: FloatArray | undefined, shape: number[]) =>
-        d === undefined ? undefined : fromTypedArray(d, shape);
+      cotangent("gruCell", dy, y.shape);
+      const g = astype(dy, dtype).data;
+      const dzx = allocate(dtype, batch * w), dzh = allocate(dtype, batch * w);
+      gruBackward(g, h?.data, mask?.data, keep, batch, units, dzx, dzh);
+      let dh: FloatArray | undefined, du: FloatArray | undefined, drb: FloatArray | undefined;
+      if (needs[1]) {
+        dh = allocate(dtype, n);
+        backend.gemm(false, true, batch, units, w, dzh, u.data, dh);
+        gruDirect(g, keep, mask?.data, batch, units, dh);
+      }
+      if (needs[2]) {
+        du = allocate(dtype, units * w);
+        if (h !== undefined) backend.gemm(true, false, units, w, batch, h.data, dzh, du);
+      }
+      if (needs[3] && rb !== undefined) {
+        drb = allocate(dtype, w);
+        columnSums(dzh, batch, w, drb);
+      }
       return [
-        wrap(dzx, [batch, 3 * units]),
-        wrap(dzh, [batch, 3 * units]),
-        wrap(dh, [batch, units]),
+        needs[0] ? fromTypedArray(dzx, zx.shape) : undefined,
+        dh === undefined ? undefined : fromTypedArray(dh, [batch, units]),
+        du === undefined ? undefined : fromTypedArray(du, u.shape),
+        drb === undefined ? undefined : fromTypedArray(drb, [w]),
       ];
     }];
   },
@@ -74,14 +93,15 @@ export const gruCell: Primitive<
 
 // Top-level loops (not closures made per call), so the engine optimises them once.
 function gruForward(
-  zx: FloatArray | undefined,
-  zh: FloatArray | undefined,
+  zx: FloatArray,
+  zh: FloatArray,
   h: FloatArray | undefined,
   mask: FloatArray | undefined,
   batch: number,
   units: number,
   out: FloatArray,
   keep: FloatArray,
+  fast: boolean,
 ): void {
   const w = 3 * units;
   for (let b = 0; b < batch; b++) {
@@ -91,19 +111,11 @@ function gruForward(
       continue;
     }
     for (let j = 0; j < units; j++) {
-      let xr = 0, xu = 0, xn = 0, hr = 0, hu = 0, hn = 0;
-      if (zx !== undefined) {
-        xr = zx[row + j];
-        xu = zx[row + units + j];
-        xn = zx[row + 2 * units + j];
-      }
-      if (zh !== undefined) {
-        hr = zh[row + j];
-        hu = zh[row + units + j];
-        hn = zh[row + 2 * units + j];
-      }
-      const r = sigmoidOf(xr + hr), u = sigmoidOf(xu + hu);
-      const nn = Math.tanh(xn + r * hn);
+      const xr = zx[row + j], xu = zx[row + units + j], xn = zx[row + 2 * units + j];
+      const hr = zh[row + j], hu = zh[row + units + j], hn = zh[row + 2 * units + j];
+      const r = fast ? sigmoid32(xr + hr) : sigmoidOf(xr + hr);
+      const u = fast ? sigmoid32(xu + hu) : sigmoidOf(xu + hu);
+      const nn = fast ? tanh32(xn + r * hn) : Math.tanh(xn + r * hn);
       const hp = h === undefined ? 0 : h[at + j];
       out[at + j] = (1 - u) * nn + u * hp;
       const k = 4 * (at + j);
@@ -122,17 +134,13 @@ function gruBackward(
   keep: FloatArray,
   batch: number,
   units: number,
-  dzx: FloatArray | undefined,
-  dzh: FloatArray | undefined,
-  dh: FloatArray | undefined,
+  dzx: FloatArray,
+  dzh: FloatArray,
 ): void {
   const w = 3 * units;
   for (let b = 0; b < batch; b++) {
+    if (mask !== undefined && mask[b] === 0) continue; // the state passed through: dz = 0
     const row = b * w, at = b * units;
-    if (mask !== undefined && mask[b] === 0) {
-      if (dh !== undefined) { for (let j = 0; j < units; j++) dh[at + j] = dy[at + j]; }
-      continue;
-    }
     for (let j = 0; j < units; j++) {
       const k = 4 * (at + j);
       const r = keep[k], u = keep[k + 1], nn = keep[k + 2], hn = keep[k + 3];
@@ -141,17 +149,47 @@ function gruBackward(
       const dzu = g * (hp - nn) * u * (1 - u);
       const da = g * (1 - u) * (1 - nn * nn);
       const dzr = da * hn * r * (1 - r);
-      if (dzx !== undefined) {
-        dzx[row + j] = dzr;
-        dzx[row + units + j] = dzu;
-        dzx[row + 2 * units + j] = da;
-      }
-      if (dzh !== undefined) {
-        dzh[row + j] = dzr;
-        dzh[row + units + j] = dzu;
-        dzh[row + 2 * units + j] = da * r;
-      }
-      if (dh !== undefined) dh[at + j] = g * u;
+      dzx[row + j] = dzr;
+      dzx[row + units + j] = dzu;
+      dzx[row + 2 * units + j] = da;
+      dzh[row + j] = dzr;
+      dzh[row + units + j] = dzu;
+      dzh[row + 2 * units + j] = da * r;
     }
   }
+}
+
+/** `dh += dy·u` (the direct path `u·h`), or `dh += dy` for a masked row that passed through. */
+function gruDirect(
+  dy: FloatArray,
+  keep: FloatArray,
+  mask: FloatArray | undefined,
+  batch: number,
+  units: number,
+  dh: FloatArray,
+): void {
+  for (let b = 0; b < batch; b++) {
+    const at = b * units, pass = mask !== undefined && mask[b] === 0;
+    for (let j = 0; j < units; j++) {
+      dh[at + j] += pass ? dy[at + j] : dy[at + j] * keep[4 * (at + j) + 1];
+    }
+  }
+}
+
+/** `out[i, j] += b[j]` for each of the `n` rows of `out`. */
+function addRows(out: FloatArray, b: FloatArray, n: number, width: number): void {
+  for (let i = 0; i < n; i++) {
+    const row = i * width;
+    for (let j = 0; j < width; j++) out[row + j] += b[j];
+  }
+}
+
+/** Column sums of the `n × width` matrix `g` into `out`, accumulated in double. */
+function columnSums(g: FloatArray, n: number, width: number, out: FloatArray): void {
+  const sums = new Float64Array(width);
+  for (let i = 0; i < n; i++) {
+    const row = i * width;
+    for (let j = 0; j < width; j++) sums[j] += g[row + j];
+  }
+  out.set(sums);
 }

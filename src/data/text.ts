@@ -190,9 +190,10 @@ export function textWindows(
   checkIds(op, ids);
   checkInteger(op, "seqLen", seqLen, { min: 1 });
   const o = checkOptions(op, options, ["stride", "dtype"]);
-  const stride = o.stride ?? seqLen;
+  // An explicit null is an error, not the default.
+  const stride = o.stride === undefined ? seqLen : o.stride;
   checkInteger(op, "options.stride", stride, { min: 1 });
-  const dtype = checkDType(op, o.dtype ?? DEFAULT_DTYPE, "options.dtype");
+  const dtype = checkDType(op, o.dtype === undefined ? DEFAULT_DTYPE : o.dtype, "options.dtype");
   if (ids.length < seqLen + 1) {
     throw new RangeError(
       `${op}: ${ids.length} ids are too few for one window of ${seqLen} and its next id ` +

@@ -34,7 +34,10 @@
  *
  * Measured 2026-12-01 for the issue (2-vCPU AMD Zen 1, one pinned core, medians of three
  * interleaved rounds): PyTorch 2.13 `nn.LSTM` 1,776 samples/s (22 GFLOP/s), JAX 0.10
- * `lax.scan` 1,320, TensorFlow.js wasm 108, TensorFlow.js cpu 23.
+ * `lax.scan` 1,320, TensorFlow.js wasm 108, TensorFlow.js cpu 23. Measured 2026-12-02 with
+ * `--cpus 1` under Deno on that machine shared with other jobs (README, Speed): gradstream blas
+ * 553, wasm 322, ts 80; TensorFlow.js wasm 50, cpu 9; PyTorch 2,507; JAX 1,183 (medians, the
+ * rounds spread up to 3x). Bun ran the gradstream rows about twice as fast as Deno.
  *
  * @module
  */

@@ -23,8 +23,11 @@ import {
 /** The TensorFlow.js backends compared. */
 export type TfjsBackend = "cpu" | "wasm";
 
-/** Loads tfjs-core and one backend only, so each subprocess carries just what it runs. */
-async function loadTf(backend: TfjsBackend): Promise<{ tf: typeof TF; detail: string }> {
+/**
+ * Loads tfjs-core and one backend only, so each subprocess carries just what it runs (also
+ * used by `bench/_tfjs_lstm.ts`).
+ */
+export async function loadTf(backend: TfjsBackend): Promise<{ tf: typeof TF; detail: string }> {
   const tf = await import("@tensorflow/tfjs-core");
   // tfjs-core's node bundle registers no gradients, and its register_all_gradients module has
   // extensionless ESM imports Deno cannot resolve; tfjs-layers' bundle registers them all (the

@@ -37,6 +37,7 @@ import { zooSpecs } from "./_sweep_specs_zoo.ts";
 import { autoencoderSpecs } from "./_sweep_specs_autoencoders.ts";
 import { recurrentSpecs } from "./_sweep_specs_recurrent.ts";
 import * as plotMod from "../src/plot/mod.ts";
+import { textSpecs } from "./_sweep_specs_text.ts";
 
 const SPECS: readonly Spec[] = [
   ...valueSpecs,
@@ -56,6 +57,7 @@ const SPECS: readonly Spec[] = [
   ...modelIoSpecs,
   ...fileSpecs,
   ...plotSpecs,
+  ...textSpecs,
 ];
 
 /**
@@ -101,6 +103,7 @@ const NOT_SWEPT: Readonly<Record<string, string>> = {
   findMnistDir: "takes no arguments (async; searches the usual install places)",
   loadMnist: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
   loadFashionMnist: "async (rejects, not throws): swept in test/model_io_errors_test.ts",
+  readText: "async (rejects, not throws): checked in test/data_text_test.ts",
   terminalColumns: "takes no arguments",
   DEFAULT_MARGINS: "a constant",
   FONT_FAMILY: "a constant",

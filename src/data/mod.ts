@@ -28,3 +28,4 @@ export * from "./shift.ts";
 export * from "./split.ts";
 export * from "./synthetic.ts";
 export * from "./kmeans.ts";
+export * from "./text.ts";

@@ -64,8 +64,6 @@ import {
   type BenchData,
   LAYER_SIZES,
   LEARNING_RATE,
-  readBenchData,
-  report,
   RESULT_MARK,
   type RunOptions,
   type RunResult,
@@ -73,6 +71,8 @@ import {
   syntheticData,
   writeBenchData,
 } from "./_common.ts";
+import { child, intArg, parseArgs } from "./_compare_child.ts";
+import { fmtInt, medianRun, printTable, pythonVersions, type Row } from "./_compare_table.ts";
 
 /** Every configuration, in table order; the last is the baseline of the ratio column. */
 const CONFIGS = [
@@ -112,58 +112,6 @@ const RUNTIMES: readonly Runtime[] = [
 const SCRIPT = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-function parseArgs(argv: readonly string[]): Map<string, string> {
-  const args = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith("--")) throw new RangeError(`compare: unexpected argument ${a}`);
-    const next = argv[i + 1];
-    if (next === undefined || next.startsWith("--")) args.set(a.slice(2), "");
-    else args.set(a.slice(2), argv[++i]);
-  }
-  return args;
-}
-
-function intArg(args: Map<string, string>, name: string, fallback: number, min: number): number {
-  const raw = args.get(name);
-  if (raw === undefined) return fallback;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min) {
-    throw new RangeError(`compare: --${name} must be an integer >= ${min}, got ${raw}`);
-  }
-  return v;
-}
-
-// ---------------------------------------------------------------- child: one configuration
-
-async function runChild(config: Config, data: BenchData, options: RunOptions): Promise<RunResult> {
-  if (config.startsWith("tfjs-")) {
-    const { runTfjs } = await import("./_tfjs_mlp.ts");
-    return await runTfjs(config === "tfjs-cpu" ? "cpu" : "wasm", data, options);
-  }
-  const { runGradstream } = await import("./_gradstream_mlp.ts");
-  if (config === "gradstream-wasm-relaxed") {
-    // The opt-in FMA build: faster under V8, last bits differ between engines.
-    const { loadWasmKernels } = await import("../src/kernels/wasm_kernels.ts");
-    return { ...await runGradstream(loadWasmKernels({ relaxed: true }), data, options), config };
-  }
-  const backend = config.slice("gradstream-".length) as "blas" | "wasm" | "ts";
-  return await runGradstream(backend, data, options);
-}
-
-async function child(args: Map<string, string>): Promise<void> {
-  const config = args.get("child") as Config;
-  const options = { warmup: intArg(args, "warmup", 500, 1), steps: intArg(args, "steps", 600, 1) };
-  try {
-    report(await runChild(config, readBenchData(args.get("data")!), options));
-  } catch (e) {
-    const error = e instanceof Error ? e.message : String(e);
-    report({ config, error } as RunResult);
-  }
-  // The wasm backends keep handles open (emscripten's process hooks); results are out.
-  process.exit(0);
-}
-
 // ---------------------------------------------------------------- driver
 
 async function loadData(examples: number, synthetic: boolean): Promise<BenchData> {
@@ -187,29 +135,6 @@ function executable(exe: "deno" | "bun"): string | undefined {
   if (runtimeInfo().name === exe) return process.execPath;
   const probe = spawnSync(exe, ["--version"], { encoding: "utf8" });
   return probe.status === 0 ? exe : undefined;
-}
-
-/** A result row: which runtime ran which configuration. */
-type Row = RunResult & {
-  readonly runtime: string;
-  /** Over the rounds: the slowest and fastest mean samples/s (the row shows the median round). */
-  readonly range?: readonly [number, number];
-};
-
-/**
- * The round with the median samples/s (the upper one of an even count), with the range over
- * all rounds and the largest peak RSS; a failed round makes the whole row a failure.
- */
-function medianRun(rows: readonly Row[]): Row {
-  const failed = rows.find((r) => r.error !== undefined);
-  if (failed !== undefined) return failed;
-  const sorted = [...rows].sort((a, b) => a.samplesPerSecond - b.samplesPerSecond);
-  const mid = sorted[sorted.length >> 1];
-  return {
-    ...mid,
-    range: [sorted[0].samplesPerSecond, sorted[sorted.length - 1].samplesPerSecond],
-    peakRssBytes: Math.max(...rows.map((r) => r.peakRssBytes)),
-  };
 }
 
 function spawnChild(
@@ -257,90 +182,6 @@ function versionOf(rt: Runtime): string {
   if (exe === undefined) return `${rt.exe} (not installed)`;
   const out = spawnSync(exe, ["--version"], { encoding: "utf8" });
   return `${rt.exe} ${(out.stdout ?? "").trim().split("\n")[0].replace(/^(deno|bun)\s*/, "")}`;
-}
-
-/** `Python 3.11.7, torch 2.13.0, jax 0.10.2`, `(missing)` for what is not installed. */
-function pythonVersions(python: string): string {
-  const probe = spawnSync(python, [
-    "-c",
-    "import sys, importlib.util as u, importlib.metadata as m\n" +
-    "v = lambda p: m.version(p) if u.find_spec(p) else '(missing)'\n" +
-    'print(f\'Python {sys.version.split()[0]}, torch {v("torch")}, jax {v("jax")}\')',
-  ], { encoding: "utf8" });
-  return probe.status === 0 ? probe.stdout.trim() : `${python} (not installed)`;
-}
-
-function fmtInt(v: number): string {
-  return Math.round(v).toLocaleString("en-US");
-}
-
-function printTable(results: readonly Row[]): void {
-  const baseOf = (runtime: string) =>
-    results.find((r) => r.runtime === runtime && r.config === BASELINE && r.error === undefined);
-  const head = [
-    "runtime",
-    "configuration",
-    "backend",
-    "steps",
-    "samples/s",
-    "(rounds: min-max)",
-    "(median step)",
-    "peak RSS",
-    `vs ${BASELINE}`,
-    `vs ${TARGET}`,
-    "loss first -> last",
-  ];
-  const rows = results.map((r) => {
-    if (r.error !== undefined) {
-      return [r.runtime, r.config, `unavailable: ${r.error}`, "", "", "", "", "", "", "", ""];
-    }
-    const base = baseOf(r.runtime);
-    const target = results.find((t) => t.config === TARGET && t.error === undefined);
-    return [
-      r.runtime,
-      r.config,
-      r.detail.replace(/, \/[^,)]*/g, ""), // library paths make the column too wide
-      String(r.steps),
-      fmtInt(r.samplesPerSecond),
-      r.range === undefined ? "" : `${fmtInt(r.range[0])}-${fmtInt(r.range[1])}`,
-      fmtInt(r.medianSamplesPerSecond),
-      `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
-      base === undefined ? "-" : `${(r.samplesPerSecond / base.samplesPerSecond).toFixed(2)}x`,
-      target === undefined ? "-" : `${(r.samplesPerSecond / target.samplesPerSecond).toFixed(2)}x`,
-      `${r.firstLoss.toFixed(3)} -> ${r.lastLoss.toFixed(3)}`,
-    ];
-  });
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const right = new Set([3, 4, 5, 6, 7, 8, 9]);
-  const line = (cells: readonly string[]) =>
-    cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ")
-      .trimEnd();
-  console.log(line(head));
-  console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  for (const r of rows) console.log(line(r));
-  console.log();
-  for (const r of results) {
-    if (r.stages === undefined || r.error !== undefined) continue;
-    const { forward, backward, step } = r.stages;
-    const pct = (s: number) => `${((100 * s) / r.seconds).toFixed(0)}%`;
-    console.log(
-      `${r.runtime} ${r.config} step time: forward ${pct(forward)}, backward (loss + VJP) ` +
-        `${pct(backward)}, optimiser ${pct(step)}, batching and loop ` +
-        `${pct(r.seconds - forward - backward - step)}`,
-    );
-  }
-  // Each runtime against Deno, configuration by configuration (mean samples/s).
-  const deno = (config: string) =>
-    results.find((r) => r.runtime === "deno" && r.config === config && r.error === undefined);
-  for (const runtime of new Set(results.map((r) => r.runtime))) {
-    if (runtime === "deno") continue;
-    const ratios = results
-      .filter((r) => r.runtime === runtime && r.error === undefined && deno(r.config))
-      .map((r) =>
-        `${r.config} ${(r.samplesPerSecond / deno(r.config)!.samplesPerSecond).toFixed(2)}`
-      );
-    if (ratios.length > 0) console.log(`${runtime} / deno (samples/s): ${ratios.join(", ")}`);
-  }
 }
 
 async function driver(args: Map<string, string>): Promise<void> {
@@ -443,7 +284,7 @@ async function driver(args: Map<string, string>): Promise<void> {
     ...pyConfigs.map((c) => medianRun(runs.get(cell(python, c))!)),
   ];
   console.log();
-  printTable(results);
+  printTable(results, BASELINE, TARGET);
 }
 
 const args = parseArgs(process.argv.slice(2));

@@ -44,7 +44,7 @@ export interface ShiftOptions {
  * import { tensor } from "../tensor.ts";
  * const x = tensor([[0, 0, 0, 0, 1, 0, 0, 0, 0]]); // a 3x3 image, one bright pixel in the middle
  * const y = randomShifts(key(0), x, { height: 3, width: 3, max: 1 });
- * if (y.data.reduce((a, b) => a + b) !== 1) throw new Error("the pixel stays inside");
+ * if (Array.from(y.data).reduce((a, b) => a + b, 0) !== 1) throw new Error("the pixel stays inside");
  * ```
  */
 export function randomShifts(key: Key, x: Tensor, options: ShiftOptions): Tensor {

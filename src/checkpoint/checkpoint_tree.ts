@@ -14,7 +14,8 @@
 import { checkStringRecord } from "../_checks.ts";
 import { isTensor, type Tensor } from "../tensor.ts";
 import { formatPath } from "../tree.ts";
-import { describeJson, type JsonNode, JsonSyntaxError, parseJson, quote } from "./json.ts";
+import { type JsonNode, JsonSyntaxError, parseJson } from "./json.ts";
+import { describeJson, quote } from "./json_print.ts";
 import { decodeSafetensorsAs, encodeNamedTensors, type NamedTensor } from "./safetensors.ts";
 import { storedToTensor } from "./stored_tensor.ts";
 

@@ -42,7 +42,7 @@ import {
   torchWeightShape,
 } from "./torch_layout.ts";
 import type { Tree } from "../tree.ts";
-import { quote } from "./json.ts";
+import { quote } from "./json_print.ts";
 import { isStoredTensor, type StoredTensor, storedToTensor } from "./stored_tensor.ts";
 
 /** A PyTorch state dict: names to tensors (float) or stored tensors (`I64` counters, ...). */

@@ -27,6 +27,8 @@ function floorOf(path: string): number | "plot" | "testing" {
       "random_keys.ts",
       "tree.ts",
       "_checks.ts",
+      "_checks_structure.ts",
+      "_describe.ts",
       "_tree_walk.ts",
     ].includes(
       top,

@@ -120,9 +120,6 @@ export {
   saveCheckpoint,
   type SaveCheckpointOptions,
 } from "./src/checkpoint/files.ts";
-export {
-  fromTorchStateDict,
-  type TorchStateDict,
-  toTorchStateDict,
-} from "./src/checkpoint/torch.ts";
+export { fromTorchStateDict } from "./src/checkpoint/torch_from.ts";
+export { type TorchStateDict, toTorchStateDict } from "./src/checkpoint/torch.ts";
 export { loadTorchStateDict, saveTorchStateDict } from "./src/checkpoint/torch_files.ts";

@@ -13,65 +13,21 @@
  * @module
  */
 
+import { describeValue, MAX_STRING } from "./_describe.ts";
+
+export { describeValue } from "./_describe.ts";
+export {
+  checkBackend,
+  checkBytes,
+  checkIterable,
+  checkKey,
+  checkLayer,
+  checkTransform,
+  rethrowAs,
+} from "./_checks_structure.ts";
+
 /** The most elements one tensor may hold (2³¹ − 1: what every engine's typed arrays allow). */
 export const MAX_ELEMENTS = 2147483647;
-
-const MAX_STRING = 40;
-const MAX_ITEMS = 6;
-
-/**
- * A short, bounded description of any value for an error message: numbers and short strings
- * as written, long strings cut, arrays by length and first entries, tensors by dtype and shape,
- * objects by their first keys.
- */
-export function describeValue(value: unknown, depth = 0): string {
-  if (value === null) return "null";
-  switch (typeof value) {
-    case "undefined":
-      return "undefined";
-    case "number":
-      return Object.is(value, -0) ? "-0" : String(value);
-    case "bigint":
-      return `${value}n (a bigint)`;
-    case "boolean":
-      return String(value);
-    case "string": {
-      const s = value.length > MAX_STRING ? `${value.slice(0, MAX_STRING)}…` : value;
-      return `${JSON.stringify(s)} (a string)`;
-    }
-    case "function":
-      return `a function${value.name ? ` ${value.name}` : ""}`;
-    case "symbol":
-      return "a symbol";
-  }
-  const v = value as Record<string, unknown>;
-  if (
-    (v.data instanceof Float32Array || v.data instanceof Float64Array) && Array.isArray(v.shape) &&
-    (v.dtype === "float32" || v.dtype === "float64")
-  ) {
-    return `a ${v.dtype} tensor of shape [${(v.shape as unknown[]).slice(0, 8).join(",")}${
-      (v.shape as unknown[]).length > 8 ? ",…" : ""
-    }]`;
-  }
-  if (ArrayBuffer.isView(value)) {
-    const n = (value as unknown as ArrayLike<unknown>).length ?? 0;
-    return `a ${value.constructor.name} of length ${n}`;
-  }
-  if (Array.isArray(value)) {
-    if (depth > 0) return `[…${value.length}]`;
-    const head = value.slice(0, MAX_ITEMS).map((x) => describeValue(x, depth + 1));
-    const inner = head.join(",") + (value.length > MAX_ITEMS ? ",…" : "");
-    return value.length > MAX_ITEMS ? `[${inner}] (${value.length} entries)` : `[${inner}]`;
-  }
-  if (depth > 0) return "{…}";
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) {
-    return `a ${(value as object).constructor?.name ?? "non-plain"} object`;
-  }
-  const keys = Object.keys(v);
-  const shown = keys.slice(0, MAX_ITEMS).map((k) => `${k}:${describeValue(v[k], depth + 1)}`);
-  return `{${shown.join(",")}${keys.length > MAX_ITEMS ? ",…" : ""}}`;
-}
 
 /** The element types gradstream's tensors hold. */
 export type CheckedDType = "float32" | "float64";
@@ -249,89 +205,6 @@ export function checkOptions<T extends object>(
   return options;
 }
 
-/**
- * A PRNG key: a frozen-or-not pair of uint32 words (a `TypeError` otherwise, with a hint to
- * build keys with `key(seed)`).
- */
-export function checkKey(op: string, key: unknown, name = "key"): void {
-  if (
-    !Array.isArray(key) || key.length !== 2 ||
-    !key.every((w) => typeof w === "number" && Number.isInteger(w) && w >= 0 && w <= 0xffffffff)
-  ) {
-    throw new TypeError(
-      `${op}: ${name} must be a pair of uint32 words, got ${describeValue(key)} ` +
-        `(make keys with key(seed) and split them with split(key))`,
-    );
-  }
-}
-
-/**
- * Runs `fn`, prefixing the message of a `TypeError` or `RangeError` it throws with `op` (the
- * public function that called user code or a lower-level function), unless the message already
- * names it first; the original error is kept as `cause`. No cost unless something throws.
- */
-export function rethrowAs<T>(op: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if ((e instanceof TypeError || e instanceof RangeError) && !e.message.startsWith(op)) {
-      const Ctor = e instanceof TypeError ? TypeError : RangeError;
-      throw new Ctor(`${op}: ${e.message}`, { cause: e });
-    }
-    throw e;
-  }
-}
-
-/** A layer is an object with `init` and `apply` functions (a `TypeError` naming `op`). */
-export function checkLayer(op: string, layer: unknown, what = "the model"): void {
-  const l = layer as { init?: unknown; apply?: unknown } | null;
-  if (
-    typeof l !== "object" || l === null || typeof l.init !== "function" ||
-    typeof l.apply !== "function"
-  ) {
-    throw new TypeError(
-      `${op}: ${what} must be a layer { init, apply }, got ${describeValue(layer)}${
-        typeof layer === "function" ? " (call the factory: dense(8), not dense)" : ""
-      }`,
-    );
-  }
-}
-
-/** A transform is an object with `init` and `update` functions (a `TypeError` naming `op`). */
-export function checkTransform(op: string, t: unknown, what = "the optimiser"): void {
-  const o = t as { init?: unknown; update?: unknown } | null;
-  if (
-    typeof o !== "object" || o === null || typeof o.init !== "function" ||
-    typeof o.update !== "function"
-  ) {
-    throw new TypeError(
-      `${op}: ${what} must be a transform { init, update }, got ${describeValue(t)}${
-        typeof t === "function" ? " (call the factory: adam(1e-3), not adam)" : ""
-      }`,
-    );
-  }
-}
-
-/** `value` must be an iterable or async iterable (a `TypeError` naming `op`). */
-export function checkIterable(op: string, name: string, value: unknown): void {
-  const v = value as { [Symbol.iterator]?: unknown; [Symbol.asyncIterator]?: unknown } | null;
-  if (
-    typeof v !== "object" || v === null ||
-    (typeof v[Symbol.iterator] !== "function" && typeof v[Symbol.asyncIterator] !== "function")
-  ) {
-    throw new TypeError(
-      `${op}: ${name} must be an iterable or async iterable, got ${describeValue(value)}`,
-    );
-  }
-}
-
-/** Bytes: a `Uint8Array` (a `TypeError` naming `op` otherwise). */
-export function checkBytes(op: string, name: string, value: unknown): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) {
-    throw new TypeError(`${op}: ${name} must be a Uint8Array, got ${describeValue(value)}`);
-  }
-}
-
 /** A plain object of strings, such as file metadata (a `TypeError` naming `op` otherwise). */
 export function checkStringRecord(op: string, name: string, value: unknown): void {
   checkOptions(op, value as object, undefined, name);
@@ -342,19 +215,5 @@ export function checkStringRecord(op: string, name: string, value: unknown): voi
         `${op}: ${name}.${k.slice(0, MAX_STRING)} must be a string, got ${describeValue(v)}`,
       );
     }
-  }
-}
-
-/**
- * A backend is an object with a `gemm` kernel (a `TypeError` naming `op` otherwise): the one check
- * every floor that takes a backend value makes, structural so that floor 0 needs no backend type.
- */
-export function checkBackend(op: string, b: unknown, what = "the backend"): void {
-  if (typeof b !== "object" || b === null || typeof (b as { gemm?: unknown }).gemm !== "function") {
-    throw new TypeError(
-      `${op}: ${what} must be a backend (backend("ts"), defaultBackend(), ...), got ${
-        describeValue(b)
-      }`,
-    );
   }
 }

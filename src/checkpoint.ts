@@ -43,9 +43,9 @@ export {
   type StoredTensor,
   storedToTensor,
 } from "./checkpoint/stored_tensor.ts";
+export { fromTorchStateDict } from "./checkpoint/torch_from.ts";
 export {
   type FromTorch,
-  fromTorchStateDict,
   type TorchMappable,
   type TorchStateDict,
   type ToTorchOptions,

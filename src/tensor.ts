@@ -22,77 +22,30 @@ import {
   describeValue,
   MAX_ELEMENTS,
 } from "./_checks.ts";
+import {
+  DEFAULT_DTYPE,
+  type DType,
+  type FloatArray,
+  type NestedArray,
+  type Shape,
+  type Tensor,
+} from "./tensor_types.ts";
+import { formatShape, requireTensor } from "./tensor_checks.ts";
+import { flattenInto, inferShape } from "./tensor_nested.ts";
 
-/** Element type of a tensor. Models default to `float32`; gradient checks run in `float64`. */
-export type DType = "float32" | "float64";
+export { toNested } from "./tensor_nested.ts";
 
-/** The typed array behind a tensor of either dtype. */
-export type FloatArray = Float32Array | Float64Array;
-
-/** Dimensions of a tensor, outermost first (row-major). */
-export type Shape = readonly number[];
-
-/** An immutable n-dimensional array of floats, stored row-major. */
-export interface Tensor {
-  /** Element type: `float32` or `float64`. */
-  readonly dtype: DType;
-  /** Dimensions, outermost first. The empty shape `[]` is a scalar. */
-  readonly shape: Shape;
-  /** The elements in row-major order; never written after construction. */
-  readonly data: FloatArray;
-}
-
-/** The deepest nesting `tensor` reads (far past any model's rank). */
-const MAX_RANK = 64;
-
-/** A nested array of numbers, as accepted by {@linkcode tensor}. */
-export type NestedArray = number | readonly NestedArray[];
-
-/** The default dtype of tensors built from plain numbers. */
-export const DEFAULT_DTYPE: DType = "float32";
-
-/**
- * Number of elements of a shape (1 for a scalar).
- *
- * @example
- * ```ts
- * import { sizeOf } from "./tensor.ts";
- * if (sizeOf([2, 3, 4]) !== 24) throw new Error("wrong size");
- * ```
- */
-export function sizeOf(shape: Shape): number {
-  return checkShapeOf("sizeOf", shape);
-}
-
-/** Formats a shape the way error messages print it: `[2,3]` (at most 16 dimensions shown). */
-export function formatShape(shape: Shape): string {
-  if (!Array.isArray(shape)) {
-    throw new TypeError(`formatShape: shape must be an array, got ${describeValue(shape)}`);
-  }
-  return shape.length > 16 ? `[${shape.slice(0, 16).join(",")},…]` : `[${shape.join(",")}]`;
-}
-
-/**
- * Throws a `TypeError` naming `op` unless `shape` is a list of non-negative integers, and a
- * `RangeError` if it holds more elements than a tensor can (2³¹ − 1).
- *
- * @example
- * ```ts
- * import { checkShape } from "./tensor.ts";
- * checkShape([2, 3], "myOp");
- * let message = "";
- * try {
- *   checkShape([2, -1], "myOp");
- * } catch (e) {
- *   message = (e as TypeError).message;
- * }
- * if (!message.startsWith("myOp:")) throw new Error("the message names the caller");
- * ```
- */
-export function checkShape(shape: Shape, op: string): void {
-  checkOp("checkShape", op);
-  checkShapeOf(op, shape);
-}
+export { DEFAULT_DTYPE, isTensor } from "./tensor_types.ts";
+export type { DType, FloatArray, NestedArray, Shape, Tensor } from "./tensor_types.ts";
+export {
+  assertRank,
+  assertSameDType,
+  assertSameShape,
+  checkShape,
+  formatShape,
+  shapesEqual,
+  sizeOf,
+} from "./tensor_checks.ts";
 
 /**
  * Allocates a zero-filled typed array of the given dtype. An unknown dtype is a `TypeError`, a
@@ -148,47 +101,6 @@ function wrapData(op: string, data: FloatArray, shape: Shape): Tensor {
     );
   }
   return Object.freeze({ dtype: dtypeOf(data), shape: Object.freeze([...shape]), data });
-}
-
-function inferShape(value: NestedArray, op: string): number[] {
-  const shape: number[] = [];
-  let v: NestedArray = value;
-  while (Array.isArray(v)) {
-    if (shape.length === MAX_RANK) {
-      throw new TypeError(`${op}: nested arrays deeper than ${MAX_RANK} levels are not a tensor`);
-    }
-    shape.push(v.length);
-    if (v.length === 0) break;
-    v = v[0];
-  }
-  if (!Array.isArray(v) && typeof v !== "number") {
-    throw new TypeError(
-      `${op}: expected numbers or nested arrays of numbers, got ${describeValue(v)}`,
-    );
-  }
-  return shape;
-}
-
-function flattenInto(value: NestedArray, shape: Shape, depth: number, out: number[], op: string) {
-  if (depth === shape.length) {
-    if (typeof value !== "number") {
-      throw new TypeError(
-        `${op}: ragged nested array; expected a number at depth ${depth}, got ${
-          describeValue(value)
-        }`,
-      );
-    }
-    out.push(value);
-    return;
-  }
-  if (!Array.isArray(value) || value.length !== shape[depth]) {
-    throw new TypeError(
-      `${op}: ragged nested array; expected ${shape[depth]} elements at depth ${depth}, got ${
-        Array.isArray(value) ? value.length : typeof value
-      }`,
-    );
-  }
-  for (const v of value) flattenInto(v, shape, depth + 1, out, op);
 }
 
 /**
@@ -313,13 +225,6 @@ export function zerosLike(t: Tensor): Tensor {
   return fill("zerosLike", t.shape, 0, t.dtype);
 }
 
-/** A `TypeError` naming `op` unless `t` is a tensor (see {@linkcode isTensor}). */
-function requireTensor(op: string, t: unknown, what = "the argument"): asserts t is Tensor {
-  if (!isTensor(t)) {
-    throw new TypeError(`${op}: ${what} must be a tensor, got ${describeValue(t)}`);
-  }
-}
-
 /**
  * Converts a tensor to another dtype (a copy; float64 to float32 rounds to nearest).
  *
@@ -356,116 +261,4 @@ export function item(t: Tensor): number {
     );
   }
   return t.data[0];
-}
-
-/**
- * The tensor's elements as nested plain arrays (a number for a scalar).
- *
- * @example
- * ```ts
- * import { tensor, toNested } from "./tensor.ts";
- * const n = toNested(tensor([[1, 2], [3, 4]])) as number[][];
- * if (n[1][0] !== 3) throw new Error("unexpected");
- * ```
- */
-export function toNested(t: Tensor): NestedArray {
-  requireTensor("toNested", t);
-  if (t.shape.length === 0) return t.data[0];
-  const build = (depth: number, offset: number): NestedArray => {
-    const n = t.shape[depth];
-    if (depth === t.shape.length - 1) return Array.from(t.data.subarray(offset, offset + n));
-    let stride = 1;
-    for (let d = depth + 1; d < t.shape.length; d++) stride *= t.shape[d];
-    const out: NestedArray[] = [];
-    for (let i = 0; i < n; i++) out.push(build(depth + 1, offset + i * stride));
-    return out;
-  };
-  return build(0, 0);
-}
-
-/** The name of the user's op that an assertion reports must be a string. */
-function checkOp(fn: string, op: unknown): void {
-  if (typeof op !== "string") {
-    throw new TypeError(
-      `${fn}: op (the name of the operation to report) must be a string, got ${describeValue(op)}`,
-    );
-  }
-}
-
-/** True when two shapes are equal dimension by dimension. */
-export function shapesEqual(a: Shape, b: Shape): boolean {
-  if (!Array.isArray(a) || !Array.isArray(b)) {
-    throw new TypeError(
-      `shapesEqual: shapes must be arrays, got ${describeValue(a)} and ${describeValue(b)}`,
-    );
-  }
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/**
- * Throws a `TypeError` naming `op` and both shapes unless `a` and `b` have the same shape.
- *
- * @example
- * ```ts
- * import { assertSameShape, zeros } from "./tensor.ts";
- * assertSameShape("add", zeros([2]), zeros([2]));
- * ```
- */
-export function assertSameShape(op: string, a: Tensor, b: Tensor): void {
-  checkOp("assertSameShape", op);
-  requireTensor(`Cannot ${op}`, a, "the first tensor");
-  requireTensor(`Cannot ${op}`, b, "the second tensor");
-  if (!shapesEqual(a.shape, b.shape)) {
-    throw new TypeError(
-      `Cannot ${op}: shapes differ, ${formatShape(a.shape)} and ${formatShape(b.shape)}`,
-    );
-  }
-}
-
-/** Throws a `TypeError` naming `op` and both dtypes unless `a` and `b` share a dtype. */
-export function assertSameDType(op: string, a: Tensor, b: Tensor): void {
-  checkOp("assertSameDType", op);
-  requireTensor(`Cannot ${op}`, a, "the first tensor");
-  requireTensor(`Cannot ${op}`, b, "the second tensor");
-  if (a.dtype !== b.dtype) {
-    throw new TypeError(`Cannot ${op}: dtypes differ, ${a.dtype} and ${b.dtype}`);
-  }
-}
-
-/** Throws a `TypeError` naming `op` unless `t` is a tensor of the given rank. */
-export function assertRank(op: string, t: Tensor, rank: number): void {
-  checkOp("assertRank", op);
-  requireTensor(`Cannot ${op}`, t);
-  checkInteger("assertRank", "rank", rank, { min: 0 });
-  if (t.shape.length !== rank) {
-    throw new TypeError(
-      `Cannot ${op}: expected a rank-${rank} tensor, got shape ${formatShape(t.shape)}`,
-    );
-  }
-}
-
-/**
- * True when `value` is a well-formed gradstream tensor: a `float32` or `float64` dtype that
- * matches its typed array, and a shape of non-negative integers whose product is the data's
- * length (so no op can read past the data or index a hole).
- */
-export function isTensor(value: unknown): value is Tensor {
-  if (typeof value !== "object" || value === null) return false;
-  const v = value as Partial<Tensor>;
-  const shape = v.shape, data = v.data;
-  if (!Array.isArray(shape)) return false;
-  if (v.dtype === "float32") {
-    if (!(data instanceof Float32Array)) return false;
-  } else if (v.dtype === "float64") {
-    if (!(data instanceof Float64Array)) return false;
-  } else return false;
-  let n = 1;
-  for (let i = 0; i < shape.length; i++) {
-    const d = shape[i];
-    if (!(Number.isInteger(d) && d >= 0)) return false;
-    n *= d;
-  }
-  return n === data.length;
 }

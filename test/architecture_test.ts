@@ -18,7 +18,19 @@ function floorOf(path: string): number | "plot" | "testing" {
   if (top === "plot") return "plot";
   if (top === "testing") return "testing";
   if (
-    ["tensor.ts", "random.ts", "random_keys.ts", "tree.ts", "_checks.ts", "_tree_walk.ts"].includes(
+    [
+      "tensor.ts",
+      "tensor_types.ts",
+      "tensor_checks.ts",
+      "tensor_nested.ts",
+      "random.ts",
+      "random_keys.ts",
+      "tree.ts",
+      "_checks.ts",
+      "_checks_structure.ts",
+      "_describe.ts",
+      "_tree_walk.ts",
+    ].includes(
       top,
     )
   ) {

@@ -8,11 +8,13 @@
  * `\u` escape of a lone surrogate is an error; nesting deeper than `maxDepth` arrays and
  * objects is an error.
  *
- * Also here: {@linkcode quote} and {@linkcode describeJson}, which print a name or a value in
- * a bounded number of characters, for error messages.
+ * Numbers are judged by `json_number.ts` (serde_json's range verdict); `json_print.ts` prints
+ * names and values in a bounded number of characters, for error messages.
  *
  * @module
  */
+
+import { outOfRange } from "./json_number.ts";
 
 /** A parsed JSON value, with object entries in file order and numbers with their text. */
 export type JsonNode =
@@ -246,135 +248,4 @@ export function parseJson(text: string, options: ParseJsonOptions = {}): JsonNod
   skipSpace();
   if (i < n) fail("trailing characters");
   return root;
-}
-
-const POW10 = Array.from({ length: 309 }, (_, k) => Number(`1e${k}`));
-const U64_MAX = (1n << 64n) - 1n;
-const I32_MAX = 2 ** 31 - 1;
-
-/**
- * Whether serde_json calls a number literal (already known to match the grammar) out of
- * range. Its float parsing is not correctly rounded: it keeps at most a u64 of significant
- * digits, converts them to a float and multiplies or divides by a power of ten, and refuses
- * the result when it is infinite. Near the largest float its verdict and `Number()`'s differ
- * (`1.7976931348623158e308` is refused), so its steps are followed here exactly. Integers
- * without fraction or exponent that fit in 64 bits are never out of range.
- */
-function outOfRange(text: string): boolean {
-  let i = text.charCodeAt(0) === 0x2d ? 1 : 0;
-  const n = text.length;
-  const digit = (k: number) => text.charCodeAt(k) - 0x30;
-  let sig = 0n, exponent = 0, overflowed = false, isFloat = false;
-  for (; i < n && digit(i) >= 0 && digit(i) <= 9; i++) {
-    if (overflowed) exponent++;
-    else if (sig * 10n + BigInt(digit(i)) > U64_MAX) {
-      overflowed = true;
-      exponent++;
-    } else sig = sig * 10n + BigInt(digit(i));
-  }
-  if (text.charCodeAt(i) === 0x2e) {
-    isFloat = true;
-    let cut = false;
-    for (i++; i < n && digit(i) >= 0 && digit(i) <= 9; i++) {
-      if (cut) continue;
-      if (sig * 10n + BigInt(digit(i)) > U64_MAX) cut = true;
-      else {
-        sig = sig * 10n + BigInt(digit(i));
-        exponent--;
-      }
-    }
-  }
-  if (i < n) {
-    isFloat = true;
-    i++; // e or E
-    const sign = text[i] === "-" ? -1 : 1;
-    if (text[i] === "-" || text[i] === "+") i++;
-    let exp = 0;
-    for (; i < n; i++) {
-      exp = exp * 10 + digit(i);
-      if (exp > I32_MAX) return sig !== 0n && sign > 0;
-    }
-    exponent = Math.max(-(2 ** 31), Math.min(I32_MAX, exponent + sign * exp));
-  }
-  if (!isFloat && !overflowed) return false;
-  let f = Number(sig);
-  for (;;) {
-    const k = Math.abs(exponent);
-    if (k <= 308) {
-      if (exponent >= 0) return !Number.isFinite(f * POW10[k]);
-      return false;
-    }
-    if (f === 0) return false;
-    if (exponent >= 0) return true;
-    f /= 1e308;
-    exponent += 308;
-  }
-}
-
-/**
- * A string as a JSON literal of at most about `max` characters, cut with `…` when longer, so
- * that an error message stays short whatever a file holds.
- *
- * @example
- * ```ts
- * import { quote } from "./json.ts";
- * if (quote("a".repeat(1000), 10) !== '"aaaaaaaaaa"…') throw new Error("unexpected");
- * ```
- */
-export function quote(s: string, max = 80): string {
-  return s.length <= max ? JSON.stringify(s) : `${JSON.stringify(s.slice(0, max))}…`;
-}
-
-/**
- * A JSON value printed in at most about `max` characters (`[[[[…` for a deep array), for
- * error messages. Never recurses deeper than the characters it prints.
- *
- * @example
- * ```ts
- * import { describeJson, parseJson } from "./json.ts";
- * if (describeJson(parseJson("[1, [2, 3]]")) !== "[1,[2,3]]") throw new Error("unexpected");
- * if (describeJson(parseJson("[".repeat(100) + "]".repeat(100)), 8).length > 9) {
- *   throw new Error("unexpected");
- * }
- * ```
- */
-export function describeJson(node: JsonNode, max = 60): string {
-  let out = "";
-  const put = (s: string): boolean => {
-    if (out.length + s.length > max) {
-      out += s.slice(0, Math.max(0, max - out.length)) + "…";
-      return false;
-    }
-    out += s;
-    return true;
-  };
-  const walk = (v: JsonNode): boolean => {
-    switch (v.kind) {
-      case "null":
-        return put("null");
-      case "boolean":
-        return put(String(v.value));
-      case "number":
-        return put(v.text.length > max ? v.text.slice(0, max) : v.text);
-      case "string":
-        return put(quote(v.value, max));
-      case "array": {
-        if (!put("[")) return false;
-        for (let k = 0; k < v.items.length; k++) {
-          if ((k > 0 && !put(",")) || !walk(v.items[k])) return false;
-        }
-        return put("]");
-      }
-      case "object": {
-        if (!put("{")) return false;
-        for (let k = 0; k < v.entries.length; k++) {
-          const [key, value] = v.entries[k];
-          if ((k > 0 && !put(",")) || !put(`${quote(key, max)}:`) || !walk(value)) return false;
-        }
-        return put("}");
-      }
-    }
-  };
-  walk(node);
-  return out;
 }

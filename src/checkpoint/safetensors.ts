@@ -20,7 +20,7 @@
 import { checkStringRecord, describeValue, rethrowAs } from "../_checks.ts";
 import { type DType, fromTypedArray, isTensor, type Tensor } from "../tensor.ts";
 import { type Tree, treeLeaves } from "../tree.ts";
-import { quote } from "./json.ts";
+import { quote } from "./json_print.ts";
 import { MAX_HEADER_BYTES, readHeader } from "./safetensors_header.ts";
 import { DTYPE_BITS, isStoredTensor, type StoredTensor } from "./stored_tensor.ts";
 

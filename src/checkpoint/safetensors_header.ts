@@ -22,7 +22,8 @@
  * @module
  */
 
-import { describeJson, type JsonNode, JsonSyntaxError, parseJson, quote } from "./json.ts";
+import { type JsonNode, JsonSyntaxError, parseJson } from "./json.ts";
+import { describeJson, quote } from "./json_print.ts";
 import { DTYPE_BITS, isStoredDType, type StoredDType } from "./stored_tensor.ts";
 
 /** The largest header the reference reader accepts. */

@@ -13,11 +13,11 @@ import { decodeSafetensorsAs, encodeNamedTensors } from "./safetensors.ts";
 import {
   checkTrees,
   type FromTorch,
-  fromTorchAs,
   type TorchMappable,
   toTorchAs,
   type ToTorchOptions,
 } from "./torch.ts";
+import { fromTorchAs } from "./torch_from.ts";
 
 /**
  * {@linkcode toTorchStateDict} as safetensors bytes, which `safetensors.torch.load` (or

@@ -154,3 +154,18 @@ export function checkRecord(
     );
   }
 }
+
+/** The checks of a parameter-free layer's `apply`: no params, no state, a context, a batch. */
+export function checkFreeApply(
+  name: string,
+  t: unknown,
+  params: unknown,
+  state: unknown,
+  x: unknown,
+  ctx: unknown,
+) {
+  checkNone(name, "params", params);
+  checkNone(name, "state", state);
+  checkContext(name, ctx, t);
+  checkBatch(name, x);
+}

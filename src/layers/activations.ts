@@ -7,16 +7,19 @@
  * `softmax`); the suffix keeps both usable side by side, and they are factories (not
  * constants) like every other layer, so options such as `alpha` are checked once, where the
  * model is written. Any other shape-preserving op becomes a layer with {@linkcode activation}.
+ * The layers along an axis (`softmaxLayer`, `logSoftmaxLayer`) are in `softmax_layers.ts`.
  *
  * @module
  */
 
-import { checkFinite, normalizeAxis } from "../ops/_checks.ts";
+import { checkFinite } from "../ops/_checks.ts";
 import type { Ops } from "../autodiff/ops.ts";
-import { checkFunction, checkInteger, describeValue } from "../_checks.ts";
-import { checkBatch, checkContext, checkInitArgs, checkNone } from "./_layer_checks.ts";
-import { formatShape, isTensor, type Shape, shapesEqual, type Tensor } from "../tensor.ts";
+import { checkFunction, describeValue } from "../_checks.ts";
+import { checkFreeApply as checkApply, checkInitArgs } from "./_layer_checks.ts";
+import { formatShape, isTensor, shapesEqual, type Tensor } from "../tensor.ts";
 import type { Layer } from "./layer.ts";
+
+export { logSoftmaxLayer, softmaxLayer } from "./softmax_layers.ts";
 
 /**
  * A shape-preserving function of one tensor written over the primitives of `t`, e.g.
@@ -35,21 +38,6 @@ function noArguments(name: string, count: number): void {
         (name === "reluLayer" ? " (for a slope below zero use leakyReluLayer(alpha))" : ""),
     );
   }
-}
-
-/** The checks of a parameter-free layer's `apply`: no params, no state, a context, a batch. */
-function checkApply(
-  name: string,
-  t: unknown,
-  params: unknown,
-  state: unknown,
-  x: unknown,
-  ctx: unknown,
-) {
-  checkNone(name, "params", params);
-  checkNone(name, "state", state);
-  checkContext(name, ctx, t);
-  checkBatch(name, x);
 }
 
 /**
@@ -258,64 +246,4 @@ export function softplusLayer(): Layer<null, null> {
 export function swishLayer(beta = 1): Layer<null, null> {
   checkFinite("swishLayer", "beta", beta);
   return activation((t, x) => t.swish(x, beta), "swishLayer");
-}
-
-/**
- * A softmax-like op along `axis` of each example as a layer. `axis` counts the example's axes
- * (no batch axis; negative from the end) and is checked against `inShape` at `init` and
- * against each batch at `apply` (RangeError), so it can never land on the batch axis.
- */
-function alongAxis(
-  name: string,
-  op: (t: Ops, x: Tensor, axis: number) => Tensor,
-  axis: number,
-): Layer<null, null> {
-  checkInteger(name, "axis", axis);
-  const resolve = (example: Shape) => normalizeAxis(name, axis, example) + 1;
-  return {
-    name,
-    init: (key, inShape) => {
-      checkInitArgs(name, key, inShape);
-      resolve(inShape);
-      return { outShape: [...inShape], params: null, state: null };
-    },
-    apply: (t, params, state, x, ctx) => {
-      checkApply(name, t, params, state, x, ctx);
-      return { y: op(t, x, resolve(x.shape.slice(1))), state };
-    },
-  };
-}
-
-/**
- * softmax along `axis` of each example (default -1, the last) as a layer.
- *
- * @example
- * ```ts
- * import { softmaxLayer } from "./activations.ts";
- * import { EVAL } from "./layer.ts";
- * import { untraced } from "../autodiff/ops.ts";
- * import { tensor } from "../tensor.ts";
- * const { y } = softmaxLayer().apply(untraced(), null, null, tensor([[0, 0], [1000, -1000]]), EVAL);
- * if (y.data.join() !== "0.5,0.5,1,0") throw new Error("unexpected");
- * ```
- */
-export function softmaxLayer(axis = -1): Layer<null, null> {
-  return alongAxis("softmaxLayer", (t, x, a) => t.softmax(x, a), axis);
-}
-
-/**
- * logSoftmax along `axis` of each example (default -1) as a layer.
- *
- * @example
- * ```ts
- * import { logSoftmaxLayer } from "./activations.ts";
- * import { EVAL } from "./layer.ts";
- * import { untraced } from "../autodiff/ops.ts";
- * import { tensor } from "../tensor.ts";
- * const { y } = logSoftmaxLayer().apply(untraced(), null, null, tensor([[1000, -1000]]), EVAL);
- * if (y.data.join() !== "0,-2000") throw new Error("unexpected");
- * ```
- */
-export function logSoftmaxLayer(axis = -1): Layer<null, null> {
-  return alongAxis("logSoftmaxLayer", (t, x, a) => t.logSoftmax(x, a), axis);
 }

@@ -28,6 +28,7 @@
 import { adamWat } from "./adam_wat.ts";
 import { reluWat } from "./relu_wat.ts";
 import { rowsWat } from "./rows_wat.ts";
+import { type ElementType, F32, F64, packA, packB, range, type Tile } from "./gemm_pack_wat.ts";
 
 /** Depth of one packed block (the `k` extent kept in L1/L2). */
 const KC = 256;
@@ -42,38 +43,6 @@ export const WASM_WORK_BYTES: number = (MC * KC + KC * (NC + 16)) * 8;
 /** First byte the caller may use; below it lies the module's scratch tile. */
 export const WASM_HEAP_BASE = 1024;
 
-interface ElementType {
-  /** Suffix of the exported function. */
-  readonly name: "f32" | "f64";
-  /** Scalar value type. */
-  readonly scalar: "f32" | "f64";
-  /** SIMD shape. */
-  readonly vec: "f32x4" | "f64x2";
-  /** Bytes per element. */
-  readonly size: number;
-  /** Elements per v128. */
-  readonly lanes: number;
-  /** Splatting load of one element. */
-  readonly splat: string;
-}
-
-const F32: ElementType = {
-  name: "f32",
-  scalar: "f32",
-  vec: "f32x4",
-  size: 4,
-  lanes: 4,
-  splat: "v128.load32_splat",
-};
-const F64: ElementType = {
-  name: "f64",
-  scalar: "f64",
-  vec: "f64x2",
-  size: 8,
-  lanes: 2,
-  splat: "v128.load64_splat",
-};
-
 /** Options of {@linkcode gemmWat}: the register tile and the multiply-add flavour. */
 export interface GemmWatOptions {
   /**
@@ -85,87 +54,6 @@ export interface GemmWatOptions {
   readonly mr?: number;
   /** SIMD vectors per row of the register tile (NR = vn · lanes; must divide 3072/lanes). Default 2. */
   readonly vn?: number;
-}
-
-interface Tile {
-  readonly mr: number;
-  readonly vn: number;
-  readonly relaxed: boolean;
-}
-
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
-
-/** Packs `op(A)[mc×kc]` (element (i,p) at `a + i·rs + p·cs`) into MR-row panels. */
-function packA(t: ElementType, g: Tile): string {
-  const { mr: MR } = g;
-  const s = t.size;
-  const full = range(MR).map((r) =>
-    `(${t.scalar}.store offset=${r * s} (local.get $dst)
-          (${t.scalar}.load (i32.add (local.get $src) (i32.mul (local.get $rs) (i32.const ${r})))))`
-  ).join("\n        ");
-  const partial = range(MR).map((r) =>
-    `(${t.scalar}.store offset=${r * s} (local.get $dst)
-          (if (result ${t.scalar}) (i32.lt_u (i32.add (local.get $i) (i32.const ${r})) (local.get $mc))
-            (then (${t.scalar}.load (i32.add (local.get $src) (i32.mul (local.get $rs) (i32.const ${r})))))
-            (else (${t.scalar}.const 0))))`
-  ).join("\n        ");
-  return `
-  (func $pack_a_${t.name} (param $a i32) (param $rs i32) (param $cs i32) (param $mc i32)
-      (param $kc i32) (param $dst i32)
-    (local $i i32) (local $p i32) (local $src i32)
-    (loop $rows
-      (local.set $src (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $rs))))
-      (local.set $p (i32.const 0))
-      (if (i32.le_u (i32.add (local.get $i) (i32.const ${MR})) (local.get $mc))
-        (then (loop $cols
-          ${full}
-          (local.set $dst (i32.add (local.get $dst) (i32.const ${MR * s})))
-          (local.set $src (i32.add (local.get $src) (local.get $cs)))
-          (br_if $cols (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 1))) (local.get $kc)))))
-        (else (loop $cols
-          ${partial}
-          (local.set $dst (i32.add (local.get $dst) (i32.const ${MR * s})))
-          (local.set $src (i32.add (local.get $src) (local.get $cs)))
-          (br_if $cols (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 1))) (local.get $kc))))))
-      (br_if $rows (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const ${MR}))) (local.get $mc)))))`;
-}
-
-/** Packs `op(B)[kc×nc]` (element (p,j) at `b + p·rs + j·cs`) into NR-column panels. */
-function packB(t: ElementType, g: Tile): string {
-  const { vn: VN } = g;
-  const s = t.size;
-  const nr = VN * t.lanes;
-  // Row-major B with unit column stride: each panel row is VN contiguous vectors.
-  const vectors = range(VN).map((v) =>
-    `(v128.store offset=${v * 16} (local.get $dst) (v128.load offset=${v * 16} (local.get $src)))`
-  ).join("\n          ");
-  const strided = range(nr).map((j) =>
-    `(${t.scalar}.store offset=${j * s} (local.get $dst)
-          (${t.scalar}.load (i32.add (local.get $src) (i32.mul (local.get $cs) (i32.const ${j})))))`
-  ).join("\n          ");
-  const partial = range(nr).map((j) =>
-    `(${t.scalar}.store offset=${j * s} (local.get $dst)
-          (if (result ${t.scalar}) (i32.lt_u (i32.add (local.get $j) (i32.const ${j})) (local.get $nc))
-            (then (${t.scalar}.load (i32.add (local.get $src) (i32.mul (local.get $cs) (i32.const ${j})))))
-            (else (${t.scalar}.const 0))))`
-  ).join("\n          ");
-  const step = `
-          (local.set $dst (i32.add (local.get $dst) (i32.const ${nr * s})))
-          (local.set $src (i32.add (local.get $src) (local.get $rs)))
-          (br_if $rows (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 1))) (local.get $kc)))`;
-  return `
-  (func $pack_b_${t.name} (param $b i32) (param $rs i32) (param $cs i32) (param $kc i32)
-      (param $nc i32) (param $dst i32)
-    (local $j i32) (local $p i32) (local $src i32)
-    (loop $panels
-      (local.set $src (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $cs))))
-      (local.set $p (i32.const 0))
-      (if (i32.gt_u (i32.add (local.get $j) (i32.const ${nr})) (local.get $nc))
-        (then (loop $rows ${partial} ${step}))
-        (else (if (i32.eq (local.get $cs) (i32.const ${s}))
-          (then (loop $rows ${vectors} ${step}))
-          (else (loop $rows ${strided} ${step})))))
-      (br_if $panels (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const ${nr}))) (local.get $nc)))))`;
 }
 
 /**

@@ -26,7 +26,9 @@ import { classify, findNaN, HANG_MS, NONE, type Outcome, show, type Spec } from 
 import { valueSpecs } from "./_sweep_specs_values.ts";
 import { opSpecs } from "./_sweep_specs_ops.ts";
 import { autodiffSpecs } from "./_sweep_specs_autodiff.ts";
-import { contractSpecs, layerSpecs, modelSpecs } from "./_sweep_specs_models.ts";
+import { layerSpecs } from "./_sweep_specs_models.ts";
+import { modelSpecs } from "./_sweep_specs_init_losses.ts";
+import { contractSpecs } from "./_sweep_specs_contracts.ts";
 import { optimSpecs } from "./_sweep_specs_optim.ts";
 import { kernelSpecs, testingSpecs, trainSpecs } from "./_sweep_specs_train.ts";
 import { modelIoSpecs } from "./_sweep_specs_model_io.ts";

@@ -21,21 +21,27 @@
  * bun scripts/fuzz_files.ts --count 30000 --seed 2
  * ```
  *
+ * The reference subprocess and the decoded files' signatures are in `fuzz_reference_client.ts`.
+ *
  * @module
  */
 
-import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import process from "node:process";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import { decodeSafetensors, loadCheckpoint } from "../src/checkpoint.ts";
+import { loadCheckpoint } from "../src/checkpoint.ts";
 import { crc32, gunzip } from "../src/data/gunzip.ts";
 import { InflateError, inflateRaw } from "../src/data/inflate.ts";
-import { type IdxArray, readIdx } from "../src/data/idx.ts";
+import { readIdx } from "../src/data/idx.ts";
 import { type FuzzCase, fuzzCases } from "./fuzz_mutate.ts";
+import {
+  canon,
+  idxSig,
+  pythonHasSafetensors,
+  safetensorsSig,
+  startReference,
+} from "./fuzz_reference_client.ts";
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -48,88 +54,6 @@ const BATCH = 500;
 const FAILURES = option("failures", "");
 const USE_PYTHON = !args.includes("--no-python");
 const MAX_MESSAGE = 1000;
-
-type Verdict = { ok: true; sig: unknown } | { ok: false; err: string };
-
-/** The reference readers in a Python subprocess, one JSON line per case. */
-async function startReference() {
-  const script = join(dirname(fileURLToPath(import.meta.url)), "fuzz_reference.py");
-  const child = spawn("python3", [script], { stdio: ["pipe", "pipe", "inherit"] });
-  const lines = createInterface({ input: child.stdout! });
-  const queue: ((v: Verdict) => void)[] = [];
-  lines.on("line", (line) => queue.shift()?.(JSON.parse(line)));
-  const ready = await new Promise<boolean>((resolve) => {
-    child.once("error", () => resolve(false));
-    child.once("spawn", () => resolve(true));
-  });
-  if (!ready) return undefined;
-  return {
-    judge(cases: FuzzCase[]): Promise<Verdict[]> {
-      const verdicts = cases.map(() => new Promise<Verdict>((resolve) => queue.push(resolve)));
-      const text =
-        cases.map((c) => `${c.kind} ${Buffer.from(c.bytes).toString("base64")}\n`).join("") + "\n";
-      child.stdin!.write(text);
-      return Promise.all(verdicts);
-    },
-    stop() {
-      child.stdin!.end();
-    },
-  };
-}
-
-async function pythonHasSafetensors(): Promise<boolean> {
-  return await new Promise((resolve) => {
-    const p = spawn("python3", ["-c", "import safetensors"], { stdio: "ignore" });
-    p.once("error", () => resolve(false));
-    p.once("exit", (code) => resolve(code === 0));
-  });
-}
-
-/** What an accepted file decoded to, in the reference script's form. */
-function safetensorsSig(bytes: Uint8Array): unknown[] {
-  const { tensors, others } = decodeSafetensors(bytes);
-  const sig: unknown[] = [];
-  for (const [name, t] of Object.entries(tensors)) {
-    const b = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-    sig.push([name, t.dtype === "float32" ? "F32" : "F64", t.shape.map(String), crc32(b)]);
-  }
-  for (const [name, t] of Object.entries(others)) {
-    const shape = (t.exactShape ?? t.shape).map(String);
-    sig.push([name, t.dtype, shape, crc32(t.bytes)]);
-  }
-  return sig;
-}
-
-function idxSig(a: IdxArray): unknown[] {
-  // The body as the file holds it: big-endian.
-  const width = a.data.BYTES_PER_ELEMENT;
-  const body = new Uint8Array(a.data.length * width);
-  const v = new DataView(body.buffer);
-  a.data.forEach((x, i) => {
-    const at = i * width;
-    if (a.type === "uint8" || a.type === "int8") body[at] = x & 0xff;
-    else if (a.type === "int16") v.setInt16(at, x);
-    else if (a.type === "int32") v.setInt32(at, x);
-    else if (a.type === "float32") v.setFloat32(at, x);
-    else v.setFloat64(at, x);
-  });
-  // A float32 NaN payload survives a float32 array; setFloat32 of a number may quiet it.
-  if (a.type === "float32" || a.type === "float64") {
-    const src = new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength);
-    for (let i = 0; i < a.data.length; i++) {
-      for (let k = 0; k < width; k++) body[i * width + k] = src[i * width + width - 1 - k];
-    }
-  }
-  return [a.type, [...a.shape], crc32(body)];
-}
-
-/** A signature as one string; a file's tensors in a fixed order (the readers' orders differ). */
-const canon = (sig: unknown) =>
-  JSON.stringify(
-    Array.isArray(sig) && Array.isArray(sig[0])
-      ? [...(sig as unknown[][])].map((x) => JSON.stringify(x)).sort()
-      : sig,
-  );
 
 interface Tally {
   cases: number;

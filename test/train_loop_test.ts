@@ -1,27 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  concatMap,
-  filter,
-  firstValueFrom,
-  lastValueFrom,
-  map,
-  take,
-  takeWhile,
-  tap,
-  timer,
-  toArray,
-} from "rxjs";
+import { lastValueFrom, tap, toArray } from "rxjs";
 import {
   accuracy,
   adam,
-  astype,
   backward,
-  type Batch,
   batches,
   dense,
   dropout,
-  EVAL,
   evaluate,
   fit,
   forward,
@@ -32,11 +18,7 @@ import {
   key,
   type Layer,
   mapGrads,
-  meanSquaredError,
-  NonFiniteLossError,
-  regularize,
   reluLayer,
-  scalar,
   serial,
   sgd,
   softmaxCrossEntropy,
@@ -49,14 +31,9 @@ import {
   treeMap,
   twoMoons,
 } from "../mod.ts";
-import { type Ops, untraced } from "../src/autodiff/ops.ts";
-import { valueAndGrad } from "../src/autodiff/trace.ts";
-import { backend, defaultBackend } from "../src/kernels/select.ts";
-import { indexData, lineData } from "./_train_fixtures.ts";
-
-const model = dense(1);
-const mse = meanSquaredError;
-const data = lineData(64);
+import { untraced } from "../src/autodiff/ops.ts";
+import { indexData } from "./_train_fixtures.ts";
+import { data, model, mse } from "./_train_loop_helpers.ts";
 
 function fullLoss(params: Tree): number {
   const t = untraced();
@@ -201,250 +178,4 @@ test("fit: a tap between stages sees each step's loss before the update", async 
   // Full batch: the logged loss is the loss of the parameters the step started from.
   assert.equal(seen[0].loss, fullLoss(initial.params));
   assert.equal(seen[2].loss, fullLoss(out[1].state.params));
-});
-
-test("fit: takeWhile stops after N steps and the source is not pulled again", async () => {
-  let pulled = 0, closed = false;
-  const source = {
-    *[Symbol.iterator]() {
-      try {
-        for (const b of batches(data, { batchSize: 4 })) {
-          pulled++;
-          yield b;
-        }
-      } finally {
-        closed = true;
-      }
-    },
-  };
-  const optimizer = sgd(0.1);
-  const steps = await lastValueFrom(
-    fit(initTrain(model, optimizer, key(0), [2]), source, train({ model, loss: mse, optimizer }))
-      .pipe(
-        takeWhile((ctx) => ctx.state.step < 5),
-        toArray(),
-      ),
-  );
-  assert.equal(steps.length, 4);
-  assert.equal(pulled, 5, "the fifth step was computed to find out, none after it");
-  await new Promise((r) => setTimeout(r, 10));
-  assert.equal(pulled, 5);
-  assert.ok(closed, "unsubscribing closes the source");
-});
-
-test("fit: take(n) stops pulling, even from an iterator that cannot be closed", async () => {
-  let pulled = 0;
-  const inner = batches(data, { batchSize: 4 })[Symbol.iterator]();
-  // No `return` method: only the loop itself can refuse to pull after unsubscribing.
-  const source = {
-    [Symbol.iterator]: () => ({
-      next: () => {
-        pulled++;
-        return inner.next();
-      },
-    }),
-  };
-  const optimizer = sgd(0.1);
-  await lastValueFrom(
-    fit(initTrain(model, optimizer, key(0), [2]), source, train({ model, loss: mse, optimizer }))
-      .pipe(take(3)),
-  );
-  await new Promise((r) => setTimeout(r, 10));
-  assert.equal(pulled, 3);
-});
-
-test("fit: a fast async source never runs more than one batch ahead of training", async () => {
-  let produced = 0, consumed = 0, maxAhead = 0;
-  async function* reader(): AsyncGenerator<Batch> {
-    for (const b of batches(data, { batchSize: 4, epochs: 2 })) {
-      produced++;
-      maxAhead = Math.max(maxAhead, produced - consumed);
-      yield b;
-    }
-  }
-  const optimizer = sgd(0.1);
-  const out = await lastValueFrom(
-    fit(
-      initTrain(model, optimizer, key(0), [2]),
-      reader(),
-      forward(model),
-      backward(mse),
-      step(optimizer),
-      // A slow asynchronous stage: the step is only done after a timer.
-      concatMap((ctx) => timer(1).pipe(map(() => ctx))),
-      tap(() => consumed++),
-    ).pipe(toArray()),
-  );
-  assert.equal(out.length, 32);
-  assert.equal(consumed, 32);
-  assert.ok(maxAhead <= 1, `produced ${maxAhead} ahead`);
-});
-
-test("fit: a NaN loss stops the run with NonFiniteLossError naming step, epoch and batch", async () => {
-  const optimizer = sgd(0.1);
-  const poisoned = {
-    *[Symbol.iterator]() {
-      let n = 0;
-      for (const b of batches(data, { batchSize: 16, epochs: 3 })) {
-        yield n++ === 6 ? { ...b, y: fromTypedArray(b.y.data.map(() => NaN), b.y.shape) } : b;
-      }
-    },
-  };
-  await assert.rejects(
-    lastValueFrom(
-      fit(
-        initTrain(model, optimizer, key(0), [2]),
-        poisoned,
-        train({ model, loss: mse, optimizer }),
-      ),
-    ),
-    (e: unknown) => {
-      assert.ok(e instanceof NonFiniteLossError);
-      assert.equal(e.name, "NonFiniteLossError");
-      assert.match(e.message, /Non-finite loss NaN at step 6 \(epoch 1, batch 2\)/);
-      assert.deepEqual([e.step, e.epoch, e.batch], [6, 1, 2]);
-      return true;
-    },
-  );
-});
-
-test("fit: a batch filtered out between stages leaves the state unchanged", async () => {
-  const optimizer = sgd(0.1);
-  const initial = initTrain(model, optimizer, key(0), [2]);
-  const out = await lastValueFrom(
-    fit(
-      initial,
-      batches(indexData(6), { batchSize: 2, epochs: 1 }),
-      filter((ctx) => ctx.batch.index !== 1),
-      map((ctx) => ({ ...ctx, state: { ...ctx.state, step: ctx.state.step + 1 } })),
-    ).pipe(toArray()),
-  );
-  assert.deepEqual(out.map((c) => [c.batch.index, c.state.step]), [[0, 1], [2, 2]]);
-});
-
-test("stages: backward before forward is a TypeError naming the missing stage", async () => {
-  const optimizer = sgd(0.1);
-  await assert.rejects(
-    firstValueFrom(
-      fit(initTrain(model, optimizer, key(0), [2]), batches(data, { batchSize: 4 }), backward(mse)),
-    ),
-    { name: "TypeError", message: /backward: .*put forward\(model\) before backward/ },
-  );
-});
-
-test("regularize: adds the penalty value and its gradient", async () => {
-  const optimizer = sgd(0.1);
-  const initial = initTrain(model, optimizer, key(0), [2]);
-  const lambda = 0.5;
-  // 0.5·λ·Σw² over w only, as forward code over t.
-  const penalty = (t: Ops, p: Tree) => {
-    const { w } = p as unknown as { w: Tensor };
-    return t.mul(t.sum(t.mul(w, w)), scalar(0.5 * lambda));
-  };
-  const [plain, reg] = await Promise.all([
-    firstValueFrom(fit(initial, batches(data, { batchSize: 64 }), forward(model), backward(mse))),
-    firstValueFrom(
-      fit(
-        initial,
-        batches(data, { batchSize: 64 }),
-        forward(model),
-        backward(mse),
-        regularize(penalty),
-      ),
-    ),
-  ]);
-  const w = (initial.params as unknown as { w: Tensor }).w;
-  const gPlain = (plain.grads as unknown as { w: Tensor }).w,
-    gReg = (reg.grads as unknown as { w: Tensor }).w;
-  assert.ok(Math.abs(reg.penalty! - 0.25 * (w.data[0] ** 2 + w.data[1] ** 2)) < 1e-7);
-  for (let i = 0; i < 2; i++) {
-    assert.ok(Math.abs(gReg.data[i] - gPlain.data[i] - lambda * w.data[i]) < 1e-6);
-  }
-});
-
-test("backward: the objective is the data loss plus every aux term, and grads are its gradient", async () => {
-  // A dense layer that also reports 0.5·Σw² (an activity-like term) and 2·mean(y) as aux.
-  const inner = dense(1, { dtype: "float64" });
-  const withAux: Layer<{ w: Tensor; b?: Tensor }, null> = {
-    init: (k, s) => inner.init(k, s),
-    apply: (t, p, state, x, ctx) => {
-      const { y } = inner.apply(t, p, state, x, ctx);
-      const half = t.mul(t.sum(t.mul(p.w, p.w)), scalar(0.5, "float64"));
-      return { y, state, aux: { half, twice: t.mul(t.mean(y), scalar(2, "float64")) } };
-    },
-  };
-  const x = astype(data.x, "float64"), y = astype(data.y, "float64");
-  const optimizer = sgd(0.1);
-  const initial = initTrain(withAux, optimizer, key(0), [2]);
-  const ctx = await firstValueFrom(
-    fit(initial, [{ x, y, epoch: 0, index: 0, size: 64 }], forward(withAux), backward(mse)),
-  );
-  const objective = (t: Ops, p: { w: Tensor; b?: Tensor }) => {
-    const out = withAux.apply(t, p, null, x, { training: true });
-    return t.add(t.add(mse(t, out.y, y), out.aux!.half), out.aux!.twice);
-  };
-  const [value, grads] = valueAndGrad(objective, initial.params);
-  const t = untraced();
-  const { w } = initial.params;
-  assert.ok(Math.abs(ctx.loss! - value) < 1e-12);
-  assert.ok(
-    Math.abs(ctx.dataLoss! - mse(t, inner.apply(t, initial.params, null, x, EVAL).y, y).data[0]) <
-      1e-12,
-  );
-  assert.deepEqual(Object.keys(ctx.auxLosses!), ["half", "twice"]);
-  assert.ok(Math.abs(ctx.auxLosses!.half - 0.5 * (w.data[0] ** 2 + w.data[1] ** 2)) < 1e-12);
-  assert.ok(
-    Math.abs(ctx.loss! - ctx.dataLoss! - ctx.auxLosses!.half - ctx.auxLosses!.twice) < 1e-12,
-  );
-  treeLeaves(ctx.grads!).forEach((leaf, i) => {
-    const expected = treeLeaves(grads)[i].value.data;
-    leaf.value.data.forEach((v, j) => assert.ok(Math.abs(v - expected[j]) < 1e-12));
-  });
-});
-
-test("backward: a loss that is not a scalar tensor is a TypeError naming backward", async () => {
-  const optimizer = sgd(0.1);
-  await assert.rejects(
-    firstValueFrom(
-      fit(
-        initTrain(model, optimizer, key(0), [2]),
-        batches(data, { batchSize: 4 }),
-        forward(model),
-        backward((t, p, y) => t.sub(p, y)),
-      ),
-    ),
-    {
-      name: "TypeError",
-      message: /backward: the loss must be a scalar tensor \(one element\), got shape \[4,1\]/,
-    },
-  );
-});
-
-test("initTrain: the state carries options.backend (the default backend otherwise), and step keeps it", async () => {
-  const optimizer = sgd(0.1);
-  const ts = backend("ts");
-  const mine = { ...ts, name: "mine", description: "mine" };
-  assert.equal(initTrain(model, optimizer, key(0), [2]).backend, defaultBackend());
-  const initial = initTrain(model, optimizer, key(0), [2], { backend: mine });
-  const seen: string[] = [];
-  const spy: Layer<null, null> = {
-    init: (_k, s) => ({ outShape: s, params: null, state: null }),
-    apply: (t, _p, state, x) => (seen.push(`${t.backend.name} ${t.tracing}`), { y: x, state }),
-  };
-  const last = await lastValueFrom(
-    fit(
-      initial,
-      batches(data, { batchSize: 32, epochs: 1 }),
-      forward(model),
-      tap((ctx) => spy.apply(ctx.trace!.ops, null, null, ctx.y!, EVAL)),
-      backward(mse),
-      step(optimizer),
-    ),
-  );
-  assert.equal(last.state.backend, mine);
-  assert.deepEqual(seen, ["mine true", "mine true"]);
-  assert.throws(() => initTrain(model, optimizer, key(0), [2], { backend: "ts" as never }), {
-    name: "TypeError",
-    message: /initTrain: options.backend must be a backend/,
-  });
 });

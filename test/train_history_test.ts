@@ -10,21 +10,10 @@ import {
   historyCsv,
   historyJson,
   historyRow,
-  key,
   saveHistory,
   writeHistory,
 } from "../mod.ts";
-import { backend } from "../src/kernels/select.ts";
-
-const state = {
-  params: null,
-  modelState: null,
-  optState: null,
-  backend: backend("ts"),
-  step: 0,
-  epoch: 0,
-  key: key(0),
-};
+import { state } from "./_train_progress_helpers.ts";
 
 function summary(epoch: number, loss: number, val?: Record<string, number>): EpochSummary {
   return {

@@ -15,13 +15,12 @@ import {
 import {
   type Batch,
   epochSummaries,
-  key,
   progress,
   type StepCtx,
   tensor,
   terminalColumns,
 } from "../mod.ts";
-import { backend } from "../src/kernels/select.ts";
+import { state } from "./_train_progress_helpers.ts";
 
 /** Epochs with up to four metrics of any value, any size, any time, known length or not. */
 const viewArb: fc.Arbitrary<EpochView> = fc.record({
@@ -161,15 +160,6 @@ test("formatDuration: tenths under 10 s, whole seconds under a minute, then m:ss
 
 /** Steps of `epochs` epochs of `count` batches of 8, each taking 100 ms on a fake clock. */
 function run(epochs: number, count: number) {
-  const state = {
-    params: null,
-    modelState: null,
-    optState: null,
-    backend: backend("ts"),
-    step: 0,
-    epoch: 0,
-    key: key(0),
-  };
   const contexts: StepCtx[] = [];
   for (let e = 0; e < epochs; e++) {
     for (let i = 0; i < count; i++) {

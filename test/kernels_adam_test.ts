@@ -136,3 +136,69 @@ test("the blas backend borrows the WebAssembly Adam step, rectifier and bias loo
   assert.equal(blas.columnSums, wasm.columnSums);
   assert.match(blas.description, /; Adam, relu, bias: wasm SIMD$/);
 });
+
+// A moment whose gradient stays zero decays by b1 each step into the float32 subnormals, where
+// x86 cores run many times slower; every float32 kernel stores such a moment as zero instead.
+test("float32 Adam kernels store subnormal moments as zero (NaN passes); float64 keeps them", async () => {
+  const { adamApplyTs, FLOAT32_MIN_NORMAL } = await import("../src/kernels/adam_ts.ts");
+  const kernels: [string, Backend["adam"], Backend["adamApply"]][] = [
+    ["ts reference", adamTs, adamApplyTs],
+  ];
+  for (const [label, k] of BACKENDS) {
+    if (typeof k !== "string") kernels.push([label, k.adam, k.adamApply]);
+  }
+  const s = { b1: 0.5, b2: 0.5, c1: 1, c2: 1, eps: 1e-8 };
+  // Lanes: decays to a subnormal (both moments), stays normal, NaN, exactly zero; twice over
+  // so both the SIMD loop and the one-at-a-time remainder see every case.
+  const tiny = FLOAT32_MIN_NORMAL;
+  const lanes = [
+    [0, tiny, tiny], // m1 = v1 = tiny/2: subnormal
+    [0, -tiny, tiny], // m1 = -tiny/2: subnormal
+    [0, 4 * tiny, 4 * tiny], // 2·tiny: normal
+    [NaN, 0.5, 0.5], // NaN gradient: NaN moments
+    [0, 0, 0],
+  ];
+  const n = 2 * lanes.length;
+  for (const [label, adam, adamApply] of kernels) {
+    for (const f64 of [false, true]) {
+      const make = (f: (l: number[]) => number): FloatArray => {
+        const a = f64 ? new Float64Array(n) : new Float32Array(n);
+        for (let i = 0; i < n; i++) a[i] = f(lanes[i % lanes.length]);
+        return a;
+      };
+      const g = make((l) => l[0]), m0 = make((l) => l[1]), v0 = make((l) => l[2]);
+      const p = make(() => 1);
+      const outs = () => [make(() => 7), make(() => 7), make(() => 7)];
+      const runs: FloatArray[][] = [];
+      if (adam !== undefined) {
+        const o = outs();
+        adam(g, m0, v0, o[0], o[1], o[2], s);
+        runs.push(o);
+      }
+      if (adamApply !== undefined) {
+        const o = outs();
+        adamApply(p, g, m0, v0, o[0], o[1], o[2], s, -0.1);
+        runs.push(o);
+      }
+      assert.ok(runs.length > 0, `${label}: no Adam kernel`);
+      for (const [m1, v1] of runs) {
+        for (let i = 0; i < n; i++) {
+          const [gi, mi, vi] = lanes[i % lanes.length];
+          const wantM = f64 || Math.abs(mi / 2) >= tiny || Number.isNaN(gi) ? mi / 2 + gi / 2 : 0;
+          const wantV = f64 || vi / 2 >= tiny || Number.isNaN(gi) ? vi / 2 + (gi * gi) / 2 : 0;
+          const where = `${label} ${f64 ? "float64" : "float32"} lane ${i}`;
+          // Object.is: NaN equals NaN, and a flushed moment is +0 or -0 as zero is.
+          const same = (a: number, b: number) => Object.is(a, b) || a === b;
+          assert.ok(
+            same(m1[i], f64 ? wantM : Math.fround(wantM)),
+            `${where}: m ${m1[i]}, want ${wantM}`,
+          );
+          assert.ok(
+            same(v1[i], f64 ? wantV : Math.fround(wantV)),
+            `${where}: v ${v1[i]}, want ${wantV}`,
+          );
+        }
+      }
+    }
+  }
+});

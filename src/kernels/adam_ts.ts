@@ -12,7 +12,10 @@ import type { AdamApplyKernel, AdamKernel } from "./kernels.ts";
  * `m1 = b1·m0 + (1 - b1)·g`, `v1 = b2·v0 + (1 - b2)·(g·g)`,
  * `out = (m1·c1) / (√(v1·c2) + eps)`, in float64 arithmetic, rounded when stored. In float64
  * this is, operation for operation, what the primitives `mulScalar`, `add`, `square`, `sqrt`,
- * `addScalar` and `div` compute one after the other (see `src/ops/optim_steps.ts`).
+ * `addScalar` and `div` compute one after the other (see `src/ops/optim_steps.ts`). In
+ * float32 a new moment below {@linkcode FLOAT32_MIN_NORMAL} in magnitude (a subnormal) is stored
+ * as zero, as the wasm kernels do: a moment whose gradient stays zero decays into the
+ * subnormals, and x86 cores run many times slower on them (see `wasm/adam_wat.ts`).
  *
  * @example
  * ```ts
@@ -26,8 +29,15 @@ import type { AdamApplyKernel, AdamKernel } from "./kernels.ts";
  * ```
  */
 export const adamTs: AdamKernel = (g, m0, v0, m1, v1, out, s) => {
-  adamLeaf(g, m0, v0, m1, v1, out, s.b1, s.b2, s.c1, s.c2, s.eps);
+  const tiny = m1 instanceof Float32Array ? FLOAT32_MIN_NORMAL : 0;
+  adamLeaf(g, m0, v0, m1, v1, out, s.b1, s.b2, s.c1, s.c2, s.eps, tiny);
 };
+
+/**
+ * The smallest normal float32, 2⁻¹²⁶: the float32 Adam kernels store a new moment smaller than
+ * this in magnitude as zero.
+ */
+export const FLOAT32_MIN_NORMAL = 2 ** -126;
 
 // The loop lives in a small function of its own: an engine optimises such a function after a
 // few calls and keeps it optimised, where a loop inside tree-walking code would be entered
@@ -45,12 +55,16 @@ function adamLeaf(
   c1: number,
   c2: number,
   eps: number,
+  tiny: number,
 ): void {
   const k1 = 1 - b1, k2 = 1 - b2;
   for (let i = 0; i < g.length; i++) {
     const gi = g[i];
-    const m = b1 * m0[i] + k1 * gi;
-    const v = b2 * v0[i] + k2 * (gi * gi);
+    let m = b1 * m0[i] + k1 * gi;
+    let v = b2 * v0[i] + k2 * (gi * gi);
+    // (tiny is 0 in float64, where nothing is flushed.)
+    if (Math.abs(m) < tiny) m = 0;
+    if (v < tiny) v = 0;
     m1[i] = m;
     v1[i] = v;
     u[i] = (m * c1) / (Math.sqrt(v * c2) + eps);
@@ -112,8 +126,10 @@ function adamApply32(
   const k1 = 1 - b1, k2 = 1 - b2;
   for (let i = 0; i < g.length; i++) {
     const gi = g[i];
-    const m = b1 * m0[i] + k1 * gi;
-    const v = b2 * v0[i] + k2 * (gi * gi);
+    let m = b1 * m0[i] + k1 * gi;
+    let v = b2 * v0[i] + k2 * (gi * gi);
+    if (Math.abs(m) < FLOAT32_MIN_NORMAL) m = 0;
+    if (v < FLOAT32_MIN_NORMAL) v = 0;
     m1[i] = m;
     v1[i] = v;
     // The update rounded to float32 as adamTs stores it, then applied: the two passes' arithmetic.

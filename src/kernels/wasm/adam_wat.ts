@@ -35,6 +35,7 @@ const SCALARS = ["b1", "k1", "b2", "k2", "c1", "c2", "eps"] as const;
 
 /** One update, in vector (`op = vec`) or scalar (`op = t`) form, at byte offset `$i`. */
 function body(op: string, load: string, store: string, v: string, apply = false): string {
+  const flush = (name: string) => flushSubnormal(op, `$${v}${name}`);
   const at = (base: string) => `(i32.add (local.get $${base}) (local.get $i))`;
   const k = (name: string) => `(local.get $${v}${name})`;
   const x = `(${op}.div (${op}.mul (local.get $${v}m) ${k("c1")})
@@ -44,12 +45,36 @@ function body(op: string, load: string, store: string, v: string, apply = false)
         (local.set $${v}m (${op}.add (${op}.mul ${k("b1")} (${load} ${at("m0")}))
           (${op}.mul ${k("k1")} (local.get $${v}g))))
         (local.set $${v}v (${op}.add (${op}.mul ${k("b2")} (${load} ${at("v0")}))
-          (${op}.mul ${k("k2")} (${op}.mul (local.get $${v}g) (local.get $${v}g)))))
+          (${op}.mul ${k("k2")} (${op}.mul (local.get $${v}g) (local.get $${v}g)))))${flush("m")}${
+    flush("v")
+  }
         (${store} ${at("m1")} (local.get $${v}m))
         (${store} ${at("v1")} (local.get $${v}v))
         (${store} ${at("out")} ${
     apply ? `(${op}.add (${load} ${at("p")}) (${op}.mul ${x} ${k("scale")}))` : x
   })`;
+}
+
+/**
+ * In float32, sets the local `name` to zero where it is subnormal (below 2⁻¹²⁶ in magnitude);
+ * NaN and everything else pass. Why: a moment of a weight whose gradient stays zero (a pixel
+ * that is always black, a dead unit) decays by b1 every step into the subnormals, and x86 cores
+ * take a microcode assist, around a hundred cycles, for every SIMD operation on a subnormal
+ * lane; on an MNIST MLP that made the Adam step 1.6x slower on an Intel Xeon. The value lost is
+ * below 1.2e-38. Float64 is left alone (its subnormals need ~6,700 such steps).
+ */
+function flushSubnormal(op: string, local: string): string {
+  const get = `(local.get ${local})`;
+  if (op === "f32x4") {
+    return `
+        (local.set ${local} (v128.andnot ${get}
+          (f32x4.lt (f32x4.abs ${get}) (v128.const f32x4 0x1p-126 0x1p-126 0x1p-126 0x1p-126))))`;
+  }
+  if (op === "f32") {
+    return `
+        (local.set ${local} (select (f32.const 0) ${get} (f32.lt (f32.abs ${get}) (f32.const 0x1p-126))))`;
+  }
+  return "";
 }
 
 function adamFunction(l: Lane, apply: boolean): string {

@@ -13,9 +13,10 @@ import type { AdamApplyKernel, AdamKernel } from "./kernels.ts";
  * `out = (m1·c1) / (√(v1·c2) + eps)`, in float64 arithmetic, rounded when stored. In float64
  * this is, operation for operation, what the primitives `mulScalar`, `add`, `square`, `sqrt`,
  * `addScalar` and `div` compute one after the other (see `src/ops/optim_steps.ts`). In
- * float32 a new moment below {@linkcode FLOAT32_MIN_NORMAL} in magnitude (a subnormal) is stored
- * as zero, as the wasm kernels do: a moment whose gradient stays zero decays into the
- * subnormals, and x86 cores run many times slower on them (see `wasm/adam_wat.ts`).
+ * float32 a new first moment below {@linkcode FLOAT32_MIN_NORMAL} in magnitude (a subnormal) is
+ * stored as zero, as the wasm kernels do: the first moment of a weight whose gradient stays zero
+ * decays into the subnormals, and x86 cores run many times slower on them (see
+ * `wasm/adam_wat.ts`).
  *
  * @example
  * ```ts
@@ -34,8 +35,8 @@ export const adamTs: AdamKernel = (g, m0, v0, m1, v1, out, s) => {
 };
 
 /**
- * The smallest normal float32, 2⁻¹²⁶: the float32 Adam kernels store a new moment smaller than
- * this in magnitude as zero.
+ * The smallest normal float32, 2⁻¹²⁶: the float32 Adam kernels store a new first moment smaller
+ * than this in magnitude as zero.
  */
 export const FLOAT32_MIN_NORMAL = 2 ** -126;
 
@@ -61,10 +62,9 @@ function adamLeaf(
   for (let i = 0; i < g.length; i++) {
     const gi = g[i];
     let m = b1 * m0[i] + k1 * gi;
-    let v = b2 * v0[i] + k2 * (gi * gi);
+    const v = b2 * v0[i] + k2 * (gi * gi);
     // (tiny is 0 in float64, where nothing is flushed.)
     if (Math.abs(m) < tiny) m = 0;
-    if (v < tiny) v = 0;
     m1[i] = m;
     v1[i] = v;
     u[i] = (m * c1) / (Math.sqrt(v * c2) + eps);
@@ -127,9 +127,8 @@ function adamApply32(
   for (let i = 0; i < g.length; i++) {
     const gi = g[i];
     let m = b1 * m0[i] + k1 * gi;
-    let v = b2 * v0[i] + k2 * (gi * gi);
+    const v = b2 * v0[i] + k2 * (gi * gi);
     if (Math.abs(m) < FLOAT32_MIN_NORMAL) m = 0;
-    if (v < FLOAT32_MIN_NORMAL) v = 0;
     m1[i] = m;
     v1[i] = v;
     // The update rounded to float32 as adamTs stores it, then applied: the two passes' arithmetic.

@@ -48,7 +48,7 @@ export interface AdamMoments {
  * `t.add(t.mulScalar(v, b2), t.mulScalar(t.square(g), 1 − b2))` and
  * `t.div(t.mulScalar(mu, c1), t.addScalar(t.sqrt(t.mulScalar(nu, c2)), eps))`. In float32 a
  * backend may compute in float32, within a few units in the last place of that, and a new
- * moment that would be subnormal (below 2⁻¹²⁶ ≈ 1.2e-38 in magnitude) is stored as zero: the
+ * first moment that would be subnormal (below 2⁻¹²⁶ ≈ 1.2e-38 in magnitude) is stored as zero: the
  * moments of a weight whose gradient stays zero decay into the subnormals, where x86 cores run
  * many times slower. The inputs are untouched; the outputs are fresh tensors. Not
  * differentiable (an optimiser step).

@@ -14,6 +14,7 @@ import {
   assertSameDType,
   type FloatArray,
   fromTypedArray,
+  shapesEqual,
   sizeOf,
   type Tensor,
 } from "../tensor.ts";
@@ -32,6 +33,7 @@ import {
   SUM,
 } from "./_strided.ts";
 import { broadcastShapes } from "./broadcast.ts";
+import { denseBinary, denseNegate } from "./_dense_loops.ts";
 
 import { type Primitive, primitive } from "./primitive.ts";
 
@@ -41,7 +43,9 @@ function forward(op: string, code: BinaryOp, a: Tensor, b: Tensor): Tensor {
   assertSameDType(op, a, b);
   const big = broadcastShapes(a.shape, b.shape, op);
   const out = allocate(a.dtype, sizeOf(big));
-  if (out.length > 0) {
+  if (
+    out.length > 0 && !(shapesEqual(a.shape, b.shape) && denseBinary(code, a.data, b.data, out))
+  ) {
     const nest = coalesce(big, [broadcastStrides(a.shape, big), broadcastStrides(b.shape, big)]);
     binaryLoop(code, nest, a.data, b.data, out);
   }
@@ -50,6 +54,29 @@ function forward(op: string, code: BinaryOp, a: Tensor, b: Tensor): Tensor {
 
 function wrap(acc: Float64Array, like: Tensor): Tensor {
   return fromTypedArray(asDType(acc, like.dtype), like.shape);
+}
+
+/**
+ * Whether input `x` has the output's shape and the cotangent's dtype: then its cotangent needs
+ * no reduction over broadcast axes, and the dense loops (or `dy` itself) serve.
+ */
+function unbroadcast(x: Tensor, y: Tensor, dy: Tensor): boolean {
+  return x.dtype === dy.dtype && shapesEqual(x.shape, y.shape);
+}
+
+/** `code(g, s)` into a fresh array shaped like `like` (same length, dtype). */
+function denseBack(code: BinaryOp, g: FloatArray, s: FloatArray, like: Tensor): Tensor {
+  const out = allocate(like.dtype, g.length);
+  if (!denseBinary(code, g, s, out)) {
+    binaryLoop(code, { shape: [g.length], strides: [[1], [1]] }, g, s, out);
+  }
+  return fromTypedArray(out, like.shape);
+}
+
+function negated(g: FloatArray, like: Tensor): Tensor {
+  const out = allocate(like.dtype, g.length);
+  denseNegate(g, out);
+  return fromTypedArray(out, like.shape);
 }
 
 // A top-level function, not a loop inside div's pullback closure: the closure is made afresh
@@ -85,9 +112,14 @@ export const add: Primitive<[a: Tensor, b: Tensor]> = primitive(
     const y = forward("add", ADD, a, b);
     return [y, (dy, needs) => {
       const g = cotangent("add", dy, y.shape);
+      // Tensors are immutable, so an unbroadcast input's cotangent is dy itself, shared.
       return [
-        needs[0] ? wrap(reduceTo(SUM, g, y.shape, a.shape), a) : undefined,
-        needs[1] ? wrap(reduceTo(SUM, g, y.shape, b.shape), b) : undefined,
+        needs[0]
+          ? (unbroadcast(a, y, dy) ? dy : wrap(reduceTo(SUM, g, y.shape, a.shape), a))
+          : undefined,
+        needs[1]
+          ? (unbroadcast(b, y, dy) ? dy : wrap(reduceTo(SUM, g, y.shape, b.shape), b))
+          : undefined,
       ];
     }];
   },
@@ -112,8 +144,14 @@ export const sub: Primitive<[a: Tensor, b: Tensor]> = primitive(
     return [y, (dy, needs) => {
       const g = cotangent("sub", dy, y.shape);
       return [
-        needs[0] ? wrap(reduceTo(SUM, g, y.shape, a.shape), a) : undefined,
-        needs[1] ? wrap(negate(reduceTo(SUM, g, y.shape, b.shape)), b) : undefined,
+        needs[0]
+          ? (unbroadcast(a, y, dy) ? dy : wrap(reduceTo(SUM, g, y.shape, a.shape), a))
+          : undefined,
+        needs[1]
+          ? (unbroadcast(b, y, dy)
+            ? negated(g, b)
+            : wrap(negate(reduceTo(SUM, g, y.shape, b.shape)), b))
+          : undefined,
       ];
     }];
   },
@@ -140,9 +178,20 @@ export const mul: Primitive<[a: Tensor, b: Tensor]> = primitive(
     const y = forward("mul", MUL, a, b);
     return [y, (dy, needs) => {
       const g = cotangent("mul", dy, y.shape);
+      // Same shapes: each cotangent is one product per element, no sum, so the dense loop
+      // gives what the float64 accumulator rounded once would.
+      const same = shapesEqual(a.shape, b.shape);
       return [
-        needs[0] ? wrap(reduceTo(MUL, g, y.shape, a.shape, b.data, b.shape), a) : undefined,
-        needs[1] ? wrap(reduceTo(MUL, g, y.shape, b.shape, a.data, a.shape), b) : undefined,
+        needs[0]
+          ? (same && unbroadcast(a, y, dy)
+            ? denseBack(MUL, g, b.data, a)
+            : wrap(reduceTo(MUL, g, y.shape, a.shape, b.data, b.shape), a))
+          : undefined,
+        needs[1]
+          ? (same && unbroadcast(b, y, dy)
+            ? denseBack(MUL, g, a.data, b)
+            : wrap(reduceTo(MUL, g, y.shape, b.shape, a.data, a.shape), b))
+          : undefined,
       ];
     }];
   },

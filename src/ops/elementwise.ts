@@ -8,6 +8,7 @@
  * @module
  */
 
+import { denseScale } from "./_dense_loops.ts";
 import { allocate, type FloatArray, fromTypedArray, type Tensor } from "../tensor.ts";
 import { assertTensor, checkFinite, cotangent } from "./_checks.ts";
 import { type Primitive, unary } from "./primitive.ts";
@@ -236,19 +237,15 @@ export const mulScalar: Primitive<[Tensor, c: number]> = unary(
     checkFinite("mulScalar", "c", c);
     const xd = x.data;
     const out = allocate(x.dtype, xd.length);
-    for (let i = 0; i < xd.length; i++) out[i] = c * xd[i];
+    denseScale("mul", xd, c, out);
     return [fromTypedArray(out, x.shape), (dy) => {
       const g = cotangent("mulScalar", dy, x.shape);
       const dx = allocate(x.dtype, g.length);
-      mulScalarBack(g, dx, c);
+      denseScale("mul", g, c, dx);
       return fromTypedArray(dx, x.shape);
     }];
   },
 );
-
-function mulScalarBack(g: FloatArray, dx: FloatArray, c: number): void {
-  for (let i = 0; i < g.length; i++) dx[i] = c * g[i];
-}
 
 /**
  * `x + c` for a finite number `c` (RangeError otherwise). d/dx (x + c) = 1.
@@ -268,9 +265,11 @@ export const addScalar: Primitive<[Tensor, c: number]> = unary(
     checkFinite("addScalar", "c", c);
     const xd = x.data;
     const out = allocate(x.dtype, xd.length);
-    for (let i = 0; i < xd.length; i++) out[i] = xd[i] + c;
+    denseScale("add", xd, c, out);
     return [fromTypedArray(out, x.shape), (dy) => {
       const g = cotangent("addScalar", dy, x.shape);
+      // The cotangent passes through unchanged; tensors are immutable, so it is shared.
+      if (dy.dtype === x.dtype) return dy;
       const dx = allocate(x.dtype, g.length);
       dx.set(g);
       return fromTypedArray(dx, x.shape);

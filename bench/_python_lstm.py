@@ -14,17 +14,17 @@ Configurations:
   one intra-op thread; each step waits for its result (block_until_ready).
 
 Prints one line, RESULT_MARK + JSON, in bench/_common.ts's RunResult format (a missing library
-gives an `error` field instead of numbers). The data file and the timing loop are those of
-bench/_python_mlp.py. Weights start from the libraries' own defaults: throughput does not depend
+gives an `error` field instead of numbers). The data file, the timing loop and the command
+line are bench/_python_common.py's. Weights start from the libraries' own defaults: throughput does not depend
 on the values.
 """
 
-import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _python_mlp import B1, B2, BATCH, EPS, LR, RESULT_MARK, read_bench_data, timed  # noqa: E402
+from _python_common import (  # noqa: E402
+    B1, B2, BATCH, EPS, LR, child_main, jax_adam, jax_one_thread, timed)
 
 STEPS, FEATURES, HIDDEN, CLASSES = 28, 28, 128, 10
 
@@ -64,16 +64,11 @@ def pytorch(n, x, labels, warmup, steps):
         return loss.item()
 
     detail = f"PyTorch {torch.__version__} eager nn.LSTM, {torch.get_num_threads()} thread"
-    return detail, timed(step, batches, warmup, steps)
+    return detail, timed(lambda b: step(*b), batches, warmup, steps)
 
 
 def jax_scan(n, x, labels, warmup, steps):
-    # One intra-op thread, as for the other configurations; set before jax is imported.
-    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
-                               " --xla_cpu_multi_thread_eigen=false"
-                               " intra_op_parallelism_threads=1").strip()
-    os.environ.setdefault("JAX_PLATFORMS", "cpu")
-    import jax
+    jax = jax_one_thread()
     import jax.numpy as jnp
 
     def init(key):
@@ -107,12 +102,7 @@ def jax_scan(n, x, labels, warmup, steps):
     def step(params, mu, nu, count, xb, yb):
         loss, grads = jax.value_and_grad(loss_fn)(params, xb, yb)
         count = count + 1
-        mu = jax.tree_util.tree_map(lambda m, g: B1 * m + (1 - B1) * g, mu, grads)
-        nu = jax.tree_util.tree_map(lambda v, g: B2 * v + (1 - B2) * g * g, nu, grads)
-        c1 = 1 / (1 - B1 ** count)
-        c2 = 1 / (1 - B2 ** count)
-        params = jax.tree_util.tree_map(
-            lambda p, m, v: p - LR * (m * c1) / (jnp.sqrt(v * c2) + EPS), params, mu, nu)
+        params, mu, nu = jax_adam(params, mu, nu, count, grads)
         return params, mu, nu, count, loss
 
     params = init(jax.random.PRNGKey(0))
@@ -126,24 +116,8 @@ def jax_scan(n, x, labels, warmup, steps):
         return float(loss.block_until_ready())
 
     detail = f"JAX {jax.__version__} jit + lax.scan, XLA CPU, 1 intra-op thread"
-    return detail, timed(run, batches, warmup, steps)
-
-
-def main(argv):
-    args = dict(zip(argv[0::2], argv[1::2]))
-    config = args["--child"]
-    warmup, steps = int(args.get("--warmup", "5")), int(args.get("--steps", "30"))
-    try:
-        n, x, labels = read_bench_data(args["--data"])
-        run = {"pytorch-lstm": pytorch, "jax-scan": jax_scan}[config]
-        detail, numbers = run(n, x, labels, warmup, steps)
-        result = {"config": config, "detail": detail, **numbers}
-    except ImportError as e:
-        result = {"config": config, "error": f"not installed ({e}); pip install torch jax"}
-    except Exception as e:  # noqa: BLE001 - reported to the driver, which prints it
-        result = {"config": config, "error": f"{type(e).__name__}: {e}"}
-    print(RESULT_MARK + json.dumps(result), flush=True)
+    return detail, timed(lambda b: run(*b), batches, warmup, steps)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    child_main(sys.argv[1:], {"pytorch-lstm": pytorch, "jax-scan": jax_scan}, 5, 30)

@@ -10,73 +10,18 @@ Configurations:
   CPU backend with one intra-op thread; each step waits for its result (block_until_ready).
 
 Prints one line, RESULT_MARK + JSON, in bench/_common.ts's RunResult format (a missing library
-gives an `error` field instead of numbers). Weights start from the libraries' own defaults, not
+gives an `error` field instead of numbers); the harness is bench/_python_common.py. Weights start from the libraries' own defaults, not
 gradstream's: throughput does not depend on the values.
 """
 
-import json
 import os
-import resource
-import struct
 import sys
-import time
 
-RESULT_MARK = "@@gradstream-bench "
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _python_common import (  # noqa: E402
+    B1, B2, BATCH, EPS, LR, child_main, jax_adam, jax_one_thread, timed)
+
 SIZES = (784, 256, 128, 10)
-BATCH = 128
-LR = 1e-3
-B1, B2, EPS = 0.9, 0.999, 1e-8
-
-
-def read_bench_data(path):
-    """Reads bench/_common.ts's writeBenchData file: (n, x float32 [n*784], labels uint8 [n])."""
-    import numpy as np
-
-    raw = open(path, "rb").read()
-    magic, n, source_length = struct.unpack_from("<III", raw, 0)
-    if magic != 0x6773626D:
-        raise TypeError(f"_python_mlp: {path} is not a benchmark data file")
-    labels_at = 16 + source_length
-    x_at = (labels_at + n + 3) // 4 * 4
-    labels = np.frombuffer(raw, dtype=np.uint8, count=n, offset=labels_at).astype(np.int64)
-    x = np.frombuffer(raw, dtype=np.float32, count=n * SIZES[0], offset=x_at)
-    return n, x.reshape(n, SIZES[0]).copy(), labels.copy()
-
-
-def peak_rss_bytes():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
-
-
-def timed(step, batches, warmup, steps):
-    """Runs step(x, y) -> loss (float) warmup + steps times; the RunResult numbers."""
-    laps, first, last = [], float("nan"), float("nan")
-    total = warmup + steps
-    t0 = prev = None
-    for i in range(total):
-        x, y = batches[i % len(batches)]
-        loss = step(x, y)
-        if i == warmup - 1:
-            t0 = prev = time.perf_counter()
-        elif i >= warmup:
-            now = time.perf_counter()
-            laps.append(now - prev)
-            prev = now
-            if i == warmup:
-                first = loss
-            last = loss
-    seconds = prev - t0
-    laps.sort()
-    mid = len(laps) // 2
-    median = laps[mid] if len(laps) % 2 else (laps[mid - 1] + laps[mid]) / 2
-    return {
-        "steps": len(laps),
-        "seconds": seconds,
-        "samplesPerSecond": len(laps) * BATCH / seconds,
-        "medianSamplesPerSecond": BATCH / median,
-        "peakRssBytes": peak_rss_bytes(),
-        "firstLoss": first,
-        "lastLoss": last,
-    }
 
 
 def pytorch(n, x, labels, warmup, steps):
@@ -102,16 +47,11 @@ def pytorch(n, x, labels, warmup, steps):
         return loss.item()
 
     detail = f"PyTorch {torch.__version__} eager, {torch.get_num_threads()} thread, Adam foreach"
-    return detail, timed(step, batches, warmup, steps)
+    return detail, timed(lambda b: step(*b), batches, warmup, steps)
 
 
 def jax_jit(n, x, labels, warmup, steps):
-    # One intra-op thread, as for the other configurations; set before jax is imported.
-    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
-                               " --xla_cpu_multi_thread_eigen=false"
-                               " intra_op_parallelism_threads=1").strip()
-    os.environ.setdefault("JAX_PLATFORMS", "cpu")
-    import jax
+    jax = jax_one_thread()
     import jax.numpy as jnp
 
     def init(key):
@@ -136,12 +76,7 @@ def jax_jit(n, x, labels, warmup, steps):
     def step(params, mu, nu, count, xb, yb):
         loss, grads = jax.value_and_grad(loss_fn)(params, xb, yb)
         count = count + 1
-        mu = jax.tree_util.tree_map(lambda m, g: B1 * m + (1 - B1) * g, mu, grads)
-        nu = jax.tree_util.tree_map(lambda v, g: B2 * v + (1 - B2) * g * g, nu, grads)
-        c1 = 1 / (1 - B1 ** count)
-        c2 = 1 / (1 - B2 ** count)
-        params = jax.tree_util.tree_map(
-            lambda p, m, v: p - LR * (m * c1) / (jnp.sqrt(v * c2) + EPS), params, mu, nu)
+        params, mu, nu = jax_adam(params, mu, nu, count, grads)
         return params, mu, nu, count, loss
 
     params = init(jax.random.PRNGKey(0))
@@ -156,24 +91,8 @@ def jax_jit(n, x, labels, warmup, steps):
         return float(loss.block_until_ready())
 
     detail = f"JAX {jax.__version__} jit, XLA CPU, 1 intra-op thread"
-    return detail, timed(run, batches, warmup, steps)
-
-
-def main(argv):
-    args = dict(zip(argv[0::2], argv[1::2]))
-    config = args["--child"]
-    warmup, steps = int(args.get("--warmup", "500")), int(args.get("--steps", "600"))
-    try:
-        n, x, labels = read_bench_data(args["--data"])
-        run = {"pytorch-eager": pytorch, "jax-jit": jax_jit}[config]
-        detail, numbers = run(n, x, labels, warmup, steps)
-        result = {"config": config, "detail": detail, **numbers}
-    except ImportError as e:
-        result = {"config": config, "error": f"not installed ({e}); pip install torch jax"}
-    except Exception as e:  # noqa: BLE001 - reported to the driver, which prints it
-        result = {"config": config, "error": f"{type(e).__name__}: {e}"}
-    print(RESULT_MARK + json.dumps(result), flush=True)
+    return detail, timed(lambda b: run(*b), batches, warmup, steps)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    child_main(sys.argv[1:], {"pytorch-eager": pytorch, "jax-jit": jax_jit}, 500, 600)

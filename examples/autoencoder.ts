@@ -47,12 +47,10 @@ import {
   initTrain,
   key,
   type Layer,
-  loadMnist,
   maskingNoise,
   reluLayer,
   serial,
   sigmoidLayer,
-  sliceDataset,
   split,
   type Tensor,
   train,
@@ -62,27 +60,29 @@ import {
 } from "../mod.ts";
 import { type Figure, imageGrid } from "../src/plot/mod.ts";
 import { writeFigures } from "./_pictures.ts";
-import { digitRows, flag, hasFlag, intFlag, mapBatches, rows } from "./_autoencoder_common.ts";
+import { digitRows, mapBatches, rows } from "./_autoencoder_common.ts";
+import { exampleArgs } from "./_args.ts";
+import { exampleMnist } from "./_mnist.ts";
 
 // --- Options. ---------------------------------------------------------------------------------
-const mode = flag("--mode", "plain");
+const args = exampleArgs(import.meta.url);
+const mode = args.string("--mode", "plain");
 if (mode !== "plain" && mode !== "denoising" && mode !== "sparse") {
-  throw new RangeError(`--mode takes plain, denoising or sparse, got ${mode}`);
+  throw new RangeError(`${args.name}: --mode takes plain, denoising or sparse, got ${mode}`);
 }
-const quick = hasFlag("--quick");
-const epochs = intFlag("--epochs", quick ? 2 : 10, 1);
-const codeSize = intFlag("--code", 32, 1);
-const seed = intFlag("--seed", 0, 0);
-const outDir = flag("--out", join("out", `autoencoder_${mode}`));
-const [noiseKind, noiseLevel] = flag("--noise", "masking:0.5").split(":");
-const target = Number(flag("--target", "0.05"));
-const beta = Number(flag("--beta", "1"));
+const quick = args.has("--quick");
+const epochs = args.int("--epochs", quick ? 2 : 10, 1);
+const codeSize = args.int("--code", 32, 1);
+const seed = args.int("--seed", 0, 0);
+const outDir = args.string("--out", join("out", `autoencoder_${mode}`));
+const [noiseKind, noiseLevel] = args.string("--noise", "masking:0.5").split(":");
+const target = Number(args.string("--target", "0.05"));
+const beta = Number(args.string("--beta", "1"));
 
 // --- Data: the images are the inputs and the targets. ------------------------------------------
-const mnist = await loadMnist();
-const images = quick ? sliceDataset(mnist.train, 0, 10000).x : mnist.train.x;
+const mnist = await exampleMnist({ trainRows: quick ? 10000 : undefined });
+const images = mnist.train.x;
 const testImages = mnist.test.x;
-console.log(`MNIST: ${images.shape[0]} training and ${testImages.shape[0]} test images`);
 
 // --- Models: an autoencoder (encoder, decoder to logits) and what training runs. ------------
 const corruption = mode !== "denoising"
@@ -93,7 +93,9 @@ const corruption = mode !== "denoising"
   ? maskingNoise(Number(noiseLevel))
   : undefined;
 if (mode === "denoising" && corruption === undefined) {
-  throw new RangeError(`--noise takes masking:RATE or gaussian:STDDEV, got ${noiseKind}`);
+  throw new RangeError(
+    `${args.name}: --noise takes masking:RATE or gaussian:STDDEV, got ${noiseKind}`,
+  );
 }
 const autoencoder: Layer<Tree, Tree> = mode === "sparse"
   ? serial(dense(400), sigmoidLayer(), activitySparsity({ target, weight: beta }), dense(784))

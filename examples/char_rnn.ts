@@ -38,7 +38,6 @@
 
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { lastValueFrom, take, tap } from "rxjs";
 import {
@@ -76,31 +75,18 @@ import {
   untraced,
   warmupCosine,
 } from "../mod.ts";
+import { exampleArgs } from "./_args.ts";
 
 // --- Options. ----------------------------------------------------------------------------------
-const args = process.argv.slice(2);
-const value = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const option = (name: string, fallback: number, min: number, integer = true): number => {
-  const raw = value(name);
-  const v = raw === undefined ? fallback : Number(raw);
-  if (!(integer ? Number.isInteger(v) : Number.isFinite(v)) || v < min) {
-    throw new RangeError(
-      `${name} takes ${integer ? "an integer" : "a number"} >= ${min}, got ${raw}`,
-    );
-  }
-  return v;
-};
-const quick = args.includes("--quick");
-const steps = option("--steps", quick ? 60 : 2000, 1);
-const every = option("--every", quick ? 30 : 250, 1);
-const seed = option("--seed", 0, 0);
-const temperature = option("--temperature", 0.8, 0.01, false);
-const from = option("--from", 1790, 1790), to = option("--to", 1900, from);
-const runOn = backend((value("--backend") ?? "auto") as "blas");
-const hidden = option("--hidden", 128, 1), batchSize = option("--batch", 32, 1);
+const args = exampleArgs(import.meta.url);
+const quick = args.has("--quick");
+const steps = args.int("--steps", quick ? 60 : 2000, 1);
+const every = args.int("--every", quick ? 30 : 250, 1);
+const seed = args.int("--seed", 0, 0);
+const temperature = args.number("--temperature", 0.8, 0.01);
+const from = args.int("--from", 1790, 1790), to = args.int("--to", 1900, from);
+const runOn = backend(args.backend());
+const hidden = args.int("--hidden", 128, 1), batchSize = args.int("--batch", 32, 1);
 const seqLen = 64;
 
 // --- Data: the addresses of the chosen years, oldest first, each a paragraph of its own. ------

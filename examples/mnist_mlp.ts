@@ -31,7 +31,6 @@
 
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import process from "node:process";
 import { lastValueFrom, reduce } from "rxjs";
 import {
   accuracy,
@@ -51,12 +50,10 @@ import {
   initTrain,
   key,
   l2,
-  loadMnist,
   regularize,
   reluLayer,
   saveModel,
   serial,
-  sliceDataset,
   softmaxCrossEntropy,
   split,
   step,
@@ -64,32 +61,19 @@ import {
   warmupCosine,
   writeHistory,
 } from "../mod.ts";
+import { exampleArgs } from "./_args.ts";
+import { exampleMnist } from "./_mnist.ts";
 
 // --- Options: `--quick`, `--epochs N`, `--seed N`, `--out DIR`. -----------------------------
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number, min: number): number => {
-  const i = args.indexOf(name);
-  const value = i >= 0 ? Number(args[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value < min) {
-    throw new RangeError(`${name} takes an integer >= ${min}, got ${args[i + 1]}`);
-  }
-  return value;
-};
-const quick = args.includes("--quick");
-const epochs = option("--epochs", quick ? 2 : 15, 1);
-const seed = option("--seed", 0, 0);
-const outIndex = args.indexOf("--out");
-const outDir = outIndex >= 0 ? args[outIndex + 1] : join("out", "mnist_mlp");
-if (outDir === undefined || outDir === "" || outDir.startsWith("--")) {
-  throw new RangeError(`--out takes a folder, got ${outDir}`);
-}
+const args = exampleArgs(import.meta.url);
+const quick = args.has("--quick");
+const epochs = args.int("--epochs", quick ? 2 : 15, 1);
+const seed = args.int("--seed", 0, 0);
+const outDir = args.string("--out", join("out", "mnist_mlp"), "a folder");
 const batchSize = 128;
 
 // --- Data: pixels in [0, 1], labels 0-9. --quick trains on the first 10,000 images. ----------
-const mnist = await loadMnist();
-const train = quick ? sliceDataset(mnist.train, 0, 10000) : mnist.train;
-const test = mnist.test;
-console.log(`MNIST: ${train.x.shape[0]} training and ${test.x.shape[0]} test images`);
+const { train, test } = await exampleMnist({ trainRows: quick ? 10000 : undefined });
 
 // --- Model: a plain MLP; dropout acts only in training (ctx.training), not in evaluate. -------
 const model = serial(

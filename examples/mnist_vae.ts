@@ -50,12 +50,10 @@ import {
   type Initializer,
   initTrain,
   key,
-  loadMnist,
   normal,
   reluLayer,
   reparameterize,
   serial,
-  sliceDataset,
   split,
   step,
   type Tensor,
@@ -65,21 +63,23 @@ import {
 } from "../mod.ts";
 import { heatmap, imageGrid } from "../src/plot/mod.ts";
 import { writeFigures } from "./_pictures.ts";
-import { digitRows, flag, hasFlag, intFlag, mapBatches, rows } from "./_autoencoder_common.ts";
+import { digitRows, mapBatches, rows } from "./_autoencoder_common.ts";
+import { exampleArgs } from "./_args.ts";
+import { exampleMnist } from "./_mnist.ts";
 
 // --- Options. ---------------------------------------------------------------------------------
-const quick = hasFlag("--quick");
-const epochs = intFlag("--epochs", quick ? 2 : 10, 1);
-const latent = intFlag("--latent", 20, 1);
-const seed = intFlag("--seed", 0, 0);
-const outDir = flag("--out", join("out", "mnist_vae"));
+const args = exampleArgs(import.meta.url);
+const quick = args.has("--quick");
+const epochs = args.int("--epochs", quick ? 2 : 10, 1);
+const latent = args.int("--latent", 20, 1);
+const seed = args.int("--seed", 0, 0);
+const outDir = args.string("--out", join("out", "mnist_vae"));
 const batchSize = 128;
 
 // --- Data: intensities in [0, 1], the input and the target alike. ----------------------------
-const mnist = await loadMnist();
-const trainImages = quick ? sliceDataset(mnist.train, 0, 10000).x : mnist.train.x;
+const mnist = await exampleMnist({ trainRows: quick ? 10000 : undefined });
+const trainImages = mnist.train.x;
 const test = mnist.test;
-console.log(`MNIST: ${trainImages.shape[0]} training and ${test.x.shape[0]} test images`);
 
 // --- Model: encoder, sampling layer (adds the kl term), decoder giving logits. ---------------
 // Initialised as PyTorch's nn.Linear is (weights and biases uniform in ±1/sqrt(fan_in)), so

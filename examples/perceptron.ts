@@ -17,7 +17,6 @@
  * @module
  */
 
-import process from "node:process";
 import { lastValueFrom } from "rxjs";
 import {
   accuracy,
@@ -38,13 +37,10 @@ import {
   trainPerceptron,
   uniform,
 } from "../mod.ts";
+import { exampleArgs } from "./_args.ts";
 
-const args = process.argv.slice(2);
-const seedAt = args.indexOf("--seed");
-const seed = seedAt >= 0 ? Number(args[seedAt + 1]) : 0;
-if (!Number.isInteger(seed) || seed < 0) {
-  throw new RangeError(`--seed takes an integer >= 0, got ${args[seedAt + 1]}`);
-}
+const args = exampleArgs(import.meta.url);
+const seed = args.int("--seed", 0, 0);
 const [dataKey, orderKey, netKey, batchKey] = split(key(seed), 4);
 
 // --- 1. Separable data: 200 points of [-1, 1]², labelled by the side of a line, none nearer

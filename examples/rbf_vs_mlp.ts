@@ -19,7 +19,6 @@
  * @module
  */
 
-import process from "node:process";
 import { lastValueFrom } from "rxjs";
 import {
   accuracy,
@@ -50,14 +49,11 @@ import {
   treeSize,
   uniform,
 } from "../mod.ts";
+import { exampleArgs } from "./_args.ts";
 
-const args = process.argv.slice(2);
-const seedAt = args.indexOf("--seed");
-const seed = seedAt >= 0 ? Number(args[seedAt + 1]) : 0;
-if (!Number.isInteger(seed) || seed < 0) {
-  throw new RangeError(`--seed takes an integer >= 0, got ${args[seedAt + 1]}`);
-}
-const quick = args.includes("--quick");
+const args = exampleArgs(import.meta.url);
+const seed = args.int("--seed", 0, 0);
+const quick = args.has("--quick");
 const keys = split(key(seed), 8);
 
 /** Trains `model` with Adam on `data` and returns its test loss and (for classes) accuracy. */

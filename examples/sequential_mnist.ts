@@ -32,7 +32,6 @@
  * @module
  */
 
-import process from "node:process";
 import { lastValueFrom, reduce, take } from "rxjs";
 import {
   accuracy,
@@ -50,42 +49,33 @@ import {
   forward,
   initTrain,
   key,
-  loadMnist,
   lstm,
   reshapeLayer,
   serial,
-  sliceDataset,
   softmaxCrossEntropy,
   split,
   step,
   summary,
   warmupCosine,
 } from "../mod.ts";
+import { exampleArgs } from "./_args.ts";
+import { exampleMnist } from "./_mnist.ts";
 
 // --- Options. --------------------------------------------------------------------------------
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number, min: number): number => {
-  const i = args.indexOf(name);
-  const value = i >= 0 ? Number(args[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value < min) {
-    throw new RangeError(`${name} takes an integer >= ${min}, got ${args[i + 1]}`);
-  }
-  return value;
-};
-const quick = args.includes("--quick");
-const epochs = option("--epochs", quick ? 1 : 10, 1);
-const seed = option("--seed", 0, 0);
+const args = exampleArgs(import.meta.url);
+const quick = args.has("--quick");
+const epochs = args.int("--epochs", quick ? 1 : 10, 1);
+const seed = args.int("--seed", 0, 0);
 // --steps N stops the run after N steps of its schedule (a look at how the default run starts).
-const maxSteps = args.includes("--steps") ? option("--steps", 1, 1) : Infinity;
-const backendIndex = args.indexOf("--backend");
-const runOn = backend(backendIndex >= 0 ? args[backendIndex + 1] as "blas" : "auto");
+const maxSteps = args.has("--steps") ? args.int("--steps", 1, 1) : Infinity;
+const runOn = backend(args.backend());
 const batchSize = 128;
 
 // --- Data: pixels in [0, 1] as rows of 784, labels 0-9. --quick trains on 6,000 images. --------
-const mnist = await loadMnist();
-const train = quick ? sliceDataset(mnist.train, 0, 6000) : mnist.train;
-const test = quick ? sliceDataset(mnist.test, 0, 2000) : mnist.test;
-console.log(`MNIST: ${train.x.shape[0]} training and ${test.x.shape[0]} test images`);
+const { train, test } = await exampleMnist({
+  trainRows: quick ? 6000 : undefined,
+  testRows: quick ? 2000 : undefined,
+});
 
 // --- Model: each image becomes a sequence of 28 rows of 28 pixels ([batch, 28, 28]: time is
 // the row); the LSTM reads the rows in order and only its last hidden state is classified.

@@ -218,6 +218,7 @@ export const trainSpecs: Spec[] = [
       width: count(2, 1, 2),
       channels: count(1, 1, 1, true),
       max: count(1, 0, 1),
+      flip: bool(false),
     }, { optional: false }),
   ]),
   spec("minMaxScale", g.minMaxScale, [

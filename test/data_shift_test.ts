@@ -111,3 +111,70 @@ test("randomShifts() rejects a wrong example size (TypeError) and a max out of r
     );
   }
 });
+
+/** `x`'s images (h x w x c each) mirrored left to right. */
+function mirrored(x: Tensor, h: number, w: number, c: number): Tensor {
+  const out = new Float32Array(x.data.length);
+  for (let e = 0; e < x.data.length / (h * w * c); e++) {
+    for (let r = 0; r < h; r++) {
+      for (let q = 0; q < w; q++) {
+        for (let ch = 0; ch < c; ch++) {
+          const at = e * h * w * c;
+          out[at + (r * w + q) * c + ch] = x.data[at + (r * w + w - 1 - q) * c + ch];
+        }
+      }
+    }
+  }
+  return fromTypedArray(out, x.shape);
+}
+
+test("randomShifts() with flip moves each image, or its mirror image, within [-max, max]", () => {
+  fc.assert(
+    fc.property(batchArb, ({ n, h, w, c, seed, max }) => {
+      const x = images(n, h * w * c), m = mirrored(x, h, w, c);
+      const y = randomShifts(key(seed), x, { height: h, width: w, channels: c, max, flip: true });
+      for (let e = 0; e < n; e++) {
+        let found = false;
+        for (let dy = -max; dy <= max && !found; dy++) {
+          for (let dx = -max; dx <= max && !found; dx++) {
+            const at = e * h * w * c;
+            found = movedBy(x, y, at, h, w, c, dy, dx) || movedBy(m, y, at, h, w, c, dy, dx);
+          }
+        }
+        assert.ok(found, `image ${e} is not a shift of its input or its mirror by at most ${max}`);
+      }
+    }),
+  );
+});
+
+test("randomShifts() with flip mirrors some images and not others, the same for the same key", () => {
+  const x = images(100, 12), o = { height: 3, width: 4, channels: 1, max: 0, flip: true };
+  const y = randomShifts(key(3), x, o), m = mirrored(x, 3, 4, 1);
+  assert.deepEqual(randomShifts(key(3), x, o).data, y.data);
+  let flipped = 0;
+  for (let e = 0; e < 100; e++) {
+    const row = Array.from(y.data.subarray(e * 12, e * 12 + 12));
+    const same = row.join() === Array.from(x.data.subarray(e * 12, e * 12 + 12)).join();
+    const mirror = row.join() === Array.from(m.data.subarray(e * 12, e * 12 + 12)).join();
+    assert.ok(same !== mirror, `image ${e} is neither itself nor its mirror`);
+    if (mirror) flipped++;
+  }
+  // About half of 100 are mirrored; fewer than 20 or more than 80 has odds below 1e-9.
+  assert.ok(flipped > 20 && flipped < 80, `${flipped} of 100 mirrored`);
+});
+
+test("randomShifts() with flip: false shifts as it did before flips existed", () => {
+  const x = images(20, 25), o = { height: 5, width: 5, max: 2 };
+  assert.deepEqual(
+    randomShifts(key(4), x, { ...o, flip: false }).data,
+    randomShifts(key(4), x, o).data,
+  );
+});
+
+test("randomShifts() rejects a flip that is not a boolean (TypeError)", () => {
+  assert.throws(
+    () => randomShifts(key(0), images(1, 4), { height: 2, width: 2, max: 0, flip: 1 as never }),
+    (e: Error) =>
+      e instanceof TypeError && /randomShifts: flip must be true or false/.test(e.message),
+  );
+});

@@ -1,11 +1,12 @@
 /**
  * Data augmentation by translation: `randomShifts` moves each image of a batch by a few whole
- * pixels, a different random offset per image, as a CNN sees a digit a little off-centre.
+ * pixels, a different random offset per image, as a CNN sees a digit a little off-centre, and
+ * on request mirrors half of them left to right (a shirt is a shirt either way; a digit is not).
  *
  * @module
  */
 
-import { checkInteger, checkKey, checkOptions, describeValue } from "../_checks.ts";
+import { checkBoolean, checkInteger, checkKey, checkOptions, describeValue } from "../_checks.ts";
 import { type Key, randomBits } from "../random.ts";
 import {
   allocate,
@@ -26,6 +27,11 @@ export interface ShiftOptions {
   readonly channels?: number;
   /** The largest shift along each axis, in pixels: offsets are drawn from `[-max, max]`. */
   readonly max: number;
+  /**
+   * Also mirror each image left to right with probability 1/2, drawn per example (before its
+   * shift); default false. For classes that look alike mirrored (clothing, not digits).
+   */
+  readonly flip?: boolean;
 }
 
 /**
@@ -50,7 +56,7 @@ export interface ShiftOptions {
 export function randomShifts(key: Key, x: Tensor, options: ShiftOptions): Tensor {
   const op = "randomShifts";
   checkKey(op, key);
-  const o = checkOptions(op, options, ["height", "width", "channels", "max"]);
+  const o = checkOptions(op, options, ["height", "width", "channels", "max", "flip"]);
   if (!isTensor(x)) {
     throw new TypeError(`${op}: x must be a tensor, got ${describeValue(x)}`);
   }
@@ -59,6 +65,8 @@ export function randomShifts(key: Key, x: Tensor, options: ShiftOptions): Tensor
   const channels = o.channels === undefined ? 1 : o.channels;
   checkInteger(op, "channels", channels, { min: 1 });
   checkInteger(op, "max", o.max, { min: 0, max: Math.min(o.height, o.width) - 1 });
+  const flip = o.flip === undefined ? false : o.flip;
+  checkBoolean(op, "flip", flip);
   const size = o.height * o.width * channels, n = x.shape.length === 0 ? 0 : x.shape[0];
   if (x.shape.length < 2 || x.data.length !== n * size) {
     throw new TypeError(
@@ -66,12 +74,17 @@ export function randomShifts(key: Key, x: Tensor, options: ShiftOptions): Tensor
         `values each, got shape ${formatShape(x.shape)}`,
     );
   }
-  const bits = randomBits(key, 2 * n);
+  // Without flips the draws are those of before flips existed, so old seeds give old shifts.
+  const draws = flip ? 3 : 2;
+  const bits = randomBits(key, draws * n);
   const out = allocate(x.dtype, x.data.length, op);
   const span = 2 * o.max + 1;
   for (let e = 0; e < n; e++) {
-    const dy = (bits[2 * e] % span) - o.max, dx = (bits[2 * e + 1] % span) - o.max;
-    shiftOne(x.data, out, e * size, o.height, o.width, channels, dy, dx);
+    const b = draws * e;
+    const dy = (bits[b] % span) - o.max, dx = (bits[b + 1] % span) - o.max;
+    if (flip && bits[b + 2] % 2 === 1) {
+      flipShiftOne(x.data, out, e * size, o.height, o.width, channels, dy, dx);
+    } else shiftOne(x.data, out, e * size, o.height, o.width, channels, dy, dx);
   }
   return fromTypedArray(out, x.shape);
 }
@@ -91,5 +104,25 @@ function shiftOne(
   for (let r = Math.max(0, dy); r < Math.min(h, h + dy); r++) {
     const from = at + ((r - dy) * w + q0 - dx) * c;
     out.set(x.subarray(from, from + (q1 - q0) * c), at + (r * w + q0) * c);
+  }
+}
+
+/** One image at `at`, mirrored then shifted: `out[r, q] = x[r - dy, w - 1 - (q - dx)]`. */
+function flipShiftOne(
+  x: FloatArray,
+  out: FloatArray,
+  at: number,
+  h: number,
+  w: number,
+  c: number,
+  dy: number,
+  dx: number,
+): void {
+  const q0 = Math.max(0, dx), q1 = Math.min(w, w + dx);
+  for (let r = Math.max(0, dy); r < Math.min(h, h + dy); r++) {
+    for (let q = q0; q < q1; q++) {
+      const from = at + ((r - dy) * w + (w - 1 - (q - dx))) * c, to = at + (r * w + q) * c;
+      for (let ch = 0; ch < c; ch++) out[to + ch] = x[from + ch];
+    }
   }
 }

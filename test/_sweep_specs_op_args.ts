@@ -184,6 +184,10 @@ export const ARGS: Readonly<Record<string, readonly Arg[]>> = {
     tensorArg(m22, [v2]),
     tensorArg(() => t64([[0, 1], [1, 0]]), [v2, () => t64([[0, 1, 0]])]),
   ],
+  bernoulliNllRows: [
+    tensorArg(m22, [v2]),
+    tensorArg(() => t64([[0, 1], [1, 0]]), [v2, () => t64([[0, 2], [1, 0]])]),
+  ],
 };
 
 export function poolArgs(): Arg[] {

@@ -112,6 +112,21 @@ export type ReluBackKernel = (x: Float32Array, g: Float32Array, dx: Float32Array
 export type AddRowsKernel = (m: Float32Array, b: Float32Array, n: number, units: number) => void;
 
 /**
+ * The signature of {@linkcode Backend.bernoulliNll}: for float32 logits `z` and targets `t`,
+ * `rows × cols` each, `sums[i] = Σ_j softplus(z_ij) − z_ij·t_ij` (accumulated in double) and
+ * `d_ij = σ(z_ij) − t_ij`, both overwritten. Returns `true` when it ran and every target was in
+ * `[0, 1]`; `false` otherwise (the outputs are then unspecified and the caller runs its loop).
+ */
+export type BernoulliNllKernel = (
+  z: Float32Array,
+  t: Float32Array,
+  rows: number,
+  cols: number,
+  sums: Float64Array,
+  d: Float32Array,
+) => boolean;
+
+/**
  * The signature of {@linkcode Backend.columnSums}: `sums[j] = Σ_i m[i, j]` over the `n` rows of
  * the float32 `n × units` matrix `m`, accumulated in double in row order (`sums` overwritten).
  */
@@ -172,4 +187,10 @@ export interface Backend {
   addRows?: AddRowsKernel;
   /** The column sums of a float32 matrix in double: `linear`'s bias cotangent (as `addRows`). */
   columnSums?: ColumnSumsKernel;
+  /**
+   * The Bernoulli negative log-likelihood of float32 logits, summed per row, with `σ(z) − t` for
+   * its pullback (optional; without it the `bernoulliNllRows` primitive's loop runs): see
+   * {@linkcode BernoulliNllKernel}. May compute in float32 arithmetic; its doc states its error.
+   */
+  bernoulliNll?: BernoulliNllKernel;
 }

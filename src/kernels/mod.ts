@@ -31,6 +31,7 @@ export type {
   AddRowsKernel,
   Backend,
   BackendName,
+  BernoulliNllKernel,
   ColumnSumsKernel,
   GemmKernel,
   ReluBackKernel,

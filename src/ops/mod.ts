@@ -42,6 +42,7 @@ export * from "./joining.ts";
 export * from "./pad.ts";
 export { clip, maximum, minimum, where } from "./select.ts";
 export * from "./indices.ts";
+export * from "./bernoulli_nll.ts";
 export * from "./cross_entropy.ts";
 export * from "./cast.ts";
 export * from "./perceptron_step.ts";

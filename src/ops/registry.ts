@@ -11,6 +11,7 @@ import type { Primitive } from "./primitive.ts";
 import * as activations from "./activations.ts";
 import * as arithmetic from "./arithmetic.ts";
 import * as cast from "./cast.ts";
+import * as bernoulliNll from "./bernoulli_nll.ts";
 import * as crossEntropy from "./cross_entropy.ts";
 import * as broadcast from "./broadcast.ts";
 import * as elementwise from "./elementwise.ts";
@@ -58,6 +59,7 @@ export type Primitives = Readonly<
   & PrimitivesOf<typeof activations>
   & PrimitivesOf<typeof arithmetic>
   & PrimitivesOf<typeof cast>
+  & PrimitivesOf<typeof bernoulliNll>
   & PrimitivesOf<typeof crossEntropy>
   & PrimitivesOf<typeof broadcast>
   & PrimitivesOf<typeof elementwise>
@@ -82,6 +84,7 @@ export const PRIMITIVES: Primitives = Object.freeze({
   ...pick(activations),
   ...pick(arithmetic),
   ...pick(cast),
+  ...pick(bernoulliNll),
   ...pick(crossEntropy),
   ...pick(broadcast),
   ...pick(elementwise),

@@ -95,8 +95,11 @@ test("float32 bernoulliNllRows equals the composition within float32 rounding, o
   for (const [name, on] of BACKENDS) {
     for (const [b, c, seed] of [[3, 785, 1], [16, 7, 2], [1, 1, 3], [5, 64, 4]]) {
       const { p, dy } = float32Case(b, c, seed);
-      // Sums of up to 785 terms: the composition rounded each one to float32 first.
+      // Sums of up to 785 terms: the composition rounded each one to float32 first. With
+      // finite logits only, a backend's kernel runs (it declines the infinite ones).
       agree(p, dy, 4e-6, on);
+      const finite = tensor(p.z.data.map((v) => (Number.isFinite(v) ? v : 0)), p.z.shape);
+      agree({ z: finite, y: p.y }, dy, 4e-6, on);
       const [v] = vjp(fused, p, { backend: on });
       assert.equal(v.dtype, "float32", name);
     }
@@ -165,4 +168,58 @@ test("bernoulliNllRows rejects targets outside [0, 1] and mismatched shapes, nam
     name: "TypeError",
     message: /^Cannot bernoulliNllRows: expected logits \[batch, \.\.\.example\] of rank >= 1/,
   });
+});
+
+/** Row sums and σ − t by the double formula with `Math.exp`/`Math.log1p`. */
+function reference(z: Float32Array, y: Float32Array, rows: number, cols: number) {
+  const sums = new Float64Array(rows), d = new Float64Array(z.length);
+  z.forEach((zi, i) => {
+    const e = Math.exp(-Math.abs(zi));
+    d[i] = (zi >= 0 ? 1 : e) / (1 + e) - y[i];
+    sums[Math.floor(i / cols)] += Math.max(zi, 0) - zi * y[i] + Math.log1p(e);
+  });
+  return { sums, d };
+}
+
+test("the backends' float32 Bernoulli kernels run on finite logits and match the double formula", () => {
+  const kernels = BACKENDS.filter(([, on]) => on.bernoulliNll !== undefined);
+  assert.ok(BACKENDS.length === 1 || kernels.length > 0, "wasm loads here but has no kernel");
+  for (const [name, on] of kernels) {
+    for (
+      const [rows, cols, seed] of [[3, 785, 1], [16, 7, 2], [1, 1, 3], [128, 784, 4], [2, 0, 5], [
+        4096,
+        1,
+        6,
+      ]]
+    ) {
+      const { p } = float32Case(rows, cols, seed);
+      const z = Float32Array.from(p.z.data, (v, i) => (Number.isFinite(v) ? v : i % 2 ? 95 : -95));
+      const y = p.y.data as Float32Array;
+      const sums = new Float64Array(rows).fill(NaN), d = new Float32Array(z.length);
+      assert.equal(on.bernoulliNll!(z, y, rows, cols, sums, d), true, `${name} ran`);
+      const want = reference(z, y, rows, cols);
+      // Sums of terms >= 0, each within a few float32 ulps: the sums keep that relative error.
+      want.sums.forEach((s, r) =>
+        assert.ok(
+          Math.abs(sums[r] - s) <= 2 ** -21 * s + 1e-30,
+          `${name} sums[${r}]: ${sums[r]} vs ${s}`,
+        )
+      );
+      // σ to a few float32 ulps of 1: a difference σ − t near 0 keeps an absolute error.
+      want.d.forEach((v, i) => assert.ok(Math.abs(d[i] - v) <= 2 ** -21, `${name} d[${i}]`));
+    }
+  }
+});
+
+test("the Bernoulli kernels decline logits that are not finite and targets outside [0, 1]", () => {
+  for (const [name, on] of BACKENDS.filter(([, on]) => on.bernoulliNll !== undefined)) {
+    for (const [zBad, yBad] of [[Infinity, 0], [NaN, 0], [-Infinity, 0], [0, 1.5], [0, NaN]]) {
+      for (const at of [0, 5, 6]) {
+        const z = new Float32Array(7).fill(0.5), y = new Float32Array(7).fill(0.5);
+        z[at] = zBad, y[at] = yBad;
+        const ran = on.bernoulliNll!(z, y, 1, 7, new Float64Array(1), new Float32Array(7));
+        assert.equal(ran, false, `${name}: z ${zBad}, t ${yBad} at ${at}`);
+      }
+    }
+  }
 });

@@ -19,6 +19,7 @@
 
 import { checkOps, type Ops } from "./autodiff/ops.ts";
 import { checkNumber, describeValue } from "./_checks.ts";
+import { rethrowAs } from "./_checks_structure.ts";
 import { formatShape, isTensor, type Tensor } from "./tensor.ts";
 
 /**
@@ -217,8 +218,10 @@ export const bernoulliNll: Loss = (t, prediction, target): Tensor => {
       }`,
     );
   }
-  // The fused per-example sums (one pass; it checks the targets are in [0, 1]).
-  return t.mulScalar(t.sum(t.bernoulliNllRows(prediction, target)), 1 / prediction.shape[0]);
+  // The fused per-example sums (one pass; it checks the targets are in [0, 1], an error this
+  // loss then names).
+  const rows = rethrowAs(op, () => t.bernoulliNllRows(prediction, target));
+  return t.mulScalar(t.sum(rows), 1 / prediction.shape[0]);
 };
 
 /** Checks logits `[B, C]` with `B, C ≥ 1`; returns `[B, C]`. */

@@ -27,6 +27,7 @@ export * from "./broadcast.ts";
 export * from "./elementwise.ts";
 export * from "./erf.ts";
 export * from "./activations.ts";
+export * from "./gaussian.ts";
 export * from "./gelu.ts";
 export * from "./linalg.ts";
 export * from "./reduce.ts";

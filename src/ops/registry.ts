@@ -15,6 +15,7 @@ import * as bernoulliNll from "./bernoulli_nll.ts";
 import * as crossEntropy from "./cross_entropy.ts";
 import * as broadcast from "./broadcast.ts";
 import * as elementwise from "./elementwise.ts";
+import * as gaussian from "./gaussian.ts";
 import * as gelu from "./gelu.ts";
 import * as linalg from "./linalg.ts";
 import * as reduce from "./reduce.ts";
@@ -63,6 +64,7 @@ export type Primitives = Readonly<
   & PrimitivesOf<typeof crossEntropy>
   & PrimitivesOf<typeof broadcast>
   & PrimitivesOf<typeof elementwise>
+  & PrimitivesOf<typeof gaussian>
   & PrimitivesOf<typeof gelu>
   & PrimitivesOf<typeof linalg>
   & PrimitivesOf<typeof reduce>
@@ -88,6 +90,7 @@ export const PRIMITIVES: Primitives = Object.freeze({
   ...pick(crossEntropy),
   ...pick(broadcast),
   ...pick(elementwise),
+  ...pick(gaussian),
   ...pick(gelu),
   ...pick(linalg),
   ...pick(reduce),

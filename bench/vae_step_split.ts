@@ -1,8 +1,8 @@
 /**
  * Where a training step of the VAE of `bench/vae_compare.ts` (784-400-(20+20), reparameterised,
  * 20-400-784, Bernoulli likelihood, KL aux, batch 128, Adam 1e-3, float32) spends its time, in
- * a plain loop without the RxJS pipeline: milliseconds per stage, the process's CPU time per
- * step, then every primitive's forward call and pullback and every gemm, timed one by one
+ * a plain loop without the RxJS pipeline: milliseconds per stage (wall and CPU), the process's
+ * CPU time per step, then every primitive's forward call and pullback and every gemm, timed one by one
  * (`--primitives`).
  *
  * ```sh
@@ -65,41 +65,54 @@ const batches = Array.from(
     ),
 );
 
+/** The process's CPU milliseconds (wall times on a shared machine include others' turns). */
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
 /** One step through `ops` (a trace's, or a timing wrapper of it) and `t` (the optimiser's). */
-function oneStep(s: number, trace: Trace, ops: Ops, t: Ops): number[] {
+function oneStep(s: number, trace: Trace, ops: Ops, t: Ops, clock = cpuNow): number[] {
   const x = batches[s % n];
-  const t0 = performance.now();
+  const t0 = clock();
   trace.watch(params);
   const out = model.apply(ops, params, init.state, x, trainContext(key(s)));
-  const t1 = performance.now();
+  const t1 = clock();
   let loss = bernoulliNll(ops, out.y, x);
   for (const term of Object.values(out.aux ?? {})) loss = ops.add(loss, term);
-  const t2 = performance.now();
+  const t2 = clock();
   const grads = trace.pullback(loss, full(loss.shape, 1, loss.dtype), params);
-  const t3 = performance.now();
+  const t3 = clock();
   [params, optState] = updateAndApply(optimizer, grads, optState, params, t);
-  const t4 = performance.now();
+  const t4 = clock();
   return [t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0];
 }
 
 const STAGES = ["forward", "loss", "pullback", "optimiser", "step"] as const;
 const times: number[][] = STAGES.map(() => []);
+const cpuTimes: number[][] = STAGES.map(() => []);
 const plain = untraced(be);
 let usage = process.resourceUsage();
 for (let s = 0; s < warmup + steps; s++) {
   if (s === warmup) usage = process.resourceUsage();
   const trace = new Trace(be);
-  const split = oneStep(s, trace, trace.ops, plain);
-  if (s >= warmup) split.forEach((v, i) => times[i].push(v));
+  // Odd steps on the wall clock, even ones on the CPU clock (each call of which is a system call).
+  const wall = s % 2 === 1;
+  const split = oneStep(s, trace, trace.ops, plain, wall ? () => performance.now() : cpuNow);
+  if (s >= warmup) split.forEach((v, i) => (wall ? times : cpuTimes)[i].push(v));
 }
 const end = process.resourceUsage();
 
 const median = (a: readonly number[]) => [...a].sort((p, q) => p - q)[a.length >> 1];
 const perStep = (us: number) => (us / 1000 / steps).toFixed(2);
 console.log(`${be.description}; ${steps} steps after ${warmup}`);
-console.log(`stage       median ms`);
+console.log(`stage       median ms  median CPU ms`);
 STAGES.forEach((stage, i) => {
-  console.log(`${stage.padEnd(10)} ${median(times[i]).toFixed(3).padStart(10)}`);
+  console.log(
+    `${stage.padEnd(10)} ${median(times[i]).toFixed(3).padStart(10)} ${
+      median(cpuTimes[i]).toFixed(3).padStart(14)
+    }`,
+  );
 });
 const cpuMs = (end.userCPUTime - usage.userCPUTime + end.systemCPUTime - usage.systemCPUTime) /
   1000 / steps;
@@ -114,10 +127,7 @@ console.log(
 if (argAt("primitives") >= 0) {
   // Per step and name: the sum of its calls' CPU times (the process's: wall times on a shared
   // machine include other processes' turns); the table shows the median over the steps.
-  const now = () => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1000;
-  };
+  const now = cpuNow;
   const spent = new Map<string, number[]>();
   let stepNo = 0;
   const charge = (name: string, ms: number) => {

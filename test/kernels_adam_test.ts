@@ -134,5 +134,7 @@ test("the blas backend borrows the WebAssembly Adam step, rectifier and bias loo
   assert.equal(blas.reluBack, wasm.reluBack);
   assert.equal(blas.addRows, wasm.addRows);
   assert.equal(blas.columnSums, wasm.columnSums);
+  assert.equal(blas.adamApplyFresh, wasm.adamApplyFresh);
+  assert.equal(blas.bernoulliNll, wasm.bernoulliNll);
   assert.match(blas.description, /; Adam, relu, bias, Bernoulli NLL: wasm SIMD$/);
 });

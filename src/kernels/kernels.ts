@@ -78,6 +78,20 @@ export type AdamKernel = (
 ) => void;
 
 /**
+ * The signature of {@linkcode Backend.adamApplyFresh}: {@linkcode AdamApplyKernel}'s step
+ * returning `[out, m1, v1]` as arrays it makes itself (of `g`'s type), or `undefined` when it
+ * cannot run (the caller then allocates the outputs and runs `adamApply` or the loop).
+ */
+export type AdamApplyFreshKernel = (
+  p: FloatArray,
+  g: FloatArray,
+  m0: FloatArray,
+  v0: FloatArray,
+  s: AdamScalars,
+  scale: number,
+) => readonly [out: FloatArray, m1: FloatArray, v1: FloatArray] | undefined;
+
+/**
  * The signature of {@linkcode Backend.adamApply}: the Adam step applied to a parameter `p`,
  * `m1`, `v1` as for {@linkcode AdamKernel} and `out = p + scale · (m1·c1)/(√(v1·c2) + eps)`.
  */
@@ -172,6 +186,13 @@ export interface Backend {
    * must match `adamTs` followed by `p + out·scale` exactly; float32 may compute in float32.
    */
   adamApply?: AdamApplyKernel;
+  /**
+   * `adamApply` making its own output arrays (optional; see {@linkcode AdamApplyFreshKernel}):
+   * a kernel that computes elsewhere (in wasm memory) copies its results into arrays made by
+   * copying, where filling arrays the caller allocated wrote each output twice (zeros first).
+   * Must equal `adamApply` bit for bit.
+   */
+  adamApplyFresh?: AdamApplyFreshKernel;
   /**
    * The rectifier over a float32 array (optional; without it the TypeScript loop of
    * `relu_ts.ts` runs, and float64 always runs the `relu` primitive's own loop). Must match

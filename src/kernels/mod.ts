@@ -25,6 +25,7 @@
  */
 
 export type {
+  AdamApplyFreshKernel,
   AdamApplyKernel,
   AdamKernel,
   AdamScalars,

@@ -63,6 +63,7 @@ function withWasmAdam(blas: Backend): Backend {
     description: `${blas.description}; Adam, relu, bias, Bernoulli NLL: wasm SIMD`,
     adam: wasm.kernels.adam,
     adamApply: wasm.kernels.adamApply,
+    adamApplyFresh: wasm.kernels.adamApplyFresh,
     relu: wasm.kernels.relu,
     reluBack: wasm.kernels.reluBack,
     addRows: wasm.kernels.addRows,

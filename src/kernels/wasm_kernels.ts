@@ -116,7 +116,7 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Backend {
   const bernoulliNllF32 = exports.bernoulli_nll_f32 as (...rowsColsAddresses: number[]) => number;
   // The Adam kernels on an instance of their own, whose memory keeps the optimiser's arrays
   // between steps (see wasm_adam.ts) where the gemm's operands would overwrite them.
-  const { adam, adamApply } = wasmAdam(module);
+  const { adam, adamApply, adamApplyFresh } = wasmAdam(module);
   let heap32 = new Float32Array(memory.buffer);
   let heap64 = new Float64Array(memory.buffer);
 
@@ -246,6 +246,7 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Backend {
     gemm,
     adam,
     adamApply,
+    adamApplyFresh,
     relu,
     reluBack,
     addRows,

@@ -19,6 +19,13 @@
  * deno,bun` (default deno), `--python EXE`, `--cpus LIST`. The loss column is the negative ELBO
  * per image of the first and last timed batch (it must be falling).
  *
+ * Last measured 2026-12-02 07:09-07:14 UTC on the 2-vCPU build machine (Intel Xeon, AVX-512),
+ * pinned to CPU 0 with other jobs on CPU 1 (load 2.6-3.2, indicative), medians of three rounds:
+ * blas 14,133 samples/s under Deno and 14,943 under Bun, wasm 6,088 and 5,855, PyTorch eager
+ * 18,267, JAX jit 12,472 (0.77x PyTorch for blas under Deno; the README has the table, and the
+ * figures of the code before the fused Bernoulli NLL, Gaussian and Adam-output changes).
+ * `bench/vae_step_split.ts` shows where a step goes.
+ *
  * For the accuracy comparison (the test negative ELBO after 10 epochs) see the README: the
  * example against `python3 bench/_python_vae.py --reference`.
  *

@@ -19,6 +19,7 @@
 
 import { checkOps, type Ops } from "./autodiff/ops.ts";
 import { checkNumber, describeValue } from "./_checks.ts";
+import { rethrowAs } from "./_checks_structure.ts";
 import { formatShape, isTensor, type Tensor } from "./tensor.ts";
 
 /**
@@ -193,7 +194,8 @@ function firstOutside(y: Tensor["data"]): number {
  * pixels): with {@linkcode reparameterize}'s `kl`, the objective is the negative ELBO per
  * image. It is {@linkcode binaryCrossEntropyWithLogits} times the elements per example (that
  * loss averages over them too). Targets in `[0, 1]` may be intensities, not only 0 or 1; a
- * target outside is a `RangeError`. Runs on the fused `sigmoidCrossEntropy` primitive.
+ * target outside is a `RangeError`. Runs on the fused `bernoulliNllRows` primitive (the
+ * per-example sums of `sigmoidCrossEntropy` in one pass).
  *
  * @example
  * ```ts
@@ -216,8 +218,10 @@ export const bernoulliNll: Loss = (t, prediction, target): Tensor => {
       }`,
     );
   }
-  checkUnitTargets(op, target);
-  return t.mulScalar(t.sum(t.sigmoidCrossEntropy(prediction, target)), 1 / prediction.shape[0]);
+  // The fused per-example sums (one pass; it checks the targets are in [0, 1], an error this
+  // loss then names).
+  const rows = rethrowAs(op, () => t.bernoulliNllRows(prediction, target));
+  return t.mulScalar(t.sum(rows), 1 / prediction.shape[0]);
 };
 
 /** Checks logits `[B, C]` with `B, C ≥ 1`; returns `[B, C]`. */

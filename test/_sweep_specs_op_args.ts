@@ -184,6 +184,15 @@ export const ARGS: Readonly<Record<string, readonly Arg[]>> = {
     tensorArg(m22, [v2]),
     tensorArg(() => t64([[0, 1], [1, 0]]), [v2, () => t64([[0, 1, 0]])]),
   ],
+  gaussianKl: [tensorArg(m22, [v2, v3])],
+  gaussianSample: [
+    tensorArg(m22, [v2, v3]),
+    tensorArg(() => t64([[0.5], [-1]]), [v2, m22, () => t32([[0.5], [-1]])]),
+  ],
+  bernoulliNllRows: [
+    tensorArg(m22, [v2]),
+    tensorArg(() => t64([[0, 1], [1, 0]]), [v2, () => t64([[0, 2], [1, 0]])]),
+  ],
 };
 
 export function poolArgs(): Arg[] {

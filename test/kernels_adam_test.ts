@@ -134,7 +134,9 @@ test("the blas backend borrows the WebAssembly Adam step, rectifier and bias loo
   assert.equal(blas.reluBack, wasm.reluBack);
   assert.equal(blas.addRows, wasm.addRows);
   assert.equal(blas.columnSums, wasm.columnSums);
-  assert.match(blas.description, /; Adam, relu, bias: wasm SIMD$/);
+  assert.equal(blas.adamApplyFresh, wasm.adamApplyFresh);
+  assert.equal(blas.bernoulliNll, wasm.bernoulliNll);
+  assert.match(blas.description, /; Adam, relu, bias, Bernoulli NLL: wasm SIMD$/);
 });
 
 // A first moment whose gradient stays zero decays by b1 each step into the float32 subnormals,

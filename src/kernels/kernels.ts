@@ -78,6 +78,20 @@ export type AdamKernel = (
 ) => void;
 
 /**
+ * The signature of {@linkcode Backend.adamApplyFresh}: {@linkcode AdamApplyKernel}'s step
+ * returning `[out, m1, v1]` as arrays it makes itself (of `g`'s type), or `undefined` when it
+ * cannot run (the caller then allocates the outputs and runs `adamApply` or the loop).
+ */
+export type AdamApplyFreshKernel = (
+  p: FloatArray,
+  g: FloatArray,
+  m0: FloatArray,
+  v0: FloatArray,
+  s: AdamScalars,
+  scale: number,
+) => readonly [out: FloatArray, m1: FloatArray, v1: FloatArray] | undefined;
+
+/**
  * The signature of {@linkcode Backend.adamApply}: the Adam step applied to a parameter `p`,
  * `m1`, `v1` as for {@linkcode AdamKernel} and `out = p + scale · (m1·c1)/(√(v1·c2) + eps)`.
  */
@@ -110,6 +124,21 @@ export type ReluBackKernel = (x: Float32Array, g: Float32Array, dx: Float32Array
  * the float32 `n × units` matrix `m`, in place (`m` is the caller's fresh output).
  */
 export type AddRowsKernel = (m: Float32Array, b: Float32Array, n: number, units: number) => void;
+
+/**
+ * The signature of {@linkcode Backend.bernoulliNll}: for float32 logits `z` and targets `t`,
+ * `rows × cols` each, `sums[i] = Σ_j softplus(z_ij) − z_ij·t_ij` (accumulated in double) and
+ * `d_ij = σ(z_ij) − t_ij`, both overwritten. Returns `true` when it ran and every target was in
+ * `[0, 1]`; `false` otherwise (the outputs are then unspecified and the caller runs its loop).
+ */
+export type BernoulliNllKernel = (
+  z: Float32Array,
+  t: Float32Array,
+  rows: number,
+  cols: number,
+  sums: Float64Array,
+  d: Float32Array,
+) => boolean;
 
 /**
  * The signature of {@linkcode Backend.columnSums}: `sums[j] = Σ_i m[i, j]` over the `n` rows of
@@ -158,6 +187,13 @@ export interface Backend {
    */
   adamApply?: AdamApplyKernel;
   /**
+   * `adamApply` making its own output arrays (optional; see {@linkcode AdamApplyFreshKernel}):
+   * a kernel that computes elsewhere (in wasm memory) copies its results into arrays made by
+   * copying, where filling arrays the caller allocated wrote each output twice (zeros first).
+   * Must equal `adamApply` bit for bit.
+   */
+  adamApplyFresh?: AdamApplyFreshKernel;
+  /**
    * The rectifier over a float32 array (optional; without it the TypeScript loop of
    * `relu_ts.ts` runs, and float64 always runs the `relu` primitive's own loop). Must match
    * that loop bit for bit.
@@ -172,4 +208,10 @@ export interface Backend {
   addRows?: AddRowsKernel;
   /** The column sums of a float32 matrix in double: `linear`'s bias cotangent (as `addRows`). */
   columnSums?: ColumnSumsKernel;
+  /**
+   * The Bernoulli negative log-likelihood of float32 logits, summed per row, with `σ(z) − t` for
+   * its pullback (optional; without it the `bernoulliNllRows` primitive's loop runs): see
+   * {@linkcode BernoulliNllKernel}. May compute in float32 arithmetic; its doc states its error.
+   */
+  bernoulliNll?: BernoulliNllKernel;
 }

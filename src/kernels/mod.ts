@@ -25,12 +25,14 @@
  */
 
 export type {
+  AdamApplyFreshKernel,
   AdamApplyKernel,
   AdamKernel,
   AdamScalars,
   AddRowsKernel,
   Backend,
   BackendName,
+  BernoulliNllKernel,
   ColumnSumsKernel,
   GemmKernel,
   ReluBackKernel,

@@ -50,7 +50,8 @@ const probes = new Map<BackendName, BackendProbe>();
 
 /**
  * OpenBLAS has no Adam step, and the JavaScript loop is a third of a training step; nor has it
- * the rectifier or the bias loops of `linear`, whose JavaScript loops run slower under V8 than
+ * the rectifier, the bias loops of `linear` or the Bernoulli likelihood (`exp` and `log1p` per
+ * element), whose JavaScript loops run slower under V8 than
  * the wasm SIMD ones with their copies in and out. The blas backend borrows those WebAssembly kernels where that module
  * loads (its description says so).
  */
@@ -59,13 +60,15 @@ function withWasmAdam(blas: Backend): Backend {
   if (!wasm.ok || wasm.kernels.adam === undefined) return blas;
   return Object.freeze({
     ...blas,
-    description: `${blas.description}; Adam, relu, bias: wasm SIMD`,
+    description: `${blas.description}; Adam, relu, bias, Bernoulli NLL: wasm SIMD`,
     adam: wasm.kernels.adam,
     adamApply: wasm.kernels.adamApply,
+    adamApplyFresh: wasm.kernels.adamApplyFresh,
     relu: wasm.kernels.relu,
     reluBack: wasm.kernels.reluBack,
     addRows: wasm.kernels.addRows,
     columnSums: wasm.kernels.columnSums,
+    bernoulliNll: wasm.kernels.bernoulliNll,
   });
 }
 

@@ -26,7 +26,7 @@
 
 import type { FloatArray } from "../tensor.ts";
 import { adamApplyTs, adamTs } from "./adam_ts.ts";
-import type { AdamApplyKernel, AdamKernel, AdamScalars } from "./kernels.ts";
+import type { AdamApplyFreshKernel, AdamApplyKernel, AdamKernel, AdamScalars } from "./kernels.ts";
 import { residentMemory, type ResidentStats } from "./wasm_resident.ts";
 
 export type { ResidentStats } from "./wasm_resident.ts";
@@ -41,6 +41,7 @@ type AdamExport = (n: number, ...addressesAndScalars: number[]) => void;
 export interface WasmAdam {
   readonly adam: AdamKernel;
   readonly adamApply: AdamApplyKernel;
+  readonly adamApplyFresh: AdamApplyFreshKernel;
   readonly stats: () => ResidentStats;
 }
 
@@ -120,7 +121,25 @@ export function wasmAdam(module: WebAssembly.Module, budget: number = RESIDENT_B
     if (!ran) adamApplyTs(p, g, m0, v0, m1, v1, out, s, scale);
   };
 
-  return Object.freeze({ adam, adamApply, stats });
+  // The same step, its outputs copied out of the module's memory into arrays made by the copy.
+  const adamApplyFresh: AdamApplyFreshKernel = (p, g, m0, v0, s, scale) => {
+    const n = g.length;
+    checkLengths(n, ["g", "m0", "v0", "p"], [g, m0, v0, p]);
+    const f64 = g instanceof Float64Array;
+    if (n === 0 || ![p, m0, v0].every((a) => a instanceof g.constructor)) return undefined;
+    const k = f64 ? kernels.apply64 : kernels.apply32;
+    const outs = run(
+      f64,
+      [g, m0, v0, p],
+      [null, null, null],
+      [3, 1, 2],
+      [false, true, true, true],
+      ([ag, am, av, ap]) => k(n, ag, am, av, ap, am, av, ap, ...scalarArgs(s), scale),
+    );
+    return outs === undefined ? undefined : [outs[0], outs[1], outs[2]];
+  };
+
+  return Object.freeze({ adam, adamApply, adamApplyFresh, stats });
 }
 
 /** The scalar arguments of the `adam_*` exports, in their order. */

@@ -16,6 +16,7 @@
 import type {
   AddRowsKernel,
   Backend,
+  BernoulliNllKernel,
   ColumnSumsKernel,
   GemmKernel,
   ReluBackKernel,
@@ -27,6 +28,7 @@ import { checkGemmArgs } from "./check_gemm.ts";
 import { checkBoolean, checkOptions } from "../_checks.ts";
 import { tsGemm } from "./ts_gemm.ts";
 import { wasmAdam } from "./wasm_adam.ts";
+import { BERNOULLI_WAT_OVERRUN } from "./wasm/bernoulli_wat.ts";
 import {
   GEMM_WASM_HEAP_BASE,
   GEMM_WASM_PLAIN,
@@ -111,9 +113,10 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Backend {
   type RowsExport = (n: number, units: number, m: number, other: number) => void;
   const addRowsF32 = exports.add_rows_f32 as RowsExport;
   const columnSumsF32 = exports.column_sums_f32 as RowsExport;
+  const bernoulliNllF32 = exports.bernoulli_nll_f32 as (...rowsColsAddresses: number[]) => number;
   // The Adam kernels on an instance of their own, whose memory keeps the optimiser's arrays
   // between steps (see wasm_adam.ts) where the gemm's operands would overwrite them.
-  const { adam, adamApply } = wasmAdam(module);
+  const { adam, adamApply, adamApplyFresh } = wasmAdam(module);
   let heap32 = new Float32Array(memory.buffer);
   let heap64 = new Float64Array(memory.buffer);
 
@@ -216,6 +219,26 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Backend {
     sums.set(heap64.subarray(sAt >> 3, (sAt >> 3) + units));
   };
 
+  // The Bernoulli likelihood: exp and log1p four lanes at a time in float32, where the
+  // JavaScript loop spends about 10 ns an element on its double-precision polynomials. Each
+  // region has bytes to spare: a row's last vectors read and write past it.
+  const bernoulliNll: BernoulliNllKernel = (z, t, rows, cols, sums, d) => {
+    const n = rows * cols;
+    checkElementwise("bernoulliNll", [z, t, d]);
+    if (z.length !== n || !(sums instanceof Float64Array) || sums.length < rows) {
+      throw new TypeError("bernoulliNll kernel: expects rows × cols float32 arrays and the sums");
+    }
+    const span = align16(n * 4 + BERNOULLI_WAT_OVERRUN);
+    const zAt = GEMM_WASM_HEAP_BASE, tAt = zAt + span, dAt = tAt + span, sAt = dAt + span;
+    if (sAt + rows * 8 > MAX_BYTES || !reserve(sAt + rows * 8)) return false;
+    heap32.set(z, zAt >> 2);
+    heap32.set(t, tAt >> 2);
+    if (bernoulliNllF32(rows, cols, zAt, tAt, sAt, dAt) !== 1) return false;
+    d.set(heap32.subarray(dAt >> 2, (dAt >> 2) + n));
+    sums.set(heap64.subarray(sAt >> 3, (sAt >> 3) + rows));
+    return true;
+  };
+
   const flavour = relaxed ? "relaxed-SIMD FMA, 6×8 f32 tiles" : "SIMD mul+add, 4×8 f32 tiles";
   return Object.freeze({
     name: "wasm" as const,
@@ -223,10 +246,12 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Backend {
     gemm,
     adam,
     adamApply,
+    adamApplyFresh,
     relu,
     reluBack,
     addRows,
     columnSums,
+    bernoulliNll,
   });
 }
 

@@ -44,17 +44,19 @@ export interface ResidentMemory {
   /**
    * Stages `inputs` (all of `inputs[0]`'s length and element type), runs `kernel` on their
    * addresses and copies each output `outputs[j]` out of the region of input `into[j]`, which
-   * the kernel wrote in place. `keep[i]`: whether input `i`'s region is remembered, as a copy of
-   * the output written over it. False when the memory cannot hold the call at all.
+   * the kernel wrote in place; a `null` output is a fresh array copied out of it (made by
+   * copying, so never zero-filled first). `keep[i]`: whether input `i`'s region is remembered, as
+   * a copy of the output written over it. Returns the outputs, or `undefined` when the memory
+   * cannot hold the call at all.
    */
   readonly run: (
     f64: boolean,
     inputs: readonly FloatArray[],
-    outputs: readonly FloatArray[],
+    outputs: readonly (FloatArray | null)[],
     into: readonly number[],
     keep: readonly boolean[],
     kernel: (addresses: readonly number[]) => void,
-  ) => boolean;
+  ) => FloatArray[] | undefined;
   /** How many inputs were copied in, and how many found in place. */
   readonly stats: () => ResidentStats;
 }
@@ -172,11 +174,11 @@ export function residentMemory(memory: WebAssembly.Memory, budget: number): Resi
   function run(
     f64: boolean,
     inputs: readonly FloatArray[],
-    outputs: readonly FloatArray[],
+    given: readonly (FloatArray | null)[],
     into: readonly number[],
     keep: readonly boolean[],
     kernel: (addresses: readonly number[]) => void,
-  ): boolean {
+  ): FloatArray[] | undefined {
     const n = inputs[0].length;
     const bytes = align16(n * (f64 ? 8 : 4));
     calls++;
@@ -190,7 +192,7 @@ export function residentMemory(memory: WebAssembly.Memory, budget: number): Resi
       if (base + span > MAX_BYTES || !reserve(base + span)) {
         clear();
         base = top;
-        if (base + span > MAX_BYTES || !reserve(base + span)) return false;
+        if (base + span > MAX_BYTES || !reserve(base + span)) return undefined;
       }
       staged = inputs.map((_, i) => ({ at: base + i * bytes, bytes, gen: 0, used: 0, free: true }));
       copied.length = 0;
@@ -202,12 +204,18 @@ export function residentMemory(memory: WebAssembly.Memory, budget: number): Resi
       if (copied[i]) heap.set(a, staged[i].at >> shift);
     });
     kernel(staged.map((r) => r.at));
-    outputs.forEach((out, j) => {
+    const outputs = given.map((out, j) => {
       const at = staged[into[j]].at >> shift;
+      if (out === null) {
+        return f64
+          ? new Float64Array(heap64.subarray(at, at + n))
+          : new Float32Array(heap32.subarray(at, at + n));
+      }
       out.set(heap.subarray(at, at + n));
+      return out;
     });
     for (const c of copied) c ? copiedIn++ : resident++;
-    if (!kept) return true;
+    if (!kept) return outputs;
     staged.forEach((r, i) => {
       const j = into.indexOf(i);
       if (keep[i] && j >= 0) {
@@ -216,7 +224,7 @@ export function residentMemory(memory: WebAssembly.Memory, budget: number): Resi
         copies.set(outputs[j], { region: r, gen: r.gen });
       } else if (copied[i] || j >= 0) release(r); // a gradient's copy, or overwritten
     });
-    return true;
+    return outputs;
   }
 
   return { run, stats: () => ({ copiedIn, resident }) };

@@ -86,13 +86,10 @@ export function reparameterize(): Layer<null, null> {
       if (batch === 0) {
         throw new TypeError(`Cannot ${op}: the batch ${formatShape(x.shape)} is empty`);
       }
-      const mean = t.slice(x, [0, 0], [batch, k]);
-      const logVar = t.slice(x, [0, k], [batch, k]);
-      const std = t.exp(t.mulScalar(logVar, 0.5));
-      // ½ Σ (σ² + μ² − 1 − log σ²) / batch, with σ² = std² (one exp, not two).
-      const perDim = t.sub(t.add(t.square(std), t.square(mean)), t.addScalar(logVar, 1));
-      const kl = t.mulScalar(t.sum(perDim), 0.5 / batch);
-      if (!ctx.training) return { y: mean, state, aux: { kl } };
+      // ½ Σ (σ² + μ² − 1 − log σ²) / batch and μ + σ·ε, each one fused primitive (equal to
+      // the slices, exp, squares and sums they replace; src/ops/gaussian.ts).
+      const kl = t.gaussianKl(x);
+      if (!ctx.training) return { y: t.slice(x, [0, 0], [batch, k]), state, aux: { kl } };
       if (ctx.key === undefined) {
         throw new TypeError(
           `${op}: training mode needs a key in the context (ctx.key), got none; ` +
@@ -100,7 +97,7 @@ export function reparameterize(): Layer<null, null> {
         );
       }
       const eps = normal(ctx.key, [batch, k], { dtype: x.dtype });
-      return { y: t.add(mean, t.mul(std, eps)), state, aux: { kl } };
+      return { y: t.gaussianSample(x, eps), state, aux: { kl } };
     },
   };
 }

@@ -11,9 +11,11 @@ import type { Primitive } from "./primitive.ts";
 import * as activations from "./activations.ts";
 import * as arithmetic from "./arithmetic.ts";
 import * as cast from "./cast.ts";
+import * as bernoulliNll from "./bernoulli_nll.ts";
 import * as crossEntropy from "./cross_entropy.ts";
 import * as broadcast from "./broadcast.ts";
 import * as elementwise from "./elementwise.ts";
+import * as gaussian from "./gaussian.ts";
 import * as gelu from "./gelu.ts";
 import * as linalg from "./linalg.ts";
 import * as reduce from "./reduce.ts";
@@ -58,9 +60,11 @@ export type Primitives = Readonly<
   & PrimitivesOf<typeof activations>
   & PrimitivesOf<typeof arithmetic>
   & PrimitivesOf<typeof cast>
+  & PrimitivesOf<typeof bernoulliNll>
   & PrimitivesOf<typeof crossEntropy>
   & PrimitivesOf<typeof broadcast>
   & PrimitivesOf<typeof elementwise>
+  & PrimitivesOf<typeof gaussian>
   & PrimitivesOf<typeof gelu>
   & PrimitivesOf<typeof linalg>
   & PrimitivesOf<typeof reduce>
@@ -82,9 +86,11 @@ export const PRIMITIVES: Primitives = Object.freeze({
   ...pick(activations),
   ...pick(arithmetic),
   ...pick(cast),
+  ...pick(bernoulliNll),
   ...pick(crossEntropy),
   ...pick(broadcast),
   ...pick(elementwise),
+  ...pick(gaussian),
   ...pick(gelu),
   ...pick(linalg),
   ...pick(reduce),

@@ -4,17 +4,17 @@
  * @module
  */
 
-import { split } from "../random.ts";
 import { type DType, isTensor, type Tensor, zeros } from "../tensor.ts";
 import { describeValue } from "../_checks.ts";
-import { checkRecord } from "./_layer_checks.ts";
 import {
   type CellSpec,
   checkWeight,
   type RecurrentConfig,
   recurrentConfig,
   recurrentLayer,
+  recurrentParams,
 } from "./_recurrent.ts";
+import { maskSteps } from "./_recurrent_input.ts";
 import type { RecurrentLayer, RecurrentOptions, RecurrentOutput } from "./recurrent.ts";
 
 /**
@@ -67,44 +67,14 @@ export function gru<O extends RecurrentOutput = "sequence">(
 }
 
 function gruCellSpec(c: RecurrentConfig): CellSpec<GruParams, Tensor> {
-  const { op, units, dtype, useBias } = c;
-  const keys = useBias ? ["w", "u", "b", "rb"] : ["w", "u"];
+  const { op, units } = c;
   const g = 3 * units;
   return {
     stateShape: [units],
-    initParams: (key, features) => {
-      const [kw, ku] = split(key);
-      const w = c.kernelInit(kw, [features, g], { fanIn: features, fanOut: g, dtype });
-      checkWeight(
-        `${op} init`,
-        w,
-        "the input kernel the initialiser returned",
-        [features, g],
-        dtype,
-      );
-      const u = c.recurrentInit(ku, [units, g], { fanIn: units, fanOut: g, dtype });
-      checkWeight(
-        `${op} init`,
-        u,
-        "the recurrent kernel the initialiser returned",
-        [units, g],
-        dtype,
-      );
-      if (!useBias) return { w, u };
-      return { w, u, b: zeros([g], dtype), rb: zeros([g], dtype) };
-    },
-    checkParams: (params, features, dt) => {
-      const expected = useBias
-        ? `{b:[${g}],rb:[${g}],u:[${units},${g}],w:[${features},${g}]}`
-        : `{u:[${units},${g}],w:[${features},${g}]}`;
-      checkRecord(op, "params", params, expected, keys);
-      checkWeight(op, params.w, "the input kernel w", [features, g], dt);
-      checkWeight(op, params.u, "the recurrent kernel u", [units, g], dt);
-      if (useBias) {
-        checkWeight(op, params.b, "the bias b", [g], dt);
-        checkWeight(op, params.rb, "the recurrent bias rb", [g], dt);
-      }
-    },
+    ...recurrentParams<GruParams>(c, g, [
+      { key: "b", what: "the bias b" },
+      { key: "rb", what: "the recurrent bias rb" },
+    ]),
     zeroState: (batch: number, dt: DType) => zeros([batch, units], dt),
     checkState: (what, state, batch, dt) => {
       if (!isTensor(state)) {
@@ -115,7 +85,8 @@ function gruCellSpec(c: RecurrentConfig): CellSpec<GruParams, Tensor> {
       checkWeight(op, state, what, [batch < 0 ? state.shape[0] : batch, units], dt);
       return state;
     },
-    run: (t, params, x, masks, init) => {
+    run: (t, params, x, mask, init, _wantState, wantSequence) => {
+      const masks = mask === undefined ? undefined : maskSteps(mask, x.dtype);
       const time = x.shape[1];
       const { w, u, b, rb } = params;
       let h = init;
@@ -124,7 +95,8 @@ function gruCellSpec(c: RecurrentConfig): CellSpec<GruParams, Tensor> {
         h = t.gruCell(t.linear(t.index(x, s, 1), w, b), h, u, rb, masks?.[s]);
         hs.push(h);
       }
-      return { hs, last: h as Tensor, final: h };
+      const last = h as Tensor;
+      return { seq: wantSequence ? t.stack(hs, 1) : undefined, last, final: last };
     },
   };
 }

@@ -47,3 +47,4 @@ export * from "./cast.ts";
 export * from "./perceptron_step.ts";
 export * from "./lstm_cell.ts";
 export * from "./gru_cell.ts";
+export * from "./lstm_sequence.ts";

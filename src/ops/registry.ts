@@ -28,6 +28,7 @@ import * as conv from "./conv.ts";
 import * as pool from "./pool.ts";
 import * as lstmCell from "./lstm_cell.ts";
 import * as gruCell from "./gru_cell.ts";
+import * as lstmSequence from "./lstm_sequence.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyPrimitive = Primitive<any>;
@@ -75,6 +76,7 @@ export type Primitives = Readonly<
   & PrimitivesOf<typeof pool>
   & PrimitivesOf<typeof lstmCell>
   & PrimitivesOf<typeof gruCell>
+  & PrimitivesOf<typeof lstmSequence>
 >;
 
 /** All built-in primitives by name. */
@@ -99,4 +101,5 @@ export const PRIMITIVES: Primitives = Object.freeze({
   ...pick(pool),
   ...pick(lstmCell),
   ...pick(gruCell),
+  ...pick(lstmSequence),
 });

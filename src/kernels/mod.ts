@@ -33,6 +33,8 @@ export type {
   BackendName,
   ColumnSumsKernel,
   GemmKernel,
+  LstmGatesBackKernel,
+  LstmGatesKernel,
   ReluBackKernel,
   ReluKernel,
 } from "./kernels.ts";

@@ -50,8 +50,8 @@ const probes = new Map<BackendName, BackendProbe>();
 
 /**
  * OpenBLAS has no Adam step, and the JavaScript loop is a third of a training step; nor has it
- * the rectifier or the bias loops of `linear`, whose JavaScript loops run slower under V8 than
- * the wasm SIMD ones with their copies in and out. The blas backend borrows those WebAssembly kernels where that module
+ * the rectifier, the bias loops of `linear` or the LSTM's gates, whose JavaScript loops run
+ * slower than the wasm SIMD ones with their copies in and out. The blas backend borrows those WebAssembly kernels where that module
  * loads (its description says so).
  */
 function withWasmAdam(blas: Backend): Backend {
@@ -59,13 +59,15 @@ function withWasmAdam(blas: Backend): Backend {
   if (!wasm.ok || wasm.kernels.adam === undefined) return blas;
   return Object.freeze({
     ...blas,
-    description: `${blas.description}; Adam, relu, bias: wasm SIMD`,
+    description: `${blas.description}; Adam, relu, bias, LSTM gates: wasm SIMD`,
     adam: wasm.kernels.adam,
     adamApply: wasm.kernels.adamApply,
     relu: wasm.kernels.relu,
     reluBack: wasm.kernels.reluBack,
     addRows: wasm.kernels.addRows,
     columnSums: wasm.kernels.columnSums,
+    lstmGates: wasm.kernels.lstmGates,
+    lstmGatesBack: wasm.kernels.lstmGatesBack,
   });
 }
 

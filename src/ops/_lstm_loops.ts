@@ -11,11 +11,12 @@
  * @module
  */
 
+import type { Backend } from "../kernels/kernels.ts";
 import type { FloatArray } from "../tensor.ts";
 import { sigmoidOf } from "./_scalar.ts";
 import { sigmoid32, tanh32 } from "./_fast_math.ts";
 
-/** Values `keep` holds per element for the pullback: i, f, g, o and tanh(c'). */
+/** Planes of `batch·units` values `keep` holds for the pullback: i, f, g, o and tanh(c'). */
 export const LSTM_KEEP = 5;
 
 /**
@@ -36,7 +37,7 @@ export function lstmForward(
   keep: FloatArray,
   fast: boolean,
 ): void {
-  const w = 4 * units;
+  const w = 4 * units, n = batch * units;
   for (let b = 0; b < batch; b++) {
     const row = b * w, at = b * units;
     if (mask !== undefined && mask[b] === 0) {
@@ -58,12 +59,12 @@ export function lstmForward(
       const tc = fast ? tanh32(cn) : Math.tanh(cn);
       hOut[at + j] = o * tc;
       cOut[at + j] = cn;
-      const k = LSTM_KEEP * (at + j);
-      keep[k] = i;
-      keep[k + 1] = f;
-      keep[k + 2] = g;
-      keep[k + 3] = o;
-      keep[k + 4] = tc;
+      const e = at + j;
+      keep[e] = i;
+      keep[n + e] = f;
+      keep[2 * n + e] = g;
+      keep[3 * n + e] = o;
+      keep[4 * n + e] = tc;
     }
   }
 }
@@ -86,7 +87,7 @@ export function lstmBackward(
   dz: FloatArray,
   dcPrev: FloatArray | undefined,
 ): void {
-  const w = 4 * units;
+  const w = 4 * units, n = batch * units;
   for (let b = 0; b < batch; b++) {
     const row = b * w, at = b * units;
     if (mask !== undefined && mask[b] === 0) {
@@ -95,8 +96,9 @@ export function lstmBackward(
       continue;
     }
     for (let j = 0; j < units; j++) {
-      const k = LSTM_KEEP * (at + j);
-      const i = keep[k], f = keep[k + 1], g = keep[k + 2], o = keep[k + 3], tc = keep[k + 4];
+      const e = at + j;
+      const i = keep[e], f = keep[n + e], g = keep[2 * n + e], o = keep[3 * n + e];
+      const tc = keep[4 * n + e];
       const dho = dh[at + j];
       const dct = dc[at + j] + dho * o * (1 - tc * tc);
       const cp = cPrev === undefined ? 0 : cPrev[at + j];
@@ -106,5 +108,92 @@ export function lstmBackward(
       dz[row + 3 * units + j] = dho * tc * o * (1 - o);
       if (dcPrev !== undefined) dcPrev[at + j] = dct * f;
     }
+  }
+}
+
+/**
+ * {@linkcode lstmForward} on the backend's `lstmGates` kernel where it has one and the step is
+ * float32 (masked rows then copy their state over), else the loop.
+ */
+export function lstmStep(
+  backend: Backend,
+  zx: FloatArray,
+  zh: FloatArray,
+  h: FloatArray | undefined,
+  c: FloatArray | undefined,
+  mask: FloatArray | undefined,
+  batch: number,
+  units: number,
+  hOut: FloatArray,
+  cOut: FloatArray,
+  keep: FloatArray,
+): void {
+  const kernel = backend.lstmGates;
+  const n = batch * units;
+  const ran = kernel !== undefined && zx instanceof Float32Array && kernel(
+    zx,
+    zh as Float32Array,
+    (c ?? new Float32Array(n)) as Float32Array,
+    batch,
+    units,
+    hOut as Float32Array,
+    cOut as Float32Array,
+    keep as Float32Array,
+  );
+  if (!ran) {
+    lstmForward(zx, zh, h, c, mask, batch, units, hOut, cOut, keep, zx instanceof Float32Array);
+    return;
+  }
+  if (mask === undefined) return;
+  for (let b = 0; b < batch; b++) {
+    if (mask[b] !== 0) continue;
+    for (let j = b * units; j < (b + 1) * units; j++) {
+      hOut[j] = h === undefined ? 0 : h[j];
+      cOut[j] = c === undefined ? 0 : c[j];
+    }
+  }
+}
+
+/**
+ * {@linkcode lstmBackward} on the backend's `lstmGatesBack` kernel where it has one and the
+ * step is float32 (masked rows then get `dz = 0` and pass `dc` through), else the loop.
+ */
+export function lstmStepBack(
+  backend: Backend,
+  dh: FloatArray,
+  dc: FloatArray,
+  cPrev: FloatArray | undefined,
+  mask: FloatArray | undefined,
+  keep: FloatArray,
+  batch: number,
+  units: number,
+  dz: FloatArray,
+  dcPrev: FloatArray | undefined,
+): void {
+  const kernel = backend.lstmGatesBack;
+  const n = batch * units, w = 4 * units;
+  const fast = kernel !== undefined && dz instanceof Float32Array;
+  // The kernel writes dcPrev for every row; the masked rows' pass-through needs dc as it was.
+  const passed = !fast || mask === undefined || dcPrev !== dc ? undefined : Float32Array.from(dc);
+  const ran = fast && kernel(
+    dh as Float32Array,
+    dc as Float32Array,
+    (cPrev ?? new Float32Array(n)) as Float32Array,
+    keep as Float32Array,
+    batch,
+    units,
+    dz,
+    (dcPrev ?? new Float32Array(n)) as Float32Array,
+  );
+  if (!ran) {
+    lstmBackward(dh, dc, cPrev, mask, keep, batch, units, dz, dcPrev);
+    return;
+  }
+  if (mask === undefined) return;
+  for (let b = 0; b < batch; b++) {
+    if (mask[b] !== 0) continue;
+    dz.fill(0, b * w, (b + 1) * w);
+    if (dcPrev === undefined) continue;
+    for (let j = b * units; j < (b + 1) * units; j++) dcPrev[j] = (passed ?? dc)[j];
   }
 }

@@ -23,7 +23,7 @@
 
 import { allocate, astype, fromTypedArray, type Tensor } from "../tensor.ts";
 import { cotangent } from "./_checks.ts";
-import { LSTM_KEEP, lstmBackward, lstmForward } from "./_lstm_loops.ts";
+import { LSTM_KEEP, lstmStep, lstmStepBack } from "./_lstm_loops.ts";
 import { type Primitive, primitive } from "./primitive.ts";
 import { checkCellArgs, passMasked } from "./_cell_checks.ts";
 
@@ -61,10 +61,9 @@ export const lstmCell: Primitive<
     if (h !== undefined) backend.gemm(false, false, batch, w, units, h, u.data, z);
     const out = allocate(dtype, 2 * n);
     const keep = allocate(dtype, LSTM_KEEP * n);
-    const fast = dtype === "float32";
     const cPrev = hc?.data.subarray(n, 2 * n);
     const hOut = out.subarray(0, n), cOut = out.subarray(n, 2 * n);
-    lstmForward(zx.data, z, h, cPrev, mask?.data, batch, units, hOut, cOut, keep, fast);
+    lstmStep(backend, zx.data, z, h, cPrev, mask?.data, batch, units, hOut, cOut, keep);
     const y = fromTypedArray(out, [2, batch, units]);
     return [y, (dy, needs) => {
       cotangent("lstmCell", dy, y.shape);
@@ -72,7 +71,8 @@ export const lstmCell: Primitive<
       const dz = allocate(dtype, batch * w);
       const dhc = needs[1] ? allocate(dtype, 2 * n) : undefined;
       const dcPrev = dhc?.subarray(n, 2 * n);
-      lstmBackward(
+      lstmStepBack(
+        backend,
         g.subarray(0, n),
         g.subarray(n, 2 * n),
         cPrev,

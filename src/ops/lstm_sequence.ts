@@ -11,9 +11,8 @@ import { allocate, astype, type FloatArray, fromTypedArray, type Tensor } from "
 import { cotangent } from "./_checks.ts";
 import { type Primitive, primitive } from "./primitive.ts";
 import { checkSequenceArgs, passMasked, type SequenceDims } from "./_cell_checks.ts";
-import { LSTM_KEEP, lstmBackward, lstmForward } from "./_lstm_loops.ts";
+import { LSTM_KEEP, lstmStep, lstmStepBack } from "./_lstm_loops.ts";
 import { addStep, toBatchMajor, toTimeMajor } from "./_time_major.ts";
-import { addRows, columnSums } from "./_rows.ts";
 
 /**
  * An LSTM layer's whole time loop in one primitive: the inputs `x` `[batch, time, features]`,
@@ -74,11 +73,19 @@ export const lstmSequence: Primitive<
     );
     const { batch, time, features, units, dtype } = dims;
     const n = batch * units, g4 = 4 * units, rows = time * batch, step = batch * g4;
-    const xt = allocate(dtype, rows * features);
-    toTimeMajor(x.data, batch, time, features, xt);
+    // The bias rides in the gemm as one more row of W against a column of ones (as conv's
+    // does), so dW and db come out of one gemm too: [X 1]ᵀ·dZ = [dW; db].
+    const k = b === undefined ? features : features + 1;
+    const xt = timeMajorInputs(x, dims, k);
+    let wb = w.data;
+    if (b !== undefined) {
+      wb = allocate(dtype, k * g4);
+      wb.set(w.data);
+      wb.set(b.data, features * g4);
+    }
+    // zx, then (zx no longer needed) every pullback's dZ: one buffer of the largest size.
     const zx = allocate(dtype, rows * g4);
-    backend.gemm(false, false, rows, g4, features, xt, w.data, zx);
-    if (b !== undefined) addRows(backend, zx, b.data, rows, g4);
+    backend.gemm(false, false, rows, g4, k, xt, wb, zx);
     let mt: FloatArray | undefined;
     if (mask !== undefined) {
       mt = allocate(dtype, rows);
@@ -93,11 +100,11 @@ export const lstmSequence: Primitive<
     }
     const keep = allocate(dtype, LSTM_KEEP * rows * units);
     const zh = allocate(dtype, step); // every step's h·U, in turn
-    const fast = dtype === "float32";
     for (let s = 0; s < time; s++) {
       const h = hs.subarray(s * n, (s + 1) * n), c = cs.subarray(s * n, (s + 1) * n);
       if (s > 0 || hc !== undefined) backend.gemm(false, false, batch, g4, units, h, u.data, zh);
-      lstmForward(
+      lstmStep(
+        backend,
         zx.subarray(s * step, (s + 1) * step),
         zh,
         h,
@@ -108,7 +115,6 @@ export const lstmSequence: Primitive<
         hs.subarray((s + 1) * n, (s + 2) * n),
         cs.subarray((s + 1) * n, (s + 2) * n),
         keep.subarray(s * LSTM_KEEP * n, (s + 1) * LSTM_KEEP * n),
-        fast,
       );
     }
     const y = sequence ? everyState(hs, cs, dims) : lastState(hs, cs, dims);
@@ -125,12 +131,23 @@ export const lstmSequence: Primitive<
         dh.set(gy.subarray(0, n));
         dc.set(gy.subarray(n, 2 * n));
       }
-      const dZ = allocate(dtype, rows * g4);
+      const dZ = zx; // every row is written before it is read
       for (let s = time - 1; s >= 0; s--) {
         const dz = dZ.subarray(s * step, (s + 1) * step);
         const m = mt?.subarray(s * batch, (s + 1) * batch);
         const kept = keep.subarray(s * LSTM_KEEP * n, (s + 1) * LSTM_KEEP * n);
-        lstmBackward(dh, dc, cs.subarray(s * n, (s + 1) * n), m, kept, batch, units, dz, dc);
+        lstmStepBack(
+          backend,
+          dh,
+          dc,
+          cs.subarray(s * n, (s + 1) * n),
+          m,
+          kept,
+          batch,
+          units,
+          dz,
+          dc,
+        );
         if (s === 0 && !needs[1]) break;
         backend.gemm(false, true, batch, units, g4, dz, u.data, dhNext);
         if (m !== undefined) passMasked(dh, m, batch, units, dhNext);
@@ -153,12 +170,19 @@ export const lstmSequence: Primitive<
         toBatchMajor(dxt, batch, time, features, d);
         dx = fromTypedArray(d, x.shape);
       }
+      let dw: Tensor | undefined, db: Tensor | undefined;
+      if (needs[2] || (needs[4] && b !== undefined)) {
+        const d = allocate(dtype, k * g4);
+        backend.gemm(true, false, k, g4, rows, xt, dZ, d);
+        if (needs[2]) dw = fromTypedArray(d.slice(0, features * g4), w.shape);
+        if (needs[4] && b !== undefined) db = fromTypedArray(d.slice(features * g4), [g4]);
+      }
       return [
         dx,
         dhc,
-        needs[2] ? weightGrad(backend, xt, dZ, dims) : undefined,
+        dw,
         needs[3] ? recurrentGrad(backend, hs, dZ, hc !== undefined, dims) : undefined,
-        needs[4] && b !== undefined ? biasGrad(backend, dZ, dims) : undefined,
+        db,
       ];
     }];
   },
@@ -181,12 +205,18 @@ function everyState(hs: FloatArray, cs: FloatArray, d: SequenceDims): Tensor {
   return fromTypedArray(out, [2, batch, time, units]);
 }
 
-/** `dW = Xᵀ·dZ` over all steps' rows at once. */
-function weightGrad(backend: Backend, xt: FloatArray, dZ: FloatArray, d: SequenceDims): Tensor {
-  const g4 = 4 * d.units, rows = d.time * d.batch;
-  const out = allocate(d.dtype, d.features * g4);
-  backend.gemm(true, false, d.features, g4, rows, xt, dZ, out);
-  return fromTypedArray(out, [d.features, g4]);
+/** `x` `[batch, time, features]` as time-major rows of width `k`, a column of ones after `x`'s. */
+function timeMajorInputs(x: Tensor, d: SequenceDims, k: number): FloatArray {
+  const { batch, time, features } = d, xd = x.data;
+  const out = allocate(d.dtype, time * batch * k);
+  for (let b = 0; b < batch; b++) {
+    for (let s = 0; s < time; s++) {
+      const from = (b * time + s) * features, to = (s * batch + b) * k;
+      for (let j = 0; j < features; j++) out[to + j] = xd[from + j];
+      if (k > features) out[to + features] = 1;
+    }
+  }
+  return out;
 }
 
 /**
@@ -208,11 +238,4 @@ function recurrentGrad(
     backend.gemm(true, false, units, g4, k, h, dZ.subarray(first * batch * g4), out);
   }
   return fromTypedArray(out, [units, g4]);
-}
-
-/** `db = Σ dZ` over all steps' rows, accumulated in double. */
-function biasGrad(backend: Backend, dZ: FloatArray, d: SequenceDims): Tensor {
-  const g4 = 4 * d.units, out = allocate(d.dtype, g4);
-  out.set(columnSums(backend, dZ, d.time * d.batch, g4));
-  return fromTypedArray(out, [g4]);
 }

@@ -26,18 +26,21 @@ const seqArb = fc.record({
 });
 type Drawn = typeof seqArb extends fc.Arbitrary<infer A> ? A : never;
 
-type LstmInputs = { x: Tensor; hc?: Tensor; w: Tensor; u: Tensor; b: Tensor };
+/** A sequence's inputs: `hc` the LSTM's packed state or the GRU's `h`; `rb` the GRU's. */
+type LstmInputs = { x: Tensor; hc?: Tensor; w: Tensor; u: Tensor; b: Tensor; rb?: Tensor };
 
-function draw(c: Drawn, dtype: DType): { p: LstmInputs; mask?: Tensor } {
+function draw(c: Drawn, dtype: DType, gates = 4): { p: LstmInputs; mask?: Tensor } {
   const { batch, time, features, units, seed } = c, f64 = { dtype: "float64" as const };
   const cast = (v: Tensor) => astype(v, dtype);
   const p: LstmInputs = {
     x: cast(normal(key(seed), [batch, time, features], f64)),
-    w: cast(normal(key(seed + 1), [features, 4 * units], f64)),
-    u: cast(normal(key(seed + 2), [units, 4 * units], f64)),
-    b: cast(normal(key(seed + 3), [4 * units], f64)),
+    w: cast(normal(key(seed + 1), [features, gates * units], f64)),
+    u: cast(normal(key(seed + 2), [units, gates * units], f64)),
+    b: cast(normal(key(seed + 3), [gates * units], f64)),
   };
-  if (c.given) p.hc = cast(normal(key(seed + 4), [2, batch, units], f64));
+  if (gates === 3) p.rb = cast(normal(key(seed + 6), [3 * units], f64));
+  const state = gates === 4 ? [2, batch, units] : [batch, units];
+  if (c.given) p.hc = cast(normal(key(seed + 4), state, f64));
   const mask = c.mask === undefined
     ? undefined
     : fromTypedArray(Float64Array.from(c.mask.slice(0, batch * time)), [batch, time]);
@@ -66,6 +69,25 @@ function lstmSteps(t: Ops, p: LstmInputs, mask: Tensor | undefined, sequence: bo
 const lstmFused = (t: Ops, p: LstmInputs, mask: Tensor | undefined, sequence: boolean) =>
   t.lstmSequence(p.x, p.hc, p.w, p.u, p.b, mask, sequence);
 
+/** The GRU as the layer ran it before the fused sequence: linear and gruCell per step. */
+function gruSteps(t: Ops, p: LstmInputs, mask: Tensor | undefined, sequence: boolean): Tensor {
+  let h = p.hc;
+  const states: Tensor[] = [];
+  for (let s = 0; s < p.x.shape[1]; s++) {
+    h = t.gruCell(t.linear(t.index(p.x, s, 1), p.w, p.b), h, p.u, p.rb, column(mask, s));
+    states.push(h);
+  }
+  return sequence ? t.stack(states, 1) : h as Tensor;
+}
+
+const gruFused = (t: Ops, p: LstmInputs, mask: Tensor | undefined, sequence: boolean) =>
+  t.gruSequence(p.x, p.hc, p.w, p.u, p.b, p.rb, mask, sequence);
+
+const SEQUENCES = [
+  { name: "lstmSequence", cell: "lstmCell", gates: 4, fused: lstmFused, steps: lstmSteps },
+  { name: "gruSequence", cell: "gruCell", gates: 3, fused: gruFused, steps: gruSteps },
+] as const;
+
 function close(a: Tensor, b: Tensor, tol: number, what: string): void {
   assert.deepEqual(a.shape, b.shape, what);
   a.data.forEach((v, i) => {
@@ -74,44 +96,60 @@ function close(a: Tensor, b: Tensor, tol: number, what: string): void {
   });
 }
 
-for (const [dtype, tol] of [["float64", 1e-12], ["float32", 2e-5]] as const) {
-  for (const name of ["blas", "ts"] as const) {
-    let be;
-    try {
-      be = backend(name);
-    } catch {
-      continue; // blas missing here: the ts run still covers the primitive
+for (const q of SEQUENCES) {
+  for (const [dtype, tol] of [["float64", 1e-12], ["float32", 2e-5]] as const) {
+    for (const name of ["blas", "ts"] as const) {
+      let be;
+      try {
+        be = backend(name);
+      } catch {
+        continue; // blas missing here: the ts run still covers the primitive
+      }
+      test(`${q.name} equals linear + ${q.cell} per step in value and gradient (${dtype}, ${name})`, () => {
+        fc.assert(
+          fc.property(seqArb, (c) => {
+            const { p, mask } = draw(c, dtype, q.gates);
+            const opts = { backend: be };
+            const [y1, back1] = vjp((t, r: LstmInputs) => q.fused(t, r, mask, c.sequence), p, opts);
+            const [y2, back2] = vjp((t, r: LstmInputs) => q.steps(t, r, mask, c.sequence), p, opts);
+            close(y1, y2, tol, "value");
+            const dy = astype(normal(key(c.seed + 5), y1.shape, { dtype: "float64" }), dtype);
+            const [g1, g2] = [back1(dy), back2(dy)];
+            for (const k of Object.keys(p) as (keyof LstmInputs)[]) {
+              close(g1[k] as Tensor, g2[k] as Tensor, 10 * tol, k);
+            }
+          }),
+          { numRuns: 40 },
+        );
+      });
     }
-    test(`lstmSequence equals linear + lstmCell per step in value and gradient (${dtype}, ${name})`, () => {
-      fc.assert(
-        fc.property(seqArb, (c) => {
-          const { p, mask } = draw(c, dtype);
-          const opts = { backend: be };
-          const [y1, back1] = vjp((t, q: LstmInputs) => lstmFused(t, q, mask, c.sequence), p, opts);
-          const [y2, back2] = vjp((t, q: LstmInputs) => lstmSteps(t, q, mask, c.sequence), p, opts);
-          close(y1, y2, tol, "value");
-          const dy = astype(normal(key(c.seed + 5), y1.shape, { dtype: "float64" }), dtype);
-          const [g1, g2] = [back1(dy), back2(dy)];
-          for (const k of Object.keys(p) as (keyof LstmInputs)[]) {
-            close(g1[k] as Tensor, g2[k] as Tensor, 10 * tol, k);
-          }
-        }),
-        { numRuns: 40 },
-      );
-    });
   }
-}
 
-test("lstmSequence gradient matches central differences (float64, masks, initial state)", () => {
-  fc.assert(
-    fc.property(seqArb, (c) => {
-      const { p, mask } = draw(c, "float64");
-      const r = checkGradients((t, q: LstmInputs) => lstmFused(t, q, mask, c.sequence), p);
-      assert.ok(r.ok, `max error ${r.maxError} at ${r.worst?.path}`);
-    }),
-    { numRuns: 30 },
-  );
-});
+  test(`${q.name} gradient matches central differences (float64, masks, initial state)`, () => {
+    fc.assert(
+      fc.property(seqArb, (c) => {
+        const { p, mask } = draw(c, "float64", q.gates);
+        const r = checkGradients((t, v: LstmInputs) => q.fused(t, v, mask, c.sequence), p);
+        assert.ok(r.ok, `max error ${r.maxError} at ${r.worst?.path}`);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  test(`${q.name} never writes into its inputs, and its pullback runs twice alike`, () => {
+    const drawn = { batch: 2, time: 3, features: 2, units: 3, seed: 7, given: true };
+    const { p, mask } = draw({ ...drawn, mask: [1, 0, 1, 1, 1, 0] } as Drawn, "float32", q.gates);
+    const inputs = Object.values(p) as Tensor[];
+    const before = snapshot(...inputs);
+    const [y, back] = vjp((t, r: LstmInputs) => q.fused(t, r, mask, true), p);
+    const dy = normal(key(1), y.shape);
+    const [g1, g2] = [back(dy), back(dy)];
+    assert.deepEqual(snapshot(...inputs), before);
+    for (const k of Object.keys(p) as (keyof LstmInputs)[]) {
+      assert.deepEqual([...(g1[k] as Tensor).data], [...(g2[k] as Tensor).data], k);
+    }
+  });
+}
 
 test("lstmSequence without bias or state equals zeros passed in", () => {
   const t = untraced();
@@ -132,26 +170,6 @@ test("lstmSequence without bias or state equals zeros passed in", () => {
   assert.deepEqual([...y.data], [...ref.data]);
 });
 
-test("lstmSequence never writes into its inputs, and its pullback runs twice alike", () => {
-  const { p, mask } = draw({
-    batch: 2,
-    time: 3,
-    features: 2,
-    units: 3,
-    seed: 7,
-    given: true,
-    mask: [1, 0, 1, 1, 1, 0],
-  } as Drawn, "float32");
-  const before = snapshot(p.x, p.hc as Tensor, p.w, p.u, p.b);
-  const [y, back] = vjp((t, q: LstmInputs) => lstmFused(t, q, mask, true), p);
-  const dy = normal(key(1), y.shape);
-  const [g1, g2] = [back(dy), back(dy)];
-  assert.deepEqual(snapshot(p.x, p.hc as Tensor, p.w, p.u, p.b), before);
-  for (const k of Object.keys(p) as (keyof LstmInputs)[]) {
-    assert.deepEqual([...(g1[k] as Tensor).data], [...(g2[k] as Tensor).data], k);
-  }
-});
-
 test("lstmSequence names itself and the values when shapes disagree", () => {
   const t = untraced(), x = zeros([2, 3, 4]), w = zeros([4, 8]), u = zeros([2, 8]);
   const fails = (f: () => unknown, ...parts: string[]) =>
@@ -170,4 +188,19 @@ test("lstmSequence names itself and the values when shapes disagree", () => {
     () => t.lstmSequence(x, undefined, w, u, undefined, undefined, 1 as unknown as boolean),
     "sequence",
   );
+});
+
+test("gruSequence names itself and the values when shapes disagree", () => {
+  const t = untraced(), x = zeros([2, 3, 4]), w = zeros([4, 6]), u = zeros([2, 6]);
+  const fails = (f: () => unknown, ...parts: string[]) =>
+    assert.throws(f, (e: Error) =>
+      e instanceof TypeError && e.message.includes("gruSequence") &&
+      parts.every((s) => e.message.includes(s)));
+  fails(
+    () => t.gruSequence(x, undefined, zeros([4, 8]), u, undefined, undefined),
+    "3·units",
+    "[4,8]",
+  );
+  fails(() => t.gruSequence(x, zeros([2, 2, 2]), w, u, undefined, undefined), "[2,2,2]", "[2,2]");
+  fails(() => t.gruSequence(x, undefined, w, u, undefined, zeros([5])), "recurrent bias", "[5]");
 });

@@ -14,7 +14,6 @@ import {
   recurrentLayer,
   recurrentParams,
 } from "./_recurrent.ts";
-import { maskSteps } from "./_recurrent_input.ts";
 import type { RecurrentLayer, RecurrentOptions, RecurrentOutput } from "./recurrent.ts";
 
 /**
@@ -41,9 +40,10 @@ export type GruOptions<O extends RecurrentOutput = RecurrentOutput> = RecurrentO
  * ```
  *
  * Outputs, masks, initial and carried state as for `lstm`, with the state a tensor
- * `[batch, units]`. Each step is `linear` (`x_t·W + b`) and the fused `gruCell` primitive
- * (`h·U + rb` and the gates, tested equal to the plain composition); the gradient is the
- * trace's.
+ * `[batch, units]`. The time loop is one fused `gruSequence` primitive (the input projections
+ * of all steps in one gemm, then per step `h·U + rb` and the gates of `gruCell`), tested equal
+ * to the per-step composition of `linear` and `gruCell`; backpropagation through time is the
+ * cell's pullback composed in reverse over the steps inside it.
  *
  * @example
  * ```ts
@@ -86,17 +86,10 @@ function gruCellSpec(c: RecurrentConfig): CellSpec<GruParams, Tensor> {
       return state;
     },
     run: (t, params, x, mask, init, _wantState, wantSequence) => {
-      const masks = mask === undefined ? undefined : maskSteps(mask, x.dtype);
-      const time = x.shape[1];
       const { w, u, b, rb } = params;
-      let h = init;
-      const hs: Tensor[] = [];
-      for (let s = 0; s < time; s++) {
-        h = t.gruCell(t.linear(t.index(x, s, 1), w, b), h, u, rb, masks?.[s]);
-        hs.push(h);
-      }
-      const last = h as Tensor;
-      return { seq: wantSequence ? t.stack(hs, 1) : undefined, last, final: last };
+      const out = t.gruSequence(x, init, w, u, b, rb, mask, wantSequence);
+      if (!wantSequence) return { last: out, final: out };
+      return { seq: out, final: t.index(out, x.shape[1] - 1, 1) };
     },
   };
 }

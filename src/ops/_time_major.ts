@@ -7,7 +7,8 @@
  * @module
  */
 
-import type { FloatArray } from "../tensor.ts";
+import { allocate, type FloatArray, type Tensor } from "../tensor.ts";
+import type { SequenceDims } from "./_cell_checks.ts";
 
 /** `dst[s, b, :] = src[b, s, :]` for `src` `[batch, time, width]`. */
 export function toTimeMajor(
@@ -54,4 +55,21 @@ export function addStep(
     const from = (b * time + s) * width, to = b * width;
     for (let j = 0; j < width; j++) dst[to + j] += src[from + j];
   }
+}
+
+/**
+ * `x` `[batch, time, features]` as time-major rows of width `k`, a column of ones after `x`'s
+ * when `k` is one more (the bias's row of the kernel).
+ */
+export function timeMajorInputs(x: Tensor, d: SequenceDims, k: number): FloatArray {
+  const { batch, time, features } = d, xd = x.data;
+  const out = allocate(d.dtype, time * batch * k);
+  for (let b = 0; b < batch; b++) {
+    for (let s = 0; s < time; s++) {
+      const from = (b * time + s) * features, to = (s * batch + b) * k;
+      for (let j = 0; j < features; j++) out[to + j] = xd[from + j];
+      if (k > features) out[to + features] = 1;
+    }
+  }
+  return out;
 }

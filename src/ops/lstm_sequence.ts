@@ -12,7 +12,7 @@ import { cotangent } from "./_checks.ts";
 import { type Primitive, primitive } from "./primitive.ts";
 import { checkSequenceArgs, passMasked, type SequenceDims } from "./_cell_checks.ts";
 import { LSTM_KEEP, lstmStep, lstmStepBack } from "./_lstm_loops.ts";
-import { addStep, toBatchMajor, toTimeMajor } from "./_time_major.ts";
+import { addStep, timeMajorInputs, toBatchMajor, toTimeMajor } from "./_time_major.ts";
 
 /**
  * An LSTM layer's whole time loop in one primitive: the inputs `x` `[batch, time, features]`,
@@ -203,20 +203,6 @@ function everyState(hs: FloatArray, cs: FloatArray, d: SequenceDims): Tensor {
   toBatchMajor(hs.subarray(n), batch, time, units, out.subarray(0, all));
   toBatchMajor(cs.subarray(n), batch, time, units, out.subarray(all));
   return fromTypedArray(out, [2, batch, time, units]);
-}
-
-/** `x` `[batch, time, features]` as time-major rows of width `k`, a column of ones after `x`'s. */
-function timeMajorInputs(x: Tensor, d: SequenceDims, k: number): FloatArray {
-  const { batch, time, features } = d, xd = x.data;
-  const out = allocate(d.dtype, time * batch * k);
-  for (let b = 0; b < batch; b++) {
-    for (let s = 0; s < time; s++) {
-      const from = (b * time + s) * features, to = (s * batch + b) * k;
-      for (let j = 0; j < features; j++) out[to + j] = xd[from + j];
-      if (k > features) out[to + features] = 1;
-    }
-  }
-  return out;
 }
 
 /**

@@ -29,6 +29,7 @@ import * as pool from "./pool.ts";
 import * as lstmCell from "./lstm_cell.ts";
 import * as gruCell from "./gru_cell.ts";
 import * as lstmSequence from "./lstm_sequence.ts";
+import * as gruSequence from "./gru_sequence.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyPrimitive = Primitive<any>;
@@ -77,6 +78,7 @@ export type Primitives = Readonly<
   & PrimitivesOf<typeof lstmCell>
   & PrimitivesOf<typeof gruCell>
   & PrimitivesOf<typeof lstmSequence>
+  & PrimitivesOf<typeof gruSequence>
 >;
 
 /** All built-in primitives by name. */
@@ -102,4 +104,5 @@ export const PRIMITIVES: Primitives = Object.freeze({
   ...pick(lstmCell),
   ...pick(gruCell),
   ...pick(lstmSequence),
+  ...pick(gruSequence),
 });

@@ -56,7 +56,13 @@ const x = rand([B, T, F], 1), w = rand([F, G], 2), u = rand([H, G], 3), b = rand
 const seq = PRIMITIVES.lstmSequence;
 let back: ((dy: Tensor, needs: boolean[]) => unknown) | undefined;
 let y: Tensor | undefined;
-row("lstmSequence forward", ms(() => ([y, back] = seq.run(be, x, undefined, w, u, b) as never)));
+row(
+  "lstmSequence forward",
+  ms(() => {
+    const [out, pullback] = seq.run(be, x, undefined, w, u, b);
+    [y, back] = [out, pullback];
+  }),
+);
 const dy = fromTypedArray(
   new Float32Array((y as Tensor).data.length).fill(0.01),
   (y as Tensor).shape,

@@ -16,7 +16,9 @@
  * `test/ops_recurrent_cells_test.ts`).
  *
  * Float32 steps take σ and tanh from `_fast_math.ts` (rational, a few float32 ulps from the
- * exact functions, and several times faster); float64 steps use `Math.tanh` and `Math.exp`.
+ * exact functions, and several times faster), on the backend's `lstmGates` kernel where it has
+ * one (WebAssembly SIMD, for wasm and blas); float64 steps use `Math.tanh` and `Math.exp`. The
+ * loops are `_lstm_loops.ts`, which `lstmSequence` runs for every step of a sequence.
  *
  * @module
  */

@@ -125,16 +125,20 @@ test("adam kernels fall back to the TypeScript loop for mixed element types", {
   assert.deepEqual(got, want);
 });
 
-test("the blas backend borrows the WebAssembly Adam step, rectifier, bias loops and LSTM gates and says so", {
-  skip: skipReason("blas", BACKENDS[0][1]) || skipReason("wasm", BACKENDS[1][1]),
-}, () => {
-  const blas = BACKENDS[0][1] as Backend, wasm = BACKENDS[1][1] as Backend;
-  assert.equal(blas.adam, wasm.adam);
-  assert.equal(blas.relu, wasm.relu);
-  assert.equal(blas.reluBack, wasm.reluBack);
-  assert.equal(blas.addRows, wasm.addRows);
-  assert.equal(blas.columnSums, wasm.columnSums);
-  assert.equal(blas.lstmGates, wasm.lstmGates);
-  assert.equal(blas.lstmGatesBack, wasm.lstmGatesBack);
-  assert.match(blas.description, /; Adam, relu, bias, LSTM gates: wasm SIMD$/);
-});
+test(
+  "the blas backend borrows the WebAssembly Adam step, rectifier, bias loops and LSTM gates and says so",
+  {
+    skip: skipReason("blas", BACKENDS[0][1]) || skipReason("wasm", BACKENDS[1][1]),
+  },
+  () => {
+    const blas = BACKENDS[0][1] as Backend, wasm = BACKENDS[1][1] as Backend;
+    assert.equal(blas.adam, wasm.adam);
+    assert.equal(blas.relu, wasm.relu);
+    assert.equal(blas.reluBack, wasm.reluBack);
+    assert.equal(blas.addRows, wasm.addRows);
+    assert.equal(blas.columnSums, wasm.columnSums);
+    assert.equal(blas.lstmGates, wasm.lstmGates);
+    assert.equal(blas.lstmGatesBack, wasm.lstmGatesBack);
+    assert.match(blas.description, /; Adam, relu, bias, LSTM gates: wasm SIMD$/);
+  },
+);

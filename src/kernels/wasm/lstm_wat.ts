@@ -31,9 +31,10 @@ const CLAMP = 7.90531110763549805;
 
 /**
  * The float32 arithmetic of one kind: four lanes (`v`) or one (`s`). `tanh` and `sig` are
- * statements setting a local, spelled out at each use (a call per gate ran several times
- * slower): Estrin's scheme as `_fast_math.ts`, the clamp a pseudo-min/max (one instruction
- * each on x86-64, where `f32x4.min` is a sequence; NaN still passes through).
+ * statements setting a local, spelled out at each use rather than called (no call per value
+ * for an engine to inline or not): Estrin's scheme as `_fast_math.ts`, the clamp a
+ * pseudo-min/max (one instruction each on x86-64, where `f32x4.min`'s NaN and −0 rules take a
+ * sequence; NaN still passes through).
  */
 function kind(vector: boolean) {
   const T = vector ? "f32x4" : "f32", ty = vector ? "v128" : "f32";

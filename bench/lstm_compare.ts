@@ -37,7 +37,14 @@
  * `lax.scan` 1,320, TensorFlow.js wasm 108, TensorFlow.js cpu 23. Measured 2026-12-02 with
  * `--cpus 1` under Deno on that machine shared with other jobs (README, Speed): gradstream blas
  * 553, wasm 322, ts 80; TensorFlow.js wasm 50, cpu 9; PyTorch 2,507; JAX 1,183 (medians, the
- * rounds spread up to 3x). Bun ran the gradstream rows about twice as fast as Deno.
+ * rounds spread up to 3x). Bun ran the gradstream rows about twice as fast as Deno there.
+ *
+ * Measured 2026-12-02 07:04 UTC on a 2-vCPU Intel Xeon (AVX-512), `--cpus 1`, the other CPU busy
+ * with other jobs (load 3.8), Deno 2.9.6, after the layer became one fused `lstmSequence`
+ * primitive: gradstream blas 3,754 samples/s, wasm 1,547; PyTorch 2.13 7,163 (0.52x). In one
+ * interleaved run against the per-step layer it replaced (07:06 UTC, load 2.8-4.0): blas 975 →
+ * 1,702 (Deno) and 1,074 → 1,771 (Bun 1.4.5), PyTorch 3,064. `bench/lstm_profile.ts` splits a
+ * step into its parts in CPU time.
  *
  * @module
  */

@@ -12,6 +12,9 @@
 // - `exact`: ReLU, dropout, mean squared error and momentum SGD. Nothing here calls a
 //   transcendental function (dropout masks and Glorot-uniform weights come from integer
 //   Threefry bits), so both runtimes must give bitwise-identical parameters.
+// - `recurrent`: an LSTM (`lstmSequence`; its float32 gates take σ and tanh from rational
+//   arithmetic, in TypeScript or in the WebAssembly kernels, never from `Math`), Glorot-uniform
+//   kernels, mean squared error and momentum SGD: bitwise-identical parameters too.
 // - `transcendental`: tanh, sigmoid, softmax cross-entropy (exp, log) and Adam (pow), whose
 //   `Math` functions ECMAScript lets each engine approximate; `seed1` is the same run with
 //   another seed, which shows how far apart genuinely different runs are.
@@ -23,6 +26,8 @@ import { backend } from "../src/kernels/select.ts";
 import { reluLayer, sigmoidLayer, tanhLayer } from "../src/layers/activations.ts";
 import { dense } from "../src/layers/dense.ts";
 import { dropout } from "../src/layers/dropout.ts";
+import { lstm } from "../src/layers/lstm.ts";
+import { glorotUniform } from "../src/init.ts";
 import type { Layer } from "../src/layers/layer.ts";
 import { serial } from "../src/layers/serial.ts";
 import { type Loss, meanSquaredError, softmaxCrossEntropy } from "../src/losses.ts";
@@ -68,11 +73,12 @@ async function run<P extends Tree, S extends Tree>(
   optimizer: Transform<unknown>,
   dataset: Dataset,
   seed: number,
+  inShape: number[] = [2],
 ): Promise<Record<string, string>> {
   const [initKey, shuffleKey] = split(key(seed));
   const last = await lastValueFrom(
     fit(
-      initTrain(model, optimizer, initKey, [2], { backend: onBackend }),
+      initTrain(model, optimizer, initKey, inShape, { backend: onBackend }),
       batches(dataset, { batchSize: 12, shuffle: shuffleKey, epochs: 10 }),
       train({ model, loss, optimizer }),
     ),
@@ -93,11 +99,19 @@ function hex(leaf: TreeLeaf): string {
 }
 
 const { regression, classes } = data(100);
+// The regression's points as 16 sequences of 3 steps, the targets of each sequence's last step.
+const sequences: Dataset = {
+  x: fromTypedArray(regression.x.data.slice(), [16, 3, 2]),
+  y: fromTypedArray(regression.y.data.filter((_, i) => Math.floor(i / 2) % 3 === 2), [16, 2]),
+};
+const recurrentModel = () =>
+  serial(lstm(5, { output: "last", recurrentInit: glorotUniform }), dense(2));
 const exactModel = () => serial(dense(8), reluLayer(), dropout(0.25), dense(2));
 const smoothModel = () => serial(dense(8), tanhLayer(), dense(8), sigmoidLayer(), dense(3));
 
 console.log(JSON.stringify({
   exact: await run(exactModel(), meanSquaredError, momentum(0.05), regression, 0),
+  recurrent: await run(recurrentModel(), meanSquaredError, momentum(0.05), sequences, 0, [3, 2]),
   transcendental: await run(smoothModel(), softmaxCrossEntropy, adam(0.01), classes, 0),
   seed1: await run(smoothModel(), softmaxCrossEntropy, adam(0.01), classes, 1),
 }));

@@ -125,20 +125,6 @@ test("adam kernels fall back to the TypeScript loop for mixed element types", {
   assert.deepEqual(got, want);
 });
 
-test("the blas backend borrows the WebAssembly Adam step, rectifier and bias loops and says so", {
-  skip: skipReason("blas", BACKENDS[0][1]) || skipReason("wasm", BACKENDS[1][1]),
-}, () => {
-  const blas = BACKENDS[0][1] as Backend, wasm = BACKENDS[1][1] as Backend;
-  assert.equal(blas.adam, wasm.adam);
-  assert.equal(blas.relu, wasm.relu);
-  assert.equal(blas.reluBack, wasm.reluBack);
-  assert.equal(blas.addRows, wasm.addRows);
-  assert.equal(blas.columnSums, wasm.columnSums);
-  assert.equal(blas.adamApplyFresh, wasm.adamApplyFresh);
-  assert.equal(blas.bernoulliNll, wasm.bernoulliNll);
-  assert.match(blas.description, /; Adam, relu, bias, Bernoulli NLL: wasm SIMD$/);
-});
-
 // A first moment whose gradient stays zero decays by b1 each step into the float32 subnormals,
 // where x86 cores run many times slower; every float32 kernel stores it as zero instead.
 test("float32 Adam kernels store a subnormal first moment as zero (NaN passes); v and float64 keep theirs", async () => {
@@ -204,3 +190,22 @@ test("float32 Adam kernels store a subnormal first moment as zero (NaN passes); 
     }
   }
 });
+test(
+  "the blas backend borrows the WebAssembly Adam step, rectifier, bias loops, Bernoulli NLL and LSTM gates and says so",
+  {
+    skip: skipReason("blas", BACKENDS[0][1]) || skipReason("wasm", BACKENDS[1][1]),
+  },
+  () => {
+    const blas = BACKENDS[0][1] as Backend, wasm = BACKENDS[1][1] as Backend;
+    assert.equal(blas.adam, wasm.adam);
+    assert.equal(blas.relu, wasm.relu);
+    assert.equal(blas.reluBack, wasm.reluBack);
+    assert.equal(blas.addRows, wasm.addRows);
+    assert.equal(blas.columnSums, wasm.columnSums);
+    assert.equal(blas.adamApplyFresh, wasm.adamApplyFresh);
+    assert.equal(blas.bernoulliNll, wasm.bernoulliNll);
+    assert.equal(blas.lstmGates, wasm.lstmGates);
+    assert.equal(blas.lstmGatesBack, wasm.lstmGatesBack);
+    assert.match(blas.description, /; Adam, relu, bias, Bernoulli NLL, LSTM gates: wasm SIMD$/);
+  },
+);

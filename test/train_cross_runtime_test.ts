@@ -121,7 +121,7 @@ for (const backend of ["ts", "wasm", "blas"]) {
     skip: missing,
   }, () => {
     const [a, b] = [runOf(hereA()), runOf(hereB())];
-    assert.deepEqual(Object.keys(a), ["exact", "transcendental", "seed1"]);
+    assert.deepEqual(Object.keys(a), ["exact", "recurrent", "transcendental", "seed1"]);
     for (const model of Object.keys(a)) assert.deepEqual(bits(a[model]), bits(b[model]), model);
   });
 
@@ -130,6 +130,14 @@ for (const backend of ["ts", "wasm", "blas"]) {
     { skip: skipOther },
     () => {
       assert.deepEqual(bits(runOf(there()).exact), bits(runOf(hereA()).exact));
+    },
+  );
+
+  test(
+    `${backend}: ${here} and ${other} give bitwise-identical parameters for an LSTM (no Math in its float32 gates)`,
+    { skip: skipOther },
+    () => {
+      assert.deepEqual(bits(runOf(there()).recurrent), bits(runOf(hereA()).recurrent));
     },
   );
 

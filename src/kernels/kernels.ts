@@ -152,6 +152,43 @@ export type ColumnSumsKernel = (
 ) => void;
 
 /**
+ * The signature of {@linkcode Backend.lstmGates}: one LSTM step's gates over `batch` rows of
+ * `units` (`n = batch·units`): from `z = zx + zh` (`[batch, 4·units]`, blocks i, f, g, o) and
+ * the previous cell `c` (`[n]`), `i = σ(z_i)`, `f = σ(z_f)`, `g = tanh(z_g)`, `o = σ(z_o)`,
+ * `cOut = f·c + i·g`, `hOut = o·tanh(cOut)`; `keep` (`[5·n]`) receives the planes i, f, g, o
+ * and tanh(cOut). Every row is computed (masks are the caller's). Returns false, having
+ * written nothing, where it cannot run (no memory for its copies): the caller's loop runs.
+ */
+export type LstmGatesKernel = (
+  zx: Float32Array,
+  zh: Float32Array,
+  c: Float32Array,
+  batch: number,
+  units: number,
+  hOut: Float32Array,
+  cOut: Float32Array,
+  keep: Float32Array,
+) => boolean;
+
+/**
+ * The signature of {@linkcode Backend.lstmGatesBack}: the pullback of one
+ * {@linkcode LstmGatesKernel} step from the cotangents `dh`, `dc` of its outputs, the previous
+ * cell `c` and the kept planes: `dc' = dc + dh·o·(1 − tanh²)`, `dz` (`[batch, 4·units]`) =
+ * `dc'·g·i(1−i)`, `dc'·c·f(1−f)`, `dc'·i·(1−g²)`, `dh·tanh·o(1−o)`, and `dcPrev = dc'·f`
+ * (which may be `dc` itself). Returns false, as {@linkcode LstmGatesKernel} does.
+ */
+export type LstmGatesBackKernel = (
+  dh: Float32Array,
+  dc: Float32Array,
+  c: Float32Array,
+  keep: Float32Array,
+  batch: number,
+  units: number,
+  dz: Float32Array,
+  dcPrev: Float32Array,
+) => boolean;
+
+/**
  * A backend: the kernels the primitives run on, as a value. A model's training state carries
  * one (`initTrain(..., { backend })`), a trace carries it to every primitive called through it
  * (`t.backend`), and two models in one process can use different ones. `gemm` is required; every
@@ -214,4 +251,13 @@ export interface Backend {
    * {@linkcode BernoulliNllKernel}. May compute in float32 arithmetic; its doc states its error.
    */
   bernoulliNll?: BernoulliNllKernel;
+  /**
+   * One float32 LSTM step's gate arithmetic (optional; without it the loop of
+   * `src/ops/_lstm_loops.ts` runs, as it always does for float64): what `lstmCell` and
+   * `lstmSequence` run per step. May compute in float32 arithmetic, within a few ulps of that
+   * loop (which computes in double and rounds when it stores).
+   */
+  lstmGates?: LstmGatesKernel;
+  /** The pullback of {@linkcode Backend.lstmGates} (optional, likewise). */
+  lstmGatesBack?: LstmGatesBackKernel;
 }

@@ -35,6 +35,8 @@ export type {
   BernoulliNllKernel,
   ColumnSumsKernel,
   GemmKernel,
+  LstmGatesBackKernel,
+  LstmGatesKernel,
   ReluBackKernel,
   ReluKernel,
 } from "./kernels.ts";

@@ -50,17 +50,17 @@ const probes = new Map<BackendName, BackendProbe>();
 
 /**
  * OpenBLAS has no Adam step, and the JavaScript loop is a third of a training step; nor has it
- * the rectifier, the bias loops of `linear` or the Bernoulli likelihood (`exp` and `log1p` per
- * element), whose JavaScript loops run slower under V8 than
- * the wasm SIMD ones with their copies in and out. The blas backend borrows those WebAssembly kernels where that module
- * loads (its description says so).
+ * the rectifier, the bias loops of `linear`, the Bernoulli likelihood (`exp` and `log1p` per
+ * element) or the LSTM's gates, whose JavaScript loops run slower under V8 than the wasm SIMD
+ * ones with their copies in and out. The blas backend borrows those WebAssembly kernels where
+ * that module loads (its description says so).
  */
 function withWasmAdam(blas: Backend): Backend {
   const wasm = probeBackend("wasm");
   if (!wasm.ok || wasm.kernels.adam === undefined) return blas;
   return Object.freeze({
     ...blas,
-    description: `${blas.description}; Adam, relu, bias, Bernoulli NLL: wasm SIMD`,
+    description: `${blas.description}; Adam, relu, bias, Bernoulli NLL, LSTM gates: wasm SIMD`,
     adam: wasm.kernels.adam,
     adamApply: wasm.kernels.adamApply,
     adamApplyFresh: wasm.kernels.adamApplyFresh,
@@ -69,6 +69,8 @@ function withWasmAdam(blas: Backend): Backend {
     addRows: wasm.kernels.addRows,
     columnSums: wasm.kernels.columnSums,
     bernoulliNll: wasm.kernels.bernoulliNll,
+    lstmGates: wasm.kernels.lstmGates,
+    lstmGatesBack: wasm.kernels.lstmGatesBack,
   });
 }
 

@@ -7,11 +7,12 @@
  */
 
 import type { Ops } from "../autodiff/ops.ts";
-import type { Key } from "../random.ts";
+import { type Key, split } from "../random.ts";
 import {
   allocate,
   DEFAULT_DTYPE,
   type DType,
+  type FloatArray,
   formatShape,
   fromTypedArray,
   isTensor,
@@ -32,8 +33,8 @@ import {
 import { describeTreeOf } from "../_tree_walk.ts";
 import type { Initializer } from "../init.ts";
 import type { ShapeTree } from "./layer.ts";
-import { checkContext } from "./_layer_checks.ts";
-import { initShapes, maskSteps, parseInput } from "./_recurrent_input.ts";
+import { checkContext, checkRecord } from "./_layer_checks.ts";
+import { initShapes, parseInput } from "./_recurrent_input.ts";
 import { glorotUniform, orthogonal } from "../init.ts";
 import type {
   RecurrentInfo,
@@ -115,19 +116,72 @@ export interface CellSpec<P extends Tree, St extends Tree> {
   zeroState(batch: number, dtype: DType): St;
   /**
    * Runs the cell over the time steps of `x` `[batch, time, features]` from `init`
-   * (`undefined`: zeros), each step's `mask` (`[batch]`, a constant) if any. Returns each
-   * step's output `[batch, units]` (when `wantSequence`), the final output, and the final state
-   * when `wantState`.
+   * (`undefined`: zeros) under the constant `mask` `[batch, time]` if any. Returns the output
+   * sequence `[batch, time, units]` when `wantSequence`, else the last output `[batch,
+   * units]`, and the final state when `wantState`.
    */
   run(
     t: Ops,
     params: P,
     x: Tensor,
-    masks: readonly Tensor[] | undefined,
+    mask: Tensor | undefined,
     init: St | undefined,
     wantState: boolean,
     wantSequence: boolean,
-  ): { hs: Tensor[]; last: Tensor; final: St | undefined };
+  ): { seq?: Tensor; last?: Tensor; final?: St };
+}
+
+/** A bias of a recurrent layer: its key in the parameters and how errors name it. */
+export interface BiasSpec {
+  readonly key: string;
+  readonly what: string;
+}
+
+/**
+ * `initParams` and `checkParams` for the parameters every cell has: the input kernel `w`
+ * `[features, width]` (`kernelInit`), the recurrent kernel `u` `[units, width]`
+ * (`recurrentInit`) and, with `useBias`, each of `biases` `[width]`, zeros unless `fill`
+ * sets them.
+ */
+export function recurrentParams<P extends Tree>(
+  c: RecurrentConfig,
+  width: number,
+  biases: readonly BiasSpec[],
+  fill?: (key: string, data: FloatArray) => void,
+): Pick<CellSpec<P, Tree>, "initParams" | "checkParams"> {
+  const { op, units, dtype } = c;
+  const bs = c.useBias ? biases : [];
+  const keys = ["w", "u", ...bs.map((b) => b.key)];
+  return {
+    initParams: (key, features) => {
+      const [kw, ku] = split(key);
+      const w = c.kernelInit(kw, [features, width], { fanIn: features, fanOut: width, dtype });
+      const what = (k: string) => `the ${k} kernel the initialiser returned`;
+      checkWeight(`${op} init`, w, what("input"), [features, width], dtype);
+      const u = c.recurrentInit(ku, [units, width], { fanIn: units, fanOut: width, dtype });
+      checkWeight(`${op} init`, u, what("recurrent"), [units, width], dtype);
+      const params: Record<string, Tensor> = { w, u };
+      for (const b of bs) {
+        const data = allocate(dtype, width);
+        fill?.(b.key, data);
+        params[b.key] = fromTypedArray(data, [width]);
+      }
+      return params as P;
+    },
+    checkParams: (params, features, dt) => {
+      const shapes: Record<string, string> = {
+        w: `[${features},${width}]`,
+        u: `[${units},${width}]`,
+      };
+      for (const b of bs) shapes[b.key] = `[${width}]`;
+      const expected = `{${[...keys].sort().map((k) => `${k}:${shapes[k]}`).join(",")}}`;
+      checkRecord(op, "params", params, expected, keys);
+      const p = params as Record<string, unknown>;
+      checkWeight(op, p.w, "the input kernel w", [features, width], dt);
+      checkWeight(op, p.u, "the recurrent kernel u", [units, width], dt);
+      for (const b of bs) checkWeight(op, p[b.key], b.what, [width], dt);
+    },
+  };
 }
 
 /** A parameter of `shape` and `dtype`, or a `TypeError` naming the layer and the values. */
@@ -220,12 +274,11 @@ export function recurrentLayer<P extends Tree, St extends Tree>(
         }
         if (rows !== 0 && ctx.training && init === undefined) init = carried;
       }
-      const masks = mask === undefined ? undefined : maskSteps(mask, dtype);
       const wantState = output === "both" || (stateful && ctx.training);
-      const r = cell.run(t, params, inputs, masks, init, wantState, output !== "last");
+      const r = cell.run(t, params, inputs, mask, init, wantState, output !== "last");
       const next = stateful && ctx.training ? r.final as St : state;
-      if (output === "last") return { y: r.last, state: next };
-      let seq = t.stack(r.hs, 1);
+      if (output === "last") return { y: r.last as Tensor, state: next };
+      let seq = r.seq as Tensor;
       if (mask !== undefined) {
         const m = allocate(dtype, mask.data.length);
         m.set(mask.data);

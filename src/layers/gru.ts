@@ -4,16 +4,15 @@
  * @module
  */
 
-import { split } from "../random.ts";
 import { type DType, isTensor, type Tensor, zeros } from "../tensor.ts";
 import { describeValue } from "../_checks.ts";
-import { checkRecord } from "./_layer_checks.ts";
 import {
   type CellSpec,
   checkWeight,
   type RecurrentConfig,
   recurrentConfig,
   recurrentLayer,
+  recurrentParams,
 } from "./_recurrent.ts";
 import type { RecurrentLayer, RecurrentOptions, RecurrentOutput } from "./recurrent.ts";
 
@@ -41,9 +40,10 @@ export type GruOptions<O extends RecurrentOutput = RecurrentOutput> = RecurrentO
  * ```
  *
  * Outputs, masks, initial and carried state as for `lstm`, with the state a tensor
- * `[batch, units]`. Each step is `linear` (`x_t·W + b`) and the fused `gruCell` primitive
- * (`h·U + rb` and the gates, tested equal to the plain composition); the gradient is the
- * trace's.
+ * `[batch, units]`. The time loop is one fused `gruSequence` primitive (the input projections
+ * of all steps in one gemm, then per step `h·U + rb` and the gates of `gruCell`), tested equal
+ * to the per-step composition of `linear` and `gruCell`; backpropagation through time is the
+ * cell's pullback composed in reverse over the steps inside it.
  *
  * @example
  * ```ts
@@ -67,44 +67,14 @@ export function gru<O extends RecurrentOutput = "sequence">(
 }
 
 function gruCellSpec(c: RecurrentConfig): CellSpec<GruParams, Tensor> {
-  const { op, units, dtype, useBias } = c;
-  const keys = useBias ? ["w", "u", "b", "rb"] : ["w", "u"];
+  const { op, units } = c;
   const g = 3 * units;
   return {
     stateShape: [units],
-    initParams: (key, features) => {
-      const [kw, ku] = split(key);
-      const w = c.kernelInit(kw, [features, g], { fanIn: features, fanOut: g, dtype });
-      checkWeight(
-        `${op} init`,
-        w,
-        "the input kernel the initialiser returned",
-        [features, g],
-        dtype,
-      );
-      const u = c.recurrentInit(ku, [units, g], { fanIn: units, fanOut: g, dtype });
-      checkWeight(
-        `${op} init`,
-        u,
-        "the recurrent kernel the initialiser returned",
-        [units, g],
-        dtype,
-      );
-      if (!useBias) return { w, u };
-      return { w, u, b: zeros([g], dtype), rb: zeros([g], dtype) };
-    },
-    checkParams: (params, features, dt) => {
-      const expected = useBias
-        ? `{b:[${g}],rb:[${g}],u:[${units},${g}],w:[${features},${g}]}`
-        : `{u:[${units},${g}],w:[${features},${g}]}`;
-      checkRecord(op, "params", params, expected, keys);
-      checkWeight(op, params.w, "the input kernel w", [features, g], dt);
-      checkWeight(op, params.u, "the recurrent kernel u", [units, g], dt);
-      if (useBias) {
-        checkWeight(op, params.b, "the bias b", [g], dt);
-        checkWeight(op, params.rb, "the recurrent bias rb", [g], dt);
-      }
-    },
+    ...recurrentParams<GruParams>(c, g, [
+      { key: "b", what: "the bias b" },
+      { key: "rb", what: "the recurrent bias rb" },
+    ]),
     zeroState: (batch: number, dt: DType) => zeros([batch, units], dt),
     checkState: (what, state, batch, dt) => {
       if (!isTensor(state)) {
@@ -115,16 +85,11 @@ function gruCellSpec(c: RecurrentConfig): CellSpec<GruParams, Tensor> {
       checkWeight(op, state, what, [batch < 0 ? state.shape[0] : batch, units], dt);
       return state;
     },
-    run: (t, params, x, masks, init) => {
-      const time = x.shape[1];
+    run: (t, params, x, mask, init, _wantState, wantSequence) => {
       const { w, u, b, rb } = params;
-      let h = init;
-      const hs: Tensor[] = [];
-      for (let s = 0; s < time; s++) {
-        h = t.gruCell(t.linear(t.index(x, s, 1), w, b), h, u, rb, masks?.[s]);
-        hs.push(h);
-      }
-      return { hs, last: h as Tensor, final: h };
+      const out = t.gruSequence(x, init, w, u, b, rb, mask, wantSequence);
+      if (!wantSequence) return { last: out, final: out };
+      return { seq: out, final: t.index(out, x.shape[1] - 1, 1) };
     },
   };
 }

@@ -4,12 +4,16 @@
  * @module
  */
 
-import { split } from "../random.ts";
-import { allocate, type DType, fromTypedArray, isTensor, type Tensor, zeros } from "../tensor.ts";
+import { type DType, isTensor, type Tensor, zeros } from "../tensor.ts";
 import { checkNumber, describeValue } from "../_checks.ts";
-import { checkRecord } from "./_layer_checks.ts";
-import { type CellSpec, checkWeight, type RecurrentConfig, recurrentConfig } from "./_recurrent.ts";
-import { recurrentLayer } from "./_recurrent.ts";
+import {
+  type CellSpec,
+  checkWeight,
+  type RecurrentConfig,
+  recurrentConfig,
+  recurrentLayer,
+  recurrentParams,
+} from "./_recurrent.ts";
 import type { RecurrentLayer, RecurrentOptions, RecurrentOutput } from "./recurrent.ts";
 
 /**
@@ -43,9 +47,10 @@ export interface LstmOptions<O extends RecurrentOutput = RecurrentOutput>
  * The output is every step's `h` (`output: "sequence"`, the default, `[batch, time, units]`),
  * the last valid step's (`"last"`, `[batch, units]`) or `{ outputs, state: { h, c } }`
  * (`"both"`). The input may be a tree `{ inputs, mask?, state? }` (see `RecurrentInput`).
- * Each step is `x_t·W + b` (`linear`) and the fused `lstmCell` primitive (`h·U` and the gates,
- * tested equal to the plain composition); backpropagation through time is the trace composing
- * their pullbacks in reverse over the steps. Kernels start glorot-uniform (`w`) and
+ * The time loop is one fused `lstmSequence` primitive (the input projections of all steps in
+ * one gemm, then per step `h·U` and the gates of `lstmCell`), tested equal to the per-step
+ * composition of `linear` and `lstmCell`; backpropagation through time is the cell's pullback
+ * composed in reverse over the steps inside it. Kernels start glorot-uniform (`w`) and
  * orthogonal (`u`), the bias at zero except the forget block at `forgetBias`.
  *
  * @example
@@ -82,41 +87,12 @@ export function lstm<O extends RecurrentOutput = "sequence">(
 }
 
 function lstmCellSpec(c: RecurrentConfig, forgetBias: number): CellSpec<LstmParams, LstmState> {
-  const { op, units, dtype, useBias } = c;
-  const keys = useBias ? ["w", "u", "b"] : ["w", "u"];
+  const { op, units } = c;
   return {
     stateShape: { h: [units], c: [units] },
-    initParams: (key, features) => {
-      const [kw, ku] = split(key);
-      const w = c.kernelInit(kw, [features, 4 * units], {
-        fanIn: features,
-        fanOut: 4 * units,
-        dtype,
-      });
-      checkWeight(`${op} init`, w, "the input kernel the initialiser returned", [
-        features,
-        4 * units,
-      ], dtype);
-      const u = c.recurrentInit(ku, [units, 4 * units], { fanIn: units, fanOut: 4 * units, dtype });
-      checkWeight(`${op} init`, u, "the recurrent kernel the initialiser returned", [
-        units,
-        4 * units,
-      ], dtype);
-      if (!useBias) return { w, u };
-      const b = allocate(dtype, 4 * units);
+    ...recurrentParams<LstmParams>(c, 4 * units, [{ key: "b", what: "the bias b" }], (_, b) => {
       b.fill(forgetBias, units, 2 * units);
-      return { w, u, b: fromTypedArray(b, [4 * units]) };
-    },
-    checkParams: (params, features, dt) => {
-      const g = 4 * units;
-      const expected = useBias
-        ? `{b:[${g}],u:[${units},${g}],w:[${features},${g}]}`
-        : `{u:[${units},${g}],w:[${features},${g}]}`;
-      checkRecord(op, "params", params, expected, keys);
-      checkWeight(op, params.w, "the input kernel w", [features, g], dt);
-      checkWeight(op, params.u, "the recurrent kernel u", [units, g], dt);
-      if (useBias) checkWeight(op, params.b, "the bias b", [g], dt);
-    },
+    }),
     zeroState: (batch: number, dt: DType) => ({
       h: zeros([batch, units], dt),
       c: zeros([batch, units], dt),
@@ -137,19 +113,19 @@ function lstmCellSpec(c: RecurrentConfig, forgetBias: number): CellSpec<LstmPara
       checkWeight(op, s.c, `${what}'s c`, [rows, units], dt);
       return s as LstmState;
     },
-    run: (t, params, x, masks, init, wantState, wantSequence) => {
+    run: (t, params, x, mask, init, wantState, wantSequence) => {
       const time = x.shape[1];
       const { w, u, b } = params;
-      let hc = init === undefined ? undefined : t.stack([init.h, init.c], 0);
-      const hs: Tensor[] = [];
-      for (let s = 0; s < time; s++) {
-        hc = t.lstmCell(t.linear(t.index(x, s, 1), w, b), hc, u, masks?.[s]);
-        if (wantSequence) hs.push(t.index(hc, 0, 0));
+      const hc = init === undefined ? undefined : t.stack([init.h, init.c], 0);
+      const out = t.lstmSequence(x, hc, w, u, b, mask, wantSequence);
+      if (!wantSequence) {
+        const last = t.index(out, 0, 0);
+        return { last, final: wantState ? { h: last, c: t.index(out, 1, 0) } : undefined };
       }
-      const packed = hc as Tensor;
-      const last = wantSequence ? hs[time - 1] : t.index(packed, 0, 0);
-      const final = wantState ? { h: last, c: t.index(packed, 1, 0) } : undefined;
-      return { hs, last, final };
+      const seq = t.index(out, 0, 0);
+      if (!wantState) return { seq };
+      const final = { h: t.index(seq, time - 1, 1), c: t.index(t.index(out, 1, 0), time - 1, 1) };
+      return { seq, final };
     },
   };
 }

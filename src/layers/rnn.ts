@@ -4,7 +4,6 @@
  * @module
  */
 
-import { split } from "../random.ts";
 import {
   type DType,
   formatShape,
@@ -14,7 +13,6 @@ import {
   zeros,
 } from "../tensor.ts";
 import { checkFunction, describeValue } from "../_checks.ts";
-import { checkRecord } from "./_layer_checks.ts";
 import type { ActivationFn } from "./activations.ts";
 import {
   type CellSpec,
@@ -22,7 +20,9 @@ import {
   type RecurrentConfig,
   recurrentConfig,
   recurrentLayer,
+  recurrentParams,
 } from "./_recurrent.ts";
+import { maskSteps } from "./_recurrent_input.ts";
 import type { RecurrentLayer, RecurrentOptions, RecurrentOutput } from "./recurrent.ts";
 
 /**
@@ -76,39 +76,10 @@ export function rnn<O extends RecurrentOutput = "sequence">(
 }
 
 function rnnCellSpec(c: RecurrentConfig, activation: ActivationFn): CellSpec<RnnParams, Tensor> {
-  const { op, units, dtype, useBias } = c;
-  const keys = useBias ? ["w", "u", "b"] : ["w", "u"];
+  const { op, units } = c;
   return {
     stateShape: [units],
-    initParams: (key, features) => {
-      const [kw, ku] = split(key);
-      const w = c.kernelInit(kw, [features, units], { fanIn: features, fanOut: units, dtype });
-      checkWeight(
-        `${op} init`,
-        w,
-        "the input kernel the initialiser returned",
-        [features, units],
-        dtype,
-      );
-      const u = c.recurrentInit(ku, [units, units], { fanIn: units, fanOut: units, dtype });
-      checkWeight(
-        `${op} init`,
-        u,
-        "the recurrent kernel the initialiser returned",
-        [units, units],
-        dtype,
-      );
-      return useBias ? { w, u, b: zeros([units], dtype) } : { w, u };
-    },
-    checkParams: (params, features, dt) => {
-      const expected = useBias
-        ? `{b:[${units}],u:[${units},${units}],w:[${features},${units}]}`
-        : `{u:[${units},${units}],w:[${features},${units}]}`;
-      checkRecord(op, "params", params, expected, keys);
-      checkWeight(op, params.w, "the input kernel w", [features, units], dt);
-      checkWeight(op, params.u, "the recurrent kernel u", [units, units], dt);
-      if (useBias) checkWeight(op, params.b, "the bias b", [units], dt);
-    },
+    ...recurrentParams<RnnParams>(c, units, [{ key: "b", what: "the bias b" }]),
     zeroState: (batch: number, dt: DType) => zeros([batch, units], dt),
     checkState: (what, state, batch, dt) => {
       if (!isTensor(state)) {
@@ -119,7 +90,8 @@ function rnnCellSpec(c: RecurrentConfig, activation: ActivationFn): CellSpec<Rnn
       checkWeight(op, state, what, [batch < 0 ? state.shape[0] : batch, units], dt);
       return state;
     },
-    run: (t, params, x, masks, init) => {
+    run: (t, params, x, mask, init, _wantState, wantSequence) => {
+      const masks = mask === undefined ? undefined : maskSteps(mask, x.dtype);
       const [batch, time] = x.shape;
       const { w, u, b } = params;
       let h = init;
@@ -144,7 +116,8 @@ function rnnCellSpec(c: RecurrentConfig, activation: ActivationFn): CellSpec<Rnn
           : t.where(fromTypedArray(m.data, [batch, 1]), next, h ?? zeros([batch, units], x.dtype));
         hs.push(h);
       }
-      return { hs, last: h as Tensor, final: h };
+      const last = h as Tensor;
+      return { seq: wantSequence ? t.stack(hs, 1) : undefined, last, final: last };
     },
   };
 }

@@ -16,15 +16,16 @@
  * `test/ops_recurrent_cells_test.ts`).
  *
  * Float32 steps take σ and tanh from `_fast_math.ts` (rational, a few float32 ulps from the
- * exact functions, and several times faster); float64 steps use `Math.tanh` and `Math.exp`.
+ * exact functions, and several times faster), on the backend's `lstmGates` kernel where it has
+ * one (WebAssembly SIMD, for wasm and blas); float64 steps use `Math.tanh` and `Math.exp`. The
+ * loops are `_lstm_loops.ts`, which `lstmSequence` runs for every step of a sequence.
  *
  * @module
  */
 
-import { allocate, astype, type FloatArray, fromTypedArray, type Tensor } from "../tensor.ts";
+import { allocate, astype, fromTypedArray, type Tensor } from "../tensor.ts";
 import { cotangent } from "./_checks.ts";
-import { sigmoidOf } from "./_scalar.ts";
-import { sigmoid32, tanh32 } from "./_fast_math.ts";
+import { LSTM_KEEP, lstmStep, lstmStepBack } from "./_lstm_loops.ts";
 import { type Primitive, primitive } from "./primitive.ts";
 import { checkCellArgs, passMasked } from "./_cell_checks.ts";
 
@@ -61,16 +62,29 @@ export const lstmCell: Primitive<
     const h = hc?.data.subarray(0, n);
     if (h !== undefined) backend.gemm(false, false, batch, w, units, h, u.data, z);
     const out = allocate(dtype, 2 * n);
-    const keep = allocate(dtype, 5 * n); // i, f, g, o, tanh(c') per element
-    const fast = dtype === "float32";
-    lstmForward(zx.data, z, hc?.data, mask?.data, batch, units, out, keep, fast);
+    const keep = allocate(dtype, LSTM_KEEP * n);
+    const cPrev = hc?.data.subarray(n, 2 * n);
+    const hOut = out.subarray(0, n), cOut = out.subarray(n, 2 * n);
+    lstmStep(backend, zx.data, z, h, cPrev, mask?.data, batch, units, hOut, cOut, keep);
     const y = fromTypedArray(out, [2, batch, units]);
     return [y, (dy, needs) => {
       cotangent("lstmCell", dy, y.shape);
       const g = astype(dy, dtype).data;
       const dz = allocate(dtype, batch * w);
       const dhc = needs[1] ? allocate(dtype, 2 * n) : undefined;
-      lstmBackward(g, hc?.data, mask?.data, keep, batch, units, dz, dhc);
+      const dcPrev = dhc?.subarray(n, 2 * n);
+      lstmStepBack(
+        backend,
+        g.subarray(0, n),
+        g.subarray(n, 2 * n),
+        cPrev,
+        mask?.data,
+        keep,
+        batch,
+        units,
+        dz,
+        dcPrev,
+      );
       let du: Tensor | undefined;
       if (needs[2]) {
         const d = allocate(dtype, units * w);
@@ -90,81 +104,3 @@ export const lstmCell: Primitive<
     }];
   },
 );
-
-// Top-level loops (not closures made per call), so the engine optimises them once.
-function lstmForward(
-  zx: FloatArray,
-  zh: FloatArray,
-  hc: FloatArray | undefined,
-  mask: FloatArray | undefined,
-  batch: number,
-  units: number,
-  out: FloatArray,
-  keep: FloatArray,
-  fast: boolean,
-): void {
-  const n = batch * units, w = 4 * units;
-  for (let b = 0; b < batch; b++) {
-    const row = b * w, at = b * units;
-    if (mask !== undefined && mask[b] === 0) {
-      for (let j = 0; j < units; j++) {
-        out[at + j] = hc === undefined ? 0 : hc[at + j];
-        out[n + at + j] = hc === undefined ? 0 : hc[n + at + j];
-      }
-      continue;
-    }
-    for (let j = 0; j < units; j++) {
-      const zi = zx[row + j] + zh[row + j], zf = zx[row + units + j] + zh[row + units + j];
-      const zg = zx[row + 2 * units + j] + zh[row + 2 * units + j];
-      const zo = zx[row + 3 * units + j] + zh[row + 3 * units + j];
-      const i = fast ? sigmoid32(zi) : sigmoidOf(zi);
-      const f = fast ? sigmoid32(zf) : sigmoidOf(zf);
-      const g = fast ? tanh32(zg) : Math.tanh(zg);
-      const o = fast ? sigmoid32(zo) : sigmoidOf(zo);
-      const c = f * (hc === undefined ? 0 : hc[n + at + j]) + i * g;
-      const tc = fast ? tanh32(c) : Math.tanh(c);
-      out[at + j] = o * tc;
-      out[n + at + j] = c;
-      const k = 5 * (at + j);
-      keep[k] = i;
-      keep[k + 1] = f;
-      keep[k + 2] = g;
-      keep[k + 3] = o;
-      keep[k + 4] = tc;
-    }
-  }
-}
-
-function lstmBackward(
-  dy: FloatArray,
-  hc: FloatArray | undefined,
-  mask: FloatArray | undefined,
-  keep: FloatArray,
-  batch: number,
-  units: number,
-  dz: FloatArray,
-  dhc: FloatArray | undefined,
-): void {
-  const n = batch * units, w = 4 * units;
-  for (let b = 0; b < batch; b++) {
-    const row = b * w, at = b * units;
-    if (mask !== undefined && mask[b] === 0) {
-      // The state passed through unchanged: so does its cotangent (h's part is added after the
-      // gemm writes dh, see passMasked); dz stays 0.
-      if (dhc !== undefined) { for (let j = 0; j < units; j++) dhc[n + at + j] = dy[n + at + j]; }
-      continue;
-    }
-    for (let j = 0; j < units; j++) {
-      const k = 5 * (at + j);
-      const i = keep[k], f = keep[k + 1], g = keep[k + 2], o = keep[k + 3], tc = keep[k + 4];
-      const dh = dy[at + j];
-      const dc = dy[n + at + j] + dh * o * (1 - tc * tc);
-      const cPrev = hc === undefined ? 0 : hc[n + at + j];
-      dz[row + j] = dc * g * i * (1 - i);
-      dz[row + units + j] = dc * cPrev * f * (1 - f);
-      dz[row + 2 * units + j] = dc * i * (1 - g * g);
-      dz[row + 3 * units + j] = dh * tc * o * (1 - o);
-      if (dhc !== undefined) dhc[n + at + j] = dc * f;
-    }
-  }
-}

@@ -49,3 +49,5 @@ export * from "./cast.ts";
 export * from "./perceptron_step.ts";
 export * from "./lstm_cell.ts";
 export * from "./gru_cell.ts";
+export * from "./lstm_sequence.ts";
+export * from "./gru_sequence.ts";

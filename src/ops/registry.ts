@@ -30,6 +30,8 @@ import * as conv from "./conv.ts";
 import * as pool from "./pool.ts";
 import * as lstmCell from "./lstm_cell.ts";
 import * as gruCell from "./gru_cell.ts";
+import * as lstmSequence from "./lstm_sequence.ts";
+import * as gruSequence from "./gru_sequence.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyPrimitive = Primitive<any>;
@@ -79,6 +81,8 @@ export type Primitives = Readonly<
   & PrimitivesOf<typeof pool>
   & PrimitivesOf<typeof lstmCell>
   & PrimitivesOf<typeof gruCell>
+  & PrimitivesOf<typeof lstmSequence>
+  & PrimitivesOf<typeof gruSequence>
 >;
 
 /** All built-in primitives by name. */
@@ -105,4 +109,6 @@ export const PRIMITIVES: Primitives = Object.freeze({
   ...pick(pool),
   ...pick(lstmCell),
   ...pick(gruCell),
+  ...pick(lstmSequence),
+  ...pick(gruSequence),
 });

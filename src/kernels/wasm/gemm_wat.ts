@@ -19,8 +19,8 @@
  * module's own scratch tile, so callers place their data from {@linkcode WASM_HEAP_BASE} on.
  *
  * The same module carries the Adam step (`adam_wat.ts`), the float32 rectifier and its
- * pullback (`relu_wat.ts`) and the bias loops of `linear` (`rows_wat.ts`), so one compiled
- * module serves every wasm kernel.
+ * pullback (`relu_wat.ts`), the bias loops of `linear` (`rows_wat.ts`) and the LSTM cell's
+ * gate loops (`lstm_wat.ts`), so one compiled module serves every wasm kernel.
  *
  * @module
  */
@@ -29,6 +29,7 @@ import { adamWat } from "./adam_wat.ts";
 import { bernoulliWat } from "./bernoulli_wat.ts";
 import { reluWat } from "./relu_wat.ts";
 import { rowsWat } from "./rows_wat.ts";
+import { lstmWat } from "./lstm_wat.ts";
 import { type ElementType, F32, F64, packA, packB, range, type Tile } from "./gemm_pack_wat.ts";
 
 /** Depth of one packed block (the `k` extent kept in L1/L2). */
@@ -211,7 +212,8 @@ function driver(t: ElementType, g: Tile): string {
 /**
  * The WAT text of the kernels module: exports `memory`, `gemm_f32`, `gemm_f64`, the Adam
  * functions of `adam_wat.ts`, the rectifier's of `relu_wat.ts`, the bias loops of
- * `rows_wat.ts` and the Bernoulli likelihood of `bernoulli_wat.ts`.
+ * `rows_wat.ts`, the Bernoulli likelihood of `bernoulli_wat.ts` and the LSTM gate loops of
+ * `lstm_wat.ts`.
  *
  * @example
  * ```ts
@@ -244,6 +246,7 @@ ${adamWat()}
 ${reluWat()}
 ${rowsWat()}
 ${bernoulliWat()}
+${lstmWat()}
 )
 `;
 }

@@ -1,0 +1,192 @@
+/**
+ * The fused GRU over a whole sequence, as `lstm_sequence.ts` is the LSTM's: every step's
+ * input projection in one gemm, the steps in a loop of `h·U + rb` and the cell's gate
+ * arithmetic, and backpropagation through time inside the pullback. See
+ * {@linkcode gruSequence}.
+ *
+ * @module
+ */
+
+import type { Backend } from "../kernels/kernels.ts";
+import { allocate, astype, type FloatArray, fromTypedArray, type Tensor } from "../tensor.ts";
+import { cotangent } from "./_checks.ts";
+import { type Primitive, primitive } from "./primitive.ts";
+import { checkSequenceArgs, type SequenceDims } from "./_cell_checks.ts";
+import { addRows, GRU_KEEP, gruBackward, gruDirect, gruForward } from "./_gru_loops.ts";
+import { addStep, timeMajorInputs, toBatchMajor, toTimeMajor } from "./_time_major.ts";
+
+/**
+ * A GRU layer's whole time loop in one primitive: the inputs `x` `[batch, time, features]`,
+ * the initial state `h` `[batch, units]` (`undefined`: zeros), the input kernel `w`
+ * `[features, 3·units]`, the recurrent kernel `u` `[units, 3·units]`, the input bias `b` and
+ * the recurrent bias `rb` (`[3·units]` each, or `undefined`), an optional constant `mask`
+ * `[batch, time]` (0 keeps a row's state through that step) and `sequence`. Returns the last
+ * state `[batch, units]`, or with `sequence: true` every step's, `[batch, time, units]`.
+ *
+ * Equal to the per-step composition `h = gruCell(linear(index(x, s, 1), w, b), h, u, rb,
+ * mask[:, s])` (tested, value and gradient), with the input projection of all steps one gemm
+ * (the bias a row of `W` against a column of ones), and so `[dW; db] = [X 1]ᵀ·dZx`, `dX =
+ * dZx·Wᵀ`, `dU = H_prevᵀ·dZh` and `drb = 1ᵀ·dZh` in the pullback; the reverse loop over the
+ * steps runs only the cell's pullback (`_gru_loops.ts`, shared with `gruCell`) and
+ * `dh = dzh·Uᵀ`.
+ *
+ * @example
+ * ```ts
+ * import { untraced } from "../autodiff/ops.ts";
+ * import { zeros } from "../tensor.ts";
+ * // All pre-activations 0: r = u = 1/2, n = 0, so h' = h/2 stays 0.
+ * const t = untraced();
+ * const h = t.gruSequence(zeros([1, 3, 2]), undefined, zeros([2, 3]), zeros([1, 3]), undefined, undefined);
+ * if (h.shape.join() !== "1,1" || h.data[0] !== 0) throw new Error("unexpected");
+ * ```
+ */
+export const gruSequence: Primitive<
+  [
+    x: Tensor,
+    h: Tensor | undefined,
+    w: Tensor,
+    u: Tensor,
+    b: Tensor | undefined,
+    rb: Tensor | undefined,
+    mask?: Tensor,
+    sequence?: boolean,
+  ]
+> = primitive(
+  "gruSequence",
+  6,
+  (backend, x: Tensor, h0, w: Tensor, u: Tensor, b, rb, mask?: Tensor, sequence = false) => {
+    const dims = checkSequenceArgs(
+      "gruSequence",
+      3,
+      x,
+      h0,
+      w,
+      u,
+      [
+        { what: "the bias b", value: b },
+        { what: "the recurrent bias rb", value: rb },
+      ],
+      mask,
+      sequence,
+      2,
+    );
+    const { batch, time, features, units, dtype } = dims;
+    const n = batch * units, g3 = 3 * units, rows = time * batch, step = batch * g3;
+    const k = b === undefined ? features : features + 1;
+    const xt = timeMajorInputs(x, dims, k);
+    let wb = w.data;
+    if (b !== undefined) {
+      wb = allocate(dtype, k * g3);
+      wb.set(w.data);
+      wb.set(b.data, features * g3);
+    }
+    const zx = allocate(dtype, rows * g3);
+    backend.gemm(false, false, rows, g3, k, xt, wb, zx);
+    let mt: FloatArray | undefined;
+    if (mask !== undefined) {
+      mt = allocate(dtype, rows);
+      toTimeMajor(mask.data, batch, time, 1, mt);
+    }
+    // hs[s]: the state before step s (hs[0] the initial one): H_prev for dU in one matrix.
+    const hs = allocate(dtype, (time + 1) * n);
+    if (h0 !== undefined) hs.set(h0.data);
+    const keep = allocate(dtype, GRU_KEEP * rows * units);
+    const zh = allocate(dtype, step); // every step's h·U + rb, in turn
+    const fast = dtype === "float32";
+    for (let s = 0; s < time; s++) {
+      const h = hs.subarray(s * n, (s + 1) * n);
+      if (s > 0 || h0 !== undefined) backend.gemm(false, false, batch, g3, units, h, u.data, zh);
+      else zh.fill(0);
+      if (rb !== undefined) addRows(zh, rb.data, batch, g3);
+      gruForward(
+        zx.subarray(s * step, (s + 1) * step),
+        zh,
+        h,
+        mt?.subarray(s * batch, (s + 1) * batch),
+        batch,
+        units,
+        hs.subarray((s + 1) * n, (s + 2) * n),
+        keep.subarray(s * GRU_KEEP * n, (s + 1) * GRU_KEEP * n),
+        fast,
+      );
+    }
+    let out: FloatArray;
+    if (sequence) {
+      out = allocate(dtype, time * n);
+      toBatchMajor(hs.subarray(n), batch, time, units, out);
+    } else out = hs.slice(time * n);
+    const y = fromTypedArray(out, sequence ? [batch, time, units] : [batch, units]);
+    return [y, (dy, needs) => {
+      cotangent("gruSequence", dy, y.shape);
+      const gy = astype(dy, dtype).data;
+      let dh = allocate(dtype, n), dhNext = allocate(dtype, n);
+      if (sequence) addStep(gy, time - 1, batch, time, units, dh);
+      else dh.set(gy);
+      const dZx = allocate(dtype, rows * g3), dZh = allocate(dtype, rows * g3);
+      for (let s = time - 1; s >= 0; s--) {
+        const m = mt?.subarray(s * batch, (s + 1) * batch);
+        const kept = keep.subarray(s * GRU_KEEP * n, (s + 1) * GRU_KEEP * n);
+        const dzh = dZh.subarray(s * step, (s + 1) * step);
+        const h = hs.subarray(s * n, (s + 1) * n);
+        gruBackward(dh, h, m, kept, batch, units, dZx.subarray(s * step, (s + 1) * step), dzh);
+        if (s === 0 && !needs[1]) break;
+        backend.gemm(false, true, batch, units, g3, dzh, u.data, dhNext);
+        gruDirect(dh, kept, m, batch, units, dhNext);
+        if (sequence && s > 0) addStep(gy, s - 1, batch, time, units, dhNext);
+        [dh, dhNext] = [dhNext, dh];
+      }
+      let dx: Tensor | undefined, dw: Tensor | undefined, db: Tensor | undefined;
+      if (needs[0]) {
+        const dxt = allocate(dtype, rows * features), d = allocate(dtype, rows * features);
+        backend.gemm(false, true, rows, features, g3, dZx, w.data, dxt);
+        toBatchMajor(dxt, batch, time, features, d);
+        dx = fromTypedArray(d, x.shape);
+      }
+      if (needs[2] || (needs[4] && b !== undefined)) {
+        const d = allocate(dtype, k * g3);
+        backend.gemm(true, false, k, g3, rows, xt, dZx, d);
+        if (needs[2]) dw = fromTypedArray(d.slice(0, features * g3), w.shape);
+        if (needs[4] && b !== undefined) db = fromTypedArray(d.slice(features * g3), [g3]);
+      }
+      return [
+        dx,
+        needs[1] ? fromTypedArray(dh.slice(), [batch, units]) : undefined,
+        dw,
+        needs[3] ? recurrentGrad(backend, hs, dZh, h0 !== undefined, dims) : undefined,
+        db,
+        needs[5] && rb !== undefined ? sumRows(backend, dZh, rows, g3, dtype) : undefined,
+      ];
+    }];
+  },
+);
+
+/** `dU = H_prevᵀ·dZh` over all steps' rows; without an initial state step 0's rows are 0. */
+function recurrentGrad(
+  backend: Backend,
+  hs: FloatArray,
+  dZh: FloatArray,
+  given: boolean,
+  d: SequenceDims,
+): Tensor {
+  const { batch, time, units } = d, g3 = 3 * units, first = given ? 0 : 1;
+  const out = allocate(d.dtype, units * g3);
+  const k = (time - first) * batch;
+  if (k > 0) {
+    const h = hs.subarray(first * batch * units, time * batch * units);
+    backend.gemm(true, false, units, g3, k, h, dZh.subarray(first * batch * g3), out);
+  }
+  return fromTypedArray(out, [units, g3]);
+}
+
+/** `1ᵀ·m` for `m` `[rows, width]`: the recurrent bias's cotangent, on the gemm. */
+function sumRows(
+  backend: Backend,
+  m: FloatArray,
+  rows: number,
+  width: number,
+  dtype: SequenceDims["dtype"],
+): Tensor {
+  const ones = allocate(dtype, rows).fill(1), out = allocate(dtype, width);
+  backend.gemm(false, false, 1, width, rows, ones, m, out);
+  return fromTypedArray(out, [width]);
+}

@@ -1,0 +1,227 @@
+/**
+ * The fused LSTM over a whole sequence: every step's input projection in one gemm, the steps
+ * in a loop of `h·U` and the cell's gate arithmetic, and backpropagation through time inside
+ * the pullback. See {@linkcode lstmSequence}.
+ *
+ * @module
+ */
+
+import type { Backend } from "../kernels/kernels.ts";
+import { allocate, astype, type FloatArray, fromTypedArray, type Tensor } from "../tensor.ts";
+import { cotangent } from "./_checks.ts";
+import { type Primitive, primitive } from "./primitive.ts";
+import { checkSequenceArgs, passMasked, type SequenceDims } from "./_cell_checks.ts";
+import { LSTM_KEEP, lstmStep, lstmStepBack } from "./_lstm_loops.ts";
+import { addStep, timeMajorInputs, toBatchMajor, toTimeMajor } from "./_time_major.ts";
+
+/**
+ * An LSTM layer's whole time loop in one primitive: the inputs `x` `[batch, time, features]`,
+ * the packed initial state `hc` `[2, batch, units]` (`hc[0] = h`, `hc[1] = c`; `undefined`:
+ * zeros), the input kernel `w` `[features, 4·units]`, the recurrent kernel `u` `[units,
+ * 4·units]`, the bias `b` `[4·units]` (or `undefined`), an optional constant `mask` `[batch,
+ * time]` (0 keeps a row's state through that step) and `sequence`. Returns the last packed
+ * state `[2, batch, units]`, or with `sequence: true` every step's, `[2, batch, time, units]`.
+ *
+ * Equal to the per-step composition `hc = lstmCell(linear(index(x, s, 1), w, b), hc, u,
+ * mask[:, s])` for `s = 0 … time−1` (tested, value and gradient), but the input projection of
+ * all steps is one `[batch·time, features]·[features, 4·units]` gemm, and so in the pullback
+ * are `dW = Xᵀ·dZ`, `dX = dZ·Wᵀ` and `dU = H_prevᵀ·dZ` over the stacked steps; the reverse
+ * loop over the steps runs only the cell's own pullback (`_lstm_loops.ts`, shared with
+ * `lstmCell`) and `dh = dz·Uᵀ`. Per step, a slice of `x` would instead cost a cotangent of
+ * `x`'s full size (what `index`'s pullback returns) and the trace's sum of `time` of them.
+ * The work is time-major (a step's rows contiguous, as a gemm reads them); the buffers are
+ * made once a call, not once a step.
+ *
+ * @example
+ * ```ts
+ * import { untraced } from "../autodiff/ops.ts";
+ * import { zeros } from "../tensor.ts";
+ * // All pre-activations 0: i = f = o = 1/2, g = 0, so the state stays 0.
+ * const t = untraced();
+ * const hc = t.lstmSequence(zeros([1, 3, 2]), undefined, zeros([2, 4]), zeros([1, 4]), undefined);
+ * const all = t.lstmSequence(zeros([1, 3, 2]), undefined, zeros([2, 4]), zeros([1, 4]), undefined, undefined, true);
+ * if (hc.shape.join() !== "2,1,1" || all.shape.join() !== "2,1,3,1") throw new Error("unexpected");
+ * ```
+ */
+export const lstmSequence: Primitive<
+  [
+    x: Tensor,
+    hc: Tensor | undefined,
+    w: Tensor,
+    u: Tensor,
+    b: Tensor | undefined,
+    mask?: Tensor,
+    sequence?: boolean,
+  ]
+> = primitive(
+  "lstmSequence",
+  5,
+  (backend, x: Tensor, hc, w: Tensor, u: Tensor, b, mask?: Tensor, sequence = false) => {
+    const dims = checkSequenceArgs(
+      "lstmSequence",
+      4,
+      x,
+      hc,
+      w,
+      u,
+      [
+        { what: "the bias b", value: b },
+      ],
+      mask,
+      sequence,
+      3,
+    );
+    const { batch, time, features, units, dtype } = dims;
+    const n = batch * units, g4 = 4 * units, rows = time * batch, step = batch * g4;
+    // The bias rides in the gemm as one more row of W against a column of ones (as conv's
+    // does), so dW and db come out of one gemm too: [X 1]ᵀ·dZ = [dW; db].
+    const k = b === undefined ? features : features + 1;
+    const xt = timeMajorInputs(x, dims, k);
+    let wb = w.data;
+    if (b !== undefined) {
+      wb = allocate(dtype, k * g4);
+      wb.set(w.data);
+      wb.set(b.data, features * g4);
+    }
+    // zx, then (zx no longer needed) every pullback's dZ: one buffer of the largest size.
+    const zx = allocate(dtype, rows * g4);
+    backend.gemm(false, false, rows, g4, k, xt, wb, zx);
+    let mt: FloatArray | undefined;
+    if (mask !== undefined) {
+      mt = allocate(dtype, rows);
+      toTimeMajor(mask.data, batch, time, 1, mt);
+    }
+    // hs[s], cs[s]: the state before step s (hs[0] the initial one), so hs[0 … time−1] is
+    // H_prev for dU, stacked as one [time·batch, units] matrix.
+    const hs = allocate(dtype, (time + 1) * n), cs = allocate(dtype, (time + 1) * n);
+    if (hc !== undefined) {
+      hs.set(hc.data.subarray(0, n));
+      cs.set(hc.data.subarray(n, 2 * n));
+    }
+    const keep = allocate(dtype, LSTM_KEEP * rows * units);
+    const zh = allocate(dtype, step); // every step's h·U, in turn
+    for (let s = 0; s < time; s++) {
+      const h = hs.subarray(s * n, (s + 1) * n), c = cs.subarray(s * n, (s + 1) * n);
+      if (s > 0 || hc !== undefined) backend.gemm(false, false, batch, g4, units, h, u.data, zh);
+      lstmStep(
+        backend,
+        zx.subarray(s * step, (s + 1) * step),
+        zh,
+        h,
+        c,
+        mt?.subarray(s * batch, (s + 1) * batch),
+        batch,
+        units,
+        hs.subarray((s + 1) * n, (s + 2) * n),
+        cs.subarray((s + 1) * n, (s + 2) * n),
+        keep.subarray(s * LSTM_KEEP * n, (s + 1) * LSTM_KEEP * n),
+      );
+    }
+    const y = sequence ? everyState(hs, cs, dims) : lastState(hs, cs, dims);
+    return [y, (dy, needs) => {
+      cotangent("lstmSequence", dy, y.shape);
+      const gy = astype(dy, dtype).data;
+      const all = batch * time * units;
+      let dh = allocate(dtype, n), dhNext = allocate(dtype, n);
+      const dc = allocate(dtype, n);
+      if (sequence) {
+        addStep(gy, time - 1, batch, time, units, dh);
+        addStep(gy.subarray(all), time - 1, batch, time, units, dc);
+      } else {
+        dh.set(gy.subarray(0, n));
+        dc.set(gy.subarray(n, 2 * n));
+      }
+      const dZ = zx; // every row is written before it is read
+      for (let s = time - 1; s >= 0; s--) {
+        const dz = dZ.subarray(s * step, (s + 1) * step);
+        const m = mt?.subarray(s * batch, (s + 1) * batch);
+        const kept = keep.subarray(s * LSTM_KEEP * n, (s + 1) * LSTM_KEEP * n);
+        lstmStepBack(
+          backend,
+          dh,
+          dc,
+          cs.subarray(s * n, (s + 1) * n),
+          m,
+          kept,
+          batch,
+          units,
+          dz,
+          dc,
+        );
+        if (s === 0 && !needs[1]) break;
+        backend.gemm(false, true, batch, units, g4, dz, u.data, dhNext);
+        if (m !== undefined) passMasked(dh, m, batch, units, dhNext);
+        if (sequence && s > 0) {
+          addStep(gy, s - 1, batch, time, units, dhNext);
+          addStep(gy.subarray(all), s - 1, batch, time, units, dc);
+        }
+        [dh, dhNext] = [dhNext, dh];
+      }
+      let dhc: Tensor | undefined, dx: Tensor | undefined;
+      if (needs[1]) {
+        const d = allocate(dtype, 2 * n);
+        d.set(dh);
+        d.set(dc, n);
+        dhc = fromTypedArray(d, [2, batch, units]);
+      }
+      if (needs[0]) {
+        const dxt = allocate(dtype, rows * features), d = allocate(dtype, rows * features);
+        backend.gemm(false, true, rows, features, g4, dZ, w.data, dxt);
+        toBatchMajor(dxt, batch, time, features, d);
+        dx = fromTypedArray(d, x.shape);
+      }
+      let dw: Tensor | undefined, db: Tensor | undefined;
+      if (needs[2] || (needs[4] && b !== undefined)) {
+        const d = allocate(dtype, k * g4);
+        backend.gemm(true, false, k, g4, rows, xt, dZ, d);
+        if (needs[2]) dw = fromTypedArray(d.slice(0, features * g4), w.shape);
+        if (needs[4] && b !== undefined) db = fromTypedArray(d.slice(features * g4), [g4]);
+      }
+      return [
+        dx,
+        dhc,
+        dw,
+        needs[3] ? recurrentGrad(backend, hs, dZ, hc !== undefined, dims) : undefined,
+        db,
+      ];
+    }];
+  },
+);
+
+/** The state after the last step, packed `[2, batch, units]`. */
+function lastState(hs: FloatArray, cs: FloatArray, d: SequenceDims): Tensor {
+  const n = d.batch * d.units, out = allocate(d.dtype, 2 * n);
+  out.set(hs.subarray(d.time * n));
+  out.set(cs.subarray(d.time * n), n);
+  return fromTypedArray(out, [2, d.batch, d.units]);
+}
+
+/** Every step's state, packed batch-major `[2, batch, time, units]`. */
+function everyState(hs: FloatArray, cs: FloatArray, d: SequenceDims): Tensor {
+  const { batch, time, units } = d, n = batch * units, all = time * n;
+  const out = allocate(d.dtype, 2 * all);
+  toBatchMajor(hs.subarray(n), batch, time, units, out.subarray(0, all));
+  toBatchMajor(cs.subarray(n), batch, time, units, out.subarray(all));
+  return fromTypedArray(out, [2, batch, time, units]);
+}
+
+/**
+ * `dU = H_prevᵀ·dZ` over all steps' rows at once; without an initial state the first step's
+ * `h` is 0 and its rows are left out.
+ */
+function recurrentGrad(
+  backend: Backend,
+  hs: FloatArray,
+  dZ: FloatArray,
+  given: boolean,
+  d: SequenceDims,
+): Tensor {
+  const { batch, time, units } = d, g4 = 4 * units, first = given ? 0 : 1;
+  const out = allocate(d.dtype, units * g4);
+  const k = (time - first) * batch;
+  if (k > 0) {
+    const h = hs.subarray(first * batch * units, time * batch * units);
+    backend.gemm(true, false, units, g4, k, h, dZ.subarray(first * batch * g4), out);
+  }
+  return fromTypedArray(out, [units, g4]);
+}

@@ -13,7 +13,8 @@ import { cotangent } from "./_checks.ts";
 import { type Primitive, primitive } from "./primitive.ts";
 import { checkSequenceArgs, type SequenceDims } from "./_cell_checks.ts";
 import { addRows, GRU_KEEP, gruBackward, gruDirect, gruForward } from "./_gru_loops.ts";
-import { addStep, timeMajorInputs, toBatchMajor, toTimeMajor } from "./_time_major.ts";
+import { inputGrads, projectInputs, recurrentGrad, timeMajorMask } from "./_sequence_gemms.ts";
+import { addStep, toBatchMajor } from "./_time_major.ts";
 
 /**
  * A GRU layer's whole time loop in one primitive: the inputs `x` `[batch, time, features]`,
@@ -70,23 +71,10 @@ export const gruSequence: Primitive<
       sequence,
       2,
     );
-    const { batch, time, features, units, dtype } = dims;
+    const { batch, time, units, dtype } = dims;
     const n = batch * units, g3 = 3 * units, rows = time * batch, step = batch * g3;
-    const k = b === undefined ? features : features + 1;
-    const xt = timeMajorInputs(x, dims, k);
-    let wb = w.data;
-    if (b !== undefined) {
-      wb = allocate(dtype, k * g3);
-      wb.set(w.data);
-      wb.set(b.data, features * g3);
-    }
-    const zx = allocate(dtype, rows * g3);
-    backend.gemm(false, false, rows, g3, k, xt, wb, zx);
-    let mt: FloatArray | undefined;
-    if (mask !== undefined) {
-      mt = allocate(dtype, rows);
-      toTimeMajor(mask.data, batch, time, 1, mt);
-    }
+    const proj = projectInputs(backend, x, dims, w, b, g3), zx = proj.zx;
+    const mt = timeMajorMask(mask, dims);
     // hs[s]: the state before step s (hs[0] the initial one): H_prev for dU in one matrix.
     const hs = allocate(dtype, (time + 1) * n);
     if (h0 !== undefined) hs.set(h0.data);
@@ -135,48 +123,22 @@ export const gruSequence: Primitive<
         if (sequence && s > 0) addStep(gy, s - 1, batch, time, units, dhNext);
         [dh, dhNext] = [dhNext, dh];
       }
-      let dx: Tensor | undefined, dw: Tensor | undefined, db: Tensor | undefined;
-      if (needs[0]) {
-        const dxt = allocate(dtype, rows * features), d = allocate(dtype, rows * features);
-        backend.gemm(false, true, rows, features, g3, dZx, w.data, dxt);
-        toBatchMajor(dxt, batch, time, features, d);
-        dx = fromTypedArray(d, x.shape);
-      }
-      if (needs[2] || (needs[4] && b !== undefined)) {
-        const d = allocate(dtype, k * g3);
-        backend.gemm(true, false, k, g3, rows, xt, dZx, d);
-        if (needs[2]) dw = fromTypedArray(d.slice(0, features * g3), w.shape);
-        if (needs[4] && b !== undefined) db = fromTypedArray(d.slice(features * g3), [g3]);
-      }
+      const { dx, dw, db } = inputGrads(backend, proj, dZx, x, w, dims, g3, {
+        x: needs[0],
+        w: needs[2],
+        b: needs[4],
+      });
       return [
         dx,
         needs[1] ? fromTypedArray(dh.slice(), [batch, units]) : undefined,
         dw,
-        needs[3] ? recurrentGrad(backend, hs, dZh, h0 !== undefined, dims) : undefined,
+        needs[3] ? recurrentGrad(backend, hs, dZh, h0 !== undefined, dims, g3) : undefined,
         db,
         needs[5] && rb !== undefined ? sumRows(backend, dZh, rows, g3, dtype) : undefined,
       ];
     }];
   },
 );
-
-/** `dU = H_prevᵀ·dZh` over all steps' rows; without an initial state step 0's rows are 0. */
-function recurrentGrad(
-  backend: Backend,
-  hs: FloatArray,
-  dZh: FloatArray,
-  given: boolean,
-  d: SequenceDims,
-): Tensor {
-  const { batch, time, units } = d, g3 = 3 * units, first = given ? 0 : 1;
-  const out = allocate(d.dtype, units * g3);
-  const k = (time - first) * batch;
-  if (k > 0) {
-    const h = hs.subarray(first * batch * units, time * batch * units);
-    backend.gemm(true, false, units, g3, k, h, dZh.subarray(first * batch * g3), out);
-  }
-  return fromTypedArray(out, [units, g3]);
-}
 
 /** `1ᵀ·m` for `m` `[rows, width]`: the recurrent bias's cotangent, on the gemm. */
 function sumRows(

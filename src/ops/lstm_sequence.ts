@@ -6,13 +6,13 @@
  * @module
  */
 
-import type { Backend } from "../kernels/kernels.ts";
 import { allocate, astype, type FloatArray, fromTypedArray, type Tensor } from "../tensor.ts";
 import { cotangent } from "./_checks.ts";
 import { type Primitive, primitive } from "./primitive.ts";
 import { checkSequenceArgs, passMasked, type SequenceDims } from "./_cell_checks.ts";
 import { LSTM_KEEP, lstmStep, lstmStepBack } from "./_lstm_loops.ts";
-import { addStep, timeMajorInputs, toBatchMajor, toTimeMajor } from "./_time_major.ts";
+import { inputGrads, projectInputs, recurrentGrad, timeMajorMask } from "./_sequence_gemms.ts";
+import { addStep, toBatchMajor } from "./_time_major.ts";
 
 /**
  * An LSTM layer's whole time loop in one primitive: the inputs `x` `[batch, time, features]`,
@@ -71,26 +71,11 @@ export const lstmSequence: Primitive<
       sequence,
       3,
     );
-    const { batch, time, features, units, dtype } = dims;
+    const { batch, time, units, dtype } = dims;
     const n = batch * units, g4 = 4 * units, rows = time * batch, step = batch * g4;
-    // The bias rides in the gemm as one more row of W against a column of ones (as conv's
-    // does), so dW and db come out of one gemm too: [X 1]ᵀ·dZ = [dW; db].
-    const k = b === undefined ? features : features + 1;
-    const xt = timeMajorInputs(x, dims, k);
-    let wb = w.data;
-    if (b !== undefined) {
-      wb = allocate(dtype, k * g4);
-      wb.set(w.data);
-      wb.set(b.data, features * g4);
-    }
     // zx, then (zx no longer needed) every pullback's dZ: one buffer of the largest size.
-    const zx = allocate(dtype, rows * g4);
-    backend.gemm(false, false, rows, g4, k, xt, wb, zx);
-    let mt: FloatArray | undefined;
-    if (mask !== undefined) {
-      mt = allocate(dtype, rows);
-      toTimeMajor(mask.data, batch, time, 1, mt);
-    }
+    const proj = projectInputs(backend, x, dims, w, b, g4), zx = proj.zx;
+    const mt = timeMajorMask(mask, dims);
     // hs[s], cs[s]: the state before step s (hs[0] the initial one), so hs[0 … time−1] is
     // H_prev for dU, stacked as one [time·batch, units] matrix.
     const hs = allocate(dtype, (time + 1) * n), cs = allocate(dtype, (time + 1) * n);
@@ -157,31 +142,23 @@ export const lstmSequence: Primitive<
         }
         [dh, dhNext] = [dhNext, dh];
       }
-      let dhc: Tensor | undefined, dx: Tensor | undefined;
+      let dhc: Tensor | undefined;
       if (needs[1]) {
         const d = allocate(dtype, 2 * n);
         d.set(dh);
         d.set(dc, n);
         dhc = fromTypedArray(d, [2, batch, units]);
       }
-      if (needs[0]) {
-        const dxt = allocate(dtype, rows * features), d = allocate(dtype, rows * features);
-        backend.gemm(false, true, rows, features, g4, dZ, w.data, dxt);
-        toBatchMajor(dxt, batch, time, features, d);
-        dx = fromTypedArray(d, x.shape);
-      }
-      let dw: Tensor | undefined, db: Tensor | undefined;
-      if (needs[2] || (needs[4] && b !== undefined)) {
-        const d = allocate(dtype, k * g4);
-        backend.gemm(true, false, k, g4, rows, xt, dZ, d);
-        if (needs[2]) dw = fromTypedArray(d.slice(0, features * g4), w.shape);
-        if (needs[4] && b !== undefined) db = fromTypedArray(d.slice(features * g4), [g4]);
-      }
+      const { dx, dw, db } = inputGrads(backend, proj, dZ, x, w, dims, g4, {
+        x: needs[0],
+        w: needs[2],
+        b: needs[4],
+      });
       return [
         dx,
         dhc,
         dw,
-        needs[3] ? recurrentGrad(backend, hs, dZ, hc !== undefined, dims) : undefined,
+        needs[3] ? recurrentGrad(backend, hs, dZ, hc !== undefined, dims, g4) : undefined,
         db,
       ];
     }];
@@ -203,25 +180,4 @@ function everyState(hs: FloatArray, cs: FloatArray, d: SequenceDims): Tensor {
   toBatchMajor(hs.subarray(n), batch, time, units, out.subarray(0, all));
   toBatchMajor(cs.subarray(n), batch, time, units, out.subarray(all));
   return fromTypedArray(out, [2, batch, time, units]);
-}
-
-/**
- * `dU = H_prevᵀ·dZ` over all steps' rows at once; without an initial state the first step's
- * `h` is 0 and its rows are left out.
- */
-function recurrentGrad(
-  backend: Backend,
-  hs: FloatArray,
-  dZ: FloatArray,
-  given: boolean,
-  d: SequenceDims,
-): Tensor {
-  const { batch, time, units } = d, g4 = 4 * units, first = given ? 0 : 1;
-  const out = allocate(d.dtype, units * g4);
-  const k = (time - first) * batch;
-  if (k > 0) {
-    const h = hs.subarray(first * batch * units, time * batch * units);
-    backend.gemm(true, false, units, g4, k, h, dZ.subarray(first * batch * g4), out);
-  }
-  return fromTypedArray(out, [units, g4]);
 }

@@ -162,6 +162,7 @@ export const ARGS: Readonly<Record<string, readonly Arg[]>> = {
     tensorArg(() => t64([1, 0]), [v3, m22], true),
   ],
   maxPool2d: poolArgs(),
+  reluMaxPool2d: poolArgs(),
   avgPool2d: poolArgs(),
   globalAvgPool2d: [tensorArg(image, [m22])],
   sparseSoftmaxCrossEntropy: [

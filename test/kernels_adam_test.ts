@@ -134,5 +134,5 @@ test("the blas backend borrows the WebAssembly Adam step, rectifier and bias loo
   assert.equal(blas.reluBack, wasm.reluBack);
   assert.equal(blas.addRows, wasm.addRows);
   assert.equal(blas.columnSums, wasm.columnSums);
-  assert.match(blas.description, /; Adam, relu, bias: wasm SIMD$/);
+  assert.match(blas.description, /; Adam, relu, pool, bias: wasm SIMD$/);
 });

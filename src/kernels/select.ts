@@ -59,11 +59,12 @@ function withWasmAdam(blas: Backend): Backend {
   if (!wasm.ok || wasm.kernels.adam === undefined) return blas;
   return Object.freeze({
     ...blas,
-    description: `${blas.description}; Adam, relu, bias: wasm SIMD`,
+    description: `${blas.description}; Adam, relu, pool, bias: wasm SIMD`,
     adam: wasm.kernels.adam,
     adamApply: wasm.kernels.adamApply,
     relu: wasm.kernels.relu,
     reluBack: wasm.kernels.reluBack,
+    reluMaxPool2x2: wasm.kernels.reluMaxPool2x2,
     addRows: wasm.kernels.addRows,
     columnSums: wasm.kernels.columnSums,
   });

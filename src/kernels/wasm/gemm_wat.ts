@@ -27,6 +27,7 @@
 
 import { adamWat } from "./adam_wat.ts";
 import { reluWat } from "./relu_wat.ts";
+import { poolWat } from "./pool_wat.ts";
 import { rowsWat } from "./rows_wat.ts";
 import { type ElementType, F32, F64, packA, packB, range, type Tile } from "./gemm_pack_wat.ts";
 
@@ -209,7 +210,8 @@ function driver(t: ElementType, g: Tile): string {
 
 /**
  * The WAT text of the kernels module: exports `memory`, `gemm_f32`, `gemm_f64`, the Adam
- * functions of `adam_wat.ts`, the rectifier's of `relu_wat.ts` and the bias loops of
+ * functions of `adam_wat.ts`, the rectifier's of `relu_wat.ts`, the fused rectifier and max
+ * pool of `pool_wat.ts` and the bias loops of
  * `rows_wat.ts`.
  *
  * @example
@@ -241,6 +243,7 @@ export function gemmWat(options: GemmWatOptions = {}): string {
 ${parts.join("\n")}
 ${adamWat()}
 ${reluWat()}
+${poolWat()}
 ${rowsWat()}
 )
 `;

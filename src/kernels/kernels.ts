@@ -160,6 +160,12 @@ export interface Backend {
    */
   gemm: GemmKernel;
   /**
+   * `out += op(a) · op(b)`, as {@linkcode Backend.gemm} but adding into `out` (optional: the
+   * convolution sums its tap rows with it where present, and otherwise lowers onto `gemm`
+   * alone).
+   */
+  gemmAdd?: GemmKernel;
+  /**
    * One Adam step over a leaf, element by element (optional: without it the TypeScript loop
    * of `adam_ts.ts` runs; the `adamMoments` step of `src/ops/optim_steps.ts` calls it):
    * `m1 = b1·m0 + (1 - b1)·g`, `v1 = b2·v0 + (1 - b2)·(g·g)` and

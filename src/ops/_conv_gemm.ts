@@ -26,6 +26,7 @@ import {
   takeColumns,
 } from "./_im2col.ts";
 import type { Window } from "./_window.ts";
+import { byRows, convByRows, kernelGradByRows } from "./_conv_rows.ts";
 
 /** A checked convolution: its window and channel layout. */
 export interface Geometry {
@@ -132,6 +133,10 @@ export function convForward(
   const { win, groups, cg, og, cout, rows, k } = geo;
   const out = allocate(dt, rows * cout, "conv2d");
   if (rows === 0 || cout === 0) return out;
+  if (groups === 1 && byRows(backend, win, cg)) {
+    convByRows(backend, dt, win, cg, x, w, cout, bias, out);
+    return out;
+  }
   const kx = bias === undefined ? k : k + 1;
   const pos = win.oh * win.ow, per = imagesPerChunk(win.batch, pos * kx);
   const arena = new Arena(dt, win, cg, per, kx), flat = transposedWindows(geo);
@@ -180,6 +185,10 @@ export function convKernelGrad(
   const { win, groups, cg, og, cout, rows, k } = geo;
   const dw = allocate(dt, k * cout, "conv2d");
   if (rows === 0 || k === 0 || og === 0) return dw;
+  if (groups === 1 && byRows(backend, win, cg)) {
+    kernelGradByRows(backend, dt, win, cg, x, dy, cout, dw);
+    return dw;
+  }
   const pos = win.oh * win.ow;
   const per = Math.min(
     win.batch,

@@ -13,6 +13,7 @@ import { allocate, type DType, type FloatArray } from "../tensor.ts";
 import { Arena, gemm, type Geometry, imagesPerChunk, unpadded } from "./_conv_gemm.ts";
 import { col2im, cropInput, paddedSize, putColumns, takeColumns } from "./_im2col.ts";
 import type { Window } from "./_window.ts";
+import { byRows, convByRows } from "./_conv_rows.ts";
 
 /**
  * The window that computes `dx` as a convolution of `dy` (stride 1): the same taps over `dy`
@@ -59,6 +60,12 @@ export function convInputGrad(
   const t = transposed(win, cout);
   if (t === undefined) return viaCol2im(backend, geo, dt, w, dy, dx);
   const kt = win.kh * win.kw * og, pos = win.h * win.w, cin = cg * groups;
+  if (groups === 1 && byRows(backend, t, og)) {
+    const wf = allocate(dt, kt * cg);
+    flipKernel(w, geo, 0, wf);
+    convByRows(backend, dt, t, og, dy, wf, cg, undefined, dx);
+    return dx;
+  }
   const per = imagesPerChunk(win.batch, pos * kt);
   const arena = new Arena(dt, t, og, per, kt);
   const wf = allocate(dt, kt * cg);

@@ -44,7 +44,8 @@ const valuesArb = (c: Case, dtype: DType) =>
     }).map((v) => cast(fromTypedArray(Float64Array.from(v), c.shape), dtype)),
   );
 
-const bits = (x: Tensor) => Array.from(new Uint8Array(x.data.buffer, x.data.byteOffset));
+const bits = (x: Tensor) =>
+  Array.from(new Uint8Array(x.data.buffer, x.data.byteOffset, x.data.byteLength));
 
 for (const dtype of ["float64", "float32"] as const) {
   test(`reluMaxPool2d() equals maxPool2d(relu(x)) bit for bit, value and cotangent, in ${dtype}`, () => {

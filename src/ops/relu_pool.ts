@@ -52,9 +52,11 @@ export const reluMaxPool2d: Primitive<[x: Tensor, options: Pool2dOptions]> = pri
     const y = fromTypedArray(out, shape);
     return [y, (dy) => {
       const g = cotangent("reluMaxPool2d", dy, shape);
-      const dx = allocate(x.dtype, x.data.length, "reluMaxPool2d");
-      reluMaxBack(g, arg, dx);
-      return [fromTypedArray(dx, x.shape)];
+      // One element more than dx, where the cotangents of non-positive maxima go: the loop then
+      // has no branch on the sign, a coin toss on a CNN's activations.
+      const len = x.data.length, dx = allocate(x.dtype, len + 1, "reluMaxPool2d");
+      reluMaxBack(g, arg, dx, len);
+      return [fromTypedArray(dx.subarray(0, len), x.shape)];
     }];
   },
 );
@@ -121,9 +123,9 @@ function reluMax2x2(x: FloatArray, win: Window, out: FloatArray, arg: Int32Array
 }
 
 // A top-level loop, not one inside the pullback closure (see `maxBack` in `_max_pool.ts`).
-function reluMaxBack(g: FloatArray, arg: Int32Array, dx: FloatArray): void {
+function reluMaxBack(g: FloatArray, arg: Int32Array, dx: FloatArray, spare: number): void {
   for (let o = 0; o < arg.length; o++) {
     const a = arg[o];
-    if (a >= 0) dx[a] += g[o];
+    dx[a + ((a >> 31) & (spare + 1))] += g[o]; // a, or `spare` where a is -1
   }
 }

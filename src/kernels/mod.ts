@@ -35,6 +35,7 @@ export type {
   GemmKernel,
   ReluBackKernel,
   ReluKernel,
+  ReluMaxPoolKernel,
 } from "./kernels.ts";
 export type { FloatArray } from "../tensor.ts";
 export {

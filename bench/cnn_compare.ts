@@ -3,7 +3,9 @@
  * wasm) and, when Python has them, PyTorch eager and JAX `jit`, one thread each, in one run:
  * conv(5x5, 32, same)-relu-maxpool2-conv(5x5, 64, same)-relu-maxpool2-flatten-dense(128)-relu-
  * dense(10), batch 128, Adam 1e-3, float32, 28x28x1 inputs (synthetic: speed does not depend
- * on the pixels).
+ * on the pixels). gradstream's model writes each relu-maxpool pair as the fused
+ * `reluMaxPool2d(2)` layer (the same function and gradient as `reluLayer()` then
+ * `maxPool2d(2)`, tested bit for bit); the other libraries run their own relu and pool.
  *
  * ```sh
  * OPENBLAS_NUM_THREADS=1 deno run -A bench/cnn_compare.ts --rounds 3 --cpus 1
@@ -44,8 +46,8 @@ import {
   fromTypedArray,
   initTrain,
   key,
-  maxPool2d,
   reluLayer,
+  reluMaxPool2d,
   reshapeLayer,
   serial,
   softmaxCrossEntropy,
@@ -83,11 +85,9 @@ async function child(name: "blas" | "wasm" | "ts"): Promise<void> {
   const model = serial(
     reshapeLayer([28, 28, 1]),
     conv2d(32, 5, { padding: "same" }),
-    reluLayer(),
-    maxPool2d(2),
+    reluMaxPool2d(2),
     conv2d(64, 5, { padding: "same" }),
-    reluLayer(),
-    maxPool2d(2),
+    reluMaxPool2d(2),
     flatten(),
     dense(128),
     reluLayer(),

@@ -1,7 +1,8 @@
 /**
  * Where one training step of the CNN of issue 10 spends its time: each primitive at the
  * model's shapes (batch 128), forward and pullback timed separately on one backend, median of
- * `--rounds` (default 5). A diagnostic for work on the convolution, not a comparison.
+ * `--rounds` (default 5), in CPU time (`process.cpuUsage`: steadier than the wall clock when
+ * other processes share the core). A diagnostic for work on the convolution, not a comparison.
  *
  * ```sh
  * OPENBLAS_NUM_THREADS=1 taskset -c 1 deno run -A bench/cnn_profile.ts --backend blas
@@ -30,16 +31,20 @@ const median = (a: number[]) => a.slice().sort((p, q) => p - q)[a.length >> 1];
 
 // deno-lint-ignore no-explicit-any
 type Run = (backend: Backend, ...args: any[]) => readonly [Tensor, any];
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e3;
+};
 function time(name: string, run: Run, inputs: unknown[], needs: boolean[]): number {
   const fwd: number[] = [], bwd: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    let t0 = performance.now();
+    let t0 = cpuMs();
     const [y, back] = run(be, ...inputs);
-    fwd.push(performance.now() - t0);
+    fwd.push(cpuMs() - t0);
     const dy = fromTypedArray(new Float32Array(y.data.length).fill(0.5), y.shape);
-    t0 = performance.now();
+    t0 = cpuMs();
     back(dy, needs);
-    bwd.push(performance.now() - t0);
+    bwd.push(cpuMs() - t0);
   }
   const f = median(fwd), b = median(bwd);
   console.log(
@@ -55,13 +60,9 @@ const x1 = rand([B, 28, 28, 1], 1), w1 = rand([5, 5, 1, 32], 2), b1 = rand([32],
 const y1 = rand([B, 28, 28, 32], 4), p1 = rand([B, 14, 14, 32], 5);
 const w2 = rand([5, 5, 32, 64], 6), b2 = rand([64], 7), y2 = rand([B, 14, 14, 64], 8);
 const f1 = rand([B, 3136], 9), wd = rand([3136, 128], 10);
-total += time("conv1 (dW only)", P.conv2d.run, [x1, w1, same], [false, true]);
-total += time("bias add 1", P.add.run, [y1, b1], [true, true]);
-total += time("relu 1", P.relu.run, [y1], [true]);
-total += time("maxpool 1", P.maxPool2d.run, [y1, { size: 2 }], [true]);
-total += time("conv2", P.conv2d.run, [p1, w2, same], [true, true]);
-total += time("bias add 2", P.add.run, [y2, b2], [true, true]);
-total += time("relu 2", P.relu.run, [y2], [true]);
-total += time("maxpool 2", P.maxPool2d.run, [y2, { size: 2 }], [true]);
+total += time("conv1+bias (dW, db)", P.conv2dBias.run, [x1, w1, b1, same], [false, true, true]);
+total += time("relu+maxpool 1", P.reluMaxPool2d.run, [y1, { size: 2 }], [true]);
+total += time("conv2+bias", P.conv2dBias.run, [p1, w2, b2, same], [true, true, true]);
+total += time("relu+maxpool 2", P.reluMaxPool2d.run, [y2, { size: 2 }], [true]);
 total += time("dense 3136x128 (matmul)", P.matmul.run, [f1, wd], [true, true]);
 console.log(`total ${total.toFixed(1)} ms per step (${be.description})`);

@@ -1,6 +1,7 @@
 /**
  * Sweep specs of the convolutional layer factories (`conv2d`, `conv1d`, `maxPool2d`,
- * `avgPool2d`, `globalAvgPool2d`): malformed sizes and options, and their init/apply protocol.
+ * `reluMaxPool2d`, `avgPool2d`, `globalAvgPool2d`): malformed sizes and options, and their
+ * init/apply protocol.
  * (The primitives of the same names are swept through `untraced()` in `_sweep_specs_ops.ts`.)
  *
  * @module
@@ -54,6 +55,10 @@ export const convSpecs: Spec[] = [
   }),
   spec("maxPool2d", g.maxPool2d, [arg(() => 2, 0, -1, 1.5, "2", null), poolOptions()]),
   ...protocol("maxPool2d", () => g.maxPool2d(2) as AnyLayer, [5, 5, 1], image, {
+    inShapes: [[1, 1, 1], [5, 5]],
+  }),
+  spec("reluMaxPool2d", g.reluMaxPool2d, [arg(() => 2, 0, -1, 1.5, "2", null), poolOptions()]),
+  ...protocol("reluMaxPool2d", () => g.reluMaxPool2d(2) as AnyLayer, [5, 5, 1], image, {
     inShapes: [[1, 1, 1], [5, 5]],
   }),
   spec("avgPool2d", g.avgPool2d, [arg(() => 2, 0, -1, 1.5, "2", null), poolOptions()]),

@@ -185,6 +185,7 @@ export const ARGS: Readonly<Record<string, readonly Arg[]>> = {
     bool(true),
   ],
   maxPool2d: poolArgs(),
+  reluMaxPool2d: poolArgs(),
   avgPool2d: poolArgs(),
   globalAvgPool2d: [tensorArg(image, [m22])],
   sparseSoftmaxCrossEntropy: [

@@ -191,7 +191,7 @@ test("float32 Adam kernels store a subnormal first moment as zero (NaN passes); 
   }
 });
 test(
-  "the blas backend borrows the WebAssembly Adam step, rectifier, bias loops, Bernoulli NLL and LSTM gates and says so",
+  "the blas backend borrows the WebAssembly Adam step, rectifier, pool, bias loops, Bernoulli NLL and LSTM gates and says so",
   {
     skip: skipReason("blas", BACKENDS[0][1]) || skipReason("wasm", BACKENDS[1][1]),
   },
@@ -206,6 +206,10 @@ test(
     assert.equal(blas.bernoulliNll, wasm.bernoulliNll);
     assert.equal(blas.lstmGates, wasm.lstmGates);
     assert.equal(blas.lstmGatesBack, wasm.lstmGatesBack);
-    assert.match(blas.description, /; Adam, relu, bias, Bernoulli NLL, LSTM gates: wasm SIMD$/);
+    assert.equal(blas.reluMaxPool2x2, wasm.reluMaxPool2x2);
+    assert.match(
+      blas.description,
+      /; Adam, relu, pool, bias, Bernoulli NLL, LSTM gates: wasm SIMD$/,
+    );
   },
 );

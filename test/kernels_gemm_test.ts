@@ -92,6 +92,22 @@ for (const [label, k] of BACKENDS) {
     );
   });
 
+  test(`${label} gemmAdd, where present, adds the reference product into out`, {
+    skip: skip || (kern.gemmAdd === undefined ? `${label} has no gemmAdd` : false),
+  }, () => {
+    fc.assert(
+      fc.property(problem, (p) => {
+        const { a, b, ref, out } = operands(p, true);
+        referenceGemm(p.transA, p.transB, p.m, p.n, p.k, a, b, ref);
+        fill(out, p.seed ^ 0x1234567, true);
+        const expected = out.map((v, i) => v + ref[i]);
+        kern.gemmAdd!(p.transA, p.transB, p.m, p.n, p.k, a, b, out);
+        assert.deepEqual(out, expected);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   test(`${label} gemm matches the reference across cache-block edges`, { skip }, () => {
     // k past one packed depth (256), m past the row blocks (66, 96), n past 3072 columns.
     for (const [m, n, k] of [[97, 13, 257], [3, 3075, 5], [130, 9, 513], [65, 33, 300]]) {

@@ -99,9 +99,12 @@ test("conv2dBias() rejects a bias of the wrong shape or dtype, naming conv2dBias
 // chunks at 2^17 window-matrix elements, 2^20 for the kernel's gradient): the result must be
 // what each image gives alone (one chunk each), dW their sum.
 for (
-  const [label, options] of [
-    ["stride 1, same padding (dx as a convolution of dy)", { padding: "same" }],
-    ["stride 2, explicit padding (dx by col2im)", { stride: 2, padding: [[1, 2], [2, 0]] }],
+  const [label, options, cin] of [
+    ["stride 1, same padding (dx as a convolution of dy)", { padding: "same" }, 8],
+    ["stride 2, explicit padding (dx by col2im)", { stride: 2, padding: [[1, 2], [2, 0]] }, 8],
+    // One input channel: the transposed window matrix, the bias row filled per chunk.
+    ["one channel, bias, same padding (transposed windows)", { padding: "same" }, 1],
+    ["one channel, bias, stride 2, dilation 2", { stride: 2, dilation: 2 }, 1],
   ] as const
 ) {
   test(`conv2d() over many chunks equals it image by image: ${label}`, () => {
@@ -111,16 +114,24 @@ for (
         Float32Array.from({ length: shape.reduce((p, d) => p * d) }, (_, i) => f(i)),
         shape,
       );
-    const n = 16, x = wave([n, 20, 20, 8], Math.sin), w = wave([5, 5, 8, 4], Math.cos);
+    const n = 16, x = wave([n, 20, 20, cin], Math.sin), w = wave([5, 5, cin, 4], Math.cos);
+    const b = cin === 1 ? wave([4], (i) => i - 1.5) : undefined;
     const f = (xx: Tensor) =>
-      vjp((u, p) => u.conv2d(p.x, p.w, options as Conv2dOptions), { x: xx, w }, { backend: ts });
+      vjp(
+        (u, p) =>
+          b === undefined
+            ? u.conv2d(p.x, p.w, options as Conv2dOptions)
+            : u.conv2dBias(p.x, p.w, b, options as Conv2dOptions),
+        { x: xx, w },
+        { backend: ts },
+      );
     const [y, back] = f(x);
     const dy = wave(y.shape.slice(), (i) => Math.cos(3 * i));
     const all = back(dy);
     let dw = zeros(w.shape, "float32");
     const per = y.data.length / n, perX = x.data.length / n;
     for (let i = 0; i < n; i++) {
-      const xi = t.slice(x, [i, 0, 0, 0], [1, 20, 20, 8]);
+      const xi = t.slice(x, [i, 0, 0, 0], [1, 20, 20, cin]);
       const [yi, bi] = f(xi);
       const gi = bi(t.slice(dy, [i, 0, 0, 0], [1, ...y.shape.slice(1)]));
       for (let e = 0; e < per; e++) assert.ok(Math.abs(yi.data[e] - y.data[i * per + e]) < 1e-4);

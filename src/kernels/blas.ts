@@ -158,5 +158,15 @@ function makeKernels(binding: Binding, description: string): Backend {
     const f = out instanceof Float64Array ? dgemm : sgemm;
     f(ROW_MAJOR, ta, tb, m, n, k, 1, a, lda, b, ldb, 0, out, n);
   };
-  return Object.freeze({ name: "blas" as const, description, gemm });
+  // CBLAS's beta = 1: the product added into `out`, what a convolution summed tap row by tap
+  // row needs (src/ops/_conv_rows.ts).
+  const gemmAdd: GemmKernel = (transA, transB, m, n, k, a, b, out) => {
+    checkGemmArgs(m, n, k, a, b, out, "gemmAdd");
+    if (m === 0 || n === 0 || k === 0) return;
+    const ta = transA ? TRANS : NO_TRANS, tb = transB ? TRANS : NO_TRANS;
+    const lda = transA ? m : k, ldb = transB ? k : n;
+    const f = out instanceof Float64Array ? dgemm : sgemm;
+    f(ROW_MAJOR, ta, tb, m, n, k, 1, a, lda, b, ldb, 1, out, n);
+  };
+  return Object.freeze({ name: "blas" as const, description, gemm, gemmAdd });
 }

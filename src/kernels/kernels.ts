@@ -120,6 +120,24 @@ export type ReluKernel = (x: Float32Array, y: Float32Array) => void;
 export type ReluBackKernel = (x: Float32Array, g: Float32Array, dx: Float32Array) => void;
 
 /**
+ * The signature of {@linkcode Backend.reluMaxPool2x2}: for the float32 NHWC images `x`
+ * (`[batch, h, w, c]`) and each output of `[batch, ⌊h/2⌋, ⌊w/2⌋, c]`, the first maximum of its
+ * 2x2 window at stride 2 (row-major; NaN wins over any number) rectified into `out` (+0 unless
+ * positive or NaN), and into `arg` that element's index in `x` where the maximum is positive,
+ * else -1 (`out` and `arg` overwritten). Returns false, writing nothing, when it cannot run
+ * (too large for its memory): the caller then runs its own loop.
+ */
+export type ReluMaxPoolKernel = (
+  x: Float32Array,
+  batch: number,
+  h: number,
+  w: number,
+  c: number,
+  out: Float32Array,
+  arg: Int32Array,
+) => boolean;
+
+/**
  * The signature of {@linkcode Backend.addRows}: `m[i, j] += b[j]` for each of the `n` rows of
  * the float32 `n × units` matrix `m`, in place (`m` is the caller's fresh output).
  */
@@ -208,6 +226,12 @@ export interface Backend {
    */
   gemm: GemmKernel;
   /**
+   * `out += op(a) · op(b)`, as {@linkcode Backend.gemm} but adding into `out` (optional: the
+   * convolution sums its tap rows with it where present, and otherwise lowers onto `gemm`
+   * alone).
+   */
+  gemmAdd?: GemmKernel;
+  /**
    * One Adam step over a leaf, element by element (optional: without it the TypeScript loop
    * of `adam_ts.ts` runs; the `adamMoments` step of `src/ops/optim_steps.ts` calls it):
    * `m1 = b1·m0 + (1 - b1)·g`, `v1 = b2·v0 + (1 - b2)·(g·g)` and
@@ -238,6 +262,11 @@ export interface Backend {
   relu?: ReluKernel;
   /** The rectifier's pullback over float32 arrays (optional, as {@linkcode Backend.relu}). */
   reluBack?: ReluBackKernel;
+  /**
+   * The fused rectifier and 2x2 max pool at stride 2 over float32 images (optional; without it
+   * the `reluMaxPool2d` primitive's TypeScript loop runs). Must match that loop bit for bit.
+   */
+  reluMaxPool2x2?: ReluMaxPoolKernel;
   /**
    * The bias added to every row of a float32 product (optional; without it the TypeScript loop
    * of `rows_ts.ts` runs): `linear`'s forward. Must match that loop bit for bit.

@@ -39,6 +39,7 @@ export type {
   LstmGatesKernel,
   ReluBackKernel,
   ReluKernel,
+  ReluMaxPoolKernel,
 } from "./kernels.ts";
 export type { FloatArray } from "../tensor.ts";
 export {

@@ -60,12 +60,14 @@ function withWasmAdam(blas: Backend): Backend {
   if (!wasm.ok || wasm.kernels.adam === undefined) return blas;
   return Object.freeze({
     ...blas,
-    description: `${blas.description}; Adam, relu, bias, Bernoulli NLL, LSTM gates: wasm SIMD`,
+    description:
+      `${blas.description}; Adam, relu, pool, bias, Bernoulli NLL, LSTM gates: wasm SIMD`,
     adam: wasm.kernels.adam,
     adamApply: wasm.kernels.adamApply,
     adamApplyFresh: wasm.kernels.adamApplyFresh,
     relu: wasm.kernels.relu,
     reluBack: wasm.kernels.reluBack,
+    reluMaxPool2x2: wasm.kernels.reluMaxPool2x2,
     addRows: wasm.kernels.addRows,
     columnSums: wasm.kernels.columnSums,
     bernoulliNll: wasm.kernels.bernoulliNll,

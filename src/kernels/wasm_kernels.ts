@@ -13,25 +13,23 @@
  * @module
  */
 
+import { align16, MAX_BYTES, PAGE } from "./wasm_memory.ts";
 import type {
   AddRowsKernel,
   Backend,
-  BernoulliNllKernel,
   ColumnSumsKernel,
   GemmKernel,
-  LstmGatesBackKernel,
-  LstmGatesKernel,
   ReluBackKernel,
   ReluKernel,
 } from "./kernels.ts";
 import { reluBackTs, reluTs } from "./relu_ts.ts";
 import { addRowsTs, columnSumsTs } from "./rows_ts.ts";
 import { checkGemmArgs } from "./check_gemm.ts";
-import { checkElementwise, checkLstm, checkRows } from "./check_wasm.ts";
+import { checkElementwise, checkRows } from "./check_wasm.ts";
 import { checkBoolean, checkOptions } from "../_checks.ts";
 import { tsGemm } from "./ts_gemm.ts";
 import { wasmAdam } from "./wasm_adam.ts";
-import { BERNOULLI_WAT_OVERRUN } from "./wasm/bernoulli_wat.ts";
+import { layerKernels } from "./wasm_layer_kernels.ts";
 import {
   GEMM_WASM_HEAP_BASE,
   GEMM_WASM_PLAIN,
@@ -51,18 +49,12 @@ export interface WasmKernelOptions {
   readonly relaxed?: boolean;
 }
 
-const PAGE = 65536;
-/** Stay below 2 GiB so every byte address is a positive i32 in the module. */
-const MAX_BYTES = 2 ** 31 - PAGE;
-
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const bin = atob(text);
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
   return bytes;
 }
-
-const align16 = (x: number): number => (x + 15) & ~15;
 
 type GemmExport = (
   transA: number,
@@ -116,10 +108,6 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Backend {
   type RowsExport = (n: number, units: number, m: number, other: number) => void;
   const addRowsF32 = exports.add_rows_f32 as RowsExport;
   const columnSumsF32 = exports.column_sums_f32 as RowsExport;
-  const bernoulliNllF32 = exports.bernoulli_nll_f32 as (...rowsColsAddresses: number[]) => number;
-  type LstmExport = (batch: number, units: number, ...addresses: number[]) => void;
-  const lstmForwardF32 = exports.lstm_forward_f32 as LstmExport;
-  const lstmBackwardF32 = exports.lstm_backward_f32 as LstmExport;
   // The Adam kernels on an instance of their own, whose memory keeps the optimiser's arrays
   // between steps (see wasm_adam.ts) where the gemm's operands would overwrite them.
   const { adam, adamApply, adamApplyFresh } = wasmAdam(module);
@@ -225,63 +213,13 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Backend {
     sums.set(heap64.subarray(sAt >> 3, (sAt >> 3) + units));
   };
 
-  // The Bernoulli likelihood: exp and log1p four lanes at a time in float32, where the
-  // JavaScript loop spends about 10 ns an element on its double-precision polynomials. Each
-  // region has bytes to spare: a row's last vectors read and write past it.
-  const bernoulliNll: BernoulliNllKernel = (z, t, rows, cols, sums, d) => {
-    const n = rows * cols;
-    checkElementwise("bernoulliNll", [z, t, d]);
-    if (z.length !== n || !(sums instanceof Float64Array) || sums.length < rows) {
-      throw new TypeError("bernoulliNll kernel: expects rows × cols float32 arrays and the sums");
-    }
-    const span = align16(n * 4 + BERNOULLI_WAT_OVERRUN);
-    const zAt = GEMM_WASM_HEAP_BASE, tAt = zAt + span, dAt = tAt + span, sAt = dAt + span;
-    if (sAt + rows * 8 > MAX_BYTES || !reserve(sAt + rows * 8)) return false;
-    heap32.set(z, zAt >> 2);
-    heap32.set(t, tAt >> 2);
-    if (bernoulliNllF32(rows, cols, zAt, tAt, sAt, dAt) !== 1) return false;
-    d.set(heap32.subarray(dAt >> 2, (dAt >> 2) + n));
-    sums.set(heap64.subarray(sAt >> 3, (sAt >> 3) + rows));
-    return true;
-  };
-
-  /**
-   * Copies `inputs` in from the heap's base, one after another, runs `kernel` on their
-   * addresses and those of `outputs` after them, and copies the outputs out; false when they
-   * do not fit.
-   */
-  function staged(
-    inputs: readonly Float32Array[],
-    outputs: readonly Float32Array[],
-    kernel: (addresses: readonly number[]) => void,
-  ): boolean {
-    const at: number[] = [];
-    let end = GEMM_WASM_HEAP_BASE;
-    for (const a of [...inputs, ...outputs]) {
-      at.push(end);
-      end = align16(end + a.length * 4);
-    }
-    if (end > MAX_BYTES || !reserve(end)) return false;
-    inputs.forEach((a, i) => heap32.set(a, at[i] >> 2));
-    kernel(at);
-    outputs.forEach((a, i) => {
-      const from = at[inputs.length + i] >> 2;
-      a.set(heap32.subarray(from, from + a.length));
-    });
-    return true;
-  }
-
-  // The LSTM cell's gates in float32 SIMD (lstm_wat.ts), with the copies 2-3x the TypeScript
-  // loop's speed (CPU time, 28 steps of [128, 128], Deno and Bun); false (the caller runs that
-  // loop) where the arrays do not fit.
-  const lstmGates: LstmGatesKernel = (zx, zh, c, batch, units, hOut, cOut, keep) => {
-    checkLstm("lstmGates", batch, units, [zx, zh], [c, hOut, cOut], keep);
-    return staged([zx, zh, c], [hOut, cOut, keep], (a) => lstmForwardF32(batch, units, ...a));
-  };
-  const lstmGatesBack: LstmGatesBackKernel = (dh, dc, c, keep, batch, units, dz, dcPrev) => {
-    checkLstm("lstmGatesBack", batch, units, [dz], [dh, dc, c, dcPrev], keep);
-    return staged([dh, dc, c, keep], [dz, dcPrev], (a) => lstmBackwardF32(batch, units, ...a));
-  };
+  // The kernels of particular layers (the CNN's pool, the VAE's likelihood, the LSTM's gates)
+  // on the same instance and memory.
+  const { reluMaxPool2x2, bernoulliNll, lstmGates, lstmGatesBack } = layerKernels(exports, {
+    f32: () => heap32,
+    f64: () => heap64,
+    reserve,
+  });
 
   const flavour = relaxed ? "relaxed-SIMD FMA, 6×8 f32 tiles" : "SIMD mul+add, 4×8 f32 tiles";
   return Object.freeze({
@@ -293,6 +231,7 @@ export function loadWasmKernels(options: WasmKernelOptions = {}): Backend {
     adamApplyFresh,
     relu,
     reluBack,
+    reluMaxPool2x2,
     addRows,
     columnSums,
     bernoulliNll,

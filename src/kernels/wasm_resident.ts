@@ -6,13 +6,9 @@
  * @module
  */
 
+import { align16, MAX_BYTES, PAGE } from "./wasm_memory.ts";
 import type { FloatArray } from "../tensor.ts";
 import { GEMM_WASM_HEAP_BASE } from "./wasm/gemm_wasm.ts";
-
-const PAGE = 65536;
-/** Stay below 2 GiB so every byte address is a positive i32 in the module. */
-const MAX_BYTES = 2 ** 31 - PAGE;
-const align16 = (x: number): number => (x + 15) & ~15;
 
 /** A stretch of the instance's memory. `gen` changes whenever its contents change owner. */
 export interface Region {

@@ -1,6 +1,7 @@
 /**
- * Pooling layers over NHWC batches: `maxPool2d` and `avgPool2d` over sliding windows and
- * `globalAvgPool2d` over the whole image, each one primitive call with no parameters.
+ * Pooling layers over NHWC batches: `maxPool2d`, `avgPool2d` and the fused `reluMaxPool2d` over
+ * sliding windows and `globalAvgPool2d` over the whole image, each one primitive call with no
+ * parameters.
  *
  * @module
  */
@@ -34,7 +35,7 @@ export interface Pool2dLayerOptions {
   padding?: Padding;
 }
 
-type PoolPrimitive = "maxPool2d" | "avgPool2d";
+type PoolPrimitive = "maxPool2d" | "avgPool2d" | "reluMaxPool2d";
 
 function windowPool(op: PoolPrimitive, size: Pair, options: Pool2dLayerOptions): Layer<null, null> {
   const o = checkOptions(op, options, ["stride", "padding"]);
@@ -47,7 +48,11 @@ function windowPool(op: PoolPrimitive, size: Pair, options: Pool2dLayerOptions):
   };
   const opts = { size: kernel, stride: spec.stride, padding: paddingOption(spec.pads) };
   const run = (t: Ops, x: Tensor) =>
-    op === "maxPool2d" ? t.maxPool2d(x, opts) : t.avgPool2d(x, opts);
+    op === "maxPool2d"
+      ? t.maxPool2d(x, opts)
+      : op === "avgPool2d"
+      ? t.avgPool2d(x, opts)
+      : t.reluMaxPool2d(x, opts);
   return {
     name: op,
     init: (key, inShape) => {
@@ -84,6 +89,24 @@ function windowPool(op: PoolPrimitive, size: Pair, options: Pool2dLayerOptions):
  */
 export function maxPool2d(size: Pair, options: Pool2dLayerOptions = {}): Layer<null, null> {
   return windowPool("maxPool2d", size, options);
+}
+
+/**
+ * The rectifier then max pooling, fused: the same function and gradient as `reluLayer()`
+ * followed by `maxPool2d(size, options)`, computed as the rectifier of the pooled maxima, so
+ * it runs on the smaller tensor and no rectified copy of the input is made (the
+ * `reluMaxPool2d` primitive). What a conv-relu-pool block of a CNN wants after its convolution.
+ *
+ * @example
+ * ```ts
+ * import { reluMaxPool2d } from "./pool.ts";
+ * import { key } from "../random.ts";
+ * const { outShape } = reluMaxPool2d(2).init(key(0), [28, 28, 32]);
+ * if (outShape.toString() !== "14,14,32") throw new Error("unexpected");
+ * ```
+ */
+export function reluMaxPool2d(size: Pair, options: Pool2dLayerOptions = {}): Layer<null, null> {
+  return windowPool("reluMaxPool2d", size, options);
 }
 
 /**

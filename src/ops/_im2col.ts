@@ -139,6 +139,40 @@ export function im2col(
 }
 
 /**
+ * The transpose of {@linkcode im2col}'s matrix for a one-channel group, at offset `cols` of
+ * `buf`: row `ki·kw + kj` of `[kh·kw, m]` (`m = (b1 - b0)·oh·ow`) holds that tap's value under
+ * every output position. With one channel a window's kernel row is only `kw` elements, too short
+ * a run for a fast copy, while a tap's values along an output row are `ow` elements `sw` apart
+ * in the padded input: contiguous at stride 1. The gemms take this layout as it is (`transA`
+ * forward, plain for the kernel's gradient).
+ */
+export function im2colT(
+  buf: FloatArray,
+  xp: number,
+  win: Window,
+  b0: number,
+  b1: number,
+  cols: number,
+): void {
+  const { kh, kw, sh, sw, dh, dw, oh, ow } = win;
+  const [hp, wp] = paddedSize(win);
+  const m = (b1 - b0) * oh * ow;
+  for (let ki = 0; ki < kh; ki++) {
+    for (let kj = 0; kj < kw; kj++) {
+      const row = cols + (ki * kw + kj) * m;
+      for (let b = b0; b < b1; b++) {
+        for (let i = 0; i < oh; i++) {
+          const src = xp + (b * hp + i * sh + ki * dh) * wp + kj * dw;
+          const dst = row + ((b - b0) * oh + i) * ow;
+          if (sw === 1) copyRuns(buf, src, 0, dst, 0, ow, 1);
+          else for (let j = 0; j < ow; j++) buf[dst + j] = buf[src + j * sw];
+        }
+      }
+    }
+  }
+}
+
+/**
  * From this many elements a run is copied by `copyWithin` (a memcpy) rather than a loop: a
  * loop moves about one element per 2-3 ns under V8.
  */

@@ -19,13 +19,8 @@ import {
 import { checkInteger, checkOptions } from "../_checks.ts";
 import { assertTensor, cotangent } from "./_checks.ts";
 import { checkBackend } from "../_checks.ts";
-import {
-  biasGrad,
-  convForward,
-  convInputGrad,
-  convKernelGrad,
-  type Geometry,
-} from "./_conv_gemm.ts";
+import { biasGrad, convForward, convKernelGrad, type Geometry } from "./_conv_gemm.ts";
+import { convInputGrad } from "./_conv_input_grad.ts";
 import { nhwc, type Padding, type Pair, pair, window } from "./_window.ts";
 import { type Primitive, primitive } from "./primitive.ts";
 

@@ -35,6 +35,7 @@ export * from "./shape.ts";
 export * from "./softmax.ts";
 export * from "./conv.ts";
 export * from "./pool.ts";
+export * from "./relu_pool.ts";
 export * from "./optim_steps.ts";
 export * from "./primitive.ts";
 export { PRIMITIVES, type Primitives, type PrimitivesOf } from "./registry.ts";

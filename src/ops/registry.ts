@@ -28,6 +28,7 @@ import * as select from "./select.ts";
 import * as indices from "./indices.ts";
 import * as conv from "./conv.ts";
 import * as pool from "./pool.ts";
+import * as reluPool from "./relu_pool.ts";
 import * as lstmCell from "./lstm_cell.ts";
 import * as gruCell from "./gru_cell.ts";
 import * as lstmSequence from "./lstm_sequence.ts";
@@ -79,6 +80,7 @@ export type Primitives = Readonly<
   & PrimitivesOf<typeof indices>
   & PrimitivesOf<typeof conv>
   & PrimitivesOf<typeof pool>
+  & PrimitivesOf<typeof reluPool>
   & PrimitivesOf<typeof lstmCell>
   & PrimitivesOf<typeof gruCell>
   & PrimitivesOf<typeof lstmSequence>
@@ -107,6 +109,7 @@ export const PRIMITIVES: Primitives = Object.freeze({
   ...pick(indices),
   ...pick(conv),
   ...pick(pool),
+  ...pick(reluPool),
   ...pick(lstmCell),
   ...pick(gruCell),
   ...pick(lstmSequence),

@@ -28,6 +28,7 @@
 import { adamWat } from "./adam_wat.ts";
 import { bernoulliWat } from "./bernoulli_wat.ts";
 import { reluWat } from "./relu_wat.ts";
+import { poolWat } from "./pool_wat.ts";
 import { rowsWat } from "./rows_wat.ts";
 import { lstmWat } from "./lstm_wat.ts";
 import { type ElementType, F32, F64, packA, packB, range, type Tile } from "./gemm_pack_wat.ts";
@@ -211,9 +212,9 @@ function driver(t: ElementType, g: Tile): string {
 
 /**
  * The WAT text of the kernels module: exports `memory`, `gemm_f32`, `gemm_f64`, the Adam
- * functions of `adam_wat.ts`, the rectifier's of `relu_wat.ts`, the bias loops of
- * `rows_wat.ts`, the Bernoulli likelihood of `bernoulli_wat.ts` and the LSTM gate loops of
- * `lstm_wat.ts`.
+ * functions of `adam_wat.ts`, the rectifier's of `relu_wat.ts`, the fused rectifier and max
+ * pool of `pool_wat.ts`, the bias loops of `rows_wat.ts`, the Bernoulli likelihood of
+ * `bernoulli_wat.ts` and the LSTM gate loops of `lstm_wat.ts`.
  *
  * @example
  * ```ts
@@ -244,6 +245,7 @@ export function gemmWat(options: GemmWatOptions = {}): string {
 ${parts.join("\n")}
 ${adamWat()}
 ${reluWat()}
+${poolWat()}
 ${rowsWat()}
 ${bernoulliWat()}
 ${lstmWat()}

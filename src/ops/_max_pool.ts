@@ -70,8 +70,19 @@ export function maxForward(x: FloatArray, win: Window, out: FloatArray, arg: Int
   }
 }
 
-/** The common 2x2 window at stride 2, every window inside: four taps unrolled, row-major. */
-function max2x2(x: FloatArray, win: Window, out: FloatArray, arg: Int32Array): void {
+/**
+ * The common 2x2 window at stride 2, every window inside: four taps unrolled, row-major (the
+ * first maximum wins ties; NaN wins over any number). With `rectify` (`reluMaxPool2d`) a
+ * maximum that is not positive is stored as 0 (NaN stays) with argmax -1: the rectifier's zero
+ * gradient, sent by the pullback to a spare element.
+ */
+export function max2x2(
+  x: FloatArray,
+  win: Window,
+  out: FloatArray,
+  arg: Int32Array,
+  rectify = false,
+): void {
   const { batch, h, w, c, oh, ow } = win;
   const down = w * c;
   for (let b = 0; b < batch; b++) {
@@ -95,8 +106,13 @@ function max2x2(x: FloatArray, win: Window, out: FloatArray, arg: Int32Array): v
             m = v;
             best = p + down + c;
           }
-          out[o + ch] = m;
-          arg[o + ch] = best;
+          if (!rectify || m > 0) {
+            out[o + ch] = m;
+            arg[o + ch] = best;
+          } else {
+            out[o + ch] = m === m ? 0 : m;
+            arg[o + ch] = -1;
+          }
         }
       }
     }

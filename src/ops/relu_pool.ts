@@ -10,7 +10,7 @@
 import { allocate, type FloatArray, fromTypedArray, type Tensor } from "../tensor.ts";
 import { checkBackend } from "../_checks.ts";
 import { cotangent } from "./_checks.ts";
-import { maxForward, type Pool2dOptions, poolWindow } from "./_max_pool.ts";
+import { max2x2, maxForward, type Pool2dOptions, poolWindow } from "./_max_pool.ts";
 import type { Window } from "./_window.ts";
 import { type Primitive, primitive } from "./primitive.ts";
 
@@ -63,7 +63,7 @@ export const reluMaxPool2d: Primitive<[x: Tensor, options: Pool2dOptions]> = pri
 
 /** The maxima, rectified, into `out`; `arg` the index of each positive maximum, else -1. */
 function reluMaxForward(x: FloatArray, win: Window, out: FloatArray, arg: Int32Array): void {
-  if (twoByTwo(win)) return reluMax2x2(x, win, out, arg);
+  if (twoByTwo(win)) return max2x2(x, win, out, arg, true);
   maxForward(x, win, out, arg);
   for (let o = 0; o < out.length; o++) {
     const m = out[o];
@@ -79,47 +79,6 @@ function twoByTwo(win: Window): boolean {
   const { h, w, oh, ow, sh, sw, kh, kw, top, left } = win;
   const inside = top === 0 && left === 0 && 2 * oh <= h && 2 * ow <= w;
   return kh === 2 && kw === 2 && sh === 2 && sw === 2 && inside;
-}
-
-/**
- * 2x2 windows at stride 2, all inside: the four taps unrolled, the rectifier applied as each
- * maximum is stored, in one pass (the first maximum wins ties; NaN wins over any number).
- */
-function reluMax2x2(x: FloatArray, win: Window, out: FloatArray, arg: Int32Array): void {
-  const { batch, h, w, c, oh, ow } = win;
-  const down = w * c;
-  for (let b = 0; b < batch; b++) {
-    for (let i = 0; i < oh; i++) {
-      for (let j = 0; j < ow; j++) {
-        const o = ((b * oh + i) * ow + j) * c, s = ((b * h + 2 * i) * w + 2 * j) * c;
-        for (let ch = 0; ch < c; ch++) {
-          const p = s + ch;
-          let best = p, m = x[p], v = x[p + c];
-          if (v > m || (v !== v && m === m)) {
-            m = v;
-            best = p + c;
-          }
-          v = x[p + down];
-          if (v > m || (v !== v && m === m)) {
-            m = v;
-            best = p + down;
-          }
-          v = x[p + down + c];
-          if (v > m || (v !== v && m === m)) {
-            m = v;
-            best = p + down + c;
-          }
-          if (m > 0) {
-            out[o + ch] = m;
-            arg[o + ch] = best;
-          } else {
-            out[o + ch] = m === m ? 0 : m;
-            arg[o + ch] = -1;
-          }
-        }
-      }
-    }
-  }
 }
 
 // A top-level loop, not one inside the pullback closure (see `maxBack` in `_max_pool.ts`).

@@ -75,6 +75,14 @@ export const opSpecs: Spec[] = [
     arg(() => ({ b1: 0.9, b2: 0.999, c1: 10, c2: 1000, eps: 1e-8 }), null, 3),
     num(-0.1, {}),
   ]),
+  spec("momentumApply", opsMod.momentumApply, [
+    tensorArg(v2, [v3, f32v2]),
+    tensorArg(v2, [v3, f32v2]),
+    tensorArg(v2, [v3, f32v2]),
+    num(0.9, {}),
+    arg(() => false, null, "yes", 1),
+    num(-0.1, {}),
+  ]),
   spec("broadcastShapes", opsMod.broadcastShapes, [
     arg(() => [2, 1], null, "2,1", 3, [-1], [1.5]),
     arg(() => [1, 3], null, "1,3", 3, [-1], [1.5]),

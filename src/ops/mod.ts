@@ -37,6 +37,7 @@ export * from "./conv.ts";
 export * from "./pool.ts";
 export * from "./relu_pool.ts";
 export * from "./optim_steps.ts";
+export * from "./optim_momentum.ts";
 export * from "./primitive.ts";
 export { PRIMITIVES, type Primitives, type PrimitivesOf } from "./registry.ts";
 export * from "./slicing.ts";

@@ -8,6 +8,7 @@
 
 import { chainAs } from "./_chain.ts";
 import { fusedAdamParams } from "./fused_adam.ts";
+import { fusedMomentumParams } from "./fused_momentum.ts";
 import { checkFunction, checkOptions } from "../_checks.ts";
 import { checkDecay, checkLearningRate, checkNonNegative } from "./_leaves.ts";
 import { scaleByLearningRate } from "./scale.ts";
@@ -74,7 +75,9 @@ export function momentum(
   checkLearningRate("momentum", lr);
   const { decay = 0.9 } = checkOptions("momentum", options, ["decay"]);
   checkDecay("momentum", "decay", decay);
-  return chainAs("momentum", [traceMomentum({ decay }), scaleByLearningRate(lr)] as const);
+  const chained = chainAs("momentum", [traceMomentum({ decay }), scaleByLearningRate(lr)] as const);
+  // The declared fused step (see Transform.updateParams): one momentumApply per leaf.
+  return { ...chained, updateParams: fusedMomentumParams(decay, false, lr, chained) };
 }
 
 /**
@@ -98,10 +101,11 @@ export function nesterov(
   checkLearningRate("nesterov", lr);
   const { decay = 0.9 } = checkOptions("nesterov", options, ["decay"]);
   checkDecay("nesterov", "decay", decay);
-  return chainAs(
+  const chained = chainAs(
     "nesterov",
     [traceMomentum({ decay, nesterov: true }), scaleByLearningRate(lr)] as const,
   );
+  return { ...chained, updateParams: fusedMomentumParams(decay, true, lr, chained) };
 }
 
 /**

@@ -18,45 +18,13 @@
  */
 
 import { checkOps, type Ops } from "./autodiff/ops.ts";
-import { checkNumber, describeValue } from "./_checks.ts";
+import { checkNumber } from "./_checks.ts";
 import { rethrowAs } from "./_checks_structure.ts";
-import { formatShape, isTensor, type Tensor } from "./tensor.ts";
+import { formatShape, type Tensor } from "./tensor.ts";
+import { checkSameShape } from "./losses/_checks.ts";
+import type { Loss } from "./losses/loss.ts";
 
-/**
- * A loss: forward code over the primitives of `t` from a prediction and a target to the mean
- * loss over the batch, a scalar tensor (one element). Its gradient comes from the trace `t`
- * belongs to; `valueAndGrad((t, p) => loss(t, p, target), prediction)` gives value and gradient.
- */
-export type Loss = (t: Ops, prediction: Tensor, target: Tensor) => Tensor;
-
-function checkTensors(op: string, prediction: Tensor, target: Tensor): void {
-  if (!isTensor(prediction)) {
-    throw new TypeError(
-      `Cannot ${op}: the prediction must be a tensor, got ${describeValue(prediction)}`,
-    );
-  }
-  if (!isTensor(target)) {
-    throw new TypeError(`Cannot ${op}: the target must be a tensor, got ${describeValue(target)}`);
-  }
-}
-
-/** Checks an elementwise loss's arguments (same shape, at least one element). */
-function checkSameShape(op: string, prediction: Tensor, target: Tensor): void {
-  checkTensors(op, prediction, target);
-  const p = prediction.shape, t = target.shape;
-  let same = p.length === t.length;
-  for (let i = 0; same && i < p.length; i++) same = p[i] === t[i];
-  if (!same) {
-    throw new TypeError(
-      `Cannot ${op}: prediction shape ${formatShape(p)} differs from target shape ${
-        formatShape(t)
-      }`,
-    );
-  }
-  if (prediction.data.length === 0) {
-    throw new TypeError(`Cannot ${op}: the prediction ${formatShape(p)} has no elements`);
-  }
-}
+export type { Loss } from "./losses/loss.ts";
 
 /** `prediction − target`, the target converted to the prediction's dtype when it differs. */
 function residual(t: Ops, prediction: Tensor, target: Tensor): Tensor {
@@ -224,100 +192,4 @@ export const bernoulliNll: Loss = (t, prediction, target): Tensor => {
   return t.mulScalar(t.sum(rows), 1 / prediction.shape[0]);
 };
 
-/** Checks logits `[B, C]` with `B, C ≥ 1`; returns `[B, C]`. */
-function checkLogits(op: string, logits: Tensor): [number, number] {
-  if (logits.shape.length !== 2 || logits.shape[0] < 1 || logits.shape[1] < 1) {
-    throw new TypeError(
-      `Cannot ${op}: expected logits of shape [batch, classes] with both >= 1, got ${
-        formatShape(logits.shape)
-      }`,
-    );
-  }
-  return [logits.shape[0], logits.shape[1]];
-}
-
-/**
- * Softmax cross-entropy against integer class labels. `prediction` holds logits `[B, C]`;
- * `target` has shape `[B]` and holds class indices `0 .. C−1` (as floats). Per row,
- * `ℓ = logsumexp(z) − z_label = −logSoftmax(z)_label` (stable: the row maximum is subtracted
- * before `exp`, so logits of ±1000 give a finite loss); `∂L/∂z = (softmax(z) − onehot)/B`.
- * Runs on the fused `sparseSoftmaxCrossEntropy` primitive.
- *
- * A non-integer or out-of-range label is a `RangeError` naming its batch row.
- *
- * @example
- * ```ts
- * import { softmaxCrossEntropy } from "./losses.ts";
- * import { valueAndGrad } from "./autodiff/trace.ts";
- * import { tensor } from "./tensor.ts";
- * const labels = tensor([2]);
- * const [loss, grad] = valueAndGrad(
- *   (t, z) => softmaxCrossEntropy(t, z, labels),
- *   tensor([[0, 0, 0, 0]], [1, 4], "float64"),
- * );
- * // Uniform softmax: loss log 4, gradient ¼ everywhere but ¼ − 1 at the label.
- * if (Math.abs(loss - Math.log(4)) > 1e-12 || grad.data[2] !== -0.75) throw new Error("unexpected");
- * ```
- */
-export const softmaxCrossEntropy: Loss = (t, prediction, target): Tensor => {
-  checkOps("softmaxCrossEntropy", t);
-  const op = "softmaxCrossEntropy";
-  checkTensors(op, prediction, target);
-  const [b, c] = checkLogits(op, prediction);
-  if (target.shape.length !== 1 || target.shape[0] !== b) {
-    throw new TypeError(
-      `Cannot ${op}: labels must have shape [${b}] (one class index per row of logits ${
-        formatShape(prediction.shape)
-      }), got ${formatShape(target.shape)}`,
-    );
-  }
-  const labels = target.data;
-  for (let i = 0; i < b; i++) {
-    const label = labels[i];
-    if (!(Number.isInteger(label) && label >= 0 && label < c)) {
-      throw new RangeError(
-        `${op}: label at batch row ${i} is ${label}; labels must be integer class indices ` +
-          `in [0, ${c})`,
-      );
-    }
-  }
-  return t.mean(t.sparseSoftmaxCrossEntropy(prediction, target));
-};
-
-/**
- * Softmax cross-entropy against one-hot or probability targets `[B, C]`: per row
- * `ℓ = Σ_c t_c (logsumexp(z) − z_c) = −Σ_c t_c·logSoftmax(z)_c`, stable like
- * {@linkcode softmaxCrossEntropy}; `∂L/∂z = (softmax(z)·Σ_c t_c − t)/B`, which is
- * `(softmax(z) − t)/B` when rows sum to 1. Runs on the fused `softmaxCrossEntropyWithProbs`
- * primitive. A negative or NaN target is a `RangeError` naming its row and class.
- *
- * @example
- * ```ts
- * import { softmaxCrossEntropyOneHot } from "./losses.ts";
- * import { untraced } from "./autodiff/ops.ts";
- * import { tensor } from "./tensor.ts";
- * const loss = softmaxCrossEntropyOneHot(untraced(), tensor([[1000, -1000]]), tensor([[0, 1]]));
- * // Finite despite the extreme logits: logsumexp = 1000, so ℓ = 1000 − (−1000).
- * if (loss.data[0] !== 2000) throw new Error("unexpected");
- * ```
- */
-export const softmaxCrossEntropyOneHot: Loss = (t, prediction, target): Tensor => {
-  checkOps("softmaxCrossEntropyOneHot", t);
-  const op = "softmaxCrossEntropyOneHot";
-  checkSameShape(op, prediction, target);
-  const [b, c] = checkLogits(op, prediction);
-  const y = target.data;
-  for (let i = 0; i < b; i++) {
-    for (let j = 0; j < c; j++) {
-      const tj = y[i * c + j];
-      // A negative or NaN target would make the loss negative or NaN, and no distribution.
-      if (!(tj >= 0)) {
-        throw new RangeError(
-          `${op}: target at row ${i}, class ${j} is ${tj}; targets are one-hot rows or ` +
-            `probabilities (non-negative)`,
-        );
-      }
-    }
-  }
-  return t.mean(t.softmaxCrossEntropyWithProbs(prediction, target));
-};
+export { softmaxCrossEntropy, softmaxCrossEntropyOneHot } from "./losses/cross_entropy.ts";

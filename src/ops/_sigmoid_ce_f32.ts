@@ -1,5 +1,5 @@
 /**
- * The float32 forward loop of `sigmoidCrossEntropy` (`src/ops/cross_entropy.ts`), with its own
+ * The float32 forward loop of `sigmoidCrossEntropy` (`src/ops/sigmoid_cross_entropy.ts`), with its own
  * `exp(−a)` and `log1p(e)` polynomials: V8's `Math.exp` and `Math.log1p` are calls into C that
  * cost about 40 and 50 ns an element, most of a VAE step's loss. Both work in double precision
  * to relative errors near 5e-16, far below float32's rounding, so the float32 outputs and

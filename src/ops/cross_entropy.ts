@@ -6,8 +6,9 @@
  *   every classifier (one pass instead of logSoftmax, a gather and their pullbacks);
  * - `softmaxCrossEntropyWithProbs(z, t)`: `−Σ_c t_c·logSoftmax(z)_c` per row, skipping `t_c = 0`
  *   (so `0·log 0` is 0, not the NaN of `mul`);
- * - `sigmoidCrossEntropy(z, t)`: `softplus(z) − z·t` elementwise, taking the limit 0 at
- *   `z = ±Infinity` where the target agrees (`softplus(∞) − ∞·1` is NaN).
+ * - `sigmoidCrossEntropy(z, t)` (in `sigmoid_cross_entropy.ts`): `softplus(z) − z·t`
+ *   elementwise, taking the limit 0 at `z = ±Infinity` where the target agrees
+ *   (`softplus(∞) − ∞·1` is NaN).
  *
  * Targets are read as numbers and may be of either dtype; outputs take the logits' dtype.
  * Arithmetic is in double precision. `sigmoidCrossEntropy` on float32 logits and targets runs a
@@ -17,16 +18,9 @@
  * @module
  */
 
-import {
-  allocate,
-  type FloatArray,
-  formatShape,
-  fromTypedArray,
-  shapesEqual,
-  type Tensor,
-} from "../tensor.ts";
+import { allocate, type FloatArray, formatShape, fromTypedArray, type Tensor } from "../tensor.ts";
 import { assertTensor, cotangent } from "./_checks.ts";
-import { sigmoidForwardF32, sigmoidLogitsBackF32 } from "./_sigmoid_ce_f32.ts";
+import { checkTargetShape } from "./_target_checks.ts";
 import { type Primitive, primitive } from "./primitive.ts";
 
 function checkLogits(op: string, z: Tensor): [number, number] {
@@ -39,17 +33,6 @@ function checkLogits(op: string, z: Tensor): [number, number] {
     );
   }
   return [z.shape[0], z.shape[1]];
-}
-
-function checkSameShape(op: string, z: Tensor, t: Tensor): void {
-  assertTensor(op, t, "the target");
-  if (!shapesEqual(z.shape, t.shape)) {
-    throw new TypeError(
-      `Cannot ${op}: logits shape ${formatShape(z.shape)} differs from target shape ${
-        formatShape(t.shape)
-      }`,
-    );
-  }
 }
 
 /**
@@ -170,7 +153,7 @@ export const softmaxCrossEntropyWithProbs: Primitive<[logits: Tensor, targets: T
   (_backend, logits: Tensor, targets: Tensor) => {
     const op = "softmaxCrossEntropyWithProbs";
     const [b, c] = checkLogits(op, logits);
-    checkSameShape(op, logits, targets);
+    checkTargetShape(op, logits, targets);
     const z = logits.data, t = targets.data;
     const p = new Float64Array(b * c);
     const lses = new Float64Array(b);
@@ -238,78 +221,4 @@ function probsTargetsBack(
       d[offset + j] = gi * crossTerm(lses[i], z[offset + j], p[offset + j]);
     }
   }
-}
-
-/**
- * Elementwise binary cross-entropy on logits `z` and targets `t` of the same shape:
- * `−t·log σ(z) − (1 − t)·log(1 − σ(z)) = softplus(z) − z·t`, computed as
- * `max(z, 0) − z·t + log(1 + exp(−|z|))` (finite for every finite `z`, and 0 at `z = ±∞`
- * where the target agrees). Pullback: `dz = dy·(σ(z) − t)`, `dt = −dy·z`.
- *
- * @example
- * ```ts
- * import { untraced } from "../autodiff/ops.ts";
- * import { tensor } from "../tensor.ts";
- * const y = untraced().sigmoidCrossEntropy(tensor([0, 1000], [2], "float64"), tensor([1, 0]));
- * if (y.data[0] !== Math.LN2 || y.data[1] !== 1000) throw new Error("unexpected");
- * ```
- */
-export const sigmoidCrossEntropy: Primitive<[logits: Tensor, targets: Tensor]> = primitive(
-  "sigmoidCrossEntropy",
-  2,
-  (_backend, logits: Tensor, targets: Tensor) => {
-    const op = "sigmoidCrossEntropy";
-    assertTensor(op, logits, "the logits");
-    checkSameShape(op, logits, targets);
-    const z = logits.data, t = targets.data, n = z.length;
-    const out = allocate(logits.dtype, n);
-    // σ(z), kept for the pullback: the forward pass has already paid for exp(−|z|).
-    const s = new Float64Array(n);
-    if (z instanceof Float32Array && t instanceof Float32Array && out instanceof Float32Array) {
-      sigmoidForwardF32(z, t, out, s); // monomorphic, with its own exp and log1p
-    } else sigmoidForward(z, t, out, s);
-    const y = fromTypedArray(out, logits.shape);
-    return [y, (dy, needs) => {
-      const g = cotangent(op, dy, y.shape);
-      let dz: Tensor | undefined, dt: Tensor | undefined;
-      if (needs[0]) {
-        const d = allocate(logits.dtype, n);
-        if (g instanceof Float32Array && t instanceof Float32Array && d instanceof Float32Array) {
-          sigmoidLogitsBackF32(g, s, t, d);
-        } else sigmoidLogitsBack(g, s, t, d);
-        dz = fromTypedArray(d, logits.shape);
-      }
-      if (needs[1]) {
-        const d = allocate(targets.dtype, n);
-        sigmoidTargetsBack(g, z, d);
-        dt = fromTypedArray(d, targets.shape);
-      }
-      return [dz, dt];
-    }];
-  },
-);
-
-// A top-level loop (not inside `run`'s closure), like the pullbacks' below.
-function sigmoidForward(z: FloatArray, t: FloatArray, out: FloatArray, s: Float64Array): void {
-  for (let i = 0; i < z.length; i++) {
-    const zi = z[i], ti = t[i];
-    // e = exp(−|z|) ∈ (0, 1]; σ(z) = 1/(1 + e) for z ≥ 0 and e/(1 + e) for z < 0.
-    const e = Math.exp(-Math.abs(zi));
-    s[i] = zi >= 0 ? 1 / (1 + e) : e / (1 + e);
-    // At z = ±Infinity the linear part is Infinity·0 where the target agrees; its limit is 0.
-    const lin = zi === Infinity
-      ? (ti === 1 ? 0 : Infinity)
-      : zi === -Infinity
-      ? (ti === 0 ? 0 : Infinity)
-      : (zi > 0 ? zi : 0) - zi * ti;
-    out[i] = lin + Math.log1p(e);
-  }
-}
-
-function sigmoidLogitsBack(g: FloatArray, s: Float64Array, t: FloatArray, d: FloatArray): void {
-  for (let i = 0; i < d.length; i++) d[i] = g[i] * (s[i] - t[i]);
-}
-
-function sigmoidTargetsBack(g: FloatArray, z: FloatArray, d: FloatArray): void {
-  for (let i = 0; i < d.length; i++) d[i] = -g[i] * z[i];
 }

@@ -47,6 +47,7 @@ export { clip, maximum, minimum, where } from "./select.ts";
 export * from "./indices.ts";
 export * from "./bernoulli_nll.ts";
 export * from "./cross_entropy.ts";
+export * from "./sigmoid_cross_entropy.ts";
 export * from "./cast.ts";
 export * from "./perceptron_step.ts";
 export * from "./lstm_cell.ts";

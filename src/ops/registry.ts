@@ -13,6 +13,7 @@ import * as arithmetic from "./arithmetic.ts";
 import * as cast from "./cast.ts";
 import * as bernoulliNll from "./bernoulli_nll.ts";
 import * as crossEntropy from "./cross_entropy.ts";
+import * as sigmoidCrossEntropy from "./sigmoid_cross_entropy.ts";
 import * as broadcast from "./broadcast.ts";
 import * as elementwise from "./elementwise.ts";
 import * as gaussian from "./gaussian.ts";
@@ -65,6 +66,7 @@ export type Primitives = Readonly<
   & PrimitivesOf<typeof cast>
   & PrimitivesOf<typeof bernoulliNll>
   & PrimitivesOf<typeof crossEntropy>
+  & PrimitivesOf<typeof sigmoidCrossEntropy>
   & PrimitivesOf<typeof broadcast>
   & PrimitivesOf<typeof elementwise>
   & PrimitivesOf<typeof gaussian>
@@ -94,6 +96,7 @@ export const PRIMITIVES: Primitives = Object.freeze({
   ...pick(cast),
   ...pick(bernoulliNll),
   ...pick(crossEntropy),
+  ...pick(sigmoidCrossEntropy),
   ...pick(broadcast),
   ...pick(elementwise),
   ...pick(gaussian),

@@ -11,7 +11,9 @@
 //
 // - `exact`: ReLU, dropout, mean squared error and momentum SGD. Nothing here calls a
 //   transcendental function (dropout masks and Glorot-uniform weights come from integer
-//   Threefry bits), so both runtimes must give bitwise-identical parameters.
+//   Threefry bits), so both runtimes must give bitwise-identical parameters. `exactRms` and
+//   `exactSgd` are the same model under rmsprop (square root and division, which IEEE rounds
+//   exactly) and plain sgd, through their declared fused steps: bitwise-identical too.
 // - `recurrent`: an LSTM (`lstmSequence`; its float32 gates take σ and tanh from rational
 //   arithmetic, in TypeScript or in the WebAssembly kernels, never from `Math`), Glorot-uniform
 //   kernels, mean squared error and momentum SGD: bitwise-identical parameters too.
@@ -31,7 +33,7 @@ import { glorotUniform } from "../src/init.ts";
 import type { Layer } from "../src/layers/layer.ts";
 import { serial } from "../src/layers/serial.ts";
 import { type Loss, meanSquaredError, softmaxCrossEntropy } from "../src/losses.ts";
-import { adam, momentum } from "../src/optim/aliases.ts";
+import { adam, momentum, rmsprop, sgd } from "../src/optim/aliases.ts";
 import type { Transform } from "../src/optim/transform.ts";
 import { key, split, uniform } from "../src/random.ts";
 import { fromTypedArray } from "../src/tensor.ts";
@@ -111,6 +113,8 @@ const smoothModel = () => serial(dense(8), tanhLayer(), dense(8), sigmoidLayer()
 
 console.log(JSON.stringify({
   exact: await run(exactModel(), meanSquaredError, momentum(0.05), regression, 0),
+  exactRms: await run(exactModel(), meanSquaredError, rmsprop(0.01), regression, 0),
+  exactSgd: await run(exactModel(), meanSquaredError, sgd(0.05), regression, 0),
   recurrent: await run(recurrentModel(), meanSquaredError, momentum(0.05), sequences, 0, [3, 2]),
   transcendental: await run(smoothModel(), softmaxCrossEntropy, adam(0.01), classes, 0),
   seed1: await run(smoothModel(), softmaxCrossEntropy, adam(0.01), classes, 1),

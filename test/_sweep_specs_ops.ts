@@ -83,6 +83,19 @@ export const opSpecs: Spec[] = [
     arg(() => false, null, "yes", 1),
     num(-0.1, {}),
   ]),
+  spec("rmspropApply", opsMod.rmspropApply, [
+    tensorArg(v2, [v3, f32v2]),
+    tensorArg(v2, [v3, f32v2]),
+    tensorArg(v2, [v3, f32v2]),
+    num(0.9, {}),
+    num(1e-8, {}),
+    num(-0.1, {}),
+  ]),
+  spec("sgdApply", opsMod.sgdApply, [
+    tensorArg(v2, [v3, f32v2]),
+    tensorArg(v2, [v3, f32v2]),
+    num(-0.1, {}),
+  ]),
   spec("broadcastShapes", opsMod.broadcastShapes, [
     arg(() => [2, 1], null, "2,1", 3, [-1], [1.5]),
     arg(() => [1, 3], null, "1,3", 3, [-1], [1.5]),

@@ -38,6 +38,7 @@ export * from "./pool.ts";
 export * from "./relu_pool.ts";
 export * from "./optim_steps.ts";
 export * from "./optim_momentum.ts";
+export * from "./optim_rms.ts";
 export * from "./primitive.ts";
 export { PRIMITIVES, type Primitives, type PrimitivesOf } from "./registry.ts";
 export * from "./slicing.ts";

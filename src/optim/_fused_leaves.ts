@@ -17,6 +17,17 @@ export function countOf(state: unknown): number | undefined {
   return Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 
+/**
+ * Whether `state` is a plain object with exactly these keys, as `stateField` in the chain's
+ * links demands (a state with an extra key is the chain's to reject, not the fast path's to use).
+ */
+export function hasExactly(state: unknown, keys: readonly string[]): boolean {
+  if (typeof state !== "object" || state === null || Array.isArray(state) || isTensor(state)) {
+    return false;
+  }
+  return Object.keys(state).length === keys.length && keys.every((k) => Object.hasOwn(state, k));
+}
+
 /** Whether two trees have the same structure (keys, lengths, leaf shapes and dtypes). */
 function sameStructure(a: unknown, b: unknown, depth = 0): boolean {
   if (depth > 64) return false;

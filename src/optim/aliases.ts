@@ -9,6 +9,8 @@
 import { chainAs } from "./_chain.ts";
 import { fusedAdamParams } from "./fused_adam.ts";
 import { fusedMomentumParams } from "./fused_momentum.ts";
+import { fusedRmspropParams } from "./fused_rmsprop.ts";
+import { fusedSgdParams } from "./fused_sgd.ts";
 import { checkFunction, checkOptions } from "../_checks.ts";
 import { checkDecay, checkLearningRate, checkNonNegative } from "./_leaves.ts";
 import { scaleByLearningRate } from "./scale.ts";
@@ -51,7 +53,9 @@ export interface AdamWOptions extends AdamOptions {
  */
 export function sgd(lr: number | Schedule): Transform<[CountState]> {
   checkLearningRate("sgd", lr);
-  return chainAs("sgd", [scaleByLearningRate(lr)] as const);
+  const chained = chainAs("sgd", [scaleByLearningRate(lr)] as const);
+  // The declared fused step (see Transform.updateParams): one sgdApply per leaf.
+  return { ...chained, updateParams: fusedSgdParams(lr, chained) };
 }
 
 /**
@@ -129,7 +133,12 @@ export function rmsprop(
   const { decay = 0.9, eps = 1e-8 } = checkOptions("rmsprop", options, ["decay", "eps"]);
   checkDecay("rmsprop", "decay", decay);
   checkNonNegative("rmsprop", "eps", eps, true);
-  return chainAs("rmsprop", [scaleByRms({ decay, eps }), scaleByLearningRate(lr)] as const);
+  const chained = chainAs(
+    "rmsprop",
+    [scaleByRms({ decay, eps }), scaleByLearningRate(lr)] as const,
+  );
+  // The declared fused step (see Transform.updateParams): one rmspropApply per leaf.
+  return { ...chained, updateParams: fusedRmspropParams(decay, eps, lr, chained) };
 }
 
 /**

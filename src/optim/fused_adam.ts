@@ -12,7 +12,7 @@ import { type Ops, untraced } from "../autodiff/ops.ts";
 import { adamApply } from "../ops/optim_steps.ts";
 import type { Tensor } from "../tensor.ts";
 import { type Tree, treeFlatten } from "../tree.ts";
-import { countOf, leavesLike } from "./_fused_leaves.ts";
+import { countOf, hasExactly, leavesLike } from "./_fused_leaves.ts";
 import { countTensor } from "./_leaves.ts";
 import { applyUpdates } from "./chain.ts";
 import type { AdamState } from "./scale_by_adam.ts";
@@ -55,6 +55,7 @@ function fastPath(
   const [adamState, lrState] = state as [AdamState, CountState];
   const step = countOf(adamState), lrStep = countOf(lrState);
   if (step === undefined || lrStep === undefined) return undefined;
+  if (!hasExactly(adamState, ["count", "mu", "nu"])) return undefined;
   if (typeof t !== "object" || t === null || typeof t.backend?.gemm !== "function") {
     return undefined;
   }
@@ -65,8 +66,8 @@ function fastPath(
     return undefined;
   }
   const gs = leavesLike(grads, params);
-  const ms = leavesLike(adamState?.mu, params);
-  const vs = leavesLike(adamState?.nu, params);
+  const ms = leavesLike(adamState.mu, params);
+  const vs = leavesLike(adamState.nu, params);
   if (gs === undefined || ms === undefined || vs === undefined) return undefined;
   const rate = typeof lr === "number" ? lr : lr(lrStep);
   // A bad rate is the chain's to report, with its message.

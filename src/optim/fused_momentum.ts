@@ -13,7 +13,7 @@ import { type Ops, untraced } from "../autodiff/ops.ts";
 import { momentumApply } from "../ops/optim_momentum.ts";
 import type { Tensor } from "../tensor.ts";
 import { type Tree, treeFlatten } from "../tree.ts";
-import { countOf, leavesLike } from "./_fused_leaves.ts";
+import { countOf, hasExactly, leavesLike } from "./_fused_leaves.ts";
 import { countTensor } from "./_leaves.ts";
 import { applyUpdates } from "./chain.ts";
 import type { TraceState } from "./trace_momentum.ts";
@@ -53,7 +53,7 @@ function fastPath(
   if (!Array.isArray(state) || state.length !== 2) return undefined;
   const [traceState, lrState] = state as [TraceState, CountState];
   const lrStep = countOf(lrState);
-  if (lrStep === undefined) return undefined;
+  if (lrStep === undefined || !hasExactly(traceState, ["trace"])) return undefined;
   // A traced Ops (someone differentiating through the step) keeps the chain's primitives,
   // whose pullbacks the trace records; momentumApply has none.
   if (typeof t !== "object" || t === null || t.tracing !== false) return undefined;
@@ -64,7 +64,7 @@ function fastPath(
     return undefined;
   }
   const gs = leavesLike(grads, params);
-  const vs = leavesLike((traceState as { trace?: unknown } | null)?.trace, params);
+  const vs = leavesLike(traceState.trace, params);
   if (gs === undefined || vs === undefined) return undefined;
   const rate = typeof lr === "number" ? lr : lr(lrStep);
   // A bad rate is the chain's to report, with its message.

@@ -1,7 +1,8 @@
 /**
- * Shared pieces of `bench/compare.ts`: the benchmark's fixed model and data sizes, the data
- * file the driver hands to each configuration's subprocess, the result record a subprocess
- * prints, and peak-RSS measurement.
+ * Shared pieces of the compare drivers (`bench/compare.ts` and the LSTM and VAE ones): the MLP
+ * benchmark's fixed model and data sizes, the MNIST examples and the data file a driver hands
+ * to each configuration's subprocess, the result record a subprocess prints, and peak-RSS
+ * measurement.
  *
  * @module
  */

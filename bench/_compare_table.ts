@@ -66,22 +66,18 @@ export function printColumns(
   for (const r of rows) console.log(r.length === head.length ? line(r) : r.join("  "));
 }
 
-/** The range column: `min-max` samples/s over the rounds. */
-export function rangeCell(r: Row): string {
-  return r.range === undefined ? "" : `${fmtInt(r.range[0])}-${fmtInt(r.range[1])}`;
-}
-
-/** The detail column: the backend's line without library paths (they make it too wide). */
-export function detailCell(r: Row): string {
-  return r.detail.replace(/, \/[^,)]*/g, "");
-}
-
-/** `peak RSS`: `123 MiB`. */
-export function mibCell(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(0)} MiB`;
-}
-
-/** `vs X`: this row's samples/s over `base`'s, `-` where `base` did not run. */
-export function ratioCell(r: Row, base: Row | undefined): string {
-  return base === undefined ? "-" : `${(r.samplesPerSecond / base.samplesPerSecond).toFixed(2)}x`;
-}
+/** The cells the compare tables share, each from a row (or a number). */
+export const cell = {
+  /** An integer with thousands separators. */
+  int: fmtInt,
+  /** The range column: `min-max` samples/s over the rounds. */
+  range: (r: Row): string =>
+    r.range === undefined ? "" : `${fmtInt(r.range[0])}-${fmtInt(r.range[1])}`,
+  /** The backend column without library paths (they make it too wide). */
+  detail: (r: Row): string => r.detail.replace(/, \/[^,)]*/g, ""),
+  /** Peak RSS: `123 MiB`. */
+  mib: (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`,
+  /** `vs X`: this row's samples/s over `base`'s, `-` where `base` did not run. */
+  ratio: (r: Row, base: Row | undefined): string =>
+    base === undefined ? "-" : `${(r.samplesPerSecond / base.samplesPerSecond).toFixed(2)}x`,
+};

@@ -18,11 +18,12 @@ import type { Args } from "./_compare_child.ts";
 import {
   type BenchData,
   RESULT_MARK,
+  type RunOptions,
   type RunResult,
   runtimeInfo,
   writeBenchData,
 } from "./_common.ts";
-import { fmtInt } from "./_compare_table.ts";
+import { fmtInt, pythonVersions, type Row } from "./_compare_table.ts";
 
 /** The checkout's root: every child runs there. */
 export const ROOT: string = fileURLToPath(new URL("..", import.meta.url));
@@ -51,7 +52,7 @@ export function runtimesArg(args: Args, fallback: readonly string[]): Runtime[] 
 }
 
 /** The command that starts `exe`: this process's own executable when it is that runtime. */
-export function executable(exe: "deno" | "bun"): string | undefined {
+function executable(exe: "deno" | "bun"): string | undefined {
   if (runtimeInfo().name === exe) return process.execPath;
   const probe = spawnSync(exe, ["--version"], { encoding: "utf8" });
   return probe.status === 0 ? exe : undefined;
@@ -76,8 +77,8 @@ export function selfCommand(script: string): string[] {
 }
 
 /** `deno 2.9.6`, `bun 1.4.5`: what each runtime's `--version` says (first line). */
-export function versionOf(rt: Runtime, python: (exe: string) => string): string {
-  if (rt.exe === "python") return python(rt.name);
+export function versionOf(rt: Runtime): string {
+  if (rt.exe === "python") return pythonVersions(rt.name);
   const exe = executable(rt.exe);
   if (exe === undefined) return `${rt.exe} (not installed)`;
   const out = spawnSync(exe, ["--version"], { encoding: "utf8" });
@@ -139,6 +140,38 @@ export function spawnResult(
   if (result !== undefined) return result as RunResult;
   const tail = `${out.stderr ?? ""}${out.error?.message ?? ""}`.trim().split("\n").slice(-3);
   return { config, error: `exit ${out.status}: ${tail.join(" | ")}` } as RunResult;
+}
+
+/**
+ * Runs `script` under `rt` (see {@linkcode runtimeCommand}) with `argv`, `rt`'s environment
+ * added to `o.env`: its result row, the runtime's name in it.
+ */
+export function spawnUnder(
+  rt: Runtime,
+  script: string,
+  config: string,
+  argv: readonly string[],
+  o: SpawnOptions = {},
+): Row {
+  const run = runtimeCommand(rt, script);
+  const r = run === undefined
+    ? { config, error: `${rt.exe} is not on PATH` } as RunResult
+    : spawnResult(config, [...run, ...argv], { ...o, env: { ...o.env, ...rt.env } });
+  return { ...r, runtime: rt.name };
+}
+
+/** The arguments that start a compare driver's child (see `child` in `_compare_child.ts`). */
+export function childArgs(config: string, dataPath: string, o: RunOptions): string[] {
+  return [
+    "--child",
+    config,
+    "--data",
+    dataPath,
+    "--steps",
+    `${o.steps}`,
+    "--warmup",
+    `${o.warmup}`,
+  ];
 }
 
 /** One cell of the table: what the progress line calls it, and one run of it. */

@@ -66,26 +66,16 @@ import {
   runtimeInfo,
 } from "./_common.ts";
 import { Args, child } from "./_compare_child.ts";
-import {
-  detailCell,
-  fmtInt,
-  medianRun,
-  mibCell,
-  printColumns,
-  pythonVersions,
-  rangeCell,
-  ratioCell,
-  type Row,
-} from "./_compare_table.ts";
+import { cell, medianRun, printColumns, type Row } from "./_compare_table.ts";
 import {
   type Cell,
+  childArgs,
   cpusArg,
   machine,
   runRounds,
   type Runtime,
-  runtimeCommand,
   runtimesArg,
-  spawnResult,
+  spawnUnder,
   versionOf,
   withDataFile,
 } from "./_rounds.ts";
@@ -131,14 +121,6 @@ async function runChild(config: string, data: BenchData, options: RunOptions): P
 
 // ---------------------------------------------------------------- driver
 
-function spawnChild(rt: Runtime, config: Config, dataPath: string, o: RunOptions, pin?: string) {
-  const run = runtimeCommand(rt, rt.exe === "python" ? PYTHON_SCRIPT : SCRIPT);
-  if (run === undefined) return { config, error: `${rt.exe} is not on PATH` } as RunResult;
-  const more = ["--child", config, "--data", dataPath, "--steps", `${o.steps}`];
-  more.push("--warmup", `${o.warmup}`);
-  return spawnResult(config, [...run, ...more], { pin, env: rt.env });
-}
-
 /**
  * Prints the comparison: one line per runtime and configuration, the ratios to `BASELINE` and
  * `TARGET`, where each step's time went, and each runtime against Deno.
@@ -165,14 +147,14 @@ function printTable(results: readonly Row[]): void {
       : [
         r.runtime!,
         r.config,
-        detailCell(r),
+        cell.detail(r),
         String(r.steps),
-        fmtInt(r.samplesPerSecond),
-        rangeCell(r),
-        fmtInt(r.medianSamplesPerSecond),
-        mibCell(r.peakRssBytes),
-        ratioCell(r, ok(results.find((b) => b.runtime === r.runtime && b.config === BASELINE))),
-        ratioCell(r, target),
+        cell.int(r.samplesPerSecond),
+        cell.range(r),
+        cell.int(r.medianSamplesPerSecond),
+        cell.mib(r.peakRssBytes),
+        cell.ratio(r, ok(results.find((b) => b.runtime === r.runtime && b.config === BASELINE))),
+        cell.ratio(r, target),
         `${r.firstLoss.toFixed(3)} -> ${r.lastLoss.toFixed(3)}`,
       ]
   );
@@ -224,11 +206,11 @@ async function driver(args: Args): Promise<void> {
   console.log(
     `runtimes: ${
       runtimes.map((rt) =>
-        `${rt.name} = ${versionOf(rt, pythonVersions)}` +
+        `${rt.name} = ${versionOf(rt)}` +
         Object.entries(rt.env).map(([k, v]) => ` with ${k}=${v}`).join("")
       ).join("; ")
     }; TensorFlow.js 4.22.0 (tfjs-core)` +
-      (pyConfigs.length > 0 ? `; python = ${versionOf(python, pythonVersions)}` : ""),
+      (pyConfigs.length > 0 ? `; python = ${versionOf(python)}` : ""),
   );
   console.log(`driver: ${runtimeInfo().line}`);
   console.log(`machine: ${machine()}`);
@@ -250,7 +232,8 @@ async function driver(args: Args): Promise<void> {
         const o = SLOW.has(config)
           ? { steps: slowSteps, warmup: Math.min(warmup, 3) }
           : { steps, warmup };
-        const run = () => ({ ...spawnChild(rt, config, dataPath, o, pin), runtime: rt.name });
+        const script = PYTHON.has(config) ? PYTHON_SCRIPT : SCRIPT;
+        const run = () => spawnUnder(rt, script, config, childArgs(config, dataPath, o), { pin });
         return { key: key(rt, config), label: `${rt.name} ${config}`, run };
       })
     );

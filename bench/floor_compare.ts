@@ -41,12 +41,11 @@ import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { Args } from "./_compare_child.ts";
 import { fmtInt as fmt, printColumns } from "./_compare_table.ts";
 import { MARK } from "./_floor_harness.ts";
+import { ROOT } from "./_rounds.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** `wasm` is each floor's default module: relaxed-SIMD FMA in the old, plain SIMD in the new. */
 const BACKENDS = ["ts", "wasm", "wasm-plain", "wasm-relaxed", "blas"] as const;
 const DEFAULT_BACKENDS = ["ts", "wasm-plain", "wasm-relaxed", "blas"] as const;

@@ -60,18 +60,17 @@ import {
   runtimeInfo,
 } from "./_common.ts";
 import { Args, child } from "./_compare_child.ts";
-import {
-  detailCell,
-  fmtInt,
-  medianRun,
-  mibCell,
-  printColumns,
-  rangeCell,
-  ratioCell,
-  type Row,
-} from "./_compare_table.ts";
+import { cell, medianRun, printColumns, type Row } from "./_compare_table.ts";
 import { FEATURES, HIDDEN, lstmFlopsPerSample, TIME_STEPS } from "./_lstm_shape.ts";
-import { cpusArg, machine, runRounds, selfCommand, spawnResult, withDataFile } from "./_rounds.ts";
+import {
+  childArgs,
+  cpusArg,
+  machine,
+  runRounds,
+  selfCommand,
+  spawnResult,
+  withDataFile,
+} from "./_rounds.ts";
 
 /** Every configuration, in table order. */
 const CONFIGS = [
@@ -109,11 +108,9 @@ async function runChild(config: string, data: BenchData, options: RunOptions): P
 // ---------------------------------------------------------------- driver
 
 function spawnChild(config: Config, dataPath: string, o: RunOptions, args: Args): RunResult {
-  const more = ["--child", config, "--data", dataPath, "--steps", `${o.steps}`];
-  more.push("--warmup", `${o.warmup}`);
   const python = args.get("python") || "python3";
   const run = PYTHON.has(config) ? [python, PYTHON_SCRIPT] : selfCommand(SCRIPT);
-  return spawnResult(config, [...run, ...more], {
+  return spawnResult(config, [...run, ...childArgs(config, dataPath, o)], {
     pin: args.get("cpus"),
     env: ONE_THREAD,
     timeout: 900_000,
@@ -137,13 +134,13 @@ function printTable(rows: readonly Row[], flops: number): void {
     r.error !== undefined ? [r.config, "", "", "", "", "", "", "", `unavailable: ${r.error}`] : [
       r.config,
       String(r.steps),
-      fmtInt(r.samplesPerSecond),
-      rangeCell(r),
+      cell.int(r.samplesPerSecond),
+      cell.range(r),
       (r.samplesPerSecond * flops / 1e9).toFixed(2),
-      mibCell(r.peakRssBytes),
-      ratioCell(r, target),
+      cell.mib(r.peakRssBytes),
+      cell.ratio(r, target),
       `${r.firstLoss.toFixed(3)} -> ${r.lastLoss.toFixed(3)}`,
-      detailCell(r),
+      cell.detail(r),
     ]
   );
   printColumns(head, cells, new Set([1, 2, 3, 4, 5, 6]));

@@ -46,24 +46,15 @@ import {
   StepClock,
 } from "./_common.ts";
 import { Args, child } from "./_compare_child.ts";
+import { cell, medianRun, printColumns, type Row } from "./_compare_table.ts";
 import {
-  detailCell,
-  fmtInt,
-  medianRun,
-  mibCell,
-  printColumns,
-  rangeCell,
-  ratioCell,
-  type Row,
-} from "./_compare_table.ts";
-import {
+  childArgs,
   cpusArg,
   machine,
   runRounds,
   type Runtime,
-  runtimeCommand,
   runtimesArg,
-  spawnResult,
+  spawnUnder,
   withDataFile,
 } from "./_rounds.ts";
 
@@ -134,15 +125,6 @@ async function runGradstream(config: string, data: BenchData, o: RunOptions): Pr
 
 // ---------------------------------------------------------------- driver
 
-function spawnChild(rt: Runtime, config: Config, dataPath: string, more: string[], pin?: string) {
-  const run = runtimeCommand(rt, PYTHON.has(config) ? PYTHON_SCRIPT : SCRIPT);
-  if (run === undefined) return { config, error: `${rt.exe} is not on PATH` } as RunResult;
-  return spawnResult(config, [...run, "--child", config, "--data", dataPath, ...more], {
-    pin,
-    env: { ...rt.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1" },
-  });
-}
-
 function printTable(rows: readonly Row[]): void {
   const torch = rows.find((r) => r.config === "pytorch-eager" && r.error === undefined);
   const head = [
@@ -163,13 +145,13 @@ function printTable(rows: readonly Row[]): void {
       : [
         r.runtime!,
         r.config,
-        detailCell(r),
-        fmtInt(r.samplesPerSecond),
-        rangeCell(r),
-        fmtInt(r.medianSamplesPerSecond),
+        cell.detail(r),
+        cell.int(r.samplesPerSecond),
+        cell.range(r),
+        cell.int(r.medianSamplesPerSecond),
         (r.samplesPerSecond * FLOP_PER_SAMPLE / 1e9).toFixed(1),
-        mibCell(r.peakRssBytes),
-        ratioCell(r, torch),
+        cell.mib(r.peakRssBytes),
+        cell.ratio(r, torch),
         `${r.firstLoss.toFixed(1)} -> ${r.lastLoss.toFixed(1)}`,
       ]
   );
@@ -195,17 +177,19 @@ async function driver(args: Args): Promise<void> {
         pin === undefined ? "" : `, pinned to CPU ${pin}`
       }; data: ${data.source}\n`,
   );
-  const more = ["--steps", String(steps), "--warmup", String(warmup)];
+  const env = { OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1" };
   const runs = withDataFile("gradstream-vae-", data, (dataPath) =>
     runRounds(
       rounds,
-      configs.flatMap((config) =>
-        (PYTHON.has(config) ? [python] : runtimes).map((rt) => ({
+      configs.flatMap((config) => {
+        const script = PYTHON.has(config) ? PYTHON_SCRIPT : SCRIPT;
+        const argv = childArgs(config, dataPath, { steps, warmup });
+        return (PYTHON.has(config) ? [python] : runtimes).map((rt) => ({
           key: `${rt.name}|${config}`,
           label: `${rt.name} ${config}`,
-          run: () => ({ ...spawnChild(rt, config, dataPath, more, pin), runtime: rt.name }),
-        }))
-      ),
+          run: () => spawnUnder(rt, script, config, argv, { pin, env }),
+        }));
+      }),
     ));
   console.log();
   printTable([...runs.values()].map(medianRun));

@@ -1,7 +1,8 @@
 /**
- * Shared pieces of `bench/compare.ts`: the benchmark's fixed model and data sizes, the data
- * file the driver hands to each configuration's subprocess, the result record a subprocess
- * prints, and peak-RSS measurement.
+ * Shared pieces of the compare drivers (`bench/compare.ts` and the LSTM and VAE ones): the MLP
+ * benchmark's fixed model and data sizes, the MNIST examples and the data file a driver hands
+ * to each configuration's subprocess, the result record a subprocess prints, and peak-RSS
+ * measurement.
  *
  * @module
  */
@@ -119,6 +120,30 @@ export function syntheticData(n: number, why: string): BenchData {
 }
 
 /**
+ * The first `examples` MNIST training images (`note` ends their source line), or, when
+ * `synthetic` says why (`--synthetic`), synthetic data of that shape. With `fallback`,
+ * synthetic data also stands in when MNIST cannot be loaded; without, that error is thrown.
+ */
+export async function loadBenchData(
+  examples: number,
+  o: { note: string; synthetic?: string; fallback: boolean },
+): Promise<BenchData> {
+  if (o.synthetic !== undefined) return syntheticData(examples, o.synthetic);
+  try {
+    const { loadMnist } = await import("../src/data/mnist.ts");
+    const { train } = await loadMnist();
+    const n = Math.min(examples, train.x.shape[0]);
+    const x = Float32Array.from(train.x.data.subarray(0, n * LAYER_SIZES[0]));
+    const labels = Uint8Array.from(train.y.data.subarray(0, n));
+    return { n, x, labels, source: `MNIST (first ${n} training images${o.note})` };
+  } catch (e) {
+    if (!o.fallback) throw e;
+    const why = `MNIST unavailable: ${e instanceof Error ? e.message : String(e)}`;
+    return syntheticData(examples, why);
+  }
+}
+
+/**
  * Times the steps after warm-up: `start()` when the last warm-up step ends, `lap()` when each
  * timed step ends.
  */
@@ -172,7 +197,7 @@ export class PeakRss {
 }
 
 /** `VmHWM` of `/proc/self/status` in bytes, or undefined where there is none (not Linux). */
-function highWaterMark(): number | undefined {
+export function highWaterMark(): number | undefined {
   try {
     const status = readFileSync("/proc/self/status", "utf8");
     const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);

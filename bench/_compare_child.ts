@@ -1,6 +1,7 @@
 /**
- * The child side of `bench/compare.ts` (one configuration in its own process) and its
- * command-line helpers.
+ * The command line of the bench drivers (`compare.ts`, `lstm_compare.ts`, `vae_compare.ts`,
+ * `cnn_compare.ts`, `floor_compare.ts`, `memory.ts`) and the child side of the compare drivers:
+ * one configuration in its own process, reporting its result line.
  *
  * @module
  */
@@ -14,59 +15,83 @@ import {
   type RunResult,
 } from "./_common.ts";
 
-/** `--name value` and bare `--flag` arguments (a bare flag maps to `""`). */
-export function parseArgs(argv: readonly string[]): Map<string, string> {
-  const args = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith("--")) throw new RangeError(`compare: unexpected argument ${a}`);
-    const next = argv[i + 1];
-    if (next === undefined || next.startsWith("--")) args.set(a.slice(2), "");
-    else args.set(a.slice(2), argv[++i]);
-  }
-  return args;
-}
+/**
+ * `--name value` and bare `--flag` arguments (a bare flag maps to `""`); every error names
+ * the script (`tool`) and the argument.
+ */
+export class Args {
+  readonly #values = new Map<string, string>();
 
-/** The integer argument `--name` (at least `min`), or `fallback` when absent. */
-export function intArg(
-  args: Map<string, string>,
-  name: string,
-  fallback: number,
-  min: number,
-): number {
-  const raw = args.get(name);
-  if (raw === undefined) return fallback;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min) {
-    throw new RangeError(`compare: --${name} must be an integer >= ${min}, got ${raw}`);
+  /** Parses `argv` (without the runtime and script) for the script `tool`, as errors name it. */
+  constructor(readonly tool: string, argv: readonly string[]) {
+    for (let i = 0; i < argv.length; i++) {
+      const a = argv[i];
+      if (!a.startsWith("--")) throw new RangeError(`${tool}: unexpected argument ${a}`);
+      const next = argv[i + 1];
+      this.#values.set(a.slice(2), next === undefined || next.startsWith("--") ? "" : argv[++i]);
+    }
   }
-  return v;
-}
 
-async function runChild(config: string, data: BenchData, options: RunOptions): Promise<RunResult> {
-  if (config.startsWith("tfjs-")) {
-    const { runTfjs } = await import("./_tfjs_mlp.ts");
-    return await runTfjs(config === "tfjs-cpu" ? "cpu" : "wasm", data, options);
+  /** Whether `--name` was given. */
+  has(name: string): boolean {
+    return this.#values.has(name);
   }
-  const { runGradstream } = await import("./_gradstream_mlp.ts");
-  if (config === "gradstream-wasm-relaxed") {
-    // The opt-in FMA build: faster under V8, last bits differ between engines.
-    const { loadWasmKernels } = await import("../src/kernels/wasm_kernels.ts");
-    return { ...await runGradstream(loadWasmKernels({ relaxed: true }), data, options), config };
+
+  /** The value of `--name`, `""` for a bare flag, undefined when absent. */
+  get(name: string): string | undefined {
+    return this.#values.get(name);
   }
-  const backend = config.slice("gradstream-".length) as "blas" | "wasm" | "ts";
-  return await runGradstream(backend, data, options);
+
+  /** The integer argument `--name` (at least `min`), or `fallback` when absent. */
+  int(name: string, fallback: number, min = 1): number {
+    const raw = this.get(name);
+    if (raw === undefined) return fallback;
+    const v = Number(raw);
+    if (!Number.isInteger(v) || v < min) {
+      throw new RangeError(`${this.tool}: --${name} must be an integer >= ${min}, got ${raw}`);
+    }
+    return v;
+  }
+
+  /** The comma list `--name a,b` in the order given, each one of `all`; `fallback` when absent. */
+  list<T extends string>(name: string, all: readonly T[], fallback: readonly T[]): T[] {
+    const raw = this.get(name);
+    if (raw === undefined) return [...fallback];
+    const picked = raw.split(",").filter((s) => s !== "");
+    for (const p of picked) {
+      if (!(all as readonly string[]).includes(p)) {
+        throw new RangeError(
+          `${this.tool}: unknown --${name} entry ${p}; one of ${all.join(", ")}`,
+        );
+      }
+    }
+    return picked as T[];
+  }
+
+  /** `--only a,b`: the configurations picked, in table (`all`'s) order; all when absent. */
+  only<T extends string>(all: readonly T[]): T[] {
+    const picked = this.list("only", all, all);
+    return all.filter((c) => picked.includes(c));
+  }
 }
 
 /**
- * The child side: runs one configuration (`--child NAME`) on the data file `--data` and
- * reports its result line (or its error) on stdout.
+ * The child side: runs one configuration (`--child NAME`) on the data file `--data` with
+ * `--warmup` and `--steps` (`defaults` when absent) and reports its result line (or its error)
+ * on stdout.
  */
-export async function child(args: Map<string, string>): Promise<void> {
+export async function child(
+  args: Args,
+  defaults: RunOptions,
+  run: (config: string, data: BenchData, options: RunOptions) => Promise<RunResult>,
+): Promise<void> {
   const config = args.get("child")!;
-  const options = { warmup: intArg(args, "warmup", 500, 1), steps: intArg(args, "steps", 600, 1) };
+  const options = {
+    warmup: args.int("warmup", defaults.warmup),
+    steps: args.int("steps", defaults.steps),
+  };
   try {
-    report(await runChild(config, readBenchData(args.get("data")!), options));
+    report(await run(config, readBenchData(args.get("data")!), options));
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
     report({ config, error } as RunResult);

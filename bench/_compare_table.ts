@@ -1,6 +1,6 @@
 /**
- * The tables of `bench/compare.ts`: result rows, the median of interleaved rounds, the printed
- * comparison, and the Python side's versions.
+ * The tables of the compare drivers: result rows, the median of interleaved rounds, the
+ * columns laid out, and the Python side's versions.
  *
  * @module
  */
@@ -8,9 +8,9 @@
 import { spawnSync } from "node:child_process";
 import type { RunResult } from "./_common.ts";
 
-/** A result row: which runtime ran which configuration. */
+/** A result row: which configuration ran, and which runtime ran it where there are several. */
 export type Row = RunResult & {
-  readonly runtime: string;
+  readonly runtime?: string;
   /** Over the rounds: the slowest and fastest mean samples/s (the row shows the median round). */
   readonly range?: readonly [number, number];
 };
@@ -48,74 +48,36 @@ export function fmtInt(v: number): string {
 }
 
 /**
- * Prints the comparison: one line per runtime and configuration, the ratios to `BASELINE` and
- * `TARGET`, where each step's time went, and each runtime against Deno.
+ * Prints `rows` under `head`, each column as wide as its widest cell, the columns in `right`
+ * right-aligned. A row shorter than `head` (a failure) is printed as it is, its cells joined.
  */
-export function printTable(results: readonly Row[], BASELINE: string, TARGET: string): void {
-  const baseOf = (runtime: string) =>
-    results.find((r) => r.runtime === runtime && r.config === BASELINE && r.error === undefined);
-  const head = [
-    "runtime",
-    "configuration",
-    "backend",
-    "steps",
-    "samples/s",
-    "(rounds: min-max)",
-    "(median step)",
-    "peak RSS",
-    `vs ${BASELINE}`,
-    `vs ${TARGET}`,
-    "loss first -> last",
-  ];
-  const rows = results.map((r) => {
-    if (r.error !== undefined) {
-      return [r.runtime, r.config, `unavailable: ${r.error}`, "", "", "", "", "", "", "", ""];
-    }
-    const base = baseOf(r.runtime);
-    const target = results.find((t) => t.config === TARGET && t.error === undefined);
-    return [
-      r.runtime,
-      r.config,
-      r.detail.replace(/, \/[^,)]*/g, ""), // library paths make the column too wide
-      String(r.steps),
-      fmtInt(r.samplesPerSecond),
-      r.range === undefined ? "" : `${fmtInt(r.range[0])}-${fmtInt(r.range[1])}`,
-      fmtInt(r.medianSamplesPerSecond),
-      `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
-      base === undefined ? "-" : `${(r.samplesPerSecond / base.samplesPerSecond).toFixed(2)}x`,
-      target === undefined ? "-" : `${(r.samplesPerSecond / target.samplesPerSecond).toFixed(2)}x`,
-      `${r.firstLoss.toFixed(3)} -> ${r.lastLoss.toFixed(3)}`,
-    ];
-  });
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const right = new Set([3, 4, 5, 6, 7, 8, 9]);
+export function printColumns(
+  head: readonly string[],
+  rows: readonly (readonly string[])[],
+  right: ReadonlySet<number>,
+): void {
+  const full = rows.filter((r) => r.length === head.length);
+  const widths = head.map((h, i) => Math.max(h.length, ...full.map((r) => r[i].length)));
   const line = (cells: readonly string[]) =>
     cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ")
       .trimEnd();
   console.log(line(head));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  for (const r of rows) console.log(line(r));
-  console.log();
-  for (const r of results) {
-    if (r.stages === undefined || r.error !== undefined) continue;
-    const { forward, backward, step } = r.stages;
-    const pct = (s: number) => `${((100 * s) / r.seconds).toFixed(0)}%`;
-    console.log(
-      `${r.runtime} ${r.config} step time: forward ${pct(forward)}, backward (loss + VJP) ` +
-        `${pct(backward)}, optimiser ${pct(step)}, batching and loop ` +
-        `${pct(r.seconds - forward - backward - step)}`,
-    );
-  }
-  // Each runtime against Deno, configuration by configuration (mean samples/s).
-  const deno = (config: string) =>
-    results.find((r) => r.runtime === "deno" && r.config === config && r.error === undefined);
-  for (const runtime of new Set(results.map((r) => r.runtime))) {
-    if (runtime === "deno") continue;
-    const ratios = results
-      .filter((r) => r.runtime === runtime && r.error === undefined && deno(r.config))
-      .map((r) =>
-        `${r.config} ${(r.samplesPerSecond / deno(r.config)!.samplesPerSecond).toFixed(2)}`
-      );
-    if (ratios.length > 0) console.log(`${runtime} / deno (samples/s): ${ratios.join(", ")}`);
-  }
+  for (const r of rows) console.log(r.length === head.length ? line(r) : r.join("  "));
 }
+
+/** The cells the compare tables share, each from a row (or a number). */
+export const cell = {
+  /** An integer with thousands separators. */
+  int: fmtInt,
+  /** The range column: `min-max` samples/s over the rounds. */
+  range: (r: Row): string =>
+    r.range === undefined ? "" : `${fmtInt(r.range[0])}-${fmtInt(r.range[1])}`,
+  /** The backend column without library paths (they make it too wide). */
+  detail: (r: Row): string => r.detail.replace(/, \/[^,)]*/g, ""),
+  /** Peak RSS: `123 MiB`. */
+  mib: (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`,
+  /** `vs X`: this row's samples/s over `base`'s, `-` where `base` did not run. */
+  ratio: (r: Row, base: Row | undefined): string =>
+    base === undefined ? "-" : `${(r.samplesPerSecond / base.samplesPerSecond).toFixed(2)}x`,
+};

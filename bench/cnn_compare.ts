@@ -29,8 +29,6 @@
  */
 
 import process from "node:process";
-import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { lastValueFrom, take, tap } from "rxjs";
 import {
@@ -54,6 +52,9 @@ import {
   step,
   uniform,
 } from "../mod.ts";
+import { highWaterMark } from "./_common.ts";
+import { Args } from "./_compare_child.ts";
+import { selfCommand, spawnMarked } from "./_rounds.ts";
 import { runTfjsCnn, type TfjsBackend } from "./_tfjs_cnn.ts";
 
 const BATCH = 128;
@@ -67,13 +68,10 @@ function flopsPerSample(): number {
   return fwd + conv1 + 2 * (conv2 + fc1 + fc2);
 }
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
-const steps = Number(flag("--steps", "10")), warmup = Number(flag("--warmup", "3"));
-const rounds = Number(flag("--rounds", "1")), cpuSteps = Number(flag("--tfjs-cpu-steps", "1"));
+const args = new Args("cnn_compare", process.argv.slice(2));
+// The tfjs-cpu child runs with --warmup 0.
+const steps = args.int("steps", 10), warmup = args.int("warmup", 3, 0);
+const rounds = args.int("rounds", 1), cpuSteps = args.int("tfjs-cpu-steps", 1);
 
 /** User and system CPU seconds of this process so far (a steadier clock on a shared core). */
 function cpuSeconds(): number {
@@ -129,27 +127,23 @@ async function child(name: "blas" | "wasm" | "ts"): Promise<void> {
   console.log(MARK + JSON.stringify(line));
 }
 
-function run(command: string, argv: string[]): Record<string, unknown> | string {
-  const cpus = flag("--cpus", "");
-  const [cmd, full] = cpus === "" ? [command, argv] : ["taskset", ["-c", cpus, command, ...argv]];
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1" };
-  const r = spawnSync(cmd, full, { encoding: "utf8", env, maxBuffer: 1 << 26 });
-  const line = (r.stdout ?? "").split("\n").find((l) => l.startsWith(MARK));
-  if (line === undefined) {
-    return `unavailable (${(r.stderr ?? String(r.error)).trim().split("\n").pop()})`;
+function run(command: readonly string[]): Record<string, unknown> | string {
+  const { result, out } = spawnMarked(command, {
+    pin: args.get("cpus") || undefined,
+    env: { OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1" },
+    timeout: null,
+    mark: MARK,
+    maxBuffer: 1 << 26,
+  });
+  if (result === undefined) {
+    return `unavailable (${(out.stderr ?? String(out.error)).trim().split("\n").pop()})`;
   }
-  return JSON.parse(line.slice(MARK.length));
+  return result as Record<string, unknown>;
 }
 
 /** Peak RSS of this process: the kernel's high-water mark where there is one, else `sampled`. */
 function peakRss(sampled: number): number {
-  try {
-    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync("/proc/self/status", "utf8"));
-    if (m !== null) return Math.max(sampled, Number(m[1]) * 1024);
-  } catch {
-    // Not Linux: the sampled maximum is the best there is.
-  }
-  return sampled;
+  return Math.max(sampled, highWaterMark() ?? 0);
 }
 
 async function tfjsChild(backend: TfjsBackend): Promise<void> {
@@ -158,7 +152,7 @@ async function tfjsChild(backend: TfjsBackend): Promise<void> {
   console.log(MARK + JSON.stringify({ config: `tfjs-${backend}`, ...r, peak }));
 }
 
-const KNOWN = ["blas", "wasm", "ts", "tfjs-wasm", "tfjs-cpu", "torch", "jax"];
+const KNOWN = ["blas", "wasm", "ts", "tfjs-wasm", "tfjs-cpu", "torch", "jax"] as const;
 
 /** One configuration in its own subprocess: its result line, or why it did not run. */
 function measure(config: string, self: string): Record<string, unknown> | string {
@@ -166,30 +160,16 @@ function measure(config: string, self: string): Record<string, unknown> | string
   const [s, w] = config === "tfjs-cpu" ? [cpuSteps, 0] : [steps, warmup];
   if (config === "torch" || config === "jax") {
     const script = fileURLToPath(new URL("./_python_cnn.py", import.meta.url));
-    return run("python3", [script, config, String(s), String(w)]);
+    return run(["python3", script, config, String(s), String(w)]);
   }
-  const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
-  const argv = isBun ? [self] : ["run", "-A", self];
-  return run(process.execPath, [
-    ...argv,
-    "--child",
-    config,
-    "--steps",
-    String(s),
-    "--warmup",
-    String(w),
-  ]);
+  return run([...selfCommand(self), "--child", config, "--steps", `${s}`, "--warmup", `${w}`]);
 }
 
 async function main(): Promise<void> {
-  const mode = flag("--child", "");
+  const mode = args.get("child") ?? "";
   if (mode.startsWith("tfjs-")) return await tfjsChild(mode.slice(5) as TfjsBackend);
   if (mode !== "") return await child(mode as "blas");
-  const only = flag("--only", "blas,wasm,tfjs-wasm,tfjs-cpu,torch,jax").split(",");
-  const unknown = only.filter((c) => !KNOWN.includes(c));
-  if (unknown.length > 0) {
-    throw new RangeError(`--only: unknown ${unknown.join(", ")} (expected ${KNOWN.join(", ")})`);
-  }
+  const only = args.list("only", KNOWN, KNOWN.filter((c) => c !== "ts"));
   const self = fileURLToPath(import.meta.url);
   const flops = flopsPerSample();
   console.log(

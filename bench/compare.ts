@@ -53,10 +53,6 @@
  * @module
  */
 
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
-import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import {
@@ -64,15 +60,25 @@ import {
   type BenchData,
   LAYER_SIZES,
   LEARNING_RATE,
-  RESULT_MARK,
+  loadBenchData,
   type RunOptions,
   type RunResult,
   runtimeInfo,
-  syntheticData,
-  writeBenchData,
 } from "./_common.ts";
-import { child, intArg, parseArgs } from "./_compare_child.ts";
-import { fmtInt, medianRun, printTable, pythonVersions, type Row } from "./_compare_table.ts";
+import { Args, child } from "./_compare_child.ts";
+import { cell, medianRun, printColumns, type Row } from "./_compare_table.ts";
+import {
+  type Cell,
+  childArgs,
+  cpusArg,
+  machine,
+  runRounds,
+  type Runtime,
+  runtimesArg,
+  spawnUnder,
+  versionOf,
+  withDataFile,
+} from "./_rounds.ts";
 
 /** Every configuration, in table order; the last is the baseline of the ratio column. */
 const CONFIGS = [
@@ -94,137 +100,105 @@ const PYTHON: ReadonlySet<Config> = new Set<Config>(["pytorch-eager", "jax-jit"]
 const PYTHON_SCRIPT = fileURLToPath(new URL("./_python_mlp.py", import.meta.url));
 /** Configurations timed over `--slow-steps`: seconds per step, not minutes per run. */
 const SLOW: ReadonlySet<Config> = new Set<Config>(["tfjs-cpu"]);
-
-/** How a child can be started: a runtime with its own command line and environment. */
-interface Runtime {
-  readonly name: string;
-  /** The executable (`deno` or `bun`). */
-  readonly exe: "deno" | "bun" | "python";
-  /** Extra environment for the child. */
-  readonly env: Readonly<Record<string, string>>;
-}
-const RUNTIMES: readonly Runtime[] = [
-  { name: "deno", exe: "deno", env: {} },
-  { name: "bun", exe: "bun", env: {} },
-  { name: "bun-tuned", exe: "bun", env: { MIMALLOC_PURGE_DELAY: "1000" } },
-];
-
 const SCRIPT = fileURLToPath(import.meta.url);
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+// ---------------------------------------------------------------- child: one configuration
+
+async function runChild(config: string, data: BenchData, options: RunOptions): Promise<RunResult> {
+  if (config.startsWith("tfjs-")) {
+    const { runTfjs } = await import("./_tfjs_mlp.ts");
+    return await runTfjs(config === "tfjs-cpu" ? "cpu" : "wasm", data, options);
+  }
+  const { runGradstream } = await import("./_gradstream_mlp.ts");
+  if (config === "gradstream-wasm-relaxed") {
+    // The opt-in FMA build: faster under V8, last bits differ between engines.
+    const { loadWasmKernels } = await import("../src/kernels/wasm_kernels.ts");
+    return { ...await runGradstream(loadWasmKernels({ relaxed: true }), data, options), config };
+  }
+  const backend = config.slice("gradstream-".length) as "blas" | "wasm" | "ts";
+  return await runGradstream(backend, data, options);
+}
 
 // ---------------------------------------------------------------- driver
 
-async function loadData(examples: number, synthetic: boolean): Promise<BenchData> {
-  if (synthetic) return syntheticData(examples, "--synthetic");
-  try {
-    const { loadMnist } = await import("../src/data/mnist.ts");
-    const { train } = await loadMnist();
-    const n = Math.min(examples, train.x.shape[0]);
-    const features = LAYER_SIZES[0];
-    const x = Float32Array.from(train.x.data.subarray(0, n * features));
-    const labels = Uint8Array.from(train.y.data.subarray(0, n));
-    return { n, x, labels, source: `MNIST (first ${n} training images, src/data loadMnist)` };
-  } catch (e) {
-    const why = `MNIST unavailable: ${e instanceof Error ? e.message : String(e)}`;
-    return syntheticData(examples, why);
-  }
-}
-
-/** The command that starts `exe`: this process's own executable when it is that runtime. */
-function executable(exe: "deno" | "bun"): string | undefined {
-  if (runtimeInfo().name === exe) return process.execPath;
-  const probe = spawnSync(exe, ["--version"], { encoding: "utf8" });
-  return probe.status === 0 ? exe : undefined;
-}
-
-function spawnChild(
-  rt: Runtime,
-  config: Config,
-  dataPath: string,
-  options: RunOptions,
-  cpus: string | undefined,
-): Row {
-  const exe = rt.exe === "python" ? rt.name : executable(rt.exe);
-  if (exe === undefined) {
-    return { config, runtime: rt.name, error: `${rt.exe} is not on PATH` } as Row;
-  }
-  const self = [
-    rt.exe === "python" ? PYTHON_SCRIPT : SCRIPT,
-    "--child",
-    config,
-    "--data",
-    dataPath,
+/**
+ * Prints the comparison: one line per runtime and configuration, the ratios to `BASELINE` and
+ * `TARGET`, where each step's time went, and each runtime against Deno.
+ */
+function printTable(results: readonly Row[]): void {
+  const ok = (r: Row | undefined) => r?.error === undefined ? r : undefined;
+  const head = [
+    "runtime",
+    "configuration",
+    "backend",
+    "steps",
+    "samples/s",
+    "(rounds: min-max)",
+    "(median step)",
+    "peak RSS",
+    `vs ${BASELINE}`,
+    `vs ${TARGET}`,
+    "loss first -> last",
   ];
-  const more = ["--steps", String(options.steps), "--warmup", String(options.warmup)];
-  const run = rt.exe === "deno" ? [exe, "run", "-A", ...self, ...more] : [exe, ...self, ...more];
-  // `taskset -c LIST cmd...` pins the child (and every thread it starts) to those CPUs.
-  const [command, ...argv] = cpus === undefined ? run : ["taskset", "-c", cpus, ...run];
-  const env: Record<string, string | undefined> = { ...process.env, ...rt.env };
-  const out = spawnSync(command, argv, {
-    cwd: ROOT,
-    env,
-    encoding: "utf8",
-    maxBuffer: 1 << 24,
-    timeout: 600_000,
-  });
-  const line = (out.stdout ?? "").split("\n").find((l) => l.startsWith(RESULT_MARK));
-  if (line !== undefined) {
-    return { ...JSON.parse(line.slice(RESULT_MARK.length)) as RunResult, runtime: rt.name };
-  }
-  const tail = `${out.stderr ?? ""}${out.error?.message ?? ""}`.trim().split("\n").slice(-3);
-  return { config, runtime: rt.name, error: `exit ${out.status}: ${tail.join(" | ")}` } as Row;
-}
-
-/** `deno 2.9.6`, `bun 1.4.5`: what each runtime's `--version` says (first line). */
-function versionOf(rt: Runtime): string {
-  if (rt.exe === "python") return pythonVersions(rt.name);
-  const exe = executable(rt.exe);
-  if (exe === undefined) return `${rt.exe} (not installed)`;
-  const out = spawnSync(exe, ["--version"], { encoding: "utf8" });
-  return `${rt.exe} ${(out.stdout ?? "").trim().split("\n")[0].replace(/^(deno|bun)\s*/, "")}`;
-}
-
-async function driver(args: Map<string, string>): Promise<void> {
-  const steps = intArg(args, "steps", 600, 1);
-  const slowSteps = intArg(args, "slow-steps", 30, 1);
-  const warmup = intArg(args, "warmup", 500, 1);
-  const rounds = intArg(args, "rounds", 3, 1);
-  const pin = args.get("cpus");
-  if (pin !== undefined) {
-    if (!/^\d+([-,]\d+)*$/.test(pin)) {
-      throw new RangeError(`compare: --cpus takes a CPU list such as 1 or 0-1, got ${pin}`);
-    }
-    if (spawnSync("taskset", ["-c", pin, "true"]).status !== 0) {
-      throw new Error(`compare: --cpus needs taskset (util-linux) and CPUs ${pin} to exist`);
-    }
-  }
-  const examples = intArg(args, "examples", 8192, BATCH_SIZE);
-  const only = args.get("only")?.split(",").filter((s) => s !== "");
-  for (const c of only ?? []) {
-    if (!(CONFIGS as readonly string[]).includes(c)) {
-      throw new RangeError(`compare: unknown configuration ${c}; one of ${CONFIGS.join(", ")}`);
-    }
-  }
-  const configs = CONFIGS.filter((c) => only === undefined || only.includes(c));
-  const runtimeNames = args.get("runtimes")?.split(",").filter((s) => s !== "");
-  for (const r of runtimeNames ?? []) {
-    if (!RUNTIMES.some((rt) => rt.name === r)) {
-      throw new RangeError(
-        `compare: unknown runtime ${r}; one of ${RUNTIMES.map((rt) => rt.name).join(", ")}`,
-      );
-    }
-  }
-  const runtimes = RUNTIMES.filter((rt) =>
-    runtimeNames === undefined || runtimeNames.includes(rt.name)
+  const target = results.find((t) => t.config === TARGET && t.error === undefined);
+  const rows = results.map((r) =>
+    r.error !== undefined
+      ? [r.runtime!, r.config, `unavailable: ${r.error}`, "", "", "", "", "", "", "", ""]
+      : [
+        r.runtime!,
+        r.config,
+        cell.detail(r),
+        String(r.steps),
+        cell.int(r.samplesPerSecond),
+        cell.range(r),
+        cell.int(r.medianSamplesPerSecond),
+        cell.mib(r.peakRssBytes),
+        cell.ratio(r, ok(results.find((b) => b.runtime === r.runtime && b.config === BASELINE))),
+        cell.ratio(r, target),
+        `${r.firstLoss.toFixed(3)} -> ${r.lastLoss.toFixed(3)}`,
+      ]
   );
+  printColumns(head, rows, new Set([3, 4, 5, 6, 7, 8, 9]));
+  console.log();
+  for (const r of results) {
+    if (r.stages === undefined || r.error !== undefined) continue;
+    const { forward, backward, step } = r.stages;
+    const pct = (s: number) => `${((100 * s) / r.seconds).toFixed(0)}%`;
+    console.log(
+      `${r.runtime} ${r.config} step time: forward ${pct(forward)}, backward (loss + VJP) ` +
+        `${pct(backward)}, optimiser ${pct(step)}, batching and loop ` +
+        `${pct(r.seconds - forward - backward - step)}`,
+    );
+  }
+  // Each runtime against Deno, configuration by configuration (mean samples/s).
+  const deno = (config: string) =>
+    ok(results.find((r) => r.runtime === "deno" && r.config === config));
+  for (const runtime of new Set(results.map((r) => r.runtime))) {
+    if (runtime === "deno") continue;
+    const ratios = results
+      .filter((r) => r.runtime === runtime && r.error === undefined && deno(r.config))
+      .map((r) =>
+        `${r.config} ${(r.samplesPerSecond / deno(r.config)!.samplesPerSecond).toFixed(2)}`
+      );
+    if (ratios.length > 0) console.log(`${runtime} / deno (samples/s): ${ratios.join(", ")}`);
+  }
+}
+
+async function driver(args: Args): Promise<void> {
+  const steps = args.int("steps", 600), slowSteps = args.int("slow-steps", 30);
+  const warmup = args.int("warmup", 500), rounds = args.int("rounds", 3);
+  const pin = cpusArg(args);
+  const examples = args.int("examples", 8192, BATCH_SIZE);
+  const configs = args.only(CONFIGS);
+  const runtimes = runtimesArg(args, ["deno", "bun", "bun-tuned"]);
   const python: Runtime = { name: args.get("python") || "python3", exe: "python", env: {} };
   const jsConfigs = configs.filter((c) => !PYTHON.has(c));
   const pyConfigs = configs.filter((c) => PYTHON.has(c));
-  /** The runtimes a configuration runs under. */
-  const runtimesOf = (c: Config): readonly Runtime[] => PYTHON.has(c) ? [python] : runtimes;
-
-  const cpu = cpus();
-  const data = await loadData(examples, args.has("synthetic"));
+  const data = await loadBenchData(examples, {
+    note: ", src/data loadMnist",
+    synthetic: args.has("synthetic") ? "--synthetic" : undefined,
+    fallback: true,
+  });
   console.log(
     `MLP ${LAYER_SIZES.join("-")} (ReLU, softmax cross-entropy), batch ${BATCH_SIZE}, ` +
       `Adam lr ${LEARNING_RATE}, float32`,
@@ -239,7 +213,7 @@ async function driver(args: Map<string, string>): Promise<void> {
       (pyConfigs.length > 0 ? `; python = ${versionOf(python)}` : ""),
   );
   console.log(`driver: ${runtimeInfo().line}`);
-  console.log(`machine: ${cpu.length} x ${cpu[0]?.model.trim() ?? "unknown CPU"}`);
+  console.log(`machine: ${machine()}`);
   console.log(`data: ${data.source}`);
   console.log(
     `timing: ${steps} steps after ${warmup} warm-up steps` +
@@ -251,42 +225,28 @@ async function driver(args: Map<string, string>): Promise<void> {
   );
   console.log();
 
-  const dir = mkdtempSync(join(tmpdir(), "gradstream-bench-"));
-  const dataPath = join(dir, "data.bin");
-  // Rounds interleave the runtimes and configurations, so a burst of load from a neighbour on
-  // a shared machine lands on one round of several cells instead of on every round of one.
-  const runs = new Map<string, Row[]>();
-  const cell = (rt: Runtime, config: Config) => `${rt.name}|${config}`;
-  try {
-    writeBenchData(dataPath, data);
-    for (let round = 1; round <= rounds; round++) {
-      for (const config of configs) {
-        for (const rt of runtimesOf(config)) {
-          const n = SLOW.has(config) ? slowSteps : steps;
-          const w = SLOW.has(config) ? Math.min(warmup, 3) : warmup;
-          const t0 = performance.now();
-          const r = spawnChild(rt, config, dataPath, { steps: n, warmup: w }, pin);
-          const took = ((performance.now() - t0) / 1000).toFixed(1);
-          console.error(
-            `  round ${round}/${rounds} ${rt.name} ${config}: ${
-              r.error ?? `${fmtInt(r.samplesPerSecond)} samples/s`
-            } (${took} s)`,
-          );
-          runs.set(cell(rt, config), [...(runs.get(cell(rt, config)) ?? []), r]);
-        }
-      }
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const key = (rt: Runtime, config: Config) => `${rt.name}|${config}`;
+  const runs = withDataFile("gradstream-bench-", data, (dataPath) => {
+    const cells = configs.flatMap((config) =>
+      (PYTHON.has(config) ? [python] : runtimes).map((rt): Cell<string> => {
+        const o = SLOW.has(config)
+          ? { steps: slowSteps, warmup: Math.min(warmup, 3) }
+          : { steps, warmup };
+        const script = PYTHON.has(config) ? PYTHON_SCRIPT : SCRIPT;
+        const run = () => spawnUnder(rt, script, config, childArgs(config, dataPath, o), { pin });
+        return { key: key(rt, config), label: `${rt.name} ${config}`, run };
+      })
+    );
+    return runRounds(rounds, cells);
+  });
   const results = [
-    ...runtimes.flatMap((rt) => jsConfigs.map((c) => medianRun(runs.get(cell(rt, c))!))),
-    ...pyConfigs.map((c) => medianRun(runs.get(cell(python, c))!)),
+    ...runtimes.flatMap((rt) => jsConfigs.map((c) => medianRun(runs.get(key(rt, c))!))),
+    ...pyConfigs.map((c) => medianRun(runs.get(key(python, c))!)),
   ];
   console.log();
-  printTable(results, BASELINE, TARGET);
+  printTable(results);
 }
 
-const args = parseArgs(process.argv.slice(2));
-if (args.has("child")) await child(args);
+const args = new Args("compare", process.argv.slice(2));
+if (args.has("child")) await child(args, { warmup: 500, steps: 600 }, runChild);
 else await driver(args);

@@ -41,10 +41,11 @@ import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
+import { Args } from "./_compare_child.ts";
+import { fmtInt as fmt, printColumns } from "./_compare_table.ts";
 import { MARK } from "./_floor_harness.ts";
+import { ROOT } from "./_rounds.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** `wasm` is each floor's default module: relaxed-SIMD FMA in the old, plain SIMD in the new. */
 const BACKENDS = ["ts", "wasm", "wasm-plain", "wasm-relaxed", "blas"] as const;
 const DEFAULT_BACKENDS = ["ts", "wasm-plain", "wasm-relaxed", "blas"] as const;
@@ -66,44 +67,6 @@ interface Result {
   lastLoss: number;
   steps: number;
   error?: string;
-}
-
-function parseArgs(argv: readonly string[]): Map<string, string> {
-  const args = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith("--")) throw new RangeError(`floor_compare: unexpected argument ${a}`);
-    const next = argv[i + 1];
-    if (next === undefined || next.startsWith("--")) args.set(a.slice(2), "");
-    else args.set(a.slice(2), argv[++i]);
-  }
-  return args;
-}
-
-function intArg(args: Map<string, string>, name: string, fallback: number): number {
-  const raw = args.get(name);
-  const v = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(v) || v < 1) {
-    throw new RangeError(`floor_compare: --${name} must be an integer >= 1, got ${raw}`);
-  }
-  return v;
-}
-
-function listArg<T extends string>(
-  args: Map<string, string>,
-  name: string,
-  all: readonly T[],
-  fallback: readonly T[],
-): T[] {
-  const raw = args.get(name);
-  if (raw === undefined) return [...fallback];
-  const picked = raw.split(",").filter((s) => s !== "");
-  for (const p of picked) {
-    if (!(all as readonly string[]).includes(p)) {
-      throw new RangeError(`floor_compare: unknown ${name} entry ${p}; one of ${all.join(", ")}`);
-    }
-  }
-  return picked as T[];
 }
 
 /** First line of a command's output, or `undefined` if it cannot run. */
@@ -172,7 +135,6 @@ function runWorker(plan: Plan, side: Side, backend: string, warmup: number, step
 const median = <T>(rows: readonly T[], by: (r: T) => number): T =>
   [...rows].sort((a, b) => by(a) - by(b))[rows.length >> 1];
 
-const fmt = (v: number) => Math.round(v).toLocaleString("en-US");
 const kib = (v: number) => `${(v / 1024).toFixed(0)} KiB`;
 
 function printTable(cells: Map<string, Result[]>): void {
@@ -223,27 +185,19 @@ function printTable(cells: Map<string, Result[]>): void {
       `${m.firstLoss.toFixed(3)} -> ${m.lastLoss.toFixed(3)}`,
     ]);
   }
-  const full = rows.filter((r) => r.length === head.length);
-  const widths = head.map((h, i) => Math.max(h.length, ...full.map((r) => r[i].length)));
-  const right = new Set([3, 4, 5, 6, 7, 8, 9, 10]);
-  const line = (cells: readonly string[]) =>
-    cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
-      .join("  ").trimEnd();
-  console.log(line(head));
-  console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  for (const r of rows) console.log(r.length === head.length ? line(r) : r.join("  "));
+  printColumns(head, rows, new Set([3, 4, 5, 6, 7, 8, 9, 10]));
   console.log();
   for (const [cell, m] of medians) console.log(`${cell.replaceAll("|", " ")}: ${m.detail}`);
 }
 
 function main(): void {
-  const args = parseArgs(process.argv.slice(2));
+  const args = new Args("floor_compare", process.argv.slice(2));
   const commit = args.get("commit") ?? "5594a93";
-  const backends = listArg(args, "backends", BACKENDS, DEFAULT_BACKENDS);
-  const runtimes = listArg(args, "runtimes", RUNTIMES, ["deno"]);
-  const rounds = intArg(args, "rounds", 3);
-  const steps = intArg(args, "steps", 300), warmup = intArg(args, "warmup", 100);
-  const slowSteps = intArg(args, "slow-steps", 60), slowWarmup = intArg(args, "slow-warmup", 30);
+  const backends = args.list("backends", BACKENDS, DEFAULT_BACKENDS);
+  const runtimes = args.list("runtimes", RUNTIMES, ["deno"]);
+  const rounds = args.int("rounds", 3);
+  const steps = args.int("steps", 300), warmup = args.int("warmup", 100);
+  const slowSteps = args.int("slow-steps", 60), slowWarmup = args.int("slow-warmup", 30);
   let cpus = args.get("cpus") ?? "1";
   if (cpus === "none") cpus = "";
   else if (spawnSync("taskset", ["-c", cpus, "true"]).status !== 0) {

@@ -49,25 +49,28 @@
  * @module
  */
 
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
-import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import {
   BATCH_SIZE,
   type BenchData,
-  readBenchData,
-  report,
-  RESULT_MARK,
+  loadBenchData,
   type RunOptions,
   type RunResult,
   runtimeInfo,
-  syntheticData,
-  writeBenchData,
 } from "./_common.ts";
+import { Args, child } from "./_compare_child.ts";
+import { cell, medianRun, printColumns, type Row } from "./_compare_table.ts";
 import { FEATURES, HIDDEN, lstmFlopsPerSample, TIME_STEPS } from "./_lstm_shape.ts";
+import {
+  childArgs,
+  cpusArg,
+  machine,
+  runRounds,
+  selfCommand,
+  spawnResult,
+  withDataFile,
+} from "./_rounds.ts";
 
 /** Every configuration, in table order. */
 const CONFIGS = [
@@ -87,35 +90,12 @@ const PYTHON_SCRIPT = fileURLToPath(new URL("./_python_lstm.py", import.meta.url
 /** Seconds a step: timed over `--slow-steps`, so a run takes seconds, not minutes. */
 const SLOW: ReadonlySet<Config> = new Set<Config>(["tfjs-cpu", "tfjs-wasm", "gradstream-ts"]);
 const SCRIPT = fileURLToPath(import.meta.url);
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** One thread for every BLAS the children may load. */
 const ONE_THREAD = { OPENBLAS_NUM_THREADS: "1", GOTO_NUM_THREADS: "1", OMP_NUM_THREADS: "1" };
 
-function parseArgs(argv: readonly string[]): Map<string, string> {
-  const args = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith("--")) throw new RangeError(`lstm_compare: unexpected argument ${a}`);
-    const next = argv[i + 1];
-    if (next === undefined || next.startsWith("--")) args.set(a.slice(2), "");
-    else args.set(a.slice(2), argv[++i]);
-  }
-  return args;
-}
-
-function intArg(args: Map<string, string>, name: string, fallback: number, min: number): number {
-  const raw = args.get(name);
-  if (raw === undefined) return fallback;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min) {
-    throw new RangeError(`lstm_compare: --${name} must be an integer >= ${min}, got ${raw}`);
-  }
-  return v;
-}
-
 // ---------------------------------------------------------------- child: one configuration
 
-async function runChild(config: Config, data: BenchData, options: RunOptions): Promise<RunResult> {
+async function runChild(config: string, data: BenchData, options: RunOptions): Promise<RunResult> {
   if (config === "tfjs-cpu" || config === "tfjs-wasm") {
     const { runTfjsLstm } = await import("./_tfjs_lstm.ts");
     return await runTfjsLstm(config === "tfjs-cpu" ? "cpu" : "wasm", data, options);
@@ -125,71 +105,17 @@ async function runChild(config: Config, data: BenchData, options: RunOptions): P
   return await runGradstreamLstm(backend, data, options);
 }
 
-async function child(args: Map<string, string>): Promise<void> {
-  const config = args.get("child") as Config;
-  const options = { warmup: intArg(args, "warmup", 5, 1), steps: intArg(args, "steps", 30, 1) };
-  try {
-    report(await runChild(config, readBenchData(args.get("data")!), options));
-  } catch (e) {
-    report({ config, error: e instanceof Error ? e.message : String(e) } as RunResult);
-  }
-  process.exit(0); // the wasm backends keep handles open; the result is out
-}
-
 // ---------------------------------------------------------------- driver
 
-async function loadData(examples: number, synthetic: boolean): Promise<BenchData> {
-  if (synthetic) return syntheticData(examples, "--synthetic");
-  try {
-    const { loadMnist } = await import("../src/data/mnist.ts");
-    const { train } = await loadMnist();
-    const n = Math.min(examples, train.x.shape[0]);
-    const x = Float32Array.from(train.x.data.subarray(0, n * TIME_STEPS * FEATURES));
-    const labels = Uint8Array.from(train.y.data.subarray(0, n));
-    return { n, x, labels, source: `MNIST (first ${n} training images, read row by row)` };
-  } catch (e) {
-    return syntheticData(examples, `MNIST unavailable: ${(e as Error).message ?? String(e)}`);
-  }
-}
-
-function spawnChild(config: Config, dataPath: string, o: RunOptions, args: Map<string, string>) {
-  const more = ["--child", config, "--data", dataPath, "--steps", `${o.steps}`];
-  more.push("--warmup", `${o.warmup}`);
+function spawnChild(config: Config, dataPath: string, o: RunOptions, args: Args): RunResult {
   const python = args.get("python") || "python3";
-  const deno = runtimeInfo().name === "deno" ? ["run", "-A"] : [];
-  const run = PYTHON.has(config)
-    ? [python, PYTHON_SCRIPT, ...more]
-    : [process.execPath, ...deno, SCRIPT, ...more];
-  const pin = args.get("cpus");
-  const [command, ...argv] = pin === undefined ? run : ["taskset", "-c", pin, ...run];
-  const out = spawnSync(command, argv, {
-    cwd: ROOT,
-    env: { ...process.env, ...ONE_THREAD },
-    encoding: "utf8",
-    maxBuffer: 1 << 24,
+  const run = PYTHON.has(config) ? [python, PYTHON_SCRIPT] : selfCommand(SCRIPT);
+  return spawnResult(config, [...run, ...childArgs(config, dataPath, o)], {
+    pin: args.get("cpus"),
+    env: ONE_THREAD,
     timeout: 900_000,
   });
-  const line = (out.stdout ?? "").split("\n").find((l) => l.startsWith(RESULT_MARK));
-  if (line !== undefined) return JSON.parse(line.slice(RESULT_MARK.length)) as RunResult;
-  const tail = `${out.stderr ?? ""}${out.error?.message ?? ""}`.trim().split("\n").slice(-3);
-  return { config, error: `exit ${out.status}: ${tail.join(" | ")}` } as RunResult;
 }
-
-type Row = RunResult & { readonly range?: readonly [number, number] };
-
-/** The round with the median samples/s, the range over the rounds and the largest peak RSS. */
-function medianRun(rows: readonly RunResult[]): Row {
-  const failed = rows.find((r) => r.error !== undefined);
-  if (failed !== undefined) return failed;
-  const sorted = [...rows].sort((a, b) => a.samplesPerSecond - b.samplesPerSecond);
-  return {
-    ...sorted[sorted.length >> 1],
-    range: [sorted[0].samplesPerSecond, sorted[sorted.length - 1].samplesPerSecond],
-    peakRssBytes: Math.max(...rows.map((r) => r.peakRssBytes)),
-  };
-}
-
-const fmtInt = (v: number) => Math.round(v).toLocaleString("en-US");
 
 function printTable(rows: readonly Row[], flops: number): void {
   const target = rows.find((r) => r.config === TARGET && r.error === undefined);
@@ -208,83 +134,56 @@ function printTable(rows: readonly Row[], flops: number): void {
     r.error !== undefined ? [r.config, "", "", "", "", "", "", "", `unavailable: ${r.error}`] : [
       r.config,
       String(r.steps),
-      fmtInt(r.samplesPerSecond),
-      r.range === undefined ? "" : `${fmtInt(r.range[0])}-${fmtInt(r.range[1])}`,
+      cell.int(r.samplesPerSecond),
+      cell.range(r),
       (r.samplesPerSecond * flops / 1e9).toFixed(2),
-      `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
-      target === undefined ? "-" : `${(r.samplesPerSecond / target.samplesPerSecond).toFixed(2)}x`,
+      cell.mib(r.peakRssBytes),
+      cell.ratio(r, target),
       `${r.firstLoss.toFixed(3)} -> ${r.lastLoss.toFixed(3)}`,
-      r.detail.replace(/, \/[^,)]*/g, ""), // library paths make the column too wide
+      cell.detail(r),
     ]
   );
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const right = new Set([1, 2, 3, 4, 5, 6]);
-  const line = (c: readonly string[]) =>
-    c.map((s, i) => right.has(i) ? s.padStart(widths[i]) : s.padEnd(widths[i])).join("  ")
-      .trimEnd();
-  console.log(line(head));
-  console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  for (const c of cells) console.log(line(c));
+  printColumns(head, cells, new Set([1, 2, 3, 4, 5, 6]));
 }
 
-async function driver(args: Map<string, string>): Promise<void> {
-  const fast = { steps: intArg(args, "steps", 30, 1), warmup: intArg(args, "warmup", 5, 1) };
-  const slow = {
-    steps: intArg(args, "slow-steps", 3, 1),
-    warmup: intArg(args, "slow-warmup", 1, 1),
-  };
-  const rounds = intArg(args, "rounds", 3, 1);
-  const pin = args.get("cpus");
-  if (pin !== undefined && spawnSync("taskset", ["-c", pin, "true"]).status !== 0) {
-    throw new RangeError(`lstm_compare: --cpus needs taskset and CPUs ${pin} to exist`);
-  }
-  const only = args.get("only")?.split(",").filter((s) => s !== "");
-  for (const c of only ?? []) {
-    if (!(CONFIGS as readonly string[]).includes(c)) {
-      throw new RangeError(
-        `lstm_compare: unknown configuration ${c}; one of ${CONFIGS.join(", ")}`,
-      );
-    }
-  }
-  const configs = CONFIGS.filter((c) => only === undefined || only.includes(c));
-  const data = await loadData(intArg(args, "examples", 4096, BATCH_SIZE), args.has("synthetic"));
+async function driver(args: Args): Promise<void> {
+  const fast = { steps: args.int("steps", 30), warmup: args.int("warmup", 5) };
+  const slow = { steps: args.int("slow-steps", 3), warmup: args.int("slow-warmup", 1) };
+  const rounds = args.int("rounds", 3);
+  const pin = cpusArg(args);
+  const configs = args.only(CONFIGS);
+  const data = await loadBenchData(args.int("examples", 4096, BATCH_SIZE), {
+    note: ", read row by row",
+    synthetic: args.has("synthetic") ? "--synthetic" : undefined,
+    fallback: true,
+  });
   const flops = lstmFlopsPerSample();
-  const cpu = cpus();
   console.log(
     `LSTM ${TIME_STEPS} steps x ${FEATURES} features, hidden ${HIDDEN}, last state -> ` +
       `dense(10), softmax cross-entropy, batch ${BATCH_SIZE}, Adam lr 1e-3, float32; ` +
       `${(flops / 1e6).toFixed(2)} MFLOP per sample (forward + backward)`,
   );
   console.log(`driver: ${runtimeInfo().line}; ${new Date().toISOString().slice(0, 16)} UTC`);
-  console.log(`machine: ${cpu.length} x ${cpu[0]?.model.trim() ?? "unknown CPU"}`);
+  console.log(`machine: ${machine()}`);
   console.log(`data: ${data.source}`);
   console.log(
     `timing: ${fast.steps} steps after ${fast.warmup} warm-up (${[...SLOW].join(", ")}: ` +
       `${slow.steps} after ${slow.warmup}), ${rounds} interleaved rounds (median shown), one ` +
       `thread each` + (pin === undefined ? "" : `, pinned to CPU ${pin}`) + "\n",
   );
-  const dir = mkdtempSync(join(tmpdir(), "gradstream-lstm-"));
-  const dataPath = join(dir, "data.bin");
-  const runs = new Map<Config, RunResult[]>();
-  try {
-    writeBenchData(dataPath, data);
-    for (let round = 1; round <= rounds; round++) {
-      for (const config of configs) {
-        const t0 = performance.now();
-        const r = spawnChild(config, dataPath, SLOW.has(config) ? slow : fast, args);
-        const took = ((performance.now() - t0) / 1000).toFixed(1);
-        const what = r.error ?? `${fmtInt(r.samplesPerSecond)} samples/s`;
-        console.error(`  round ${round}/${rounds} ${config}: ${what} (${took} s)`);
-        runs.set(config, [...(runs.get(config) ?? []), r]);
-      }
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const runs = withDataFile("gradstream-lstm-", data, (dataPath) =>
+    runRounds(
+      rounds,
+      configs.map((config) => ({
+        key: config,
+        label: config,
+        run: () => spawnChild(config, dataPath, SLOW.has(config) ? slow : fast, args),
+      })),
+    ));
   console.log();
   printTable(configs.map((c) => medianRun(runs.get(c)!)), flops);
 }
 
-const args = parseArgs(process.argv.slice(2));
-if (args.has("child")) await child(args);
+const args = new Args("lstm_compare", process.argv.slice(2));
+if (args.has("child")) await child(args, { warmup: 5, steps: 30 }, runChild);
 else await driver(args);

@@ -97,27 +97,20 @@ import {
   warmupCosine,
 } from "../mod.ts";
 import { runtimeInfo } from "./_common.ts";
+import { Args } from "./_compare_child.ts";
 
 /** The allowed growth: peak after the last epoch over peak after epoch 2. */
 const LIMIT = 1.1;
 const BATCH_SIZE = 128;
 
 // --- Options. -----------------------------------------------------------------------------
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number, min: number): number => {
-  const i = args.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(args[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value < min) {
-    throw new RangeError(`memory: --${name} takes an integer >= ${min}, got ${args[i + 1]}`);
-  }
-  return value;
-};
-const epochs = option("epochs", 20, 3);
-const examples = option("examples", 20000, BATCH_SIZE);
-const valExamples = option("val", 2000, 1);
-const backendArg = args.indexOf("--backend");
+const args = new Args("memory", process.argv.slice(2));
+const epochs = args.int("epochs", 20, 3);
+const examples = args.int("examples", 20000, BATCH_SIZE);
+const valExamples = args.int("val", 2000);
+const backendArg = args.get("backend") as BackendName | undefined;
 // The run's backend, a value the training state carries (and evaluate computes on).
-const be = backendArg >= 0 ? backend(args[backendArg + 1] as BackendName) : defaultBackend();
+const be = backendArg === undefined ? defaultBackend() : backend(backendArg);
 
 // --- Peak RSS. ----------------------------------------------------------------------------
 // The peak that counts is the one from the end of epoch 1 on. Epoch 1 is warm-up: loading

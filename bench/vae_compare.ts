@@ -32,25 +32,31 @@
  * @module
  */
 
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
-import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { lastValueFrom, take, tap } from "rxjs";
 import {
   BATCH_SIZE,
   type BenchData,
+  loadBenchData,
   PeakRss,
-  readBenchData,
-  report,
-  RESULT_MARK,
+  type RunOptions,
   type RunResult,
   runtimeInfo,
   StepClock,
-  writeBenchData,
 } from "./_common.ts";
+import { Args, child } from "./_compare_child.ts";
+import { cell, medianRun, printColumns, type Row } from "./_compare_table.ts";
+import {
+  childArgs,
+  cpusArg,
+  machine,
+  runRounds,
+  type Runtime,
+  runtimesArg,
+  spawnUnder,
+  withDataFile,
+} from "./_rounds.ts";
 
 const CONFIGS = [
   "gradstream-blas",
@@ -63,7 +69,6 @@ type Config = typeof CONFIGS[number];
 const PYTHON: ReadonlySet<string> = new Set(["pytorch-eager", "jax-jit"]);
 const SCRIPT = fileURLToPath(import.meta.url);
 const PYTHON_SCRIPT = fileURLToPath(new URL("./_python_vae.py", import.meta.url));
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** Multiply-adds per example of the forward pass (the four weight matrices). */
 const MACS = 784 * 400 + 400 * 40 + 20 * 400 + 400 * 784;
 /**
@@ -72,28 +77,9 @@ const MACS = 784 * 400 + 400 * 40 + 20 * 400 + 400 * 784;
  */
 const FLOP_PER_SAMPLE = 2 * (2 * MACS + MACS - 784 * 400);
 
-function parseArgs(argv: readonly string[]): Map<string, string> {
-  const args = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    if (!argv[i].startsWith("--")) throw new RangeError(`vae_compare: unexpected ${argv[i]}`);
-    const next = argv[i + 1];
-    args.set(argv[i].slice(2), next === undefined || next.startsWith("--") ? "" : argv[++i]);
-  }
-  return args;
-}
-
-function intArg(args: Map<string, string>, name: string, fallback: number, min: number): number {
-  const raw = args.get(name);
-  const v = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(v) || v < min) {
-    throw new RangeError(`vae_compare: --${name} must be an integer >= ${min}, got ${raw}`);
-  }
-  return v;
-}
-
 // ---------------------------------------------------------------- child: one gradstream backend
 
-async function runGradstream(config: Config, data: BenchData, warmup: number, steps: number) {
+async function runGradstream(config: string, data: BenchData, o: RunOptions): Promise<RunResult> {
   const g = await import("../mod.ts");
   const peak = new PeakRss();
   const be = g.backend(config.slice("gradstream-".length) as "blas" | "wasm" | "ts");
@@ -106,7 +92,7 @@ async function runGradstream(config: Config, data: BenchData, warmup: number, st
   const x = g.fromTypedArray(data.x, [data.n, 784]);
   const source = g.batches({ x, y: x }, { batchSize: BATCH_SIZE, dropLast: true });
   const clock = new StepClock();
-  const total = warmup + steps;
+  const warmup = o.warmup, total = o.warmup + o.steps;
   let firstLoss = NaN, lastLoss = NaN;
   await lastValueFrom(
     g.fit(
@@ -137,68 +123,7 @@ async function runGradstream(config: Config, data: BenchData, warmup: number, st
   };
 }
 
-async function child(args: Map<string, string>): Promise<void> {
-  const config = args.get("child") as Config;
-  try {
-    const data = readBenchData(args.get("data")!);
-    report(
-      await runGradstream(
-        config,
-        data,
-        intArg(args, "warmup", 200, 1),
-        intArg(args, "steps", 300, 1),
-      ),
-    );
-  } catch (e) {
-    report({ config, error: e instanceof Error ? e.message : String(e) } as RunResult);
-  }
-  process.exit(0); // the wasm backend keeps handles open; the result is out
-}
-
 // ---------------------------------------------------------------- driver
-
-type Row = RunResult & { readonly runtime: string; readonly range?: readonly [number, number] };
-
-function spawnChild(
-  runtime: string,
-  config: Config,
-  dataPath: string,
-  more: string[],
-  pin?: string,
-): Row {
-  const exe = runtime === "deno" || runtime === "bun"
-    ? (runtimeInfo().name === runtime ? process.execPath : runtime)
-    : runtime;
-  const script = PYTHON.has(config)
-    ? [PYTHON_SCRIPT]
-    : [...(runtime === "deno" ? ["run", "-A"] : []), SCRIPT];
-  const run = [exe, ...script, "--child", config, "--data", dataPath, ...more];
-  const [command, ...argv] = pin === undefined ? run : ["taskset", "-c", pin, ...run];
-  const out = spawnSync(command, argv, {
-    cwd: ROOT,
-    env: { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1" },
-    encoding: "utf8",
-    maxBuffer: 1 << 24,
-    timeout: 600_000,
-  });
-  const line = (out.stdout ?? "").split("\n").find((l) => l.startsWith(RESULT_MARK));
-  if (line !== undefined) return { ...JSON.parse(line.slice(RESULT_MARK.length)), runtime };
-  const tail = `${out.stderr ?? ""}${out.error?.message ?? ""}`.trim().split("\n").slice(-3);
-  return { config, runtime, error: `exit ${out.status}: ${tail.join(" | ")}` } as Row;
-}
-
-function medianRun(rows: readonly Row[]): Row {
-  const failed = rows.find((r) => r.error !== undefined);
-  if (failed !== undefined) return failed;
-  const sorted = [...rows].sort((a, b) => a.samplesPerSecond - b.samplesPerSecond);
-  return {
-    ...sorted[sorted.length >> 1],
-    range: [sorted[0].samplesPerSecond, sorted[sorted.length - 1].samplesPerSecond],
-    peakRssBytes: Math.max(...rows.map((r) => r.peakRssBytes)),
-  };
-}
-
-const fmt = (v: number) => Math.round(v).toLocaleString("en-US");
 
 function printTable(rows: readonly Row[]): void {
   const torch = rows.find((r) => r.config === "pytorch-eager" && r.error === undefined);
@@ -216,94 +141,60 @@ function printTable(rows: readonly Row[]): void {
   ];
   const cells = rows.map((r) =>
     r.error !== undefined
-      ? [r.runtime, r.config, `unavailable: ${r.error}`, "", "", "", "", "", "", ""]
+      ? [r.runtime!, r.config, `unavailable: ${r.error}`, "", "", "", "", "", "", ""]
       : [
-        r.runtime,
+        r.runtime!,
         r.config,
-        r.detail.replace(/, \/[^,)]*/g, ""),
-        fmt(r.samplesPerSecond),
-        r.range === undefined ? "" : `${fmt(r.range[0])}-${fmt(r.range[1])}`,
-        fmt(r.medianSamplesPerSecond),
+        cell.detail(r),
+        cell.int(r.samplesPerSecond),
+        cell.range(r),
+        cell.int(r.medianSamplesPerSecond),
         (r.samplesPerSecond * FLOP_PER_SAMPLE / 1e9).toFixed(1),
-        `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
-        torch === undefined ? "-" : `${(r.samplesPerSecond / torch.samplesPerSecond).toFixed(2)}x`,
+        cell.mib(r.peakRssBytes),
+        cell.ratio(r, torch),
         `${r.firstLoss.toFixed(1)} -> ${r.lastLoss.toFixed(1)}`,
       ]
   );
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (c: readonly string[]) =>
-    c.map((s, i) => (i >= 3 && i <= 8 ? s.padStart(widths[i]) : s.padEnd(widths[i]))).join("  ")
-      .trimEnd();
-  console.log(line(head));
-  console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  for (const c of cells) console.log(line(c));
+  printColumns(head, cells, new Set([3, 4, 5, 6, 7, 8]));
 }
 
-async function driver(args: Map<string, string>): Promise<void> {
-  const steps = intArg(args, "steps", 300, 1), warmup = intArg(args, "warmup", 200, 1);
-  const rounds = intArg(args, "rounds", 3, 1),
-    examples = intArg(args, "examples", 8192, BATCH_SIZE);
-  const pin = args.get("cpus");
-  if (pin !== undefined && !/^\d+([-,]\d+)*$/.test(pin)) {
-    throw new RangeError(`vae_compare: --cpus takes a CPU list such as 1, got ${pin}`);
-  }
-  const only = args.get("only")?.split(",").filter((s) => s !== "");
-  for (const c of only ?? []) {
-    if (!(CONFIGS as readonly string[]).includes(c)) {
-      throw new RangeError(`vae_compare: unknown configuration ${c}; one of ${CONFIGS.join(", ")}`);
-    }
-  }
-  const configs = CONFIGS.filter((c) => only === undefined || only.includes(c));
-  const runtimes = (args.get("runtimes") ?? "deno").split(",").filter((s) => s !== "");
-  const python = args.get("python") || "python3";
-  const { loadMnist } = await import("../src/data/mnist.ts");
-  const { train } = await loadMnist();
-  const n = Math.min(examples, train.x.shape[0]);
-  const data: BenchData = {
-    n,
-    x: Float32Array.from(train.x.data.subarray(0, n * 784)),
-    labels: Uint8Array.from(train.y.data.subarray(0, n)),
-    source: `MNIST (first ${n} training images)`,
-  };
+async function driver(args: Args): Promise<void> {
+  const steps = args.int("steps", 300), warmup = args.int("warmup", 200);
+  const rounds = args.int("rounds", 3), examples = args.int("examples", 8192, BATCH_SIZE);
+  const pin = cpusArg(args);
+  const configs = args.only(CONFIGS);
+  const runtimes = runtimesArg(args, ["deno"]);
+  const python: Runtime = { name: args.get("python") || "python3", exe: "python", env: {} };
+  const data = await loadBenchData(examples, { note: "", fallback: false });
   console.log(
     `VAE 784-400-(20+20)-20-400-784 (PyTorch's reference example), Bernoulli likelihood, ` +
       `batch ${BATCH_SIZE}, Adam 1e-3, float32; ${(FLOP_PER_SAMPLE / 1e6).toFixed(2)} MFLOP/sample`,
   );
-  console.log(
-    `driver: ${runtimeInfo().line}; machine: ${cpus().length} x ${cpus()[0]?.model.trim()}`,
-  );
+  console.log(`driver: ${runtimeInfo().line}; machine: ${machine()}`);
   console.log(
     `timing: ${steps} steps after ${warmup} warm-up, ${rounds} interleaved rounds (median ` +
       `shown), one thread each${
         pin === undefined ? "" : `, pinned to CPU ${pin}`
       }; data: ${data.source}\n`,
   );
-  const dir = mkdtempSync(join(tmpdir(), "gradstream-vae-"));
-  const dataPath = join(dir, "data.bin");
-  const runs = new Map<string, Row[]>();
-  const more = ["--steps", String(steps), "--warmup", String(warmup)];
-  try {
-    writeBenchData(dataPath, data);
-    for (let round = 1; round <= rounds; round++) {
-      for (const config of configs) {
-        for (const rt of PYTHON.has(config) ? [python] : runtimes) {
-          const r = spawnChild(rt, config, dataPath, more, pin);
-          console.error(
-            `  round ${round}/${rounds} ${rt} ${config}: ${
-              r.error ?? `${fmt(r.samplesPerSecond)} samples/s`
-            }`,
-          );
-          runs.set(`${rt}|${config}`, [...(runs.get(`${rt}|${config}`) ?? []), r]);
-        }
-      }
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const env = { OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1" };
+  const runs = withDataFile("gradstream-vae-", data, (dataPath) =>
+    runRounds(
+      rounds,
+      configs.flatMap((config) => {
+        const script = PYTHON.has(config) ? PYTHON_SCRIPT : SCRIPT;
+        const argv = childArgs(config, dataPath, { steps, warmup });
+        return (PYTHON.has(config) ? [python] : runtimes).map((rt) => ({
+          key: `${rt.name}|${config}`,
+          label: `${rt.name} ${config}`,
+          run: () => spawnUnder(rt, script, config, argv, { pin, env }),
+        }));
+      }),
+    ));
   console.log();
   printTable([...runs.values()].map(medianRun));
 }
 
-const args = parseArgs(process.argv.slice(2));
-if (args.has("child")) await child(args);
+const args = new Args("vae_compare", process.argv.slice(2));
+if (args.has("child")) await child(args, { warmup: 200, steps: 300 }, runGradstream);
 else await driver(args);

@@ -5,54 +5,14 @@ import { untraced } from "../src/autodiff/ops.ts";
 import { Trace } from "../src/autodiff/trace.ts";
 import { rmspropApply, sgdApply } from "../src/ops/optim_rms.ts";
 import { rmsprop, sgd } from "../src/optim/aliases.ts";
-import { applyUpdates } from "../src/optim/chain.ts";
-import { warmupCosine } from "../src/optim/join_schedules.ts";
 import type { Schedule, Transform } from "../src/optim/transform.ts";
-import { type DType, type Tensor, tensor } from "../src/tensor.ts";
-import { tensorArb } from "../src/testing/mod.ts";
-import type { Tree } from "../src/tree.ts";
+import { type Tensor, tensor } from "../src/tensor.ts";
+import { leaves, paramsArb, run, schedules } from "./_optim_fused.ts";
 
 // rmsprop's and sgd's declared fused steps (Transform.updateParams, one rmspropApply or
 // sgdApply per leaf) against their own chain, update then applyUpdates, step after step: the
 // same bits in float32 as in float64, parameters and running means alike.
 
-const paramsArb = (dtype: DType) =>
-  fc.record({
-    w: tensorArb([3, 5], { dtype, min: -1, max: 1 }),
-    b: tensorArb([5], { dtype, min: -1, max: 1 }),
-  });
-
-function leaves(tree: unknown): number[][] {
-  const out: number[][] = [];
-  const walk = (x: unknown): void => {
-    if (x === null || x === undefined) return;
-    if (Array.isArray(x)) return x.forEach(walk);
-    const o = x as Tensor;
-    if (o.data !== undefined && o.shape !== undefined) out.push([...o.data]);
-    else for (const k of Object.keys(x as object).sort()) walk((x as Record<string, unknown>)[k]);
-  };
-  walk(tree);
-  return out;
-}
-
-/** Steps `opt` over the gradients, fused (`updateParams`) or through its chain. */
-function run<S>(opt: Transform<S>, params: Tree, grads: readonly Tree[], fused: boolean) {
-  const t = untraced();
-  let state = opt.init(params);
-  for (const g of grads) {
-    if (fused) [params, state] = opt.updateParams!(g, state, params, t);
-    else {
-      const [u, next] = opt.update(g, state, params, t);
-      [params, state] = [applyUpdates(params, u, t), next];
-    }
-  }
-  return [params, state] as const;
-}
-
-const schedules: [string, number | Schedule][] = [
-  ["a constant rate", 0.05],
-  ["a schedule", warmupCosine({ peak: 0.05, warmupSteps: 2, decaySteps: 6 })],
-];
 type Make = (lr: number | Schedule, decay: number, eps: number) => Transform<unknown>;
 const makers: [string, Make, RegExp][] = [
   ["rmsprop", (lr, decay, eps) => rmsprop(lr, { decay, eps }) as Transform<unknown>, /Rms|rms/],

@@ -8,15 +8,12 @@
  * @module
  */
 
-import { type Ops, untraced } from "../autodiff/ops.ts";
 import { adamApply } from "../ops/optim_steps.ts";
-import type { Tensor } from "../tensor.ts";
-import { type Tree, treeFlatten } from "../tree.ts";
-import { countOf, hasExactly, leavesLike } from "./_fused_leaves.ts";
+import { countOf, leavesLike } from "./_fused_leaves.ts";
+import { fusedInputs, withFallback } from "./_fused_step.ts";
 import { countTensor } from "./_leaves.ts";
-import { applyUpdates } from "./chain.ts";
 import type { AdamState } from "./scale_by_adam.ts";
-import type { CountState, Params, Schedule, Transform } from "./transform.ts";
+import type { CountState, Schedule, Transform } from "./transform.ts";
 
 type AdamChainState = [AdamState, CountState];
 
@@ -31,60 +28,35 @@ export function fusedAdamParams(
   lr: number | Schedule,
   slow: Transform<AdamChainState>,
 ): NonNullable<Transform<AdamChainState>["updateParams"]> {
-  return (grads, state, params, t = untraced()) => {
-    const fallback = (): [Params, AdamChainState] => {
-      const [updates, next] = slow.update(grads, state, params, t);
-      return [applyUpdates(params, updates, t), next];
+  // adamApply under a trace is what the chain runs too (scaleByAdam's adamMoments has no
+  // pullback either), hence `traceable`.
+  return withFallback(slow, (grads, state, params, t) => {
+    const at = fusedInputs(grads, state, params, t, lr, ["count", "mu", "nu"], true);
+    if (at === undefined) return undefined;
+    const step = countOf(at.link);
+    const ms = leavesLike(at.link!.mu, params), vs = leavesLike(at.link!.nu, params);
+    if (step === undefined || ms === undefined || vs === undefined) return undefined;
+    const next = step + 1;
+    const scalars = {
+      b1,
+      b2,
+      c1: 1 / (1 - Math.pow(b1, next)),
+      c2: 1 / (1 - Math.pow(b2, next)),
+      eps,
     };
-    const fast = fastPath(b1, b2, eps, lr, grads, state, params, t);
-    return fast ?? fallback();
-  };
-}
-
-function fastPath(
-  b1: number,
-  b2: number,
-  eps: number,
-  lr: number | Schedule,
-  grads: Params,
-  state: unknown,
-  params: Params,
-  t: Ops,
-): [Params, AdamChainState] | undefined {
-  if (!Array.isArray(state) || state.length !== 2) return undefined;
-  const [adamState, lrState] = state as [AdamState, CountState];
-  const step = countOf(adamState), lrStep = countOf(lrState);
-  if (step === undefined || lrStep === undefined) return undefined;
-  if (!hasExactly(adamState, ["count", "mu", "nu"])) return undefined;
-  if (typeof t !== "object" || t === null || typeof t.backend?.gemm !== "function") {
-    return undefined;
-  }
-  let ps: Tensor[], rebuild: (leaves: readonly Tensor[]) => Tree;
-  try {
-    [ps, rebuild] = treeFlatten(params);
-  } catch {
-    return undefined;
-  }
-  const gs = leavesLike(grads, params);
-  const ms = leavesLike(adamState.mu, params);
-  const vs = leavesLike(adamState.nu, params);
-  if (gs === undefined || ms === undefined || vs === undefined) return undefined;
-  const rate = typeof lr === "number" ? lr : lr(lrStep);
-  // A bad rate is the chain's to report, with its message.
-  if (typeof rate !== "number" || !Number.isFinite(rate) || rate < 0) return undefined;
-  const next = step + 1;
-  const scalars = {
-    b1,
-    b2,
-    c1: 1 / (1 - Math.pow(b1, next)),
-    c2: 1 / (1 - Math.pow(b2, next)),
-    eps,
-  };
-  const steps = ps.map((p, l) => adamApply(t.backend, p, gs[l], ms[l], vs[l], scalars, -rate));
-  const mu = rebuild(steps.map((s) => s.mu));
-  const nu = rebuild(steps.map((s) => s.nu));
-  return [
-    rebuild(steps.map((s) => s.param)),
-    [{ count: countTensor(next), mu, nu }, { count: countTensor(lrStep + 1) }],
-  ];
+    const steps = at.ps.map((p, l) =>
+      adamApply(t.backend, p, at.gs[l], ms[l], vs[l], scalars, -at.rate)
+    );
+    return [
+      at.rebuild(steps.map((s) => s.param)),
+      [
+        {
+          count: countTensor(next),
+          mu: at.rebuild(steps.map((s) => s.mu)),
+          nu: at.rebuild(steps.map((s) => s.nu)),
+        },
+        { count: countTensor(at.lrStep + 1) },
+      ],
+    ];
+  });
 }

@@ -9,15 +9,12 @@
  * @module
  */
 
-import { type Ops, untraced } from "../autodiff/ops.ts";
 import { momentumApply } from "../ops/optim_momentum.ts";
-import type { Tensor } from "../tensor.ts";
-import { type Tree, treeFlatten } from "../tree.ts";
-import { countOf, hasExactly, leavesLike } from "./_fused_leaves.ts";
+import { leavesLike } from "./_fused_leaves.ts";
+import { fusedInputs, withFallback } from "./_fused_step.ts";
 import { countTensor } from "./_leaves.ts";
-import { applyUpdates } from "./chain.ts";
 import type { TraceState } from "./trace_momentum.ts";
-import type { CountState, Params, Schedule, Transform } from "./transform.ts";
+import type { CountState, Schedule, Transform } from "./transform.ts";
 
 type MomentumChainState = [TraceState, CountState];
 
@@ -33,45 +30,14 @@ export function fusedMomentumParams(
   lr: number | Schedule,
   slow: Transform<MomentumChainState>,
 ): NonNullable<Transform<MomentumChainState>["updateParams"]> {
-  return (grads, state, params, t = untraced()) => {
-    const fast = fastPath(decay, nesterov, lr, grads, state, params, t);
-    if (fast !== undefined) return fast;
-    const [updates, next] = slow.update(grads, state, params, t);
-    return [applyUpdates(params, updates, t), next];
-  };
-}
-
-function fastPath(
-  decay: number,
-  nesterov: boolean,
-  lr: number | Schedule,
-  grads: Params,
-  state: unknown,
-  params: Params,
-  t: Ops,
-): [Params, MomentumChainState] | undefined {
-  if (!Array.isArray(state) || state.length !== 2) return undefined;
-  const [traceState, lrState] = state as [TraceState, CountState];
-  const lrStep = countOf(lrState);
-  if (lrStep === undefined || !hasExactly(traceState, ["trace"])) return undefined;
-  // A traced Ops (someone differentiating through the step) keeps the chain's primitives,
-  // whose pullbacks the trace records; momentumApply has none.
-  if (typeof t !== "object" || t === null || t.tracing !== false) return undefined;
-  let ps: Tensor[], rebuild: (leaves: readonly Tensor[]) => Tree;
-  try {
-    [ps, rebuild] = treeFlatten(params);
-  } catch {
-    return undefined;
-  }
-  const gs = leavesLike(grads, params);
-  const vs = leavesLike(traceState.trace, params);
-  if (gs === undefined || vs === undefined) return undefined;
-  const rate = typeof lr === "number" ? lr : lr(lrStep);
-  // A bad rate is the chain's to report, with its message.
-  if (typeof rate !== "number" || !Number.isFinite(rate) || rate < 0) return undefined;
-  const steps = ps.map((p, l) => momentumApply(p, gs[l], vs[l], decay, nesterov, -rate));
-  return [
-    rebuild(steps.map((s) => s.param)),
-    [{ trace: rebuild(steps.map((s) => s.trace)) }, { count: countTensor(lrStep + 1) }],
-  ];
+  return withFallback(slow, (grads, state, params, t) => {
+    const at = fusedInputs(grads, state, params, t, lr, ["trace"]);
+    const vs = at && leavesLike(at.link!.trace, params);
+    if (at === undefined || vs === undefined) return undefined;
+    const steps = at.ps.map((p, l) => momentumApply(p, at.gs[l], vs[l], decay, nesterov, -at.rate));
+    return [
+      at.rebuild(steps.map((s) => s.param)),
+      [{ trace: at.rebuild(steps.map((s) => s.trace)) }, { count: countTensor(at.lrStep + 1) }],
+    ];
+  });
 }

@@ -8,15 +8,12 @@
  * @module
  */
 
-import { type Ops, untraced } from "../autodiff/ops.ts";
 import { rmspropApply } from "../ops/optim_rms.ts";
-import type { Tensor } from "../tensor.ts";
-import { type Tree, treeFlatten } from "../tree.ts";
-import { countOf, hasExactly, leavesLike } from "./_fused_leaves.ts";
+import { leavesLike } from "./_fused_leaves.ts";
+import { fusedInputs, withFallback } from "./_fused_step.ts";
 import { countTensor } from "./_leaves.ts";
-import { applyUpdates } from "./chain.ts";
 import type { RmsState } from "./scale_by_rms.ts";
-import type { CountState, Params, Schedule, Transform } from "./transform.ts";
+import type { CountState, Schedule, Transform } from "./transform.ts";
 
 type RmspropChainState = [RmsState, CountState];
 
@@ -34,45 +31,14 @@ export function fusedRmspropParams(
   lr: number | Schedule,
   slow: Transform<RmspropChainState>,
 ): NonNullable<Transform<RmspropChainState>["updateParams"]> {
-  return (grads, state, params, t = untraced()) => {
-    const fast = fastPath(decay, eps, lr, grads, state, params, t);
-    if (fast !== undefined) return fast;
-    const [updates, next] = slow.update(grads, state, params, t);
-    return [applyUpdates(params, updates, t), next];
-  };
-}
-
-function fastPath(
-  decay: number,
-  eps: number,
-  lr: number | Schedule,
-  grads: Params,
-  state: unknown,
-  params: Params,
-  t: Ops,
-): [Params, RmspropChainState] | undefined {
-  if (!Array.isArray(state) || state.length !== 2) return undefined;
-  const [rmsState, lrState] = state as [RmsState, CountState];
-  const lrStep = countOf(lrState);
-  if (lrStep === undefined || !hasExactly(rmsState, ["nu"])) return undefined;
-  // A traced Ops (someone differentiating through the step) keeps the chain's primitives,
-  // whose pullbacks the trace records; rmspropApply has none.
-  if (typeof t !== "object" || t === null || t.tracing !== false) return undefined;
-  let ps: Tensor[], rebuild: (leaves: readonly Tensor[]) => Tree;
-  try {
-    [ps, rebuild] = treeFlatten(params);
-  } catch {
-    return undefined;
-  }
-  const gs = leavesLike(grads, params);
-  const ns = leavesLike(rmsState.nu, params);
-  if (gs === undefined || ns === undefined) return undefined;
-  const rate = typeof lr === "number" ? lr : lr(lrStep);
-  // A bad rate is the chain's to report, with its message.
-  if (typeof rate !== "number" || !Number.isFinite(rate) || rate < 0) return undefined;
-  const steps = ps.map((p, l) => rmspropApply(p, gs[l], ns[l], decay, eps, -rate));
-  return [
-    rebuild(steps.map((s) => s.param)),
-    [{ nu: rebuild(steps.map((s) => s.nu)) }, { count: countTensor(lrStep + 1) }],
-  ];
+  return withFallback(slow, (grads, state, params, t) => {
+    const at = fusedInputs(grads, state, params, t, lr, ["nu"]);
+    const ns = at && leavesLike(at.link!.nu, params);
+    if (at === undefined || ns === undefined) return undefined;
+    const steps = at.ps.map((p, l) => rmspropApply(p, at.gs[l], ns[l], decay, eps, -at.rate));
+    return [
+      at.rebuild(steps.map((s) => s.param)),
+      [{ nu: at.rebuild(steps.map((s) => s.nu)) }, { count: countTensor(at.lrStep + 1) }],
+    ];
+  });
 }

@@ -8,14 +8,10 @@
  * @module
  */
 
-import { type Ops, untraced } from "../autodiff/ops.ts";
 import { sgdApply } from "../ops/optim_rms.ts";
-import type { Tensor } from "../tensor.ts";
-import { type Tree, treeFlatten } from "../tree.ts";
-import { countOf, leavesLike } from "./_fused_leaves.ts";
+import { fusedInputs, withFallback } from "./_fused_step.ts";
 import { countTensor } from "./_leaves.ts";
-import { applyUpdates } from "./chain.ts";
-import type { CountState, Params, Schedule, Transform } from "./transform.ts";
+import type { CountState, Schedule, Transform } from "./transform.ts";
 
 type SgdChainState = [CountState];
 
@@ -30,39 +26,10 @@ export function fusedSgdParams(
   lr: number | Schedule,
   slow: Transform<SgdChainState>,
 ): NonNullable<Transform<SgdChainState>["updateParams"]> {
-  return (grads, state, params, t = untraced()) => {
-    const fast = fastPath(lr, grads, state, params, t);
-    if (fast !== undefined) return fast;
-    const [updates, next] = slow.update(grads, state, params, t);
-    return [applyUpdates(params, updates, t), next];
-  };
-}
-
-function fastPath(
-  lr: number | Schedule,
-  grads: Params,
-  state: unknown,
-  params: Params,
-  t: Ops,
-): [Params, SgdChainState] | undefined {
-  if (!Array.isArray(state) || state.length !== 1) return undefined;
-  const lrStep = countOf(state[0]);
-  if (lrStep === undefined) return undefined;
-  // A traced Ops (someone differentiating through the step) keeps the chain's primitives,
-  // whose pullbacks the trace records; sgdApply has none.
-  if (typeof t !== "object" || t === null || t.tracing !== false) return undefined;
-  let ps: Tensor[], rebuild: (leaves: readonly Tensor[]) => Tree;
-  try {
-    [ps, rebuild] = treeFlatten(params);
-  } catch {
-    return undefined;
-  }
-  const gs = leavesLike(grads, params);
-  if (gs === undefined) return undefined;
-  const rate = typeof lr === "number" ? lr : lr(lrStep);
-  // A bad rate is the chain's to report, with its message.
-  if (typeof rate !== "number" || !Number.isFinite(rate) || rate < 0) return undefined;
-  return [rebuild(ps.map((p, l) => sgdApply(p, gs[l], -rate))), [{
-    count: countTensor(lrStep + 1),
-  }]];
+  return withFallback(slow, (grads, state, params, t) => {
+    const at = fusedInputs(grads, state, params, t, lr, null);
+    if (at === undefined) return undefined;
+    const ps = at.ps.map((p, l) => sgdApply(p, at.gs[l], -at.rate));
+    return [at.rebuild(ps), [{ count: countTensor(at.lrStep + 1) }]];
+  });
 }

@@ -8,6 +8,8 @@
  * ```sh
  * deno run -A bench/step_split.ts --backend wasm      # or: bun bench/step_split.ts
  * deno run -A bench/step_split.ts --steps 500 --primitives
+ * deno run -A bench/step_split.ts --backend blas --mnist --steps 1500 --warmup 500
+ * deno run -A bench/step_split.ts --backend blas --optimizer momentum [--chain]
  * ```
  *
  * Stages: `forward` is the model through a trace, `loss` the loss through the same trace,
@@ -15,6 +17,13 @@
  * untraced `Ops` of the backend. `--backend blas|wasm|ts` picks the backend (a value; default:
  * the default backend). Mean and median part where allocation is slow: fresh memory (page
  * faults) and garbage collection land on some steps only.
+ *
+ * `--optimizer adam|momentum|nesterov|rmsprop|sgd` (default adam, lr 1e-3; momentum, nesterov
+ * and sgd 0.01, decay 0.9) picks the optimiser; `--chain` drops its declared fused step
+ * (`Transform.updateParams`), so the stage runs the chain of links instead. `--mnist` feeds the
+ * first 64 batches of MNIST's training images in turn instead of one batch of uniform noise:
+ * always-black pixels give weights whose gradient stays zero, whose Adam moments decay into the
+ * float32 subnormals (which x86 cores run slowly; the float32 Adam kernels flush them).
  *
  * @module
  */
@@ -26,10 +35,12 @@ import type { Backend, BackendName } from "../src/kernels/kernels.ts";
 import { backend as backendNamed, defaultBackend } from "../src/kernels/select.ts";
 import { trainContext } from "../src/layers/layer.ts";
 import { softmaxCrossEntropy } from "../src/losses.ts";
-import { adam } from "../src/optim/aliases.ts";
+import { adam, momentum, nesterov, rmsprop, sgd } from "../src/optim/aliases.ts";
+import type { Transform } from "../src/optim/transform.ts";
 import { updateAndApply } from "../src/optim/chain.ts";
 import { key, split, uniform } from "../src/random.ts";
-import { fromTypedArray, full } from "../src/tensor.ts";
+import { fromTypedArray, full, type Tensor } from "../src/tensor.ts";
+import { loadMnist } from "../src/data/mnist.ts";
 import { ADAM, BATCH_SIZE, LAYER_SIZES, LEARNING_RATE } from "./_common.ts";
 import { mlp } from "./_gradstream_mlp.ts";
 
@@ -40,22 +51,62 @@ const warmup = argAt("warmup") >= 0 ? Number(args[argAt("warmup") + 1]) : 30;
 const named = argAt("backend") >= 0 ? args[argAt("backend") + 1] as BackendName : undefined;
 const be: Backend = named === undefined ? defaultBackend() : backendNamed(named);
 
+const optimizerName = argAt("optimizer") >= 0 ? args[argAt("optimizer") + 1] : "adam";
+const optimizers: Record<string, () => Transform<unknown>> = {
+  adam: () => adam(LEARNING_RATE, ADAM) as Transform<unknown>,
+  momentum: () => momentum(0.01, { decay: 0.9 }) as Transform<unknown>,
+  nesterov: () => nesterov(0.01, { decay: 0.9 }) as Transform<unknown>,
+  rmsprop: () => rmsprop(LEARNING_RATE) as Transform<unknown>,
+  sgd: () => sgd(0.01) as Transform<unknown>,
+};
+if (!Object.hasOwn(optimizers, optimizerName)) {
+  throw new RangeError(
+    `step_split: --optimizer ${optimizerName}; one of ${Object.keys(optimizers).join(", ")}`,
+  );
+}
+const fused = optimizers[optimizerName]();
+// --chain: the same transform without its fused step, so updateAndApply runs the chain.
+const optimizer: Transform<unknown> = argAt("chain") >= 0
+  ? { init: fused.init, update: fused.update }
+  : fused;
+
 const model = mlp();
-const optimizer = adam(LEARNING_RATE, ADAM);
 const [kInit, kX, kY] = split(key(0), 3);
 const init = model.init(kInit, [LAYER_SIZES[0]]);
 let params = init.params;
 let state = init.state;
 let optState = optimizer.init(params);
-const x = uniform(kX, [BATCH_SIZE, LAYER_SIZES[0]]);
 const classes = LAYER_SIZES[LAYER_SIZES.length - 1];
-const y = fromTypedArray(
-  Float32Array.from(uniform(kY, [BATCH_SIZE]).data, (u) => Math.floor(u * classes)),
-  [BATCH_SIZE],
-);
+/** The batches fed in turn: MNIST's first 64 (`--mnist`) or one of uniform noise. */
+const batches: { x: Tensor; y: Tensor }[] = [];
+if (argAt("mnist") >= 0) {
+  const { train } = await loadMnist();
+  const n = BATCH_SIZE * LAYER_SIZES[0];
+  for (let b = 0; b < 64; b++) {
+    batches.push({
+      x: fromTypedArray(Float32Array.from(train.x.data.subarray(b * n, (b + 1) * n)), [
+        BATCH_SIZE,
+        LAYER_SIZES[0],
+      ]),
+      y: fromTypedArray(
+        Float32Array.from(train.y.data.subarray(b * BATCH_SIZE, (b + 1) * BATCH_SIZE)),
+        [BATCH_SIZE],
+      ),
+    });
+  }
+} else {
+  batches.push({
+    x: uniform(kX, [BATCH_SIZE, LAYER_SIZES[0]]),
+    y: fromTypedArray(
+      Float32Array.from(uniform(kY, [BATCH_SIZE]).data, (u) => Math.floor(u * classes)),
+      [BATCH_SIZE],
+    ),
+  });
+}
 
 /** One step through `t` (an untraced `Ops` for the optimiser) and `trace`; stage times in ms. */
 function oneStep(s: number, trace: Trace, t: Ops): number[] {
+  const { x, y } = batches[s % batches.length];
   const t0 = performance.now();
   trace.watch(params);
   const out = model.apply(trace.ops, params, state, x, trainContext(key(s)));
@@ -87,7 +138,11 @@ const end = process.resourceUsage();
 const median = (a: readonly number[]) => [...a].sort((p, q) => p - q)[a.length >> 1];
 const mean = (a: readonly number[]) => a.reduce((p, q) => p + q, 0) / a.length;
 const perStep = (n: number) => (n / steps).toFixed(n / steps < 10 ? 2 : 0);
-console.log(`${be.description}; ${steps} steps after ${warmup}; ${calls} traced calls a step`);
+console.log(
+  `${be.description}; ${optimizerName}${argAt("chain") >= 0 ? " (its chain)" : ""}; ` +
+    `${batches.length > 1 ? "MNIST batches" : "uniform noise"}; ${steps} steps after ${warmup}; ` +
+    `${calls} traced calls a step`,
+);
 console.log(`stage       median ms   mean ms`);
 STAGES.forEach((stage, i) => {
   const v = times[i];

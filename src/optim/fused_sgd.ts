@@ -17,10 +17,10 @@ type SgdChainState = [CountState];
 
 /**
  * `updateParams` for `chain(scaleByLearningRate(lr))`, given that chain as `slow` (the
- * fallback). Measured on the MLP 784-256-128-10 (batch 128, blas, 2026-12-02, Intel Xeon
- * with AVX-512, load 2.3-2.5, a temporary copy of `bench/step_split.ts` with `sgd(0.01)`, chain
- * and fused interleaved, `OPENBLAS_NUM_THREADS=1 taskset -c 1`): the optimiser stage went from
- * 1.64-1.65 ms to 1.26-1.29 ms a step (median), the step from ~40,000 to ~46,000 samples/s.
+ * fallback). Measured on the MLP 784-256-128-10 (batch
+ * 128, blas, 2026-12-02 08:21 UTC, Intel Xeon, quiet), `OPENBLAS_NUM_THREADS=1 taskset -c 1
+ * deno run -A bench/step_split.ts --backend blas --optimizer sgd [--chain]`: the optimiser
+ * stage 1.29 ms a step fused against 1.60 ms for the chain (medians of 600 steps).
  */
 export function fusedSgdParams(
   lr: number | Schedule,

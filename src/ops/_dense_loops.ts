@@ -55,36 +55,33 @@ export function denseScale(mode: "mul" | "add", x: FloatArray, c: number, out: F
   if (x instanceof Float32Array && out instanceof Float32Array) {
     if (mode === "mul") mulScalar32(x, c, out);
     else addScalar32(x, c, out);
-  } else if (x instanceof Float64Array && out instanceof Float64Array) {
-    if (mode === "mul") mulScalar64(x, c, out);
-    else addScalar64(x, c, out);
-  } else if (mode === "mul") { for (let i = 0; i < x.length; i++) out[i] = c * x[i]; }
-  else for (let i = 0; i < x.length; i++) out[i] = x[i] + c;
+  } else if (mode === "mul") mulScalar64(x, c, out);
+  else addScalar64(x, c, out);
 }
 
 function mulScalar32(x: Float32Array, c: number, out: Float32Array): void {
   for (let i = 0; i < x.length; i++) out[i] = c * x[i];
 }
-function mulScalar64(x: Float64Array, c: number, out: Float64Array): void {
+/** (Float64Array in practice: the callers allocate `out` in `x`'s dtype.) */
+function mulScalar64(x: FloatArray, c: number, out: FloatArray): void {
   for (let i = 0; i < x.length; i++) out[i] = c * x[i];
 }
 function addScalar32(x: Float32Array, c: number, out: Float32Array): void {
   for (let i = 0; i < x.length; i++) out[i] = x[i] + c;
 }
-function addScalar64(x: Float64Array, c: number, out: Float64Array): void {
+function addScalar64(x: FloatArray, c: number, out: FloatArray): void {
   for (let i = 0; i < x.length; i++) out[i] = x[i] + c;
 }
 
-/** `out[i] = -x[i]` for arrays of one length and element type (else a plain loop). */
+/** `out[i] = -x[i]` for arrays of one length (and, from every caller, one element type). */
 export function denseNegate(x: FloatArray, out: FloatArray): void {
   if (x instanceof Float32Array && out instanceof Float32Array) negate32(x, out);
-  else if (x instanceof Float64Array && out instanceof Float64Array) negate64(x, out);
-  else for (let i = 0; i < x.length; i++) out[i] = -x[i];
+  else negate64(x, out);
 }
 
 function negate32(x: Float32Array, out: Float32Array): void {
   for (let i = 0; i < x.length; i++) out[i] = -x[i];
 }
-function negate64(x: Float64Array, out: Float64Array): void {
+function negate64(x: FloatArray, out: FloatArray): void {
   for (let i = 0; i < x.length; i++) out[i] = -x[i];
 }

@@ -24,7 +24,8 @@ export interface InputProjection {
 
 /**
  * Every step's `x_t·W + b` as one gemm: the bias rides as one more row of W against a column of
- * ones (as conv's does), so that `[X 1]ᵀ·dZ` gives `[dW; db]` in one gemm too.
+ * ones (as conv's does), so that `[X 1]ᵀ·dZ` gives `[dW; db]` in one gemm too. Into `into`
+ * (`[time·batch, width]`, every element written) where given, else a fresh array.
  */
 export function projectInputs(
   backend: Backend,
@@ -33,6 +34,7 @@ export function projectInputs(
   w: Tensor,
   b: Tensor | undefined,
   width: number,
+  into?: FloatArray,
 ): InputProjection {
   const { batch, time, features, dtype } = d;
   const k = b === undefined ? features : features + 1;
@@ -43,7 +45,7 @@ export function projectInputs(
     wb.set(w.data);
     wb.set(b.data, features * width);
   }
-  const zx = allocate(dtype, time * batch * width);
+  const zx = into ?? allocate(dtype, time * batch * width);
   backend.gemm(false, false, time * batch, width, k, xt, wb, zx);
   return { xt, k, zx };
 }

@@ -13,7 +13,14 @@ import { cotangent } from "./_checks.ts";
 import { type Primitive, primitive } from "./primitive.ts";
 import { checkSequenceArgs, type SequenceDims } from "./_cell_checks.ts";
 import { addRows, GRU_KEEP, gruBackward, gruDirect, gruForward } from "./_gru_loops.ts";
-import { inputGrads, projectInputs, recurrentGrad, timeMajorMask } from "./_sequence_gemms.ts";
+import {
+  inputGrads,
+  type InputProjection,
+  projectInputs,
+  recurrentGrad,
+  timeMajorMask,
+} from "./_sequence_gemms.ts";
+import { views, WorkspacePool } from "./_workspace.ts";
 import { addStep, toBatchMajor } from "./_time_major.ts";
 
 /**
@@ -73,31 +80,9 @@ export const gruSequence: Primitive<
     );
     const { batch, time, units, dtype } = dims;
     const n = batch * units, g3 = 3 * units, rows = time * batch, step = batch * g3;
-    const proj = projectInputs(backend, x, dims, w, b, g3), zx = proj.zx;
-    const mt = timeMajorMask(mask, dims);
-    // hs[s]: the state before step s (hs[0] the initial one): H_prev for dU in one matrix.
-    const hs = allocate(dtype, (time + 1) * n);
-    if (h0 !== undefined) hs.set(h0.data);
-    const keep = allocate(dtype, GRU_KEEP * rows * units);
-    const zh = allocate(dtype, step); // every step's h·U + rb, in turn
-    const fast = dtype === "float32";
-    for (let s = 0; s < time; s++) {
-      const h = hs.subarray(s * n, (s + 1) * n);
-      if (s > 0 || h0 !== undefined) backend.gemm(false, false, batch, g3, units, h, u.data, zh);
-      else zh.fill(0);
-      if (rb !== undefined) addRows(zh, rb.data, batch, g3);
-      gruForward(
-        zx.subarray(s * step, (s + 1) * step),
-        zh,
-        h,
-        mt?.subarray(s * batch, (s + 1) * batch),
-        batch,
-        units,
-        hs.subarray((s + 1) * n, (s + 2) * n),
-        keep.subarray(s * GRU_KEEP * n, (s + 1) * GRU_KEEP * n),
-        fast,
-      );
-    }
+    const fwd = () => gruForwardPass(backend, dims, x, h0, w, u, b, rb, mask);
+    let run: GruRun | undefined = fwd();
+    const { hs } = run;
     let out: FloatArray;
     if (sequence) {
       out = allocate(dtype, time * n);
@@ -107,10 +92,19 @@ export const gruSequence: Primitive<
     return [y, (dy, needs) => {
       cotangent("gruSequence", dy, y.shape);
       const gy = astype(dy, dtype).data;
+      // The first run takes the forward's workspace and gives it back at its end; a later one
+      // (rare: a trace runs each pullback once) computes the forward again.
+      const r = run ?? fwd();
+      run = undefined;
+      const { proj, mt, keep, hs } = r;
       let dh = allocate(dtype, n), dhNext = allocate(dtype, n);
       if (sequence) addStep(gy, time - 1, batch, time, units, dh);
       else dh.set(gy);
-      const dZx = allocate(dtype, rows * g3), dZh = allocate(dtype, rows * g3);
+      // Every unmasked row of both is written before it is read (gruBackward runs for every
+      // step, step 0 included, before the loop may stop).
+      // A masked row's cotangents are left zero by the loop: zero them here.
+      if (mt !== undefined) r.back.fill(0);
+      const [dZx, dZh] = views(r.back, [rows * g3, rows * g3]);
       for (let s = time - 1; s >= 0; s--) {
         const m = mt?.subarray(s * batch, (s + 1) * batch);
         const kept = keep.subarray(s * GRU_KEEP * n, (s + 1) * GRU_KEEP * n);
@@ -128,17 +122,84 @@ export const gruSequence: Primitive<
         w: needs[2],
         b: needs[4],
       });
+      const du = needs[3] ? recurrentGrad(backend, hs, dZh, h0 !== undefined, dims, g3) : undefined;
+      const drb = needs[5] && rb !== undefined ? sumRows(backend, dZh, rows, g3, dtype) : undefined;
+      WORKSPACES.give(r.workspace);
+      WORKSPACES.give(r.back);
       return [
         dx,
         needs[1] ? fromTypedArray(dh.slice(), [batch, units]) : undefined,
         dw,
-        needs[3] ? recurrentGrad(backend, hs, dZh, h0 !== undefined, dims, g3) : undefined,
+        du,
         db,
-        needs[5] && rb !== undefined ? sumRows(backend, dZh, rows, g3, dtype) : undefined,
+        drb,
       ];
     }];
   },
 );
+
+/** What the forward pass leaves for the pullback: views of `workspace`; `back` its own. */
+interface GruRun {
+  readonly workspace: FloatArray;
+  /** The pullback's dZx and dZh, taken with the forward's so a step takes both at once. */
+  readonly back: FloatArray;
+  readonly proj: InputProjection;
+  readonly mt: FloatArray | undefined;
+  /** hs[s]: the state before step s (hs[0] the initial one), time-major. */
+  readonly hs: FloatArray;
+  readonly keep: FloatArray;
+}
+
+/** The buffers sequences leave for their pullbacks, reused from step to step. */
+const WORKSPACES = new WorkspacePool("gruSequence");
+
+/**
+ * The time loop: every step's input projection, then per step `h·U + rb` and the gates. Every
+ * element of the workspace that the pullback reads is written here (it is not zeroed).
+ */
+function gruForwardPass(
+  backend: Backend,
+  dims: SequenceDims,
+  x: Tensor,
+  h0: Tensor | undefined,
+  w: Tensor,
+  u: Tensor,
+  b: Tensor | undefined,
+  rb: Tensor | undefined,
+  mask: Tensor | undefined,
+): GruRun {
+  const { batch, time, units, dtype } = dims;
+  const n = batch * units, g3 = 3 * units, rows = time * batch, step = batch * g3;
+  const sizes = [rows * g3, (time + 1) * n, GRU_KEEP * rows * units, step];
+  const workspace = WORKSPACES.take(dtype, sizes.reduce((p, q) => p + q));
+  const back = WORKSPACES.take(dtype, 2 * rows * g3);
+  const [zxBuf, hs, keep, zh] = views(workspace, sizes);
+  const proj = projectInputs(backend, x, dims, w, b, g3, zxBuf), zx = proj.zx;
+  const mt = timeMajorMask(mask, dims);
+  // Masked rows' gates are skipped by the loop (and never read back): zeros, not stale values.
+  if (mt !== undefined) keep.fill(0);
+  if (h0 !== undefined) hs.set(h0.data);
+  else hs.fill(0, 0, n);
+  const fast = dtype === "float32";
+  for (let s = 0; s < time; s++) {
+    const h = hs.subarray(s * n, (s + 1) * n);
+    if (s > 0 || h0 !== undefined) backend.gemm(false, false, batch, g3, units, h, u.data, zh);
+    else zh.fill(0);
+    if (rb !== undefined) addRows(zh, rb.data, batch, g3);
+    gruForward(
+      zx.subarray(s * step, (s + 1) * step),
+      zh,
+      h,
+      mt?.subarray(s * batch, (s + 1) * batch),
+      batch,
+      units,
+      hs.subarray((s + 1) * n, (s + 2) * n),
+      keep.subarray(s * GRU_KEEP * n, (s + 1) * GRU_KEEP * n),
+      fast,
+    );
+  }
+  return { workspace, back, proj, mt, hs, keep };
+}
 
 /** `1ᵀ·m` for `m` `[rows, width]`: the recurrent bias's cotangent, on the gemm. */
 function sumRows(

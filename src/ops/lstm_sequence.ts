@@ -11,7 +11,15 @@ import { cotangent } from "./_checks.ts";
 import { type Primitive, primitive } from "./primitive.ts";
 import { checkSequenceArgs, passMasked, type SequenceDims } from "./_cell_checks.ts";
 import { LSTM_KEEP, lstmStep, lstmStepBack } from "./_lstm_loops.ts";
-import { inputGrads, projectInputs, recurrentGrad, timeMajorMask } from "./_sequence_gemms.ts";
+import {
+  inputGrads,
+  type InputProjection,
+  projectInputs,
+  recurrentGrad,
+  timeMajorMask,
+} from "./_sequence_gemms.ts";
+import { views, WorkspacePool } from "./_workspace.ts";
+import type { Backend } from "../kernels/kernels.ts";
 import { addStep, toBatchMajor } from "./_time_major.ts";
 
 /**
@@ -71,41 +79,20 @@ export const lstmSequence: Primitive<
       sequence,
       3,
     );
+    const fwd = () => lstmForwardPass(backend, dims, x, hc, w, u, b, mask);
+    let run: LstmRun | undefined = fwd();
     const { batch, time, units, dtype } = dims;
-    const n = batch * units, g4 = 4 * units, rows = time * batch, step = batch * g4;
-    // zx, then (zx no longer needed) every pullback's dZ: one buffer of the largest size.
-    const proj = projectInputs(backend, x, dims, w, b, g4), zx = proj.zx;
-    const mt = timeMajorMask(mask, dims);
-    // hs[s], cs[s]: the state before step s (hs[0] the initial one), so hs[0 … time−1] is
-    // H_prev for dU, stacked as one [time·batch, units] matrix.
-    const hs = allocate(dtype, (time + 1) * n), cs = allocate(dtype, (time + 1) * n);
-    if (hc !== undefined) {
-      hs.set(hc.data.subarray(0, n));
-      cs.set(hc.data.subarray(n, 2 * n));
-    }
-    const keep = allocate(dtype, LSTM_KEEP * rows * units);
-    const zh = allocate(dtype, step); // every step's h·U, in turn
-    for (let s = 0; s < time; s++) {
-      const h = hs.subarray(s * n, (s + 1) * n), c = cs.subarray(s * n, (s + 1) * n);
-      if (s > 0 || hc !== undefined) backend.gemm(false, false, batch, g4, units, h, u.data, zh);
-      lstmStep(
-        backend,
-        zx.subarray(s * step, (s + 1) * step),
-        zh,
-        h,
-        c,
-        mt?.subarray(s * batch, (s + 1) * batch),
-        batch,
-        units,
-        hs.subarray((s + 1) * n, (s + 2) * n),
-        cs.subarray((s + 1) * n, (s + 2) * n),
-        keep.subarray(s * LSTM_KEEP * n, (s + 1) * LSTM_KEEP * n),
-      );
-    }
+    const n = batch * units, g4 = 4 * units, step = batch * g4;
+    const { hs, cs } = run;
     const y = sequence ? everyState(hs, cs, dims) : lastState(hs, cs, dims);
     return [y, (dy, needs) => {
       cotangent("lstmSequence", dy, y.shape);
       const gy = astype(dy, dtype).data;
+      // The first run takes the forward's workspace and gives it back at its end; a later one
+      // (rare: a trace runs each pullback once) computes the forward again.
+      const r = run ?? fwd();
+      run = undefined;
+      const { proj, mt, keep, hs, cs } = r;
       const all = batch * time * units;
       let dh = allocate(dtype, n), dhNext = allocate(dtype, n);
       const dc = allocate(dtype, n);
@@ -116,7 +103,7 @@ export const lstmSequence: Primitive<
         dh.set(gy.subarray(0, n));
         dc.set(gy.subarray(n, 2 * n));
       }
-      const dZ = zx; // every row is written before it is read
+      const dZ = proj.zx; // every row is written before it is read
       for (let s = time - 1; s >= 0; s--) {
         const dz = dZ.subarray(s * step, (s + 1) * step);
         const m = mt?.subarray(s * batch, (s + 1) * batch);
@@ -154,16 +141,78 @@ export const lstmSequence: Primitive<
         w: needs[2],
         b: needs[4],
       });
-      return [
-        dx,
-        dhc,
-        dw,
-        needs[3] ? recurrentGrad(backend, hs, dZ, hc !== undefined, dims, g4) : undefined,
-        db,
-      ];
+      const du = needs[3] ? recurrentGrad(backend, hs, dZ, hc !== undefined, dims, g4) : undefined;
+      WORKSPACES.give(r.workspace);
+      return [dx, dhc, dw, du, db];
     }];
   },
 );
+
+/** Where the forward pass leaves what the pullback reads, all views of one `workspace`. */
+interface LstmRun {
+  readonly workspace: FloatArray;
+  readonly proj: InputProjection;
+  readonly mt: FloatArray | undefined;
+  /** hs[s], cs[s]: the state before step s (hs[0] the initial one), time-major. */
+  readonly hs: FloatArray;
+  readonly cs: FloatArray;
+  readonly keep: FloatArray;
+}
+
+/** The buffers sequences leave for their pullbacks, reused from step to step. */
+const WORKSPACES = new WorkspacePool("lstmSequence");
+
+/**
+ * The time loop: the input projection of every step, then per step `h·U` and the gates. Every
+ * element of the workspace that the pullback reads is written here (it is not zeroed).
+ */
+function lstmForwardPass(
+  backend: Backend,
+  dims: SequenceDims,
+  x: Tensor,
+  hc: Tensor | undefined,
+  w: Tensor,
+  u: Tensor,
+  b: Tensor | undefined,
+  mask: Tensor | undefined,
+): LstmRun {
+  const { batch, time, units, dtype } = dims;
+  const n = batch * units, g4 = 4 * units, rows = time * batch, step = batch * g4;
+  const sizes = [rows * g4, (time + 1) * n, (time + 1) * n, LSTM_KEEP * rows * units, step];
+  const workspace = WORKSPACES.take(dtype, sizes.reduce((p, q) => p + q));
+  const [zxBuf, hs, cs, keep, zh] = views(workspace, sizes);
+  // zx, then (zx no longer needed) every pullback's dZ: one buffer of the largest size.
+  const proj = projectInputs(backend, x, dims, w, b, g4, zxBuf), zx = proj.zx;
+  const mt = timeMajorMask(mask, dims);
+  // Masked rows' gates are skipped by the loops (and never read back): zeros, not stale values.
+  if (mt !== undefined) keep.fill(0);
+  if (hc !== undefined) {
+    hs.set(hc.data.subarray(0, n));
+    cs.set(hc.data.subarray(n, 2 * n));
+  } else {
+    hs.fill(0, 0, n);
+    cs.fill(0, 0, n);
+    zh.fill(0); // step 0 has no h·U to add
+  }
+  for (let s = 0; s < time; s++) {
+    const h = hs.subarray(s * n, (s + 1) * n), c = cs.subarray(s * n, (s + 1) * n);
+    if (s > 0 || hc !== undefined) backend.gemm(false, false, batch, g4, units, h, u.data, zh);
+    lstmStep(
+      backend,
+      zx.subarray(s * step, (s + 1) * step),
+      zh,
+      h,
+      c,
+      mt?.subarray(s * batch, (s + 1) * batch),
+      batch,
+      units,
+      hs.subarray((s + 1) * n, (s + 2) * n),
+      cs.subarray((s + 1) * n, (s + 2) * n),
+      keep.subarray(s * LSTM_KEEP * n, (s + 1) * LSTM_KEEP * n),
+    );
+  }
+  return { workspace, proj, mt, hs, cs, keep };
+}
 
 /** The state after the last step, packed `[2, batch, units]`. */
 function lastState(hs: FloatArray, cs: FloatArray, d: SequenceDims): Tensor {

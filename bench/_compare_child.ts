@@ -53,15 +53,26 @@ export class Args {
     return v;
   }
 
-  /** The comma list `--name a,b` in the order given, each one of `all`; `fallback` when absent. */
-  list<T extends string>(name: string, all: readonly T[], fallback: readonly T[]): T[] {
+  /**
+   * The comma list `--name a,b` in the order given, each one of `all` or a key of `aliases`
+   * (another spelling, such as the name a results table prints); `fallback` when absent.
+   */
+  list<T extends string>(
+    name: string,
+    all: readonly T[],
+    fallback: readonly T[],
+    aliases: Readonly<Record<string, T>> = {},
+  ): T[] {
     const raw = this.get(name);
     if (raw === undefined) return [...fallback];
-    const picked = raw.split(",").filter((s) => s !== "");
+    const picked = raw.split(",").filter((s) => s !== "").map((p) => aliases[p] ?? p);
     for (const p of picked) {
       if (!(all as readonly string[]).includes(p)) {
+        const also = Object.keys(aliases);
         throw new RangeError(
-          `${this.tool}: unknown --${name} entry ${p}; one of ${all.join(", ")}`,
+          `${this.tool}: unknown --${name} entry ${p}; one of ${all.join(", ")}${
+            also.length > 0 ? ` (or ${also.join(", ")})` : ""
+          }`,
         );
       }
     }

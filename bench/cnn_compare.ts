@@ -17,8 +17,9 @@
  * untimed steps (default 3), then `--steps N` timed ones (default 10); TensorFlow.js's cpu
  * backend, at a few samples per second, runs `--tfjs-cpu-steps N` (default 1) with no warm-up.
  * `--rounds N` repeats the list N times, interleaved, and shows medians. `--cpus LIST` pins every
- * run with `taskset`; `--only` picks from blas, wasm, ts, tfjs-wasm, tfjs-cpu, torch, jax
- * (default all but ts). Columns: samples/s (wall clock), samples per CPU-second (steadier when
+ * run with `taskset`; `--only` picks from blas, wasm, ts, tfjs-wasm, tfjs-cpu, torch, jax, or
+ * the table's names for them (gradstream-blas, pytorch-eager, jax-jit, ...); default all but
+ * ts. Columns: samples/s (wall clock), samples per CPU-second (steadier when
  * other processes share the core), effective GFLOP/s (65.1 MFLOP per sample, forward and
  * backward, counted below, over wall time) and peak RSS (the kernel's high-water mark).
  * TensorFlow.js trains through its core ops with a hand-made filter gradient
@@ -153,6 +154,14 @@ async function tfjsChild(backend: TfjsBackend): Promise<void> {
 }
 
 const KNOWN = ["blas", "wasm", "ts", "tfjs-wasm", "tfjs-cpu", "torch", "jax"] as const;
+/** The names the results table prints, accepted by `--only` too. */
+const TABLE_NAMES: Record<string, (typeof KNOWN)[number]> = {
+  "gradstream-blas": "blas",
+  "gradstream-wasm": "wasm",
+  "gradstream-ts": "ts",
+  "pytorch-eager": "torch",
+  "jax-jit": "jax",
+};
 
 /** One configuration in its own subprocess: its result line, or why it did not run. */
 function measure(config: string, self: string): Record<string, unknown> | string {
@@ -169,7 +178,7 @@ async function main(): Promise<void> {
   const mode = args.get("child") ?? "";
   if (mode.startsWith("tfjs-")) return await tfjsChild(mode.slice(5) as TfjsBackend);
   if (mode !== "") return await child(mode as "blas");
-  const only = args.list("only", KNOWN, KNOWN.filter((c) => c !== "ts"));
+  const only = args.list("only", KNOWN, KNOWN.filter((c) => c !== "ts"), TABLE_NAMES);
   const self = fileURLToPath(import.meta.url);
   const flops = flopsPerSample();
   console.log(

@@ -3,9 +3,11 @@
  * wasm) and, when Python has them, PyTorch eager and JAX `jit`, one thread each, in one run:
  * conv(5x5, 32, same)-relu-maxpool2-conv(5x5, 64, same)-relu-maxpool2-flatten-dense(128)-relu-
  * dense(10), batch 128, Adam 1e-3, float32, 28x28x1 inputs (synthetic: speed does not depend
- * on the pixels). gradstream's model writes each relu-maxpool pair as the fused
- * `reluMaxPool2d(2)` layer (the same function and gradient as `reluLayer()` then
- * `maxPool2d(2)`, tested bit for bit); the other libraries run their own relu and pool.
+ * on the pixels). gradstream's model writes each conv-relu-maxpool block as one layer,
+ * `conv2d(f, 5, { padding: "same", reluMaxPool: 2 })` (the fused `conv2dReluMaxPool`
+ * primitive: the same function and gradient as `conv2d`, `reluLayer()` and `maxPool2d(2)`,
+ * tested bit for bit, without the convolution's full-size output as a tensor); the other
+ * libraries run their own conv, relu and pool.
  *
  * ```sh
  * OPENBLAS_NUM_THREADS=1 deno run -A bench/cnn_compare.ts --rounds 3 --cpus 1
@@ -46,7 +48,6 @@ import {
   initTrain,
   key,
   reluLayer,
-  reluMaxPool2d,
   reshapeLayer,
   serial,
   softmaxCrossEntropy,
@@ -83,10 +84,8 @@ function cpuSeconds(): number {
 async function child(name: "blas" | "wasm" | "ts"): Promise<void> {
   const model = serial(
     reshapeLayer([28, 28, 1]),
-    conv2d(32, 5, { padding: "same" }),
-    reluMaxPool2d(2),
-    conv2d(64, 5, { padding: "same" }),
-    reluMaxPool2d(2),
+    conv2d(32, 5, { padding: "same", reluMaxPool: 2 }),
+    conv2d(64, 5, { padding: "same", reluMaxPool: 2 }),
     flatten(),
     dense(128),
     reluLayer(),

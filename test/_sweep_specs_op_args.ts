@@ -144,6 +144,26 @@ export const ARGS: Readonly<Record<string, readonly Arg[]>> = {
       groups: num(1, { int: true, min: 1, max: 1 }),
     }),
   ],
+  conv2dReluMaxPool: [
+    tensorArg(image, [m22, () => g.zeros([1, 3, 3, 2], "float64")]),
+    tensorArg(() => g.ones([2, 2, 1, 1], "float64"), [
+      m22,
+      () => g.ones([4, 4, 1, 1], "float64"),
+      () => g.ones([2, 2, 1, 1], "float32"),
+    ]),
+    tensorArg(() => g.zeros([1], "float64"), [
+      m22,
+      () => g.zeros([2], "float64"),
+      () => g.zeros([1], "float32"),
+    ], true),
+    options(() => ({ stride: 1 }), {
+      stride: pair(),
+      dilation: pair(),
+      padding: arg(() => "valid", "full", 3, [[1, 0]], [[-1, 0], [0, 0]]),
+      groups: num(1, { int: true, min: 1, max: 1 }),
+    }),
+    poolArgs()[1],
+  ],
   lstmCell: [
     tensorArg(() => g.zeros([2, 8], "float64"), [() => g.zeros([2, 7], "float64"), m22]),
     tensorArg(

@@ -42,7 +42,7 @@ function viaRun(name: string, record: Record_, args: readonly Arg[], usesBackend
   });
 }
 
-const USES_BACKEND = new Set(["matmul", "linear", "conv2d", "conv2dBias"]);
+const USES_BACKEND = new Set(["matmul", "linear", "conv2d", "conv2dBias", "conv2dReluMaxPool"]);
 
 const missing = Object.keys(PRIMITIVES).filter((n) => !(n in ARGS));
 if (missing.length > 0) throw new Error(`sweep: no arguments for primitives ${missing}`);

@@ -1,152 +1,22 @@
 /**
  * Convolution layers over NHWC batches: `conv2d` over images `[h, w, c]` and `conv1d` over
  * sequences `[length, c]`, both forward code over the `conv2d` primitive (im2col onto the
- * backend's gemm), or `conv2dBias` (the same with the bias fused) when they have a bias.
+ * backend's gemm), or `conv2dBias` (the same with the bias fused) when they have a bias, or
+ * `conv2dReluMaxPool` (then the rectifier and a max pool, fused) with `reluMaxPool`.
  *
  * @module
  */
 
-import { glorotUniform, type Initializer, zerosInit } from "../init.ts";
-import { split } from "../random.ts";
-import { DEFAULT_DTYPE, type DType, formatShape, type Tensor } from "../tensor.ts";
-import type { Ops } from "../autodiff/ops.ts";
-import {
-  checkBoolean,
-  checkDType,
-  checkFunction,
-  checkInteger,
-  checkOptions,
-  describeValue,
-  MAX_ELEMENTS,
-} from "../_checks.ts";
+import { formatShape } from "../tensor.ts";
+import { checkInteger, checkOptions, describeValue } from "../_checks.ts";
 import type { Layer } from "./layer.ts";
-import { checkParam, checkRank } from "./_conv_checks.ts";
-import { checkContext, checkInitArgs, checkNone, checkRecord } from "./_layer_checks.ts";
-import {
-  checkExample,
-  checkPadding,
-  checkPair,
-  type Padding,
-  paddingOption,
-  type Pair,
-  windowOut,
-  type WindowSpec,
-} from "./_window_shape.ts";
+import { checkRank } from "./_conv_checks.ts";
+import { checkContext, checkInitArgs, checkNone } from "./_layer_checks.ts";
+import { checkExample, checkPair, type Padding, type Pair, windowOut } from "./_window_shape.ts";
+import { checkParams, config, convolve, convOptions, initParams, OPTIONS } from "./_conv_config.ts";
 
-/** Parameters of {@linkcode conv2d} and {@linkcode conv1d}: the kernel `w` and, unless disabled, bias `b`. */
-export type ConvParams = { readonly w: Tensor; readonly b?: Tensor };
-
-/** Options of {@linkcode conv2d}. */
-export interface Conv2dLayerOptions {
-  /** Step of the window, one number or `[height, width]`. Default 1. */
-  stride?: Pair;
-  /** `"valid"` (default), `"same"` or `[[top, bottom], [left, right]]` rows and columns of zeros. */
-  padding?: Padding;
-  /** Spacing between the kernel's taps, one number or `[height, width]`. Default 1. */
-  dilation?: Pair;
-  /** Channel groups (must divide the input channels and `filters`); `groups = cin` is depthwise. Default 1. */
-  groups?: number;
-  /** Whether to learn a bias; default `true`. */
-  bias?: boolean;
-  /**
-   * Kernel initialiser, called with the convolution's fans `fanIn = kh·kw·cin/groups`,
-   * `fanOut = kh·kw·filters/groups`; default {@linkcode glorotUniform}.
-   */
-  init?: Initializer;
-  /** Bias initialiser; default zeros. */
-  biasInit?: Initializer;
-  /** Parameter dtype, default float32; inputs must match (float64 for gradient checks). */
-  dtype?: DType;
-}
-
-const OPTIONS = ["stride", "padding", "dilation", "groups", "bias", "init", "biasInit", "dtype"];
-
-/** The checked configuration one convolution layer is built from. */
-interface ConvConfig {
-  readonly op: string;
-  readonly filters: number;
-  readonly spec: WindowSpec;
-  readonly groups: number;
-  readonly bias: boolean;
-  readonly init: Initializer;
-  readonly biasInit: Initializer;
-  readonly dtype: DType;
-}
-
-function config(
-  op: string,
-  filters: number,
-  kernel: [number, number],
-  options: Conv2dLayerOptions,
-  axisPair = (name: string, v: unknown) => checkPair(op, name, v),
-): ConvConfig {
-  checkInteger(op, "filters", filters, { min: 1, max: MAX_ELEMENTS });
-  const o = checkOptions(op, options, OPTIONS);
-  const { bias = true, init = glorotUniform, biasInit = zerosInit, dtype = DEFAULT_DTYPE } = o;
-  const groups = o.groups === undefined ? 1 : o.groups;
-  checkInteger(op, "groups", groups, { min: 1 });
-  if (filters % groups !== 0) {
-    throw new RangeError(`${op}: groups ${groups} must divide filters (${filters})`);
-  }
-  checkBoolean(op, "bias", bias);
-  checkFunction(op, "init", init, "an initialiser (key, shape, options) => Tensor");
-  checkFunction(op, "biasInit", biasInit, "an initialiser (key, shape, options) => Tensor");
-  checkDType(op, dtype);
-  const spec: WindowSpec = {
-    kernel,
-    stride: axisPair("stride", o.stride === undefined ? 1 : o.stride),
-    dilation: axisPair("dilation", o.dilation === undefined ? 1 : o.dilation),
-    pads: checkPadding(op, o.padding === undefined ? "valid" : o.padding),
-  };
-  return { op, filters, spec, groups, bias, init, biasInit, dtype };
-}
-
-/**
- * Fresh parameters for `cin` input channels: kernel `[...taps, cin/groups, filters]` (`taps`
- * is `[kh, kw]` or `[k]`), bias `[filters]`.
- */
-function initParams(
-  c: ConvConfig,
-  key: Parameters<Initializer>[0],
-  cin: number,
-  taps: number[],
-): ConvParams {
-  const { op, filters, groups, dtype } = c;
-  if (cin % groups !== 0) {
-    throw new RangeError(
-      `${op} init: groups ${groups} must divide the input channels, got ${cin} channels`,
-    );
-  }
-  const [kh, kw] = c.spec.kernel;
-  const shape = [...taps, cin / groups, filters];
-  const fans = { fanIn: kh * kw * cin / groups, fanOut: kh * kw * filters / groups, dtype };
-  const [keyW, keyB] = split(key);
-  const w = c.init(keyW, shape, fans);
-  checkParam(`${op} init`, w, "the kernel the initialiser returned", shape, dtype);
-  if (!c.bias) return { w };
-  const b = c.biasInit(keyB, [filters], fans);
-  checkParam(`${op} init`, b, "the bias the initialiser returned", [filters], dtype);
-  return { w, b };
-}
-
-/** Checks parameters for input channels `cin` and dtype `dt` against the configuration. */
-function checkParams(c: ConvConfig, params: unknown, kernelShape: number[], dt: DType) {
-  const { op, bias, filters } = c;
-  const keys = bias ? ["w", "b"] : ["w"];
-  const expected = bias
-    ? `{b:[${filters}],w:${formatShape(kernelShape)}}`
-    : `{w:${formatShape(kernelShape)}}`;
-  checkRecord(op, "params", params, expected, keys);
-  checkParam(op, params.w, "the kernel w", kernelShape, dt);
-  if (bias) checkParam(op, params.b, "the bias b", [filters], dt);
-}
-
-/** The convolution and bias on an NHWC batch `x` with a kernel of shape `[kh, kw, cg, filters]`. */
-function convolve(t: Ops, c: ConvConfig, x: Tensor, w: Tensor, b: Tensor | undefined): Tensor {
-  const { stride, dilation, pads } = c.spec;
-  const options = { stride, dilation, padding: paddingOption(pads), groups: c.groups };
-  return b === undefined ? t.conv2d(x, w, options) : t.conv2dBias(x, w, b, options);
-}
+export type { Conv2dLayerOptions, ConvParams } from "./_conv_config.ts";
+import type { Conv2dLayerOptions, ConvParams } from "./_conv_config.ts";
 
 /**
  * A 2-D convolution layer with `filters` output channels over NHWC batches `[batch, h, w, c]`
@@ -176,15 +46,30 @@ export function conv2d(
   options: Conv2dLayerOptions = {},
 ): Layer<ConvParams, null> {
   const op = "conv2d";
-  const c = config(op, filters, checkPair(op, "kernelSize", kernelSize), options);
+  const { reluMaxPool, ...rest } = checkOptions(op, options, [...OPTIONS, "reluMaxPool"]);
+  const c = config(op, filters, checkPair(op, "kernelSize", kernelSize), rest);
+  const pool = reluMaxPool === undefined ? undefined : checkPair(op, "reluMaxPool", reluMaxPool);
   const [kh, kw] = c.spec.kernel;
+  // The output's height and width: the convolution's, then the pool's windows over them.
+  const outSize = (where: string, h: number, w: number, shape: readonly number[]) => {
+    const [oh, ow] = windowOut(where, c.spec, h, w, shape);
+    if (pool === undefined) return [oh, ow];
+    const [ph, pw] = pool;
+    if (oh < ph || ow < pw) {
+      throw new RangeError(
+        `${where}: the reluMaxPool window ${ph}x${pw} is larger than the convolution's ` +
+          `${oh}x${ow} output for input ${formatShape(shape)}`,
+      );
+    }
+    return [Math.floor(oh / ph), Math.floor(ow / pw)];
+  };
   return {
     name: op,
     init: (key, inShape) => {
       checkInitArgs(op, key, inShape);
       checkExample(`${op} init`, inShape, "[height, width, channels]");
       const [h, w, cin] = inShape;
-      const [oh, ow] = windowOut(`${op} init`, c.spec, h, w, inShape);
+      const [oh, ow] = outSize(`${op} init`, h, w, inShape);
       const params = initParams(c, key, cin, [kh, kw]);
       return { outShape: [oh, ow, filters], params, state: null };
     },
@@ -201,15 +86,18 @@ export function conv2d(
         );
       }
       checkParams(c, params, [kh, kw, cin / c.groups, filters], x.dtype);
-      windowOut(`Cannot ${op}`, c.spec, x.shape[1], x.shape[2], x.shape.slice(1));
-      return { y: convolve(t, c, x, params.w, params.b), state };
+      outSize(`Cannot ${op}`, x.shape[1], x.shape[2], x.shape.slice(1));
+      const y = pool === undefined
+        ? convolve(t, c, x, params.w, params.b)
+        : t.conv2dReluMaxPool(x, params.w, params.b, convOptions(c), { size: pool });
+      return { y, state };
     },
   };
 }
 
 /** Options of {@linkcode conv1d}: those of {@linkcode conv2d} over one axis. */
 export interface Conv1dLayerOptions
-  extends Omit<Conv2dLayerOptions, "stride" | "dilation" | "padding"> {
+  extends Omit<Conv2dLayerOptions, "stride" | "dilation" | "padding" | "reluMaxPool"> {
   /** Step of the window. Default 1. */
   stride?: number;
   /** `"valid"` (default), `"same"` or `[left, right]` zeros at the sequence's ends. */

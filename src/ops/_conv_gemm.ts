@@ -129,9 +129,11 @@ export function convForward(
   x: FloatArray,
   w: FloatArray,
   bias?: FloatArray,
+  into?: FloatArray,
 ): FloatArray {
   const { win, groups, cg, og, cout, rows, k } = geo;
-  const out = allocate(dt, rows * cout, "conv2d");
+  // Every element is written (`into`, `[rows, cout]`, may hold anything).
+  const out = into ?? allocate(dt, rows * cout, "conv2d");
   if (rows === 0 || cout === 0) return out;
   if (groups === 1 && byRows(backend, win, cg)) {
     convByRows(backend, dt, win, cg, x, w, cout, bias, out);

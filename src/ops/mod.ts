@@ -36,6 +36,7 @@ export * from "./softmax.ts";
 export * from "./conv.ts";
 export * from "./pool.ts";
 export * from "./relu_pool.ts";
+export * from "./conv_relu_pool.ts";
 export * from "./optim_steps.ts";
 export * from "./optim_momentum.ts";
 export * from "./optim_rms.ts";

@@ -30,6 +30,7 @@ import * as indices from "./indices.ts";
 import * as conv from "./conv.ts";
 import * as pool from "./pool.ts";
 import * as reluPool from "./relu_pool.ts";
+import * as convReluPool from "./conv_relu_pool.ts";
 import * as lstmCell from "./lstm_cell.ts";
 import * as gruCell from "./gru_cell.ts";
 import * as lstmSequence from "./lstm_sequence.ts";
@@ -83,6 +84,7 @@ export type Primitives = Readonly<
   & PrimitivesOf<typeof conv>
   & PrimitivesOf<typeof pool>
   & PrimitivesOf<typeof reluPool>
+  & PrimitivesOf<typeof convReluPool>
   & PrimitivesOf<typeof lstmCell>
   & PrimitivesOf<typeof gruCell>
   & PrimitivesOf<typeof lstmSequence>
@@ -113,6 +115,7 @@ export const PRIMITIVES: Primitives = Object.freeze({
   ...pick(conv),
   ...pick(pool),
   ...pick(reluPool),
+  ...pick(convReluPool),
   ...pick(lstmCell),
   ...pick(gruCell),
   ...pick(lstmSequence),

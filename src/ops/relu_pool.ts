@@ -7,11 +7,11 @@
  * @module
  */
 
-import { allocate, type FloatArray, fromTypedArray, type Tensor } from "../tensor.ts";
+import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
 import { checkBackend } from "../_checks.ts";
 import { cotangent } from "./_checks.ts";
-import { max2x2, maxForward, type Pool2dOptions, poolWindow } from "./_max_pool.ts";
-import type { Window } from "./_window.ts";
+import { type Pool2dOptions, poolWindow } from "./_max_pool.ts";
+import { reluMaxBack, reluMaxPoolInto } from "./_relu_pool_loops.ts";
 import { type Primitive, primitive } from "./primitive.ts";
 
 /**
@@ -45,10 +45,7 @@ export const reluMaxPool2d: Primitive<[x: Tensor, options: Pool2dOptions]> = pri
     const n = win.batch * win.oh * win.ow * win.c;
     const out = allocate(x.dtype, n, "reluMaxPool2d");
     const arg = new Int32Array(n);
-    const kernel = backend.reluMaxPool2x2;
-    const fast = kernel !== undefined && x.data instanceof Float32Array && twoByTwo(win) &&
-      kernel(x.data, win.batch, win.h, win.w, win.c, out as Float32Array, arg);
-    if (!fast) reluMaxForward(x.data, win, out, arg);
+    reluMaxPoolInto(backend, x.data, win, out, arg);
     const y = fromTypedArray(out, shape);
     return [y, (dy) => {
       const g = cotangent("reluMaxPool2d", dy, shape);
@@ -60,31 +57,3 @@ export const reluMaxPool2d: Primitive<[x: Tensor, options: Pool2dOptions]> = pri
     }];
   },
 );
-
-/** The maxima, rectified, into `out`; `arg` the index of each positive maximum, else -1. */
-function reluMaxForward(x: FloatArray, win: Window, out: FloatArray, arg: Int32Array): void {
-  if (twoByTwo(win)) return max2x2(x, win, out, arg, true);
-  maxForward(x, win, out, arg);
-  for (let o = 0; o < out.length; o++) {
-    const m = out[o];
-    if (!(m > 0)) {
-      arg[o] = -1;
-      if (m === m) out[o] = 0;
-    }
-  }
-}
-
-/** 2x2 windows at stride 2, every window inside (what `Backend.reluMaxPool2x2` computes). */
-function twoByTwo(win: Window): boolean {
-  const { h, w, oh, ow, sh, sw, kh, kw, top, left } = win;
-  const inside = top === 0 && left === 0 && 2 * oh <= h && 2 * ow <= w;
-  return kh === 2 && kw === 2 && sh === 2 && sw === 2 && inside;
-}
-
-// A top-level loop, not one inside the pullback closure (see `maxBack` in `_max_pool.ts`).
-function reluMaxBack(g: FloatArray, arg: Int32Array, dx: FloatArray, spare: number): void {
-  for (let o = 0; o < arg.length; o++) {
-    const a = arg[o];
-    dx[a + ((a >> 31) & (spare + 1))] += g[o]; // a, or `spare` where a is -1
-  }
-}

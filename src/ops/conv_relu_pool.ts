@@ -1,0 +1,102 @@
+/**
+ * A CNN block in one primitive: convolution, bias, rectifier and max pool, whose full-size
+ * convolution output and its cotangent are never tensors. See {@linkcode conv2dReluMaxPool}.
+ *
+ * @module
+ */
+
+import type { Backend } from "../kernels/kernels.ts";
+import { allocate, type FloatArray, fromTypedArray, type Tensor } from "../tensor.ts";
+import { checkBackend } from "../_checks.ts";
+import { cotangent } from "./_checks.ts";
+import { biasGrad, convForward, convKernelGrad, type Geometry } from "./_conv_gemm.ts";
+import { convInputGrad } from "./_conv_input_grad.ts";
+import { checkBias, type Conv2dOptions, geometry, outShape } from "./_conv_geometry.ts";
+import { type Pool2dOptions, poolWindow } from "./_max_pool.ts";
+import { reluMaxBack, reluMaxPoolInto } from "./_relu_pool_loops.ts";
+import { type Primitive, primitive } from "./primitive.ts";
+import { WorkspacePool } from "./_workspace.ts";
+
+/**
+ * The convolution's output during the forward call and its cotangent during the pullback: the
+ * largest arrays of a CNN's step (12.5 MiB each for the MNIST CNN's first block at batch 128),
+ * taken from here and given back within the call, so a step writes memory the process has
+ * rather than fresh pages (`bench/floors.ts`).
+ */
+const WORKSPACES = new WorkspacePool("conv2dReluMaxPool");
+
+/**
+ * `reluMaxPool2d(conv2dBias(x, w, b, conv), pool)` as one primitive (`b` may be `undefined`: no
+ * bias, `conv2d`), equal to that composition in value and in every cotangent, bit for bit
+ * (tested on every backend): the same convolution kernels, then the same pooling of the
+ * rectified maxima. The difference is memory: the convolution's output lives only inside the
+ * forward call and its cotangent only inside the pullback, in reused workspaces, where the
+ * composition makes both fresh tensors of the convolution's full size each step. The pullback
+ * sends each pooled cotangent to its window's positive maximum (as `reluMaxPool2d`'s does) and
+ * runs the convolution's pullback on that, each input's cotangent only when needed. What the
+ * `conv2d` layer runs with its `reluMaxPool` option.
+ *
+ * @example
+ * ```ts
+ * import { untraced } from "../autodiff/ops.ts";
+ * import { tensor } from "../tensor.ts";
+ * const x = tensor([1, -2, 3, -4], [1, 1, 4, 1]);
+ * const y = untraced().conv2dReluMaxPool(x, tensor([-1], [1, 1, 1, 1]), undefined, {}, { size: [1, 2] });
+ * if (y.data.join() !== "2,4") throw new Error("unexpected");
+ * ```
+ */
+export const conv2dReluMaxPool: Primitive<
+  [x: Tensor, w: Tensor, b: Tensor | undefined, conv: Conv2dOptions, pool: Pool2dOptions]
+> = primitive(
+  "conv2dReluMaxPool",
+  3,
+  (backend, x: Tensor, w: Tensor, b: Tensor | undefined, conv: Conv2dOptions, pool) => {
+    const op = "conv2dReluMaxPool";
+    checkBackend(`Cannot ${op}`, backend);
+    const geo = geometry(op, x, w, conv);
+    if (b !== undefined) checkBias(op, b, geo, x);
+    const dt = x.dtype, len = geo.rows * geo.cout;
+    const conved = WORKSPACES.take(dt, len);
+    // The pool's window over the convolution's output (a view of the workspace, never returned).
+    const win = poolWindow(op, fromTypedArray(conved, outShape(geo)), pool);
+    const n = win.batch * win.oh * win.ow * win.c;
+    const out = allocate(dt, n, op), arg = new Int32Array(n);
+    convForward(backend, geo, dt, x.data, w.data, b?.data, conved);
+    reluMaxPoolInto(backend, conved, win, out, arg);
+    WORKSPACES.give(conved);
+    const shape = [win.batch, win.oh, win.ow, win.c];
+    const y = fromTypedArray(out, shape);
+    return [y, (dy, needs) => {
+      // dy as it comes, as reluMaxPool2d's pullback scatters it (the same roundings).
+      const g = cotangent(op, dy, shape);
+      // One element more, where the cotangents of non-positive maxima go (as reluMaxPool2d's).
+      const dz = WORKSPACES.take(dt, len + 1).fill(0);
+      reluMaxBack(g, arg, dz, len);
+      const grads = convGrads(backend, geo, x, w, b, dz.subarray(0, len), needs);
+      WORKSPACES.give(dz);
+      return grads;
+    }];
+  },
+);
+
+/** The convolution's pullback from its output's cotangent `g`: `[dx, dw, db]`, each if needed. */
+function convGrads(
+  backend: Backend,
+  geo: Geometry,
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | undefined,
+  g: FloatArray,
+  needs: readonly boolean[],
+): (Tensor | undefined)[] {
+  const dt = x.dtype;
+  return [
+    needs[0]
+      ? fromTypedArray(convInputGrad(backend, geo, dt, w.data, g, x.data.length), x.shape)
+      : undefined,
+    needs[1] ? fromTypedArray(convKernelGrad(backend, geo, dt, x.data, g), w.shape) : undefined,
+    needs[2] && b !== undefined
+      ? fromTypedArray(biasGrad(backend, dt, g, geo.rows, geo.cout), b.shape)
+      : undefined,
+  ];
+}

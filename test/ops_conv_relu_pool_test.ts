@@ -1,0 +1,148 @@
+// conv2dReluMaxPool equals reluMaxPool2d(conv2dBias(...)) (or of conv2d without a bias) bit
+// for bit, value and every cotangent, on every backend and in both dtypes; its gradients pass
+// the float64 check; its arguments are checked under its own name.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import type { Ops } from "../src/autodiff/ops.ts";
+import { vjp } from "../src/autodiff/trace.ts";
+import type { Conv2dOptions } from "../src/ops/conv.ts";
+import type { Pool2dOptions } from "../src/ops/pool.ts";
+import { assertGradients } from "../src/testing/gradient_check.ts";
+import { key, normal } from "../src/random.ts";
+import { astype, type DType, type Tensor } from "../src/tensor.ts";
+import { load, probed, skipReason } from "./_backends.ts";
+
+type Params = { x: Tensor; w: Tensor; b?: Tensor };
+interface Case {
+  readonly x: number[];
+  readonly w: number[];
+  readonly bias: boolean;
+  readonly conv: Conv2dOptions;
+  readonly pool: Pool2dOptions;
+  readonly seed: number;
+}
+
+/**
+ * Small NHWC cases: one and several channels (the transposed windows and the row windows),
+ * "same" and "valid" padding, strides, 2x2 pools (the SIMD kernel's path) and others.
+ */
+const caseArb: fc.Arbitrary<Case> = fc.record({
+  batch: fc.integer({ min: 1, max: 3 }),
+  h: fc.integer({ min: 3, max: 8 }),
+  w: fc.integer({ min: 3, max: 8 }),
+  cin: fc.integer({ min: 1, max: 3 }),
+  cout: fc.integer({ min: 1, max: 6 }),
+  k: fc.integer({ min: 1, max: 3 }),
+  stride: fc.constantFrom(1, 1, 2),
+  padding: fc.constantFrom("same", "valid") as fc.Arbitrary<"same" | "valid">,
+  size: fc.constantFrom(2, 2, 1, 3),
+  poolStride: fc.constantFrom(undefined, 1),
+  bias: fc.boolean(),
+  seed: fc.nat(1000),
+}).filter((c) => {
+  const o = c.padding === "same"
+    ? Math.ceil(c.h / c.stride)
+    : Math.floor((c.h - c.k) / c.stride) + 1;
+  const ow = c.padding === "same"
+    ? Math.ceil(c.w / c.stride)
+    : Math.floor((c.w - c.k) / c.stride) + 1;
+  return Math.min(o, ow) >= c.size;
+}).map((c) => ({
+  x: [c.batch, c.h, c.w, c.cin],
+  w: [c.k, c.k, c.cin, c.cout],
+  bias: c.bias,
+  conv: { stride: c.stride, padding: c.padding },
+  pool: c.poolStride === undefined ? { size: c.size } : { size: c.size, stride: c.poolStride },
+  seed: c.seed,
+}));
+
+function params(c: Case, dtype: DType): Params {
+  const f64 = { dtype: "float64" as const };
+  const cast = (v: Tensor) => astype(v, dtype);
+  const p: Params = {
+    x: cast(normal(key(c.seed), c.x, f64)),
+    w: cast(normal(key(c.seed + 1), c.w, f64)),
+  };
+  return c.bias ? { ...p, b: cast(normal(key(c.seed + 2), [c.w[3]], f64)) } : p;
+}
+
+const fused = (c: Case) => (t: Ops, p: Params) =>
+  t.conv2dReluMaxPool(p.x, p.w, p.b, c.conv, c.pool);
+const composed = (c: Case) => (t: Ops, p: Params) =>
+  t.reluMaxPool2d(
+    p.b === undefined ? t.conv2d(p.x, p.w, c.conv) : t.conv2dBias(p.x, p.w, p.b, c.conv),
+    c.pool,
+  );
+
+const bits = (x: Tensor) =>
+  Array.from(new Uint8Array(x.data.buffer, x.data.byteOffset, x.data.byteLength));
+const allBits = (p: Params) => [p.x, p.w, p.b].map((v) => v && bits(v));
+
+for (const name of ["ts", "wasm", "blas"] as const) {
+  const be = load(probed(name));
+  for (const dtype of ["float32", "float64"] as const) {
+    test(
+      `conv2dReluMaxPool on ${name} in ${dtype} is reluMaxPool2d of the convolution, bit for bit`,
+      {
+        skip: skipReason(name, be),
+      },
+      () => {
+        const backend = be as Exclude<typeof be, string>;
+        fc.assert(
+          fc.property(caseArb, (c) => {
+            const p = params(c, dtype);
+            const [y0, back0] = vjp(composed(c), p, { backend });
+            const [y1, back1] = vjp(fused(c), p, { backend });
+            assert.deepEqual(y1.shape, y0.shape);
+            assert.deepEqual(bits(y1), bits(y0));
+            const dy = astype(normal(key(c.seed + 3), y0.shape, { dtype: "float64" }), dtype);
+            const want = allBits(back0(dy));
+            assert.deepEqual(allBits(back1(dy)), want);
+            // Again: the workspaces another call gave back must not change a bit.
+            assert.deepEqual(allBits(back1(dy)), want);
+          }),
+          { numRuns: 40 },
+        );
+      },
+    );
+  }
+}
+
+test("conv2dReluMaxPool's gradients match central differences in float64", () => {
+  fc.assert(
+    fc.property(caseArb, (c) => {
+      // Values away from ties and from zero, where max and relu are differentiable.
+      assertGradients(fused(c), params(c, "float64"));
+    }),
+    { numRuns: 15 },
+  );
+});
+
+test("conv2dReluMaxPool names itself and the value in its errors", () => {
+  const p = params({
+    x: [1, 4, 4, 2],
+    w: [3, 3, 2, 3],
+    bias: true,
+    conv: {},
+    pool: { size: 2 },
+    seed: 1,
+  }, "float32");
+  const run = (f: (t: Ops) => Tensor) => () => vjp((t) => f(t), {});
+  assert.throws(run((t) => t.conv2dReluMaxPool(p.x, p.w, normal(key(0), [2]), {}, { size: 2 })), {
+    name: "TypeError",
+    message: /^Cannot conv2dReluMaxPool: the bias must be a float32 tensor of shape \[3\]/,
+  });
+  assert.throws(
+    run((t) => t.conv2dReluMaxPool(p.x, p.w, p.b, {}, { size: 0 })),
+    /conv2dReluMaxPool/,
+  );
+  assert.throws(
+    run((t) => t.conv2dReluMaxPool(p.x, p.w, p.b, { padding: "full" as "same" }, { size: 2 })),
+    /conv2dReluMaxPool/,
+  );
+  assert.throws(run((t) => t.conv2dReluMaxPool(p.x, p.w, p.b, {}, {} as Pool2dOptions)), {
+    name: "TypeError",
+    message: /^Cannot conv2dReluMaxPool: options.size/,
+  });
+});

@@ -65,4 +65,20 @@ total += time("relu+maxpool 1", P.reluMaxPool2d.run, [y1, { size: 2 }], [true]);
 total += time("conv2+bias", P.conv2dBias.run, [p1, w2, b2, same], [true, true, true]);
 total += time("relu+maxpool 2", P.reluMaxPool2d.run, [y2, { size: 2 }], [true]);
 total += time("dense 3136x128 (matmul)", P.matmul.run, [f1, wd], [true, true]);
-console.log(`total ${total.toFixed(1)} ms per step (${be.description})`);
+console.log(`total ${total.toFixed(1)} ms per step, the blocks as separate primitives`);
+// The blocks as the bench's model runs them: the fused conv2dReluMaxPool.
+const pool2 = { size: 2 };
+let fusedTotal = time("conv1+relu+pool (fused)", P.conv2dReluMaxPool.run, [
+  x1,
+  w1,
+  b1,
+  same,
+  pool2,
+], [false, true, true]);
+fusedTotal += time("conv2+relu+pool (fused)", P.conv2dReluMaxPool.run, [p1, w2, b2, same, pool2], [
+  true,
+  true,
+  true,
+]);
+fusedTotal += time("dense 3136x128 (matmul)", P.matmul.run, [f1, wd], [true, true]);
+console.log(`total ${fusedTotal.toFixed(1)} ms per step, fused (${be.description})`);

@@ -111,59 +111,9 @@ export const ARGS: Readonly<Record<string, readonly Arg[]>> = {
     ]),
     num(0, { optional: true, infinite: true }),
   ],
-  conv2d: [
-    tensorArg(image, [m22, () => g.zeros([1, 3, 3, 2], "float64")]),
-    tensorArg(() => g.ones([2, 2, 1, 1], "float64"), [
-      m22,
-      () => g.ones([4, 4, 1, 1], "float64"),
-      () => g.ones([2, 2, 1, 1], "float32"),
-    ]),
-    options(() => ({ stride: 1 }), {
-      stride: pair(),
-      dilation: pair(),
-      padding: arg(() => "valid", "full", 3, [[1, 0]], [[-1, 0], [0, 0]]),
-      groups: num(1, { int: true, min: 1, max: 1 }),
-    }),
-  ],
-  conv2dBias: [
-    tensorArg(image, [m22, () => g.zeros([1, 3, 3, 2], "float64")]),
-    tensorArg(() => g.ones([2, 2, 1, 1], "float64"), [
-      m22,
-      () => g.ones([4, 4, 1, 1], "float64"),
-      () => g.ones([2, 2, 1, 1], "float32"),
-    ]),
-    tensorArg(() => g.zeros([1], "float64"), [
-      m22,
-      () => g.zeros([2], "float64"),
-      () => g.zeros([1], "float32"),
-    ]),
-    options(() => ({ stride: 1 }), {
-      stride: pair(),
-      dilation: pair(),
-      padding: arg(() => "valid", "full", 3, [[1, 0]], [[-1, 0], [0, 0]]),
-      groups: num(1, { int: true, min: 1, max: 1 }),
-    }),
-  ],
-  conv2dReluMaxPool: [
-    tensorArg(image, [m22, () => g.zeros([1, 3, 3, 2], "float64")]),
-    tensorArg(() => g.ones([2, 2, 1, 1], "float64"), [
-      m22,
-      () => g.ones([4, 4, 1, 1], "float64"),
-      () => g.ones([2, 2, 1, 1], "float32"),
-    ]),
-    tensorArg(() => g.zeros([1], "float64"), [
-      m22,
-      () => g.zeros([2], "float64"),
-      () => g.zeros([1], "float32"),
-    ], true),
-    options(() => ({ stride: 1 }), {
-      stride: pair(),
-      dilation: pair(),
-      padding: arg(() => "valid", "full", 3, [[1, 0]], [[-1, 0], [0, 0]]),
-      groups: num(1, { int: true, min: 1, max: 1 }),
-    }),
-    poolArgs()[1],
-  ],
+  conv2d: convArgs(),
+  conv2dBias: convArgs("bias"),
+  conv2dReluMaxPool: [...convArgs("optional bias"), poolArgs()[1]],
   lstmCell: [
     tensorArg(() => g.zeros([2, 8], "float64"), [() => g.zeros([2, 7], "float64"), m22]),
     tensorArg(
@@ -238,6 +188,28 @@ export const ARGS: Readonly<Record<string, readonly Arg[]>> = {
     tensorArg(() => t64([[0, 1], [1, 0]]), [v2, () => t64([[0, 2], [1, 0]])]),
   ],
 };
+
+/** A convolution's input and kernel, its bias (`bias`: required or optional), then its options. */
+function convArgs(bias?: "bias" | "optional bias"): Arg[] {
+  const x = tensorArg(image, [m22, () => g.zeros([1, 3, 3, 2], "float64")]);
+  const w = tensorArg(() => g.ones([2, 2, 1, 1], "float64"), [
+    m22,
+    () => g.ones([4, 4, 1, 1], "float64"),
+    () => g.ones([2, 2, 1, 1], "float32"),
+  ]);
+  const b = tensorArg(() => g.zeros([1], "float64"), [
+    m22,
+    () => g.zeros([2], "float64"),
+    () => g.zeros([1], "float32"),
+  ], bias === "optional bias");
+  const o = options(() => ({ stride: 1 }), {
+    stride: pair(),
+    dilation: pair(),
+    padding: arg(() => "valid", "full", 3, [[1, 0]], [[-1, 0], [0, 0]]),
+    groups: num(1, { int: true, min: 1, max: 1 }),
+  });
+  return bias === undefined ? [x, w, o] : [x, w, b, o];
+}
 
 export function poolArgs(): Arg[] {
   return [

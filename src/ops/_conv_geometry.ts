@@ -1,15 +1,23 @@
 /**
- * A convolution's checked layout, shared by the primitives of `conv.ts` and
- * `conv_relu_pool.ts`: the options, the window, the channel groups and the bias's shape, each
- * error naming the primitive called. Private to `src/ops/`.
+ * What the convolution primitives of `conv.ts` and `conv_relu_pool.ts` share: the checked
+ * layout (the options, the window, the channel groups and the bias's shape, each error naming
+ * the primitive called) and the pullback from the output's cotangent. Private to `src/ops/`.
  *
  * @module
  */
 
-import { assertSameDType, formatShape, type Tensor } from "../tensor.ts";
+import type { Backend } from "../kernels/kernels.ts";
+import {
+  assertSameDType,
+  type FloatArray,
+  formatShape,
+  fromTypedArray,
+  type Tensor,
+} from "../tensor.ts";
 import { checkInteger, checkOptions } from "../_checks.ts";
 import { assertTensor } from "./_checks.ts";
-import type { Geometry } from "./_conv_gemm.ts";
+import { biasGrad, convKernelGrad, type Geometry } from "./_conv_gemm.ts";
+import { convInputGrad } from "./_conv_input_grad.ts";
 import { nhwc, type Padding, type Pair, pair, window } from "./_window.ts";
 
 /** Options of `conv2d`. */
@@ -83,4 +91,26 @@ export function checkBias(op: string, b: Tensor, geo: Geometry, x: Tensor): void
 /** The output's shape `[batch, oh, ow, cout]`. */
 export function outShape(geo: Geometry): number[] {
   return [geo.win.batch, geo.win.oh, geo.win.ow, geo.cout];
+}
+
+/** The convolution's pullback from its output's cotangent `g`: `[dx, dw, db]`, each if needed. */
+export function convGrads(
+  backend: Backend,
+  geo: Geometry,
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | undefined,
+  g: FloatArray,
+  needs: readonly boolean[],
+): (Tensor | undefined)[] {
+  const dt = x.dtype;
+  return [
+    needs[0]
+      ? fromTypedArray(convInputGrad(backend, geo, dt, w.data, g, x.data.length), x.shape)
+      : undefined,
+    needs[1] ? fromTypedArray(convKernelGrad(backend, geo, dt, x.data, g), w.shape) : undefined,
+    needs[2] && b !== undefined
+      ? fromTypedArray(biasGrad(backend, dt, g, geo.rows, geo.cout), b.shape)
+      : undefined,
+  ];
 }

@@ -7,13 +7,11 @@
  * @module
  */
 
-import type { Backend } from "../kernels/kernels.ts";
-import { astype, type FloatArray, fromTypedArray, type Tensor } from "../tensor.ts";
+import { astype, fromTypedArray, type Tensor } from "../tensor.ts";
 import { cotangent } from "./_checks.ts";
 import { checkBackend } from "../_checks.ts";
-import { biasGrad, convForward, convKernelGrad, type Geometry } from "./_conv_gemm.ts";
-import { convInputGrad } from "./_conv_input_grad.ts";
-import { checkBias, type Conv2dOptions, geometry, outShape } from "./_conv_geometry.ts";
+import { convForward } from "./_conv_gemm.ts";
+import { checkBias, type Conv2dOptions, convGrads, geometry, outShape } from "./_conv_geometry.ts";
 import { type Primitive, primitive } from "./primitive.ts";
 
 export type { Padding, Pair } from "./_window.ts";
@@ -57,21 +55,10 @@ export const conv2d: Primitive<[x: Tensor, w: Tensor, options?: Conv2dOptions]> 
     return [y, (dy, needs) => {
       cotangent("conv2d", dy, shape);
       const g = astype(dy, x.dtype).data;
-      return [
-        needs[0] ? inputGrad(backend, geo, x, w, g) : undefined,
-        needs[1] ? kernelGrad(backend, geo, x, w, g) : undefined,
-      ];
+      return convGrads(backend, geo, x, w, undefined, g, needs).slice(0, 2);
     }];
   },
 );
-
-function inputGrad(backend: Backend, geo: Geometry, x: Tensor, w: Tensor, g: FloatArray): Tensor {
-  return fromTypedArray(convInputGrad(backend, geo, x.dtype, w.data, g, x.data.length), x.shape);
-}
-
-function kernelGrad(backend: Backend, geo: Geometry, x: Tensor, w: Tensor, g: FloatArray): Tensor {
-  return fromTypedArray(convKernelGrad(backend, geo, x.dtype, x.data, g), w.shape);
-}
 
 /**
  * {@linkcode conv2d} plus a bias per output channel, fused: `y = conv2d(x, w, options) + b`
@@ -105,13 +92,7 @@ export const conv2dBias: Primitive<
     return [y, (dy, needs) => {
       cotangent(op, dy, shape);
       const g = astype(dy, x.dtype).data;
-      return [
-        needs[0] ? inputGrad(backend, geo, x, w, g) : undefined,
-        needs[1] ? kernelGrad(backend, geo, x, w, g) : undefined,
-        needs[2]
-          ? fromTypedArray(biasGrad(backend, x.dtype, g, geo.rows, geo.cout), b.shape)
-          : undefined,
-      ];
+      return convGrads(backend, geo, x, w, b, g, needs);
     }];
   },
 );

@@ -5,13 +5,11 @@
  * @module
  */
 
-import type { Backend } from "../kernels/kernels.ts";
-import { allocate, type FloatArray, fromTypedArray, type Tensor } from "../tensor.ts";
+import { allocate, fromTypedArray, type Tensor } from "../tensor.ts";
 import { checkBackend } from "../_checks.ts";
 import { cotangent } from "./_checks.ts";
-import { biasGrad, convForward, convKernelGrad, type Geometry } from "./_conv_gemm.ts";
-import { convInputGrad } from "./_conv_input_grad.ts";
-import { checkBias, type Conv2dOptions, geometry, outShape } from "./_conv_geometry.ts";
+import { convForward } from "./_conv_gemm.ts";
+import { checkBias, type Conv2dOptions, convGrads, geometry, outShape } from "./_conv_geometry.ts";
 import { type Pool2dOptions, poolWindow } from "./_max_pool.ts";
 import { reluMaxBack, reluMaxPoolInto } from "./_relu_pool_loops.ts";
 import { type Primitive, primitive } from "./primitive.ts";
@@ -78,25 +76,3 @@ export const conv2dReluMaxPool: Primitive<
     }];
   },
 );
-
-/** The convolution's pullback from its output's cotangent `g`: `[dx, dw, db]`, each if needed. */
-function convGrads(
-  backend: Backend,
-  geo: Geometry,
-  x: Tensor,
-  w: Tensor,
-  b: Tensor | undefined,
-  g: FloatArray,
-  needs: readonly boolean[],
-): (Tensor | undefined)[] {
-  const dt = x.dtype;
-  return [
-    needs[0]
-      ? fromTypedArray(convInputGrad(backend, geo, dt, w.data, g, x.data.length), x.shape)
-      : undefined,
-    needs[1] ? fromTypedArray(convKernelGrad(backend, geo, dt, x.data, g), w.shape) : undefined,
-    needs[2] && b !== undefined
-      ? fromTypedArray(biasGrad(backend, dt, g, geo.rows, geo.cout), b.shape)
-      : undefined,
-  ];
-}

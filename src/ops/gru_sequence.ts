@@ -100,11 +100,12 @@ export const gruSequence: Primitive<
       let dh = allocate(dtype, n), dhNext = allocate(dtype, n);
       if (sequence) addStep(gy, time - 1, batch, time, units, dh);
       else dh.set(gy);
-      // Every unmasked row of both is written before it is read (gruBackward runs for every
-      // step, step 0 included, before the loop may stop).
-      // A masked row's cotangents are left zero by the loop: zero them here.
-      if (mt !== undefined) r.back.fill(0);
-      const [dZx, dZh] = views(r.back, [rows * g3, rows * g3]);
+      // The pullback's own workspace, taken and given back within this call. Every unmasked
+      // row of both is written before it is read (gruBackward runs for every step, step 0
+      // included, before the loop may stop); the loop leaves a masked row's alone: zeros.
+      const back = WORKSPACES.take(dtype, 2 * rows * g3);
+      if (mt !== undefined) back.fill(0);
+      const [dZx, dZh] = views(back, [rows * g3, rows * g3]);
       for (let s = time - 1; s >= 0; s--) {
         const m = mt?.subarray(s * batch, (s + 1) * batch);
         const kept = keep.subarray(s * GRU_KEEP * n, (s + 1) * GRU_KEEP * n);
@@ -125,7 +126,7 @@ export const gruSequence: Primitive<
       const du = needs[3] ? recurrentGrad(backend, hs, dZh, h0 !== undefined, dims, g3) : undefined;
       const drb = needs[5] && rb !== undefined ? sumRows(backend, dZh, rows, g3, dtype) : undefined;
       WORKSPACES.give(r.workspace);
-      WORKSPACES.give(r.back);
+      WORKSPACES.give(back);
       return [
         dx,
         needs[1] ? fromTypedArray(dh.slice(), [batch, units]) : undefined,
@@ -138,11 +139,9 @@ export const gruSequence: Primitive<
   },
 );
 
-/** What the forward pass leaves for the pullback: views of `workspace`; `back` its own. */
+/** What the forward pass leaves for the pullback, all views of one `workspace`. */
 interface GruRun {
   readonly workspace: FloatArray;
-  /** The pullback's dZx and dZh, taken with the forward's so a step takes both at once. */
-  readonly back: FloatArray;
   readonly proj: InputProjection;
   readonly mt: FloatArray | undefined;
   /** hs[s]: the state before step s (hs[0] the initial one), time-major. */
@@ -172,7 +171,6 @@ function gruForwardPass(
   const n = batch * units, g3 = 3 * units, rows = time * batch, step = batch * g3;
   const sizes = [rows * g3, (time + 1) * n, GRU_KEEP * rows * units, step];
   const workspace = WORKSPACES.take(dtype, sizes.reduce((p, q) => p + q));
-  const back = WORKSPACES.take(dtype, 2 * rows * g3);
   const [zxBuf, hs, keep, zh] = views(workspace, sizes);
   const proj = projectInputs(backend, x, dims, w, b, g3, zxBuf), zx = proj.zx;
   const mt = timeMajorMask(mask, dims);
@@ -198,7 +196,7 @@ function gruForwardPass(
       fast,
     );
   }
-  return { workspace, back, proj, mt, hs, keep };
+  return { workspace, proj, mt, hs, keep };
 }
 
 /** `1ᵀ·m` for `m` `[rows, width]`: the recurrent bias's cotangent, on the gemm. */

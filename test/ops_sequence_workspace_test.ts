@@ -64,6 +64,14 @@ for (const name of ["ts", "wasm", "blas"] as const) {
             const { y, back } = run(seed);
             return { y: Array.from(y.data), g: bits(back(dyFor(y), needs)) };
           });
+          // Poison the free buffers: an unmasked call on NaN inputs writes NaN into every row of
+          // the workspaces it gives back, so a row that a later call reads without writing first
+          // (a masked row's kept gates or cotangents) shows as NaN against the reference.
+          const poison = args(3, gates, false).map((a, i) =>
+            i === 0 ? fromTypedArray(new Float32Array(B * T * F).fill(NaN), [B, T, F]) : a
+          );
+          const [py, pback] = prim.run(be, ...poison);
+          pback(dyFor(py), needs);
           // Two forwards before either pullback, pulled back out of order: two workspaces at once.
           const a = run(1), b = run(2);
           const gb = bits(b.back(dyFor(b.y), needs)), ga = bits(a.back(dyFor(a.y), needs));

@@ -1,18 +1,22 @@
 /**
- * Reusable workspaces for primitives whose forward call leaves large buffers for its pullback
- * (the fused recurrent sequences: every step's gates and states). Private to `src/ops/`.
+ * Reusable workspaces for primitives with large buffers that are never tensors: what the fused
+ * recurrent sequences' forward calls leave for their pullbacks (every step's gates and states),
+ * and the buffers a call uses and is done with (the GRU's pullback cotangents, the fused conv
+ * block's convolution output and its cotangent). Private to `src/ops/`.
  *
  * Why: a fresh typed array is several times slower to write than one written before (its pages
  * are new to the process: `bench/floors.ts` measures both), and such a workspace is tens of
  * MiB a training step. These buffers are never tensors and never reach a caller: a primitive
- * takes one in its forward call and gives it back when its pullback has run, so the next
- * step's forward call writes memory the process already has. Tensors stay fresh arrays.
+ * takes one and gives it back when nothing will read it again (at the end of the call, or when
+ * its pullback has run), so the next step writes memory the process already has. Tensors stay
+ * fresh arrays.
  *
  * The contract for a primitive: take with {@linkcode WorkspacePool.take} (contents arbitrary:
  * the primitive writes every element it later reads); give back with
  * {@linkcode WorkspacePool.give} only once nothing will read the buffer again. A pullback that
- * may run more than once gives it back after its first run and computes the forward again, in
- * fresh memory, on a later one. A workspace whose pullback never runs is just garbage.
+ * may run more than once gives it back after its first run and computes the forward again (into
+ * a workspace of its own, given back in turn) on a later one. A workspace whose pullback never
+ * runs is just garbage.
  *
  * @module
  */

@@ -17,7 +17,7 @@ import { WorkspacePool } from "./_workspace.ts";
 
 /**
  * The convolution's output during the forward call and its cotangent during the pullback: the
- * largest arrays of a CNN's step (12.5 MiB each for the MNIST CNN's first block at batch 128),
+ * largest arrays of a CNN's step (12.25 MiB each for the MNIST CNN's first block at batch 128),
  * taken from here and given back within the call, so a step writes memory the process has
  * rather than fresh pages (`bench/floors.ts`).
  */

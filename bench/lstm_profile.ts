@@ -55,6 +55,8 @@ const row = (what: string, t: number) =>
 const x = rand([B, T, F], 1), w = rand([F, G], 2), u = rand([H, G], 3), b = rand([G], 4);
 const seq = PRIMITIVES.lstmSequence;
 let y: Tensor | undefined;
+// The forward alone: no pullback runs, so no workspace goes back to the pool and each round
+// writes fresh memory, unlike a training step (the last row).
 row(
   "lstmSequence forward",
   ms(() => {

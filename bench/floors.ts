@@ -96,6 +96,9 @@ const raw = (name: string) => {
   });
 };
 const be = backend("blas");
+if (!be.lstmGates || !be.lstmGatesBack || !be.adamApplyFresh) {
+  throw new Error(`floors: ${be.description} lacks the WebAssembly kernels this bench times`);
+}
 const zx = new Float32Array(4 * cells).fill(0.3), zh = zx.slice(), c = new Float32Array(cells);
 const h1 = new Float32Array(cells), c1 = new Float32Array(cells);
 const keep = new Float32Array(5 * cells).fill(0.5), dz = new Float32Array(4 * cells);
@@ -103,8 +106,8 @@ const dcPrev = new Float32Array(cells);
 const staged = (back: boolean) =>
   median(40, () => {
     for (let s = 0; s < T; s++) {
-      if (back) be.lstmGatesBack?.(h1, c1, c, keep, B, H, dz, dcPrev);
-      else be.lstmGates?.(zx, zh, c, B, H, h1, c1, keep);
+      if (back) be.lstmGatesBack!(h1, c1, c, keep, B, H, dz, dcPrev);
+      else be.lstmGates!(zx, zh, c, B, H, h1, c1, keep);
     }
   });
 console.log(`\nLSTM gates, ${T} steps of [${B}, ${H}] (ms a sequence, ns a cell)`);
@@ -133,13 +136,15 @@ for (const [name, sizes] of Object.entries(models)) {
     let st = sizes.map(fresh);
     return median(200, () => {
       st = st.map(([p, m, v], i) => {
-        if (wasm) {
-          const made = be.adamApplyFresh?.(p, grads[i], m, v, scalars, -1e-3);
-          if (made !== undefined) return [...made];
+        if (!wasm) {
+          const n = sizes[i], out = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+          adamApplyTs(p, grads[i], m, v, out[1], out[2], out[0], scalars, -1e-3);
+          return out;
         }
-        const n = sizes[i], out = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
-        adamApplyTs(p, grads[i], m, v, out[1], out[2], out[0], scalars, -1e-3);
-        return out;
+        const made = be.adamApplyFresh!(p, grads[i], m, v, scalars, -1e-3);
+        // Not a silent fall back to the loop: that would time the other row.
+        if (made === undefined) throw new Error(`floors: leaf ${i} of ${name} did not fit`);
+        return [...made];
       });
     });
   };

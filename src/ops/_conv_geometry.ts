@@ -8,6 +8,7 @@
 
 import type { Backend } from "../kernels/kernels.ts";
 import {
+  allocate,
   assertSameDType,
   type FloatArray,
   formatShape,
@@ -16,7 +17,13 @@ import {
 } from "../tensor.ts";
 import { checkInteger, checkOptions } from "../_checks.ts";
 import { assertTensor } from "./_checks.ts";
-import { biasGrad, convKernelGrad, type Geometry } from "./_conv_gemm.ts";
+import {
+  addsKernelGrad,
+  biasGrad,
+  convKernelGrad,
+  type Geometry,
+  kernelGradAdding,
+} from "./_conv_gemm.ts";
 import { convInputGrad } from "./_conv_input_grad.ts";
 import { nhwc, type Padding, type Pair, pair, window } from "./_window.ts";
 
@@ -104,10 +111,19 @@ export function convGrads(
   needs: readonly boolean[],
 ): (Tensor | undefined)[] {
   const dt = x.dtype;
+  const dx = needs[0]
+    ? fromTypedArray(convInputGrad(backend, geo, dt, w.data, g, x.data.length), x.shape)
+    : undefined;
+  if (needs[1] && needs[2] && b !== undefined && geo.rows > 0 && addsKernelGrad(backend, geo)) {
+    // Both from one product: the windows' row of ones against g is the bias's cotangent, where
+    // a separate pass would read all of g again.
+    const { k, cout } = geo, dwb = allocate(dt, (k + 1) * cout, "conv2d");
+    kernelGradAdding(backend, geo, dt, x.data, g, dwb, k + 1);
+    const dw = fromTypedArray(dwb.slice(0, k * cout), w.shape);
+    return [dx, dw, fromTypedArray(dwb.slice(k * cout), b.shape)];
+  }
   return [
-    needs[0]
-      ? fromTypedArray(convInputGrad(backend, geo, dt, w.data, g, x.data.length), x.shape)
-      : undefined,
+    dx,
     needs[1] ? fromTypedArray(convKernelGrad(backend, geo, dt, x.data, g), w.shape) : undefined,
     needs[2] && b !== undefined
       ? fromTypedArray(biasGrad(backend, dt, g, geo.rows, geo.cout), b.shape)

@@ -1,0 +1,138 @@
+/**
+ * A one-channel convolution at stride 1 over "wide" windows: every output row computed across
+ * the padded input's full width `wp`, not just its `ow` outputs, so that each tap's row of the
+ * transposed window matrix is, image by image, one contiguous run of the padded input. Internal
+ * to `src/ops/` (`_conv_gemm.ts` calls it on backends with `gemmAdd`).
+ *
+ * The transposed windows of `_conv_gemm.ts` copy `ow` elements at a time, `kh·kw·oh` runs an
+ * image, by a JavaScript loop (runs that short lose to the loop as memcpys): about 4 ms of the
+ * MNIST CNN's first layer at batch 128, each way. Wide, a tap's run is `oh·wp` elements, one
+ * `copyWithin` an image; the gemm does `wp/ow` times the products (32/28 there), and the
+ * outputs past `ow` in each row, which read past the row's windows, are dropped (forward) or
+ * meet zeros (the kernel's gradient).
+ *
+ * @module
+ */
+
+import type { Backend } from "../kernels/kernels.ts";
+import { allocate, type DType, type FloatArray } from "../tensor.ts";
+import { paddedSize, padInput } from "./_im2col.ts";
+import type { Window } from "./_window.ts";
+
+/** About this many elements per chunk's window matrix (as `_conv_gemm.ts`'s `CHUNK`). */
+const CHUNK = 1 << 17;
+
+/**
+ * Whether the wide windows serve a convolution of `groups` groups of `cg` channels over `win`
+ * on `backend`: one group of one channel, stride 1 both ways, and a backend that adds products
+ * into its output (a BLAS, whose gemm makes the extra products cheaper than the copies saved).
+ */
+export function wideApplies(backend: Backend, win: Window, groups: number, cg: number): boolean {
+  return backend.gemmAdd !== undefined && groups === 1 && cg === 1 && win.sh === 1 &&
+    win.sw === 1;
+}
+
+/** The padded input of a chunk of images, then its wide transposed windows (`[rows, m]`). */
+class WideWindows {
+  readonly hp: number;
+  readonly wp: number;
+  /** Wide output positions per image, `oh·wp`. */
+  readonly pos: number;
+  readonly buf: FloatArray;
+  /** Where the windows start in `buf`: after the padded images. */
+  readonly cols: number;
+  constructor(dt: DType, readonly win: Window, readonly per: number, readonly rows: number) {
+    [this.hp, this.wp] = paddedSize(win);
+    this.pos = win.oh * this.wp;
+    // A tap's run reads up to (kw−1)·dw elements past its image (into the next, or for the
+    // last into the windows): numbers that reach only the outputs past `ow`, which the forward
+    // drops and the kernel's gradient multiplies by zero.
+    this.cols = per * this.hp * this.wp;
+    this.buf = allocate(dt, this.cols + rows * per * this.pos, "conv2d");
+    const taps = win.kh * win.kw;
+    // The bias's row of ones, when there is one, is written once.
+    if (rows > taps) this.buf.fill(1, this.cols + taps * per * this.pos);
+  }
+  /** The windows of images `[b0, b1)` of `x`, `[rows, (b1 − b0)·pos]` rows `per·pos` apart. */
+  of(x: FloatArray, b0: number, b1: number): FloatArray {
+    const { win, buf, hp, wp, pos, cols, per } = this;
+    // The border stays zero from the allocation; each chunk overwrites the whole interior.
+    padInput(x, win, 0, 1, buf, b0, b1);
+    for (let ki = 0; ki < win.kh; ki++) {
+      for (let kj = 0; kj < win.kw; kj++) {
+        const row = cols + (ki * win.kw + kj) * per * pos, off = ki * win.dh * wp + kj * win.dw;
+        for (let b = 0; b < b1 - b0; b++) {
+          const from = b * hp * wp + off;
+          buf.copyWithin(row + b * pos, from, from + pos);
+        }
+      }
+    }
+    return buf.subarray(cols, cols + this.rows * per * pos);
+  }
+}
+
+/**
+ * `out = conv(x, w) (+ bias)` (`[batch·oh·ow, cout]`, every element written) where
+ * {@linkcode wideApplies}: `wk` the kernel with the bias as its last row when given.
+ */
+export function convForwardWide(
+  backend: Backend,
+  win: Window,
+  cout: number,
+  dt: DType,
+  x: FloatArray,
+  wk: FloatArray,
+  rows: number,
+  out: FloatArray,
+): void {
+  const { batch, oh, ow } = win;
+  const [, wp] = paddedSize(win);
+  const per = Math.max(1, Math.min(batch, Math.floor(CHUNK / (oh * wp * rows))));
+  const windows = new WideWindows(dt, win, per, rows);
+  const wide = allocate(dt, per * windows.pos * cout, "conv2d");
+  for (let b0 = 0; b0 < batch; b0 += per) {
+    const b1 = Math.min(batch, b0 + per), m = windows.pos * per;
+    const cols = windows.of(x, b0, b1);
+    // Rows are `per·pos` apart in `cols`; a short last chunk computes its unused rows too.
+    backend.gemm(true, false, m, cout, rows, cols, wk, wide);
+    for (let r = 0; r < (b1 - b0) * oh; r++) {
+      const from = r * wp * cout;
+      out.set(wide.subarray(from, from + ow * cout), (b0 * oh + r) * ow * cout);
+    }
+  }
+}
+
+/**
+ * `dW = Σ colsᵀ·dy` (`rows` = `k`) or `[dW; db]` (`rows` = `k + 1`) into `out` (`[rows, cout]`)
+ * where {@linkcode wideApplies}: `dy` copied into the wide rows, zeros past each row's `ow`
+ * outputs, so the windows there add nothing.
+ */
+export function kernelGradWide(
+  backend: Backend,
+  win: Window,
+  cout: number,
+  dt: DType,
+  x: FloatArray,
+  dy: FloatArray,
+  out: FloatArray,
+  rows: number,
+): void {
+  const { batch, oh, ow } = win;
+  const [, wp] = paddedSize(win);
+  // Small chunks: the product's output is tiny and its inner dimension long (`_conv_gemm.ts`).
+  const per = Math.max(1, Math.min(batch, Math.floor((1 << 16) / (oh * wp * (rows + cout)))));
+  const windows = new WideWindows(dt, win, per, rows);
+  const wide = allocate(dt, per * windows.pos * cout, "conv2d");
+  for (let b0 = 0; b0 < batch; b0 += per) {
+    const b1 = Math.min(batch, b0 + per), m = windows.pos * per;
+    const cols = windows.of(x, b0, b1);
+    for (let r = 0; r < (b1 - b0) * oh; r++) {
+      const from = (b0 * oh + r) * ow * cout;
+      wide.set(dy.subarray(from, from + ow * cout), r * wp * cout);
+    }
+    // A short last chunk: the rows past it still hold the previous chunk's cotangents.
+    if (b1 - b0 < per) wide.fill(0, (b1 - b0) * windows.pos * cout);
+    if (b0 === 0) backend.gemm(false, false, rows, cout, m, cols, wide, out);
+    else backend.gemmAdd!(false, false, rows, cout, m, cols, wide, out);
+  }
+}

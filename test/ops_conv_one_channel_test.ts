@@ -1,0 +1,154 @@
+// The kernel's gradient of a one-channel convolution on a backend with `gemmAdd`
+// (`kernelGradAdding` in src/ops/_conv_gemm.ts: small chunks of images added into the result,
+// and with a bias the bias's cotangent from the same product) equals the ts backend's
+// lowering, over one chunk and many, with and without a bias, and under the fused conv, ReLU
+// and pool of a CNN's first layer.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import type { Ops } from "../src/autodiff/ops.ts";
+import { untraced } from "../src/autodiff/ops.ts";
+import { vjp } from "../src/autodiff/trace.ts";
+import type { Backend, GemmKernel } from "../src/kernels/kernels.ts";
+import { backend, probeBackend } from "../src/kernels/select.ts";
+import type { Conv2dOptions, Padding } from "../src/ops/conv.ts";
+import { tensorArb } from "../src/testing/arbitraries.ts";
+import { type DType, fromTypedArray, type Tensor } from "../src/tensor.ts";
+
+const ts = backend("ts");
+// The ts backend given a gemmAdd (its own gemm, then an addition), so that the path runs on
+// every machine; blas runs it natively below where it loads.
+const gemmAdd: GemmKernel = (transA, transB, m, n, k, a, b, out) => {
+  const part = out instanceof Float64Array ? new Float64Array(m * n) : new Float32Array(m * n);
+  ts.gemm(transA, transB, m, n, k, a, b, part);
+  for (let i = 0; i < m * n; i++) out[i] += part[i];
+};
+const tsAdd: Backend = Object.freeze({ ...ts, name: "ts+gemmAdd", gemmAdd });
+
+interface Case {
+  x: Tensor;
+  w: Tensor;
+  b: Tensor;
+  options: Conv2dOptions;
+}
+
+/** One input channel, any stride, dilation and padding. */
+const caseArb: fc.Arbitrary<Case> = fc.record({
+  batch: fc.integer({ min: 1, max: 3 }),
+  k: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+  stride: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+  dilation: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+  padding: fc.constantFrom<Padding>("valid", "same", [[2, 0], [1, 1]]),
+  cout: fc.integer({ min: 1, max: 4 }),
+  extra: fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 })),
+}).chain((c) => {
+  const span = (k: number, d: number) => (k - 1) * d + 1;
+  const h = span(c.k[0], c.dilation[0]) + c.extra[0];
+  const w = span(c.k[1], c.dilation[1]) + c.extra[1];
+  return fc.record({
+    x: tensorArb([c.batch, h, w, 1], { dtype: "float64" }),
+    w: tensorArb([c.k[0], c.k[1], 1, c.cout], { dtype: "float64" }),
+    b: tensorArb([c.cout], { dtype: "float64" }),
+    options: fc.constant<Conv2dOptions>({
+      stride: c.stride,
+      dilation: c.dilation,
+      padding: c.padding,
+    }),
+  });
+});
+
+const wave = (shape: number[], f: (i: number) => number) =>
+  fromTypedArray(
+    Float64Array.from({ length: shape.reduce((a, d) => a * d) }, (_, i) => f(i)),
+    shape,
+  );
+/**
+ * The MNIST CNN's first layer in small: 28x28x1 images, 5x5 kernel, "same", 7 images of 8
+ * channels, so its windows come 2 images a chunk (2^16 elements of both operands) and the
+ * last chunk is short.
+ */
+const MANY: Case = {
+  x: wave([7, 28, 28, 1], Math.sin),
+  w: wave([5, 5, 1, 8], (i) => Math.cos(i) / 10),
+  b: wave([8], (i) => i / 4 - 1),
+  options: { padding: "same" },
+};
+
+function cast(x: Tensor, dtype: DType): Tensor {
+  return fromTypedArray(
+    dtype === "float64" ? Float64Array.from(x.data) : Float32Array.from(x.data),
+    x.shape,
+  );
+}
+
+type Params = { x?: Tensor; w: Tensor; b?: Tensor };
+type Net = (t: Ops, p: Params) => Tensor;
+
+/** The value and cotangents of `f` on `on` against the ts backend's, within rounding. */
+function agree(on: Backend, f: Net, q: Params, dtype: DType): void {
+  const [y0, back0] = vjp(f, q, { backend: ts });
+  const [y1, back1] = vjp(f, q, { backend: on });
+  const dy = fromTypedArray(y0.data.map((_, i) => Math.cos(i)), y0.shape);
+  const g0 = back0(dy) as Record<string, Tensor>, g1 = back1(dy) as Record<string, Tensor>;
+  const pairs: [string, Tensor, Tensor][] = [["y", y1, y0]];
+  for (const k of Object.keys(q)) pairs.push([k, g1[k], g0[k]]);
+  for (const [name, got, want] of pairs) {
+    assert.deepEqual(got.shape, want.shape, name);
+    const scale = Math.max(1, ...Array.from(want.data, Math.abs));
+    const tol = (dtype === "float64" ? 1e-12 : 1e-5) * scale;
+    want.data.forEach((v, i) =>
+      assert.ok(Math.abs(got.data[i] - v) <= tol, `${name}[${i}]: ${got.data[i]} vs ${v}`)
+    );
+  }
+}
+
+/**
+ * In `dtype`: conv2dBias and conv2d with every input's cotangent, and the CNN block (conv, bias,
+ * ReLU, 2x2 pool) of a constant input, as a first layer is.
+ */
+function nets(c: Case, dtype: DType): [string, Net, Params][] {
+  const x = cast(c.x, dtype), w = cast(c.w, dtype), b = cast(c.b, dtype), o = c.options;
+  const list: [string, Net, Params][] = [
+    ["conv2dBias", (t, p) => t.conv2dBias(p.x!, p.w, p.b!, o), { x, w, b }],
+    ["conv2d", (t, p) => t.conv2d(p.x!, p.w, o), { x, w }],
+  ];
+  const y = untraced().conv2d(x, w, o);
+  if (Math.min(y.shape[1], y.shape[2]) >= 2) {
+    list.push([
+      "conv2dReluMaxPool of a constant input",
+      (t, p) => t.conv2dReluMaxPool(x, p.w, p.b, o, { size: 2 }),
+      { w, b },
+    ]);
+  }
+  return list;
+}
+
+/** Every net of `c` on `on` against the ts backend, in `dtype`. */
+function agreeAll(on: Backend, c: Case, dtype: DType): void {
+  for (const [name, f, p] of nets(c, dtype)) {
+    assert.doesNotThrow(() => agree(on, f, p, dtype), `${name} in ${dtype}`);
+  }
+}
+
+test("a one-channel convolution's gradients by added chunks equal the ts lowering (float64)", () => {
+  fc.assert(fc.property(caseArb, (c) => agreeAll(tsAdd, c, "float64")), { numRuns: 60 });
+});
+
+test("a one-channel convolution's gradients over many added chunks equal the ts lowering", () => {
+  agreeAll(tsAdd, MANY, "float64");
+});
+
+const blas = probeBackend("blas");
+test("a one-channel convolution's gradients on blas equal the ts lowering", {
+  skip: blas.ok ? false : `blas backend not available here: ${blas.reason}`,
+}, () => {
+  const on = blas.ok ? blas.kernels : ts;
+  assert.ok(on.gemmAdd !== undefined, "blas has gemmAdd, so this takes the added chunks");
+  for (const dt of ["float64", "float32"] as const) agreeAll(on, MANY, dt);
+  fc.assert(
+    fc.property(caseArb, fc.constantFrom<DType>("float64", "float32"), (c, dt) => {
+      agreeAll(on, c, dt);
+    }),
+    { numRuns: 40 },
+  );
+});

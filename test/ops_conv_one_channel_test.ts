@@ -1,5 +1,5 @@
 // The kernel's gradient of a one-channel convolution on a backend with `gemmAdd`
-// (`kernelGradAdding` in src/ops/_conv_gemm.ts: small chunks of images added into the result,
+// (`kernelGradAdding` in src/ops/_conv_one_channel.ts: small chunks of images added into the result,
 // and with a bias the bias's cotangent from the same product) equals the ts backend's
 // lowering, over one chunk and many, with and without a bias, and under the fused conv, ReLU
 // and pool of a CNN's first layer.

@@ -27,7 +27,7 @@ import {
 } from "./_im2col.ts";
 import type { Window } from "./_window.ts";
 import { byRows, convByRows, kernelGradByRows } from "./_conv_rows.ts";
-import { convForwardWide, kernelGradWide, wideApplies } from "./_conv_wide.ts";
+import { convForwardWide, wideApplies } from "./_conv_wide.ts";
 
 /** A checked convolution: its window and channel layout. */
 export interface Geometry {
@@ -116,7 +116,7 @@ export class Arena {
  * where im2col's rows would be copied `kw` elements at a time. On the MNIST CNN's first layer
  * (batch 128, blas) the window copies then cost a fraction of what they did.
  */
-const transposedWindows = (geo: Geometry) => geo.cg === 1;
+export const transposedWindows = (geo: Geometry): boolean => geo.cg === 1;
 
 /**
  * `y = conv(x, w) (+ bias)`, as `[rows, cout]`. The bias rides in the gemm: each window row
@@ -202,10 +202,6 @@ export function convKernelGrad(
     kernelGradByRows(backend, dt, win, cg, x, dy, cout, dw);
     return dw;
   }
-  if (addsKernelGrad(backend, geo)) {
-    kernelGradAdding(backend, geo, dt, x, dy, dw, k);
-    return dw;
-  }
   const pos = win.oh * win.ow;
   const per = Math.min(
     win.batch,
@@ -239,52 +235,6 @@ export function convKernelGrad(
     }
   }
   return dw;
-}
-
-/**
- * About this many elements of both operands per gemm in {@linkcode kernelGradAdding}. The
- * product `[k, m]·[m, cout]` has a tiny output and a long inner dimension; OpenBLAS (one core,
- * AMD EPYC Zen 4, 2026-12-02) ran the MNIST CNN's first layer's (`k` 25, `cout` 32) at 93
- * GFLOP/s over one image's 784 positions, 60 over 3,136 and 39 over 41,552.
- */
-const ADD_CHUNK = 1 << 16;
-
-/**
- * Whether {@linkcode kernelGradAdding} serves `geo` on `backend`: one group of one channel (the
- * transposed windows) and a backend that adds products into its output (`gemmAdd`).
- */
-export function addsKernelGrad(backend: Backend, geo: Geometry): boolean {
-  return geo.groups === 1 && transposedWindows(geo) && backend.gemmAdd !== undefined;
-}
-
-/**
- * `dW = Σ colsᵀ·dy` (`rows` = `k`) or `[dW; db]` (`rows` = `k + 1`: the windows' row of ones
- * gives the bias's cotangent in the same product) into `out` (`[rows, cout]`), where
- * {@linkcode addsKernelGrad}: the transposed windows of a few images at a time, each chunk's
- * product added into `out` where it lies, so chunks can be as small as suits the gemm.
- */
-export function kernelGradAdding(
-  backend: Backend,
-  geo: Geometry,
-  dt: DType,
-  x: FloatArray,
-  dy: FloatArray,
-  out: FloatArray,
-  rows: number,
-): void {
-  if (wideApplies(backend, geo.win, 1, 1)) {
-    return kernelGradWide(backend, geo.win, geo.cout, dt, x, dy, out, rows);
-  }
-  const { win, cout } = geo, pos = win.oh * win.ow;
-  const per = Math.max(1, Math.min(win.batch, Math.floor(ADD_CHUNK / (pos * (rows + cout)))));
-  const arena = new Arena(dt, win, 1, per, rows);
-  for (let b0 = 0; b0 < win.batch; b0 += per) {
-    const b1 = Math.min(win.batch, b0 + per), r0 = b0 * pos, m = (b1 - b0) * pos;
-    const cols = arena.windowsT(x, win, 0, b0, b1, rows);
-    const dyc = dy.subarray(r0 * cout, (r0 + m) * cout);
-    if (b0 === 0) backend.gemm(false, false, rows, cout, m, cols, dyc, out);
-    else backend.gemmAdd!(false, false, rows, cout, m, cols, dyc, out);
-  }
 }
 
 /** `db = 1ᵀ·dy`: the column sums of `dy` (`rows × n`), as one gemm with a vector of ones. */

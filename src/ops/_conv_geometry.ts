@@ -17,13 +17,8 @@ import {
 } from "../tensor.ts";
 import { checkInteger, checkOptions } from "../_checks.ts";
 import { assertTensor } from "./_checks.ts";
-import {
-  addsKernelGrad,
-  biasGrad,
-  convKernelGrad,
-  type Geometry,
-  kernelGradAdding,
-} from "./_conv_gemm.ts";
+import { biasGrad, convKernelGrad, type Geometry } from "./_conv_gemm.ts";
+import { addsKernelGrad, kernelGradAdding } from "./_conv_one_channel.ts";
 import { convInputGrad } from "./_conv_input_grad.ts";
 import { nhwc, type Padding, type Pair, pair, window } from "./_window.ts";
 
@@ -114,13 +109,14 @@ export function convGrads(
   const dx = needs[0]
     ? fromTypedArray(convInputGrad(backend, geo, dt, w.data, g, x.data.length), x.shape)
     : undefined;
-  if (needs[1] && needs[2] && b !== undefined && geo.rows > 0 && addsKernelGrad(backend, geo)) {
-    // Both from one product: the windows' row of ones against g is the bias's cotangent, where
-    // a separate pass would read all of g again.
-    const { k, cout } = geo, dwb = allocate(dt, (k + 1) * cout, "conv2d");
-    kernelGradAdding(backend, geo, dt, x.data, g, dwb, k + 1);
-    const dw = fromTypedArray(dwb.slice(0, k * cout), w.shape);
-    return [dx, dw, fromTypedArray(dwb.slice(k * cout), b.shape)];
+  if (needs[1] && geo.rows > 0 && addsKernelGrad(backend, geo)) {
+    // With a bias, both from one product: the windows' row of ones against g is the bias's
+    // cotangent, where a separate pass would read all of g again.
+    const { k, cout } = geo, biased = needs[2] && b !== undefined;
+    const dwb = allocate(dt, (biased ? k + 1 : k) * cout, "conv2d");
+    kernelGradAdding(backend, geo, dt, x.data, g, dwb, biased ? k + 1 : k);
+    const dw = fromTypedArray(biased ? dwb.slice(0, k * cout) : dwb, w.shape);
+    return [dx, dw, biased ? fromTypedArray(dwb.slice(k * cout), b.shape) : undefined];
   }
   return [
     dx,

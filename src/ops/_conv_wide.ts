@@ -2,7 +2,7 @@
  * A one-channel convolution at stride 1 over "wide" windows: every output row computed across
  * the padded input's full width `wp`, not just its `ow` outputs, so that each tap's row of the
  * transposed window matrix is, image by image, one contiguous run of the padded input. Internal
- * to `src/ops/` (`_conv_gemm.ts` calls it on backends with `gemmAdd`).
+ * to `src/ops/` (`_conv_gemm.ts` and `_conv_one_channel.ts` call it on backends with `gemmAdd`).
  *
  * The transposed windows of `_conv_gemm.ts` copy `ow` elements at a time, `kh·kw·oh` runs an
  * image, by a JavaScript loop (runs that short lose to the loop as memcpys): about 4 ms of the
@@ -119,7 +119,7 @@ export function kernelGradWide(
 ): void {
   const { batch, oh, ow } = win;
   const [, wp] = paddedSize(win);
-  // Small chunks: the product's output is tiny and its inner dimension long (`_conv_gemm.ts`).
+  // Small chunks: the product's output is tiny, its inner dimension long (`_conv_one_channel.ts`).
   const per = Math.max(1, Math.min(batch, Math.floor((1 << 16) / (oh * wp * (rows + cout)))));
   const windows = new WideWindows(dt, win, per, rows);
   const wide = allocate(dt, per * windows.pos * cout, "conv2d");

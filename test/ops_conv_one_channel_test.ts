@@ -152,3 +152,50 @@ test("a one-channel convolution's gradients on blas equal the ts lowering", {
     { numRuns: 40 },
   );
 });
+
+/** The bytes of `t`'s data. */
+const bits = (t: Tensor) => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+/** Where two tensors' bytes first differ (`"none"`), not a diff of a million bytes. */
+function firstDifference(a: Tensor, b: Tensor): string {
+  const [p, q] = [bits(a), bits(b)];
+  if (p.length !== q.length) return `${p.length} bytes against ${q.length}`;
+  const i = p.findIndex((v, j) => v !== q[j]);
+  return i < 0 ? "none" : `byte ${i}`;
+}
+
+/**
+ * A CNN's first block of a constant input (`_conv_first_layer.ts` on a backend with gemmAdd:
+ * pooled chunk by chunk, its cotangents scattered into the wide rows) against the composition
+ * `reluMaxPool2d(conv2dBias(...))` on the same backend: the same bits, value and cotangents.
+ */
+function sameBits(on: Backend, c: Case, dtype: DType): void {
+  const x = cast(c.x, dtype), o = c.options, pool = { size: 2 };
+  if (Math.min(...untraced().conv2d(x, cast(c.w, dtype), o).shape.slice(1, 3)) < 2) return;
+  const nets: [Net, Net] = [
+    (t, p) => t.conv2dReluMaxPool(x, p.w, p.b, o, pool),
+    (t, p) => t.reluMaxPool2d(t.conv2dBias(x, p.w, p.b!, o), pool),
+  ];
+  const p = { w: cast(c.w, dtype), b: cast(c.b, dtype) };
+  const [[y1, back1], [y0, back0]] = nets.map((f) => vjp(f, p, { backend: on }));
+  assert.equal(firstDifference(y1, y0), "none", "value");
+  const dy = fromTypedArray(y0.data.map((_, i) => Math.sin(i) + 0.5), y0.shape);
+  const g1 = back1(dy) as Record<string, Tensor>, g0 = back0(dy) as Record<string, Tensor>;
+  assert.equal(firstDifference(g1.w, g0.w), "none", "kernel's cotangent");
+  assert.equal(firstDifference(g1.b, g0.b), "none", "bias's cotangent");
+  // A pullback run again gives the same (the argmax is read, never rewritten).
+  assert.equal(firstDifference((back1(dy) as Record<string, Tensor>).w, g0.w), "none", "again");
+}
+
+for (const [name, on] of [["ts+gemmAdd", tsAdd], ["blas", blas.ok ? blas.kernels : ts]] as const) {
+  test(`a first CNN block on ${name} is the composition bit for bit, pooled chunk by chunk`, {
+    skip: name === "blas" && !blas.ok ? `blas backend not available here` : false,
+  }, () => {
+    for (const dt of ["float64", "float32"] as const) sameBits(on, MANY, dt);
+    fc.assert(
+      fc.property(caseArb, fc.constantFrom<DType>("float64", "float32"), (c, dt) => {
+        sameBits(on, c, dt);
+      }),
+      { numRuns: 60 },
+    );
+  });
+}

@@ -10,7 +10,7 @@
 import type { Backend } from "../kernels/kernels.ts";
 import type { DType, FloatArray } from "../tensor.ts";
 import { Arena, type Geometry, transposedWindows } from "./_conv_gemm.ts";
-import { kernelGradWide, wideApplies } from "./_conv_wide.ts";
+import { denseRows, kernelGradWide, wideApplies } from "./_conv_wide.ts";
 
 /**
  * About this many elements of both operands per gemm in {@linkcode kernelGradAdding}. The
@@ -44,7 +44,8 @@ export function kernelGradAdding(
   rows: number,
 ): void {
   if (wideApplies(backend, geo.win, 1, 1)) {
-    return kernelGradWide(backend, geo.win, geo.cout, dt, x, dy, out, rows);
+    const fill = denseRows(geo.win, geo.cout, dy);
+    return kernelGradWide(backend, geo.win, geo.cout, dt, x, fill, out, rows);
   }
   const { win, cout } = geo, pos = win.oh * win.ow;
   const per = Math.max(1, Math.min(win.batch, Math.floor(ADD_CHUNK / (pos * (rows + cout)))));

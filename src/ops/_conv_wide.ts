@@ -72,6 +72,35 @@ class WideWindows {
 }
 
 /**
+ * The wide forward chunk by chunk: `sink(wide, b0, b1)` gets the outputs of images `[b0, b1)`
+ * as `[(b1 − b0)·oh·wp, cout]` rows at the start of `wide` (a buffer reused from chunk to chunk;
+ * rows past them hold nothing of use), `wk` the kernel with the bias as its last row when given.
+ */
+export function wideForward(
+  backend: Backend,
+  win: Window,
+  cout: number,
+  dt: DType,
+  x: FloatArray,
+  wk: FloatArray,
+  rows: number,
+  sink: (wide: FloatArray, b0: number, b1: number) => void,
+): void {
+  const { batch, oh } = win;
+  const [, wp] = paddedSize(win);
+  const per = Math.max(1, Math.min(batch, Math.floor(CHUNK / (oh * wp * rows))));
+  const windows = new WideWindows(dt, win, per, rows);
+  const wide = allocate(dt, per * windows.pos * cout, "conv2d");
+  for (let b0 = 0; b0 < batch; b0 += per) {
+    const b1 = Math.min(batch, b0 + per), m = windows.pos * per;
+    const cols = windows.of(x, b0, b1);
+    // Rows are `per·pos` apart in `cols`; a short last chunk computes its unused rows too.
+    backend.gemm(true, false, m, cout, rows, cols, wk, wide);
+    sink(wide, b0, b1);
+  }
+}
+
+/**
  * `out = conv(x, w) (+ bias)` (`[batch·oh·ow, cout]`, every element written) where
  * {@linkcode wideApplies}: `wk` the kernel with the bias as its last row when given.
  */
@@ -85,27 +114,44 @@ export function convForwardWide(
   rows: number,
   out: FloatArray,
 ): void {
-  const { batch, oh, ow } = win;
+  const { oh, ow } = win;
   const [, wp] = paddedSize(win);
-  const per = Math.max(1, Math.min(batch, Math.floor(CHUNK / (oh * wp * rows))));
-  const windows = new WideWindows(dt, win, per, rows);
-  const wide = allocate(dt, per * windows.pos * cout, "conv2d");
-  for (let b0 = 0; b0 < batch; b0 += per) {
-    const b1 = Math.min(batch, b0 + per), m = windows.pos * per;
-    const cols = windows.of(x, b0, b1);
-    // Rows are `per·pos` apart in `cols`; a short last chunk computes its unused rows too.
-    backend.gemm(true, false, m, cout, rows, cols, wk, wide);
+  wideForward(backend, win, cout, dt, x, wk, rows, (wide, b0, b1) => {
     for (let r = 0; r < (b1 - b0) * oh; r++) {
       const from = r * wp * cout;
       out.set(wide.subarray(from, from + ow * cout), (b0 * oh + r) * ow * cout);
     }
-  }
+  });
+}
+
+/**
+ * How {@linkcode kernelGradWide} gets the output cotangents of images `[b0, b1)` into `wide`
+ * (`[(b1 − b0)·oh·wp, cout]`, `wp` the padded input's width): `fill` writes them, each row's
+ * past its `ow` outputs left alone; `sparse` when it writes only some (then `wide` is zero on
+ * entry), else every element of each row's first `ow` outputs.
+ */
+export interface WideFill {
+  readonly fill: (wide: FloatArray, b0: number, b1: number) => void;
+  readonly sparse: boolean;
+}
+
+/** The {@linkcode WideFill} of the dense cotangents `dy` (`[batch·oh·ow, cout]`). */
+export function denseRows(win: Window, cout: number, dy: FloatArray): WideFill {
+  const { oh, ow } = win;
+  const [, wp] = paddedSize(win);
+  const fill = (wide: FloatArray, b0: number, b1: number) => {
+    for (let r = 0; r < (b1 - b0) * oh; r++) {
+      const from = (b0 * oh + r) * ow * cout;
+      wide.set(dy.subarray(from, from + ow * cout), r * wp * cout);
+    }
+  };
+  return { fill, sparse: false };
 }
 
 /**
  * `dW = Σ colsᵀ·dy` (`rows` = `k`) or `[dW; db]` (`rows` = `k + 1`) into `out` (`[rows, cout]`)
- * where {@linkcode wideApplies}: `dy` copied into the wide rows, zeros past each row's `ow`
- * outputs, so the windows there add nothing.
+ * where {@linkcode wideApplies}: `fill` writes each chunk's cotangents into the wide rows, zeros
+ * past each row's `ow` outputs, so the windows there add nothing.
  */
 export function kernelGradWide(
   backend: Backend,
@@ -113,11 +159,11 @@ export function kernelGradWide(
   cout: number,
   dt: DType,
   x: FloatArray,
-  dy: FloatArray,
+  fill: WideFill,
   out: FloatArray,
   rows: number,
 ): void {
-  const { batch, oh, ow } = win;
+  const { batch, oh } = win;
   const [, wp] = paddedSize(win);
   // Small chunks: the product's output is tiny, its inner dimension long (`_conv_one_channel.ts`).
   const per = Math.max(1, Math.min(batch, Math.floor((1 << 16) / (oh * wp * (rows + cout)))));
@@ -126,12 +172,10 @@ export function kernelGradWide(
   for (let b0 = 0; b0 < batch; b0 += per) {
     const b1 = Math.min(batch, b0 + per), m = windows.pos * per;
     const cols = windows.of(x, b0, b1);
-    for (let r = 0; r < (b1 - b0) * oh; r++) {
-      const from = (b0 * oh + r) * ow * cout;
-      wide.set(dy.subarray(from, from + ow * cout), r * wp * cout);
-    }
-    // A short last chunk: the rows past it still hold the previous chunk's cotangents.
-    if (b1 - b0 < per) wide.fill(0, (b1 - b0) * windows.pos * cout);
+    // The rows past each output row's `ow` stay zero from the allocation; a sparse fill's
+    // positions, and a short last chunk's rows past it, hold the previous chunk's values.
+    if (b0 > 0 && (fill.sparse || b1 - b0 < per)) wide.fill(0);
+    fill.fill(wide, b0, b1);
     if (b0 === 0) backend.gemm(false, false, rows, cout, m, cols, wide, out);
     else backend.gemmAdd!(false, false, rows, cout, m, cols, wide, out);
   }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { FloatArray, Tensor } from "../tensor.ts";
+import type { FloatArray, Shape, Tensor } from "../tensor.ts";
 import { checkOptions, describeValue } from "../_checks.ts";
 import { nhwc, type Padding, type Pair, pair, type Window, window } from "./_window.ts";
 
@@ -26,6 +26,11 @@ export interface Pool2dOptions {
 /** The checked window of a pool primitive `op` over `x` (errors name `op`). */
 export function poolWindow(op: string, x: Tensor, options: Pool2dOptions): Window {
   nhwc(op, x, "the input x");
+  return poolWindowOf(op, x.shape, options);
+}
+
+/** {@linkcode poolWindow} over an NHWC input of shape `shape` (already checked). */
+export function poolWindowOf(op: string, shape: Shape, options: Pool2dOptions): Window {
   const o = checkOptions(`Cannot ${op}`, options, ["size", "stride", "padding"]);
   if (o.size === undefined) {
     throw new TypeError(
@@ -35,7 +40,7 @@ export function poolWindow(op: string, x: Tensor, options: Pool2dOptions): Windo
   }
   const size = pair(op, "size", o.size);
   const stride = o.stride === undefined ? size : pair(op, "stride", o.stride);
-  return window(op, x.shape, size, stride, [1, 1], o.padding ?? "valid", true);
+  return window(op, shape, size, stride, [1, 1], o.padding ?? "valid", true);
 }
 
 /**

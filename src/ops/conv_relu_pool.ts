@@ -10,7 +10,13 @@ import { checkBackend } from "../_checks.ts";
 import { cotangent } from "./_checks.ts";
 import { convForward } from "./_conv_gemm.ts";
 import { checkBias, type Conv2dOptions, convGrads, geometry, outShape } from "./_conv_geometry.ts";
-import { type Pool2dOptions, poolWindow } from "./_max_pool.ts";
+import { type Pool2dOptions, poolWindowOf } from "./_max_pool.ts";
+import {
+  denseArgmax,
+  firstLayerApplies,
+  firstLayerForward,
+  firstLayerKernelGrad,
+} from "./_conv_first_layer.ts";
 import { reluMaxBack, reluMaxPoolInto } from "./_relu_pool_loops.ts";
 import { type Primitive, primitive } from "./primitive.ts";
 import { WorkspacePool } from "./_workspace.ts";
@@ -31,8 +37,10 @@ const WORKSPACES = new WorkspacePool("conv2dReluMaxPool");
  * forward call and its cotangent only inside the pullback, in reused workspaces, where the
  * composition makes both fresh tensors of the convolution's full size each step. The pullback
  * sends each pooled cotangent to its window's positive maximum (as `reluMaxPool2d`'s does) and
- * runs the convolution's pullback on that, each input's cotangent only when needed. What the
- * `conv2d` layer runs with its `reluMaxPool` option.
+ * runs the convolution's pullback on that, each input's cotangent only when needed. A first
+ * layer (one input channel, stride 1, a 2x2 pool, on a backend with `gemmAdd`) goes chunk by
+ * chunk instead (`_conv_first_layer.ts`): the full-size arrays are never made, and the bits are
+ * the same. What the `conv2d` layer runs with its `reluMaxPool` option.
  *
  * @example
  * ```ts
@@ -54,22 +62,39 @@ export const conv2dReluMaxPool: Primitive<
     const geo = geometry(op, x, w, conv);
     if (b !== undefined) checkBias(op, b, geo, x);
     const dt = x.dtype, len = geo.rows * geo.cout;
-    const conved = WORKSPACES.take(dt, len);
-    // The pool's window over the convolution's output (a view of the workspace, never returned).
-    const win = poolWindow(op, fromTypedArray(conved, outShape(geo)), pool);
+    // The pool's window over the convolution's output.
+    const win = poolWindowOf(op, outShape(geo), pool);
     const n = win.batch * win.oh * win.ow * win.c;
-    const out = allocate(dt, n, op), arg = new Int32Array(n);
-    convForward(backend, geo, dt, x.data, w.data, b?.data, conved);
-    reluMaxPoolInto(backend, conved, win, out, arg);
-    WORKSPACES.give(conved);
+    const out = allocate(dt, n, op);
+    // A first layer pools chunk by chunk; its argmax then indexes each image's wide output.
+    const first = firstLayerApplies(backend, geo, win);
+    const arg = new Int32Array(n);
+    if (first) firstLayerForward(backend, geo, dt, x.data, w.data, b?.data, win, out, arg);
+    else {
+      const conved = WORKSPACES.take(dt, len);
+      convForward(backend, geo, dt, x.data, w.data, b?.data, conved);
+      reluMaxPoolInto(backend, conved, win, out, arg);
+      WORKSPACES.give(conved);
+    }
     const shape = [win.batch, win.oh, win.ow, win.c];
     const y = fromTypedArray(out, shape);
     return [y, (dy, needs) => {
       // dy as it comes, as reluMaxPool2d's pullback scatters it (the same roundings).
       const g = cotangent(op, dy, shape);
+      if (first && !needs[0] && needs[1]) {
+        // The kernel's cotangent, and the bias's from the same product when asked for (as
+        // convGrads takes them: the same rows, so the same bits).
+        const { k, cout } = geo, biased = needs[2] && b !== undefined, rows = biased ? k + 1 : k;
+        const dwb = allocate(dt, rows * cout, op);
+        firstLayerKernelGrad(backend, geo, dt, x.data, g, arg, win, dwb, rows);
+        const dw = fromTypedArray(biased ? dwb.slice(0, k * cout) : dwb, w.shape);
+        return [undefined, dw, biased ? fromTypedArray(dwb.slice(k * cout), b.shape) : undefined];
+      }
+      // (The input's cotangent too: the dense path, on the argmax as it indexes the output.)
+      const at = first ? denseArgmax(geo, win, arg) : arg;
       // One element more, where the cotangents of non-positive maxima go (as reluMaxPool2d's).
       const dz = WORKSPACES.take(dt, len + 1).fill(0);
-      reluMaxBack(g, arg, dz, len);
+      reluMaxBack(g, at, dz, len);
       const grads = convGrads(backend, geo, x, w, b, dz.subarray(0, len), needs);
       WORKSPACES.give(dz);
       return grads;

@@ -57,27 +57,18 @@ export function firstLayerForward(
   const [, wp] = paddedSize(win);
   const ph = pool.oh, pw = pool.ow, image = oh * wp * cout, run = pw * cout;
   const wk = withBias(dt, w, bias, k, cout), rows = bias === undefined ? k : k + 1;
-  let chunk: Window | undefined, pooled = out, parg = arg;
+  // One image's wide output as [1, oh, wp, cout], pooled 2x2 (the columns past the last whole
+  // window of real outputs come out too, and are dropped below): its argmax then indexes the
+  // image's wide output, as the pullback reads it.
+  const image1: Window = { ...pool, batch: 1, h: oh, w: wp, oh: ph, ow: wp >> 1 };
+  const pooled = allocate(dt, ph * (wp >> 1) * cout), parg = new Int32Array(pooled.length);
   wideForward(backend, win, cout, dt, x, wk, rows, (wide, b0, b1) => {
-    const per = wide.length / image;
-    if (chunk === undefined) {
-      // The chunk's wide output as images [per, oh, wp, cout], pooled 2x2 (columns past the
-      // last whole window of real outputs come out too, and are dropped below).
-      chunk = { ...pool, batch: per, h: oh, w: wp, oh: ph, ow: wp >> 1 };
-      pooled = allocate(dt, per * ph * (wp >> 1) * cout);
-      parg = new Int32Array(pooled.length);
-    }
-    reluMaxPoolInto(backend, wide, chunk, pooled, parg);
     for (let b = 0; b < b1 - b0; b++) {
+      reluMaxPoolInto(backend, wide.subarray(b * image, (b + 1) * image), image1, pooled, parg);
       for (let i = 0; i < ph; i++) {
-        const from = (b * ph + i) * (wp >> 1) * cout, to = ((b0 + b) * ph + i) * run;
+        const from = i * (wp >> 1) * cout, to = ((b0 + b) * ph + i) * run;
         out.set(pooled.subarray(from, from + run), to);
-        // Indices into the chunk, made indices into the image (-1 stays -1).
-        const shift = b * image;
-        for (let t = 0; t < run; t++) {
-          const a = parg[from + t];
-          arg[to + t] = a < 0 ? a : a - shift;
-        }
+        arg.set(parg.subarray(from, from + run), to);
       }
     }
   });

@@ -1,7 +1,9 @@
 /**
  * A CNN's first block, `conv2dReluMaxPool` of one input channel at stride 1 under a 2x2 pool,
  * chunk by chunk over the wide windows of `_conv_wide.ts` on a BLAS backend: each chunk's
- * convolution is pooled while it is in cache, and in the pullback each chunk's cotangents are
+ * convolution is pooled image by image while it is in cache (each image on its own, so the
+ * pool's argmax is already an index into the image: converting a chunk's cost more than the
+ * pooling saved), and in the pullback each chunk's cotangents are
  * scattered straight into the rows its kernel-gradient product reads. The convolution's output
  * and its cotangent (12.25 MiB each for the MNIST CNN at batch 128) are never written whole,
  * nor copied between the dense and the wide layouts. Private to `src/ops/`.

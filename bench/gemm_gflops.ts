@@ -4,6 +4,7 @@
  * ```sh
  * deno run -A bench/gemm_gflops.ts          # float32
  * deno run -A bench/gemm_gflops.ts --f64    # float64
+ * deno run -A bench/gemm_gflops.ts --conv   # and the CNN's first-layer kernel gradient
  * bun bench/gemm_gflops.ts                  # the same under Bun
  * ```
  *
@@ -44,6 +45,16 @@ export const GEMM_SHAPES: readonly GemmShape[] = [
   shape("dy·W1ᵀ 128×256·256×784 (dx)", 128, 784, 256, false, true),
   shape("h·W2 128×256·256×128", 128, 128, 256),
   shape("h·W3 128×128·128×10", 128, 10, 128),
+];
+
+/**
+ * The MNIST CNN's first layer's kernel gradient, `colsᵀ·dy` (25 taps, 32 channels), over one
+ * image's 784 positions and over the 41,552 of a 53-image chunk: why `_conv_one_channel.ts`
+ * takes one image a product. Timed with `--conv` (the ts and reference columns skipped).
+ */
+export const CONV_SHAPES: readonly GemmShape[] = [
+  shape("conv1 dW, 1 image 25×784·784×32", 25, 32, 784),
+  shape("conv1 dW, 53 images 25×41552·41552×32", 25, 32, 41552),
 ];
 
 /** Fills with values in [-1, 1) from a fixed xorshift, so runs are comparable. */
@@ -90,7 +101,8 @@ if (import.meta.main) {
   const args: string[] = typeof Deno !== "undefined"
     ? Deno.args
     : (globalThis as unknown as { process: { argv: string[] } }).process.argv.slice(2);
-  const f64 = args.includes("--f64");
+  const f64 = args.includes("--f64"), conv = args.includes("--conv");
+  const shapes = conv ? [...GEMM_SHAPES, ...CONV_SHAPES] : GEMM_SHAPES;
   const blas = tryLoad(() => loadBlasKernels());
   const cores = navigator.hardwareConcurrency;
   // Each column's kernels are loaded when its turn comes: the thread count is process-wide.
@@ -107,14 +119,15 @@ if (import.meta.main) {
   const runtime = typeof Deno !== "undefined" ? `Deno ${Deno.version.deno}` : "Bun";
   console.log(`gemm GFLOP/s, ${f64 ? "float64" : "float32"}, ${runtime}`);
   if (blas) console.log(blas.description);
-  const width = Math.max(...GEMM_SHAPES.map((s) => s.label.length));
+  const width = Math.max(...shapes.map((s) => s.label.length));
   console.log(["shape".padEnd(width), ...columns.map(([c]) => c.padStart(12))].join(" "));
-  const rows = GEMM_SHAPES.map((s) => [s.label.padEnd(width)]);
+  const rows = shapes.map((s) => [s.label.padEnd(width)]);
   // Column by column, so that pinning OpenBLAS's threads affects only its own column.
   for (const [, load, restore] of columns) {
     const kern = load();
-    GEMM_SHAPES.forEach((s, i) => {
-      const slow = kern === referenceKernels && s.m * s.n * s.k > 2 ** 28;
+    shapes.forEach((s, i) => {
+      const slow = (kern === referenceKernels && s.m * s.n * s.k > 2 ** 28) ||
+        (i >= GEMM_SHAPES.length && (kern === tsKernels || kern === referenceKernels));
       const cell = kern === undefined ? "n/a" : slow ? "-" : gflops(kern, s, f64).toFixed(1);
       rows[i].push(cell.padStart(12));
     });

@@ -15,8 +15,8 @@ import { denseRows, kernelGradWide, wideApplies } from "./_conv_wide.ts";
 /**
  * About this many elements of both operands per gemm in {@linkcode kernelGradAdding}. The
  * product `[k, m]·[m, cout]` has a tiny output and a long inner dimension; OpenBLAS (one core,
- * AMD EPYC Zen 4, 2026-12-02) ran the MNIST CNN's first layer's (`k` 25, `cout` 32) at 93
- * GFLOP/s over one image's 784 positions, 60 over 3,136 and 39 over 41,552.
+ * AMD EPYC Zen 4, 2026-12-02, `bench/gemm_gflops.ts --conv`) ran the MNIST CNN's first layer's
+ * (`k` 25, `cout` 32) at 95 GFLOP/s over one image's 784 positions and 42 over 41,552.
  */
 const ADD_CHUNK = 1 << 16;
 

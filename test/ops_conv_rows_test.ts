@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { untraced } from "../src/autodiff/ops.ts";
 import { vjp } from "../src/autodiff/trace.ts";
 import type { Backend, GemmKernel } from "../src/kernels/kernels.ts";
 import { backend, probeBackend } from "../src/kernels/select.ts";
@@ -112,6 +113,55 @@ test("conv2dBias() by tap rows on the blas backend equals the ts backend's lower
   assert.ok(on.gemmAdd !== undefined, "blas has gemmAdd, so this takes the tap-row path");
   fc.assert(
     fc.property(caseArb, fc.constantFrom<DType>("float64", "float32"), (c, dt) => agree(on, c, dt)),
+    { numRuns: 60 },
+  );
+});
+
+/** The bytes of `t`'s data. */
+const bits = (t: Tensor) => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+/** Where two tensors' bytes first differ (`"none"`), not a diff of a million bytes. */
+function firstDifference(a: Tensor, b: Tensor): string {
+  const [p, q] = [bits(a), bits(b)];
+  if (p.length !== q.length) return `${p.length} bytes against ${q.length}`;
+  const i = p.findIndex((v, j) => v !== q[j]);
+  return i < 0 ? "none" : `byte ${i}`;
+}
+
+/**
+ * conv2dReluMaxPool by tap rows under a 2x2 pool (`_conv_pooled_rows.ts`: pooled image by
+ * image, its argmax an index into the image) against `reluMaxPool2d(conv2dBias(...))` on the
+ * same backend: the same bits, value and every cotangent.
+ */
+function pooledSameBits(on: Backend, c: Case, dtype: DType): void {
+  const p = { x: cast(c.x, dtype), w: cast(c.w, dtype), b: cast(c.b, dtype) }, pool = { size: 2 };
+  type P = typeof p;
+  type T = Parameters<Parameters<typeof vjp>[0]>[0];
+  const conved = untraced().conv2dBias(p.x, p.w, p.b, c.options);
+  if (Math.min(conved.shape[1], conved.shape[2]) < 2) return; // no 2x2 window fits
+  const [y0, back0] = vjp(
+    (t: T, q: P) => t.reluMaxPool2d(t.conv2dBias(q.x, q.w, q.b, c.options), pool),
+    p,
+    { backend: on },
+  );
+  const [y1, back1] = vjp(
+    (t: T, q: P) => t.conv2dReluMaxPool(q.x, q.w, q.b, c.options, pool),
+    p,
+    { backend: on },
+  );
+  assert.equal(firstDifference(y1, y0), "none", "value");
+  const dy = fromTypedArray(y0.data.map((_, i) => Math.cos(i)), y0.shape);
+  const g0 = back0(dy), g1 = back1(dy);
+  for (const k of ["x", "w", "b"] as const) {
+    assert.equal(firstDifference(g1[k], g0[k]), "none", `${k}'s cotangent`);
+  }
+}
+
+test("conv2dReluMaxPool by tap rows, pooled image by image, is the composition bit for bit", () => {
+  fc.assert(
+    fc.property(caseArb, fc.constantFrom<DType>("float64", "float32"), (c, dt) => {
+      pooledSameBits(tsAdd, c, dt);
+      if (blas.ok) pooledSameBits(blas.kernels, c, dt);
+    }),
     { numRuns: 60 },
   );
 });

@@ -32,7 +32,8 @@ export function byRows(backend: Backend, win: Window, cg: number): boolean {
 /**
  * `out = conv(x, w) (+ bias)` over all `cg` channels of `x` (one group), `w` the kernel as
  * `[kh·kw·cg, n]`, `out` fresh `[batch·oh·ow, n]`. The bias, when given, is the first
- * product: a column of ones times it.
+ * product: a column of ones times it. With `sink`, `out` is one image's `[oh·ow, n]`, written
+ * over image after image, and `sink(b, out)` is called once image `b` is in it.
  */
 export function convByRows(
   backend: Backend,
@@ -44,16 +45,19 @@ export function convByRows(
   n: number,
   bias: FloatArray | undefined,
   out: FloatArray,
+  sink?: (b: number, y: FloatArray) => void,
 ): void {
   const ones = bias === undefined ? undefined : allocate(dt, win.oh * win.ow).fill(1);
   eachImage(dt, win, cg, x, (b, window) => {
-    const pos = win.oh * win.ow, y = out.subarray(b * pos * n, (b + 1) * pos * n);
+    const pos = win.oh * win.ow;
+    const y = sink === undefined ? out.subarray(b * pos * n, (b + 1) * pos * n) : out;
     if (ones !== undefined) backend.gemm(false, false, pos, n, 1, ones, bias!, y);
     for (let ki = 0; ki < win.kh; ki++) {
       const wk = w.subarray(ki * window.kr * n, (ki + 1) * window.kr * n), a = window.of(ki);
       if (ki === 0 && ones === undefined) backend.gemm(false, false, pos, n, window.kr, a, wk, y);
       else backend.gemmAdd!(false, false, pos, n, window.kr, a, wk, y);
     }
+    sink?.(b, y);
   });
 }
 

@@ -11,6 +11,7 @@ import { cotangent } from "./_checks.ts";
 import { convForward } from "./_conv_gemm.ts";
 import { checkBias, type Conv2dOptions, convGrads, geometry, outShape } from "./_conv_geometry.ts";
 import { type Pool2dOptions, poolWindowOf } from "./_max_pool.ts";
+import { pooledRowsApply, pooledRowsForward, scatterPooled } from "./_conv_pooled_rows.ts";
 import {
   denseArgmax,
   firstLayerApplies,
@@ -68,8 +69,11 @@ export const conv2dReluMaxPool: Primitive<
     const out = allocate(dt, n, op);
     // A first layer pools chunk by chunk; its argmax then indexes each image's wide output.
     const first = firstLayerApplies(backend, geo, win);
+    // By tap rows under a 2x2 pool, image by image; its argmax then indexes each image.
+    const tapRows = !first && pooledRowsApply(backend, geo, win);
     const arg = new Int32Array(n);
     if (first) firstLayerForward(backend, geo, dt, x.data, w.data, b?.data, win, out, arg);
+    else if (tapRows) pooledRowsForward(backend, geo, dt, x.data, w.data, b?.data, win, out, arg);
     else {
       const conved = WORKSPACES.take(dt, len);
       convForward(backend, geo, dt, x.data, w.data, b?.data, conved);
@@ -90,11 +94,12 @@ export const conv2dReluMaxPool: Primitive<
         const dw = fromTypedArray(biased ? dwb.slice(0, k * cout) : dwb, w.shape);
         return [undefined, dw, biased ? fromTypedArray(dwb.slice(k * cout), b.shape) : undefined];
       }
-      // (The input's cotangent too: the dense path, on the argmax as it indexes the output.)
-      const at = first ? denseArgmax(geo, win, arg) : arg;
-      // One element more, where the cotangents of non-positive maxima go (as reluMaxPool2d's).
+      // Else the convolution's dense cotangent, each argmax made an index into the whole output;
+      // one element more, where the cotangents of non-positive maxima go (as reluMaxPool2d's).
       const dz = WORKSPACES.take(dt, len + 1).fill(0);
-      reluMaxBack(g, at, dz, len);
+      if (tapRows) {
+        scatterPooled(g, arg, win.oh * win.ow * win.c, geo.win.oh * geo.win.ow * geo.cout, dz);
+      } else reluMaxBack(g, first ? denseArgmax(geo, win, arg) : arg, dz, len);
       const grads = convGrads(backend, geo, x, w, b, dz.subarray(0, len), needs);
       WORKSPACES.give(dz);
       return grads;

@@ -21,22 +21,13 @@ import type { Backend } from "../kernels/kernels.ts";
 import { allocate, type DType, type FloatArray } from "../tensor.ts";
 import type { Geometry } from "./_conv_gemm.ts";
 import { paddedSize } from "./_im2col.ts";
-import { reluMaxPoolInto, twoByTwo } from "./_relu_pool_loops.ts";
-import { kernelGradWide, wideApplies, wideForward } from "./_conv_wide.ts";
+import { reluMaxBackImage, reluMaxPoolInto, twoByTwo } from "./_relu_pool_loops.ts";
+import { kernelGradWide, wideApplies, wideForward, withBiasRow } from "./_conv_wide.ts";
 import type { Window } from "./_window.ts";
 
 /** Whether the first-layer path serves `geo` pooled by `pool` on `backend`. */
 export function firstLayerApplies(backend: Backend, geo: Geometry, pool: Window): boolean {
   return wideApplies(backend, geo.win, geo.groups, geo.cg) && twoByTwo(pool);
-}
-
-/** The kernel `w` (`[k, cout]`) with `bias` as one more row when given. */
-function withBias(dt: DType, w: FloatArray, bias: FloatArray | undefined, k: number, cout: number) {
-  if (bias === undefined) return w;
-  const wb = allocate(dt, (k + 1) * cout);
-  wb.set(w.subarray(0, k * cout));
-  wb.set(bias, k * cout);
-  return wb;
 }
 
 /**
@@ -58,7 +49,7 @@ export function firstLayerForward(
   const { win, cout, k } = geo, { oh } = win;
   const [, wp] = paddedSize(win);
   const ph = pool.oh, pw = pool.ow, image = oh * wp * cout, run = pw * cout;
-  const wk = withBias(dt, w, bias, k, cout), rows = bias === undefined ? k : k + 1;
+  const [wk, rows] = withBiasRow(dt, w, bias, k, cout);
   // One image's wide output as [1, oh, wp, cout], pooled 2x2 (the columns past the last whole
   // window of real outputs come out too, and are dropped below): its argmax then indexes the
   // image's wide output, as the pullback reads it.
@@ -95,27 +86,11 @@ export function firstLayerKernelGrad(
   const [, wp] = paddedSize(win);
   const image = oh * wp * cout, pooled = pool.oh * pool.ow * cout;
   const fill = (wide: FloatArray, b0: number, b1: number) => {
-    for (let b = b0; b < b1; b++) scatter(g, arg, b * pooled, pooled, wide, (b - b0) * image);
+    for (let b = b0; b < b1; b++) {
+      reluMaxBackImage(g, arg, b * pooled, (b + 1) * pooled, wide, (b - b0) * image);
+    }
   };
   kernelGradWide(backend, win, cout, dt, x, { fill, sparse: true }, into, rows);
-}
-
-/**
- * `dz[base + arg[o]] += g[o]` for the `n` outputs from `o0` whose maximum was positive. A
- * top-level loop, so the JIT compiles it on its own.
- */
-function scatter(
-  g: FloatArray,
-  arg: Int32Array,
-  o0: number,
-  n: number,
-  dz: FloatArray,
-  base: number,
-): void {
-  for (let o = o0; o < o0 + n; o++) {
-    const a = arg[o];
-    if (a >= 0) dz[base + a] += g[o];
-  }
 }
 
 /** `arg` of {@linkcode firstLayerForward} as indices into the dense `[batch, oh, ow, cout]`. */

@@ -27,7 +27,7 @@ import {
 } from "./_im2col.ts";
 import type { Window } from "./_window.ts";
 import { byRows, convByRows, kernelGradByRows } from "./_conv_rows.ts";
-import { convForwardWide, wideApplies } from "./_conv_wide.ts";
+import { convForwardWide, wideApplies, withBiasRow } from "./_conv_wide.ts";
 
 /** A checked convolution: its window and channel layout. */
 export interface Geometry {
@@ -141,13 +141,8 @@ export function convForward(
     return out;
   }
   if (wideApplies(backend, win, groups, cg)) {
-    let wb = w;
-    if (bias !== undefined) {
-      wb = allocate(dt, (k + 1) * cout);
-      wb.set(w.subarray(0, k * cout));
-      wb.set(bias, k * cout);
-    }
-    convForwardWide(backend, win, cout, dt, x, wb, bias === undefined ? k : k + 1, out);
+    const [wk, kx] = withBiasRow(dt, w, bias, k, cout);
+    convForwardWide(backend, win, cout, dt, x, wk, kx, out);
     return out;
   }
   const kx = bias === undefined ? k : k + 1;

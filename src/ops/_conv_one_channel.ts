@@ -10,15 +10,7 @@
 import type { Backend } from "../kernels/kernels.ts";
 import type { DType, FloatArray } from "../tensor.ts";
 import { Arena, type Geometry, transposedWindows } from "./_conv_gemm.ts";
-import { denseRows, kernelGradWide, wideApplies } from "./_conv_wide.ts";
-
-/**
- * About this many elements of both operands per gemm in {@linkcode kernelGradAdding}. The
- * product `[k, m]·[m, cout]` has a tiny output and a long inner dimension; OpenBLAS (one core,
- * AMD EPYC Zen 4, 2026-12-02, `bench/gemm_gflops.ts --conv`) ran the MNIST CNN's first layer's
- * (`k` 25, `cout` 32) at 95 GFLOP/s over one image's 784 positions and 42 over 41,552.
- */
-const ADD_CHUNK = 1 << 16;
+import { ADD_CHUNK, denseRows, kernelGradWide, wideApplies } from "./_conv_wide.ts";
 
 /**
  * Whether {@linkcode kernelGradAdding} serves `geo` on `backend`: one group of one channel (the

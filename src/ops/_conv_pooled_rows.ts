@@ -16,7 +16,7 @@ import type { Backend } from "../kernels/kernels.ts";
 import { allocate, type DType, type FloatArray } from "../tensor.ts";
 import type { Geometry } from "./_conv_gemm.ts";
 import { byRows, convByRows } from "./_conv_rows.ts";
-import { reluMaxPoolInto, twoByTwo } from "./_relu_pool_loops.ts";
+import { reluMaxBackImage, reluMaxPoolInto, twoByTwo } from "./_relu_pool_loops.ts";
 import type { Window } from "./_window.ts";
 
 /** Whether the tap rows pooled image by image serve `geo` pooled by `pool` on `backend`. */
@@ -62,21 +62,6 @@ export function scatterPooled(
   dz: FloatArray,
 ): void {
   for (let o0 = 0, base = 0; o0 < arg.length; o0 += per, base += image) {
-    scatterImage(g, arg, o0, o0 + per, dz, base);
-  }
-}
-
-/** One image of {@linkcode scatterPooled}: a top-level loop, so the JIT compiles it alone. */
-function scatterImage(
-  g: FloatArray,
-  arg: Int32Array,
-  o0: number,
-  o1: number,
-  dz: FloatArray,
-  base: number,
-): void {
-  for (let o = o0; o < o1; o++) {
-    const a = arg[o];
-    if (a >= 0) dz[base + a] += g[o];
+    reluMaxBackImage(g, arg, o0, o0 + per, dz, base);
   }
 }

@@ -23,6 +23,30 @@ import type { Window } from "./_window.ts";
 const CHUNK = 1 << 17;
 
 /**
+ * About this many elements of both operands per product of a one-channel kernel's gradient
+ * (here and in `_conv_one_channel.ts`). The product `[k, m]·[m, cout]` has a tiny output and a
+ * long inner dimension; OpenBLAS (one core, AMD EPYC Zen 4, 2026-12-02, `bench/gemm_gflops.ts
+ * --conv`) ran the MNIST CNN's first layer's (`k` 25, `cout` 32) at 95 GFLOP/s over one image's
+ * 784 positions and 42 over 41,552.
+ */
+export const ADD_CHUNK = 1 << 16;
+
+/** The kernel `w` (`[k, cout]`) with `bias` as one more row when given, and its row count. */
+export function withBiasRow(
+  dt: DType,
+  w: FloatArray,
+  bias: FloatArray | undefined,
+  k: number,
+  cout: number,
+): [wk: FloatArray, rows: number] {
+  if (bias === undefined) return [w, k];
+  const wk = allocate(dt, (k + 1) * cout);
+  wk.set(w.subarray(0, k * cout));
+  wk.set(bias, k * cout);
+  return [wk, k + 1];
+}
+
+/**
  * Whether the wide windows serve a convolution of `groups` groups of `cg` channels over `win`
  * on `backend`: one group of one channel, stride 1 both ways, and a backend that adds products
  * into its output (a BLAS, whose gemm makes the extra products cheaper than the copies saved).
@@ -165,8 +189,8 @@ export function kernelGradWide(
 ): void {
   const { batch, oh } = win;
   const [, wp] = paddedSize(win);
-  // Small chunks: the product's output is tiny, its inner dimension long (`_conv_one_channel.ts`).
-  const per = Math.max(1, Math.min(batch, Math.floor((1 << 16) / (oh * wp * (rows + cout)))));
+  // Small chunks: the product's output is tiny, its inner dimension long (ADD_CHUNK).
+  const per = Math.max(1, Math.min(batch, Math.floor(ADD_CHUNK / (oh * wp * (rows + cout)))));
   const windows = new WideWindows(dt, win, per, rows);
   const wide = allocate(dt, per * windows.pos * cout, "conv2d");
   for (let b0 = 0; b0 < batch; b0 += per) {

@@ -57,3 +57,22 @@ export function reluMaxBack(g: FloatArray, arg: Int32Array, dx: FloatArray, spar
     dx[a + ((a >> 31) & (spare + 1))] += g[o]; // a, or `spare` where a is -1
   }
 }
+
+/**
+ * `dz[base + arg[o]] += g[o]` for the outputs `o` in `[o0, o1)` whose maximum was positive (`arg`
+ * not -1): one image's pooled cotangents sent back, where its argmax indexes the image. A
+ * top-level loop, so the JIT compiles it on its own.
+ */
+export function reluMaxBackImage(
+  g: FloatArray,
+  arg: Int32Array,
+  o0: number,
+  o1: number,
+  dz: FloatArray,
+  base: number,
+): void {
+  for (let o = o0; o < o1; o++) {
+    const a = arg[o];
+    if (a >= 0) dz[base + a] += g[o];
+  }
+}

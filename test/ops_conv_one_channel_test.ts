@@ -9,28 +9,12 @@ import fc from "fast-check";
 import type { Ops } from "../src/autodiff/ops.ts";
 import { untraced } from "../src/autodiff/ops.ts";
 import { vjp } from "../src/autodiff/trace.ts";
-import type { Backend, GemmKernel } from "../src/kernels/kernels.ts";
-import { backend, probeBackend } from "../src/kernels/select.ts";
+import type { Backend } from "../src/kernels/kernels.ts";
+import { probeBackend } from "../src/kernels/select.ts";
 import type { Conv2dOptions, Padding } from "../src/ops/conv.ts";
 import { tensorArb } from "../src/testing/arbitraries.ts";
-import { type DType, fromTypedArray, type Tensor } from "../src/tensor.ts";
-
-const ts = backend("ts");
-// The ts backend given a gemmAdd (its own gemm, then an addition), so that the path runs on
-// every machine; blas runs it natively below where it loads.
-const gemmAdd: GemmKernel = (transA, transB, m, n, k, a, b, out) => {
-  const part = out instanceof Float64Array ? new Float64Array(m * n) : new Float32Array(m * n);
-  ts.gemm(transA, transB, m, n, k, a, b, part);
-  for (let i = 0; i < m * n; i++) out[i] += part[i];
-};
-const tsAdd: Backend = Object.freeze({ ...ts, name: "ts+gemmAdd", gemmAdd });
-
-interface Case {
-  x: Tensor;
-  w: Tensor;
-  b: Tensor;
-  options: Conv2dOptions;
-}
+import { astype, type DType, fromTypedArray, type Tensor } from "../src/tensor.ts";
+import { type ConvCase as Case, firstDifference, ts, tsAdd } from "./_conv_helpers.ts";
 
 /** One input channel, any stride, dilation and padding. */
 const caseArb: fc.Arbitrary<Case> = fc.record({
@@ -74,13 +58,6 @@ const MANY: Case = {
   options: { padding: "same" },
 };
 
-function cast(x: Tensor, dtype: DType): Tensor {
-  return fromTypedArray(
-    dtype === "float64" ? Float64Array.from(x.data) : Float32Array.from(x.data),
-    x.shape,
-  );
-}
-
 type Params = { x?: Tensor; w: Tensor; b?: Tensor };
 type Net = (t: Ops, p: Params) => Tensor;
 
@@ -107,7 +84,7 @@ function agree(on: Backend, f: Net, q: Params, dtype: DType): void {
  * ReLU, 2x2 pool) of a constant input, as a first layer is.
  */
 function nets(c: Case, dtype: DType): [string, Net, Params][] {
-  const x = cast(c.x, dtype), w = cast(c.w, dtype), b = cast(c.b, dtype), o = c.options;
+  const x = astype(c.x, dtype), w = astype(c.w, dtype), b = astype(c.b, dtype), o = c.options;
   const list: [string, Net, Params][] = [
     ["conv2dBias", (t, p) => t.conv2dBias(p.x!, p.w, p.b!, o), { x, w, b }],
     ["conv2d", (t, p) => t.conv2d(p.x!, p.w, o), { x, w }],
@@ -153,29 +130,19 @@ test("a one-channel convolution's gradients on blas equal the ts lowering", {
   );
 });
 
-/** The bytes of `t`'s data. */
-const bits = (t: Tensor) => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-/** Where two tensors' bytes first differ (`"none"`), not a diff of a million bytes. */
-function firstDifference(a: Tensor, b: Tensor): string {
-  const [p, q] = [bits(a), bits(b)];
-  if (p.length !== q.length) return `${p.length} bytes against ${q.length}`;
-  const i = p.findIndex((v, j) => v !== q[j]);
-  return i < 0 ? "none" : `byte ${i}`;
-}
-
 /**
  * A CNN's first block of a constant input (`_conv_first_layer.ts` on a backend with gemmAdd:
  * pooled chunk by chunk, its cotangents scattered into the wide rows) against the composition
  * `reluMaxPool2d(conv2dBias(...))` on the same backend: the same bits, value and cotangents.
  */
 function sameBits(on: Backend, c: Case, dtype: DType): void {
-  const x = cast(c.x, dtype), o = c.options, pool = { size: 2 };
-  if (Math.min(...untraced().conv2d(x, cast(c.w, dtype), o).shape.slice(1, 3)) < 2) return;
+  const x = astype(c.x, dtype), o = c.options, pool = { size: 2 };
+  if (Math.min(...untraced().conv2d(x, astype(c.w, dtype), o).shape.slice(1, 3)) < 2) return;
   const nets: [Net, Net] = [
     (t, p) => t.conv2dReluMaxPool(x, p.w, p.b, o, pool),
     (t, p) => t.reluMaxPool2d(t.conv2dBias(x, p.w, p.b!, o), pool),
   ];
-  const p = { w: cast(c.w, dtype), b: cast(c.b, dtype) };
+  const p = { w: astype(c.w, dtype), b: astype(c.b, dtype) };
   const [[y1, back1], [y0, back0]] = nets.map((f) => vjp(f, p, { backend: on }));
   assert.equal(firstDifference(y1, y0), "none", "value");
   const dy = fromTypedArray(y0.data.map((_, i) => Math.sin(i) + 0.5), y0.shape);

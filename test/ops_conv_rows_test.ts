@@ -1,31 +1,17 @@
+// The tap-row lowering (`src/ops/_conv_rows.ts`) runs where a backend has `gemmAdd`: blas, and
+// here the ts backend given one (`_conv_helpers.ts`), so that the path is checked against the
+// plain im2col lowering of the ts backend on every machine.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { untraced } from "../src/autodiff/ops.ts";
 import { vjp } from "../src/autodiff/trace.ts";
-import type { Backend, GemmKernel } from "../src/kernels/kernels.ts";
-import { backend, probeBackend } from "../src/kernels/select.ts";
+import type { Backend } from "../src/kernels/kernels.ts";
+import { probeBackend } from "../src/kernels/select.ts";
 import type { Conv2dOptions, Padding } from "../src/ops/conv.ts";
 import { tensorArb } from "../src/testing/arbitraries.ts";
-import { type DType, fromTypedArray, type Tensor } from "../src/tensor.ts";
-
-// The tap-row lowering (`src/ops/_conv_rows.ts`) runs where a backend has `gemmAdd`: blas, and
-// here the ts backend given one (its own gemm, then an addition), so that the path is checked
-// against the plain im2col lowering of the ts backend on every machine.
-const ts = backend("ts");
-const gemmAdd: GemmKernel = (transA, transB, m, n, k, a, b, out) => {
-  const part = out instanceof Float64Array ? new Float64Array(m * n) : new Float32Array(m * n);
-  ts.gemm(transA, transB, m, n, k, a, b, part);
-  for (let i = 0; i < m * n; i++) out[i] += part[i];
-};
-const tsAdd: Backend = Object.freeze({ ...ts, name: "ts+gemmAdd", gemmAdd });
-
-interface Case {
-  x: Tensor;
-  w: Tensor;
-  b: Tensor;
-  options: Conv2dOptions;
-}
+import { astype, type DType, fromTypedArray, type Tensor } from "../src/tensor.ts";
+import { type ConvCase as Case, firstDifference, ts, tsAdd } from "./_conv_helpers.ts";
 
 /** Row stride 1 (what the path takes), any column stride, dilation and padding, 2+ channels. */
 const caseArb: fc.Arbitrary<Case> = fc.record({
@@ -57,16 +43,9 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
   });
 });
 
-function cast(x: Tensor, dtype: DType): Tensor {
-  return fromTypedArray(
-    dtype === "float64" ? Float64Array.from(x.data) : Float32Array.from(x.data),
-    x.shape,
-  );
-}
-
 /** conv2dBias's output and three cotangents on `on`, against the ts backend's lowering. */
 function agree(on: Backend, c: Case, dtype: DType): void {
-  const p = { x: cast(c.x, dtype), w: cast(c.w, dtype), b: cast(c.b, dtype) };
+  const p = { x: astype(c.x, dtype), w: astype(c.w, dtype), b: astype(c.b, dtype) };
   const f = (t: Parameters<Parameters<typeof vjp>[0]>[0], q: typeof p) =>
     t.conv2dBias(q.x, q.w, q.b, c.options);
   const [y0, back0] = vjp(f, p, { backend: ts });
@@ -117,23 +96,14 @@ test("conv2dBias() by tap rows on the blas backend equals the ts backend's lower
   );
 });
 
-/** The bytes of `t`'s data. */
-const bits = (t: Tensor) => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-/** Where two tensors' bytes first differ (`"none"`), not a diff of a million bytes. */
-function firstDifference(a: Tensor, b: Tensor): string {
-  const [p, q] = [bits(a), bits(b)];
-  if (p.length !== q.length) return `${p.length} bytes against ${q.length}`;
-  const i = p.findIndex((v, j) => v !== q[j]);
-  return i < 0 ? "none" : `byte ${i}`;
-}
-
 /**
  * conv2dReluMaxPool by tap rows under a 2x2 pool (`_conv_pooled_rows.ts`: pooled image by
  * image, its argmax an index into the image) against `reluMaxPool2d(conv2dBias(...))` on the
  * same backend: the same bits, value and every cotangent.
  */
 function pooledSameBits(on: Backend, c: Case, dtype: DType): void {
-  const p = { x: cast(c.x, dtype), w: cast(c.w, dtype), b: cast(c.b, dtype) }, pool = { size: 2 };
+  const p = { x: astype(c.x, dtype), w: astype(c.w, dtype), b: astype(c.b, dtype) },
+    pool = { size: 2 };
   type P = typeof p;
   type T = Parameters<Parameters<typeof vjp>[0]>[0];
   const conved = untraced().conv2dBias(p.x, p.w, p.b, c.options);

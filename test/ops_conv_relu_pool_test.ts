@@ -70,11 +70,9 @@ function params(c: Case, dtype: DType): Params {
 
 const fused = (c: Case) => (t: Ops, p: Params) =>
   t.conv2dReluMaxPool(p.x, p.w, p.b, c.conv, c.pool);
-const composed = (c: Case) => (t: Ops, p: Params) =>
-  t.reluMaxPool2d(
-    p.b === undefined ? t.conv2d(p.x, p.w, c.conv) : t.conv2dBias(p.x, p.w, p.b, c.conv),
-    c.pool,
-  );
+const composedConv = (t: Ops, p: Params, c: Case) =>
+  p.b === undefined ? t.conv2d(p.x, p.w, c.conv) : t.conv2dBias(p.x, p.w, p.b, c.conv);
+const composed = (c: Case) => (t: Ops, p: Params) => t.reluMaxPool2d(composedConv(t, p, c), c.pool);
 
 const bits = (x: Tensor) =>
   Array.from(new Uint8Array(x.data.buffer, x.data.byteOffset, x.data.byteLength));
@@ -157,14 +155,59 @@ for (const name of ["ts", "wasm", "blas"] as const) {
   );
 }
 
+/**
+ * Whether every pool window of the convolution's output has its maximum at least `margin` from
+ * zero and from the window's next value. Drawn inputs do not ensure it (a window's top two
+ * outputs came 3e-5 apart in a CI run): there max and relu have a kink that a difference step
+ * of 1e-5 on an input (moving an output by at most 1e-5 times a tap) could cross, and the
+ * difference quotient is then not the derivative.
+ */
+function clearOfKinks(c: Case, p: Params, margin = 1e-3): boolean {
+  const [y] = vjp((t: Ops, q: Params) => composedConv(t, q, c), p);
+  const [n, h, w, ch] = y.shape;
+  const [size, stride] = [c.pool.size as number, (c.pool.stride ?? c.pool.size) as number];
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i + size <= h; i += stride) {
+      for (let j = 0; j + size <= w; j += stride) {
+        for (let k = 0; k < ch; k++) {
+          const v: number[] = [];
+          for (let di = 0; di < size; di++) {
+            for (let dj = 0; dj < size; dj++) {
+              v.push(y.data[((b * h + i + di) * w + j + dj) * ch + k]);
+            }
+          }
+          v.sort((a, z) => z - a);
+          if (Math.abs(v[0]) < margin || (size > 1 && v[0] - v[1] < margin)) return false;
+        }
+      }
+    }
+  }
+  return true;
+}
+
 test("conv2dReluMaxPool's gradients match central differences in float64", () => {
   fc.assert(
     fc.property(caseArb, (c) => {
-      // Values away from ties and from zero, where max and relu are differentiable.
-      assertGradients(fused(c), params(c, "float64"));
+      const p = params(c, "float64");
+      fc.pre(clearOfKinks(c, p));
+      assertGradients(fused(c), p);
     }),
     { numRuns: 15 },
   );
+});
+
+test("clearOfKinks rejects the tie CI drew (top two outputs of a window 3e-5 apart)", () => {
+  const c: Case = {
+    x: [2, 3, 6, 3],
+    w: [3, 3, 3, 3],
+    bias: false,
+    conv: { stride: 1, padding: "same" },
+    pool: { size: 2, stride: 1 },
+    seed: 686,
+  };
+  const p = params(c, "float64");
+  assert.equal(clearOfKinks(c, p), false);
+  assert.equal(clearOfKinks(c, p, 1e-5), true);
 });
 
 test("conv2dReluMaxPool names itself and the value in its errors", () => {

@@ -76,7 +76,6 @@ import {
   forward,
   initTrain,
   key,
-  maxPool2d,
   randomShifts,
   reluLayer,
   reshapeLayer,
@@ -121,15 +120,13 @@ const { name, train, test } = await exampleMnist({
 });
 
 // --- Model: rows become 28x28 images with one channel; two blocks of convolution, ReLU and a
-// 2x2 max pool (28 -> 14 -> 7), then a classifier; dropout acts only in training.
+// 2x2 max pool (28 -> 14 -> 7), then a classifier; dropout acts only in training. Each block is
+// one layer (`reluMaxPool: 2`: the fused conv2dReluMaxPool, the same function and gradient as
+// `conv2d`, `reluLayer`, `maxPool2d(2)` in a row, without their full-size intermediates).
 const model = serial(
   reshapeLayer([28, 28, 1]),
-  conv2d(32, 5, { padding: "same" }),
-  reluLayer(),
-  maxPool2d(2),
-  conv2d(64, 5, { padding: "same" }),
-  reluLayer(),
-  maxPool2d(2),
+  conv2d(32, 5, { padding: "same", reluMaxPool: 2 }),
+  conv2d(64, 5, { padding: "same", reluMaxPool: 2 }),
   flatten(),
   dense(128),
   reluLayer(),
